@@ -1,0 +1,44 @@
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../config/load-config.ts';
+import { NICE_FRAMEWORKS, type NiceFramework } from '../nice/nice-catalogue.ts';
+import { NiceCatalogueStore } from '../nice/nice-catalogue-store.ts';
+import { formatNiceIdInfo, showNiceId } from '../nice/show-nice-id.ts';
+import { EXIT, type Io } from './main.ts';
+
+/** `cyrop nice import FILE` and `cyrop nice show ID`. */
+export function niceCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+  const nice = program
+    .command('nice')
+    .description('NICE Framework catalogues (import NIST files, look ids up)');
+  nice
+    .command('import')
+    .description(
+      'store a NIST NICE Framework file (SP 800-181 rev0 catalogue JSON or a CPRT JSON export) in the data directory',
+    )
+    .argument('<file>', 'the NIST file')
+    .action(async (file: string) => {
+      const store = new NiceCatalogueStore(loadConfig().dataDir);
+      const s = await store.import(file);
+      io.out(
+        `imported ${s.framework} (document version ${s.sourceVersion}) from ${s.sourceName}: ` +
+          `${s.workRoles} work roles, ${s.statements.task} tasks, ${s.statements.knowledge} knowledge, ${s.statements.skill} skills` +
+          `${s.statements.ability ? `, ${s.statements.ability} abilities` : ''}, ${s.competencyAreas} competency areas\n` +
+          `stored in ${s.storedPath}\n`,
+      );
+      for (const w of s.warnings) io.err(`warning: ${w}\n`);
+      setExit(EXIT.ok);
+    });
+  nice
+    .command('show')
+    .description('what a work role, statement or competency area id is, in every imported framework version')
+    .argument('<id>', 'e.g. PD-WRL-001, K0018, NF-COM-007')
+    .addOption(
+      new Option('--framework <framework>', 'look only in this version').choices([...NICE_FRAMEWORKS]),
+    )
+    .action(async (id: string, opts: { framework?: NiceFramework }) => {
+      const store = new NiceCatalogueStore(loadConfig().dataDir);
+      const infos = await showNiceId(store, id, opts.framework);
+      io.out(infos.map(formatNiceIdInfo).join('\n\n') + '\n');
+      setExit(EXIT.ok);
+    });
+}

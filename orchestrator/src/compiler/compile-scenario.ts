@@ -1,0 +1,256 @@
+import { checkScenario, type CompetencyCatalogue } from './check-scenario.ts';
+import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostic.ts';
+import { sha256Hex } from './environment-plan.ts';
+import { loadYaml, type SourceMap } from './load-yaml.ts';
+import { hostNetworkName, type FrameworkId, type Scenario } from './scenario.ts';
+import { analyzeTemplate, isTemplate, type TemplateScope } from './templates.ts';
+import { validateAgainstSchema } from './validate-schema.ts';
+
+/** Reads a file that `files[].source` names, relative to the scenario folder (the I/O port of the compiler). */
+export type SourceFileReader = (
+  relativePath: string,
+) => { ok: true; bytes: Buffer } | { ok: false; problem: string };
+
+export interface CompileOptions {
+  /** The name of the scenario file in diagnostics. */
+  file: string;
+  /** How `files[].source` paths are resolved; without one, any source is an error. */
+  readSource?: SourceFileReader;
+  /** Where `files[].source` paths are shown relative to (the scenario folder as the user named it). */
+  sourceDisplayRoot?: string;
+  /** The NICE catalogue of a framework version, where one was imported; ids are syntax-checked otherwise. */
+  catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined;
+}
+
+export interface CompiledScenario {
+  scenario: Scenario;
+  /** SHA-256 over the scenario file and every source file it names. */
+  sourceHash: string;
+  /** The bytes of every `files[].source`, by the path written in the scenario. */
+  sources: ReadonlyMap<string, Buffer>;
+}
+
+export interface CompileResult {
+  compiled?: CompiledScenario;
+  diagnostics: Diagnostic[];
+  /** Whether competency ids were checked against a catalogue or only for their syntax. */
+  competencyCheck: 'catalogue' | 'syntax-only' | 'none';
+}
+
+export const SOURCE_LIMITS = {
+  scenarioFileBytes: 1024 * 1024,
+  sourceFileBytes: 1024 * 1024,
+  totalSourceBytes: 16 * 1024 * 1024,
+};
+
+/** Scenario text → checked scenario, or every problem found, each at its file, line and field. Pure but for `readSource`. */
+export function compileScenario(text: string, options: CompileOptions): CompileResult {
+  const { file } = options;
+  const diagnostics: Diagnostic[] = [];
+  if (Buffer.byteLength(text, 'utf8') > SOURCE_LIMITS.scenarioFileBytes) {
+    diagnostics.push({
+      severity: 'error',
+      rule: 'limit.file-size',
+      file,
+      line: 0,
+      column: 0,
+      pointer: '',
+      message: `scenario file is larger than ${SOURCE_LIMITS.scenarioFileBytes} bytes`,
+    });
+    return { diagnostics, competencyCheck: 'none' };
+  }
+  const loaded = loadYaml(text, file);
+  diagnostics.push(...loaded.diagnostics);
+  if (hasErrors(diagnostics))
+    return { diagnostics: diagnostics.sort(compareDiagnostics), competencyCheck: 'none' };
+  const schemaProblems = validateAgainstSchema(loaded.data, file, loaded.sourceMap);
+  diagnostics.push(...schemaProblems);
+  if (schemaProblems.length > 0)
+    return { diagnostics: diagnostics.sort(compareDiagnostics), competencyCheck: 'none' };
+
+  const scenario = loaded.data as Scenario;
+  const framework = scenario.competencies?.framework;
+  const catalogue = framework ? options.catalogueFor?.(framework) : undefined;
+  diagnostics.push(
+    ...checkScenario(scenario, { file, sourceMap: loaded.sourceMap, ...(catalogue ? { catalogue } : {}) }),
+  );
+  const sources = readSources(scenario, options, loaded.sourceMap, diagnostics);
+  diagnostics.push(...checkTemplates(scenario, sources, options, loaded.sourceMap));
+
+  const competencyCheck: CompileResult['competencyCheck'] = framework
+    ? catalogue
+      ? 'catalogue'
+      : 'syntax-only'
+    : 'none';
+  diagnostics.sort(compareDiagnostics);
+  if (hasErrors(diagnostics)) return { diagnostics, competencyCheck };
+  const hash = sha256Hex(
+    [
+      text,
+      ...[...sources.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([p, b]) => `${p}\u0000${sha256Hex(b)}`),
+    ].join('\u0000'),
+  );
+  return { compiled: { scenario, sourceHash: hash, sources }, diagnostics, competencyCheck };
+}
+
+function readSources(
+  scenario: Scenario,
+  options: CompileOptions,
+  sourceMap: SourceMap,
+  diagnostics: Diagnostic[],
+): Map<string, Buffer> {
+  const sources = new Map<string, Buffer>();
+  let total = 0;
+  scenario.hosts.forEach((host, hi) =>
+    (host.files ?? []).forEach((f, fi) => {
+      if (f.source === undefined || sources.has(f.source)) return;
+      const pointer = `/hosts/${hi}/files/${fi}/source`;
+      const at = { file: options.file, ...sourceMap.nearest(pointer), pointer };
+      const result = options.readSource
+        ? options.readSource(f.source)
+        : { ok: false as const, problem: 'no scenario folder to read it from' };
+      if (!result.ok) {
+        diagnostics.push({
+          severity: 'error',
+          rule: 'file.source',
+          ...at,
+          message: `files[].source '${f.source}': ${result.problem}`,
+        });
+        return;
+      }
+      total += result.bytes.length;
+      if (result.bytes.length > SOURCE_LIMITS.sourceFileBytes) {
+        diagnostics.push({
+          severity: 'error',
+          rule: 'limit.file-size',
+          ...at,
+          message: `files[].source '${f.source}' is ${result.bytes.length} bytes; the limit is ${SOURCE_LIMITS.sourceFileBytes}`,
+        });
+        return;
+      }
+      if (total > SOURCE_LIMITS.totalSourceBytes) {
+        diagnostics.push({
+          severity: 'error',
+          rule: 'limit.file-size',
+          ...at,
+          message: `files of this scenario add up to more than ${SOURCE_LIMITS.totalSourceBytes} bytes`,
+        });
+        return;
+      }
+      sources.set(f.source, result.bytes);
+    }),
+  );
+  return sources;
+}
+
+/** Every templated field of a scenario, with its JSON pointer. `.hbs` source files are templates too. */
+export function templatedFields(scenario: Scenario): { pointer: string; text: string }[] {
+  const fields: { pointer: string; text: string }[] = [];
+  const add = (pointer: string, value: unknown): void => {
+    if (typeof value === 'string') fields.push({ pointer, text: value });
+    else if (Array.isArray(value)) value.forEach((v, i) => add(`${pointer}/${i}`, v));
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) add(`${pointer}/${k}`, v);
+  };
+  scenario.hosts.forEach((host, hi) => {
+    const hp = `/hosts/${hi}`;
+    add(`${hp}/env`, host.env);
+    (host.files ?? []).forEach((f, fi) => add(`${hp}/files/${fi}/content`, f.content));
+    add(`${hp}/command`, host.command);
+    add(`${hp}/entrypoint`, host.entrypoint);
+    add(`${hp}/ready/exec`, host.ready?.exec);
+  });
+  scenario.objectives.forEach((o, oi) => {
+    const op = `/objectives/${oi}`;
+    add(`${op}/description`, o.description);
+    if (typeof o.flag === 'string') add(`${op}/flag`, o.flag);
+    add(`${op}/question/text`, o.question?.text);
+    add(`${op}/question/answers`, o.question?.answers);
+    add(`${op}/check/run`, o.check?.run);
+    (o.hints ?? []).forEach((h, hi) => add(`${op}/hints/${hi}/text`, h.text));
+  });
+  return fields;
+}
+
+export function templateScope(scenario: Scenario): TemplateScope {
+  return {
+    params: new Set(Object.keys(scenario.parameters ?? {})),
+    hosts: new Map(scenario.hosts.map((h) => [h.name, new Set(h.networks.map(hostNetworkName))])),
+  };
+}
+
+function checkTemplates(
+  scenario: Scenario,
+  sources: ReadonlyMap<string, Buffer>,
+  options: CompileOptions,
+  sourceMap: SourceMap,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const scope = templateScope(scenario);
+  const used = new Set<string>();
+  for (const { pointer, text } of templatedFields(scenario)) {
+    if (!isTemplate(text)) continue;
+    const analysis = analyzeTemplate(text, scope);
+    analysis.usedParams.forEach((p) => used.add(p));
+    for (const problem of analysis.problems) {
+      out.push({
+        severity: 'error',
+        rule: 'template',
+        file: options.file,
+        ...sourceMap.inString(pointer, problem.line, problem.column),
+        pointer,
+        message: problem.message,
+      });
+    }
+  }
+  scenario.hosts.forEach((host, hi) =>
+    (host.files ?? []).forEach((f, fi) => {
+      if (f.source === undefined || !f.source.endsWith('.hbs')) return;
+      const bytes = sources.get(f.source);
+      if (!bytes) return;
+      const pointer = `/hosts/${hi}/files/${fi}/source`;
+      const text = bytes.toString('utf8');
+      if (text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(bytes)) {
+        out.push({
+          severity: 'error',
+          rule: 'template',
+          file: options.file,
+          ...sourceMap.nearest(pointer),
+          pointer,
+          message: `template '${f.source}' is not valid UTF-8 text`,
+        });
+        return;
+      }
+      const analysis = analyzeTemplate(text, scope);
+      analysis.usedParams.forEach((p) => used.add(p));
+      const shown = options.sourceDisplayRoot ? `${options.sourceDisplayRoot}/${f.source}` : f.source;
+      for (const problem of analysis.problems) {
+        out.push({
+          severity: 'error',
+          rule: 'template',
+          file: shown,
+          line: problem.line,
+          column: problem.column,
+          pointer,
+          message: `${problem.message} (in ${f.source}, named at ${options.file}:${sourceMap.nearest(pointer).line})`,
+        });
+      }
+    }),
+  );
+  for (const name of Object.keys(scenario.parameters ?? {})) {
+    if (!used.has(name)) {
+      const pointer = `/parameters/${name}`;
+      out.push({
+        severity: 'warning',
+        rule: 'parameter.unused',
+        file: options.file,
+        ...sourceMap.nearest(pointer, true),
+        pointer,
+        message: `parameter '${name}' is declared but no template uses it`,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CyropError } from '../errors.ts';
+
+/** Where the repository (and so the shipped scenario catalogue) is. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface Config {
+  /** Address the platform server binds to; loopback unless told otherwise. */
+  host: string;
+  port: number;
+  /** Where catalogues, the database and recordings live. */
+  dataDir: string;
+  /** The scenario catalogue served and listed. */
+  scenariosDir: string;
+  /** The pool team subnets are carved from. */
+  subnetPool: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
+  host: { env: 'CYROP_HOST', describe: 'an IP address or host name to listen on' },
+  port: { env: 'CYROP_PORT', describe: 'a TCP port from 0 to 65535 (0 picks a free one)' },
+  dataDir: { env: 'CYROP_DATA_DIR', describe: 'a folder path' },
+  scenariosDir: { env: 'CYROP_SCENARIOS_DIR', describe: 'a folder path' },
+  subnetPool: { env: 'CYROP_SUBNET_POOL', describe: 'an IPv4 CIDR block such as 10.200.0.0/16' },
+  logLevel: { env: 'CYROP_LOG_LEVEL', describe: 'one of fatal, error, warn, info, debug, trace, silent' },
+};
+
+/**
+ * The one place that reads process.env. Every problem is listed at once; nothing starts on a bad config.
+ * `overrides` (from command-line flags) win over the environment.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const raw = (key: keyof Config): string | undefined => {
+    const value = env[VARIABLES[key].env];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const cwd = process.cwd();
+  const portText = raw('port');
+  let port = overrides.port ?? 8420;
+  if (overrides.port === undefined && portText !== undefined) {
+    port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(
+      `${VARIABLES.port.env}=${portText ?? String(overrides.port)}: must be ${VARIABLES.port.describe}`,
+    );
+  }
+  const logLevel = (overrides.logLevel ?? raw('logLevel') ?? 'info') as Config['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`${VARIABLES.logLevel.env}=${logLevel}: must be ${VARIABLES.logLevel.describe}`);
+  }
+  const subnetPool = overrides.subnetPool ?? raw('subnetPool') ?? '10.200.0.0/16';
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(subnetPool)) {
+    problems.push(`${VARIABLES.subnetPool.env}=${subnetPool}: must be ${VARIABLES.subnetPool.describe}`);
+  }
+  const host = overrides.host ?? raw('host') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(host))
+    problems.push(`${VARIABLES.host.env}=${host}: must be ${VARIABLES.host.describe}`);
+  if (problems.length > 0) {
+    throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: problems,
+    });
+  }
+  return {
+    host,
+    port,
+    dataDir: path.resolve(cwd, overrides.dataDir ?? raw('dataDir') ?? '.cyrop/data'),
+    scenariosDir: path.resolve(
+      cwd,
+      overrides.scenariosDir ?? raw('scenariosDir') ?? path.join(REPO_ROOT, 'scenarios'),
+    ),
+    subnetPool,
+    logLevel,
+  };
+}

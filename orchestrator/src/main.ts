@@ -1,0 +1,51 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { createApp } from './api/create-app.ts';
+import { competencyCatalogues } from './cli/competency-catalogues.ts';
+import type { Config } from './config/load-config.ts';
+import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
+
+export interface RunningPlatform {
+  url: string;
+  server: Server;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** The composition root: the one place that wires adapters together and starts the platform server. */
+export async function startPlatform(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }, pino.destination(2)),
+): Promise<RunningPlatform> {
+  const catalogues = await competencyCatalogues(config.dataDir);
+  const catalogue = new ScenarioCatalogue(config.scenariosDir, catalogues.catalogueFor).load();
+  for (const bad of catalogue.invalid()) {
+    logger.warn(
+      { file: bad.file, problems: bad.diagnostics.length },
+      'scenario in the catalogue is invalid and is not offered',
+    );
+  }
+  const server = createServer(createApp({ catalogue, logger }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}/`;
+  logger.info({ url, scenarios: catalogue.list().length }, 'platform listening');
+  return {
+    url,
+    server,
+    logger,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
