@@ -11,6 +11,7 @@ import {
   type Cidr,
 } from './ipv4.ts';
 import type { SourceMap } from './load-yaml.ts';
+import { idSyntaxProblem } from '../nice/nice-catalogue.ts';
 import { hostNetworkName, type FrameworkId, type Scenario } from './scenario.ts';
 
 /** What the compiler needs to know of a NICE Framework catalogue (the nice/ module provides one). */
@@ -36,15 +37,6 @@ export const LIMITS = {
   readyTimeoutMs: { min: 1_000, max: 10 * 60_000 },
   scenarioDurationMs: { min: 5 * 60_000, max: 30 * 86_400_000 },
   freezeBeforeEndMs: { min: 60_000, max: 30 * 86_400_000 },
-} as const;
-
-const SYNTAX = {
-  legacy: { workRole: /^[A-Z]{2}-[A-Z]{3}-\d{3}$/, statement: /^[TKSA]\d{4}$/ },
-  components: { workRole: /^[A-Z]{2}-WRL-\d{3}$/, statement: /^(?:[TKS]\d{4}|NF-COM-\d{3})$/ },
-} as const;
-const EXAMPLES = {
-  legacy: { workRole: 'PR-CDA-001', statement: 'K0001, S0001, T0001 or A0001' },
-  components: { workRole: 'PD-WRL-007', statement: 'K1079, S0544, T1234 or NF-COM-007' },
 } as const;
 
 /** Every rule of the scenario language that a JSON Schema cannot express. Runs on schema-valid data. */
@@ -373,18 +365,13 @@ function checkCompetencies(scenario: Scenario, { file, sourceMap, catalogue }: C
     }
     return out;
   }
-  const family = framework === 'nice-sp800-181r0' ? 'legacy' : 'components';
   const usable = catalogue?.framework === framework ? catalogue : undefined;
   for (const { kind, id, pointer } of ids) {
     const at = { file, ...sourceMap.nearest(pointer), pointer };
     const what = kind === 'workRole' ? 'work role' : 'statement';
-    if (!SYNTAX[family][kind].test(id)) {
-      out.push({
-        severity: 'error',
-        rule: 'competency.syntax',
-        ...at,
-        message: `'${id}' is not a ${framework} ${what} id (expected ${EXAMPLES[family][kind]})`,
-      });
+    const problem = idSyntaxProblem(framework, kind, id);
+    if (problem) {
+      out.push({ severity: 'error', rule: 'competency.syntax', ...at, message: problem });
     } else if (usable && !usable.has(kind, id)) {
       const closest = usable.closest(kind, id);
       out.push({

@@ -5,7 +5,8 @@ describe('ipv4', () => {
   it('parses and formats addresses, rejecting malformed ones', () => {
     expect(formatIpv4(parseIpv4('10.20.0.10')!)).to.equal('10.20.0.10');
     expect(parseIpv4('255.255.255.255')).to.equal(0xffffffff);
-    for (const bad of ['256.0.0.1', '1.2.3', '01.2.3.4', '1.2.3.4.5', 'a.b.c.d', '']) expect(parseIpv4(bad), bad).to.equal(undefined);
+    for (const bad of ['256.0.0.1', '1.2.3', '01.2.3.4', '1.2.3.4.5', 'a.b.c.d', ''])
+      expect(parseIpv4(bad), bad).to.equal(undefined);
   });
 
   it('parses CIDR blocks and says what is wrong with bad ones', () => {

@@ -14,7 +14,8 @@ describe('parameters', () => {
 
   it('gives each team and each parameter its own flag', () => {
     const flags = new Set<string>();
-    for (let t = 1; t <= 50; t++) for (const name of ['a', 'b']) flags.add(deriveFlag(secret, `team-${t}`, name));
+    for (let t = 1; t <= 50; t++)
+      for (const name of ['a', 'b']) flags.add(deriveFlag(secret, `team-${t}`, name));
     expect(flags.size).to.equal(100);
     expect(deriveFlag('other-secret', 'team-1', 'a')).to.not.equal(deriveFlag(secret, 'team-1', 'a'));
   });
@@ -48,7 +49,11 @@ describe('parameters', () => {
   });
 
   it('derives a whole parameter set into an object without a prototype', () => {
-    const values = deriveParameters({ f: { kind: 'flag' }, p: { kind: 'static', value: 'x' } }, secret, 'team-1');
+    const values = deriveParameters(
+      { f: { kind: 'flag' }, p: { kind: 'static', value: 'x' } },
+      secret,
+      'team-1',
+    );
     expect(Object.getPrototypeOf(values)).to.equal(null);
     expect(Object.keys(values)).to.deep.equal(['f', 'p']);
   });

@@ -22,15 +22,25 @@ describe('subnet allocator', () => {
     const pool = cidr('10.200.0.0/16');
     for (let i = 0; i < blocks.length; i++) {
       expect(overlaps(blocks[i]!, pool)).to.equal(true);
-      for (let j = i + 1; j < blocks.length; j++) expect(overlaps(blocks[i]!, blocks[j]!), `${i} vs ${j}`).to.equal(false);
+      for (let j = i + 1; j < blocks.length; j++)
+        expect(overlaps(blocks[i]!, blocks[j]!), `${i} vs ${j}`).to.equal(false);
     }
-    expect(result[0]![0]).to.deep.equal({ network: 'dmz', subnet: '10.200.0.0/24', gateway: '10.200.0.1', fixed: false });
+    expect(result[0]![0]).to.deep.equal({
+      network: 'dmz',
+      subnet: '10.200.0.0/24',
+      gateway: '10.200.0.1',
+      fixed: false,
+    });
   });
 
   it('is deterministic, and team k does not depend on how many teams follow', () => {
     const needs = [{ name: 'a', hosts: 2 }];
-    expect(allocateSubnets(needs, 5, { pool: '10.9.0.0/16' })).to.deep.equal(allocateSubnets(needs, 5, { pool: '10.9.0.0/16' }));
-    expect(allocateSubnets(needs, 3, { pool: '10.9.0.0/16' })[2]).to.deep.equal(allocateSubnets(needs, 8, { pool: '10.9.0.0/16' })[2]);
+    expect(allocateSubnets(needs, 5, { pool: '10.9.0.0/16' })).to.deep.equal(
+      allocateSubnets(needs, 5, { pool: '10.9.0.0/16' }),
+    );
+    expect(allocateSubnets(needs, 3, { pool: '10.9.0.0/16' })[2]).to.deep.equal(
+      allocateSubnets(needs, 8, { pool: '10.9.0.0/16' })[2],
+    );
   });
 
   it('honours fixed subnets (same block for every team) and never allocates over them', () => {
@@ -43,11 +53,19 @@ describe('subnet allocator', () => {
       expect(team[0]).to.include({ subnet: '10.200.1.0/24', fixed: true });
       expect(team[1]!.subnet).to.not.equal('10.200.1.0/24');
     }
-    expect(result.map((t) => t[1]!.subnet)).to.deep.equal(['10.200.0.0/24', '10.200.2.0/24', '10.200.3.0/24', '10.200.4.0/24']);
+    expect(result.map((t) => t[1]!.subnet)).to.deep.equal([
+      '10.200.0.0/24',
+      '10.200.2.0/24',
+      '10.200.3.0/24',
+      '10.200.4.0/24',
+    ]);
   });
 
   it('skips reserved blocks', () => {
-    const result = allocateSubnets([{ name: 'a', hosts: 1 }], 2, { pool: '10.0.0.0/22', reserved: ['10.0.0.0/23'] });
+    const result = allocateSubnets([{ name: 'a', hosts: 1 }], 2, {
+      pool: '10.0.0.0/22',
+      reserved: ['10.0.0.0/23'],
+    });
     expect(result.map((t) => t[0]!.subnet)).to.deep.equal(['10.0.2.0/24', '10.0.3.0/24']);
   });
 
@@ -57,7 +75,10 @@ describe('subnet allocator', () => {
     expect(prefixFor(245)).to.equal(24); // .10 to .254
     expect(prefixFor(246)).to.equal(23);
     expect(prefixFor(1000)).to.equal(22);
-    expect(hostRange(cidr('10.0.0.0/24'))).to.deep.equal({ first: cidr('10.0.0.10/32').base, last: cidr('10.0.0.254/32').base });
+    expect(hostRange(cidr('10.0.0.0/24'))).to.deep.equal({
+      first: cidr('10.0.0.10/32').base,
+      last: cidr('10.0.0.254/32').base,
+    });
   });
 
   it('says when the pool is exhausted, naming the pool and the team', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { joinPointer, type Diagnostic } from './diagnostic.ts';
 import type { SourceMap } from './load-yaml.ts';
-import { closestStrings } from './closest-strings.ts';
+import { closestWords } from '../text/closest.ts';
 
 /** The published JSON Schema (draft 2020-12) of cyrop/v1 scenarios. */
 export const SCENARIO_SCHEMA_URL = new URL('../../schema/scenario.schema.json', import.meta.url);
@@ -127,7 +127,7 @@ function toDiagnostic(
       where = joinPointer(pointer, key);
       at = sourceMap.key(where) ?? at;
       const allowed = Object.keys(parent.properties ?? {}).filter((k) => k !== '$schema');
-      const suggestion = closestStrings(key, allowed, 1)[0];
+      const suggestion = closestWords(key, allowed, 1)[0];
       message =
         `unknown key '${key}'` +
         (suggestion ? ` (did you mean '${suggestion}'?)` : '') +
@@ -159,8 +159,7 @@ function toDiagnostic(
       break;
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
-      const suggestion =
-        typeof error.data === 'string' ? closestStrings(error.data, allowed, 1)[0] : undefined;
+      const suggestion = typeof error.data === 'string' ? closestWords(error.data, allowed, 1)[0] : undefined;
       message =
         `must be one of: ${allowed.join(', ')} (got ${got})` +
         (suggestion ? `; did you mean '${suggestion}'?` : '');

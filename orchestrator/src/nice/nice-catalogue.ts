@@ -1,4 +1,4 @@
-import { closestIds } from './closest-ids.ts';
+import { closestIds } from '../text/closest.ts';
 
 /**
  * The normalised, in-memory NICE Framework catalogue (one framework version) and pure lookups on it.

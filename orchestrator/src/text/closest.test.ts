@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { closestIds } from './closest-ids.ts';
+import { closestIds, closestWords } from './closest.ts';
 
 describe('closestIds', () => {
   it('orders by edit distance, then by id', () => {
@@ -43,5 +43,14 @@ describe('closestIds', () => {
     const perLookup = (performance.now() - started) / 50;
     expect(closestIds('K9999', candidates)).to.deep.equal(['K0999', 'K1999', 'K0099']);
     expect(perLookup).to.be.below(20);
+  });
+});
+
+describe('closestWords', () => {
+  it('suggests near words only, nearest first', () => {
+    expect(closestWords('imgae', ['image', 'name', 'networks'])).to.deep.equal(['image']);
+    expect(closestWords('capabilites', ['capabilities', 'console'])).to.deep.equal(['capabilities']);
+    expect(closestWords('zzz', ['image', 'name'])).to.deep.equal([]);
+    expect(closestWords('Beginer', ['beginner', 'intermediate', 'advanced'], 1)).to.deep.equal(['beginner']);
   });
 });

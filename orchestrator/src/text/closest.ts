@@ -82,3 +82,19 @@ class DistanceRows {
     return prev[n] ?? 0;
   }
 }
+
+/**
+ * The candidates closest to a mistyped word (a key, an enum value), nearest first, and only those
+ * within a third of the word's length (at least 2 edits): suggestions that are not near are noise.
+ */
+export function closestWords(word: string, candidates: readonly string[], count = 3): string[] {
+  const target = word.toLowerCase();
+  const limit = Math.max(2, Math.ceil(word.length / 3));
+  const rows = new DistanceRows(target.length);
+  return candidates
+    .map((c) => ({ c, d: rows.distance(target, c.toLowerCase()) }))
+    .filter(({ d }) => d <= limit)
+    .sort((x, y) => x.d - y.d || compareIds(x.c, y.c))
+    .slice(0, count)
+    .map(({ c }) => c);
+}

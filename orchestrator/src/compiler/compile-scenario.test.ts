@@ -1,0 +1,146 @@
+import { expect } from 'chai';
+import { findCycles } from './check-scenario.ts';
+import { compileScenario, type SourceFileReader } from './compile-scenario.ts';
+import { planExercise } from './plan-exercise.ts';
+
+const SCENARIO = `apiVersion: cyrop/v1
+kind: Scenario
+metadata: { id: unit, version: 1.0.0, title: Unit, category: other, difficulty: beginner }
+parameters:
+  secret: { kind: flag }
+networks:
+  - name: lan
+  - { name: core, subnet: 10.50.0.0/24 }
+hosts:
+  - name: console
+    image: cyrop/attacker:1
+    networks: [lan]
+    console: { user: trainee }
+  - name: server
+    image: cyrop/target:1
+    networks: [lan, { name: core, address: 10.50.0.20 }]
+    files:
+      - { path: /etc/motd, source: files/motd.hbs }
+      - { path: /srv/blob.bin, source: files/blob.bin, mode: "0600" }
+  - name: db
+    image: cyrop/target:1
+    networks: [core]
+objectives:
+  - { id: flag, kind: flag, title: Flag, points: 100, flag: "{{params.secret}}" }
+`;
+
+const files = (motd: string): SourceFileReader => {
+  const map = new Map([
+    ['files/motd.hbs', Buffer.from(motd)],
+    ['files/blob.bin', Buffer.from([0, 255, 1])],
+  ]);
+  return (p) => {
+    const bytes = map.get(p);
+    return bytes ? { ok: true, bytes } : { ok: false, problem: 'no such file' };
+  };
+};
+
+describe('compileScenario and planExercise', () => {
+  const compile = (text = SCENARIO, motd = 'db at {{hosts.db.address.core}} for {{team.name}}') =>
+    compileScenario(text, { file: 'unit.yaml', readSource: files(motd) });
+
+  it('compiles, and hashes the scenario together with its source files', () => {
+    const a = compile();
+    expect(a.diagnostics).to.deep.equal([]);
+    expect(a.competencyCheck).to.equal('none');
+    expect(a.compiled?.sourceHash).to.match(/^[0-9a-f]{64}$/);
+    expect(compile().compiled?.sourceHash).to.equal(a.compiled?.sourceHash);
+    expect(compile(SCENARIO, 'changed {{team.id}}').compiled?.sourceHash).to.not.equal(
+      a.compiled?.sourceHash,
+    );
+  });
+
+  it('assigns addresses in host order, honouring fixed ones, and renders them into templates', () => {
+    const [plan] = planExercise(compile().compiled!, { exerciseId: 'ex', teams: 1, secret: 'secret-abc' });
+    const address = (host: string, net: string) =>
+      plan!.hosts.find((h) => h.name === host)!.networks.find((n) => n.name === net)!.address;
+    expect(address('console', 'lan')).to.equal('10.200.0.10');
+    expect(address('server', 'lan')).to.equal('10.200.0.11');
+    expect(address('server', 'core')).to.equal('10.50.0.20');
+    expect(address('db', 'core')).to.equal('10.50.0.10');
+    const server = plan!.hosts.find((h) => h.name === 'server')!;
+    expect(server.files[0]).to.deep.equal({
+      path: '/etc/motd',
+      encoding: 'utf8',
+      content: 'db at 10.50.0.10 for Team 1',
+      mode: 0o644,
+    });
+    expect(server.files[1]).to.deep.equal({
+      path: '/srv/blob.bin',
+      encoding: 'base64',
+      content: 'AP8B',
+      mode: 0o600,
+    });
+    expect(plan!.hosts[0]!.console).to.deep.equal({
+      user: 'trainee',
+      shell: '/bin/bash',
+      workdir: '/home/trainee',
+    });
+  });
+
+  it('is byte-identical for the same secret and team, whatever the number of teams', () => {
+    const compiled = compile().compiled!;
+    const three = planExercise(compiled, { exerciseId: 'ex', teams: 3, secret: 'secret-abc' });
+    const five = planExercise(compiled, { exerciseId: 'ex', teams: 5, secret: 'secret-abc' });
+    expect(JSON.stringify(five[2])).to.equal(JSON.stringify(three[2]));
+    expect(three[0]!.hash).to.not.equal(three[1]!.hash);
+    // a host's hash changes with what the host is, not with other hosts
+    const db = (p: (typeof three)[number]) => p.hosts.find((h) => h.name === 'db')!.hash;
+    expect(db(three[0]!)).to.equal(db(three[1]!)); // db is only on the fixed network: same for every team
+  });
+
+  it('refuses bad exercise ids, secrets and team counts with clear errors', () => {
+    const compiled = compile().compiled!;
+    expect(() => planExercise(compiled, { exerciseId: 'Bad Id', teams: 1, secret: 'secret-abc' })).to.throw(
+      /exercise id 'Bad Id'/,
+    );
+    expect(() => planExercise(compiled, { exerciseId: 'ex', teams: 0, secret: 'secret-abc' })).to.throw(
+      /teams must be a whole number from 1 to 500/,
+    );
+    expect(() =>
+      planExercise(compiled, {
+        exerciseId: 'ex',
+        teams: [
+          { id: 'a', name: 'A' },
+          { id: 'a', name: 'B' },
+        ],
+        secret: 'secret-abc',
+      }),
+    ).to.throw(/team id 'a' is given twice/);
+  });
+
+  it('reports a missing source file at the field that names it', () => {
+    const result = compileScenario(SCENARIO, {
+      file: 'unit.yaml',
+      readSource: () => ({ ok: false, problem: 'no such file in the scenario folder' }),
+    });
+    expect(result.compiled).to.equal(undefined);
+    expect(result.diagnostics.map((d) => `${d.line} ${d.pointer} ${d.message}`)).to.deep.equal([
+      "18 /hosts/1/files/0/source files[].source 'files/motd.hbs': no such file in the scenario folder",
+      "19 /hosts/1/files/1/source files[].source 'files/blob.bin': no such file in the scenario folder",
+    ]);
+  });
+
+  it('finds every requires cycle once', () => {
+    expect(
+      findCycles([
+        { id: 'a', requires: ['b'] },
+        { id: 'b', requires: ['c'] },
+        { id: 'c', requires: ['a'] },
+        { id: 'd', requires: ['d'] },
+        { id: 'e', requires: ['a'] },
+      ]),
+    ).to.deep.equal([['a', 'b', 'c'], ['d']]);
+    expect(
+      findCycles([
+        { id: 'a', requires: [] },
+        { id: 'b', requires: ['a'] },
+      ]),
+    ).to.deep.equal([]);
+  });
+});

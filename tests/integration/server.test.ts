@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
+import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
+import { REPO } from './helpers.ts';
+
+describe('platform server', () => {
+  let platform: RunningPlatform;
+  let dataDir: string;
+  before(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-server-'));
+    const config = loadConfig(
+      {},
+      { port: 0, dataDir, scenariosDir: path.join(REPO, 'tests/fixtures/valid') },
+    );
+    platform = await startPlatform(config, pino({ level: 'silent' }));
+  });
+  after(async () => {
+    await platform.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('listens on loopback and answers health checks', async () => {
+    expect(platform.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const res = await fetch(new URL('/healthz', platform.url));
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal({ status: 'ok' });
+  });
+
+  it('serves the scenario catalogue without secrets', async () => {
+    const res = await fetch(new URL('/api/scenarios', platform.url));
+    const body = (await res.json()) as { scenarios: { id: string; objectives: { id: string }[] }[] };
+    expect(body.scenarios.map((s) => s.id)).to.deep.equal(['web-sqli-basics']);
+    expect(body.scenarios[0]!.objectives.map((o) => o.id)).to.deep.equal(['recon', 'sqli', 'patch']);
+    const text = JSON.stringify(body);
+    expect(text).to.not.contain('params.web_flag');
+    expect(text).to.not.contain('8080"]'); // question answers are not published
+  });
+
+  it('answers unknown things with a JSON error and the right status, never a stack trace', async () => {
+    const res = await fetch(new URL('/api/scenarios/nope', platform.url));
+    expect(res.status).to.equal(404);
+    expect(await res.json()).to.deep.equal({
+      error: { code: 'NOT_FOUND', message: "no scenario 'nope' in the catalogue" },
+    });
+    const route = await fetch(new URL('/api/nothing-here', platform.url));
+    expect(route.status).to.equal(404);
+    expect(((await route.json()) as { error: { code: string } }).error.code).to.equal('NOT_FOUND');
+  });
+
+  it('serves the catalogue page', async () => {
+    const res = await fetch(platform.url);
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.contain('<title>CYROP</title>');
+  });
+});
+
+describe('npm start', () => {
+  it('starts from the repository and prints the URL it serves once ready', async () => {
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO, 'orchestrator/bin/cyrop.js'), 'serve', '--port', '0'],
+      {
+        cwd: REPO,
+        env: {
+          ...process.env,
+          CYROP_LOG_LEVEL: 'silent',
+          CYROP_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'cyrop-start-')),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /CYROP is ready: open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) =>
+          reject(new Error(`exited with ${String(code)} before printing its URL: ${out}`)),
+        );
+      });
+      const res = await fetch(new URL('/api/scenarios', url));
+      const body = (await res.json()) as { scenarios: unknown[]; invalid: unknown[] };
+      expect(body.invalid).to.deep.equal([]);
+      expect(body.scenarios.length).to.be.at.least(6);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
