@@ -52,23 +52,21 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
   ): void => {
     out.push({ severity, rule, file, ...sourceMap.nearest(pointer, atKey), pointer, message });
   };
+  /** Report every item whose name an earlier item already has: `what(name, firstLine)` says it. */
   const duplicates = <T>(
     items: readonly T[],
-    name: (item: T) => string,
+    name: (item: T) => string | undefined,
     pointerOf: (i: number) => string,
-    what: string,
+    rule: string,
+    what: (name: string, firstLine: number) => string,
   ): void => {
     const first = new Map<string, number>();
     items.forEach((item, i) => {
       const n = name(item);
+      if (n === undefined) return;
       const seen = first.get(n);
       if (seen === undefined) first.set(n, i);
-      else
-        report(
-          pointerOf(i),
-          `duplicate.${what.replace(/ /g, '-')}`,
-          `duplicate ${what} '${n}' (first defined at ${sourceMap.nearest(pointerOf(seen)).line > 0 ? `line ${sourceMap.nearest(pointerOf(seen)).line}` : `#${seen}`})`,
-        );
+      else report(pointerOf(i), rule, what(n, sourceMap.nearest(pointerOf(seen)).line));
     });
   };
   const within = (
@@ -100,25 +98,34 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
     networks,
     (n) => n.name,
     (i) => `/networks/${i}/name`,
-    'network',
+    'duplicate.network',
+    (n, l) => `duplicate network '${n}' (first defined at line ${l})`,
   );
   duplicates(
     hosts,
     (h) => h.name,
     (i) => `/hosts/${i}/name`,
-    'host',
+    'duplicate.host',
+    (n, l) => `duplicate host '${n}' (first defined at line ${l})`,
   );
-  duplicates(
-    hosts,
-    (h) => h.hostname ?? h.name,
-    (i) => `/hosts/${i}${hosts[i]?.hostname ? '/hostname' : '/name'}`,
-    'hostname',
-  );
+  // A hostname clash that is not already a name clash: only where a host sets hostname.
+  const hostnames = hosts.map((h) => h.hostname ?? h.name);
+  hosts.forEach((h, i) => {
+    const j = hostnames.indexOf(hostnames[i] ?? '');
+    if (j < i && (h.hostname !== undefined || hosts[j]?.hostname !== undefined)) {
+      report(
+        `/hosts/${i}/${h.hostname !== undefined ? 'hostname' : 'name'}`,
+        'duplicate.hostname',
+        `host '${h.name}' has the hostname '${hostnames[i] ?? ''}' of host '${hosts[j]?.name ?? ''}'`,
+      );
+    }
+  });
   duplicates(
     objectives,
     (o) => o.id,
     (i) => `/objectives/${i}/id`,
-    'objective',
+    'duplicate.objective',
+    (n, l) => `duplicate objective '${n}' (first defined at line ${l})`,
   );
   const hintIds = objectives.flatMap((o, oi) =>
     (o.hints ?? []).map((h, hi) => ({ id: h.id, pointer: `/objectives/${oi}/hints/${hi}/id` })),
@@ -127,7 +134,8 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
     hintIds,
     (h) => h.id,
     (i) => hintIds[i]?.pointer ?? '',
-    'hint',
+    'duplicate.hint',
+    (n, l) => `duplicate hint '${n}' (first defined at line ${l}); hint ids are unique in a scenario`,
   );
 
   // --- networks: fixed subnets are valid blocks that do not overlap
@@ -137,7 +145,7 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
     const pointer = `/networks/${i}/subnet`;
     const parsed = parseCidr(network.subnet);
     if (!parsed.cidr) {
-      report(pointer, 'network.subnet', `subnet '${network.subnet}' ${parsed.problem ?? 'is invalid'}`);
+      report(pointer, 'network.subnet', `subnet '${network.subnet}': ${parsed.problem ?? 'is invalid'}`);
       return;
     }
     const { prefix } = parsed.cidr;
@@ -172,7 +180,8 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
       host.networks,
       hostNetworkName,
       (i) => `${hp}/networks/${i}`,
-      `network on host '${host.name}'`,
+      'duplicate.host-network',
+      (n, l) => `host '${host.name}' names network '${n}' twice (first at line ${l})`,
     );
     host.networks.forEach((entry, ni) => {
       const np = `${hp}/networks/${ni}`;
@@ -248,7 +257,8 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
       filePaths,
       (f) => f.path,
       (i) => `${hp}/files/${i}/path`,
-      `file path on host '${host.name}'`,
+      'duplicate.file',
+      (n, l) => `host '${host.name}' has two files at ${n} (first at line ${l})`,
     );
   });
   if (consoles === 0) {

@@ -199,7 +199,7 @@ function checkTemplates(
         severity: 'error',
         rule: 'template',
         file: options.file,
-        ...sourceMap.inString(pointer, problem.line, problem.column),
+        ...sourceMap.inString(pointer, text, problem.line, problem.column),
         pointer,
         message: problem.message,
       });

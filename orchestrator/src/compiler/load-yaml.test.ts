@@ -14,8 +14,8 @@ describe('loadYaml', () => {
 
   it('maps template positions inside plain, quoted and block strings to file positions', () => {
     const { sourceMap } = loadYaml('a: "x {{y}}"\nb: |\n  one\n  {{two}}\n', 'f.yaml');
-    expect(sourceMap.inString('/a', 1, 3)).to.deep.equal({ line: 1, column: 7 }); // the '{{' of "x {{y}}"
-    expect(sourceMap.inString('/b', 2, 3)).to.deep.equal({ line: 4, column: 3 });
+    expect(sourceMap.inString('/a', 'x {{y}}', 1, 3)).to.deep.equal({ line: 1, column: 7 }); // the '{{' of "x {{y}}"
+    expect(sourceMap.inString('/b', 'one\n{{two}}\n', 2, 1)).to.deep.equal({ line: 4, column: 3 });
   });
 
   it('reports duplicate keys by name, syntax errors, and keys that reach the prototype', () => {
@@ -25,7 +25,7 @@ describe('loadYaml', () => {
       file: 'f.yaml',
       line: 3,
       column: 1,
-      pointer: '',
+      pointer: '/a',
       message: "YAML: duplicate key 'a' (each key may appear once in a map)",
     });
     expect(loadYaml('a: [1, 2\n', 'f.yaml').diagnostics[0]).to.include({

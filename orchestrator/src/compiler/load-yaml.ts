@@ -1,4 +1,15 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type YAMLError,
+} from 'yaml';
 import { joinPointer, type Diagnostic } from './diagnostic.ts';
 
 export interface SourcePosition {
@@ -12,8 +23,12 @@ export interface SourceMap {
   key(pointer: string): SourcePosition | undefined;
   /** The position of the pointer, or of its nearest ancestor that has one. */
   nearest(pointer: string, preferKey?: boolean): SourcePosition;
-  /** Where line/column of a template held in the string at `pointer` stand in the file. */
-  inString(pointer: string, line: number, column: number): SourcePosition;
+  /**
+   * Where line/column of `template`, the string held at `pointer`, stand in the file. Found by
+   * looking the text there up in the scalar's source, so folded, quoted and block strings map right;
+   * where the source spells it differently (escapes), the string's own position.
+   */
+  inString(pointer: string, template: string, line: number, column: number): SourcePosition;
 }
 
 export interface LoadedYaml {
@@ -23,36 +38,42 @@ export interface LoadedYaml {
 }
 
 export const YAML_LIMITS = {
-  /** Aliases resolved in one document: YAML "billion laughs" bombs stop here. */
+  /** Nodes one alias may expand to: YAML "billion laughs" bombs stop here. */
   maxAliasCount: 50,
   /** Keys that would reach the prototype chain when the document is used as a JS object. */
   forbiddenKeys: ['__proto__', 'constructor', 'prototype'] as readonly string[],
 };
 
+const FRIENDLY: Partial<Record<string, (message: string) => string>> = {
+  MULTIPLE_DOCS: () =>
+    "a scenario file holds exactly one YAML document, but this file has multiple documents (a second one after '---'): remove it or move it to a file of its own",
+  BAD_INDENT: (m) => `bad indentation: ${m}`,
+  BLOCK_AS_IMPLICIT_KEY: () =>
+    'bad indentation: this line is indented deeper than the key before it (or a key is missing its colon)',
+  MULTILINE_IMPLICIT_KEY: () => 'bad indentation: a key must fit on one line (is a line indented too deep?)',
+  TAB_AS_INDENT: () => 'Tabs are not allowed as indentation (indent with spaces)',
+};
+
 /**
  * Parse one YAML document, keeping every node's position. Syntax errors, duplicate keys,
- * alias bombs and prototype-polluting keys are reported as diagnostics, never thrown.
+ * alias bombs, undefined aliases and prototype-polluting keys are reported as diagnostics, never thrown.
  */
 export function loadYaml(text: string, file: string): LoadedYaml {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const values = new Map<string, SourcePosition>();
-  const scalarTypes = new Map<string, string>();
   const keys = new Map<string, SourcePosition>();
+  const keyPointers = new Map<number, string>(); // offset of a key → its pointer
+  const scalars = new Map<string, { type: string; start: number; end: number }>();
+  const lastLine = Math.max(1, text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
+    return line > lastLine ? { line: lastLine, column: 1 } : { line, column: col };
+  };
+  const error = (rule: string, pos: SourcePosition, pointer: string, message: string): void => {
+    diagnostics.push({ severity: 'error', rule, file, ...pos, pointer, message });
   };
 
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    strict: true,
-    version: '1.2',
-    schema: 'core',
-    merge: false,
-  });
   const sourceMap: SourceMap = {
     value: (p) => values.get(p),
     key: (p) => keys.get(p),
@@ -63,54 +84,53 @@ export function loadYaml(text: string, file: string): LoadedYaml {
         if (p === '') return { line: 1, column: 1 };
       }
     },
-    inString(pointer, line, column) {
-      const start = sourceMap.nearest(pointer);
-      const type = scalarTypes.get(pointer);
-      if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') return { line: start.line + line, column };
-      const quoted = type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE' ? 1 : 0;
-      return line === 1
-        ? { line: start.line, column: start.column + quoted + column - 1 }
-        : { line: start.line + line - 1, column };
+    inString(pointer, template, line, column) {
+      const scalar = scalars.get(pointer);
+      if (!scalar) return sourceMap.nearest(pointer);
+      const lines = template.split('\n');
+      let offset = column - 1;
+      for (let i = 0; i < line - 1 && i < lines.length; i++) offset += (lines[i]?.length ?? 0) + 1;
+      const snippet = (template.slice(offset, offset + 16).split('\n')[0] ?? '').trimEnd();
+      if (!snippet) return sourceMap.nearest(pointer);
+      let occurrence = 0;
+      for (let i = template.indexOf(snippet); i !== -1 && i < offset; i = template.indexOf(snippet, i + 1))
+        occurrence++;
+      const source = text.slice(scalar.start, scalar.end);
+      let found = -1;
+      for (let n = 0; n <= occurrence; n++) {
+        found = source.indexOf(snippet, found + 1);
+        if (found === -1) return sourceMap.nearest(pointer);
+      }
+      return at(scalar.start + found);
     },
   };
 
-  for (const err of doc.errors) {
-    const pos = err.linePos?.[0] ?? at(err.pos[0]);
-    diagnostics.push({
-      severity: 'error',
-      rule: err.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax',
-      file,
-      line: pos.line,
-      column: 'col' in pos ? pos.col : pos.column,
-      pointer: '',
-      message:
-        err.code === 'DUPLICATE_KEY'
-          ? `YAML: duplicate key '${keyAt(text, err.pos[0])}' (each key may appear once in a map)`
-          : `YAML: ${firstLine(err.message)}`,
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      strict: true,
+      version: '1.2',
+      schema: 'core',
+      merge: false,
     });
+  } catch (e) {
+    error('yaml.syntax', { line: 1, column: 1 }, '', `YAML: ${describeThrown(e)}`);
+    return { data: undefined, sourceMap, diagnostics };
   }
-  for (const warn of doc.warnings) {
-    const pos = warn.linePos?.[0] ?? at(warn.pos[0]);
-    diagnostics.push({
-      severity: 'warning',
-      rule: 'yaml.warning',
-      file,
-      line: pos.line,
-      column: 'col' in pos ? pos.col : pos.column,
-      pointer: '',
-      message: `YAML: ${firstLine(warn.message)}`,
-    });
-  }
-  if (diagnostics.some((d) => d.severity === 'error')) return { data: undefined, sourceMap, diagnostics };
 
-  let aliases = 0;
+  // Positions first (also for files with errors: a duplicate key is reported at its pointer).
+  const aliases: { node: Node; pointer: string }[] = [];
   const walk = (node: unknown, pointer: string): void => {
     if (!node || typeof node !== 'object') return;
     const n = node as Node;
     if (n.range) values.set(pointer, at(n.range[0]));
-    if (isScalar(n) && n.type) scalarTypes.set(pointer, n.type);
+    if (isScalar(n) && n.range)
+      scalars.set(pointer, { type: n.type ?? 'PLAIN', start: n.range[0], end: n.range[1] });
     if (isAlias(n)) {
-      aliases += 1;
+      aliases.push({ node: n, pointer });
       return;
     }
     if (isMap(n)) {
@@ -122,28 +142,24 @@ export function loadYaml(text: string, file: string): LoadedYaml {
           typeof keyValue === 'string' || typeof keyValue === 'number' ? String(keyValue) : undefined;
         const keyPos = isScalar(keyNode) && keyNode.range ? at(keyNode.range[0]) : undefined;
         if (key === undefined) {
-          const pos = keyPos ?? sourceMap.nearest(pointer);
-          diagnostics.push({
-            severity: 'error',
-            rule: 'yaml.key-type',
-            file,
-            ...pos,
+          error(
+            'yaml.key-type',
+            keyPos ?? sourceMap.nearest(pointer),
             pointer,
-            message: 'YAML: map keys must be plain strings',
-          });
+            'YAML: map keys must be plain strings',
+          );
           continue;
         }
         const child = joinPointer(pointer, key);
         if (keyPos) keys.set(child, keyPos);
+        if (isScalar(keyNode) && keyNode.range) keyPointers.set(keyNode.range[0], child);
         if (YAML_LIMITS.forbiddenKeys.includes(key)) {
-          diagnostics.push({
-            severity: 'error',
-            rule: 'yaml.forbidden-key',
-            file,
-            ...(keyPos ?? sourceMap.nearest(pointer)),
-            pointer: child,
-            message: `the key '${key}' is not allowed anywhere in a scenario (it would reach JavaScript's prototype chain)`,
-          });
+          error(
+            'yaml.forbidden-key',
+            keyPos ?? sourceMap.nearest(pointer),
+            child,
+            `the key '${key}' is not allowed anywhere in a scenario (it would reach JavaScript's prototype chain)`,
+          );
         }
         walk(pair.value, child);
       }
@@ -153,50 +169,97 @@ export function loadYaml(text: string, file: string): LoadedYaml {
       });
     }
   };
-  walk(doc.contents, '');
+  try {
+    walk(doc.contents, '');
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    error('yaml.depth', { line: 1, column: 1 }, '', 'YAML: the document is nested too deeply');
+    return { data: undefined, sourceMap, diagnostics };
+  }
+
+  // Syntax errors: the first one, and duplicate keys before it; later ones are mostly its echoes.
+  const errors = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  const firstSyntax = errors.findIndex((e) => e.code !== 'DUPLICATE_KEY');
+  for (const err of firstSyntax === -1 ? errors : errors.slice(0, firstSyntax + 1)) reportYamlError(err);
+  for (const warn of doc.warnings) {
+    // An unknown tag (!foo) would silently become a plain string: scenarios use no tags.
+    const pos = at(warn.pos[0]);
+    if (warn.code === 'TAG_RESOLVE_FAILED')
+      error('yaml.tag', pos, '', `YAML: ${firstLine(warn.message)} (scenarios use no YAML tags)`);
+    else
+      diagnostics.push({
+        severity: 'warning',
+        rule: 'yaml.warning',
+        file,
+        ...pos,
+        pointer: '',
+        message: `YAML: ${firstLine(warn.message)}`,
+      });
+  }
+  for (const { node, pointer } of aliases) {
+    if (isAlias(node) && node.resolve(doc) === undefined) {
+      error(
+        'yaml.alias',
+        node.range ? at(node.range[0]) : sourceMap.nearest(pointer),
+        pointer,
+        `YAML: alias *${node.source} refers to no anchor &${node.source} defined before it`,
+      );
+    }
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { data: undefined, sourceMap, diagnostics };
 
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
-  } catch (error) {
-    // The yaml package throws a ReferenceError when alias expansion exceeds maxAliasCount.
-    const firstAlias = findFirstAlias(doc.contents);
-    diagnostics.push({
-      severity: 'error',
-      rule: 'yaml.alias-limit',
-      file,
-      ...(firstAlias?.range ? at(firstAlias.range[0]) : { line: 1, column: 1 }),
-      pointer: '',
-      message: `YAML: alias expansion is too large (${aliases} aliases expanding to more than ${YAML_LIMITS.maxAliasCount} nodes each); a scenario may not be a YAML bomb: ${firstLine(error instanceof Error ? error.message : String(error))}`,
-    });
+  } catch (e) {
+    if (e instanceof RangeError && !/alias/i.test(e.message)) {
+      error('yaml.depth', { line: 1, column: 1 }, '', 'YAML: the document is nested too deeply');
+    } else {
+      const first = aliases[0];
+      error(
+        'yaml.alias-limit',
+        first?.node.range ? at(first.node.range[0]) : { line: 1, column: 1 },
+        '',
+        `YAML: alias expansion is too large (an alias may stand for at most ${YAML_LIMITS.maxAliasCount} nodes); a scenario may not be a YAML bomb`,
+      );
+    }
     return { data: undefined, sourceMap, diagnostics };
   }
   return { data, sourceMap, diagnostics };
-}
 
-function findFirstAlias(node: unknown): Node | undefined {
-  if (!node || typeof node !== 'object') return undefined;
-  const n = node as Node;
-  if (isAlias(n)) return n;
-  if (isMap(n)) {
-    for (const pair of n.items) {
-      const found = findFirstAlias(pair.value);
-      if (found) return found;
+  function reportYamlError(err: YAMLError): void {
+    const pos = at(err.pos[0]);
+    if (err.code === 'DUPLICATE_KEY') {
+      const key = keyAt(text, err.pos[0]);
+      error(
+        'yaml.duplicate-key',
+        pos,
+        keyPointers.get(err.pos[0]) ?? '',
+        `YAML: duplicate key '${key}' (each key may appear once in a map)`,
+      );
+      return;
     }
-  } else if (isSeq(n)) {
-    for (const item of n.items) {
-      const found = findFirstAlias(item);
-      if (found) return found;
-    }
+    const message = firstLine(err.message).replace(/ at line \d+, column \d+:?$/, '');
+    const friendly = FRIENDLY[err.code];
+    error(
+      'yaml.syntax',
+      pos,
+      '',
+      `YAML: ${/Maximum call stack/.test(message) ? 'the document is nested too deeply' : friendly ? friendly(message) : message}`,
+    );
   }
-  return undefined;
 }
 
 function keyAt(text: string, offset: number): string {
-  return /^[^:\n]*/.exec(text.slice(offset, offset + 200))?.[0]?.trim() ?? '?';
+  const raw = /^[^:\n]*/.exec(text.slice(offset, offset + 200))?.[0]?.trim() ?? '?';
+  return /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw;
 }
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+function describeThrown(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return /Maximum call stack/.test(message) ? 'the document is nested too deeply' : firstLine(message);
 }

@@ -40,6 +40,10 @@ const HELPERS = {
   eq: (a: unknown, b: unknown) => a === b,
 } as const;
 const BLOCK_HELPERS = new Set(['if', 'unless']);
+/** How many arguments each helper takes. */
+const ARITY: Record<string, number> = { upper: 1, lower: 1, base64: 1, json: 1, eq: 2, if: 1, unless: 1 };
+/** Deeper nesting of ( ) and {{# }} than this is refused before parsing (handlebars' parser is recursive). */
+export const MAX_TEMPLATE_NESTING = 32;
 export const ALLOWED_HELPERS: readonly string[] = [...Object.keys(HELPERS), ...BLOCK_HELPERS].sort();
 const FORBIDDEN_SEGMENTS = new Set([
   '__proto__',
@@ -65,20 +69,16 @@ export function isTemplate(text: string): boolean {
 export function analyzeTemplate(source: string, scope: TemplateScope): TemplateAnalysis {
   const problems: TemplateProblem[] = [];
   const usedParams = new Set<string>();
+  const tooDeep = nestingProblem(source);
+  if (tooDeep) return { problems: [tooDeep], usedParams };
   let ast: hbs.AST.Program;
   try {
     ast = hbs.parse(source);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const line = Number(
-      /on line (\d+)/.exec(message)?.[1] ?? (error as { lineNumber?: number }).lineNumber ?? 1,
-    );
-    const expecting = /Expecting (.*), got (.*)$/m.exec(message);
-    problems.push({
-      line,
-      column: ((error as { column?: number }).column ?? 0) + 1,
-      message: `template syntax error${expecting ? `: expected ${expecting[1]}, got ${expecting[2]}` : `: ${message.split('\n')[0] ?? ''}`}`,
-    });
+    problems.push(syntaxProblem(source, error));
+    // The parameters a broken template names still count as used (no misleading "unused" warning).
+    for (const match of source.matchAll(/params\.([a-z][a-z0-9_]*)/g))
+      if (match[1] && scope.params.has(match[1])) usedParams.add(match[1]);
     return { problems, usedParams };
   }
   const report = (node: hbs.AST.Node, message: string): void => {
@@ -145,14 +145,24 @@ export function analyzeTemplate(source: string, scope: TemplateScope): TemplateA
     }
   };
 
-  const checkHelperName = (path: hbs.AST.PathExpression | hbs.AST.Literal, block: boolean): void => {
+  const checkHelperName = (
+    path: hbs.AST.PathExpression | hbs.AST.Literal,
+    block: boolean,
+    args: number,
+    hash: hbs.AST.Hash | undefined,
+  ): void => {
     if (path.type !== 'PathExpression') {
       report(path, 'a literal cannot be called as a helper');
       return;
     }
     const name = (path as hbs.AST.PathExpression).original;
     const allowed = block ? BLOCK_HELPERS.has(name) : name in HELPERS;
-    if (!allowed) {
+    if (allowed) {
+      const arity = ARITY[name] ?? 0;
+      if (args !== arity)
+        report(path, `helper '${name}' takes ${arity} argument${arity === 1 ? '' : 's'} (got ${args})`);
+      if (pairsOf(hash).length > 0) report(path, `helper '${name}' takes no name=value arguments`);
+    } else {
       report(
         path,
         `helper '${name}' is not allowed (allowed: ${block ? [...BLOCK_HELPERS].join(', ') : Object.keys(HELPERS).join(', ')})`,
@@ -167,7 +177,7 @@ export function analyzeTemplate(source: string, scope: TemplateScope): TemplateA
         break;
       case 'SubExpression': {
         const sub = node as hbs.AST.SubExpression;
-        checkHelperName(sub.path, false);
+        checkHelperName(sub.path, false, sub.params.length, sub.hash);
         sub.params.forEach(visitExpression);
         pairsOf(sub.hash).forEach((p) => visitExpression(p.value));
         break;
@@ -192,7 +202,7 @@ export function analyzeTemplate(source: string, scope: TemplateScope): TemplateA
             isCall ||
             (m.path.type === 'PathExpression' && (m.path as hbs.AST.PathExpression).original in HELPERS)
           ) {
-            checkHelperName(m.path, false);
+            checkHelperName(m.path, false, m.params.length, m.hash);
           } else if (m.path.type === 'PathExpression') {
             checkValuePath(m.path as hbs.AST.PathExpression);
           }
@@ -202,7 +212,7 @@ export function analyzeTemplate(source: string, scope: TemplateScope): TemplateA
         }
         case 'BlockStatement': {
           const b = statement as hbs.AST.BlockStatement;
-          checkHelperName(b.path, true);
+          checkHelperName(b.path, true, b.params.length, b.hash);
           b.params.forEach(visitExpression);
           pairsOf(b.hash).forEach((p) => visitExpression(p.value));
           visitProgram(b.program);
@@ -222,8 +232,90 @@ export function analyzeTemplate(source: string, scope: TemplateScope): TemplateA
       }
     }
   };
-  visitProgram(ast);
+  try {
+    visitProgram(ast);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    problems.push({
+      line: 1,
+      column: 1,
+      message: `template is nested too deeply (at most ${MAX_TEMPLATE_NESTING} levels)`,
+    });
+  }
   return { problems, usedParams };
+}
+
+/** Refuse nesting deeper than MAX_TEMPLATE_NESTING before the (recursive, superlinear) parser sees it. */
+function nestingProblem(source: string): TemplateProblem | undefined {
+  let depth = 0;
+  let line = 1;
+  let column = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    column++;
+    if (c === '\n') {
+      line++;
+      column = 0;
+    } else if (c === '(' || (c === '{' && source.startsWith('{{#', i))) {
+      depth++;
+      if (depth > MAX_TEMPLATE_NESTING) {
+        return {
+          line,
+          column,
+          message: `template is nested too deeply (more than ${MAX_TEMPLATE_NESTING} levels of ( ) or {{#…}})`,
+        };
+      }
+    } else if (c === ')' || (c === '{' && source.startsWith('{{/', i))) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
+const TOKENS: Record<string, string> = {
+  CLOSE: '}}',
+  CLOSE_UNESCAPED: '}}}',
+  CLOSE_RAW_BLOCK: '}}}}',
+  OPEN_SEXPR: '(',
+  CLOSE_SEXPR: ')',
+  ID: 'a name',
+  STRING: 'a string',
+  NUMBER: 'a number',
+  BOOLEAN: 'true or false',
+  SEP: '.',
+  EQUALS: '=',
+  OPEN_ENDBLOCK: '{{/…}}',
+  INVERSE: '{{else}}',
+  OPEN_INVERSE_CHAIN: '{{else …}}',
+  EOF: 'the end of the text',
+  INVALID: 'a character that cannot stand there',
+};
+
+/** A handlebars parse error in words, at the `{{` it concerns (its parser gives the line, not the column). */
+function syntaxProblem(source: string, error: unknown): TemplateProblem {
+  const message = error instanceof Error ? error.message : String(error);
+  const mismatch = /^(\S+) doesn't match (\S+) - (\d+):(\d+)$/.exec(message);
+  if (mismatch) {
+    return {
+      line: Number(mismatch[3]),
+      column: Number(mismatch[4]) + 1,
+      message: `template syntax error: {{#${mismatch[1] ?? ''}}} is closed by {{/${mismatch[2] ?? ''}}}`,
+    };
+  }
+  const line = Number(/on line (\d+)/.exec(message)?.[1] ?? 1);
+  const text = source.split('\n')[line - 1] ?? '';
+  const open = text.lastIndexOf('{{');
+  const unclosed = open !== -1 && !text.includes('}}', open) ? open : text.indexOf('{{');
+  const match = /Expecting (.*), got '?([A-Z_]+)'?/.exec(message);
+  let words = message.split('\n')[0] ?? message;
+  if (match) {
+    const expected = [
+      ...new Set((match[1] ?? '').split(', ').map((t) => TOKENS[t.replace(/'/g, '')] ?? t.replace(/'/g, ''))),
+    ].slice(0, 3);
+    const got = TOKENS[match[2] ?? ''] ?? match[2] ?? '?';
+    words = `found ${got}, expected ${expected.join(' or ')}${match[2] === 'EOF' ? ' (a {{#block}} or {{ is not closed)' : ''}`;
+  }
+  return { line, column: unclosed === -1 ? 1 : unclosed + 1, message: `template syntax error: ${words}` };
 }
 
 /** The handlebars AST leaves these out where empty, whatever its type declarations say. */

@@ -21,7 +21,12 @@ const ajv = new Ajv2020({
 ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
 const validate = ajv.compile(scenarioSchema);
 
-type SchemaObject = Record<string, unknown> & { 'x-hint'?: string; properties?: Record<string, unknown> };
+type SchemaObject = Record<string, unknown> & {
+  'x-hint'?: string;
+  properties?: Record<string, unknown>;
+  $ref?: unknown;
+  type?: unknown;
+};
 
 /** Validate a parsed scenario against the JSON Schema; every error becomes a positioned diagnostic. */
 export function validateAgainstSchema(data: unknown, file: string, sourceMap: SourceMap): Diagnostic[] {
@@ -40,43 +45,66 @@ export function validateAgainstSchema(data: unknown, file: string, sourceMap: So
 }
 
 /**
- * ajv reports every failing branch of a oneOf. Keep, per failing oneOf, either the errors of the
- * branch whose type matched (the value is of the right shape but wrong inside), or none, in which
- * case the oneOf error itself is reported with the schema's hint. `if` errors are noise.
+ * ajv reports every failing branch of a oneOf. Keep what helps the author: when exactly one branch
+ * has the type of the value (a map where a string-or-map is allowed), that branch's errors; when
+ * none has, only the oneOf itself, with the schema's hint. Errors inside propertyNames are folded
+ * into the propertyNames error at the key. `if` errors are noise.
  */
 function selectErrors(errors: ErrorObject[]): ErrorObject[] {
   const dropped = new Set<ErrorObject>();
   for (const oneOf of errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')) {
-    const prefix = oneOf.schemaPath + '/';
-    const inBranches = errors.filter(
-      (e) => e.schemaPath.startsWith(prefix) && e.instancePath.startsWith(oneOf.instancePath),
-    );
-    const branchOf = (e: ErrorObject): string => e.schemaPath.slice(prefix.length).split('/')[0] ?? '';
-    const branches = new Map<string, ErrorObject[]>();
-    for (const e of inBranches) branches.set(branchOf(e), [...(branches.get(branchOf(e)) ?? []), e]);
-    // A branch "matched the shape" when none of its errors is a type/const/required mismatch of the value itself.
-    const shapeMatches = [...branches.values()].filter(
-      (errs) =>
-        !errs.some(
-          (e) =>
-            e.instancePath === oneOf.instancePath &&
-            (e.keyword === 'type' ||
-              e.keyword === 'const' ||
-              e.keyword === 'enum' ||
-              e.keyword === 'pattern' ||
-              e.keyword === 'not' ||
-              e.keyword === 'required'),
-        ),
-    );
-    if (shapeMatches.length === 1) {
+    const branches = Array.isArray(oneOf.schema) ? (oneOf.schema as unknown[]) : [];
+    const types = branches.map(branchType);
+    const actual = jsonType(oneOf.data);
+    const matching = types.filter((t) => t !== undefined && typeMatches(t, actual)).length;
+    const atValue = errors.filter((e) => e !== oneOf && e.instancePath === oneOf.instancePath);
+    if (types.every((t) => t !== undefined) && matching === 1) {
+      // The other branches can only have failed on the value's type, right here.
       dropped.add(oneOf);
-      for (const errs of branches.values())
-        if (errs !== shapeMatches[0]) for (const e of errs) dropped.add(e);
+      for (const e of atValue) if (e.keyword === 'type') dropped.add(e);
+    } else if (types.every((t) => t !== undefined) && matching === 0) {
+      for (const e of atValue) dropped.add(e);
     } else {
-      for (const e of inBranches) dropped.add(e);
+      const prefix = oneOf.schemaPath + '/';
+      for (const e of errors) if (e.schemaPath.startsWith(prefix)) dropped.add(e);
     }
   }
+  for (const e of errors) if (e.propertyName !== undefined && e.keyword !== 'propertyNames') dropped.add(e);
   return errors.filter((e) => !dropped.has(e) && e.keyword !== 'if');
+}
+
+type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'null';
+
+function jsonType(value: unknown): JsonType {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value as JsonType;
+}
+
+function typeMatches(declared: JsonType, actual: JsonType): boolean {
+  return declared === actual || (declared === 'number' && actual === 'integer');
+}
+
+/** The JSON type a oneOf branch accepts, following local $refs; undefined when it is not one type. */
+function branchType(branch: unknown): JsonType | undefined {
+  let schema = branch as SchemaObject | undefined;
+  for (let hops = 0; schema && typeof schema.$ref === 'string' && hops < 8; hops++) {
+    schema = resolveRef(schema.$ref);
+  }
+  if (!schema) return undefined;
+  if (typeof schema.type === 'string') return schema.type as JsonType;
+  if ('const' in schema) return jsonType(schema.const);
+  return undefined;
+}
+
+function resolveRef(ref: string): SchemaObject | undefined {
+  if (!ref.startsWith('#/')) return undefined;
+  let node: unknown = scenarioSchema;
+  for (const part of ref.slice(2).split('/')) {
+    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+  }
+  return node as SchemaObject | undefined;
 }
 
 function describe(value: unknown): string {
@@ -138,9 +166,7 @@ function toDiagnostic(
       const key = String(params.propertyName);
       where = joinPointer(pointer, key);
       at = sourceMap.key(where) ?? at;
-      const inner = all.find(
-        (e) => e.instancePath === pointer && e.schemaPath.startsWith(error.schemaPath + '/'),
-      );
+      const inner = all.find((e) => e.propertyName === key && e.keyword !== 'propertyNames');
       const innerHint =
         inner && typeof inner.parentSchema === 'object'
           ? (inner.parentSchema as SchemaObject)['x-hint']
@@ -149,6 +175,11 @@ function toDiagnostic(
       break;
     }
     case 'type':
+      if (pointer === '' && (error.data === null || error.data === undefined)) {
+        message =
+          'must be a map, but the file is empty: a scenario needs apiVersion, kind, metadata, hosts and objectives';
+        break;
+      }
       message = `must be ${
         hint ??
         String(params.type)

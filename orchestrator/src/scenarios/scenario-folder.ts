@@ -99,7 +99,18 @@ export function compileScenarioFile(file: string, catalogueFor?: (framework: Fra
         diagnostics: [{ severity: 'error', rule: 'limit.file-size', file, line: 0, column: 0, pointer: '', message: `scenario file is ${stat.size} bytes; the limit is ${SOURCE_LIMITS.scenarioFileBytes}` }],
       };
     }
-    text = readFileSync(file, 'utf8');
+    const bytes = readFileSync(file);
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      const bad = firstInvalidUtf8(bytes);
+      const line = bytes.subarray(0, bad).toString('latin1').split('\n').length;
+      return {
+        file,
+        competencyCheck: 'none',
+        diagnostics: [{ severity: 'error', rule: 'file.encoding', file, line, column: 0, pointer: '', message: `the file is not UTF-8 text (invalid byte 0x${(bytes[bad] ?? 0).toString(16)} at offset ${bad}); save it as UTF-8` }],
+      };
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return {
@@ -116,4 +127,16 @@ export function compileScenarioFile(file: string, catalogueFor?: (framework: Fra
     ...(catalogueFor ? { catalogueFor } : {}),
   });
   return { ...result, file, text };
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence (linear scan). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i] ?? 0;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    for (let k = 1; k < length; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return bytes.length;
 }
