@@ -11,6 +11,14 @@ export type ErrorCode =
   | 'NICE_FORMAT_UNKNOWN'
   | 'NICE_CATALOGUE_MISSING'
   | 'IO_ERROR'
+  | 'CONFLICT'
+  | 'ENGINE_UNAVAILABLE'
+  | 'ENGINE_VERSION'
+  | 'ENGINE_NOT_FOUND'
+  | 'ENGINE_CONFLICT'
+  | 'ENGINE_IMAGE_MISSING'
+  | 'ENGINE_TIMEOUT'
+  | 'ENGINE_ERROR'
   | 'INTERNAL';
 
 export class CyropError extends Error {

@@ -1,0 +1,649 @@
+import { PassThrough, type Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import { pack } from 'tar-stream';
+import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
+import { CyropError } from '../../errors.ts';
+import type {
+  EnvironmentRef,
+  EnvironmentStatus,
+  ExecOptions,
+  ExecResult,
+  HostRef,
+  HostState,
+  ProvisionOptions,
+  RuntimeDriver,
+  ShellOptions,
+  ShellStream,
+} from '../runtime-driver.ts';
+import { ensureHostFirewall } from './host-firewall.ts';
+import { isListening, KILL_TREE, LISTENING_SOCKETS, resolveOwner, withPidLine } from './in-container.ts';
+import {
+  DOCKER_LABEL,
+  containerName,
+  toDockerContainer,
+  toDockerNetworks,
+  type DockerContainerSpec,
+} from './to-docker.ts';
+import { isStatus, translateDockerError } from './translate-error.ts';
+
+/** The oldest Engine API this driver speaks (Docker 20.10); it pins the client to what the engine has, at most the newest it knows. */
+export const MIN_API_VERSION = '1.41';
+const MAX_API_VERSION = '1.45';
+const READY_POLL_MS = 250;
+
+export interface DockerDriverOptions {
+  /** dockerode options (socketPath, host…); defaults to the local socket. */
+  docker?: Docker.DockerOptions;
+  /** Install the host firewall rule that keeps team bridges away from the host (default true). */
+  firewall?: boolean;
+}
+
+const MANAGED = `${DOCKER_LABEL.managedBy}=cyrop`;
+
+/**
+ * The single-host engine. One internal bridge per scenario network per team, one hardened
+ * container per host; everything labelled so that list() sees what really exists.
+ */
+export class DockerRuntimeDriver implements RuntimeDriver {
+  readonly engine = 'docker' as const;
+
+  private constructor(
+    readonly docker: Docker,
+    readonly apiVersion: string,
+  ) {}
+
+  /** Connect and check the engine's API version (clear error when it is too old or absent). */
+  static async connect(options: DockerDriverOptions = {}): Promise<DockerRuntimeDriver> {
+    const probe = new Docker(options.docker);
+    let version: Docker.DockerVersion;
+    try {
+      version = await probe.version();
+    } catch (error) {
+      throw translateDockerError(error, 'connecting to the Docker engine');
+    }
+    if (compareVersions(version.ApiVersion, MIN_API_VERSION) < 0) {
+      throw new CyropError(
+        'ENGINE_VERSION',
+        `Docker Engine API ${version.ApiVersion} (Docker ${version.Version}) is older than the ${MIN_API_VERSION} CYROP needs (Docker 20.10 or later)`,
+      );
+    }
+    const pinned =
+      compareVersions(version.ApiVersion, MAX_API_VERSION) > 0 ? MAX_API_VERSION : version.ApiVersion;
+    if (options.firewall !== false) await ensureHostFirewall();
+    return new DockerRuntimeDriver(new Docker({ ...options.docker, version: `v${pinned}` }), pinned);
+  }
+
+  async provision(plan: EnvironmentPlan, options: ProvisionOptions = {}): Promise<EnvironmentStatus> {
+    const ref = { exercise: plan.exercise.id, team: plan.team.id };
+    const what = `provisioning ${ref.exercise}/${ref.team}`;
+    options.signal?.throwIfAborted();
+    await this.checkImages(plan);
+    const existing = await this.inventory(ref);
+
+    // Networks: adopt matching, replace drifted, create missing.
+    const wanted = toDockerNetworks(plan);
+    for (const net of existing.networks) {
+      const spec = wanted.find((w) => w.name === net.Name);
+      if (!spec || net.Labels?.[DOCKER_LABEL.networkHash] !== spec.hash) {
+        // Containers on a drifted or orphan network go first.
+        for (const c of existing.containers.filter((c) =>
+          Object.values(c.NetworkSettings.Networks).some((n) => n.NetworkID === net.Id),
+        )) {
+          await this.removeContainer(c.Id);
+          existing.containers = existing.containers.filter((x) => x.Id !== c.Id);
+        }
+        await this.removeNetwork(net.Id);
+      }
+    }
+    const present = new Set(
+      existing.networks
+        .filter((n) =>
+          wanted.some((w) => w.name === n.Name && n.Labels?.[DOCKER_LABEL.networkHash] === w.hash),
+        )
+        .map((n) => n.Name),
+    );
+    await Promise.all(
+      wanted.map(async (spec) => {
+        if (present.has(spec.name)) {
+          options.onProgress?.({ kind: 'network', network: spec.network, state: 'adopted' });
+          return;
+        }
+        try {
+          await this.docker.createNetwork(spec.options);
+        } catch (error) {
+          // 409: another run created it since we looked; adopt it if it is the one we want.
+          if (!isStatus(error, 409))
+            throw translateDockerError(error, `${what}: creating network ${spec.name}`);
+          const net: Docker.NetworkInspectInfo = await this.docker
+            .getNetwork(spec.name)
+            .inspect()
+            .catch((e: unknown) => {
+              throw translateDockerError(e, `${what}: inspecting network ${spec.name}`);
+            });
+          if (net.Labels?.[DOCKER_LABEL.networkHash] !== spec.hash)
+            throw translateDockerError(
+              error,
+              `${what}: network ${spec.name} exists with another configuration`,
+            );
+        }
+        options.onProgress?.({ kind: 'network', network: spec.network, state: 'created' });
+      }),
+    );
+
+    // Containers: orphans removed, drifted recreated, missing created, all started.
+    const hosts = new Set(plan.hosts.map((h) => h.name));
+    for (const c of existing.containers) {
+      if (!hosts.has(c.Labels[DOCKER_LABEL.host] ?? '')) await this.removeContainer(c.Id);
+    }
+    await Promise.all(
+      plan.hosts.map(async (host) => {
+        options.signal?.throwIfAborted();
+        const found = existing.containers.find((c) => c.Labels[DOCKER_LABEL.host] === host.name);
+        await this.ensureHost(plan, host, found, options);
+      }),
+    );
+    await Promise.all(plan.hosts.map((host) => this.waitReady(ref, host, options)));
+    return this.status(ref);
+  }
+
+  async resetHost(
+    plan: EnvironmentPlan,
+    hostName: string,
+    options: ProvisionOptions = {},
+  ): Promise<EnvironmentStatus> {
+    const host = plan.hosts.find((h) => h.name === hostName);
+    if (!host)
+      throw new CyropError(
+        'NOT_FOUND',
+        `no host '${hostName}' in the plan of ${plan.exercise.id}/${plan.team.id}`,
+      );
+    const ref = { exercise: plan.exercise.id, team: plan.team.id };
+    const existing = await this.inventory(ref);
+    const found = existing.containers.find((c) => c.Labels[DOCKER_LABEL.host] === hostName);
+    if (found) await this.removeContainer(found.Id);
+    await this.ensureHost(plan, host, undefined, options);
+    await this.waitReady(ref, host, options);
+    return this.status(ref);
+  }
+
+  async status(ref: EnvironmentRef): Promise<EnvironmentStatus> {
+    const { networks, containers } = await this.inventory(ref);
+    const hosts = containers.map((c) => ({
+      name: c.Labels[DOCKER_LABEL.host] ?? c.Names[0] ?? c.Id,
+      state: hostState(c.State),
+      ...(c.State === 'running' ? {} : { detail: c.Status }),
+    }));
+    const planHash =
+      containers[0]?.Labels[DOCKER_LABEL.planHash] ?? networks[0]?.Labels?.[DOCKER_LABEL.planHash];
+    return {
+      ref,
+      ...(planHash ? { planHash } : {}),
+      networks: networks.map((n) => ({ name: n.Labels?.[DOCKER_LABEL.network] ?? n.Name, exists: true })),
+      hosts: hosts.sort((a, b) => a.name.localeCompare(b.name)),
+      ready: hosts.length > 0 && hosts.every((h) => h.state === 'running'),
+    };
+  }
+
+  async exec(ref: HostRef, cmd: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const started = Date.now();
+    const container = this.docker.getContainer(containerName(ref.exercise, ref.team, ref.host));
+    let exec: Docker.Exec;
+    try {
+      exec = await container.exec({
+        Cmd: withPidLine(cmd),
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: options.stdin !== undefined,
+        Tty: false,
+        ...(options.user ? { User: options.user } : {}),
+        ...(options.workdir ? { WorkingDir: options.workdir } : {}),
+        ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      });
+    } catch (error) {
+      throw translateDockerError(error, `exec in ${ref.exercise}/${ref.team}/${ref.host}`);
+    }
+    const stream = await exec.start({ hijack: true, stdin: options.stdin !== undefined });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let pid: number | undefined;
+    let pending = '';
+    const keep = (into: Buffer[]) => (chunk: Buffer) => {
+      const room = options.maxOutputBytes - size;
+      if (room <= 0) {
+        truncated ||= chunk.length > 0;
+        return;
+      }
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      truncated ||= part.length < chunk.length;
+      size += part.length;
+      into.push(part);
+    };
+    const keepOut = keep(out);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on('data', (chunk: Buffer) => {
+      if (pid === undefined) {
+        pending += chunk.toString('latin1');
+        const nl = pending.indexOf('\n');
+        if (nl === -1) return;
+        pid = Number(pending.slice(0, nl));
+        const rest = Buffer.from(pending.slice(nl + 1), 'latin1');
+        if (rest.length) keepOut(rest);
+        return;
+      }
+      keepOut(chunk);
+    });
+    stderr.on('data', keep(err));
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    if (options.stdin !== undefined) stream.end(options.stdin);
+
+    let timedOut = false;
+    const ended = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    });
+    const timer = new Promise<'timeout'>((resolve) => {
+      const t = setTimeout(() => resolve('timeout'), options.timeoutMs);
+      void ended.then(() => clearTimeout(t));
+    });
+    if ((await Promise.race([ended, timer])) === 'timeout') {
+      timedOut = true;
+      if (pid !== undefined) await this.killTree(ref, pid, options.user);
+      stream.destroy();
+    }
+    const exitCode = timedOut ? null : await this.exitCodeOf(exec);
+    return {
+      exitCode,
+      stdout: Buffer.concat(out),
+      stderr: Buffer.concat(err),
+      timedOut,
+      truncated,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  async openShell(ref: HostRef, options: ShellOptions): Promise<ShellStream> {
+    const container = this.docker.getContainer(containerName(ref.exercise, ref.team, ref.host));
+    const shell = options.shell ?? '/bin/bash';
+    let exec: Docker.Exec;
+    try {
+      exec = await container.exec({
+        Cmd: withPidLine([shell, '-l']),
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+        Env: [
+          'TERM=xterm-256color',
+          'LANG=C.UTF-8',
+          ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        ],
+        ...(options.user ? { User: options.user } : {}),
+        ...(options.workdir ? { WorkingDir: options.workdir } : {}),
+      });
+    } catch (error) {
+      throw translateDockerError(error, `opening a shell in ${ref.exercise}/${ref.team}/${ref.host}`);
+    }
+    const socket: Duplex = await exec.start({ hijack: true, stdin: true, Tty: true });
+    const pid = await readPidLine(socket);
+    await exec.resize({ h: options.rows, w: options.cols }).catch(() => undefined);
+    let killed = false;
+    const exited = new Promise<number | null>((resolve) => {
+      socket.once('close', () => {
+        if (killed) resolve(null);
+        else void this.exitCodeOf(exec).then(resolve, () => resolve(null));
+      });
+    });
+    return {
+      stream: socket,
+      resize: async (cols, rows) => {
+        await exec.resize({ h: rows, w: cols }).catch((error: unknown) => {
+          if (!isStatus(error, 404) && !isStatus(error, 409))
+            throw translateDockerError(error, 'resizing a terminal');
+        });
+      },
+      kill: async () => {
+        if (killed) return;
+        killed = true;
+        await this.killTree(ref, pid, options.user);
+        socket.destroy();
+      },
+      exited,
+    };
+  }
+
+  async destroy(ref: EnvironmentRef): Promise<void> {
+    const { networks, containers } = await this.inventory(ref);
+    await Promise.all(containers.map((c) => this.removeContainer(c.Id)));
+    await Promise.all(networks.map((n) => this.removeNetwork(n.Id)));
+  }
+
+  async list(selector: Readonly<Record<string, string>> = {}): Promise<EnvironmentRef[]> {
+    const filters = { label: [MANAGED, ...Object.entries(selector).map(([k, v]) => `${k}=${v}`)] };
+    const [containers, networks] = await Promise.all([
+      this.docker.listContainers({ all: true, filters: JSON.stringify(filters) }),
+      this.docker.listNetworks({ filters: JSON.stringify(filters) }),
+    ]).catch((error: unknown) => {
+      throw translateDockerError(error, 'listing environments');
+    });
+    const refs = new Map<string, EnvironmentRef>();
+    for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})]) {
+      const exercise = labels[DOCKER_LABEL.exercise];
+      const team = labels[DOCKER_LABEL.team];
+      if (exercise && team) refs.set(`${exercise}/${team}`, { exercise, team });
+    }
+    return [...refs.values()].sort(
+      (a, b) => a.exercise.localeCompare(b.exercise) || a.team.localeCompare(b.team),
+    );
+  }
+
+  // --- internals
+
+  private async inventory(
+    ref: EnvironmentRef,
+  ): Promise<{ networks: Docker.NetworkInspectInfo[]; containers: Docker.ContainerInfo[] }> {
+    const filters = JSON.stringify({
+      label: [MANAGED, `${DOCKER_LABEL.exercise}=${ref.exercise}`, `${DOCKER_LABEL.team}=${ref.team}`],
+    });
+    try {
+      const [networks, containers] = await Promise.all([
+        this.docker.listNetworks({ filters }),
+        this.docker.listContainers({ all: true, filters }),
+      ]);
+      return { networks, containers };
+    } catch (error) {
+      throw translateDockerError(error, `listing ${ref.exercise}/${ref.team}`);
+    }
+  }
+
+  private async checkImages(plan: EnvironmentPlan): Promise<void> {
+    const missing: string[] = [];
+    for (const image of new Set(plan.hosts.map((h) => h.image))) {
+      try {
+        await this.docker.getImage(image).inspect();
+      } catch (error) {
+        if (isStatus(error, 404)) missing.push(image);
+        else throw translateDockerError(error, `inspecting image ${image}`);
+      }
+    }
+    if (missing.length) {
+      throw new CyropError(
+        'ENGINE_IMAGE_MISSING',
+        `image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not built on this engine (build with: npx cyrop images build)`,
+      );
+    }
+  }
+
+  private async ensureHost(
+    plan: EnvironmentPlan,
+    host: PlannedHost,
+    found: Docker.ContainerInfo | undefined,
+    options: ProvisionOptions,
+  ): Promise<void> {
+    const spec = toDockerContainer(plan, host);
+    const emit = (state: 'created' | 'adopted' | 'recreated' | 'started') =>
+      options.onProgress?.({ kind: 'host', host: host.name, state });
+    if (found && found.Labels[DOCKER_LABEL.hostHash] === spec.hash) {
+      if (found.State !== 'running') {
+        if (found.State === 'created') {
+          // A crash between create and start may have left it without its files or networks: rebuild.
+          await this.removeContainer(found.Id);
+          await this.createHost(spec, host);
+          emit('recreated');
+        }
+        await this.startContainer(found.State === 'created' ? spec.name : found.Id);
+        emit('started');
+      } else emit('adopted');
+      return;
+    }
+    if (found) await this.removeContainer(found.Id);
+    await this.createHost(spec, host);
+    emit(found ? 'recreated' : 'created');
+    await this.startContainer(spec.name);
+    emit('started');
+  }
+
+  private async createHost(spec: DockerContainerSpec, host: PlannedHost): Promise<void> {
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(spec.options);
+    } catch (error) {
+      if (!isStatus(error, 409)) throw translateDockerError(error, `creating container ${spec.name}`);
+      // Created by an earlier, interrupted run: start over from a clean container.
+      await this.removeContainer(spec.name);
+      container = await this.docker.createContainer(spec.options).catch((e: unknown) => {
+        throw translateDockerError(e, `creating container ${spec.name}`);
+      });
+    }
+    for (const { network, config } of spec.connect) {
+      await this.docker
+        .getNetwork(network)
+        .connect({ Container: container.id, EndpointConfig: config })
+        .catch((error: unknown) => {
+          throw translateDockerError(error, `connecting ${spec.name} to ${network}`);
+        });
+    }
+    if (host.files.length > 0) await this.putFiles(container, host);
+  }
+
+  private async putFiles(container: Docker.Container, host: PlannedHost): Promise<void> {
+    const needsOwners = host.files.some((f) => f.owner);
+    const passwd = needsOwners ? await readFileFrom(container, '/etc/passwd') : '';
+    const group = needsOwners ? await readFileFrom(container, '/etc/group') : '';
+    const archive = pack();
+    for (const f of host.files) {
+      const content = Buffer.from(f.content, f.encoding);
+      const owner = f.owner ? resolveOwner(f.owner, passwd, group) : { uid: 0, gid: 0 };
+      if (!owner)
+        throw new CyropError(
+          'SCENARIO_INVALID',
+          `host '${host.name}': file ${f.path} has owner '${f.owner ?? ''}', which image ${host.image} does not know`,
+        );
+      archive.entry(
+        {
+          name: f.path.replace(/^\/+/, ''),
+          mode: f.mode,
+          uid: owner.uid,
+          gid: owner.gid,
+          size: content.length,
+          mtime: new Date(0),
+        },
+        content,
+      );
+    }
+    archive.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+    await container.putArchive(Buffer.concat(chunks), { path: '/' }).catch((error: unknown) => {
+      throw translateDockerError(error, `copying files into ${host.name}`);
+    });
+  }
+
+  private async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (error) {
+      if (!isStatus(error, 304)) throw translateDockerError(error, `starting container ${id}`);
+    }
+  }
+
+  private async waitReady(ref: EnvironmentRef, host: PlannedHost, options: ProvisionOptions): Promise<void> {
+    const ready = host.ready;
+    const deadline = Date.now() + (ready?.timeoutMs ?? 30_000);
+    const hostRef = { ...ref, host: host.name };
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const info = await this.docker
+        .getContainer(containerName(ref.exercise, ref.team, host.name))
+        .inspect()
+        .catch((error: unknown) => {
+          throw translateDockerError(error, `inspecting ${host.name}`);
+        });
+      if (!info.State.Running) {
+        options.onProgress?.({
+          kind: 'host',
+          host: host.name,
+          state: 'failed',
+          detail: `exited with code ${info.State.ExitCode}`,
+        });
+        throw new CyropError(
+          'ENGINE_ERROR',
+          `host '${host.name}' of ${ref.exercise}/${ref.team} exited with code ${info.State.ExitCode} instead of running`,
+        );
+      }
+      if (!ready) break;
+      const probe =
+        ready.tcp !== undefined
+          ? await this.exec(hostRef, LISTENING_SOCKETS, {
+              timeoutMs: 5_000,
+              maxOutputBytes: 1 << 20,
+              user: '0',
+            })
+          : await this.exec(hostRef, ready.exec ?? ['true'], { timeoutMs: 5_000, maxOutputBytes: 64 * 1024 });
+      const ok =
+        ready.tcp !== undefined
+          ? isListening(probe.stdout.toString('latin1'), ready.tcp)
+          : probe.exitCode === 0;
+      if (ok) break;
+      if (Date.now() > deadline) {
+        options.onProgress?.({ kind: 'host', host: host.name, state: 'failed', detail: 'not ready in time' });
+        throw new CyropError(
+          'ENGINE_TIMEOUT',
+          `host '${host.name}' of ${ref.exercise}/${ref.team} was not ready within ${ready.timeoutMs} ms (${ready.tcp !== undefined ? `nothing listens on tcp/${ready.tcp}` : `ready command exited ${String(probe.exitCode)}`})`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, READY_POLL_MS));
+    }
+    options.onProgress?.({ kind: 'host', host: host.name, state: 'ready' });
+  }
+
+  /** Kill a process tree inside the container: as the process's own user (no CAP_KILL needed), then as root. */
+  private async killTree(ref: HostRef, pid: number, user: string | undefined): Promise<void> {
+    const container = this.docker.getContainer(containerName(ref.exercise, ref.team, ref.host));
+    for (const as of [user, '0']) {
+      try {
+        const exec = await container.exec({
+          Cmd: ['/bin/sh', '-c', KILL_TREE, 'cyrop-kill', String(pid)],
+          AttachStdout: true,
+          AttachStderr: true,
+          ...(as ? { User: as } : {}),
+        });
+        const stream = await exec.start({ hijack: true, stdin: false });
+        stream.resume();
+        await new Promise<void>((resolve) => {
+          stream.once('end', resolve);
+          stream.once('close', resolve);
+          stream.once('error', () => resolve());
+        });
+      } catch {
+        // the container is gone or stopped: nothing left to kill
+        return;
+      }
+    }
+  }
+
+  private async exitCodeOf(exec: Docker.Exec): Promise<number | null> {
+    for (let i = 0; i < 50; i++) {
+      const info = await exec.inspect();
+      if (!info.Running) return info.ExitCode ?? null;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return null;
+  }
+
+  private async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (error) {
+      if (
+        !isStatus(error, 404) &&
+        !/removal of container .* is already in progress/i.test((error as Error).message)
+      ) {
+        throw translateDockerError(error, `removing container ${id}`);
+      }
+    }
+  }
+
+  private async removeNetwork(id: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(id).remove();
+    } catch (error) {
+      if (!isStatus(error, 404)) throw translateDockerError(error, `removing network ${id}`);
+    }
+  }
+}
+
+async function readPidLine(socket: Duplex): Promise<number> {
+  let seen = Buffer.alloc(0);
+  for (;;) {
+    const chunk = await new Promise<Buffer | null>((resolve, reject) => {
+      const onData = (c: Buffer) => {
+        cleanup();
+        resolve(c);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(null);
+      };
+      const onError = (e: Error) => {
+        cleanup();
+        reject(e);
+      };
+      const cleanup = () => {
+        socket.off('data', onData);
+        socket.off('end', onEnd);
+        socket.off('error', onError);
+        socket.pause();
+      };
+      socket.on('data', onData);
+      socket.once('end', onEnd);
+      socket.once('error', onError);
+    });
+    if (chunk === null) throw new CyropError('ENGINE_ERROR', 'the shell ended before it started');
+    seen = Buffer.concat([seen, chunk]);
+    const nl = seen.indexOf(10);
+    if (nl !== -1) {
+      const pid = Number(seen.subarray(0, nl).toString('latin1').trim());
+      const rest = seen.subarray(nl + 1);
+      if (rest.length) socket.unshift(rest);
+      if (!Number.isInteger(pid))
+        throw new CyropError('ENGINE_ERROR', 'the shell did not report its process id');
+      return pid;
+    }
+  }
+}
+
+async function readFileFrom(container: Docker.Container, path: string): Promise<string> {
+  const { extract } = await import('tar-stream');
+  const stream = await container.getArchive({ path }).catch(() => undefined);
+  if (!stream) return '';
+  const ex = extract();
+  let text = '';
+  ex.on('entry', (_header, entry, next) => {
+    const parts: Buffer[] = [];
+    entry.on('data', (c: unknown) => parts.push(c as Buffer));
+    entry.on('end', () => {
+      text += Buffer.concat(parts).toString('utf8');
+      next();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+    stream.pipe(ex);
+  });
+  return text;
+}
+
+function hostState(state: string): HostState {
+  return state === 'running' ? 'running' : state === 'created' ? 'created' : 'exited';
+}
+
+function compareVersions(a: string, b: string): number {
+  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
+  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
+  return a1 - b1 || a2 - b2;
+}

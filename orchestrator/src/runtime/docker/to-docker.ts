@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import type { ContainerCreateOptions, NetworkCreateOptions } from 'dockerode';
+import type { EnvironmentPlan, PlannedHost, PlannedNetwork } from '../../compiler/environment-plan.ts';
+import { LABEL } from '../../compiler/plan-exercise.ts';
+
+/** Every team bridge's interface name starts with this, so one host firewall rule matches them all. */
+export const BRIDGE_PREFIX = 'cyr';
+
+export const DOCKER_LABEL = {
+  ...LABEL,
+  network: 'cyrop.io/network',
+  hostHash: 'cyrop.io/host-hash',
+  networkHash: 'cyrop.io/network-hash',
+} as const;
+
+export interface DockerNetworkSpec {
+  name: string;
+  network: string;
+  hash: string;
+  options: NetworkCreateOptions;
+}
+
+export interface DockerContainerSpec {
+  name: string;
+  host: string;
+  hash: string;
+  /** Created on its first network; the others are connected before start. */
+  options: ContainerCreateOptions;
+  connect: { network: string; config: { IPAMConfig: { IPv4Address: string }; Aliases: string[] } }[];
+}
+
+export function networkName(exercise: string, team: string, network: string): string {
+  return `cyrop-${exercise}-${team}-${network}`;
+}
+
+export function containerName(exercise: string, team: string, host: string): string {
+  return `cyrop-${exercise}-${team}-${host}`;
+}
+
+/** A Linux interface name (≤ 15 characters) unique to the team's network: `cyr` + 12 hex digits. */
+export function bridgeName(exercise: string, team: string, network: string): string {
+  return (
+    BRIDGE_PREFIX + createHash('sha256').update(`${exercise}\0${team}\0${network}`).digest('hex').slice(0, 12)
+  );
+}
+
+export function networkHash(n: PlannedNetwork): string {
+  return createHash('sha256').update(`${n.subnet}\0${n.gateway}\0internal`).digest('hex');
+}
+
+/** The labels every Docker object of an environment carries. */
+export function baseLabels(plan: EnvironmentPlan): Record<string, string> {
+  return { ...plan.labels, [DOCKER_LABEL.planHash]: plan.hash };
+}
+
+/** Plan → Docker networks: one internal bridge per scenario network, with the allocator's subnet. Pure. */
+export function toDockerNetworks(plan: EnvironmentPlan): DockerNetworkSpec[] {
+  return plan.networks.map((n) => {
+    const name = networkName(plan.exercise.id, plan.team.id, n.name);
+    const hash = networkHash(n);
+    return {
+      name,
+      network: n.name,
+      hash,
+      options: {
+        Name: name,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        Attachable: false,
+        EnableIPv6: false,
+        IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+        Options: {
+          'com.docker.network.bridge.name': bridgeName(plan.exercise.id, plan.team.id, n.name),
+          'com.docker.network.bridge.enable_icc': 'true',
+          'com.docker.network.bridge.enable_ip_masquerade': 'false',
+        },
+        Labels: { ...baseLabels(plan), [DOCKER_LABEL.network]: n.name, [DOCKER_LABEL.networkHash]: hash },
+      },
+    };
+  });
+}
+
+/** Plan → Docker containers, hardened: limits, no capabilities but the scenario's, no new privileges. Pure. */
+export function toDockerContainers(plan: EnvironmentPlan): DockerContainerSpec[] {
+  return plan.hosts.map((host) => toDockerContainer(plan, host));
+}
+
+export function toDockerContainer(plan: EnvironmentPlan, host: PlannedHost): DockerContainerSpec {
+  const [primary, ...others] = host.networks;
+  const endpoint = (n: PlannedHost['networks'][number]) => ({
+    IPAMConfig: { IPv4Address: n.address },
+    Aliases: [...new Set([host.name, host.hostname, ...n.aliases])],
+  });
+  const name = containerName(plan.exercise.id, plan.team.id, host.name);
+  const options: ContainerCreateOptions = {
+    name,
+    Image: host.image,
+    Hostname: host.hostname,
+    Labels: { ...baseLabels(plan), [DOCKER_LABEL.host]: host.name, [DOCKER_LABEL.hostHash]: host.hash },
+    Env: Object.entries(host.env).map(([k, v]) => `${k}=${v}`),
+    ...(host.command ? { Cmd: host.command } : {}),
+    ...(host.entrypoint ? { Entrypoint: host.entrypoint } : {}),
+    ...(host.user ? { User: host.user } : {}),
+    ...(host.workdir ? { WorkingDir: host.workdir } : {}),
+    Tty: false,
+    OpenStdin: false,
+    StopTimeout: 2,
+    HostConfig: {
+      NetworkMode: primary ? networkName(plan.exercise.id, plan.team.id, primary.name) : 'none',
+      Memory: host.resources.memoryBytes,
+      MemorySwap: host.resources.memoryBytes,
+      NanoCpus: Math.round(host.resources.cpu * 1e9),
+      PidsLimit: host.resources.pids,
+      CapDrop: ['ALL'],
+      CapAdd: [...host.capabilities],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      Init: true,
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } },
+      Dns: [],
+      PublishAllPorts: false,
+    },
+    NetworkingConfig: primary
+      ? {
+          EndpointsConfig: { [networkName(plan.exercise.id, plan.team.id, primary.name)]: endpoint(primary) },
+        }
+      : {},
+  };
+  return {
+    name,
+    host: host.name,
+    hash: host.hash,
+    options,
+    connect: others.map((n) => ({
+      network: networkName(plan.exercise.id, plan.team.id, n.name),
+      config: endpoint(n),
+    })),
+  };
+}

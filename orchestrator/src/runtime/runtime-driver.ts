@@ -1,0 +1,101 @@
+import type { Duplex } from 'node:stream';
+import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
+
+/**
+ * The one port through which CYROP talks to an engine (Docker, Kubernetes). Everything above it —
+ * exercises, scoring, terminals — uses only this interface; adapters implement it and are chosen in
+ * main.ts. Expected failures (a command exiting non-zero, timing out) are data, not exceptions;
+ * engine errors are translated into CyropError (code ENGINE_*) with the original as `cause`.
+ */
+export interface RuntimeDriver {
+  readonly engine: 'docker' | 'kubernetes';
+  /** Create what the plan describes and is missing; adopt what matches; recreate what drifted. Idempotent. */
+  provision(plan: EnvironmentPlan, options?: ProvisionOptions): Promise<EnvironmentStatus>;
+  status(env: EnvironmentRef): Promise<EnvironmentStatus>;
+  /** Run a command in a host; non-zero exits, timeouts and truncation are reported in the result. */
+  exec(host: HostRef, cmd: readonly string[], options: ExecOptions): Promise<ExecResult>;
+  /** An interactive TTY shell; closing the stream kills the shell inside the container. */
+  openShell(host: HostRef, options: ShellOptions): Promise<ShellStream>;
+  /** Recreate one host from its plan (fresh filesystem), keeping its addresses. */
+  resetHost(plan: EnvironmentPlan, host: string, options?: ProvisionOptions): Promise<EnvironmentStatus>;
+  /** Remove everything of the environment. Idempotent: destroying what is gone is fine. */
+  destroy(env: EnvironmentRef): Promise<void>;
+  /** What really exists for the selector (labels), for reconcile and garbage collection. */
+  list(selector?: Readonly<Record<string, string>>): Promise<EnvironmentRef[]>;
+}
+
+export interface EnvironmentRef {
+  exercise: string;
+  team: string;
+}
+
+export interface HostRef extends EnvironmentRef {
+  host: string;
+}
+
+export interface ProvisionOptions {
+  signal?: AbortSignal;
+  /** Called as hosts and networks come up, for progress bars and live views. */
+  onProgress?: (event: ProvisionEvent) => void;
+}
+
+export type ProvisionEvent =
+  | { kind: 'network'; network: string; state: 'created' | 'adopted' }
+  | {
+      kind: 'host';
+      host: string;
+      state: 'created' | 'adopted' | 'recreated' | 'started' | 'ready' | 'failed';
+      detail?: string;
+    };
+
+export type HostState = 'missing' | 'created' | 'running' | 'ready' | 'exited' | 'drifted';
+
+export interface EnvironmentStatus {
+  ref: EnvironmentRef;
+  /** The plan hash the environment was built from (from the engine's labels); undefined when nothing exists. */
+  planHash?: string;
+  networks: { name: string; exists: boolean }[];
+  hosts: { name: string; state: HostState; detail?: string }[];
+  /** Every host ready and every network present. */
+  ready: boolean;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  maxOutputBytes: number;
+  user?: string;
+  env?: Readonly<Record<string, string>>;
+  workdir?: string;
+  stdin?: string | Buffer;
+}
+
+export interface ExecResult {
+  /** null when the command was killed for running past its timeout. */
+  exitCode: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  timedOut: boolean;
+  /** Output beyond maxOutputBytes was dropped. */
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface ShellOptions {
+  user?: string;
+  shell?: string;
+  workdir?: string;
+  cols: number;
+  rows: number;
+  env?: Readonly<Record<string, string>>;
+}
+
+/** A TTY shell: raw bytes both ways (no multiplexing), resizable, killable. */
+export interface ShellStream {
+  /** Raw terminal bytes: write keystrokes, read output. Pausing it applies back-pressure to the engine. */
+  readonly stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Kill the shell process (and its process group) inside the container, then end the stream. */
+  kill(): Promise<void>;
+  /** Resolves with the shell's exit code (null if killed or unknown) when it ends. */
+  readonly exited: Promise<number | null>;
+}
