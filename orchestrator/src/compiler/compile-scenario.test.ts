@@ -144,3 +144,14 @@ describe('compileScenario and planExercise', () => {
     ).to.deep.equal([]);
   });
 });
+
+describe('texts that are not templates', () => {
+  it('warns when a title holds {{ … }}, which would be shown literally', () => {
+    const text = SCENARIO.replace('title: Flag,', 'title: "Flag of {{team.name}}",');
+    const result = compileScenario(text, { file: 'unit.yaml', readSource: files('x') });
+    expect(result.compiled).to.not.equal(undefined);
+    expect(result.diagnostics.map((d) => `${d.severity} ${d.rule} ${d.pointer} ${d.line}`)).to.deep.equal([
+      'warning template.not-templated /objectives/0/title 24',
+    ]);
+  });
+});

@@ -2,7 +2,7 @@ import { checkScenario, type CompetencyCatalogue } from './check-scenario.ts';
 import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostic.ts';
 import { sha256Hex } from './environment-plan.ts';
 import { loadYaml, type SourceMap } from './load-yaml.ts';
-import { hostNetworkName, type FrameworkId, type Scenario } from './scenario.ts';
+import { hostNetworkName, type FrameworkId, type LocalizedText, type Scenario } from './scenario.ts';
 import { analyzeTemplate, isTemplate, type TemplateScope } from './templates.ts';
 import { validateAgainstSchema } from './validate-schema.ts';
 
@@ -174,6 +174,23 @@ export function templatedFields(scenario: Scenario): { pointer: string; text: st
   return fields;
 }
 
+/** Texts a person reads that are the same for every team (titles, summaries): not templates. */
+function untemplatedTexts(scenario: Scenario): { pointer: string; text: string }[] {
+  const out: { pointer: string; text: string }[] = [];
+  const add = (pointer: string, value: LocalizedText | undefined): void => {
+    if (typeof value === 'string') out.push({ pointer, text: value });
+    else if (value)
+      for (const [k, v] of Object.entries(value)) out.push({ pointer: `${pointer}/${k}`, text: v });
+  };
+  add('/metadata/title', scenario.metadata.title);
+  add('/metadata/summary', scenario.metadata.summary);
+  add('/metadata/story', scenario.metadata.story);
+  scenario.objectives.forEach((o, i) => add(`/objectives/${i}/title`, o.title));
+  scenario.hosts.forEach((h, i) => add(`/hosts/${i}/description`, h.description));
+  (scenario.networks ?? []).forEach((n, i) => add(`/networks/${i}/description`, n.description));
+  return out;
+}
+
 export function templateScope(scenario: Scenario): TemplateScope {
   return {
     params: new Set(Object.keys(scenario.parameters ?? {})),
@@ -239,6 +256,18 @@ function checkTemplates(
       }
     }),
   );
+  for (const { pointer, text } of untemplatedTexts(scenario)) {
+    if (!isTemplate(text)) continue;
+    out.push({
+      severity: 'warning',
+      rule: 'template.not-templated',
+      file: options.file,
+      ...sourceMap.nearest(pointer),
+      pointer,
+      message:
+        'this field is shown as written, not rendered per team: {{ … }} will appear literally (templated texts: description, question.text, hints)',
+    });
+  }
   for (const name of Object.keys(scenario.parameters ?? {})) {
     if (!used.has(name)) {
       const pointer = `/parameters/${name}`;
