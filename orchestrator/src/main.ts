@@ -4,6 +4,10 @@ import { pino, type Logger } from 'pino';
 import { createApp } from './api/create-app.ts';
 import { competencyCatalogues } from './cli/competency-catalogues.ts';
 import type { Config } from './config/load-config.ts';
+import { ExerciseService } from './exercises/exercise-service.ts';
+import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';
+import type { RuntimeDriver } from './runtime/runtime-driver.ts';
+import { openDatabase, type Db } from './store/database.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 
 export interface RunningPlatform {
@@ -48,4 +52,31 @@ export async function startPlatform(
         server.closeAllConnections();
       }),
   };
+}
+
+export interface Orchestrator {
+  db: Db;
+  driver: RuntimeDriver;
+  exercises: ExerciseService;
+  close(): Promise<void>;
+}
+
+/** The store, the engine driver (Docker: the single-host default) and the exercise service, wired. */
+export async function openOrchestrator(config: Config, logger?: Logger): Promise<Orchestrator> {
+  const database = await openDatabase(config.dataDir);
+  try {
+    const driver = await DockerRuntimeDriver.connect();
+    const { catalogueFor } = await competencyCatalogues(config.dataDir);
+    const exercises = new ExerciseService({
+      db: database.db,
+      driver,
+      subnetPool: config.subnetPool,
+      catalogueFor,
+      ...(logger ? { logger } : {}),
+    });
+    return { db: database.db, driver, exercises, close: () => database.close() };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 }

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
-import path from 'node:path';
 import { formatDiagnostic, hasErrors } from '../compiler/diagnostic.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { planExercise } from '../compiler/plan-exercise.ts';
 import { localize } from '../compiler/scenario.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { CyropError } from '../errors.ts';
-import { compileScenarioFile, SCENARIO_FILE } from '../scenarios/scenario-folder.ts';
+import { compileScenarioFile, resolveScenarioFile } from '../scenarios/scenario-folder.ts';
 import { competencyCatalogues } from './competency-catalogues.ts';
 import { EXIT, type Io } from './main.ts';
 
@@ -21,12 +18,7 @@ export interface PlanCommandOptions {
 
 export async function planCommand(target: string, opts: PlanCommandOptions, io: Io): Promise<number> {
   const config = loadConfig(process.env, opts.pool ? { subnetPool: opts.pool } : {});
-  let file = target;
-  try {
-    if (statSync(target).isDirectory()) file = path.join(target, SCENARIO_FILE);
-  } catch {
-    throw new CyropError('NOT_FOUND', `${target}: no such file or folder`);
-  }
+  const file = resolveScenarioFile(target);
   const result = compileScenarioFile(file, (await competencyCatalogues(config.dataDir)).catalogueFor);
   for (const d of result.diagnostics) io.err(formatDiagnostic(d) + '\n');
   if (!result.compiled || hasErrors(result.diagnostics)) {

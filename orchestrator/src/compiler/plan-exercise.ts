@@ -23,6 +23,8 @@ export interface PlanOptions {
   subnetPool?: string;
   /** Blocks in use elsewhere (other exercises): never allocated. */
   reservedSubnets?: readonly string[];
+  /** Extra labels for every engine object (e.g. the installation that owns them). */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULTS = {
@@ -43,6 +45,7 @@ export const LABEL = {
   scenario: 'cyrop.io/scenario',
   planHash: 'cyrop.io/plan-hash',
   host: 'cyrop.io/host',
+  installation: 'cyrop.io/installation',
 } as const;
 
 const ID = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -237,6 +240,7 @@ function planTeam(
       sourceHash: compiled.sourceHash,
     },
     labels: {
+      ...options.labels,
       [LABEL.managedBy]: 'cyrop',
       [LABEL.exercise]: options.exerciseId,
       [LABEL.team]: team.id,

@@ -82,6 +82,17 @@ export function folderSourceReader(folder: string): SourceFileReader {
   };
 }
 
+/** A scenario folder's main file, or the file itself. */
+export function resolveScenarioFile(target: string): string {
+  let stat;
+  try {
+    stat = statSync(target);
+  } catch {
+    throw new CyropError('NOT_FOUND', `${target}: no such file or folder`);
+  }
+  return stat.isDirectory() ? path.join(target, SCENARIO_FILE) : target;
+}
+
 export interface ScenarioFileResult extends CompileResult {
   file: string;
   text?: string;

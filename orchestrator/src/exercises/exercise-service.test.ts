@@ -1,0 +1,253 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
+import type { EnvironmentRef, EnvironmentStatus, RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { openDatabase, type OpenedDatabase } from '../store/database.ts';
+import { ExerciseService, runLimited } from './exercise-service.ts';
+
+const SCENARIO = `apiVersion: cyrop/v1
+kind: Scenario
+metadata: { id: unit, version: 1.0.0, title: Unit, category: other, difficulty: beginner }
+networks: [{ name: lan }]
+hosts:
+  - { name: box, image: cyrop/attacker:1, networks: [lan], console: true }
+objectives:
+  - { id: q, kind: question, title: Q, points: 1, question: { answers: ["a"] } }
+`;
+
+/** An in-memory engine for the logic above the port (the real one has its contract suite). */
+class FakeDriver implements RuntimeDriver {
+  readonly engine = 'docker' as const;
+  readonly environments = new Map<string, EnvironmentPlan>();
+  failures = new Map<string, number>(); // team → failures left before success
+  active = 0;
+  maxActive = 0;
+  calls: string[] = [];
+
+  async provision(plan: EnvironmentPlan): Promise<EnvironmentStatus> {
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    this.calls.push(`provision ${plan.team.id}`);
+    await new Promise((r) => setTimeout(r, 5));
+    this.active--;
+    const left = this.failures.get(plan.team.id) ?? 0;
+    if (left > 0) {
+      this.failures.set(plan.team.id, left - 1);
+      throw new Error(`engine hiccup for ${plan.team.id}`);
+    }
+    this.environments.set(`${plan.exercise.id}/${plan.team.id}`, plan);
+    return this.status({ exercise: plan.exercise.id, team: plan.team.id });
+  }
+  status(ref: EnvironmentRef): Promise<EnvironmentStatus> {
+    const plan = this.environments.get(`${ref.exercise}/${ref.team}`);
+    return Promise.resolve({
+      ref,
+      networks: [],
+      hosts: plan ? plan.hosts.map((h) => ({ name: h.name, state: 'running' as const })) : [],
+      ready: Boolean(plan),
+    });
+  }
+  exec(): never {
+    throw new Error('not used');
+  }
+  openShell(): never {
+    throw new Error('not used');
+  }
+  resetHost(plan: EnvironmentPlan): Promise<EnvironmentStatus> {
+    this.calls.push(`reset ${plan.team.id}`);
+    return this.status({ exercise: plan.exercise.id, team: plan.team.id });
+  }
+  destroy(ref: EnvironmentRef): Promise<void> {
+    this.calls.push(`destroy ${ref.exercise}/${ref.team}`);
+    this.environments.delete(`${ref.exercise}/${ref.team}`);
+    return Promise.resolve();
+  }
+  list(selector: Readonly<Record<string, string>> = {}): Promise<EnvironmentRef[]> {
+    return Promise.resolve(
+      [...this.environments.values()]
+        .filter((p) => Object.entries(selector).every(([k, v]) => p.labels[k] === v))
+        .map((p) => ({ exercise: p.exercise.id, team: p.team.id })),
+    );
+  }
+}
+
+describe('ExerciseService (above the port, with an in-memory engine)', () => {
+  let dir: string;
+  let database: OpenedDatabase;
+  let driver: FakeDriver;
+  let service: ExerciseService;
+  let now = 1_000_000;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-exsvc-'));
+    mkdirSync(path.join(dir, 'scenario'));
+    writeFileSync(path.join(dir, 'scenario', 'scenario.yaml'), SCENARIO);
+    database = await openDatabase(path.join(dir, 'data'));
+    driver = new FakeDriver();
+    service = new ExerciseService({
+      db: database.db,
+      driver,
+      subnetPool: '10.240.0.0/16',
+      retryDelaysMs: [1],
+      clock: () => now,
+    });
+  });
+  afterEach(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores every team plan before touching the engine, with subnets clear of other live exercises', async () => {
+    const a = await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 3,
+      id: 'ex-a',
+      secret: 'secret-aaaa',
+    });
+    const b = await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 2,
+      id: 'ex-b',
+      secret: 'secret-bbbb',
+    });
+    expect(driver.calls).to.deep.equal([]);
+    expect(a.teams.map((t) => t.state)).to.deep.equal(['pending', 'pending', 'pending']);
+    const subnets = [
+      ...(await Promise.all(['team-1', 'team-2', 'team-3'].map((t) => service.plan('ex-a', t)))),
+      ...(await Promise.all(['team-1', 'team-2'].map((t) => service.plan('ex-b', t)))),
+    ].map((p) => p.networks[0]!.subnet);
+    expect(new Set(subnets).size).to.equal(5);
+    expect(b.state).to.equal('created');
+  });
+
+  it('launches teams in parallel under the concurrency limit, retrying a failing team without holding back the others', async () => {
+    await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 6,
+      id: 'ex',
+      secret: 'secret-cccc',
+    });
+    driver.failures.set('team-2', 2); // fails twice, then works
+    driver.failures.set('team-5', 99); // never works
+    const events: string[] = [];
+    const result = await service.launch('ex', {
+      concurrency: 2,
+      attempts: 3,
+      onEvent: (e) => e.kind === 'team' && events.push(`${e.team}:${e.state}:${e.attempt}`),
+    });
+    expect(driver.maxActive).to.equal(2);
+    expect(result.teams.map((t) => `${t.id}:${t.state}:${t.attempts}`)).to.deep.equal([
+      'team-1:ready:1',
+      'team-2:ready:3',
+      'team-3:ready:1',
+      'team-4:ready:1',
+      'team-5:failed:3',
+      'team-6:ready:1',
+    ]);
+    expect(result.teams[4]!.lastError).to.equal('engine hiccup for team-5');
+    expect(result.state).to.equal('running');
+    expect(events).to.include.members([
+      'team-2:retrying:1',
+      'team-2:retrying:2',
+      'team-2:ready:3',
+      'team-5:failed:3',
+    ]);
+  });
+
+  it('reconcile provisions an exercise left launching by a crash, and removes orphans of this installation only', async () => {
+    await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 2,
+      id: 'crashed',
+      secret: 'secret-dddd',
+      launching: true,
+    });
+    const installation = await service.installation();
+    // an environment of an exercise this store does not know, from this installation and from another
+    driver.environments.set('ghost/team-1', {
+      exercise: { id: 'ghost' },
+      team: { id: 'team-1' },
+      labels: { 'cyrop.io/installation': installation },
+    } as unknown as EnvironmentPlan);
+    driver.environments.set('other/team-1', {
+      exercise: { id: 'other' },
+      team: { id: 'team-1' },
+      labels: { 'cyrop.io/installation': 'someone-else' },
+    } as unknown as EnvironmentPlan);
+    const report = await service.reconcile();
+    expect(report.converged.map((r) => r.team).sort()).to.deep.equal(['team-1', 'team-2']);
+    expect(report.removedOrphans).to.deep.equal([{ exercise: 'ghost', team: 'team-1' }]);
+    expect([...driver.environments.keys()].sort()).to.deep.equal([
+      'crashed/team-1',
+      'crashed/team-2',
+      'other/team-1',
+    ]);
+    expect((await service.get('crashed')).state).to.equal('running');
+  });
+
+  it('tears down expired exercises on reconcile, and extend pushes the expiry back', async () => {
+    await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 1,
+      id: 'short',
+      secret: 'secret-eeee',
+      ttlMs: 60_000,
+    });
+    await service.launch('short');
+    await service.extend('short', 60_000);
+    expect((await service.get('short')).expiresAt).to.equal(now + 120_000);
+    now += 90_000;
+    expect((await service.reconcile()).expired).to.deep.equal([]);
+    now += 60_000;
+    expect((await service.reconcile()).expired).to.deep.equal(['short']);
+    const ended = await service.get('short');
+    expect(ended.state).to.equal('ended');
+    expect(ended.teams[0]!.state).to.equal('destroyed');
+    expect(driver.environments.size).to.equal(0);
+  });
+
+  it('refuses a second exercise with the same id, and an invalid scenario with its problems', async () => {
+    await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 1,
+      id: 'dup',
+      secret: 'secret-ffff',
+    });
+    try {
+      await service.create({
+        scenarioPath: path.join(dir, 'scenario'),
+        teams: 1,
+        id: 'dup',
+        secret: 'secret-ffff',
+      });
+      expect.fail('created twice');
+    } catch (error) {
+      expect(error).to.have.property('code', 'CONFLICT');
+    }
+    writeFileSync(path.join(dir, 'scenario', 'scenario.yaml'), SCENARIO.replace('points: 1', 'points: lots'));
+    try {
+      await service.create({ scenarioPath: path.join(dir, 'scenario'), teams: 1 });
+      expect.fail('created from an invalid scenario');
+    } catch (error) {
+      expect(error).to.have.property('code', 'SCENARIO_INVALID');
+      expect((error as Error).message).to.contain('/objectives/0/points  must be an integer');
+    }
+  });
+
+  it('runLimited never runs more than the limit at once and runs everything', async () => {
+    let active = 0;
+    let max = 0;
+    const done: number[] = [];
+    await runLimited([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      active++;
+      max = Math.max(max, active);
+      await new Promise((r) => setTimeout(r, 2));
+      active--;
+      done.push(n);
+    });
+    expect(max).to.equal(3);
+    expect(done.sort()).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+  });
+});

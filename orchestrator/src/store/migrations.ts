@@ -1,0 +1,51 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+/** Versioned schema migrations, applied in name order, each once. Never edit a released one: add the next. */
+export const migrations: Record<string, Migration> = {
+  '0001-exercises': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('exercises')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('scenario_id', 'text', (c) => c.notNull())
+        .addColumn('scenario_version', 'text', (c) => c.notNull())
+        .addColumn('scenario_hash', 'text', (c) => c.notNull())
+        .addColumn('scenario_path', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) =>
+          c.notNull().check(sql`state in ('created','launching','running','tearing-down','ended')`),
+        )
+        .addColumn('engine', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer')
+        .execute();
+      await db.schema
+        .createTable('exercise_teams')
+        .addColumn('exercise_id', 'text', (c) => c.notNull().references('exercises.id').onDelete('cascade'))
+        .addColumn('team_id', 'text', (c) => c.notNull())
+        .addColumn('team_name', 'text', (c) => c.notNull())
+        .addColumn('team_index', 'integer', (c) => c.notNull())
+        .addColumn('plan', 'text', (c) => c.notNull())
+        .addColumn('plan_hash', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) =>
+          c
+            .notNull()
+            .check(sql`state in ('pending','provisioning','ready','failed','resetting','destroyed')`),
+        )
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('exercise_teams_pk', ['exercise_id', 'team_id'])
+        .execute();
+      await db.schema.createIndex('exercises_state').on('exercises').column('state').execute();
+      await db.schema
+        .createTable('meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      // Engine objects carry this id, so that garbage collection only ever touches this installation's.
+      await sql`insert into meta (key, value) values ('installation', lower(hex(randomblob(8))))`.execute(db);
+    },
+  },
+};
