@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { CyropError } from '../errors.ts';
+
+/**
+ * The append-only scoring event log of one exercise. The store assigns `seq` (strictly increasing,
+ * gaps allowed) in the same transaction that acknowledges a submission; `at` is the server's clock in
+ * epoch milliseconds, injected (this module never reads a clock). Events are facts: corrections are
+ * new events (an `award` with negative points), never edits.
+ */
+export type ScoringEvent =
+  | SubmissionEvent
+  | SolveEvent
+  | CheckResultEvent
+  | HintUnlockEvent
+  | AwardEvent
+  | FreezeEvent
+  | UnfreezeEvent
+  | ExerciseStartedEvent
+  | ExerciseEndedEvent;
+
+export type ScoringEventType = ScoringEvent['type'];
+
+/** An event before the store has numbered it. */
+export type ScoringEventDraft = WithoutSeq<ScoringEvent>;
+type WithoutSeq<E> = E extends ScoringEvent ? Omit<E, 'seq'> : never;
+
+interface EventBase {
+  /** Position in the log, assigned by the store; strictly increasing. */
+  seq: number;
+  /** Epoch milliseconds, from the injected clock. */
+  at: number;
+}
+
+/**
+ * What happened to one submitted answer. `other-team` is another team's flag (suspected sharing:
+ * never accepted, counted as a wrong attempt, shown to the submitting team as `wrong`);
+ * `rate-limited`, `locked`, `already-solved` and `closed` were not checked at all.
+ */
+export type SubmissionOutcome =
+  'correct' | 'wrong' | 'other-team' | 'rate-limited' | 'locked' | 'already-solved' | 'closed';
+
+export const SUBMISSION_OUTCOMES: readonly SubmissionOutcome[] = [
+  'correct',
+  'wrong',
+  'other-team',
+  'rate-limited',
+  'locked',
+  'already-solved',
+  'closed',
+];
+
+/** Why a checked answer was wrong. */
+export type WrongReason = 'empty' | 'too-long' | 'no-match';
+
+export interface SubmissionEvent extends EventBase {
+  type: 'submission';
+  teamId: string;
+  objectiveId: string;
+  outcome: SubmissionOutcome;
+  /** SHA-256 (hex) of the text exactly as submitted. */
+  textSha256: string;
+  /**
+   * The start of the submitted text (≤ MAX_TEXT_EXCERPT_BYTES of UTF-8), kept for `wrong` outcomes
+   * only: correct answers and other teams' flags are secrets and are kept as their hash.
+   */
+  textExcerpt?: string;
+  reason?: WrongReason;
+  /** For `other-team`: the team(s) whose flag this is. */
+  ownerTeamIds?: string[];
+  userId?: string;
+}
+
+export interface SolveEvent extends EventBase {
+  type: 'solve';
+  teamId: string;
+  objectiveId: string;
+  via: 'flag' | 'question' | 'check';
+  userId?: string;
+}
+
+export interface CheckResultEvent extends EventBase {
+  type: 'check-result';
+  teamId: string;
+  objectiveId: string;
+  passed: boolean;
+  /** null when the command did not exit by itself (timeout, engine failure). */
+  exitCode: number | null;
+  /** At most MAX_OUTPUT_EXCERPT_BYTES of UTF-8 (see `utf8Excerpt`). */
+  outputExcerpt: string;
+  durationMs: number;
+}
+
+export interface HintUnlockEvent extends EventBase {
+  type: 'hint-unlock';
+  teamId: string;
+  objectiveId: string;
+  hintId: string;
+  /** The cost charged, as declared by the plan when the hint was unlocked. */
+  cost: number;
+  userId?: string;
+}
+
+/** An instructor's bonus (points > 0) or penalty (points < 0). */
+export interface AwardEvent extends EventBase {
+  type: 'award';
+  teamId: string;
+  points: number;
+  reason: string;
+  by?: string;
+}
+
+export interface FreezeEvent extends EventBase {
+  type: 'freeze';
+  by?: string;
+}
+
+export interface UnfreezeEvent extends EventBase {
+  type: 'unfreeze';
+  by?: string;
+}
+
+export interface ExerciseStartedEvent extends EventBase {
+  type: 'exercise-started';
+  /** Planned end (epoch ms), when the exercise has one; the server schedules freeze and end from it. */
+  endsAt?: number;
+}
+
+export interface ExerciseEndedEvent extends EventBase {
+  type: 'exercise-ended';
+}
+
+export const MAX_OUTPUT_EXCERPT_BYTES = 2048;
+export const MAX_TEXT_EXCERPT_BYTES = 256;
+
+/** Events whose `teamId` names the team they belong to; the others concern the whole exercise. */
+export type TeamScoringEvent = Extract<ScoringEvent, { teamId: string }>;
+
+export function isTeamEvent(event: ScoringEvent): event is TeamScoringEvent {
+  return 'teamId' in event;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
+export function utf8Excerpt(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text; // fast path: every UTF-16 unit is at most 3 bytes
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    const codePoint = char.codePointAt(0) ?? 0;
+    const size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * Reads an event back from storage (JSON), checking its shape; throws BAD_REQUEST naming the
+ * first problem. Unknown keys are dropped.
+ */
+export function parseScoringEvent(value: unknown): ScoringEvent {
+  const o = record(value, 'event');
+  const seq = integer(o, 'seq', 0);
+  const at = integer(o, 'at', Number.MIN_SAFE_INTEGER);
+  const type = o['type'];
+  switch (type) {
+    case 'submission': {
+      const outcome = o['outcome'];
+      if (typeof outcome !== 'string' || !(SUBMISSION_OUTCOMES as readonly string[]).includes(outcome))
+        fail(`event ${seq}: outcome must be one of ${SUBMISSION_OUTCOMES.join(', ')}`);
+      const reason = o['reason'];
+      if (reason !== undefined && reason !== 'empty' && reason !== 'too-long' && reason !== 'no-match')
+        fail(`event ${seq}: reason must be empty, too-long or no-match`);
+      const owners = o['ownerTeamIds'];
+      if (owners !== undefined && (!Array.isArray(owners) || !owners.every((x) => typeof x === 'string')))
+        fail(`event ${seq}: ownerTeamIds must be a list of team ids`);
+      return {
+        type,
+        seq,
+        at,
+        teamId: text(o, 'teamId'),
+        objectiveId: text(o, 'objectiveId'),
+        outcome: outcome as SubmissionOutcome,
+        textSha256: text(o, 'textSha256'),
+        ...optionalText(o, 'textExcerpt'),
+        ...(reason !== undefined ? { reason } : {}),
+        ...(owners !== undefined ? { ownerTeamIds: [...owners] } : {}),
+        ...optionalText(o, 'userId'),
+      };
+    }
+    case 'solve': {
+      const via = o['via'];
+      if (via !== 'flag' && via !== 'question' && via !== 'check')
+        fail(`event ${seq}: via must be flag, question or check`);
+      return {
+        type,
+        seq,
+        at,
+        teamId: text(o, 'teamId'),
+        objectiveId: text(o, 'objectiveId'),
+        via,
+        ...optionalText(o, 'userId'),
+      };
+    }
+    case 'check-result': {
+      const passed = o['passed'];
+      if (typeof passed !== 'boolean') fail(`event ${seq}: passed must be true or false`);
+      const exitCode = o['exitCode'] === null ? null : integer(o, 'exitCode', Number.MIN_SAFE_INTEGER);
+      return {
+        type,
+        seq,
+        at,
+        teamId: text(o, 'teamId'),
+        objectiveId: text(o, 'objectiveId'),
+        passed,
+        exitCode,
+        outputExcerpt: utf8Excerpt(text(o, 'outputExcerpt', true), MAX_OUTPUT_EXCERPT_BYTES),
+        durationMs: integer(o, 'durationMs', 0),
+      };
+    }
+    case 'hint-unlock':
+      return {
+        type,
+        seq,
+        at,
+        teamId: text(o, 'teamId'),
+        objectiveId: text(o, 'objectiveId'),
+        hintId: text(o, 'hintId'),
+        cost: integer(o, 'cost', 0),
+        ...optionalText(o, 'userId'),
+      };
+    case 'award':
+      return {
+        type,
+        seq,
+        at,
+        teamId: text(o, 'teamId'),
+        points: integer(o, 'points', Number.MIN_SAFE_INTEGER),
+        reason: text(o, 'reason', true),
+        ...optionalText(o, 'by'),
+      };
+    case 'freeze':
+    case 'unfreeze':
+      return { type, seq, at, ...optionalText(o, 'by') };
+    case 'exercise-started':
+      return {
+        type,
+        seq,
+        at,
+        ...(o['endsAt'] !== undefined ? { endsAt: integer(o, 'endsAt', Number.MIN_SAFE_INTEGER) } : {}),
+      };
+    case 'exercise-ended':
+      return { type, seq, at };
+    default:
+      return fail(`event ${seq}: unknown type ${JSON.stringify(type)}`);
+  }
+}
+
+function fail(message: string): never {
+  throw new CyropError('BAD_REQUEST', message);
+}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) fail(`${what} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function integer(o: Record<string, unknown>, key: string, min: number): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+    fail(`${key} must be an integer${min === 0 ? ' ≥ 0' : ''}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function text(o: Record<string, unknown>, key: string, allowEmpty = false): string {
+  const v = o[key];
+  if (typeof v !== 'string' || (!allowEmpty && v === '')) fail(`${key} must be a non-empty string`);
+  return v;
+}
+
+function optionalText<K extends string>(o: Record<string, unknown>, key: K): Partial<Record<K, string>> {
+  const v = o[key];
+  if (v === undefined) return {};
+  if (typeof v !== 'string') fail(`${key} must be a string`);
+  return { [key]: v } as Partial<Record<K, string>>;
+}
