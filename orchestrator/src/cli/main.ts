@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isCyropError } from '../errors.ts';
 import { exerciseCommand } from './exercise-command.ts';
+import { imagesCommand } from './images-command.ts';
 import { niceCommand } from './nice-command.ts';
 import { planCommand } from './plan-command.ts';
 import { serveCommand } from './serve-command.ts';
@@ -66,6 +67,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
 
   niceCommand(program, io, setExit);
   exerciseCommand(program, io, setExit);
+  imagesCommand(program, io, setExit);
 
   program
     .command('serve')
