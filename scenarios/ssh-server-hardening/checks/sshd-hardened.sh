@@ -24,7 +24,7 @@ fi
 # Ask the running daemon which methods it offers.
 methods=$(ssh -v -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
   -o ConnectTimeout=5 cyrop-probe@127.0.0.1 true 2>&1 |
-  sed -n 's/.*Authentications that can continue: //p' | head -n 1)
+  tr -d '\r' | sed -n 's/.*Authentications that can continue: //p' | head -n 1)
 if [ -z "$methods" ]; then
   echo "sshd does not answer on 127.0.0.1:22"
   exit 1
