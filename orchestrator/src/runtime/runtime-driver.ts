@@ -91,7 +91,10 @@ export interface ShellOptions {
 
 /** A TTY shell: raw bytes both ways (no multiplexing), resizable, killable. */
 export interface ShellStream {
-  /** Raw terminal bytes: write keystrokes, read output. Pausing it applies back-pressure to the engine. */
+  /**
+   * Raw terminal bytes: write keystrokes, read output. It is handed over paused, so that no output is
+   * lost before a reader attaches: resume() or pipe() it. Pausing it applies back-pressure to the engine.
+   */
   readonly stream: Duplex;
   resize(cols: number, rows: number): Promise<void>;
   /** Kill the shell process (and its process group) inside the container, then end the stream. */

@@ -143,7 +143,16 @@ export class DockerRuntimeDriver implements RuntimeDriver {
       }),
     );
     await Promise.all(plan.hosts.map((host) => this.waitReady(ref, host, options)));
-    return this.status(ref);
+    // Everything was just checked one by one: no need to list it all again.
+    return {
+      ref,
+      planHash: plan.hash,
+      networks: plan.networks.map((n) => ({ name: n.name, exists: true })),
+      hosts: plan.hosts
+        .map((h) => ({ name: h.name, state: 'ready' as const }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      ready: true,
+    };
   }
 
   async resetHost(
@@ -359,11 +368,16 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     }
   }
 
+  /** Images seen on the engine (removing an image under running exercises is not a case to optimise for). */
+  private readonly knownImages = new Set<string>();
+
   private async checkImages(plan: EnvironmentPlan): Promise<void> {
     const missing: string[] = [];
     for (const image of new Set(plan.hosts.map((h) => h.image))) {
+      if (this.knownImages.has(image)) continue;
       try {
         await this.docker.getImage(image).inspect();
+        this.knownImages.add(image);
       } catch (error) {
         if (isStatus(error, 404)) missing.push(image);
         else throw translateDockerError(error, `inspecting image ${image}`);
