@@ -30,6 +30,10 @@ export async function startPlatform(
       'scenario in the catalogue is invalid and is not offered',
     );
   }
+  const orchestrator = config.engine === 'docker' ? await openOrchestrator(config, logger) : undefined;
+  const reconciler = orchestrator
+    ? startReconciler(orchestrator, config.reconcileIntervalMs, logger)
+    : undefined;
   const server = createServer(createApp({ catalogue, logger }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -46,11 +50,59 @@ export async function startPlatform(
     url,
     server,
     logger,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await reconciler?.stop();
+      await orchestrator?.close();
+    },
+  };
+}
+
+/** Reconcile at start-up, then on a timer: after a crash, the engine converges to the store. */
+function startReconciler(
+  orchestrator: Orchestrator,
+  intervalMs: number,
+  logger: Logger,
+): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = orchestrator.exercises.reconcile().then(
+      (report) => {
+        if (
+          report.converged.length ||
+          report.failed.length ||
+          report.removedOrphans.length ||
+          report.expired.length
+        ) {
+          logger.info(
+            {
+              converged: report.converged.length,
+              failed: report.failed,
+              removedOrphans: report.removedOrphans,
+              expired: report.expired,
+            },
+            'reconciled',
+          );
+        }
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'reconcile failed');
+      },
+    );
+  };
+  tick();
+  const timer = setInterval(() => {
+    void running.then(tick);
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
   };
 }
 

@@ -15,7 +15,7 @@ describe('platform server', () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-server-'));
     const config = loadConfig(
       {},
-      { port: 0, dataDir, scenariosDir: path.join(REPO, 'tests/fixtures/valid') },
+      { port: 0, dataDir, scenariosDir: path.join(REPO, 'tests/fixtures/valid'), engine: 'none' },
     );
     platform = await startPlatform(config, pino({ level: 'silent' }));
   });

@@ -16,6 +16,10 @@ export interface Config {
   /** The pool team subnets are carved from. */
   subnetPool: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The engine environments run on: `docker` (the single-host default) or `none` (catalogue only). */
+  engine: 'docker' | 'none';
+  /** How often the server reconciles the engine with the store (ms). */
+  reconcileIntervalMs: number;
 }
 
 const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
@@ -25,6 +29,11 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
   scenariosDir: { env: 'CYROP_SCENARIOS_DIR', describe: 'a folder path' },
   subnetPool: { env: 'CYROP_SUBNET_POOL', describe: 'an IPv4 CIDR block such as 10.200.0.0/16' },
   logLevel: { env: 'CYROP_LOG_LEVEL', describe: 'one of fatal, error, warn, info, debug, trace, silent' },
+  engine: { env: 'CYROP_ENGINE', describe: 'docker or none' },
+  reconcileIntervalMs: {
+    env: 'CYROP_RECONCILE_SECONDS',
+    describe: 'a whole number of seconds from 5 to 86400',
+  },
 };
 
 /**
@@ -59,6 +68,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const host = overrides.host ?? raw('host') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
     problems.push(`${VARIABLES.host.env}=${host}: must be ${VARIABLES.host.describe}`);
+  const engine = (overrides.engine ?? raw('engine') ?? 'docker') as Config['engine'];
+  if (engine !== 'docker' && engine !== 'none')
+    problems.push(`${VARIABLES.engine.env}=${String(engine)}: must be ${VARIABLES.engine.describe}`);
+  const reconcileText = raw('reconcileIntervalMs');
+  const reconcileSeconds =
+    reconcileText === undefined ? 60 : /^\d{1,5}$/.test(reconcileText) ? Number(reconcileText) : Number.NaN;
+  if (!(reconcileSeconds >= 5 && reconcileSeconds <= 86_400)) {
+    problems.push(
+      `${VARIABLES.reconcileIntervalMs.env}=${reconcileText ?? ''}: must be ${VARIABLES.reconcileIntervalMs.describe}`,
+    );
+  }
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -74,5 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ),
     subnetPool,
     logLevel,
+    engine,
+    reconcileIntervalMs: overrides.reconcileIntervalMs ?? reconcileSeconds * 1000,
   };
 }
