@@ -68,9 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const host = overrides.host ?? raw('host') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
     problems.push(`${VARIABLES.host.env}=${host}: must be ${VARIABLES.host.describe}`);
-  const engine = (overrides.engine ?? raw('engine') ?? 'docker') as Config['engine'];
-  if (engine !== 'docker' && engine !== 'none')
-    problems.push(`${VARIABLES.engine.env}=${String(engine)}: must be ${VARIABLES.engine.describe}`);
+  const engineText: string = overrides.engine ?? raw('engine') ?? 'docker';
+  const engine = engineText === 'none' ? 'none' : 'docker';
+  if (engineText !== engine)
+    problems.push(`${VARIABLES.engine.env}=${engineText}: must be ${VARIABLES.engine.describe}`);
+  problems.push(`${VARIABLES.engine.env}=${String(engine)}: must be ${VARIABLES.engine.describe}`);
   const reconcileText = raw('reconcileIntervalMs');
   const reconcileSeconds =
     reconcileText === undefined ? 60 : /^\d{1,5}$/.test(reconcileText) ? Number(reconcileText) : Number.NaN;
