@@ -72,7 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const engine = engineText === 'none' ? 'none' : 'docker';
   if (engineText !== engine)
     problems.push(`${VARIABLES.engine.env}=${engineText}: must be ${VARIABLES.engine.describe}`);
-  problems.push(`${VARIABLES.engine.env}=${String(engine)}: must be ${VARIABLES.engine.describe}`);
   const reconcileText = raw('reconcileIntervalMs');
   const reconcileSeconds =
     reconcileText === undefined ? 60 : /^\d{1,5}$/.test(reconcileText) ? Number(reconcileText) : Number.NaN;

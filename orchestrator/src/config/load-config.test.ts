@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { CyropError } from '../errors.ts';
+import { loadConfig } from './load-config.ts';
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    expect(config).to.include({
+      host: '127.0.0.1',
+      port: 8420,
+      subnetPool: '10.200.0.0/16',
+      logLevel: 'info',
+      engine: 'docker',
+      reconcileIntervalMs: 60_000,
+    });
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const config = loadConfig(
+      { CYROP_PORT: '9000', CYROP_ENGINE: 'none', CYROP_RECONCILE_SECONDS: '15' },
+      { port: 9100 },
+    );
+    expect(config).to.include({ port: 9100, engine: 'none', reconcileIntervalMs: 15_000 });
+  });
+
+  it('lists every problem at once, naming the variable', () => {
+    try {
+      loadConfig({
+        CYROP_PORT: 'eighty',
+        CYROP_ENGINE: 'podman',
+        CYROP_SUBNET_POOL: '10.0.0.0',
+        CYROP_LOG_LEVEL: 'loud',
+        CYROP_RECONCILE_SECONDS: '1',
+      });
+      expect.fail('accepted a bad configuration');
+    } catch (error) {
+      expect(error).to.be.instanceOf(CyropError);
+      expect((error as CyropError).details).to.deep.equal([
+        'CYROP_PORT=eighty: must be a TCP port from 0 to 65535 (0 picks a free one)',
+        'CYROP_LOG_LEVEL=loud: must be one of fatal, error, warn, info, debug, trace, silent',
+        'CYROP_SUBNET_POOL=10.0.0.0: must be an IPv4 CIDR block such as 10.200.0.0/16',
+        'CYROP_ENGINE=podman: must be docker or none',
+        'CYROP_RECONCILE_SECONDS=1: must be a whole number of seconds from 5 to 86400',
+      ]);
+    }
+  });
+});
