@@ -16,7 +16,12 @@ import os from 'node:os';
 import { ScoreboardProjection } from '../../../orchestrator/src/scoring/scoreboard-projection.ts';
 import { decideSubmission } from '../../../orchestrator/src/scoring/scoring-decisions.ts';
 import type { ScoringEvent } from '../../../orchestrator/src/scoring/scoring-events.ts';
-import { manyObjectives, SeededRandom, syntheticEventStream, testExercise } from '../../../orchestrator/src/scoring/scoring-test-data.ts';
+import {
+  manyObjectives,
+  SeededRandom,
+  syntheticEventStream,
+  testExercise,
+} from '../../../orchestrator/src/scoring/scoring-test-data.ts';
 
 function arg(name: string, fallback: number): number {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`));
