@@ -5,6 +5,12 @@
  */
 export type ErrorCode =
   | 'BAD_REQUEST'
+  | 'BAD_JSON'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'CONFIG_INVALID'
   | 'NOT_FOUND'
   | 'SCENARIO_INVALID'

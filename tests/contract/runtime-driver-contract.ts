@@ -113,9 +113,15 @@ export function runtimeDriverContract(
       expect(status.ready).to.equal(true);
       expect(status.planHash).to.equal(plan.hash);
       expect(status.hosts.map((h) => `${h.name}:${h.state}`)).to.deep.equal([
+        'console:ready',
+        'server:ready',
+      ]);
+      const seen = await driver.status(ref);
+      expect(seen.hosts.map((h) => `${h.name}:${h.state}`)).to.deep.equal([
         'console:running',
         'server:running',
       ]);
+      expect(seen.ready).to.equal(true);
       expect(status.networks.map((n) => n.name).sort()).to.deep.equal(['back', 'front']);
       expect(events).to.include.members([
         'network:front:created',

@@ -95,3 +95,59 @@ describe('npm start', () => {
     }
   });
 });
+
+describe('API document and metrics', () => {
+  let platform: RunningPlatform;
+  before(async () => {
+    const config = loadConfig(
+      {},
+      {
+        port: 0,
+        dataDir: mkdtempSync(path.join(os.tmpdir(), 'cyrop-api-')),
+        scenariosDir: path.join(REPO, 'tests/fixtures/valid'),
+        engine: 'none',
+      },
+    );
+    platform = await startPlatform(config, pino({ level: 'silent' }));
+  });
+  after(async () => {
+    await platform.close();
+  });
+
+  it('serves one OpenAPI 3.1 document built from the route schemas', async () => {
+    const doc = (await (await fetch(new URL('/api/openapi.json', platform.url))).json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { operationId: string; parameters?: { name: string; in: string }[] }>
+      >;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.openapi).to.equal('3.1.0');
+    expect(doc.paths['/api/scenarios']!.get!.operationId).to.equal('listScenarios');
+    expect(doc.paths['/api/scenarios/{id}']!.get!.parameters).to.deep.include({
+      name: 'id',
+      in: 'path',
+      required: true,
+      schema: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' },
+    });
+    expect(doc.components.schemas).to.have.keys('CatalogueEntry', 'Error');
+  });
+
+  it('refuses a path parameter its schema does not allow, with a 400 naming it', async () => {
+    const res = await fetch(new URL('/api/scenarios/NOT_A_SLUG', platform.url));
+    expect(res.status).to.equal(400);
+    const body = (await res.json()) as { error: { code: string; details: { pointer: string }[] } };
+    expect(body.error.code).to.equal('BAD_REQUEST');
+    expect(body.error.details[0]!.pointer).to.equal('/id');
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    await fetch(new URL('/api/scenarios', platform.url));
+    const text = await (await fetch(new URL('/metrics', platform.url))).text();
+    expect(text).to.match(
+      /cyrop_http_requests_total\{method="GET",route="\/api\/scenarios",status="200"\} \d+/,
+    );
+    expect(text).to.contain('process_cpu_user_seconds_total');
+  });
+});
