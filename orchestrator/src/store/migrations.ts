@@ -1,4 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { accountsMigration } from '../accounts/accounts-migration.ts';
+import { scoringMigration } from '../scoring-service/scoring-migration.ts';
 
 /** Versioned schema migrations, applied in name order, each once. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +50,6 @@ export const migrations: Record<string, Migration> = {
       await sql`insert into meta (key, value) values ('installation', lower(hex(randomblob(8))))`.execute(db);
     },
   },
+  '0002-accounts': accountsMigration,
+  '0003-scoring': scoringMigration,
 };

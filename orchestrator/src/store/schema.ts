@@ -5,6 +5,14 @@ export interface DatabaseSchema {
   exercises: ExercisesTable;
   exercise_teams: ExerciseTeamsTable;
   meta: { key: string; value: string };
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  join_codes: JoinCodesTable;
+  audit_log: AuditLogTable;
+  scoring_events: ScoringEventsTable;
+  solves: SolvesTable;
+  hint_unlocks: HintUnlocksTable;
 }
 
 export type ExerciseState = 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
@@ -24,6 +32,8 @@ export interface ExercisesTable {
   updated_at: number;
   /** Epoch ms after which the exercise is torn down; null = no expiry. */
   expires_at: number | null;
+  /** The owning organisation (accounts); null = the platform operator's. */
+  org_id: string | null;
 }
 
 export interface ExerciseTeamsTable {
@@ -38,4 +48,93 @@ export interface ExerciseTeamsTable {
   attempts: Generated<number>;
   last_error: string | null;
   updated_at: number;
+}
+
+/** The scoring event log (see orchestrator/src/scoring-service/scoring-store.ts). */
+export interface ScoringEventsTable {
+  seq: Generated<number>;
+  exercise_id: string;
+  team_id: string | null;
+  type: string;
+  at: number;
+  /** The event as JSON, without `seq`. */
+  payload: string;
+}
+
+export interface SolvesTable {
+  exercise_id: string;
+  team_id: string;
+  objective_id: string;
+  seq: number;
+  at: number;
+}
+
+export interface HintUnlocksTable {
+  exercise_id: string;
+  team_id: string;
+  objective_id: string;
+  hint_id: string;
+  seq: number;
+  at: number;
+}
+
+export type OrganisationKind = 'operator' | 'training-company' | 'customer';
+export type UserRole = 'operator' | 'org-admin' | 'instructor' | 'trainee';
+
+export interface OrganisationsTable {
+  id: string;
+  name: string;
+  kind: OrganisationKind;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  org_id: string;
+  /** Stored lower-case; unique regardless of case. */
+  email: string;
+  name: string;
+  role: UserRole;
+  /** `scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` (base64url). */
+  password_hash: string;
+  must_change_password: Generated<number>;
+  created_at: number;
+  disabled: Generated<number>;
+}
+
+export interface SessionsTable {
+  /** sha256 (hex) of the cookie's random token. */
+  id: string;
+  kind: 'user' | 'participant';
+  user_id: string | null;
+  exercise_id: string | null;
+  team_id: string | null;
+  display_name: string | null;
+  created_at: number;
+  /** Absolute expiry (epoch ms); the idle expiry is last_seen_at + the idle timeout. */
+  expires_at: number;
+  last_seen_at: number;
+}
+
+export interface JoinCodesTable {
+  code_hash: string;
+  exercise_id: string;
+  team_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  max_uses: number | null;
+  uses: Generated<number>;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  org_id: string | null;
+  action: string;
+  target: string;
+  /** JSON object. */
+  details: string;
+  ip: string | null;
 }

@@ -1,0 +1,458 @@
+import type { Request, Response } from 'express';
+import type { AccountService, AuditActor, SessionGrant } from '../../accounts/account-service.ts';
+import { CyropError, isCyropError } from '../../errors.ts';
+import type { OrganisationKind } from '../../store/schema.ts';
+import type { ApiRegistry, Principal, Role } from '../api-registry.ts';
+import {
+  clearSessionCookie,
+  sessionToken,
+  setSessionCookie,
+  type SessionCookieOptions,
+} from '../auth/set-session-cookie.ts';
+
+export interface AccountRoutesDependencies {
+  accounts: AccountService;
+  /** The same clock as the service's (cookie Max-Age). */
+  clock?: () => number;
+  cookies?: SessionCookieOptions;
+}
+
+const ROLES = ['operator', 'org-admin', 'instructor', 'trainee'];
+const ID = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' };
+const NAME = { type: 'string', minLength: 1, maxLength: 100 };
+const EMAIL = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' };
+const PASSWORD = { type: 'string', minLength: 1, maxLength: 200 };
+
+/**
+ * Sign-in, sessions, passwords, joining a team by code, organisations and their users, join codes,
+ * and the audit log. Every state change is audited.
+ */
+export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies): void {
+  const { accounts } = deps;
+  const clock = deps.clock ?? Date.now;
+
+  const principal = api.schema('Principal', {
+    oneOf: [
+      {
+        type: 'object',
+        required: ['kind', 'userId', 'orgId', 'role', 'name'],
+        additionalProperties: false,
+        properties: {
+          kind: { const: 'user' },
+          userId: { type: 'string' },
+          orgId: { type: 'string' },
+          role: { enum: ROLES },
+          name: { type: 'string' },
+        },
+      },
+      {
+        type: 'object',
+        required: ['kind', 'exerciseId', 'teamId', 'name'],
+        additionalProperties: false,
+        properties: {
+          kind: { const: 'participant' },
+          exerciseId: { type: 'string' },
+          teamId: { type: 'string' },
+          name: { type: 'string' },
+          userId: { type: 'string' },
+        },
+      },
+    ],
+  });
+  const session = api.schema('Session', {
+    type: 'object',
+    required: ['principal', 'mustChangePassword'],
+    properties: {
+      principal,
+      mustChangePassword: { type: 'boolean' },
+      expiresAt: { type: 'integer', description: 'epoch ms (absolute expiry)' },
+    },
+  });
+  const organisation = api.schema('Organisation', {
+    type: 'object',
+    required: ['id', 'name', 'kind', 'createdAt'],
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      kind: { enum: ['operator', 'training-company', 'customer'] },
+      createdAt: { type: 'integer' },
+    },
+  });
+  const user = api.schema('User', {
+    type: 'object',
+    required: ['id', 'orgId', 'email', 'name', 'role', 'mustChangePassword', 'disabled', 'createdAt'],
+    properties: {
+      id: { type: 'string' },
+      orgId: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { enum: ROLES },
+      mustChangePassword: { type: 'boolean' },
+      disabled: { type: 'boolean' },
+      createdAt: { type: 'integer' },
+    },
+  });
+  const auditEntry = api.schema('AuditEntry', {
+    type: 'object',
+    required: ['id', 'at', 'actor', 'orgId', 'action', 'target', 'details', 'ip'],
+    properties: {
+      id: { type: 'integer' },
+      at: { type: 'integer' },
+      actor: { type: 'string' },
+      orgId: { type: ['string', 'null'] },
+      action: { type: 'string' },
+      target: { type: 'string' },
+      details: { type: 'object' },
+      ip: { type: ['string', 'null'] },
+    },
+  });
+
+  const audit = (
+    req: Request,
+    actor: AuditActor | undefined,
+    action: string,
+    target: string,
+    details: Record<string, unknown> = {},
+    orgId?: string | null,
+  ) => accounts.audit(actor ?? 'anonymous', action, target, details, { ip: req.ip, orgId });
+
+  const grant = (req: Request, res: Response, g: SessionGrant) => {
+    setSessionCookie(req, res, g.token, (g.expiresAt - clock()) / 1000, deps.cookies);
+    return { principal: g.principal, mustChangePassword: g.mustChangePassword, expiresAt: g.expiresAt };
+  };
+
+  // ── sessions ───────────────────────────────────────────────────────────────────────────────
+
+  api.add<{ email: string; password: string }>({
+    method: 'post',
+    path: '/api/auth/login',
+    operationId: 'login',
+    summary: 'Sign in with email and password: sets the session cookie',
+    tags: ['auth'],
+    access: 'public',
+    body: {
+      type: 'object',
+      required: ['email', 'password'],
+      additionalProperties: false,
+      properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, password: PASSWORD },
+    },
+    response: { description: 'signed in', schema: session },
+    handler: async ({ body, req, res }) => {
+      try {
+        const g = await accounts.login(body.email, body.password, req.ip);
+        await audit(req, g.principal, 'auth.login', `user:${(g.principal as { userId: string }).userId}`);
+        return grant(req, res, g);
+      } catch (error) {
+        if (isCyropError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'RATE_LIMITED')) {
+          await audit(
+            req,
+            'anonymous',
+            error.code === 'RATE_LIMITED' ? 'auth.login-throttled' : 'auth.login-failed',
+            `email:${body.email.trim().toLowerCase()}`,
+          );
+          const retry = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+          if (retry !== undefined) res.setHeader('Retry-After', String(retry));
+        }
+        throw error;
+      }
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/api/auth/logout',
+    operationId: 'logout',
+    summary: 'Sign out: the server-side session is deleted and the cookie cleared',
+    tags: ['auth'],
+    access: 'public',
+    response: { status: 204, description: 'signed out (also when not signed in)' },
+    handler: async ({ principal, req, res }) => {
+      const token = sessionToken(req);
+      if (token) await accounts.logout(token);
+      if (principal) await audit(req, principal, 'auth.logout', describeTarget(principal));
+      clearSessionCookie(req, res, deps.cookies);
+      return undefined;
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/auth/me',
+    operationId: 'whoAmI',
+    summary: 'Who is signed in',
+    tags: ['auth'],
+    access: 'authenticated',
+    response: { description: 'the principal', schema: session },
+    handler: async ({ principal, req }) => {
+      if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');
+      const resolved = await accounts.resolveSession(sessionToken(req) ?? '');
+      return { principal, mustChangePassword: resolved?.mustChangePassword ?? false };
+    },
+  });
+
+  api.add<{ currentPassword: string; newPassword: string }>({
+    method: 'post',
+    path: '/api/auth/password',
+    operationId: 'changePassword',
+    summary: 'Change your password: every other session ends, a new session cookie is set',
+    tags: ['auth'],
+    access: { roles: ['operator', 'org-admin', 'instructor', 'trainee'] },
+    body: {
+      type: 'object',
+      required: ['currentPassword', 'newPassword'],
+      additionalProperties: false,
+      properties: { currentPassword: PASSWORD, newPassword: PASSWORD },
+    },
+    response: { description: 'changed', schema: session },
+    handler: async ({ principal, body, req, res }) => {
+      const { userId } = asUser(principal);
+      const g = await accounts.changePassword(userId, body.currentPassword, body.newPassword);
+      await audit(req, principal, 'auth.password-changed', `user:${userId}`);
+      return grant(req, res, g);
+    },
+  });
+
+  api.add<{ code: string; displayName: string }>({
+    method: 'post',
+    path: '/api/join',
+    operationId: 'joinTeam',
+    summary: "Join a team with the instructor's code: sets a participant session cookie",
+    tags: ['auth'],
+    access: 'public',
+    body: {
+      type: 'object',
+      required: ['code', 'displayName'],
+      additionalProperties: false,
+      properties: {
+        code: { type: 'string', minLength: 16, maxLength: 40 },
+        displayName: { type: 'string', minLength: 1, maxLength: 40 },
+      },
+    },
+    response: { description: 'joined', schema: session },
+    handler: async ({ principal, body, req, res }) => {
+      const userId = principal?.kind === 'user' ? principal.userId : principal?.userId;
+      const g = await accounts.join(body.code, body.displayName, userId);
+      const p = g.principal as Extract<Principal, { kind: 'participant' }>;
+      await audit(req, g.principal, 'exercise.joined', `team:${p.exerciseId}/${p.teamId}`, {
+        displayName: p.name,
+      });
+      return grant(req, res, g);
+    },
+  });
+
+  // ── organisations and users ────────────────────────────────────────────────────────────────
+
+  api.add({
+    method: 'get',
+    path: '/api/organisations',
+    operationId: 'listOrganisations',
+    summary: 'Every organisation (platform operator)',
+    tags: ['accounts'],
+    access: { roles: ['operator'] },
+    response: {
+      description: 'the organisations',
+      schema: { type: 'object', properties: { organisations: { type: 'array', items: organisation } } },
+    },
+    handler: async () => ({ organisations: await accounts.listOrganisations() }),
+  });
+
+  api.add<{ name: string; kind: OrganisationKind }>({
+    method: 'post',
+    path: '/api/organisations',
+    operationId: 'createOrganisation',
+    summary: 'Create a training company or customer organisation (platform operator)',
+    tags: ['accounts'],
+    access: { roles: ['operator'] },
+    body: {
+      type: 'object',
+      required: ['name', 'kind'],
+      additionalProperties: false,
+      properties: { name: NAME, kind: { enum: ['training-company', 'customer'] } },
+    },
+    response: { status: 201, description: 'created', schema: organisation },
+    handler: async ({ principal, body, req }) => {
+      const org = await accounts.createOrganisation(body);
+      await audit(
+        req,
+        principal,
+        'organisation.created',
+        `organisation:${org.id}`,
+        { name: org.name, kind: org.kind },
+        org.id,
+      );
+      return org;
+    },
+  });
+
+  const orgParams = { required: ['id'], properties: { id: ID } };
+
+  /** Operators see every organisation; an org admin only their own (others: FORBIDDEN). */
+  const orgFor = async (principal: Principal | undefined, id: string) => {
+    const p = asUser(principal);
+    if (p.role !== 'operator' && p.orgId !== id)
+      throw new CyropError('FORBIDDEN', 'you may only manage your own organisation');
+    const org = await accounts.getOrganisation(id);
+    if (!org) throw new CyropError('NOT_FOUND', `no organisation '${id}'`);
+    return org;
+  };
+
+  api.add<undefined, { id: string }>({
+    method: 'get',
+    path: '/api/organisations/{id}/users',
+    operationId: 'listUsers',
+    summary: "An organisation's users (platform operator; that organisation's admin)",
+    tags: ['accounts'],
+    access: { roles: ['operator', 'org-admin'] },
+    params: orgParams,
+    response: {
+      description: 'the users',
+      schema: { type: 'object', properties: { users: { type: 'array', items: user } } },
+    },
+    handler: async ({ principal, params }) => {
+      const org = await orgFor(principal, params.id);
+      return { users: await accounts.listUsers(org.id) };
+    },
+  });
+
+  api.add<{ email: string; name: string; role: Role; password?: string }, { id: string }>({
+    method: 'post',
+    path: '/api/organisations/{id}/users',
+    operationId: 'createUser',
+    summary: 'Add a user; without a password, a one-time password is returned once',
+    tags: ['accounts'],
+    access: { roles: ['operator', 'org-admin'] },
+    params: orgParams,
+    body: {
+      type: 'object',
+      required: ['email', 'name', 'role'],
+      additionalProperties: false,
+      properties: { email: EMAIL, name: NAME, role: { enum: ROLES }, password: PASSWORD },
+    },
+    response: {
+      status: 201,
+      description: 'created',
+      schema: {
+        type: 'object',
+        required: ['user'],
+        properties: { user, oneTimePassword: { type: 'string' } },
+      },
+    },
+    handler: async ({ principal, params, body, req }) => {
+      const org = await orgFor(principal, params.id);
+      if (body.role === 'operator' && asUser(principal).role !== 'operator')
+        throw new CyropError('FORBIDDEN', 'only an operator may create operators');
+      const created = await accounts.createUser({ ...body, orgId: org.id });
+      await audit(
+        req,
+        principal,
+        'user.created',
+        `user:${created.user.id}`,
+        { email: created.user.email, role: created.user.role },
+        org.id,
+      );
+      return created;
+    },
+  });
+
+  // ── join codes ─────────────────────────────────────────────────────────────────────────────
+
+  api.add<{ expiresAt?: number; maxUses?: number }, { id: string; team: string }>({
+    method: 'post',
+    path: '/api/exercises/{id}/teams/{team}/join-codes',
+    operationId: 'createJoinCode',
+    summary:
+      "A join code for one team (shown once): the exercise's organisation's instructors and admins, operators",
+    tags: ['exercises'],
+    access: { roles: ['operator', 'org-admin', 'instructor'] },
+    params: { required: ['id', 'team'], properties: { id: ID, team: ID } },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        expiresAt: {
+          type: 'integer',
+          minimum: 0,
+          description: 'epoch ms; default: 24 h from now, at most 30 days',
+        },
+        maxUses: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+    },
+    response: {
+      status: 201,
+      description: 'the code (never shown again)',
+      schema: {
+        type: 'object',
+        required: ['code', 'exerciseId', 'teamId', 'expiresAt', 'maxUses'],
+        properties: {
+          code: { type: 'string' },
+          exerciseId: { type: 'string' },
+          teamId: { type: 'string' },
+          expiresAt: { type: 'integer' },
+          maxUses: { type: ['integer', 'null'] },
+        },
+      },
+    },
+    handler: async ({ principal, params, body, req }) => {
+      const p = asUser(principal);
+      const exercise = await accounts.exerciseOrg(params.id);
+      // Another organisation's exercise is reported as missing: its existence is not ours to tell.
+      if (!exercise || (p.role !== 'operator' && exercise.orgId !== p.orgId))
+        throw new CyropError('NOT_FOUND', `no exercise '${params.id}' in your organisation`);
+      const created = await accounts.createJoinCode(params.id, params.team, {
+        ...body,
+        createdBy: `user:${p.userId}`,
+      });
+      await audit(
+        req,
+        principal,
+        'join-code.created',
+        `team:${params.id}/${params.team}`,
+        { expiresAt: created.expiresAt, maxUses: created.maxUses },
+        exercise.orgId,
+      );
+      return created;
+    },
+  });
+
+  // ── audit ──────────────────────────────────────────────────────────────────────────────────
+
+  api.add<undefined, Record<string, string>, { limit?: number; before?: number }>({
+    method: 'get',
+    path: '/api/audit',
+    operationId: 'listAudit',
+    summary: 'The audit log, newest first (operator: everything; org admin: their organisation)',
+    tags: ['accounts'],
+    access: { roles: ['operator', 'org-admin'] },
+    query: {
+      properties: {
+        limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+        before: { type: 'integer', minimum: 1 },
+      },
+    },
+    response: {
+      description: 'entries',
+      schema: { type: 'object', properties: { entries: { type: 'array', items: auditEntry } } },
+    },
+    handler: async ({ principal, query }) => {
+      const p = asUser(principal);
+      return {
+        entries: await accounts.listAudit({
+          ...(p.role === 'operator' ? {} : { orgId: p.orgId }),
+          ...(query.limit !== undefined ? { limit: query.limit } : {}),
+          ...(query.before !== undefined ? { before: query.before } : {}),
+        }),
+      };
+    },
+  });
+}
+
+function asUser(principal: Principal | undefined): Extract<Principal, { kind: 'user' }> {
+  if (principal?.kind !== 'user') throw new CyropError('FORBIDDEN', 'this needs a user account');
+  return principal;
+}
+
+function describeTarget(principal: Principal): string {
+  return principal.kind === 'user'
+    ? `user:${principal.userId}`
+    : `team:${principal.exerciseId}/${principal.teamId}`;
+}
