@@ -1,0 +1,457 @@
+import type { ApiRegistry, JsonSchema, Principal } from '../api/api-registry.ts';
+import type { LocalizedText } from '../compiler/scenario.ts';
+import { CyropError } from '../errors.ts';
+import { MAX_SUBMISSION_BYTES } from '../scoring/check-answer.ts';
+import type { VisibleObjective } from '../scoring/scoreboard-projection.ts';
+import type { ScoringService } from './scoring-service.ts';
+
+export interface ScoringRouteDeps {
+  service: ScoringService;
+  /** Whether a user may see everything of an exercise (an instructor of its organisation). */
+  canWatch: (principal: Principal, exerciseId: string) => boolean | Promise<boolean>;
+}
+
+type Participant = Extract<Principal, { kind: 'participant' }>;
+
+const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' } as const;
+const INSTRUCTORS = { roles: ['operator', 'org-admin', 'instructor'] } as const;
+const LANG = { type: 'string', pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$' } as const;
+
+/**
+ * The scoring API. Participants (`/api/play/*`) act for their own team of their own exercise only
+ * (both come from the principal, never from the request). Instructors (`/api/exercises/{id}/*`)
+ * need one of the roles and `canWatch`. Writes answer only after their events are committed.
+ */
+export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
+  const { service } = deps;
+  const participant = (principal: Principal | undefined): Participant => {
+    if (principal?.kind !== 'participant')
+      throw new CyropError('FORBIDDEN', 'only members of a team may do this');
+    return principal;
+  };
+  const watch = async (principal: Principal | undefined, exerciseId: string) => {
+    if (!principal || !(await deps.canWatch(principal, exerciseId)))
+      throw new CyropError('NOT_FOUND', `no exercise ${exerciseId}`); // never confirm another organisation's ids
+    return service.load(exerciseId);
+  };
+
+  const boardRow = api.schema('ScoreboardRow', {
+    type: 'object',
+    required: ['rank', 'teamId', 'teamName', 'points', 'solves', 'lastScoringAt'],
+    properties: {
+      rank: { type: 'integer' },
+      teamId: { type: 'string' },
+      teamName: { type: 'string' },
+      points: { type: 'integer' },
+      solves: { type: 'integer' },
+      lastScoringAt: { type: ['integer', 'null'] },
+    },
+  });
+  const objectiveStats = api.schema('ObjectiveStats', {
+    type: 'object',
+    required: ['objectiveId', 'solves', 'value', 'firstBlood'],
+    properties: {
+      objectiveId: { type: 'string' },
+      solves: { type: 'integer' },
+      value: { type: 'integer' },
+      firstBlood: {
+        type: ['object', 'null'],
+        properties: { teamId: { type: 'string' }, at: { type: 'integer' } },
+      },
+    },
+  });
+  const board = {
+    type: 'object',
+    required: ['exerciseId', 'seq', 'status', 'frozen', 'version', 'board', 'objectives'],
+    properties: {
+      exerciseId: { type: 'string' },
+      seq: { type: 'integer' },
+      status: { enum: ['pending', 'running', 'ended'] },
+      frozen: { type: 'boolean' },
+      version: { type: 'integer' },
+      board: { type: 'array', items: boardRow },
+      objectives: { type: 'array', items: objectiveStats },
+    },
+  } satisfies JsonSchema;
+  const objectiveRef = (extra: Record<string, JsonSchema> = {}, required: string[] = []): JsonSchema => ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['objective', ...required],
+    properties: { objective: ID, ...extra },
+  });
+
+  // ── participants ──────────────────────────────────────────────────────────────────────────
+
+  api.add<undefined, Record<string, string>, { lang?: string }>({
+    method: 'get',
+    path: '/api/play/objectives',
+    operationId: 'playObjectives',
+    summary: "The objectives the team can see now, with the team's progress (no answers)",
+    tags: ['play'],
+    access: 'participant',
+    query: { properties: { lang: LANG } },
+    response: {
+      description: 'visible objectives in scenario order; texts in `lang` when given, else every language',
+      schema: {
+        type: 'object',
+        required: ['exerciseId', 'teamId', 'status', 'objectives'],
+        properties: {
+          exerciseId: { type: 'string' },
+          teamId: { type: 'string' },
+          status: { type: 'string' },
+          objectives: { type: 'array', items: { type: 'object' } },
+        },
+      },
+    },
+    handler: async ({ principal, query }) => {
+      const p = participant(principal);
+      const projection = await service.load(p.exerciseId);
+      const objectives = projection.visibleObjectives(p.teamId);
+      return {
+        exerciseId: p.exerciseId,
+        teamId: p.teamId,
+        status: projection.status,
+        objectives: query.lang ? objectives.map((o) => localize(o, query.lang as string)) : objectives,
+      };
+    },
+  });
+
+  api.add<{ objective: string; answer: string }>({
+    method: 'post',
+    path: '/api/play/submissions',
+    operationId: 'playSubmit',
+    summary: "Submit a flag or an answer for one of the team's objectives",
+    tags: ['play'],
+    access: 'participant',
+    body: objectiveRef({ answer: { type: 'string', maxLength: MAX_SUBMISSION_BYTES } }, ['answer']),
+    response: {
+      description: 'the outcome, once recorded; `rate-limited` is answered with 429 and Retry-After instead',
+      schema: {
+        type: 'object',
+        required: ['outcome'],
+        properties: {
+          outcome: { enum: ['correct', 'wrong', 'locked', 'already-solved', 'closed'] },
+          points: { type: 'integer' },
+        },
+      },
+    },
+    handler: async ({ principal, body, res }) => {
+      const p = participant(principal);
+      if (Buffer.byteLength(body.answer, 'utf8') > MAX_SUBMISSION_BYTES)
+        throw new CyropError('BAD_REQUEST', `an answer is at most ${MAX_SUBMISSION_BYTES} bytes of UTF-8`);
+      const result = await service.submit(p.exerciseId, p.teamId, body.objective, body.answer, p.userId);
+      if (result.outcome === 'rate-limited') {
+        const retryAfterMs = result.retryAfterMs ?? 60_000;
+        res.setHeader('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+        throw new CyropError('RATE_LIMITED', 'too many wrong answers for this objective; wait a little', {
+          details: { outcome: 'rate-limited', retryAfterMs },
+        });
+      }
+      return { outcome: result.outcome, ...(result.points !== undefined ? { points: result.points } : {}) };
+    },
+  });
+
+  api.add<{ objective: string; hint: string }>({
+    method: 'post',
+    path: '/api/play/hints',
+    operationId: 'playUnlockHint',
+    summary: 'Unlock a hint (its cost is charged once, from now on)',
+    tags: ['play'],
+    access: 'participant',
+    body: objectiveRef({ hint: ID }, ['hint']),
+    response: {
+      description: 'the outcome and, when readable, the hint text',
+      schema: {
+        type: 'object',
+        required: ['outcome', 'cost'],
+        properties: { outcome: { type: 'string' }, cost: { type: 'integer' }, text: {} },
+      },
+    },
+    handler: async ({ principal, body }) => {
+      const p = participant(principal);
+      return service.unlockHint(p.exerciseId, p.teamId, body.objective, body.hint, p.userId);
+    },
+  });
+
+  api.add<{ objective: string }>({
+    method: 'post',
+    path: '/api/play/checks',
+    operationId: 'playRunCheck',
+    summary: "Run an objective's check in the team's environment now",
+    tags: ['play'],
+    access: 'participant',
+    body: objectiveRef(),
+    response: {
+      description: 'whether the check passed and whether that solved the objective',
+      schema: {
+        type: 'object',
+        required: ['passed', 'solved'],
+        properties: {
+          passed: { type: 'boolean' },
+          solved: { type: 'boolean' },
+          exitCode: { type: ['integer', 'null'] },
+          timedOut: { type: 'boolean' },
+          durationMs: { type: 'integer' },
+        },
+      },
+    },
+    handler: async ({ principal, body, res }) => {
+      const p = participant(principal);
+      try {
+        const { passed, solved, exitCode, timedOut, durationMs } = await service.runCheck(
+          p.exerciseId,
+          p.teamId,
+          body.objective,
+        );
+        return { passed, solved, exitCode, timedOut, durationMs };
+      } catch (error) {
+        const retryAfterMs = (error as { details?: { retryAfterMs?: number } }).details?.retryAfterMs;
+        if (retryAfterMs !== undefined)
+          res.setHeader('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+        throw error;
+      }
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/play/scoreboard',
+    operationId: 'playScoreboard',
+    summary: "The public scoreboard (frozen while a freeze lasts) and the team's own live row",
+    tags: ['play'],
+    access: 'participant',
+    response: { description: 'the public board', schema: board },
+    handler: async ({ principal }) => {
+      const p = participant(principal);
+      const projection = await service.load(p.exerciseId);
+      return {
+        exerciseId: p.exerciseId,
+        seq: projection.lastSeq,
+        status: projection.status,
+        frozen: projection.frozen !== null,
+        version: projection.version('public'),
+        board: projection.board('public'),
+        objectives: projection.objectiveStats('public'),
+        team: projection.row(p.teamId, 'live'),
+      };
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/play/timeline',
+    operationId: 'playTimeline',
+    summary: "The team's own events (as the team sees them) and its attempts per objective",
+    tags: ['play'],
+    access: 'participant',
+    response: {
+      description: 'timeline and attempts',
+      schema: {
+        type: 'object',
+        required: ['teamId', 'events', 'attempts'],
+        properties: {
+          teamId: { type: 'string' },
+          events: { type: 'array' },
+          attempts: { type: 'array' },
+        },
+      },
+    },
+    handler: async ({ principal }) => {
+      const p = participant(principal);
+      const projection = await service.load(p.exerciseId);
+      return {
+        teamId: p.teamId,
+        events: projection.timeline(p.teamId, 'team'),
+        attempts: projection.attempts(p.teamId),
+      };
+    },
+  });
+
+  // ── instructors ───────────────────────────────────────────────────────────────────────────
+
+  const exerciseParams = { required: ['id'], properties: { id: ID } };
+  const VIEW = { enum: ['live', 'public'], default: 'live' };
+
+  api.add<undefined, { id: string }, { view: 'live' | 'public' }>({
+    method: 'get',
+    path: '/api/exercises/{id}/scoreboard',
+    operationId: 'exerciseScoreboard',
+    summary: 'The scoreboard of an exercise (live by default; `public` is what trainees see)',
+    tags: ['scoring'],
+    access: INSTRUCTORS,
+    params: exerciseParams,
+    query: { properties: { view: VIEW } },
+    response: { description: 'the board', schema: board },
+    handler: async ({ principal, params, query }) => {
+      const projection = await watch(principal, params.id);
+      return {
+        exerciseId: params.id,
+        seq: projection.lastSeq,
+        status: projection.status,
+        frozen: projection.frozen !== null,
+        version: projection.version(query.view),
+        board: projection.board(query.view),
+        objectives: projection.objectiveStats(query.view),
+      };
+    },
+  });
+
+  api.add<undefined, { id: string }>({
+    method: 'get',
+    path: '/api/exercises/{id}/attempts',
+    operationId: 'exerciseAttempts',
+    summary: 'Submission and check activity per team and objective',
+    tags: ['scoring'],
+    access: INSTRUCTORS,
+    params: exerciseParams,
+    response: {
+      description: 'attempt counts per team',
+      schema: {
+        type: 'object',
+        required: ['exerciseId', 'teams'],
+        properties: { exerciseId: { type: 'string' }, teams: { type: 'array' } },
+      },
+    },
+    handler: async ({ principal, params }) => {
+      const projection = await watch(principal, params.id);
+      return {
+        exerciseId: params.id,
+        teams: projection.exercise.teams.map((t) => ({ teamId: t.id, attempts: projection.attempts(t.id) })),
+      };
+    },
+  });
+
+  api.add<undefined, { id: string }>({
+    method: 'get',
+    path: '/api/exercises/{id}/sharing',
+    operationId: 'exerciseSharing',
+    summary: "Suspected flag sharing: submissions of another team's flag",
+    tags: ['scoring'],
+    access: INSTRUCTORS,
+    params: exerciseParams,
+    response: {
+      description: 'sharing reports in log order',
+      schema: {
+        type: 'object',
+        required: ['exerciseId', 'reports'],
+        properties: { exerciseId: { type: 'string' }, reports: { type: 'array' } },
+      },
+    },
+    handler: async ({ principal, params }) => {
+      const projection = await watch(principal, params.id);
+      return { exerciseId: params.id, reports: projection.sharingReports() };
+    },
+  });
+
+  api.add<undefined, { id: string }, { format: 'csv' | 'json'; view: 'live' | 'public' }>({
+    method: 'get',
+    path: '/api/exercises/{id}/results',
+    operationId: 'exerciseResults',
+    summary: 'Results, one row per team × objective and per award, as CSV or JSON',
+    tags: ['scoring'],
+    access: INSTRUCTORS,
+    params: exerciseParams,
+    query: { properties: { format: { enum: ['csv', 'json'], default: 'json' }, view: VIEW } },
+    response: { description: 'the results file', contentType: 'text/csv', schema: { type: 'string' } },
+    handler: async ({ principal, params, query, res }) => {
+      const projection = await watch(principal, params.id);
+      const body = service.exportResults(projection, query.format, query.view);
+      res
+        .status(200)
+        .type(query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+        .setHeader('content-disposition', `attachment; filename="${params.id}-results.${query.format}"`)
+        .send(body);
+      return undefined;
+    },
+  });
+
+  api.add<{ team: string; points: number; reason: string }, { id: string }>({
+    method: 'post',
+    path: '/api/exercises/{id}/awards',
+    operationId: 'exerciseAward',
+    summary: 'Give a team a bonus (points > 0) or a penalty (points < 0)',
+    tags: ['scoring'],
+    access: INSTRUCTORS,
+    params: exerciseParams,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['team', 'points', 'reason'],
+      properties: {
+        team: ID,
+        points: { type: 'integer', minimum: -1_000_000, maximum: 1_000_000, not: { const: 0 } },
+        reason: { type: 'string', minLength: 1, maxLength: 500 },
+      },
+    },
+    response: {
+      status: 201,
+      description: 'the award, recorded',
+      schema: { type: 'object', required: ['seq'], properties: { seq: { type: 'integer' } } },
+    },
+    handler: async ({ principal, params, body }) => {
+      await watch(principal, params.id);
+      const by = principal?.kind === 'user' ? principal.userId : undefined;
+      return service.award(params.id, {
+        teamId: body.team,
+        points: body.points,
+        reason: body.reason,
+        ...(by !== undefined ? { by } : {}),
+      });
+    },
+  });
+
+  api.add<{ action: 'start' | 'end' | 'freeze' | 'unfreeze'; endsAt?: number }, { id: string }>({
+    method: 'post',
+    path: '/api/exercises/{id}/scoring/status',
+    operationId: 'exerciseScoringStatus',
+    summary: 'Start or end scoring, freeze or unfreeze the public board',
+    tags: ['scoring'],
+    access: INSTRUCTORS,
+    params: exerciseParams,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['action'],
+      properties: {
+        action: { enum: ['start', 'end', 'freeze', 'unfreeze'] },
+        endsAt: { type: 'integer', minimum: 0 },
+      },
+    },
+    response: {
+      description: 'the log position after the change',
+      schema: { type: 'object', required: ['seq'], properties: { seq: { type: 'integer' } } },
+    },
+    handler: async ({ principal, params, body }) => {
+      await watch(principal, params.id);
+      const by = principal?.kind === 'user' ? principal.userId : undefined;
+      switch (body.action) {
+        case 'start':
+          return service.start(params.id, body.endsAt !== undefined ? { endsAt: body.endsAt } : {});
+        case 'end':
+          return service.end(params.id);
+        case 'freeze':
+          return service.freeze(params.id, by);
+        case 'unfreeze':
+          return service.unfreeze(params.id, by);
+      }
+    },
+  });
+}
+
+function pick(text: LocalizedText, lang: string): string {
+  if (typeof text === 'string') return text;
+  return text[lang] ?? text[lang.split('-')[0] ?? ''] ?? text['en'] ?? Object.values(text)[0] ?? '';
+}
+
+/** One objective with every text in `lang` (falling back to English, then any language). */
+function localize(o: VisibleObjective, lang: string): VisibleObjective {
+  return {
+    ...o,
+    title: pick(o.title, lang),
+    ...(o.description !== undefined ? { description: pick(o.description, lang) } : {}),
+    ...(o.question
+      ? { question: o.question.text !== undefined ? { text: pick(o.question.text, lang) } : {} }
+      : {}),
+    hints: o.hints.map((h) => ({ ...h, ...(h.text !== undefined ? { text: pick(h.text, lang) } : {}) })),
+  };
+}
