@@ -7,7 +7,19 @@ import type { Config } from './config/load-config.ts';
 import { ExerciseService } from './exercises/exercise-service.ts';
 import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
-import { openDatabase, type Db } from './store/database.ts';
+import { openDatabase, type Db, type OpenedDatabase } from './store/database.ts';
+import type { Request } from 'express';
+import { Server as SocketServer } from 'socket.io';
+import { AccountService } from './accounts/account-service.ts';
+import type { Principal } from './api/api-registry.ts';
+import { withOriginCheck } from './api/auth/origin-check.ts';
+import { sessionAuthenticator } from './api/auth/session-authenticator.ts';
+import { accountRoutes } from './api/routes/account-routes.ts';
+import { canWatchExercise, exerciseRoutes } from './api/routes/exercise-routes.ts';
+import { plansFromExercises, ScoringService } from './scoring-service/scoring-service.ts';
+import { scoringRoutes } from './scoring-service/scoring-routes.ts';
+import { attachScoringSocket } from './scoring-service/scoring-socket.ts';
+import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 
 export interface RunningPlatform {
@@ -17,7 +29,11 @@ export interface RunningPlatform {
   close(): Promise<void>;
 }
 
-/** The composition root: the one place that wires adapters together and starts the platform server. */
+/**
+ * The composition root: the one place that wires adapters together and starts the platform server —
+ * store, accounts and sessions, the engine (Docker) with exercises and reconcile, scoring with its
+ * socket.io push, and the HTTP API.
+ */
 export async function startPlatform(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }, pino.destination(2)),
@@ -31,10 +47,83 @@ export async function startPlatform(
     );
   }
   const orchestrator = config.engine === 'docker' ? await openOrchestrator(config, logger) : undefined;
+  const ownDatabase = orchestrator ? undefined : await openDatabase(config.dataDir);
+  const db = orchestrator?.db ?? (ownDatabase as OpenedDatabase).db;
+  const sqlite = orchestrator?.sqlite ?? (ownDatabase as OpenedDatabase).sqlite;
+
+  const accounts = new AccountService({ db });
+  const first = await accounts.ensureFirstOperator();
+  if (first) {
+    // Printed once, to the terminal only: never logged.
+    process.stderr.write(
+      `\nFirst start: sign in as ${first.email} with the one-time password ${first.password}\n(you will be asked to change it)\n\n`,
+    );
+  }
+  const authenticate = withOriginCheck(sessionAuthenticator(accounts));
+  const canWatch = (principal: Principal, exerciseId: string) =>
+    canWatchExercise(accounts, principal, exerciseId);
+  const scoring = orchestrator
+    ? new ScoringService({
+        store: new ScoringStore(sqlite),
+        plans: plansFromExercises(orchestrator.exercises),
+        driver: orchestrator.driver,
+        onError: (err, context) => {
+          logger.error({ err, ...context }, 'scoring');
+        },
+      })
+    : undefined;
   const reconciler = orchestrator
     ? startReconciler(orchestrator, config.reconcileIntervalMs, logger)
     : undefined;
-  const server = createServer(createApp({ catalogue, logger }));
+  const app = createApp({
+    catalogue,
+    logger,
+    authenticate,
+    routes: (api) => {
+      accountRoutes(api, { accounts });
+      if (orchestrator) {
+        exerciseRoutes(api, {
+          exercises: orchestrator.exercises,
+          accounts,
+          catalogue,
+          onLaunchError: (exercise, err) => {
+            logger.error({ exercise, err }, 'launch failed');
+          },
+        });
+      }
+      if (scoring) scoringRoutes(api, { service: scoring, canWatch });
+    },
+    ready: async () => {
+      await db.selectFrom('meta').select('value').executeTakeFirst();
+      return { engine: config.engine };
+    },
+  });
+  const server = createServer(app);
+  let detachScoring: (() => void) | undefined;
+  let io: SocketServer | undefined;
+  if (scoring) {
+    io = new SocketServer(server, { transports: ['websocket'], serveClient: false });
+    const sessions = sessionAuthenticator(accounts);
+    detachScoring = attachScoringSocket(
+      io,
+      scoring,
+      async (socket) => {
+        const { origin, host } = socket.handshake.headers;
+        if (origin !== undefined && new URL(origin).host !== host) return undefined; // cross-site socket refused
+        return sessions({
+          method: 'GET',
+          path: '/socket.io/',
+          headers: socket.handshake.headers,
+        } as unknown as Request);
+      },
+      canWatch,
+    );
+    scoring.startTimers(1000);
+  }
+  const pruner = setInterval(() => {
+    accounts.pruneSessions().catch((err: unknown) => logger.warn({ err }, 'pruning sessions failed'));
+  }, 10 * 60_000);
+  pruner.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -45,18 +134,23 @@ export async function startPlatform(
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
-  logger.info({ url, scenarios: catalogue.list().length }, 'platform listening');
+  logger.info({ url, scenarios: catalogue.list().length, engine: config.engine }, 'platform listening');
   return {
     url,
     server,
     logger,
     close: async () => {
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+      clearInterval(pruner);
+      detachScoring?.();
+      await scoring?.stopTimers();
+      await io?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
         server.closeAllConnections();
       });
       await reconciler?.stop();
       await orchestrator?.close();
+      await ownDatabase?.close();
     },
   };
 }
@@ -108,6 +202,7 @@ function startReconciler(
 
 export interface Orchestrator {
   db: Db;
+  sqlite: OpenedDatabase['sqlite'];
   driver: RuntimeDriver;
   exercises: ExerciseService;
   close(): Promise<void>;
@@ -126,7 +221,7 @@ export async function openOrchestrator(config: Config, logger?: Logger): Promise
       catalogueFor,
       ...(logger ? { logger } : {}),
     });
-    return { db: database.db, driver, exercises, close: () => database.close() };
+    return { db: database.db, sqlite: database.sqlite, driver, exercises, close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;

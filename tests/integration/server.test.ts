@@ -131,7 +131,7 @@ describe('API document and metrics', () => {
       required: true,
       schema: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' },
     });
-    expect(doc.components.schemas).to.have.keys('CatalogueEntry', 'Error');
+    expect(doc.components.schemas).to.include.keys('CatalogueEntry', 'Error');
   });
 
   it('refuses a path parameter its schema does not allow, with a 400 naming it', async () => {

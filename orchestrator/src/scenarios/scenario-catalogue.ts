@@ -78,6 +78,12 @@ export class ScenarioCatalogue {
     return this.entries.find((e) => e.id === id);
   }
 
+  /** The scenario file of a valid catalogue entry. */
+  pathOf(id: string): string | undefined {
+    const entry = this.get(id);
+    return entry ? path.join(this.folder, entry.file) : undefined;
+  }
+
   /** Files in the catalogue folder that do not compile, with their problems. */
   invalid(): readonly { file: string; diagnostics: Diagnostic[] }[] {
     return this.invalidFiles;

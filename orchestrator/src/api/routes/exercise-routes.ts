@@ -1,0 +1,183 @@
+import type { AccountService } from '../../accounts/account-service.ts';
+import { parseDuration } from '../../compiler/durations.ts';
+import { CyropError } from '../../errors.ts';
+import type { ExerciseService } from '../../exercises/exercise-service.ts';
+import type { ScenarioCatalogue } from '../../scenarios/scenario-catalogue.ts';
+import type { ApiRegistry, Principal } from '../api-registry.ts';
+
+export interface ExerciseRouteDeps {
+  exercises: ExerciseService;
+  accounts: AccountService;
+  catalogue: ScenarioCatalogue;
+  onLaunchError?: (exerciseId: string, error: unknown) => void;
+}
+
+const STAFF = { roles: ['operator', 'org-admin', 'instructor'] as const };
+const ID = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' };
+const DURATION = { type: 'string', pattern: '^(?:[1-9][0-9]{0,5}(?:ms|s|m|h|d))+$' };
+
+/** Whether a signed-in user may see and run an exercise: operators all, staff of the exercise's organisation theirs. */
+export async function canWatchExercise(
+  accounts: AccountService,
+  principal: Principal,
+  exerciseId: string,
+): Promise<boolean> {
+  if (principal.kind !== 'user') return false;
+  if (principal.role === 'operator') return true;
+  if (principal.role !== 'org-admin' && principal.role !== 'instructor') return false;
+  return (await accounts.exerciseOrg(exerciseId))?.orgId === principal.orgId;
+}
+
+/** Exercises for instructors: create and launch from the catalogue, status, reset, extend, teardown. */
+export function exerciseRoutes(
+  api: ApiRegistry,
+  { exercises, accounts, catalogue, onLaunchError }: ExerciseRouteDeps,
+): void {
+  const own = async (principal: Principal | undefined, id: string): Promise<void> => {
+    // Another organisation's exercise answers 404, not 403: tenants do not learn what others run.
+    if (!principal || !(await canWatchExercise(accounts, principal, id)))
+      throw new CyropError('NOT_FOUND', `no exercise '${id}'`);
+  };
+  const summary = api.schema('ExerciseSummary', {
+    type: 'object',
+    required: ['id', 'state', 'teams'],
+    properties: { id: { type: 'string' }, state: { type: 'string' }, teams: { type: 'array' } },
+  });
+
+  api.add<undefined>({
+    method: 'get',
+    path: '/api/exercises',
+    operationId: 'listExercises',
+    summary: 'The exercises the caller may run (operators: all)',
+    tags: ['exercises'],
+    access: STAFF,
+    response: {
+      description: 'exercises',
+      schema: { type: 'object', properties: { exercises: { type: 'array', items: summary } } },
+    },
+    handler: async ({ principal }) => {
+      const all = await exercises.list();
+      const visible = [];
+      for (const e of all)
+        if (principal && (await canWatchExercise(accounts, principal, e.id))) visible.push(e);
+      return { exercises: visible };
+    },
+  });
+
+  api.add<{ scenario: string; teams: number; ttl?: string; id?: string }>({
+    method: 'post',
+    path: '/api/exercises',
+    operationId: 'createExercise',
+    summary: 'Create an exercise from a catalogue scenario and start provisioning every team',
+    tags: ['exercises'],
+    access: STAFF,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['scenario', 'teams'],
+      properties: {
+        scenario: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' },
+        teams: { type: 'integer', minimum: 1, maximum: 500 },
+        ttl: DURATION,
+        id: ID,
+      },
+    },
+    response: {
+      status: 202,
+      description: 'created; teams are being provisioned (poll GET /api/exercises/{id})',
+      schema: summary,
+    },
+    handler: async ({ principal, body }) => {
+      const path = catalogue.pathOf(body.scenario);
+      if (!path) throw new CyropError('NOT_FOUND', `no scenario '${body.scenario}' in the catalogue`);
+      const created = await exercises.create({
+        scenarioPath: path,
+        teams: body.teams,
+        launching: true,
+        ...(body.id ? { id: body.id } : {}),
+        ...(body.ttl ? { ttlMs: parseDuration(body.ttl) } : {}),
+      });
+      if (principal?.kind === 'user') await accounts.setExerciseOrg(created.id, principal.orgId);
+      await accounts.audit(principal ?? 'anonymous', 'exercise.create', created.id, {
+        scenario: body.scenario,
+        teams: body.teams,
+      });
+      exercises.launch(created.id).catch((error: unknown) => onLaunchError?.(created.id, error));
+      return created;
+    },
+  });
+
+  api.add<undefined, { id: string }>({
+    method: 'get',
+    path: '/api/exercises/{id}',
+    operationId: 'getExercise',
+    summary: 'An exercise: what the store wants and what the engine has, per team',
+    tags: ['exercises'],
+    access: STAFF,
+    params: { required: ['id'], properties: { id: ID } },
+    response: { description: 'status', schema: summary },
+    handler: async ({ principal, params }) => {
+      await own(principal, params.id);
+      return exercises.status(params.id);
+    },
+  });
+
+  api.add<{ host?: string }, { id: string; team: string }>({
+    method: 'post',
+    path: '/api/exercises/{id}/teams/{team}/reset',
+    operationId: 'resetTeam',
+    summary: "Recreate a team's environment, or one host of it, from its plan",
+    tags: ['exercises'],
+    access: STAFF,
+    params: { required: ['id', 'team'], properties: { id: ID, team: ID } },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { host: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,23}$' } },
+    },
+    response: { description: 'the exercise after the reset', schema: summary },
+    handler: async ({ principal, params, body }) => {
+      await own(principal, params.id);
+      await accounts.audit(
+        principal ?? 'anonymous',
+        'exercise.reset',
+        `${params.id}/${params.team}`,
+        body.host ? { host: body.host } : {},
+      );
+      return exercises.reset(params.id, params.team, body.host);
+    },
+  });
+
+  api.add<{ by: string }, { id: string }>({
+    method: 'post',
+    path: '/api/exercises/{id}/extend',
+    operationId: 'extendExercise',
+    summary: 'Push the expiry back',
+    tags: ['exercises'],
+    access: STAFF,
+    params: { required: ['id'], properties: { id: ID } },
+    body: { type: 'object', additionalProperties: false, required: ['by'], properties: { by: DURATION } },
+    response: { description: 'the exercise', schema: summary },
+    handler: async ({ principal, params, body }) => {
+      await own(principal, params.id);
+      await accounts.audit(principal ?? 'anonymous', 'exercise.extend', params.id, { by: body.by });
+      return exercises.extend(params.id, parseDuration(body.by));
+    },
+  });
+
+  api.add<undefined, { id: string }>({
+    method: 'delete',
+    path: '/api/exercises/{id}',
+    operationId: 'teardownExercise',
+    summary: 'Tear down every environment of the exercise',
+    tags: ['exercises'],
+    access: STAFF,
+    params: { required: ['id'], properties: { id: ID } },
+    response: { description: 'the ended exercise', schema: summary },
+    handler: async ({ principal, params }) => {
+      await own(principal, params.id);
+      await accounts.audit(principal ?? 'anonymous', 'exercise.teardown', params.id);
+      return exercises.teardown(params.id);
+    },
+  });
+}
