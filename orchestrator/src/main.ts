@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createApp } from './api/create-app.ts';
-import { competencyCatalogues } from './cli/competency-catalogues.ts';
+import { competencyCatalogues } from './scenarios/competency-catalogues.ts';
 import type { Config } from './config/load-config.ts';
 import { ExerciseService } from './exercises/exercise-service.ts';
 import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';

@@ -5,7 +5,7 @@ import { planExercise } from '../compiler/plan-exercise.ts';
 import { localize } from '../compiler/scenario.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { compileScenarioFile, resolveScenarioFile } from '../scenarios/scenario-folder.ts';
-import { competencyCatalogues } from './competency-catalogues.ts';
+import { competencyCatalogues } from '../scenarios/competency-catalogues.ts';
 import { EXIT, type Io } from './main.ts';
 
 export interface PlanCommandOptions {

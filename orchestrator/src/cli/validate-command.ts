@@ -6,7 +6,7 @@ import {
   findScenarioFiles,
   type ScenarioFileResult,
 } from '../scenarios/scenario-folder.ts';
-import { competencyCatalogues } from './competency-catalogues.ts';
+import { competencyCatalogues } from '../scenarios/competency-catalogues.ts';
 import { EXIT, type Io } from './main.ts';
 
 const PROGRESS_FROM_FILES = 10;
