@@ -1,0 +1,858 @@
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { pino } from 'pino';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
+import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
+import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
+import { openDatabase } from '../../orchestrator/src/store/database.ts';
+import { contractScenario } from '../contract/runtime-driver-contract.ts';
+import { ensureTestImage } from '../contract/test-images.ts';
+
+/**
+ * The role matrix of the composed platform on the real engine: every operation of the OpenAPI
+ * document × every kind of caller, with the exact status each must get; the scoring socket's
+ * rooms; and hostile bodies on state-changing routes of every module (4xx with a clear code, never 5xx).
+ */
+
+const CALLERS = ['anon', 'operator', 'adminA', 'instrA', 'instrB', 'traineeA', 'x1', 'x2', 'y1'] as const;
+type Caller = (typeof CALLERS)[number];
+type Row = readonly [number, number, number, number, number, number, number, number, number];
+
+interface Res {
+  status: number;
+  body: Record<string, unknown>;
+  text: string;
+}
+
+interface Case {
+  /** `METHOD /openapi/path` */
+  op: string;
+  /** what the case targets, for the report */
+  note: string;
+  /** expected status per caller, in CALLERS order */
+  expect: Row;
+  /** path, body; `keep` stores a new session cookie (otherwise the caller's session is left as it is) */
+  request: (c: Caller) => { path: string; body?: unknown; keep?: boolean };
+  /** further checks on a 2xx answer */
+  verify?: (c: Caller, res: Res) => void;
+  /** run in the final phase (teardown, sign-out) */
+  last?: boolean;
+}
+
+const PW = (who: string) => `${who} secret password 1`;
+
+/** The scenario: the contract scenario plus a check objective with a hint (play/hints, play/checks). */
+const scenarioText = (image: string) =>
+  contractScenario(image) +
+  `  - id: probe
+    kind: check
+    title: Probe
+    points: 5
+    hints:
+      - { id: tip, cost: 1, text: "look in /tmp" }
+    check: { host: server, run: [/bin/sh, -c, "test -f /tmp/solved"], expect: { exitCode: 0 }, timeout: 5s }
+`;
+
+describe('role matrix: every operation × every caller (Docker engine)', function () {
+  this.timeout(240_000);
+  let dir: string;
+  let platform: RunningPlatform | undefined;
+  const base = () => {
+    if (!platform) throw new Error('the platform did not start');
+    return platform.url;
+  };
+  let origin: string;
+  const X = `rmx-${process.pid}`;
+  const Y = `rmy-${process.pid}`;
+  const cookies: Partial<Record<Caller, string>> = {};
+  const emails: Partial<Record<Caller, string>> = {};
+  const passwords: Partial<Record<Caller, string>> = {};
+  let orgA = '';
+  let orgB = '';
+  let sharedCode = '';
+  let seq = 0;
+  const unique = () => `${process.pid}-${++seq}`;
+
+  /** One request as a caller; `keep` stores a session cookie the server sets. */
+  const call = async (
+    who: Caller | undefined,
+    method: string,
+    url: string,
+    opts: { body?: unknown; raw?: string; contentType?: string; keep?: boolean } = {},
+  ): Promise<Res> => {
+    const hasBody = opts.body !== undefined || opts.raw !== undefined;
+    const cookie = who ? cookies[who] : undefined;
+    const res = await fetch(new URL(url, base()), {
+      method,
+      headers: {
+        origin,
+        ...(cookie ? { cookie } : {}),
+        ...(hasBody ? { 'content-type': opts.contentType ?? 'application/json' } : {}),
+      },
+      ...(hasBody ? { body: opts.raw ?? JSON.stringify(opts.body) } : {}),
+    });
+    const set = res.headers.get('set-cookie');
+    if (set && opts.keep && who) cookies[who] = set.split(';')[0]!;
+    const text = await res.text();
+    let body: Record<string, unknown>;
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = {};
+    }
+    return { status: res.status, body, text };
+  };
+
+  const login = async (who: Caller) => {
+    const r = await call(who, 'POST', '/api/auth/login', {
+      body: { email: emails[who], password: passwords[who] },
+      keep: true,
+    });
+    expect(r.status, `${who} signs in: ${r.text}`).to.equal(200);
+  };
+
+  const waitReady = async (who: Caller, id: string, teams: number) => {
+    for (let i = 0; i < 240; i++) {
+      const s = (await call(who, 'GET', `/api/exercises/${id}`)).body as {
+        state?: string;
+        teams?: { state: string }[];
+      };
+      if (s.state === 'running' && s.teams?.length === teams && s.teams.every((t) => t.state === 'ready'))
+        return;
+      if (s.teams?.some((t) => t.state === 'failed')) throw new Error(`${id} failed: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`${id} never became ready`);
+  };
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-role-matrix-'));
+    const image = await ensureTestImage(new Docker(), 'box');
+    mkdirSync(path.join(dir, 'catalogue', 'contract'), { recursive: true });
+    writeFileSync(path.join(dir, 'catalogue', 'contract', 'scenario.yaml'), scenarioText(image));
+    const database = await openDatabase(path.join(dir, 'data'));
+    const first = (await new AccountService({ db: database.db }).ensureFirstOperator())!;
+    await database.close();
+    const config = loadConfig(
+      { CYROP_SUBNET_POOL: '10.242.0.0/16' },
+      { port: 0, dataDir: path.join(dir, 'data'), scenariosDir: path.join(dir, 'catalogue') },
+    );
+    platform = await startPlatform(config, pino({ level: 'silent' }));
+    origin = platform.url.replace(/\/$/, '');
+
+    emails.operator = first.email;
+    passwords.operator = first.password;
+    await login('operator');
+    const changed = await call('operator', 'POST', '/api/auth/password', {
+      body: { currentPassword: first.password, newPassword: PW('operator') },
+      keep: true,
+    });
+    expect(changed.status).to.equal(200);
+    passwords.operator = PW('operator');
+
+    const org = async (name: string) => {
+      const r = await call('operator', 'POST', '/api/organisations', {
+        body: { name, kind: 'training-company' },
+      });
+      expect(r.status, r.text).to.equal(201);
+      return r.body.id as string;
+    };
+    orgA = await org('Org A');
+    orgB = await org('Org B');
+    const user = async (who: Caller | 'spare', orgId: string, role: string) => {
+      const email = `${who.toLowerCase()}@example.com`;
+      const r = await call('operator', 'POST', `/api/organisations/${orgId}/users`, {
+        body: { email, name: who, role, password: PW(who) },
+      });
+      expect(r.status, r.text).to.equal(201);
+      if (who !== 'spare') {
+        emails[who] = email;
+        passwords[who] = PW(who);
+        await login(who);
+      }
+    };
+    await user('adminA', orgA, 'org-admin');
+    await user('instrA', orgA, 'instructor');
+    await user('traineeA', orgA, 'trainee');
+    await user('instrB', orgB, 'instructor');
+    await user('spare', orgA, 'trainee');
+
+    const cx = await call('instrA', 'POST', '/api/exercises', {
+      body: { scenario: 'contract', teams: 2, id: X },
+    });
+    expect(cx.status, cx.text).to.equal(202);
+    const cy = await call('instrB', 'POST', '/api/exercises', {
+      body: { scenario: 'contract', teams: 1, id: Y },
+    });
+    expect(cy.status, cy.text).to.equal(202);
+    await Promise.all([waitReady('instrA', X, 2), waitReady('instrB', Y, 1)]);
+    for (const [who, id] of [
+      ['instrA', X],
+      ['instrB', Y],
+    ] as const) {
+      const s = await call(who, 'POST', `/api/exercises/${id}/scoring/status`, { body: { action: 'start' } });
+      expect(s.status, s.text).to.equal(200);
+    }
+    const join = async (who: Caller, by: Caller, id: string, team: string) => {
+      const code = await call(by, 'POST', `/api/exercises/${id}/teams/${team}/join-codes`, { body: {} });
+      expect(code.status, code.text).to.equal(201);
+      const j = await call(who, 'POST', '/api/join', {
+        body: { code: code.body.code, displayName: who },
+        keep: true,
+      });
+      expect(j.status, j.text).to.equal(200);
+    };
+    await join('x1', 'instrA', X, 'team-1');
+    await join('x2', 'instrA', X, 'team-2');
+    await join('y1', 'instrB', Y, 'team-1');
+    const shared = await call('instrA', 'POST', `/api/exercises/${X}/teams/team-2/join-codes`, {
+      body: { maxUses: 50 },
+    });
+    expect(shared.status).to.equal(201);
+    sharedCode = shared.body.code as string;
+  });
+
+  after(async () => {
+    // A safety net only (the last test tears down and asserts): end both exercises whatever happened.
+    try {
+      if (platform) {
+        await login('operator').catch(() => undefined);
+        for (const id of [X, Y]) await call('operator', 'DELETE', `/api/exercises/${id}`);
+      }
+    } finally {
+      await platform?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // ── the matrix ─────────────────────────────────────────────────────────────────────────────
+  //                                   anon  op   admA instA instB trnA  x1   x2   y1
+  const PUBLIC: Row = /*            */ [200, 200, 200, 200, 200, 200, 200, 200, 200];
+  const SIGNED_IN: Row = /*         */ [401, 200, 200, 200, 200, 200, 200, 200, 200];
+  const OPERATOR_ONLY = (ok: number): Row => [401, ok, 403, 403, 403, 403, 403, 403, 403];
+  const ORG_A_ADMIN = (ok: number): Row => [401, ok, ok, 403, 403, 403, 403, 403, 403];
+  /** staff on exercise X (org A's): operator and org A's staff; org B's instructor is told "no such exercise" */
+  const STAFF_X = (ok: number): Row => [401, ok, ok, ok, 404, 403, 403, 403, 403];
+  /** staff on exercise Y (org B's) */
+  const STAFF_Y = (ok: number): Row => [401, ok, 404, 404, ok, 403, 403, 403, 403];
+  const STAFF_ALL = (ok: number): Row => [401, ok, ok, ok, ok, 403, 403, 403, 403];
+  const PARTICIPANTS: Row = /*      */ [401, 403, 403, 403, 403, 403, 200, 200, 200];
+  const USERS_ONLY: Row = /*        */ [401, 200, 200, 200, 200, 200, 403, 403, 403];
+
+  const own = (c: Caller) =>
+    c === 'x1'
+      ? { exerciseId: X, teamId: 'team-1', other: 'team-2' }
+      : c === 'x2'
+        ? { exerciseId: X, teamId: 'team-2', other: 'team-1' }
+        : { exerciseId: Y, teamId: 'team-1', other: X };
+
+  const cases: Case[] = [
+    { op: 'GET /api/scenarios', note: '', expect: PUBLIC, request: () => ({ path: '/api/scenarios' }) },
+    {
+      op: 'GET /api/scenarios/{id}',
+      note: 'contract',
+      expect: PUBLIC,
+      request: () => ({ path: '/api/scenarios/contract' }),
+      verify: (_c, r) => expect(r.text).not.to.match(/CYROP\{|\/tmp\/solved/),
+    },
+    {
+      op: 'POST /api/auth/login',
+      note: "a spare user's right password (session not kept)",
+      expect: PUBLIC,
+      request: () => ({
+        path: '/api/auth/login',
+        body: { email: 'spare@example.com', password: PW('spare') },
+      }),
+    },
+    { op: 'GET /api/auth/me', note: '', expect: SIGNED_IN, request: () => ({ path: '/api/auth/me' }) },
+    {
+      op: 'POST /api/join',
+      note: 'a valid code of X team-2 (session not kept)',
+      expect: PUBLIC,
+      request: (c) => ({ path: '/api/join', body: { code: sharedCode, displayName: `joiner ${c}` } }),
+    },
+    {
+      op: 'GET /api/organisations',
+      note: '',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/organisations' }),
+    },
+    {
+      op: 'POST /api/organisations',
+      note: '',
+      expect: OPERATOR_ONLY(201),
+      request: () => ({ path: '/api/organisations', body: { name: `Org ${unique()}`, kind: 'customer' } }),
+    },
+    {
+      op: 'GET /api/organisations/{id}/users',
+      note: 'org A',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/organisations/${orgA}/users` }),
+    },
+    {
+      op: 'GET /api/organisations/{id}/users',
+      note: 'org B (org-admin A: 403, same as for an unknown id)',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: `/api/organisations/${orgB}/users` }),
+    },
+    {
+      op: 'GET /api/organisations/{id}/users',
+      note: 'unknown organisation',
+      expect: [401, 404, 403, 403, 403, 403, 403, 403, 403],
+      request: () => ({ path: '/api/organisations/no-such-org/users' }),
+    },
+    {
+      op: 'POST /api/organisations/{id}/users',
+      note: 'org A, a trainee',
+      expect: ORG_A_ADMIN(201),
+      request: () => ({
+        path: `/api/organisations/${orgA}/users`,
+        body: { email: `u${unique()}@example.com`, name: 'New', role: 'trainee' },
+      }),
+    },
+    {
+      op: 'POST /api/organisations/{id}/users',
+      note: 'org B, a trainee',
+      expect: OPERATOR_ONLY(201),
+      request: () => ({
+        path: `/api/organisations/${orgB}/users`,
+        body: { email: `u${unique()}@example.com`, name: 'New', role: 'trainee' },
+      }),
+    },
+    {
+      op: 'POST /api/organisations/{id}/users',
+      note: 'org A, an operator (only operators make operators; a training company has none: 400)',
+      expect: [401, 400, 403, 403, 403, 403, 403, 403, 403],
+      request: () => ({
+        path: `/api/organisations/${orgA}/users`,
+        body: { email: `u${unique()}@example.com`, name: 'New', role: 'operator' },
+      }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/teams/{team}/join-codes',
+      note: 'X team-1',
+      expect: STAFF_X(201),
+      request: () => ({ path: `/api/exercises/${X}/teams/team-1/join-codes`, body: {} }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/teams/{team}/join-codes',
+      note: 'Y team-1',
+      expect: STAFF_Y(201),
+      request: () => ({ path: `/api/exercises/${Y}/teams/team-1/join-codes`, body: {} }),
+    },
+    {
+      op: 'GET /api/audit',
+      note: '',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: '/api/audit' }),
+      verify: (c, r) => {
+        if (c !== 'adminA') return;
+        const entries = r.body.entries as { orgId: string | null }[];
+        expect(
+          entries.every((e) => e.orgId === orgA),
+          'org admin sees only their org',
+        ).to.equal(true);
+      },
+    },
+    {
+      op: 'GET /api/exercises',
+      note: '',
+      expect: STAFF_ALL(200),
+      request: () => ({ path: '/api/exercises' }),
+      verify: (c, r) => {
+        const ids = (r.body.exercises as { id: string }[]).map((e) => e.id);
+        const sees = { operator: [X, Y], adminA: [X], instrA: [X], instrB: [Y] }[c as 'operator'];
+        expect(ids.filter((i) => i === X || i === Y).sort(), c).to.deep.equal([...sees].sort());
+      },
+    },
+    {
+      op: 'POST /api/exercises',
+      note: 'an unknown scenario (202 for a real one: instructors A and B in the set-up)',
+      expect: STAFF_ALL(404),
+      request: () => ({ path: '/api/exercises', body: { scenario: 'no-such-scenario', teams: 1 } }),
+    },
+    {
+      op: 'GET /api/exercises/{id}',
+      note: 'X',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}` }),
+    },
+    {
+      op: 'GET /api/exercises/{id}',
+      note: 'Y',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}` }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/teams/{team}/reset',
+      note: 'X team-2, host console',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/teams/team-2/reset`, body: { host: 'console' } }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/teams/{team}/reset',
+      note: 'Y team-1, host console',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}/teams/team-1/reset`, body: { host: 'console' } }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/extend',
+      note: 'X',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/extend`, body: { by: '1m' } }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/extend',
+      note: 'Y',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}/extend`, body: { by: '1m' } }),
+    },
+    // participants: their own team of their own exercise, from the session only
+    {
+      op: 'GET /api/play/objectives',
+      note: 'own team',
+      expect: PARTICIPANTS,
+      request: () => ({ path: '/api/play/objectives' }),
+      verify: (c, r) => {
+        const o = own(c);
+        expect(r.body.exerciseId).to.equal(o.exerciseId);
+        expect(r.body.teamId).to.equal(o.teamId);
+        expect(r.text).not.to.include('CYROP{');
+        expect(r.text).not.to.include('/tmp/solved');
+        expect(r.text).not.to.include(o.other);
+      },
+    },
+    {
+      op: 'POST /api/play/submissions',
+      note: 'a wrong flag',
+      expect: PARTICIPANTS,
+      request: () => ({ path: '/api/play/submissions', body: { objective: 'flag', answer: 'CYROP{nope}' } }),
+      verify: (_c, r) => expect(r.body.outcome).to.equal('wrong'),
+    },
+    {
+      op: 'POST /api/play/hints',
+      note: 'probe/tip',
+      expect: PARTICIPANTS,
+      request: () => ({ path: '/api/play/hints', body: { objective: 'probe', hint: 'tip' } }),
+      verify: (_c, r) => expect(r.body.outcome).to.equal('unlocked'),
+    },
+    {
+      op: 'POST /api/play/checks',
+      note: 'probe',
+      expect: PARTICIPANTS,
+      request: () => ({ path: '/api/play/checks', body: { objective: 'probe' } }),
+      verify: (_c, r) => {
+        expect(r.body.passed).to.equal(false);
+        // the check's output stays on the server
+        expect(Object.keys(r.body)).to.have.members([
+          'passed',
+          'solved',
+          'exitCode',
+          'timedOut',
+          'durationMs',
+        ]);
+      },
+    },
+    {
+      op: 'GET /api/play/scoreboard',
+      note: 'public board, own live row',
+      expect: PARTICIPANTS,
+      request: () => ({ path: '/api/play/scoreboard' }),
+      verify: (c, r) => {
+        expect(r.body.exerciseId).to.equal(own(c).exerciseId);
+        expect((r.body.team as { teamId: string }).teamId).to.equal(own(c).teamId);
+      },
+    },
+    {
+      op: 'GET /api/play/timeline',
+      note: 'own events and attempts',
+      expect: PARTICIPANTS,
+      request: () => ({ path: '/api/play/timeline' }),
+      verify: (c, r) => {
+        const o = own(c);
+        expect(r.body.teamId).to.equal(o.teamId);
+        for (const e of r.body.events as { teamId?: string }[])
+          if (e.teamId !== undefined) expect(e.teamId, JSON.stringify(e)).to.equal(o.teamId);
+        expect(JSON.stringify(r.body.attempts)).not.to.include(o.other);
+      },
+    },
+    // instructors' scoring views
+    ...(['scoreboard', 'attempts', 'sharing', 'results'] as const).flatMap((view): Case[] => [
+      {
+        op: `GET /api/exercises/{id}/${view}`,
+        note: 'X',
+        expect: STAFF_X(200),
+        request: () => ({ path: `/api/exercises/${X}/${view}` }),
+      },
+      {
+        op: `GET /api/exercises/{id}/${view}`,
+        note: 'Y',
+        expect: STAFF_Y(200),
+        request: () => ({ path: `/api/exercises/${Y}/${view}` }),
+      },
+    ]),
+    {
+      op: 'POST /api/exercises/{id}/awards',
+      note: 'X team-1, +1',
+      expect: STAFF_X(201),
+      request: () => ({
+        path: `/api/exercises/${X}/awards`,
+        body: { team: 'team-1', points: 1, reason: 'r' },
+      }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/awards',
+      note: 'Y team-1, +1',
+      expect: STAFF_Y(201),
+      request: () => ({
+        path: `/api/exercises/${Y}/awards`,
+        body: { team: 'team-1', points: 1, reason: 'r' },
+      }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/scoring/status',
+      note: 'X start (a no-op: running)',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/scoring/status`, body: { action: 'start' } }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/scoring/status',
+      note: 'Y start (a no-op: running)',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}/scoring/status`, body: { action: 'start' } }),
+    },
+    {
+      op: 'POST /api/auth/password',
+      note: 'the right current password (new session kept)',
+      expect: USERS_ONLY,
+      request: (c) => ({
+        path: '/api/auth/password',
+        body: { currentPassword: passwords[c] ?? 'x', newPassword: `${passwords[c] ?? 'x'}!` },
+        keep: true,
+      }),
+      verify: (c) => {
+        passwords[c] = `${passwords[c]}!`;
+      },
+    },
+    // the last phase: refused callers first, then teardown by the owners, then again (idempotent)
+    {
+      op: 'DELETE /api/exercises/{id}',
+      note: 'X (instructor A first, then operator and org-admin A again)',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}` }),
+      last: true,
+    },
+    {
+      op: 'DELETE /api/exercises/{id}',
+      note: 'Y (instructor B first, then operator again)',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}` }),
+      last: true,
+    },
+    {
+      op: 'POST /api/auth/logout',
+      note: 'every session ends',
+      expect: [204, 204, 204, 204, 204, 204, 204, 204, 204],
+      request: () => ({ path: '/api/auth/logout', keep: true }),
+      last: true,
+    },
+  ];
+
+  /** Runs one case for every caller; returns the mismatches. */
+  const runCase = async (c: Case, order: readonly Caller[] = CALLERS): Promise<string[]> => {
+    const problems: string[] = [];
+    const [method] = c.op.split(' ') as [string, string];
+    for (const who of order) {
+      const want = c.expect[CALLERS.indexOf(who)]!;
+      const req = c.request(who);
+      const res = await call(who === 'anon' ? undefined : who, method, req.path, {
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        ...(req.keep ? { keep: true } : {}),
+      });
+      if (res.status !== want)
+        problems.push(
+          `${c.op} [${c.note}] as ${who}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`,
+        );
+      else if (res.status < 300 && c.verify) {
+        try {
+          c.verify(who, res);
+        } catch (error) {
+          problems.push(`${c.op} [${c.note}] as ${who}: ${(error as Error).message}`);
+        }
+      }
+    }
+    return problems;
+  };
+
+  it('covers every operation of the OpenAPI document', async () => {
+    const doc = (await call(undefined, 'GET', '/api/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const listed = Object.entries(doc.paths).flatMap(([p, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    const covered = new Set(cases.map((c) => c.op));
+    expect(
+      listed.filter((op) => !covered.has(op)),
+      'operations the matrix does not cover',
+    ).to.deep.equal([]);
+    expect(
+      [...covered].filter((op) => !listed.includes(op)),
+      'matrix rows for no operation',
+    ).to.deep.equal([]);
+  });
+
+  it('answers every caller of every operation with the expected status', async () => {
+    const problems: string[] = [];
+    for (const c of cases.filter((k) => !k.last)) problems.push(...(await runCase(c)));
+    expect(problems, problems.join('\n')).to.deep.equal([]);
+  });
+
+  it('pushes each socket only what its caller may see', async () => {
+    const url = new URL('/scoring', base()).toString();
+    const sockets: Socket[] = [];
+    const open = (who: Caller | undefined, from = origin) =>
+      new Promise<
+        { socket: Socket; log: { ev: string; msg: Record<string, unknown> }[] } | { error: string }
+      >((resolve) => {
+        const cookie = who ? cookies[who] : undefined;
+        const socket = ioClient(url, {
+          transports: ['websocket'],
+          reconnection: false,
+          forceNew: true,
+          extraHeaders: { origin: from, ...(cookie ? { cookie } : {}) },
+        });
+        sockets.push(socket);
+        const log: { ev: string; msg: Record<string, unknown> }[] = [];
+        socket.onAny((ev: string, msg: Record<string, unknown>) => log.push({ ev, msg }));
+        socket.on('connect', () => resolve({ socket, log }));
+        socket.on('connect_error', (e) => resolve({ error: e.message }));
+      });
+    const until = async (what: string, done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(done(), what).to.equal(true);
+    };
+    try {
+      expect(await open(undefined)).to.deep.equal({ error: 'UNAUTHENTICATED' });
+      expect(await open('instrA', 'http://evil.example')).to.deep.equal({ error: 'UNAUTHENTICATED' });
+
+      const s = {} as Record<
+        'x1' | 'x2' | 'y1' | 'instrA' | 'instrB' | 'traineeA',
+        Awaited<ReturnType<typeof open>>
+      >;
+      for (const who of ['x1', 'x2', 'y1', 'instrA', 'instrB', 'traineeA'] as const) s[who] = await open(who);
+      const conn = (who: keyof typeof s) => {
+        const c = s[who];
+        if ('error' in c) throw new Error(`${who} was refused: ${c.error}`);
+        return c;
+      };
+      const sub = async (who: keyof typeof s, exerciseId: string) =>
+        (await conn(who).socket.emitWithAck('subscribe', { exerciseId })) as {
+          ok: boolean;
+          error?: { code: string };
+        };
+
+      // participants are subscribed to their own team on connection
+      for (const who of ['x1', 'x2', 'y1'] as const)
+        await until(`${who} gets its snapshot`, () => conn(who).log.some((l) => l.ev === 'board:snapshot'));
+      for (const who of ['x1', 'x2', 'y1'] as const) {
+        const snap = conn(who).log.find((l) => l.ev === 'board:snapshot')!.msg;
+        expect(snap.instructor, who).to.equal(undefined);
+        expect((snap.team as { teamId: string }).teamId).to.equal(own(who).teamId);
+      }
+      expect((await sub('instrA', X)).ok).to.equal(true);
+      expect((await sub('instrA', Y)).error?.code).to.equal('FORBIDDEN');
+      expect((await sub('instrB', Y)).ok).to.equal(true);
+      expect((await sub('instrB', X)).error?.code).to.equal('FORBIDDEN');
+      expect((await sub('traineeA', X)).error?.code).to.equal('FORBIDDEN');
+      expect((await sub('x1', Y)).error?.code).to.equal('FORBIDDEN');
+      expect((await sub('y1', X)).error?.code).to.equal('FORBIDDEN');
+      expect((await sub('x1', X)).ok).to.equal(true); // its own: the team room only
+
+      const teamUpdates = (who: keyof typeof s) =>
+        conn(who)
+          .log.filter((l) => l.ev === 'team:update')
+          .map((l) => l.msg);
+      const instructorUpdates = (who: keyof typeof s) =>
+        conn(who)
+          .log.filter((l) => l.ev === 'instructor:update')
+          .map((l) => l.msg);
+
+      // an event for X team-1, one for X team-2, one for Y team-1
+      const a = await call('instrA', 'POST', `/api/exercises/${X}/awards`, {
+        body: { team: 'team-1', points: 2, reason: 'socket' },
+      });
+      expect(a.status).to.equal(201);
+      await until('x1 gets its update', () => teamUpdates('x1').length > 0);
+      const w = await call('x2', 'POST', '/api/play/submissions', {
+        body: { objective: 'flag', answer: 'CYROP{x2}' },
+      });
+      expect(w.status).to.equal(200);
+      await until('x2 gets its update', () => teamUpdates('x2').length > 0);
+      const b = await call('instrB', 'POST', `/api/exercises/${Y}/awards`, {
+        body: { team: 'team-1', points: 2, reason: 'socket' },
+      });
+      expect(b.status).to.equal(201);
+      await until('y1 gets its update', () => teamUpdates('y1').length > 0);
+      await until('instructor A sees both X events', () => instructorUpdates('instrA').length >= 2);
+      await until('instructor B sees the Y event', () => instructorUpdates('instrB').length >= 1);
+      await new Promise((r) => setTimeout(r, 300)); // let anything misrouted arrive
+
+      for (const who of ['x1', 'x2', 'y1'] as const)
+        expect(
+          teamUpdates(who).map((m) => `${String(m.exerciseId)}/${String(m.teamId)}`),
+          `${who} gets only its own team's updates`,
+        ).to.satisfy((seen: string[]) =>
+          seen.every((t) => t === `${own(who).exerciseId}/${own(who).teamId}`),
+        );
+      for (const who of ['x1', 'x2', 'y1', 'traineeA'] as const)
+        expect(instructorUpdates(who), `${who} gets no instructor update`).to.deep.equal([]);
+      for (const who of ['x1', 'x2'] as const)
+        expect(
+          conn(who).log.filter((l) => (l.msg as { exerciseId?: unknown } | undefined)?.exerciseId === Y),
+          `${who} hears nothing of Y`,
+        ).to.deep.equal([]);
+      expect(
+        conn('y1').log.filter((l) => (l.msg as { exerciseId?: unknown } | undefined)?.exerciseId === X),
+        'y1 hears nothing of X',
+      ).to.deep.equal([]);
+      expect(conn('traineeA').log, 'a trainee user hears nothing').to.deep.equal([]);
+      expect(new Set(instructorUpdates('instrA').map((m) => m.exerciseId))).to.deep.equal(new Set([X]));
+      expect(new Set(instructorUpdates('instrB').map((m) => m.exerciseId))).to.deep.equal(new Set([Y]));
+      expect(
+        conn('instrA').log.filter((l) => (l.msg as { exerciseId?: unknown } | undefined)?.exerciseId === Y),
+        'instructor A hears nothing of Y',
+      ).to.deep.equal([]);
+    } finally {
+      for (const socket of sockets) socket.disconnect();
+    }
+  });
+
+  it('answers hostile bodies with 4xx and a clear code, never 5xx', async () => {
+    const MiB = 'a'.repeat(1 << 20);
+    const routes: {
+      who: Caller | undefined;
+      path: () => string;
+      valid: Record<string, unknown>;
+      wrong: Record<string, unknown>;
+    }[] = [
+      // accounts
+      {
+        who: undefined,
+        path: () => '/api/auth/login',
+        valid: { email: 'a@b.c', password: 'x' },
+        wrong: { email: 5, password: [] },
+      },
+      {
+        who: undefined,
+        path: () => '/api/join',
+        valid: { code: 'x'.repeat(20), displayName: 'n' },
+        wrong: { code: 1, displayName: {} },
+      },
+      {
+        who: 'operator',
+        path: () => '/api/organisations',
+        valid: { name: 'n', kind: 'customer' },
+        wrong: { name: 5, kind: 'customer' },
+      },
+      {
+        who: 'adminA',
+        path: () => `/api/organisations/${orgA}/users`,
+        valid: { email: 'z@example.com', name: 'z', role: 'trainee' },
+        wrong: { email: 'z@example.com', name: 'z', role: 'king' },
+      },
+      {
+        who: 'instrA',
+        path: () => `/api/exercises/${X}/teams/team-1/join-codes`,
+        valid: {},
+        wrong: { maxUses: 'many' },
+      },
+      // exercises
+      {
+        who: 'instrA',
+        path: () => '/api/exercises',
+        valid: { scenario: 'contract', teams: 1 },
+        wrong: { scenario: 'contract', teams: '2' },
+      },
+      { who: 'instrA', path: () => `/api/exercises/${X}/extend`, valid: { by: '1m' }, wrong: { by: 60 } },
+      { who: 'instrA', path: () => `/api/exercises/${X}/teams/team-1/reset`, valid: {}, wrong: { host: 7 } },
+      // scoring
+      {
+        who: 'x1',
+        path: () => '/api/play/submissions',
+        valid: { objective: 'flag', answer: 'a' },
+        wrong: { objective: 'flag', answer: 1 },
+      },
+      {
+        who: 'x1',
+        path: () => '/api/play/hints',
+        valid: { objective: 'probe', hint: 'tip' },
+        wrong: { objective: ['probe'], hint: 'tip' },
+      },
+      {
+        who: 'instrA',
+        path: () => `/api/exercises/${X}/awards`,
+        valid: { team: 'team-1', points: 1, reason: 'r' },
+        wrong: { team: 'team-1', points: 1.5, reason: 'r' },
+      },
+      {
+        who: 'instrA',
+        path: () => `/api/exercises/${X}/scoring/status`,
+        valid: { action: 'start' },
+        wrong: { action: 'explode' },
+      },
+    ];
+    const problems: string[] = [];
+    for (const r of routes) {
+      const variants: [string, { raw: string; contentType?: string }, number, string][] = [
+        ['malformed JSON', { raw: '{"a":' }, 400, 'BAD_JSON'],
+        ['a JSON string, not an object', { raw: '"text"' }, 400, 'BAD_JSON'],
+        ['wrong types', { raw: JSON.stringify(r.wrong) }, 400, 'BAD_REQUEST'],
+        ['an unknown field', { raw: JSON.stringify({ ...r.valid, isAdmin: true }) }, 400, 'BAD_REQUEST'],
+        ['a 1 MiB body', { raw: JSON.stringify({ ...r.valid, pad: MiB }) }, 413, 'PAYLOAD_TOO_LARGE'],
+        [
+          'text/plain',
+          { raw: JSON.stringify(r.valid), contentType: 'text/plain' },
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+        ],
+      ];
+      for (const [what, opts, status, code] of variants) {
+        const res = await call(r.who, 'POST', r.path(), opts);
+        const got = (res.body.error as { code?: string } | undefined)?.code;
+        if (res.status !== status || got !== code)
+          problems.push(
+            `POST ${r.path()} as ${r.who ?? 'anon'} with ${what}: expected ${status} ${code}, got ${res.status} ${got} ${res.text.slice(0, 160)}`,
+          );
+      }
+    }
+    expect(problems, problems.join('\n')).to.deep.equal([]);
+  });
+
+  it('tears both exercises down (refused callers first), then signs every caller out', async () => {
+    const problems: string[] = [];
+    for (const c of cases.filter((k) => k.last)) {
+      // the refused first, then the owner, then the other allowed callers (teardown is idempotent)
+      const owner: Caller = c.op.startsWith('DELETE')
+        ? c.note.startsWith('X')
+          ? 'instrA'
+          : 'instrB'
+        : 'anon';
+      const order = [...CALLERS].sort((p, q) => {
+        const rank = (w: Caller) => (c.expect[CALLERS.indexOf(w)]! >= 300 ? 0 : w === owner ? 1 : 2);
+        return rank(p) - rank(q);
+      });
+      problems.push(...(await runCase(c, order)));
+    }
+    for (const who of CALLERS) {
+      const me = await call(who === 'anon' ? undefined : who, 'GET', '/api/auth/me');
+      if (me.status !== 401)
+        problems.push(`GET /api/auth/me as ${who} after sign-out: expected 401, got ${me.status}`);
+    }
+    expect(problems, problems.join('\n')).to.deep.equal([]);
+  });
+});
