@@ -1,8 +1,15 @@
+import type { Request, Response } from 'express';
 import type { ApiRegistry, JsonSchema, Principal } from '../api/api-registry.ts';
 import type { LocalizedText } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 import { MAX_SUBMISSION_BYTES } from '../scoring/check-answer.ts';
-import type { VisibleObjective } from '../scoring/scoreboard-projection.ts';
+import type {
+  BoardRow,
+  BoardView,
+  ObjectiveStats,
+  ScoreboardProjection,
+  VisibleObjective,
+} from '../scoring/scoreboard-projection.ts';
 import type { ScoringService } from './scoring-service.ts';
 
 export interface ScoringRouteDeps {
@@ -221,19 +228,11 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     tags: ['play'],
     access: 'participant',
     response: { description: 'the public board', schema: board },
-    handler: async ({ principal }) => {
+    handler: async ({ principal, req, res }) => {
       const p = participant(principal);
       const projection = await service.load(p.exerciseId);
-      return {
-        exerciseId: p.exerciseId,
-        seq: projection.lastSeq,
-        status: projection.status,
-        frozen: projection.frozen !== null,
-        version: projection.version('public'),
-        board: projection.board('public'),
-        objectives: projection.objectiveStats('public'),
-        team: projection.row(p.teamId, 'live'),
-      };
+      sendBoard(req, res, p.exerciseId, projection, 'public', p.teamId);
+      return undefined;
     },
   });
 
@@ -282,17 +281,10 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     params: exerciseParams,
     query: { properties: { view: VIEW } },
     response: { description: 'the board', schema: board },
-    handler: async ({ principal, params, query }) => {
+    handler: async ({ principal, params, query, req, res }) => {
       const projection = await watch(principal, params.id);
-      return {
-        exerciseId: params.id,
-        seq: projection.lastSeq,
-        status: projection.status,
-        frozen: projection.frozen !== null,
-        version: projection.version(query.view),
-        board: projection.board(query.view),
-        objectives: projection.objectiveStats(query.view),
-      };
+      sendBoard(req, res, params.id, projection, query.view);
+      return undefined;
     },
   });
 
@@ -435,6 +427,61 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
           return service.unfreeze(params.id, by);
       }
     },
+  });
+}
+
+/**
+ * The serialised rows and objective statistics of a board view, by identity: the projection returns
+ * the same frozen array until the view's content changes (then a new one), so an entry is valid
+ * exactly as long as its key is the current array, and dropped with it (weak keys).
+ */
+const boardJson = new WeakMap<readonly BoardRow[] | readonly ObjectiveStats[], string>();
+
+function cachedJson(value: readonly BoardRow[] | readonly ObjectiveStats[]): string {
+  let json = boardJson.get(value);
+  if (json === undefined) boardJson.set(value, (json = JSON.stringify(value)));
+  return json;
+}
+
+/**
+ * Sends a board view (plus the team's own live row for a participant) from the cached JSON of its
+ * rows and statistics, with an ETag on the log position: every change of the body (rows, stats,
+ * status, freeze, the team's row, `seq` itself) is an event, and a committed seq is never reused.
+ * A matching If-None-Match is answered 304 without a body.
+ */
+function sendBoard(
+  req: Request,
+  res: Response,
+  exerciseId: string,
+  projection: ScoreboardProjection,
+  view: BoardView,
+  teamId?: string,
+): void {
+  const seq = projection.lastSeq;
+  const who = teamId !== undefined ? `-${encodeURIComponent(teamId)}` : '';
+  const etag = `"${encodeURIComponent(exerciseId)}-${seq}-${view}${who}"`;
+  res.setHeader('etag', etag);
+  res.setHeader('cache-control', 'private, no-cache');
+  if (ifNoneMatch(req.headers['if-none-match'], etag)) {
+    res.status(304).end();
+    return;
+  }
+  // the keys in the order of the schema (and of the objects previously returned)
+  const body =
+    `{"exerciseId":${JSON.stringify(exerciseId)},"seq":${seq},"status":${JSON.stringify(projection.status)}` +
+    `,"frozen":${projection.frozen !== null},"version":${projection.version(view)}` +
+    `,"board":${cachedJson(projection.board(view))},"objectives":${cachedJson(projection.objectiveStats(view))}` +
+    (teamId !== undefined ? `,"team":${JSON.stringify(projection.row(teamId, 'live'))}` : '') +
+    '}';
+  res.status(200).type('application/json').send(body);
+}
+
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === etag || t === `W/${etag}`;
   });
 }
 

@@ -6,7 +6,9 @@ import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { isCyropError } from '../errors.ts';
 import type { ExecOptions, ExecResult, HostRef, RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
-import { teamFlag, testPlans } from '../scoring/scoring-test-data.ts';
+import { ScoreboardProjection } from '../scoring/scoreboard-projection.ts';
+import { scoringExerciseFromPlans } from '../scoring/scoring-exercise.ts';
+import { syntheticEventStream, teamFlag, testPlans } from '../scoring/scoring-test-data.ts';
 import { ScoringService, type ScoringChange } from './scoring-service.ts';
 import { ScoringStore } from './scoring-store.ts';
 
@@ -241,5 +243,26 @@ describe('ScoringService', () => {
     expect(projection.board('live').find((r) => r.teamId === 'b')!.points).to.equal(50);
     await service.tick(); // not twice
     expect(changes.filter((c) => c.event.type === 'freeze')).to.have.length(1);
+  });
+
+  it('reads the log in batches on the fast path exactly as the fully checked read does', () => {
+    const store = new ScoringStore(database.sqlite);
+    plans = testPlans({ teams: 12, exerciseId: 'ex-log' });
+    const exercise = scoringExerciseFromPlans(plans);
+    const drafts = syntheticEventStream(exercise, { seed: 3, events: 9000 }).map(({ seq: _seq, ...d }) => d);
+    store.appendAll('ex-log', drafts);
+    store.appendAll(ex, drafts.slice(0, 10)); // another exercise's rows interleave nothing
+    const full = [...store.events('ex-log')];
+    const fast = [...store.events('ex-log', { trusted: true })];
+    expect(fast).to.have.length(9000);
+    expect(fast).to.deep.equal(full);
+    expect(ScoreboardProjection.rebuild(exercise, fast).snapshot()).to.deep.equal(
+      ScoreboardProjection.rebuild(exercise, full).snapshot(),
+    );
+    expect([...store.events('nothing', { trusted: true })]).to.deep.equal([]);
+    database.sqlite
+      .prepare('update scoring_events set payload = \'{"type":"solve","at":1}\' where seq = ?')
+      .run(fast[5000]!.seq);
+    expect(() => [...store.events('ex-log', { trusted: true })]).to.throw(/must be/);
   });
 });

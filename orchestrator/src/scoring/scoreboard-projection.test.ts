@@ -8,7 +8,7 @@ import {
   type HintDecision,
   type SubmissionDecision,
 } from './scoring-decisions.ts';
-import { parseScoringEvent, type ScoringEvent } from './scoring-events.ts';
+import { parseScoringEvent, storedScoringEvent, type ScoringEvent } from './scoring-events.ts';
 import type { ScoringExercise } from './scoring-exercise.ts';
 import { compareStandings } from './scoring-rules.ts';
 import {
@@ -507,5 +507,39 @@ describe('scoreboard-projection: rebuild equals incremental (seeded streams)', (
       () => parseScoringEvent({ type: 'award', seq: 1.5, at: 0, teamId: 't', points: 1, reason: '' }),
       'BAD_REQUEST',
     );
+  });
+
+  it("reads the service's own stored events through the fast path, and checks anything unusual in full", () => {
+    const exercise = testExercise({ teams: 4 });
+    const { events } = simulateExercise(exercise, { seed: 98, steps: 800 });
+    for (const { seq, ...draft } of events)
+      expect(
+        storedScoringEvent(JSON.parse(JSON.stringify(draft)) as Record<string, unknown>, seq),
+      ).to.deep.equal(parseScoringEvent({ ...draft, seq }));
+    expectError(
+      () => storedScoringEvent({ type: 'solve', at: 0, teamId: 't', objectiveId: 'o', via: 'magic' }, 1),
+      'BAD_REQUEST',
+    );
+    expectError(
+      () =>
+        storedScoringEvent({ type: 'submission', at: 0, teamId: 't', objectiveId: 'o', textSha256: 'x' }, 1),
+      'BAD_REQUEST',
+    );
+    expectError(() => storedScoringEvent({ type: 'nope', at: 0 }, 1), 'BAD_REQUEST');
+    // a long excerpt is cut by the full parse, as before
+    const long = storedScoringEvent(
+      {
+        type: 'check-result',
+        at: 0,
+        teamId: 't',
+        objectiveId: 'o',
+        passed: false,
+        exitCode: 1,
+        outputExcerpt: 'x'.repeat(5000),
+        durationMs: 1,
+      },
+      2,
+    );
+    expect(long.type === 'check-result' && long.outputExcerpt.length).to.equal(2048);
   });
 });
