@@ -21,6 +21,8 @@ import { scoringRoutes } from './scoring-service/scoring-routes.ts';
 import { attachScoringSocket } from './scoring-service/scoring-socket.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
+import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
+import path from 'node:path';
 
 export interface RunningPlatform {
   url: string;
@@ -39,7 +41,8 @@ export async function startPlatform(
   logger: Logger = pino({ level: config.logLevel }, pino.destination(2)),
 ): Promise<RunningPlatform> {
   const catalogues = await competencyCatalogues(config.dataDir);
-  const catalogue = new ScenarioCatalogue(config.scenariosDir, catalogues.catalogueFor).load();
+  const uploadsDir = path.join(config.dataDir, 'scenarios');
+  const catalogue = new ScenarioCatalogue(config.scenariosDir, catalogues.catalogueFor, uploadsDir).load();
   for (const bad of catalogue.invalid()) {
     logger.warn(
       { file: bad.file, problems: bad.diagnostics.length },
@@ -79,6 +82,11 @@ export async function startPlatform(
     catalogue,
     logger,
     authenticate,
+    uploads: {
+      uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
+      onStored: (principal, id, version) =>
+        accounts.audit(principal ?? 'anonymous', 'scenario.upload', `${id}@${version}`),
+    },
     routes: (api) => {
       accountRoutes(api, { accounts });
       if (orchestrator) {

@@ -260,6 +260,30 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       verify: (_c, r) => expect(r.text).not.to.match(/CYROP\{|\/tmp\/solved/),
     },
     {
+      op: 'GET /api/scenarios/{id}/versions',
+      note: 'contract',
+      expect: PUBLIC,
+      request: () => ({ path: '/api/scenarios/contract/versions' }),
+    },
+    {
+      op: 'POST /api/scenarios/validate',
+      note: 'a scenario with an error (the verdict is 200 with its diagnostics)',
+      expect: STAFF_ALL(200),
+      request: () => ({
+        path: '/api/scenarios/validate',
+        body: { files: { 'scenario.yaml': 'apiVersion: cyrop/v1\n' } },
+      }),
+    },
+    {
+      op: 'POST /api/scenarios',
+      note: 'an invalid scenario (422: nothing stored)',
+      expect: STAFF_ALL(422),
+      request: () => ({
+        path: '/api/scenarios',
+        body: { files: { 'scenario.yaml': 'apiVersion: cyrop/v1\n' } },
+      }),
+    },
+    {
       op: 'POST /api/auth/login',
       note: "a spare user's right password (session not kept)",
       expect: PUBLIC,

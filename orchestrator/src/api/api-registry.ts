@@ -147,7 +147,8 @@ export class ApiRegistry {
     const result = await spec.handler({ principal, body, params, query, req, res });
     if (res.headersSent) return;
     if (result === undefined) res.status(spec.response.status ?? 204).end();
-    else res.status(spec.response.status ?? 200).json(result);
+    // A handler may choose another success status (e.g. 201 when it created what it could also find).
+    else res.status(res.statusCode !== 200 ? res.statusCode : (spec.response.status ?? 200)).json(result);
   }
 
   /** The OpenAPI 3.1 document of every route. */

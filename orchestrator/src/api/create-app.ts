@@ -8,13 +8,15 @@ import { CyropError, isCyropError } from '../errors.ts';
 import type { ScenarioCatalogue } from '../scenarios/scenario-catalogue.ts';
 import { ApiRegistry, type Authenticator } from './api-registry.ts';
 import { HTTP_STATUS } from './http-status.ts';
-import { scenarioRoutes } from './routes/scenario-routes.ts';
+import { scenarioRoutes, type ScenarioUploadDeps } from './routes/scenario-routes.ts';
 
 export interface AppDependencies {
   catalogue: ScenarioCatalogue;
   logger: Logger;
   /** Who is calling (sessions come with the accounts module); anonymous by default. */
   authenticate?: Authenticator;
+  /** Scenario uploads (staff), when the platform stores them. */
+  uploads?: ScenarioUploadDeps;
   /** More routes (exercises, accounts, scoring) registered by the composition root. */
   routes?: (api: ApiRegistry) => void;
   /** Readiness beyond "the process is up" (database, engine). */
@@ -22,6 +24,7 @@ export interface AppDependencies {
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+export const UPLOAD_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /**
  * The platform's HTTP app: request ids and structured logs, JSON bodies with a size limit, the API
@@ -34,6 +37,7 @@ export function createApp({
   logger,
   authenticate = () => Promise.resolve(undefined),
   routes,
+  uploads,
   ready,
 }: AppDependencies): Express {
   const app = express();
@@ -72,10 +76,12 @@ export function createApp({
     });
     next();
   });
+  // Scenario uploads carry whole folders; everything else is small.
+  app.use('/api/scenarios', express.json({ limit: UPLOAD_LIMIT_BYTES, strict: true }));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
   const api = new ApiRegistry();
-  scenarioRoutes(api, catalogue);
+  scenarioRoutes(api, catalogue, uploads);
   routes?.(api);
   const openapi = api.openapi({ title: 'CYROP platform API', version: '1' });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
 import type { Diagnostic } from '../compiler/diagnostic.ts';
@@ -24,23 +25,30 @@ export interface CatalogueEntry {
   file: string;
 }
 
-/** The shipped (or configured) scenario catalogue, compiled once when loaded. */
+/**
+ * The scenario catalogue: the shipped folder plus the versions instructors uploaded
+ * (`<uploads>/<id>/<version>/`), compiled when loaded. `list()` offers the newest version of each id.
+ */
 export class ScenarioCatalogue {
   private entries: CatalogueEntry[] = [];
+  private readonly files = new Map<string, string>(); // id@version → scenario file
   private invalidFiles: { file: string; diagnostics: Diagnostic[] }[] = [];
 
   constructor(
     private readonly folder: string,
     private readonly catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
+    private readonly uploads?: string,
   ) {}
 
   load(): this {
     const entries: CatalogueEntry[] = [];
     const invalid: { file: string; diagnostics: Diagnostic[] }[] = [];
-    for (const file of findScenarioFiles([this.folder])) {
+    this.files.clear();
+    const roots = [this.folder, ...(this.uploads && existsSync(this.uploads) ? [this.uploads] : [])];
+    for (const [root, file] of roots.flatMap((r) => findScenarioFiles([r]).map((f) => [r, f] as const))) {
       const result = compileScenarioFile(file, this.catalogueFor);
-      const relative = path.relative(this.folder, file);
-      const diagnostics = result.diagnostics.map((d) => ({ ...d, file: path.relative(this.folder, d.file) }));
+      const relative = path.relative(root, file);
+      const diagnostics = result.diagnostics.map((d) => ({ ...d, file: path.relative(root, d.file) }));
       const scenario = result.compiled?.scenario;
       if (!scenario) {
         invalid.push({ file: relative, diagnostics });
@@ -64,28 +72,51 @@ export class ScenarioCatalogue {
         diagnostics,
         file: relative,
       });
+      this.files.set(`${scenario.metadata.id}@${scenario.metadata.version}`, file);
     }
-    this.entries = entries.sort((a, b) => a.id.localeCompare(b.id));
+    this.entries = entries.sort((a, b) => a.id.localeCompare(b.id) || compareSemver(b.version, a.version));
     this.invalidFiles = invalid;
     return this;
   }
 
+  /** The newest version of every scenario. */
   list(): readonly CatalogueEntry[] {
-    return this.entries;
+    return this.entries.filter((e, i) => this.entries.findIndex((x) => x.id === e.id) === i);
   }
 
-  get(id: string): CatalogueEntry | undefined {
-    return this.entries.find((e) => e.id === id);
+  /** A scenario at a version, or its newest version. */
+  get(id: string, version?: string): CatalogueEntry | undefined {
+    return this.entries.find((e) => e.id === id && (version === undefined || e.version === version));
   }
 
-  /** The scenario file of a valid catalogue entry. */
-  pathOf(id: string): string | undefined {
-    const entry = this.get(id);
-    return entry ? path.join(this.folder, entry.file) : undefined;
+  /** Every version of a scenario, newest first. */
+  versions(id: string): readonly CatalogueEntry[] {
+    return this.entries.filter((e) => e.id === id);
+  }
+
+  /** The scenario file of a valid catalogue entry (newest version unless one is named). */
+  pathOf(id: string, version?: string): string | undefined {
+    const entry = this.get(id, version);
+    return entry ? this.files.get(`${entry.id}@${entry.version}`) : undefined;
   }
 
   /** Files in the catalogue folder that do not compile, with their problems. */
   invalid(): readonly { file: string; diagnostics: Diagnostic[] }[] {
     return this.invalidFiles;
   }
+}
+
+/** Semantic version order (prereleases before their release; build metadata ignored). */
+export function compareSemver(a: string, b: string): number {
+  const parse = (v: string) => {
+    const [core = '', pre] = v.split('+')[0]?.split(/-(.*)/s) ?? [];
+    return { nums: core.split('.').map(Number), pre };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  for (let i = 0; i < 3; i++) if ((x.nums[i] ?? 0) !== (y.nums[i] ?? 0)) return (x.nums[i] ?? 0) - (y.nums[i] ?? 0);
+  if (x.pre === y.pre) return 0;
+  if (x.pre === undefined) return 1;
+  if (y.pre === undefined) return -1;
+  return x.pre.localeCompare(y.pre, 'en', { numeric: true });
 }
