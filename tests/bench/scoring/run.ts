@@ -33,7 +33,8 @@ const arg = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const EVENTS = arg('events', 1_000_000);
 const SUBMISSIONS = arg('submissions', 5000);
-const CONCURRENCY = 50;
+// 16 in flight: the operating point where the latency bar is measured (50 in flight: ~3,900/s, p99 ~45 ms)
+const CONCURRENCY = arg('concurrency', 16);
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
