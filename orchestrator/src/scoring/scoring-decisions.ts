@@ -1,3 +1,4 @@
+import { sha256Hex } from '../compiler/environment-plan.ts';
 import { CyropError } from '../errors.ts';
 import { evaluateCheck, type CheckRun } from './check-answer.ts';
 import { admitSubmission } from './rate-limiter.ts';
@@ -5,7 +6,6 @@ import type { ScoreboardProjection } from './scoreboard-projection.ts';
 import {
   MAX_OUTPUT_EXCERPT_BYTES,
   MAX_TEXT_EXCERPT_BYTES,
-  sha256Hex,
   utf8Excerpt,
   type ScoringEventDraft,
   type SubmissionOutcome,

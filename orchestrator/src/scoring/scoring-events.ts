@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CyropError } from '../errors.ts';
 
 /**
@@ -137,10 +136,6 @@ export type TeamScoringEvent = Extract<ScoringEvent, { teamId: string }>;
 
 export function isTeamEvent(event: ScoringEvent): event is TeamScoringEvent {
   return 'teamId' in event;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
