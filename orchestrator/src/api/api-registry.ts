@@ -15,6 +15,10 @@ export type Principal =
  */
 export type Access = 'public' | 'authenticated' | 'participant' | { roles: readonly Role[] };
 
+/** The people who run exercises: operators, and the org-admins and instructors of an organisation. */
+export const STAFF_ROLES: readonly Role[] = ['operator', 'org-admin', 'instructor'];
+export const STAFF: Access = { roles: STAFF_ROLES };
+
 export type JsonSchema = Record<string, unknown>;
 
 export interface RouteContext<B, P, Q> {

@@ -1,6 +1,6 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { parseDuration } from '../compiler/durations.ts';
+import { DURATION_PATTERN, parseDuration } from '../compiler/durations.ts';
 import { loadConfig } from '../config/load-config.ts';
 import type { ExerciseStatus, ExerciseSummary, LaunchEvent } from '../exercises/exercise-service.ts';
 import { CyropError } from '../errors.ts';
@@ -199,7 +199,7 @@ function positive(value: string, name: string): number {
 }
 
 function duration(text: string): number {
-  if (!/^(?:[1-9][0-9]{0,5}(?:ms|s|m|h|d))+$/.test(text))
+  if (!new RegExp(DURATION_PATTERN).test(text))
     throw new CyropError('BAD_REQUEST', `'${text}' is not a duration such as 30m or 2h`);
   return parseDuration(text);
 }

@@ -1,3 +1,6 @@
+/** The duration syntax of scenarios, the CLI and the API (also in the JSON Schema's `duration`). */
+export const DURATION_PATTERN = '^(?:[1-9][0-9]{0,5}(?:ms|s|m|h|d))+$';
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Parse a duration such as `90m`, `1h30m`, `500ms` into milliseconds (the schema already checked the syntax). */

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { ApiRegistry, JsonSchema, Principal } from '../api/api-registry.ts';
+import { STAFF, type ApiRegistry, type JsonSchema, type Principal } from '../api/api-registry.ts';
 import type { LocalizedText } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 import { MAX_SUBMISSION_BYTES } from '../scoring/check-answer.ts';
@@ -21,7 +21,7 @@ export interface ScoringRouteDeps {
 type Participant = Extract<Principal, { kind: 'participant' }>;
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' } as const;
-const INSTRUCTORS = { roles: ['operator', 'org-admin', 'instructor'] } as const;
+const INSTRUCTORS = STAFF;
 const LANG = { type: 'string', pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$' } as const;
 
 /**

@@ -1,5 +1,5 @@
 import type { Namespace, Server, Socket } from 'socket.io';
-import type { Principal } from '../api/api-registry.ts';
+import { STAFF_ROLES, type Principal } from '../api/api-registry.ts';
 import { isCyropError } from '../errors.ts';
 import type { ScoreboardProjection } from '../scoring/scoreboard-projection.ts';
 import type { ScoringEvent } from '../scoring/scoring-events.ts';
@@ -32,7 +32,7 @@ export type SocketAuthenticator = (socket: Socket) => Promise<Principal | undefi
 /** Whether a user principal may watch everything of an exercise (instructors of its organisation). */
 export type CanWatch = (principal: Principal, exerciseId: string) => boolean | Promise<boolean>;
 
-const WATCH_ROLES = new Set(['operator', 'org-admin', 'instructor']);
+const WATCH_ROLES = new Set<string>(STAFF_ROLES);
 
 export const scoringRooms = {
   public: (exerciseId: string) => `${exerciseId}:public`,

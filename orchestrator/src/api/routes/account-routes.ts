@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { AccountService, AuditActor, SessionGrant } from '../../accounts/account-service.ts';
 import { CyropError, isCyropError } from '../../errors.ts';
 import type { OrganisationKind } from '../../store/schema.ts';
-import type { ApiRegistry, Principal, Role } from '../api-registry.ts';
+import { STAFF, type ApiRegistry, type Principal, type Role } from '../api-registry.ts';
 import {
   clearSessionCookie,
   sessionToken,
@@ -363,7 +363,7 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     summary:
       "A join code for one team (shown once): the exercise's organisation's instructors and admins, operators",
     tags: ['exercises'],
-    access: { roles: ['operator', 'org-admin', 'instructor'] },
+    access: STAFF,
     params: { required: ['id', 'team'], properties: { id: ID, team: ID } },
     body: {
       type: 'object',

@@ -1,9 +1,9 @@
 import type { AccountService } from '../../accounts/account-service.ts';
-import { parseDuration } from '../../compiler/durations.ts';
+import { DURATION_PATTERN, parseDuration } from '../../compiler/durations.ts';
 import { CyropError } from '../../errors.ts';
 import type { ExerciseService } from '../../exercises/exercise-service.ts';
 import type { ScenarioCatalogue } from '../../scenarios/scenario-catalogue.ts';
-import type { ApiRegistry, Principal } from '../api-registry.ts';
+import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
 
 export interface ExerciseRouteDeps {
   exercises: ExerciseService;
@@ -12,9 +12,8 @@ export interface ExerciseRouteDeps {
   onLaunchError?: (exerciseId: string, error: unknown) => void;
 }
 
-const STAFF = { roles: ['operator', 'org-admin', 'instructor'] as const };
 const ID = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' };
-const DURATION = { type: 'string', pattern: '^(?:[1-9][0-9]{0,5}(?:ms|s|m|h|d))+$' };
+const DURATION = { type: 'string', pattern: DURATION_PATTERN };
 
 /** Whether a signed-in user may see and run an exercise: operators all, staff of the exercise's organisation theirs. */
 export async function canWatchExercise(

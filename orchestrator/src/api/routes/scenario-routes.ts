@@ -1,15 +1,13 @@
 import { CyropError } from '../../errors.ts';
 import type { ScenarioCatalogue } from '../../scenarios/scenario-catalogue.ts';
 import type { ScenarioFiles, ScenarioUploads } from '../../scenarios/scenario-uploads.ts';
-import type { ApiRegistry, Principal } from '../api-registry.ts';
+import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
 
 export interface ScenarioUploadDeps {
   uploads: ScenarioUploads;
   /** Called after a new version is stored (the audit log). */
   onStored?: (principal: Principal | undefined, id: string, version: string) => Promise<void>;
 }
-
-const STAFF = { roles: ['operator', 'org-admin', 'instructor'] as const };
 
 const localized = {
   oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }],
