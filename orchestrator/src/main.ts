@@ -8,17 +8,24 @@ import { ExerciseService } from './exercises/exercise-service.ts';
 import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { openDatabase, type Db, type OpenedDatabase } from './store/database.ts';
-import type { Request } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import { AccountService } from './accounts/account-service.ts';
 import type { Principal } from './api/api-registry.ts';
 import { withOriginCheck } from './api/auth/origin-check.ts';
 import { sessionAuthenticator } from './api/auth/session-authenticator.ts';
+import { socketAuthenticator } from './api/auth/socket-authenticator.ts';
+import { RecordingStore } from './terminals/recording-store.ts';
+import { attachTerminalGateway, type TerminalGateway } from './terminals/terminal-gateway.ts';
+import { terminalRoutes } from './terminals/terminal-routes.ts';
+import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
 import { accountRoutes } from './api/routes/account-routes.ts';
 import { canWatchExercise, exerciseRoutes } from './api/routes/exercise-routes.ts';
+import { playRoutes } from './api/routes/play-routes.ts';
+import { BroadcastBoard } from './exercises/broadcast-board.ts';
 import { plansFromExercises, ScoringService } from './scoring-service/scoring-service.ts';
 import { scoringRoutes } from './scoring-service/scoring-routes.ts';
-import { attachScoringSocket } from './scoring-service/scoring-socket.ts';
+import { attachScoringSocket, scoringRooms } from './scoring-service/scoring-socket.ts';
+import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
@@ -63,6 +70,8 @@ export async function startPlatform(
     );
   }
   const authenticate = withOriginCheck(sessionAuthenticator(accounts));
+  const socketSessions = socketAuthenticator(accounts);
+  const recordings = orchestrator ? new RecordingStore(db, config.dataDir) : undefined;
   const canWatch = (principal: Principal, exerciseId: string) =>
     canWatchExercise(accounts, principal, exerciseId);
   const scoring = orchestrator
@@ -75,6 +84,7 @@ export async function startPlatform(
         },
       })
     : undefined;
+  const broadcasts = new BroadcastBoard();
   const reconciler = orchestrator
     ? startReconciler(orchestrator, config.reconcileIntervalMs, logger)
     : undefined;
@@ -98,8 +108,10 @@ export async function startPlatform(
             logger.error({ exercise, err }, 'launch failed');
           },
         });
+        playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
       }
       if (scoring) scoringRoutes(api, { service: scoring, canWatch });
+      if (recordings) terminalRoutes(api, { recordings, canWatch });
     },
     ready: async () => {
       await db.selectFrom('meta').select('value').executeTakeFirst();
@@ -108,25 +120,50 @@ export async function startPlatform(
   });
   const server = createServer(app);
   let detachScoring: (() => void) | undefined;
+  let stopBroadcasts: (() => void) | undefined;
   let io: SocketServer | undefined;
   if (scoring) {
-    io = new SocketServer(server, { transports: ['websocket'], serveClient: false });
-    const sessions = sessionAuthenticator(accounts);
+    io = new SocketServer(server, {
+      transports: ['websocket'],
+      serveClient: false,
+      // a terminal paste of maxInputBytes, JSON-escaped, fits with room; a larger one is refused politely
+      maxHttpBufferSize: 16 * TERMINAL_LIMITS.maxInputBytes,
+    });
     detachScoring = attachScoringSocket(
       io,
       scoring,
-      async (socket) => {
-        const { origin, host } = socket.handshake.headers;
-        if (origin !== undefined && new URL(origin).host !== host) return undefined; // cross-site socket refused
-        return sessions({
-          method: 'GET',
-          path: '/socket.io/',
-          headers: socket.handshake.headers,
-        } as unknown as Request);
-      },
+      async (socket) => (await socketSessions(socket))?.principal,
       canWatch,
     );
+    const scoringNamespace = io.of(SCORING_NAMESPACE);
+    stopBroadcasts = broadcasts.subscribe((b) => {
+      scoringNamespace.to(scoringRooms.public(b.exerciseId)).emit('broadcast', b);
+    });
     scoring.startTimers(1000);
+  }
+  let terminals: TerminalGateway | undefined;
+  const unhook: (() => void)[] = [];
+  if (io && orchestrator && recordings) {
+    const gateway = attachTerminalGateway(io, {
+      driver: orchestrator.driver,
+      exercises: orchestrator.exercises,
+      authenticate: socketSessions,
+      validateSession: async (token, touch) => (await accounts.resolveSession(token, { touch }))?.principal,
+      canWatch,
+      recordings,
+      graceMs: config.terminalGraceMs,
+      recordingMaxBytes: config.recordingMaxBytes,
+      maxShellsPerOwner: config.terminalsPerPrincipal,
+      logger: logger.child({ module: 'terminals' }),
+    });
+    terminals = gateway;
+    unhook.push(
+      accounts.onSessionsEnded((ids) => void gateway.endSessions(ids, 'logout')),
+      orchestrator.exercises.onEnvironmentEnding((e) => {
+        const reason = e.reason === 'teardown' ? 'exercise-ended' : e.host ? 'host-reset' : 'team-reset';
+        void gateway.endShells({ exercise: e.exercise, team: e.team, host: e.host }, reason);
+      }),
+    );
   }
   const pruner = setInterval(() => {
     accounts.pruneSessions().catch((err: unknown) => logger.warn({ err }, 'pruning sessions failed'));
@@ -149,7 +186,10 @@ export async function startPlatform(
     logger,
     close: async () => {
       clearInterval(pruner);
+      for (const stop of unhook) stop();
+      await terminals?.close();
       detachScoring?.();
+      stopBroadcasts?.();
       await scoring?.stopTimers();
       await io?.close();
       await new Promise<void>((resolve) => {

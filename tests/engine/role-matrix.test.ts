@@ -435,6 +435,18 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: STAFF_Y(200),
       request: () => ({ path: `/api/exercises/${Y}/extend`, body: { by: '1m' } }),
     },
+    {
+      op: 'POST /api/exercises/{id}/broadcast',
+      note: 'X',
+      expect: STAFF_X(204),
+      request: () => ({ path: `/api/exercises/${X}/broadcast`, body: { message: 'ten minutes left' } }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/broadcast',
+      note: 'Y',
+      expect: STAFF_Y(204),
+      request: () => ({ path: `/api/exercises/${Y}/broadcast`, body: { message: 'ten minutes left' } }),
+    },
     // participants: their own team of their own exercise, from the session only
     {
       op: 'GET /api/play/objectives',
@@ -447,6 +459,23 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         expect(r.body.teamId).to.equal(o.teamId);
         expect(r.text).not.to.include('CYROP{');
         expect(r.text).not.to.include('/tmp/solved');
+        expect(r.text).not.to.include(o.other);
+      },
+    },
+    {
+      op: 'GET /api/play/exercise',
+      note: 'own team',
+      expect: PARTICIPANTS,
+      request: () => ({ path: '/api/play/exercise?lang=ja' }),
+      verify: (c, r) => {
+        const o = own(c);
+        expect(r.body.exerciseId).to.equal(o.exerciseId);
+        expect(r.body.teamId).to.equal(o.teamId);
+        expect(r.body.hosts).to.deep.include({ name: 'console', console: true });
+        expect((r.body.broadcasts as { message: string }[]).map((b) => b.message)).to.include(
+          'ten minutes left',
+        );
+        expect(r.text).not.to.include('CYROP{');
         expect(r.text).not.to.include(o.other);
       },
     },
@@ -519,6 +548,26 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         request: () => ({ path: `/api/exercises/${Y}/${view}` }),
       },
     ]),
+    // terminal recordings (staff of the exercise's organisation)
+    {
+      op: 'GET /api/exercises/{id}/recordings',
+      note: 'X',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/recordings` }),
+      verify: (_c, r) => expect(JSON.parse(r.text)).to.be.an('array'),
+    },
+    {
+      op: 'GET /api/exercises/{id}/recordings',
+      note: 'Y',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}/recordings` }),
+    },
+    {
+      op: 'GET /api/exercises/{id}/recordings/{recordingId}',
+      note: 'X, a recording that does not exist (404 for staff too)',
+      expect: [401, 404, 404, 404, 404, 403, 403, 403, 403],
+      request: () => ({ path: `/api/exercises/${X}/recordings/00000000-0000-4000-8000-000000000000` }),
+    },
     {
       op: 'POST /api/exercises/{id}/awards',
       note: 'X team-1, +1',

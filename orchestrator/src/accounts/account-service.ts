@@ -91,6 +91,7 @@ export class AccountService {
   private readonly absoluteMs: number;
   private readonly limiter: LoginRateLimiter;
   private dummyHash: Promise<string> | undefined;
+  private readonly endedListeners = new Set<(sessionIds: readonly string[]) => void>();
 
   constructor(options: AccountServiceOptions) {
     this.db = options.db;
@@ -268,8 +269,14 @@ export class AccountService {
     );
   }
 
-  /** The principal of a session token, or undefined (unknown, expired — then deleted —, user disabled). */
-  async resolveSession(token: string): Promise<ResolvedSession | undefined> {
+  /**
+   * The principal of a session token, or undefined (unknown, expired — then deleted —, user disabled).
+   * `touch: false` checks without counting as activity (a periodic re-validation).
+   */
+  async resolveSession(
+    token: string,
+    { touch = true }: { touch?: boolean } = {},
+  ): Promise<ResolvedSession | undefined> {
     if (!token || token.length > 100) return undefined;
     const id = hashToken(token);
     const now = this.clock();
@@ -302,19 +309,43 @@ export class AccountService {
       };
     }
     // Sliding idle expiry, written at most once a minute.
-    if (now - row.last_seen_at >= 60_000)
+    if (touch && now - row.last_seen_at >= 60_000)
       await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     return resolved;
   }
 
   async logout(token: string): Promise<void> {
-    if (token) await this.db.deleteFrom('sessions').where('id', '=', hashToken(token)).execute();
+    if (!token) return;
+    await this.db.deleteFrom('sessions').where('id', '=', hashToken(token)).execute();
+    this.announceEnded([hashToken(token)]);
   }
 
   /** Every session of a user ends (password change, disabling); returns how many. */
   async endSessionsOf(userId: string): Promise<number> {
+    const ids = await this.db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute();
     const result = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+    this.announceEnded(ids.map((r) => r.id));
     return Number(result.numDeletedRows);
+  }
+
+  /**
+   * Be told the ids (`hashToken` of the cookie token) of sessions ended by sign-out or by
+   * `endSessionsOf` (live terminals of a session end with it); returns the unsubscribe.
+   */
+  onSessionsEnded(listener: (sessionIds: readonly string[]) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  private announceEnded(sessionIds: readonly string[]): void {
+    if (sessionIds.length === 0) return;
+    for (const listener of this.endedListeners) {
+      try {
+        listener(sessionIds);
+      } catch {
+        // a listener's failure is its own; the sign-out has happened
+      }
+    }
   }
 
   /** Change a password (the current one is checked); every session of the user ends, a new one starts. */

@@ -12,15 +12,30 @@ describe('loadConfig', () => {
       logLevel: 'info',
       engine: 'docker',
       reconcileIntervalMs: 60_000,
+      terminalGraceMs: 60_000,
+      recordingMaxBytes: 16 * 1024 * 1024,
+      terminalsPerPrincipal: 16,
     });
   });
 
   it('reads the environment, and flags win over it', () => {
     const config = loadConfig(
-      { CYROP_PORT: '9000', CYROP_ENGINE: 'none', CYROP_RECONCILE_SECONDS: '15' },
+      {
+        CYROP_PORT: '9000',
+        CYROP_ENGINE: 'none',
+        CYROP_RECONCILE_SECONDS: '15',
+        CYROP_TERMINAL_GRACE_SECONDS: '5',
+        CYROP_RECORDING_MAX_BYTES: '1048576',
+      },
       { port: 9100 },
     );
-    expect(config).to.include({ port: 9100, engine: 'none', reconcileIntervalMs: 15_000 });
+    expect(config).to.include({
+      port: 9100,
+      engine: 'none',
+      reconcileIntervalMs: 15_000,
+      terminalGraceMs: 5_000,
+      recordingMaxBytes: 1_048_576,
+    });
   });
 
   it('lists every problem at once, naming the variable', () => {
@@ -31,6 +46,8 @@ describe('loadConfig', () => {
         CYROP_SUBNET_POOL: '10.0.0.0',
         CYROP_LOG_LEVEL: 'loud',
         CYROP_RECONCILE_SECONDS: '1',
+        CYROP_TERMINAL_GRACE_SECONDS: 'a minute',
+        CYROP_RECORDING_MAX_BYTES: '10',
       });
       expect.fail('accepted a bad configuration');
     } catch (error) {
@@ -41,6 +58,8 @@ describe('loadConfig', () => {
         'CYROP_SUBNET_POOL=10.0.0.0: must be an IPv4 CIDR block such as 10.200.0.0/16',
         'CYROP_ENGINE=podman: must be docker or none',
         'CYROP_RECONCILE_SECONDS=1: must be a whole number of seconds from 5 to 86400',
+        'CYROP_TERMINAL_GRACE_SECONDS=a minute: must be a whole number of seconds from 0 to 86400',
+        'CYROP_RECORDING_MAX_BYTES=10: must be a whole number of bytes from 65536 to 1073741824',
       ]);
     }
   });

@@ -20,6 +20,12 @@ export interface Config {
   engine: 'docker' | 'none';
   /** How often the server reconciles the engine with the store (ms). */
   reconcileIntervalMs: number;
+  /** How long a terminal's shell outlives its owner's dropped connection (ms). */
+  terminalGraceMs: number;
+  /** The size at which a terminal recording stops (bytes). */
+  recordingMaxBytes: number;
+  /** Live terminals one user (or one participant) may hold at once. */
+  terminalsPerPrincipal: number;
 }
 
 const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
@@ -33,6 +39,18 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
   reconcileIntervalMs: {
     env: 'CYROP_RECONCILE_SECONDS',
     describe: 'a whole number of seconds from 5 to 86400',
+  },
+  terminalGraceMs: {
+    env: 'CYROP_TERMINAL_GRACE_SECONDS',
+    describe: 'a whole number of seconds from 0 to 86400',
+  },
+  recordingMaxBytes: {
+    env: 'CYROP_RECORDING_MAX_BYTES',
+    describe: 'a whole number of bytes from 65536 to 1073741824',
+  },
+  terminalsPerPrincipal: {
+    env: 'CYROP_TERMINALS_PER_PRINCIPAL',
+    describe: 'a whole number from 1 to 1000',
   },
 };
 
@@ -80,6 +98,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       `${VARIABLES.reconcileIntervalMs.env}=${reconcileText ?? ''}: must be ${VARIABLES.reconcileIntervalMs.describe}`,
     );
   }
+  const graceText = raw('terminalGraceMs');
+  const graceSeconds =
+    graceText === undefined ? 60 : /^\d{1,5}$/.test(graceText) ? Number(graceText) : Number.NaN;
+  if (!(graceSeconds >= 0 && graceSeconds <= 86_400)) {
+    problems.push(
+      `${VARIABLES.terminalGraceMs.env}=${graceText ?? ''}: must be ${VARIABLES.terminalGraceMs.describe}`,
+    );
+  }
+  const recordingText = raw('recordingMaxBytes');
+  const recordingMaxBytes =
+    overrides.recordingMaxBytes ??
+    (recordingText === undefined
+      ? 16 * 1024 * 1024
+      : /^\d{1,10}$/.test(recordingText)
+        ? Number(recordingText)
+        : Number.NaN);
+  if (!(recordingMaxBytes >= 65_536 && recordingMaxBytes <= 1_073_741_824)) {
+    problems.push(
+      `${VARIABLES.recordingMaxBytes.env}=${recordingText ?? String(recordingMaxBytes)}: must be ${VARIABLES.recordingMaxBytes.describe}`,
+    );
+  }
+  const perPrincipalText = raw('terminalsPerPrincipal');
+  const terminalsPerPrincipal =
+    overrides.terminalsPerPrincipal ??
+    (perPrincipalText === undefined
+      ? 16
+      : /^\d{1,4}$/.test(perPrincipalText)
+        ? Number(perPrincipalText)
+        : Number.NaN);
+  if (!(terminalsPerPrincipal >= 1 && terminalsPerPrincipal <= 1000)) {
+    problems.push(
+      `${VARIABLES.terminalsPerPrincipal.env}=${perPrincipalText ?? String(terminalsPerPrincipal)}: must be ${VARIABLES.terminalsPerPrincipal.describe}`,
+    );
+  }
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -97,5 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel,
     engine,
     reconcileIntervalMs: overrides.reconcileIntervalMs ?? reconcileSeconds * 1000,
+    terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
+    recordingMaxBytes,
+    terminalsPerPrincipal,
   };
 }

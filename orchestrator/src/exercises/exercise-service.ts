@@ -38,6 +38,8 @@ export interface CreateExercise {
    * in between leaves an exercise that reconcile provisions, not one silently never launched.
    */
   launching?: boolean;
+  /** Terminal recordings of this exercise also capture keystrokes (default: only output). */
+  recordInput?: boolean;
 }
 
 export type LaunchEvent =
@@ -75,7 +77,19 @@ export interface ExerciseSummary {
   engine: string;
   createdAt: number;
   expiresAt: number | null;
+  /** Terminal recordings capture keystrokes too: set at creation, or by the scenario (`exercise.recordKeystrokes`). */
+  recordInput: boolean;
   teams: TeamSummary[];
+}
+
+/** Told before environments change under running shells (terminals end theirs). */
+export interface EnvironmentEnding {
+  exercise: string;
+  /** Every team when absent. */
+  team?: string;
+  /** Every host of the team when absent. */
+  host?: string;
+  reason: 'teardown' | 'reset';
 }
 
 export interface ExerciseStatus extends ExerciseSummary {
@@ -101,6 +115,7 @@ export class ExerciseService {
   private readonly driver: RuntimeDriver;
   private readonly clock: () => number;
   private readonly retryDelaysMs: readonly number[];
+  private readonly endingListeners = new Set<(event: EnvironmentEnding) => void>();
 
   constructor(private readonly options: ExerciseServiceOptions) {
     this.db = options.db;
@@ -158,6 +173,7 @@ export class ExerciseService {
           created_at: now,
           updated_at: now,
           expires_at: request.ttlMs ? now + request.ttlMs : null,
+          record_input: request.recordInput ? 1 : 0,
         })
         .execute();
       await trx
@@ -193,6 +209,7 @@ export class ExerciseService {
       .where('exercise_id', '=', id)
       .orderBy('team_index')
       .execute();
+    const plans = teams.map((t) => JSON.parse(t.plan) as EnvironmentPlan);
     return {
       id: row.id,
       scenario: { id: row.scenario_id, version: row.scenario_version, path: row.scenario_path },
@@ -200,14 +217,15 @@ export class ExerciseService {
       engine: row.engine,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
-      teams: teams.map((t) => ({
+      recordInput: row.record_input === 1 || plans.some((p) => p.settings.recordKeystrokes),
+      teams: teams.map((t, i) => ({
         id: t.team_id,
         name: t.team_name,
         index: t.team_index,
         state: t.state,
         attempts: t.attempts,
         lastError: t.last_error,
-        hosts: (JSON.parse(t.plan) as EnvironmentPlan).hosts.map((h) => h.name),
+        hosts: (plans[i] as EnvironmentPlan).hosts.map((h) => h.name),
       })),
     };
   }
@@ -264,6 +282,7 @@ export class ExerciseService {
     options: LaunchOptions = {},
   ): Promise<ExerciseSummary> {
     const plan = await this.plan(id, team);
+    this.announceEnding({ exercise: id, team, ...(host ? { host } : {}), reason: 'reset' });
     await this.setTeamState(id, team, 'resetting');
     try {
       if (host) await this.driver.resetHost(plan, host, this.provisionOptions(id, team, options));
@@ -292,6 +311,7 @@ export class ExerciseService {
 
   async teardown(id: string): Promise<ExerciseSummary> {
     const exercise = await this.get(id);
+    this.announceEnding({ exercise: id, reason: 'teardown' });
     await this.setExerciseState(id, 'tearing-down');
     await Promise.all(
       exercise.teams.map(async (t) => {
@@ -302,6 +322,22 @@ export class ExerciseService {
     await this.setExerciseState(id, 'ended');
     this.options.logger?.info({ exercise: id }, 'exercise torn down');
     return this.get(id);
+  }
+
+  /** Be told before a teardown (also on expiry) or a reset changes environments; returns the unsubscribe. */
+  onEnvironmentEnding(listener: (event: EnvironmentEnding) => void): () => void {
+    this.endingListeners.add(listener);
+    return () => this.endingListeners.delete(listener);
+  }
+
+  private announceEnding(event: EnvironmentEnding): void {
+    for (const listener of this.endingListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.options.logger?.warn({ err: error, exercise: event.exercise }, 'environment listener failed');
+      }
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import type {
   VisibleObjective,
 } from '../scoring/scoreboard-projection.ts';
 import type { ScoringEvent } from '../scoring/scoring-events.ts';
+import type { Broadcast } from '../exercises/broadcast-board.ts';
 
 /**
  * The socket.io messages of the `/scoring` namespace, shared by the server (`scoring-socket.ts`)
@@ -90,6 +91,8 @@ export interface ScoringServerToClient {
   'team:update': (message: TeamUpdateMessage) => void;
   'instructor:update': (message: InstructorUpdateMessage) => void;
   'scoring:error': (message: ScoringErrorMessage) => void;
+  /** An instructor's message to every team of the exercise (also in `GET /api/play/exercise`). */
+  broadcast: (message: Broadcast) => void;
 }
 
 export type SubscribeReply =

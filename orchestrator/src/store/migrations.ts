@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { accountsMigration } from '../accounts/accounts-migration.ts';
 import { scoringMigration } from '../scoring-service/scoring-migration.ts';
+import { terminalsMigration } from '../terminals/terminals-migration.ts';
 
 /** Versioned schema migrations, applied in name order, each once. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   },
   '0002-accounts': accountsMigration,
   '0003-scoring': scoringMigration,
+  '0004-terminals': terminalsMigration,
 };

@@ -13,6 +13,7 @@ export interface DatabaseSchema {
   scoring_events: ScoringEventsTable;
   solves: SolvesTable;
   hint_unlocks: HintUnlocksTable;
+  terminal_recordings: TerminalRecordingsTable;
 }
 
 export type ExerciseState = 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
@@ -34,6 +35,26 @@ export interface ExercisesTable {
   expires_at: number | null;
   /** The owning organisation (accounts); null = the platform operator's. */
   org_id: string | null;
+  /** 1 when terminal recordings also capture keystrokes (the trainee is told). */
+  record_input: Generated<number>;
+}
+
+/** The index of terminal session recordings (asciicast files under `<dataDir>/recordings/`). */
+export interface TerminalRecordingsTable {
+  id: string;
+  terminal_id: string;
+  exercise_id: string;
+  team_id: string;
+  host: string;
+  /** Display name of whoever opened the shell. */
+  opened_by: string;
+  /** Who it was: `user:<id>` or `participant:<exercise>/<team>/<name>`. */
+  principal: string;
+  started_at: number;
+  ended_at: number | null;
+  bytes: Generated<number>;
+  truncated: Generated<number>;
+  includes_input: Generated<number>;
 }
 
 export interface ExerciseTeamsTable {

@@ -63,7 +63,7 @@ export function exerciseRoutes(
     },
   });
 
-  api.add<{ scenario: string; teams: number; ttl?: string; id?: string }>({
+  api.add<{ scenario: string; teams: number; ttl?: string; id?: string; recordInput?: boolean }>({
     method: 'post',
     path: '/api/exercises',
     operationId: 'createExercise',
@@ -79,6 +79,8 @@ export function exerciseRoutes(
         teams: { type: 'integer', minimum: 1, maximum: 500 },
         ttl: DURATION,
         id: ID,
+        /** Terminal recordings capture keystrokes too (trainees are told); default false. */
+        recordInput: { type: 'boolean' },
       },
     },
     response: {
@@ -95,11 +97,13 @@ export function exerciseRoutes(
         launching: true,
         ...(body.id ? { id: body.id } : {}),
         ...(body.ttl ? { ttlMs: parseDuration(body.ttl) } : {}),
+        ...(body.recordInput ? { recordInput: true } : {}),
       });
       if (principal?.kind === 'user') await accounts.setExerciseOrg(created.id, principal.orgId);
       await accounts.audit(principal ?? 'anonymous', 'exercise.create', created.id, {
         scenario: body.scenario,
         teams: body.teams,
+        ...(body.recordInput ? { recordInput: true } : {}),
       });
       exercises.launch(created.id).catch((error: unknown) => onLaunchError?.(created.id, error));
       return created;

@@ -297,7 +297,10 @@ export class DockerRuntimeDriver implements RuntimeDriver {
       throw translateDockerError(error, `opening a shell in ${ref.exercise}/${ref.team}/${ref.host}`);
     }
     const socket: Duplex = await exec.start({ hijack: true, stdin: true, Tty: true });
-    const pid = await readPidLine(socket);
+    const pid = await readPidLine(socket, SHELL_START_TIMEOUT_MS).catch((error: unknown) => {
+      socket.destroy();
+      throw error;
+    });
     await exec.resize({ h: options.rows, w: options.cols }).catch(() => undefined);
     let killed = false;
     const exited = new Promise<number | null>((resolve) => {
@@ -548,9 +551,18 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         const stream = await exec.start({ hijack: true, stdin: false });
         stream.resume();
         await new Promise<void>((resolve) => {
-          stream.once('end', resolve);
-          stream.once('close', resolve);
-          stream.once('error', () => resolve());
+          // A kill that the engine never finishes must not hang whoever closes the shell.
+          const timer = setTimeout(() => {
+            stream.destroy();
+            resolve();
+          }, SHELL_START_TIMEOUT_MS);
+          const done = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          stream.once('end', done);
+          stream.once('close', done);
+          stream.once('error', done);
         });
       } catch {
         // the container is gone or stopped: nothing left to kill
@@ -590,8 +602,12 @@ export class DockerRuntimeDriver implements RuntimeDriver {
   }
 }
 
-async function readPidLine(socket: Duplex): Promise<number> {
+/** A shell that has not reported its process id by then is given up (the engine is stuck or gone). */
+const SHELL_START_TIMEOUT_MS = 20_000;
+
+async function readPidLine(socket: Duplex, timeoutMs: number): Promise<number> {
   let seen = Buffer.alloc(0);
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const chunk = await new Promise<Buffer | null>((resolve, reject) => {
       const onData = (c: Buffer) => {
@@ -606,14 +622,24 @@ async function readPidLine(socket: Duplex): Promise<number> {
         cleanup();
         reject(e);
       };
+      const timer = setTimeout(
+        () => {
+          cleanup();
+          reject(new CyropError('ENGINE_TIMEOUT', `the shell did not start within ${timeoutMs} ms`));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       const cleanup = () => {
+        clearTimeout(timer);
         socket.off('data', onData);
         socket.off('end', onEnd);
+        socket.off('close', onEnd);
         socket.off('error', onError);
         socket.pause();
       };
       socket.on('data', onData);
       socket.once('end', onEnd);
+      socket.once('close', onEnd);
       socket.once('error', onError);
     });
     if (chunk === null) throw new CyropError('ENGINE_ERROR', 'the shell ended before it started');
