@@ -106,9 +106,26 @@ export function createApp({
   app.use('/api', (req) => {
     throw new CyropError('NOT_FOUND', `no API route ${req.method} ${req.path}`);
   });
+  // The web console, built by `npm run build:web` (file names carry a content hash; index.html does not).
+  const consoleDir = path.join(REPO_ROOT, 'web-console', 'dist');
   app.use(
-    express.static(path.join(REPO_ROOT, 'web-console', 'public'), { index: 'index.html', fallthrough: true }),
+    express.static(consoleDir, {
+      index: 'index.html',
+      fallthrough: true,
+      setHeaders: (res, file) => {
+        if (path.basename(file) === 'index.html') res.setHeader('cache-control', 'no-cache');
+      },
+    }),
   );
+  app.get('/', (_req, res) => {
+    res
+      .status(503)
+      .type('text/plain; charset=utf-8')
+      .send(
+        'The CYROP web console is not built: run `npm run build:web` (npm start does it), then reload.\n' +
+          'CYROP のウェブコンソールがビルドされていません。`npm run build:web` を実行してから再読み込みしてください。\n',
+      );
+  });
 
   const errors: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     const known = isCyropError(error) ? error : fromBodyParser(error);

@@ -1,0 +1,159 @@
+import { h, replaceChildren } from './dom.ts';
+import { LOCALES, locale, onLocaleChange, setLocale, t, type Locale, type MessageKey } from './i18n/i18n.ts';
+import { navigate, parseRoute, type Route } from './router.ts';
+import { isStaff, logout, refreshSession, session } from './session.ts';
+import type { View } from './view.ts';
+import { ExerciseView } from './views/exercise-view.ts';
+import { HomeView } from './views/home-view.ts';
+import { InstructorView } from './views/instructor-view.ts';
+import { JoinView } from './views/join-view.ts';
+import { LoginView } from './views/login-view.ts';
+import { MessageView } from './views/message-view.ts';
+import { PlayView } from './views/play-view.ts';
+
+const TITLES = {
+  home: 'title.home',
+  login: 'title.login',
+  join: 'title.join',
+  play: 'title.play',
+  instructor: 'title.instructor',
+  exercise: 'title.exercise',
+} as const satisfies Record<Route['name'], MessageKey>;
+
+const header = h('header', { class: 'topbar' });
+const main = h('main', { id: 'main', tabindex: -1 });
+const skip = h('a', { class: 'skip-link', href: '#main' });
+let view: View | undefined;
+let routing = 0;
+
+function renderHeader(): void {
+  const who = session();
+  const langId = 'lang-select';
+  const principal = who?.principal;
+  skip.textContent = t('app.skip');
+  skip.onclick = (event) => {
+    event.preventDefault();
+    main.focus();
+  };
+  replaceChildren(
+    header,
+    h('a', { class: 'brand', href: '#/' }, h('span', { 'aria-hidden': 'true' }, '▣ '), 'CYROP'),
+    h(
+      'nav',
+      { 'aria-label': t('app.nav') },
+      h(
+        'ul',
+        {},
+        h('li', {}, h('a', { href: '#/' }, t('nav.catalogue'))),
+        isStaff(principal) && h('li', {}, h('a', { href: '#/instructor' }, t('nav.instructor'))),
+        principal?.kind === 'participant' && h('li', {}, h('a', { href: '#/play' }, t('nav.play'))),
+      ),
+    ),
+    h('div', { class: 'spacer' }),
+    principal &&
+      h(
+        'span',
+        { class: 'who', 'data-testid': 'who' },
+        principal.kind === 'participant' ? t('app.participant', { name: principal.name }) : principal.name,
+      ),
+    h('label', { for: langId, class: 'lang-label' }, t('app.language')),
+    h(
+      'select',
+      {
+        id: langId,
+        'data-testid': 'lang-select',
+        onchange: (event) => setLocale((event.target as HTMLSelectElement).value as Locale),
+      },
+      LOCALES.map((l) =>
+        h('option', { value: l, selected: l === locale(), lang: l }, l === 'en' ? 'English' : '日本語'),
+      ),
+    ),
+    principal
+      ? h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'logout',
+            onclick: () => {
+              logout().then(
+                () => navigate('#/'),
+                () => navigate('#/'),
+              );
+            },
+          },
+          t('app.logout'),
+        )
+      : h('a', { href: '#/login', class: 'button-link' }, t('app.login')),
+  );
+}
+
+async function route(): Promise<void> {
+  const ticket = ++routing;
+  const target = parseRoute(location.hash);
+  let who = session();
+  try {
+    who = await refreshSession();
+  } catch {
+    // the server is unreachable: views say so when they load
+  }
+  if (ticket !== routing) return;
+  view?.dispose();
+  view = undefined;
+  const principal = who?.principal;
+  let next: View;
+  switch (target.name) {
+    case 'home':
+      next = new HomeView();
+      break;
+    case 'login':
+      next = new LoginView(who, (signedIn) => {
+        navigate(target.next ?? (isStaff(signedIn.principal) ? '#/instructor' : '#/'));
+      });
+      break;
+    case 'join':
+      next = new JoinView(target.code, () => navigate('#/play'));
+      break;
+    case 'play':
+      next =
+        principal?.kind === 'participant'
+          ? new PlayView(principal)
+          : new MessageView('play.needJoin', 'play.needJoinBody');
+      break;
+    case 'instructor':
+    case 'exercise': {
+      const here = location.hash;
+      if (!principal || who?.mustChangePassword) {
+        navigate(`#/login?next=${encodeURIComponent(here)}`);
+        return;
+      }
+      if (!isStaff(principal)) {
+        next = new MessageView('error.staffOnly', 'error.staffOnlyBody');
+        break;
+      }
+      next = target.name === 'instructor' ? new InstructorView() : new ExerciseView(target.exerciseId);
+      break;
+    }
+  }
+  view = next;
+  renderHeader();
+  replaceChildren(main, next.element);
+  document.title = `CYROP — ${t(TITLES[target.name])}`;
+}
+
+function boot(): void {
+  document.documentElement.lang = locale();
+  document.body.replaceChildren(skip, header, main);
+  onLocaleChange(() => {
+    renderHeader();
+    view?.relocalize();
+    document.title = `CYROP — ${t(TITLES[parseRoute(location.hash).name])}`;
+    // keep the focus on the switch that changed the language
+    header.querySelector<HTMLSelectElement>('[data-testid="lang-select"]')?.focus();
+  });
+  window.addEventListener('hashchange', () => {
+    void route();
+  });
+  void route();
+}
+
+boot();

@@ -1,0 +1,33 @@
+/** The routes of the console (hash based: the server serves one page). */
+export type Route =
+  | { name: 'home' }
+  | { name: 'login'; next?: string }
+  | { name: 'join'; code: string }
+  | { name: 'play' }
+  | { name: 'instructor' }
+  | { name: 'exercise'; exerciseId: string };
+
+export function parseRoute(hash: string): Route {
+  const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
+  const parts = path
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => decodeURIComponent(p));
+  const params = new URLSearchParams(query);
+  if (parts[0] === 'login') {
+    const next = params.get('next');
+    return next !== null && next.startsWith('#/') ? { name: 'login', next } : { name: 'login' };
+  }
+  if (parts[0] === 'join' && parts[1] !== undefined) return { name: 'join', code: parts[1] };
+  if (parts[0] === 'play') return { name: 'play' };
+  if (parts[0] === 'instructor' && parts[1] === 'exercises' && parts[2] !== undefined)
+    return { name: 'exercise', exerciseId: parts[2] };
+  if (parts[0] === 'instructor') return { name: 'instructor' };
+  return { name: 'home' };
+}
+
+/** Goes to a route (re-renders it when it is the current one). */
+export function navigate(hash: string): void {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = hash;
+}

@@ -1,0 +1,69 @@
+/**
+ * Shapes of the platform API as the console reads them. Type-only imports from the orchestrator:
+ * nothing of the server is bundled, but a change of these types breaks the console's type-check.
+ */
+import type { Principal } from '../../orchestrator/src/api/api-registry.ts';
+import type { Diagnostic } from '../../orchestrator/src/compiler/diagnostic.ts';
+import type { ExerciseStatus } from '../../orchestrator/src/exercises/exercise-service.ts';
+import type { Broadcast } from '../../orchestrator/src/exercises/broadcast-board.ts';
+import type { CatalogueEntry } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
+import type { VisibleObjective } from '../../orchestrator/src/scoring/scoreboard-projection.ts';
+import type { ResultRow } from '../../orchestrator/src/scoring/export-results.ts';
+
+export type { Principal, Diagnostic, ExerciseStatus, Broadcast, VisibleObjective, ResultRow };
+export type {
+  BoardRow,
+  ObjectiveStats,
+  SharingReport,
+  AttemptCounts,
+} from '../../orchestrator/src/scoring/scoreboard-projection.ts';
+export type { ScoringEvent } from '../../orchestrator/src/scoring/scoring-events.ts';
+
+export type LocalizedText = string | Readonly<Record<string, string>>;
+
+export interface Session {
+  principal: Principal;
+  mustChangePassword: boolean;
+  expiresAt?: number;
+}
+
+export type CatalogueListEntry = Omit<CatalogueEntry, 'diagnostics'> & { warnings: number };
+
+export interface CatalogueList {
+  scenarios: CatalogueListEntry[];
+  invalid: { file: string; diagnostics: Diagnostic[] }[];
+}
+
+export type ScenarioDetail = CatalogueEntry;
+
+/** GET /api/play/exercise */
+export interface PlayExercise {
+  exerciseId: string;
+  teamId: string;
+  teamName: string;
+  title: LocalizedText;
+  summary?: LocalizedText;
+  story?: LocalizedText;
+  hosts: { name: string; console: boolean }[];
+  status: string;
+  endsAt: string | null;
+  recordsInput?: boolean;
+  broadcasts: Broadcast[];
+}
+
+export interface PlayObjectives {
+  exerciseId: string;
+  teamId: string;
+  status: string;
+  objectives: VisibleObjective[];
+}
+
+export type SubmitOutcome = 'correct' | 'wrong' | 'locked' | 'already-solved' | 'closed' | 'rate-limited';
+
+export interface JoinCode {
+  code: string;
+  exerciseId: string;
+  teamId: string;
+  expiresAt: number;
+  maxUses: number | null;
+}

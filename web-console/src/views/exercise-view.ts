@@ -1,0 +1,1302 @@
+import type {
+  RecordingInfo,
+  Reply,
+  TerminalInfo,
+} from '../../../orchestrator/src/terminals/terminal-events-map.ts';
+import { api } from '../api.ts';
+import { boardTable, timelineList } from '../components.ts';
+import { describeError } from '../describe-error.ts';
+import { h, replaceChildren, uid } from '../dom.ts';
+import { formatBytes, formatDateTime, formatRelative, formatTime, pickText, t } from '../i18n/i18n.ts';
+import { exerciseStateLabel, teamStateLabel } from '../labels.ts';
+import { navigate } from '../router.ts';
+import { connectScoring, type ScoringSocket } from '../scoring-connection.ts';
+import { parseAsciicast } from '../terminal/asciicast.ts';
+import { ReplayPlayer } from '../terminal/replay-player.ts';
+import { TerminalConnection } from '../terminal/terminal-connection.ts';
+import { TerminalPane } from '../terminal/terminal-pane.ts';
+import type {
+  AttemptCounts,
+  BoardRow,
+  ExerciseStatus,
+  JoinCode,
+  ObjectiveStats,
+  ResultRow,
+  ScenarioDetail,
+  ScoringEvent,
+  SharingReport,
+} from '../types.ts';
+import type { View } from '../view.ts';
+
+const FAST_POLL_MS = 1000;
+const SLOW_POLL_MS = 10_000;
+const TERMINAL_LIST_MS = 5000;
+
+type Feedback = { ok: boolean; text: string } | undefined;
+
+/**
+ * One exercise, live: provisioning progress per team, join codes, resets, time, broadcasts, the
+ * teams × objectives grid, scoreboard and timeline (`/scoring`), live terminals with read-only
+ * shadowing, recordings with a replay player, suspected flag sharing, and result exports.
+ */
+export class ExerciseView implements View {
+  readonly element: HTMLElement;
+  private readonly slots = {
+    head: h('div', {}),
+    teams: h('section', { class: 'panel' }),
+    actions: h('section', { class: 'panel' }),
+    grid: h('section', { class: 'panel' }),
+    board: h('section', { class: 'panel' }),
+    timeline: h('section', { class: 'panel' }),
+    terminals: h('section', { class: 'panel' }),
+    shadow: h('div', {}),
+    recordings: h('section', { class: 'panel' }),
+    replay: h('div', {}),
+    sharing: h('section', { class: 'panel' }),
+  };
+  private status: ExerciseStatus | undefined;
+  private scenario: ScenarioDetail | undefined;
+  private error = '';
+  private board: readonly BoardRow[] = [];
+  private stats: readonly ObjectiveStats[] = [];
+  private sharing: SharingReport[] = [];
+  private solved = new Map<string, Map<string, number>>();
+  private attempts = new Map<string, Map<string, number>>();
+  private events: ScoringEvent[] = [];
+  private seq = -1;
+  private scoringStatus = '';
+  private frozen = false;
+  private subscribed = false;
+  private timelineTeam = '';
+  private codes = new Map<string, JoinCode>();
+  private hostChoice = new Map<string, string>();
+  private teamFeedback = new Map<string, Feedback>();
+  private actionFeedback: Feedback;
+  private confirmingTeardown = false;
+  private liveTerminals: TerminalInfo[] | undefined;
+  private terminalsError = '';
+  private recordings: RecordingInfo[] | undefined;
+  private recordingsError = '';
+  private shadow: { info: TerminalInfo; pane: TerminalPane } | undefined;
+  private replay: { info: RecordingInfo; player: ReplayPlayer } | undefined;
+  private readonly scoring: ScoringSocket;
+  private terminalConnection: TerminalConnection | undefined;
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private listTimer: ReturnType<typeof setInterval> | undefined;
+  private disposed = false;
+  private readonly broadcastInput: HTMLInputElement;
+  private readonly liveRegion = h('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
+
+  constructor(private readonly exerciseId: string) {
+    this.broadcastInput = h('input', {
+      type: 'text',
+      maxlength: 500,
+      'data-testid': 'broadcast-input',
+      id: uid('broadcast'),
+    });
+    this.element = h(
+      'section',
+      { class: 'page exercise' },
+      this.slots.head,
+      this.liveRegion,
+      this.slots.actions,
+      this.slots.teams,
+      this.slots.grid,
+      h('div', { class: 'two-columns' }, this.slots.board, this.slots.timeline),
+      this.slots.terminals,
+      this.slots.shadow,
+      this.slots.recordings,
+      this.slots.replay,
+      this.slots.sharing,
+    );
+    this.scoring = connectScoring();
+    this.scoring.on('connect', () => this.subscribe());
+    this.scoring.on('board:snapshot', (snapshot) => {
+      if (snapshot.exerciseId !== this.exerciseId) return;
+      this.seq = snapshot.seq;
+      this.scoringStatus = snapshot.status;
+      this.frozen = snapshot.frozen;
+      this.board = snapshot.instructor?.board ?? snapshot.board;
+      this.stats = snapshot.instructor?.objectives ?? snapshot.objectives;
+      if (snapshot.instructor) this.sharing = [...snapshot.instructor.sharing];
+      this.renderScoring();
+      this.renderHead();
+      this.renderActions();
+    });
+    this.scoring.on('instructor:update', (update) => {
+      if (update.exerciseId !== this.exerciseId || update.seq <= this.seq) return;
+      const changed = this.scoringStatus !== update.status || this.frozen !== update.frozen;
+      this.seq = update.seq;
+      this.scoringStatus = update.status;
+      this.frozen = update.frozen;
+      if (changed) {
+        this.renderHead();
+        this.renderActions();
+      }
+      this.board = mergeRows(this.board, update.rows);
+      this.stats = mergeStats(this.stats, update.objectives);
+      if (update.sharing) this.sharing.push(update.sharing);
+      this.applyEvent(update.event);
+      this.renderScoring();
+    });
+    this.scoring.on('broadcast', (broadcast) => {
+      if (broadcast.exerciseId === this.exerciseId)
+        this.say(t('exercise.broadcastSent', { message: broadcast.message }));
+    });
+    this.relocalize();
+    void this.poll();
+    void this.loadResults();
+    void this.loadSharing();
+    void this.loadAttempts();
+    void this.loadRecordings();
+    this.listTimer = setInterval(() => this.listTerminals(), TERMINAL_LIST_MS);
+  }
+
+  relocalize(): void {
+    this.renderHead();
+    this.renderTeams();
+    this.renderActions();
+    this.renderScoring();
+    this.renderTerminals();
+    this.renderShadow();
+    this.renderRecordings();
+    this.renderReplay();
+    this.shadow?.pane.relabel();
+    this.replay?.player.relabel();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
+    if (this.listTimer !== undefined) clearInterval(this.listTimer);
+    this.scoring.disconnect();
+    this.shadow?.pane.dispose();
+    this.replay?.player.dispose();
+    this.terminalConnection?.close();
+  }
+
+  // ── loading ──────────────────────────────────────────────────────────────────────────────────
+
+  private async poll(): Promise<void> {
+    try {
+      const status = await api<ExerciseStatus>(
+        'GET',
+        `/api/exercises/${encodeURIComponent(this.exerciseId)}`,
+      );
+      if (this.disposed) return;
+      const firstTime = this.status === undefined;
+      this.status = status;
+      this.error = '';
+      if (firstTime) void this.loadScenario(status.scenario.id);
+      if (status.state === 'running' && !this.subscribed) this.subscribe();
+    } catch (error) {
+      this.error = describeError(error);
+    }
+    this.renderHead();
+    this.renderTeams();
+    this.renderActions();
+    const settled =
+      this.status !== undefined &&
+      (this.status.state === 'ended' ||
+        (this.status.state === 'running' &&
+          this.status.teams.every((team) => team.state === 'ready' || team.state === 'failed')));
+    this.pollTimer = setTimeout(() => void this.poll(), settled ? SLOW_POLL_MS : FAST_POLL_MS);
+  }
+
+  private async loadScenario(id: string): Promise<void> {
+    try {
+      this.scenario = await api<ScenarioDetail>('GET', `/api/scenarios/${encodeURIComponent(id)}`);
+    } catch {
+      // titles fall back to ids
+    }
+    this.renderScoring();
+    this.renderTeams();
+  }
+
+  private subscribe(): void {
+    if (!this.scoring.connected) return;
+    this.scoring.emit('subscribe', { exerciseId: this.exerciseId }, (reply) => {
+      if (reply.ok) {
+        this.subscribed = true;
+        const snapshot = reply.snapshot;
+        if (snapshot.seq >= this.seq) {
+          this.seq = snapshot.seq;
+          this.scoringStatus = snapshot.status;
+          this.frozen = snapshot.frozen;
+          this.board = snapshot.instructor?.board ?? snapshot.board;
+          this.stats = snapshot.instructor?.objectives ?? snapshot.objectives;
+          if (snapshot.instructor) this.sharing = [...snapshot.instructor.sharing];
+          this.renderScoring();
+          this.renderHead();
+          this.renderActions();
+        }
+      }
+    });
+  }
+
+  private async loadResults(): Promise<void> {
+    try {
+      const result = await api<ResultRow[] | { rows: ResultRow[] }>(
+        'GET',
+        `/api/exercises/${encodeURIComponent(this.exerciseId)}/results?format=json&view=live`,
+      );
+      const rows = Array.isArray(result) ? result : result.rows;
+      let n = 0;
+      for (const row of rows) {
+        if (row.time === null) continue;
+        n += 1;
+        const at = Date.parse(row.time);
+        if (row.kind === 'objective' && row.objectiveId !== null && row.solved) {
+          this.markSolved(row.teamId, row.objectiveId, at);
+          this.events.push({
+            type: 'solve',
+            seq: -n,
+            at,
+            teamId: row.teamId,
+            objectiveId: row.objectiveId,
+            via: row.via ?? 'flag',
+          });
+        } else if (row.kind === 'award') {
+          this.events.push({
+            type: 'award',
+            seq: -n,
+            at,
+            teamId: row.teamId,
+            points: row.points,
+            reason: row.note,
+          });
+        }
+      }
+      this.renderScoring();
+    } catch {
+      // scoring may not be loaded yet (an exercise still provisioning): the socket fills in
+    }
+  }
+
+  private async loadSharing(): Promise<void> {
+    try {
+      const result = await api<{ reports: SharingReport[] }>(
+        'GET',
+        `/api/exercises/${encodeURIComponent(this.exerciseId)}/sharing`,
+      );
+      if (this.sharing.length === 0) this.sharing = result.reports;
+      this.renderScoring();
+    } catch {
+      // shown from the socket
+    }
+  }
+
+  private async loadAttempts(): Promise<void> {
+    try {
+      const result = await api<{ teams: { teamId: string; attempts: AttemptCounts[] }[] }>(
+        'GET',
+        `/api/exercises/${encodeURIComponent(this.exerciseId)}/attempts`,
+      );
+      for (const team of result.teams) {
+        const map = new Map<string, number>();
+        for (const a of team.attempts) map.set(a.objectiveId, a.total);
+        this.attempts.set(team.teamId, map);
+      }
+      this.renderScoring();
+    } catch {
+      // counted from live events
+    }
+  }
+
+  private applyEvent(event: ScoringEvent): void {
+    this.events.push(event);
+    if (event.type === 'solve') this.markSolved(event.teamId, event.objectiveId, event.at);
+    if (event.type === 'submission') {
+      const map = this.attempts.get(event.teamId) ?? new Map<string, number>();
+      map.set(event.objectiveId, (map.get(event.objectiveId) ?? 0) + 1);
+      this.attempts.set(event.teamId, map);
+    }
+  }
+
+  private markSolved(teamId: string, objectiveId: string, at: number): void {
+    const map = this.solved.get(teamId) ?? new Map<string, number>();
+    if (!map.has(objectiveId)) map.set(objectiveId, at);
+    this.solved.set(teamId, map);
+  }
+
+  private listTerminals(): void {
+    if (this.disposed) return;
+    const connection = this.terminals();
+    if (!connection.connected) return;
+    connection.socket
+      .timeout(10_000)
+      .emit(
+        'list',
+        { exerciseId: this.exerciseId },
+        (error: Error | null, reply: Reply<{ terminals: TerminalInfo[] }> | undefined) => {
+          if (this.disposed) return;
+          if (error || !reply) this.terminalsError = t('terminal.noAnswer');
+          else if (!reply.ok)
+            this.terminalsError = t('terminal.error', {
+              code: reply.error.code,
+              message: reply.error.message,
+            });
+          else {
+            this.terminalsError = '';
+            this.liveTerminals = reply.terminals;
+          }
+          this.renderTerminals();
+        },
+      );
+  }
+
+  private terminals(): TerminalConnection {
+    if (!this.terminalConnection) {
+      this.terminalConnection = new TerminalConnection();
+      this.terminalConnection.onState((connected) => {
+        if (connected) this.listTerminals();
+      });
+      this.terminalConnection.onError((message) => {
+        this.terminalsError = t('terminal.unavailable', { message });
+        this.renderTerminals();
+      });
+    }
+    return this.terminalConnection;
+  }
+
+  private async loadRecordings(): Promise<void> {
+    try {
+      this.recordings = await api<RecordingInfo[]>(
+        'GET',
+        `/api/exercises/${encodeURIComponent(this.exerciseId)}/recordings`,
+      ).then((r) =>
+        Array.isArray(r) ? r : ((r as unknown as { recordings?: RecordingInfo[] }).recordings ?? []),
+      );
+      this.recordingsError = '';
+    } catch (error) {
+      this.recordingsError = describeError(error);
+    }
+    this.renderRecordings();
+  }
+
+  // ── actions ──────────────────────────────────────────────────────────────────────────────────
+
+  private base(): string {
+    return `/api/exercises/${encodeURIComponent(this.exerciseId)}`;
+  }
+
+  private async joinCode(teamId: string): Promise<void> {
+    try {
+      const code = await api<JoinCode>(
+        'POST',
+        `${this.base()}/teams/${encodeURIComponent(teamId)}/join-codes`,
+        {},
+      );
+      this.codes.set(teamId, code);
+      this.teamFeedback.delete(teamId);
+    } catch (error) {
+      this.teamFeedback.set(teamId, { ok: false, text: describeError(error) });
+    }
+    this.renderTeams();
+  }
+
+  private async reset(teamId: string, host: string | undefined): Promise<void> {
+    this.teamFeedback.set(teamId, {
+      ok: true,
+      text: host ? t('exercise.resettingHost', { host }) : t('exercise.resettingTeam'),
+    });
+    this.renderTeams();
+    try {
+      this.status = this.merged(
+        await api<ExerciseStatus>(
+          'POST',
+          `${this.base()}/teams/${encodeURIComponent(teamId)}/reset`,
+          host ? { host } : {},
+        ),
+      );
+      this.teamFeedback.set(teamId, {
+        ok: true,
+        text: host ? t('exercise.resetHostDone', { host }) : t('exercise.resetTeamDone'),
+      });
+    } catch (error) {
+      this.teamFeedback.set(teamId, { ok: false, text: describeError(error) });
+    }
+    this.renderTeams();
+  }
+
+  private async extend(): Promise<void> {
+    try {
+      this.status = this.merged(await api<ExerciseStatus>('POST', `${this.base()}/extend`, { by: '30m' }));
+      this.actionFeedback = {
+        ok: true,
+        text: t('exercise.extended', {
+          time: this.status.expiresAt !== null ? formatDateTime(this.status.expiresAt) : '—',
+        }),
+      };
+    } catch (error) {
+      this.actionFeedback = { ok: false, text: describeError(error) };
+    }
+    this.renderHead();
+    this.renderActions();
+  }
+
+  private async broadcast(): Promise<void> {
+    const message = this.broadcastInput.value.trim();
+    if (message === '') return;
+    try {
+      await api('POST', `${this.base()}/broadcast`, { message });
+      this.broadcastInput.value = '';
+      this.actionFeedback = { ok: true, text: t('exercise.broadcastDone', { message }) };
+    } catch (error) {
+      this.actionFeedback = { ok: false, text: describeError(error) };
+    }
+    this.renderActions();
+  }
+
+  /** Actions answer with the exercise summary (no engine view): keep the last environments. */
+  private merged(next: ExerciseStatus): ExerciseStatus {
+    const partial = next as Partial<ExerciseStatus>;
+    return { ...next, environments: partial.environments ?? this.status?.environments ?? [] };
+  }
+
+  private async scoringAction(action: 'start' | 'end' | 'freeze' | 'unfreeze'): Promise<void> {
+    try {
+      await api('POST', `${this.base()}/scoring/status`, { action });
+      if (action === 'start') this.scoringStatus = 'running';
+      if (action === 'end') this.scoringStatus = 'ended';
+      if (action === 'freeze' || action === 'unfreeze') this.frozen = action === 'freeze';
+      this.actionFeedback = { ok: true, text: t('exercise.scoringDone', { status: this.scoringLabel() }) };
+    } catch (error) {
+      this.actionFeedback = { ok: false, text: describeError(error) };
+    }
+    this.renderHead();
+    this.renderActions();
+  }
+
+  private scoringLabel(): string {
+    return this.frozen
+      ? `${exerciseStateLabel(this.scoringStatus)} (${t('board.frozen')})`
+      : exerciseStateLabel(this.scoringStatus);
+  }
+
+  private async teardown(): Promise<void> {
+    this.confirmingTeardown = false;
+    try {
+      this.status = this.merged(await api<ExerciseStatus>('DELETE', this.base()));
+      this.actionFeedback = { ok: true, text: t('exercise.endedDone') };
+    } catch (error) {
+      this.actionFeedback = { ok: false, text: describeError(error) };
+    }
+    this.renderHead();
+    this.renderActions();
+    this.renderTeams();
+  }
+
+  private watch(info: TerminalInfo): void {
+    this.shadow?.pane.dispose();
+    const pane = new TerminalPane({
+      connection: this.terminals(),
+      mode: { kind: 'viewer', terminalId: info.terminalId, host: info.host },
+      testId: 'shadow-terminal',
+    });
+    this.shadow = { info, pane };
+    this.renderShadow();
+    pane.start();
+    this.slots.shadow.scrollIntoView({ block: 'nearest' });
+    this.slots.shadow.querySelector<HTMLButtonElement>('[data-testid="shadow-close"]')?.focus();
+  }
+
+  private stopWatching(): void {
+    this.shadow?.pane.dispose();
+    this.shadow = undefined;
+    this.renderShadow();
+  }
+
+  private async replayRecording(info: RecordingInfo): Promise<void> {
+    this.replay?.player.dispose();
+    this.replay = undefined;
+    try {
+      const response = await fetch(`${this.base()}/recordings/${encodeURIComponent(info.recordingId)}`, {
+        credentials: 'same-origin',
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const cast = parseAsciicast(await response.text());
+      const player = new ReplayPlayer(cast);
+      this.replay = { info, player };
+      this.renderReplay();
+      player.start();
+      player.play();
+      this.slots.replay.scrollIntoView({ block: 'nearest' });
+    } catch (error) {
+      this.recordingsError = t('recordings.replayFailed', {
+        message: error instanceof Error ? error.message : String(error),
+      });
+      this.renderRecordings();
+    }
+  }
+
+  // ── rendering ────────────────────────────────────────────────────────────────────────────────
+
+  private say(text: string): void {
+    this.liveRegion.textContent = text;
+  }
+
+  private renderHead(): void {
+    const s = this.status;
+    const title = this.scenario ? pickText(this.scenario.title) : (s?.scenario.id ?? '');
+    replaceChildren(
+      this.slots.head,
+      h(
+        'p',
+        { class: 'crumbs' },
+        h('a', { href: '#/instructor' }, t('nav.instructor')),
+        ' / ',
+        this.exerciseId,
+      ),
+      h(
+        'h1',
+        {},
+        t('exercise.title', { id: this.exerciseId }),
+        title !== '' && h('span', { class: 'subtitle' }, ` — ${title}`),
+      ),
+      this.error !== '' && h('p', { class: 'error', role: 'alert' }, this.error),
+      s &&
+        h(
+          'p',
+          { class: 'meta' },
+          h(
+            'span',
+            { class: `state state-${s.state}`, 'data-testid': 'exercise-status', 'data-status': s.state },
+            exerciseStateLabel(s.state),
+          ),
+          ` · ${s.scenario.id}@${s.scenario.version} · ${s.engine} · `,
+          t('exercise.createdAt', { time: formatDateTime(s.createdAt) }),
+          s.expiresAt !== null && [
+            ' · ',
+            t('exercise.expiresAt', {
+              time: formatDateTime(s.expiresAt),
+              relative: formatRelative(s.expiresAt),
+            }),
+          ],
+          this.scoringStatus !== '' && [' · ', t('exercise.scoring', { status: this.scoringLabel() })],
+        ),
+    );
+  }
+
+  private renderTeams(): void {
+    const s = this.status;
+    const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>(
+      '[data-testid="team-row"]',
+    );
+    const focusKey = focused
+      ? [focused.dataset['teamId'], (document.activeElement as HTMLElement).dataset['testid']]
+      : undefined;
+    replaceChildren(
+      this.slots.teams,
+      h('h2', {}, t('exercise.teams')),
+      !s && h('p', { class: 'muted' }, t('common.loading')),
+      s &&
+        h(
+          'table',
+          { class: 'list teams' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, t('exercise.team')),
+              h('th', { scope: 'col' }, t('exercise.provisioning')),
+              h('th', { scope: 'col' }, t('exercise.join')),
+              h('th', { scope: 'col' }, t('exercise.reset')),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            s.teams.map((team) => {
+              const env = s.environments.find((e) => e.team === team.id);
+              const total = env?.hosts.length ?? team.hosts.length;
+              const ready =
+                env?.hosts.filter((host) => host.state === 'ready' || host.state === 'running').length ?? 0;
+              const code = this.codes.get(team.id);
+              const link = code ? `${location.origin}/#/join/${encodeURIComponent(code.code)}` : '';
+              const feedback = this.teamFeedback.get(team.id);
+              const hostSelectId = uid('host');
+              const hostSelect = h(
+                'select',
+                {
+                  id: hostSelectId,
+                  'data-testid': 'reset-host-select',
+                  onchange: (event) =>
+                    this.hostChoice.set(team.id, (event.target as HTMLSelectElement).value),
+                },
+                team.hosts.map((host) =>
+                  h('option', { value: host, selected: host === this.hostChoice.get(team.id) }, host),
+                ),
+              );
+              return h(
+                'tr',
+                { 'data-testid': 'team-row', 'data-team-id': team.id, 'data-state': team.state },
+                h(
+                  'th',
+                  { scope: 'row' },
+                  team.name,
+                  h('br', {}),
+                  h('span', { class: 'muted small' }, team.id),
+                ),
+                h(
+                  'td',
+                  {},
+                  h('span', { class: `state team-${team.state}` }, teamStateLabel(team.state)),
+                  ' ',
+                  h('progress', {
+                    max: Math.max(1, total),
+                    value: ready,
+                    'aria-label': t('exercise.hostsReady', { ready, total }),
+                  }),
+                  ' ',
+                  h('span', { class: 'small' }, t('exercise.hostsReady', { ready, total })),
+                  team.attempts > 1 &&
+                    team.state !== 'ready' &&
+                    h('span', { class: 'muted small' }, ` · ${t('exercise.attempt', { n: team.attempts })}`),
+                  team.lastError !== null &&
+                    team.state !== 'ready' &&
+                    h('p', { class: 'error small' }, team.lastError),
+                ),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      'data-testid': 'join-code-button',
+                      onclick: () => void this.joinCode(team.id),
+                    },
+                    code ? t('exercise.newJoinCode') : t('exercise.joinCode'),
+                  ),
+                  code &&
+                    h(
+                      'div',
+                      { class: 'join-code' },
+                      h('code', { 'data-testid': 'join-code' }, code.code),
+                      h('br', {}),
+                      h(
+                        'a',
+                        { href: link, 'data-testid': 'join-link', target: '_blank', rel: 'noopener' },
+                        t('exercise.joinLink'),
+                      ),
+                      ' ',
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'link',
+                          onclick: () => {
+                            void navigator.clipboard.writeText(link).then(
+                              () => this.say(t('exercise.copied')),
+                              () => undefined,
+                            );
+                          },
+                        },
+                        t('exercise.copyLink'),
+                      ),
+                      h(
+                        'p',
+                        { class: 'muted small' },
+                        t('exercise.codeExpires', { time: formatDateTime(code.expiresAt) }),
+                      ),
+                    ),
+                ),
+                h(
+                  'td',
+                  {},
+                  h('label', { for: hostSelectId, class: 'sr-only' }, t('exercise.host')),
+                  hostSelect,
+                  ' ',
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      'data-testid': 'reset-host-button',
+                      onclick: () => void this.reset(team.id, hostSelect.value),
+                    },
+                    t('exercise.resetHost'),
+                  ),
+                  ' ',
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      'data-testid': 'reset-team-button',
+                      onclick: () => void this.reset(team.id, undefined),
+                    },
+                    t('exercise.resetTeam'),
+                  ),
+                  feedback &&
+                    h(
+                      'p',
+                      { class: feedback.ok ? 'good small' : 'error small', role: 'status' },
+                      feedback.text,
+                    ),
+                ),
+              );
+            }),
+          ),
+        ),
+    );
+    if (focusKey) {
+      const [teamId, testId] = focusKey;
+      if (teamId !== undefined && testId !== undefined)
+        this.slots.teams
+          .querySelector<HTMLElement>(
+            `[data-team-id="${CSS.escape(teamId)}"] [data-testid="${CSS.escape(testId)}"]`,
+          )
+          ?.focus();
+    }
+  }
+
+  private renderActions(): void {
+    const broadcastId = this.broadcastInput.id;
+    const f = this.actionFeedback;
+    replaceChildren(
+      this.slots.actions,
+      h('h2', {}, t('exercise.actions')),
+      h(
+        'div',
+        { class: 'row scoring-controls', role: 'group', 'aria-label': t('exercise.scoringControls') },
+        h('strong', {}, t('exercise.scoringControls'), ': '),
+        h(
+          'span',
+          { 'data-testid': 'scoring-status', 'data-status': this.scoringStatus },
+          this.scoringLabel(),
+        ),
+        this.scoringStatus === 'pending' &&
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'primary',
+              'data-testid': 'scoring-start',
+              onclick: () => void this.scoringAction('start'),
+            },
+            t('exercise.scoringStart'),
+          ),
+        this.scoringStatus === 'running' &&
+          h(
+            'button',
+            {
+              type: 'button',
+              'data-testid': this.frozen ? 'scoring-unfreeze' : 'scoring-freeze',
+              onclick: () => void this.scoringAction(this.frozen ? 'unfreeze' : 'freeze'),
+            },
+            t(this.frozen ? 'exercise.scoringUnfreeze' : 'exercise.scoringFreeze'),
+          ),
+        this.scoringStatus === 'running' &&
+          h(
+            'button',
+            { type: 'button', 'data-testid': 'scoring-end', onclick: () => void this.scoringAction('end') },
+            t('exercise.scoringEnd'),
+          ),
+      ),
+      this.scoringStatus === 'pending' && h('p', { class: 'warn' }, t('exercise.scoringPending')),
+      h(
+        'form',
+        {
+          class: 'form',
+          onsubmit: (event) => {
+            event.preventDefault();
+            void this.broadcast();
+          },
+        },
+        h('label', { for: broadcastId }, t('exercise.broadcastLabel')),
+        h(
+          'div',
+          { class: 'row' },
+          this.broadcastInput,
+          h(
+            'button',
+            { type: 'submit', class: 'primary', 'data-testid': 'broadcast-submit' },
+            t('exercise.broadcast'),
+          ),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'row buttons' },
+        h(
+          'button',
+          { type: 'button', 'data-testid': 'extend-button', onclick: () => void this.extend() },
+          t('exercise.extend'),
+        ),
+        h(
+          'a',
+          {
+            class: 'button-link',
+            href: `${this.base()}/results?format=csv`,
+            download: '',
+            'data-testid': 'export-csv',
+          },
+          t('exercise.exportCsv'),
+        ),
+        h(
+          'a',
+          {
+            class: 'button-link',
+            href: `${this.base()}/results?format=json`,
+            download: '',
+            'data-testid': 'export-json',
+          },
+          t('exercise.exportJson'),
+        ),
+        !this.confirmingTeardown &&
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              'data-testid': 'teardown-button',
+              disabled: this.status?.state === 'ended',
+              onclick: () => {
+                this.confirmingTeardown = true;
+                this.renderActions();
+                this.slots.actions
+                  .querySelector<HTMLButtonElement>('[data-testid="teardown-confirm"]')
+                  ?.focus();
+              },
+            },
+            t('exercise.teardown'),
+          ),
+      ),
+      this.confirmingTeardown &&
+        h(
+          'div',
+          { class: 'confirm', role: 'group', 'aria-label': t('exercise.teardown') },
+          h('p', {}, t('exercise.teardownConfirm')),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              'data-testid': 'teardown-confirm',
+              onclick: () => void this.teardown(),
+            },
+            t('exercise.teardownYes'),
+          ),
+          ' ',
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: () => {
+                this.confirmingTeardown = false;
+                this.renderActions();
+              },
+            },
+            t('common.cancel'),
+          ),
+        ),
+      h(
+        'p',
+        { role: 'status', 'aria-live': 'polite', class: f ? (f.ok ? 'good' : 'error') : '' },
+        f?.text ?? '',
+      ),
+      h(
+        'p',
+        { class: 'muted small' },
+        t('exercise.backToList'),
+        ' ',
+        h(
+          'a',
+          {
+            href: '#/instructor',
+            onclick: (e) => {
+              e.preventDefault();
+              navigate('#/instructor');
+            },
+          },
+          t('nav.instructor'),
+        ),
+      ),
+    );
+  }
+
+  private objectiveTitle(id: string): string {
+    const o = this.scenario?.objectives.find((x) => x.id === id);
+    return o ? pickText(o.title) : id;
+  }
+
+  private teamName(id: string): string {
+    return (
+      this.status?.teams.find((team) => team.id === id)?.name ??
+      this.board.find((r) => r.teamId === id)?.teamName ??
+      id
+    );
+  }
+
+  private renderScoring(): void {
+    this.renderGrid();
+    this.renderBoard();
+    this.renderTimeline();
+    this.renderSharing();
+  }
+
+  private renderGrid(): void {
+    const objectives =
+      this.scenario?.objectives ??
+      this.stats.map((s) => ({ id: s.objectiveId, title: s.objectiveId, points: 0, kind: '' }));
+    const teams = this.status?.teams ?? [];
+    replaceChildren(
+      this.slots.grid,
+      h('h2', {}, t('exercise.grid')),
+      h(
+        'div',
+        { class: 'scroll-x' },
+        h(
+          'table',
+          { class: 'grid', 'data-testid': 'grid' },
+          h('caption', { class: 'sr-only' }, t('exercise.grid')),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, t('exercise.team')),
+              objectives.map((o) => {
+                const stat = this.stats.find((s) => s.objectiveId === o.id);
+                return h(
+                  'th',
+                  { scope: 'col', 'data-objective-id': o.id, title: o.id },
+                  pickText(o.title),
+                  stat &&
+                    h(
+                      'span',
+                      { class: 'muted small' },
+                      h('br', {}),
+                      t('exercise.solvesOf', { solves: stat.solves, value: stat.value }),
+                    ),
+                );
+              }),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            teams.map((team) =>
+              h(
+                'tr',
+                { 'data-team-id': team.id },
+                h('th', { scope: 'row' }, team.name),
+                objectives.map((o) => {
+                  const at = this.solved.get(team.id)?.get(o.id);
+                  const tries = this.attempts.get(team.id)?.get(o.id) ?? 0;
+                  const first =
+                    this.stats.find((s) => s.objectiveId === o.id)?.firstBlood?.teamId === team.id;
+                  return h(
+                    'td',
+                    {
+                      'data-testid': 'grid-cell',
+                      'data-team-id': team.id,
+                      'data-objective-id': o.id,
+                      'data-solved': String(at !== undefined),
+                      class: at !== undefined ? 'solved' : tries > 0 ? 'tried' : '',
+                    },
+                    at !== undefined
+                      ? [
+                          h('span', { 'aria-hidden': 'true' }, first ? '★' : '✓'),
+                          h(
+                            'span',
+                            { class: 'sr-only' },
+                            t(first ? 'exercise.firstBlood' : 'exercise.solved'),
+                          ),
+                          ' ',
+                          h('span', { class: 'small' }, formatTime(at)),
+                        ]
+                      : tries > 0
+                        ? h('span', { class: 'small' }, t('exercise.tries', { count: tries }))
+                        : h('span', { class: 'muted', 'aria-label': t('exercise.notSolved') }, '·'),
+                  );
+                }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  private renderBoard(): void {
+    replaceChildren(
+      this.slots.board,
+      h('h2', {}, t('exercise.board')),
+      h('p', { class: 'muted small' }, t('exercise.boardLive')),
+      boardTable(this.board, { caption: t('exercise.boardLive') }),
+    );
+  }
+
+  private renderTimeline(): void {
+    const selectId = uid('timeline-team');
+    const teams = this.status?.teams ?? [];
+    const events =
+      this.timelineTeam === ''
+        ? this.events
+        : this.events.filter((e) => 'teamId' in e && e.teamId === this.timelineTeam);
+    replaceChildren(
+      this.slots.timeline,
+      h('h2', {}, t('exercise.timeline')),
+      h('label', { for: selectId }, t('exercise.timelineTeam')),
+      ' ',
+      h(
+        'select',
+        {
+          id: selectId,
+          'data-testid': 'timeline-team',
+          onchange: (event) => {
+            this.timelineTeam = (event.target as HTMLSelectElement).value;
+            this.renderTimeline();
+            this.slots.timeline.querySelector<HTMLSelectElement>('select')?.focus();
+          },
+        },
+        h('option', { value: '', selected: this.timelineTeam === '' }, t('exercise.allTeams')),
+        teams.map((team) =>
+          h('option', { value: team.id, selected: team.id === this.timelineTeam }, team.name),
+        ),
+      ),
+      timelineList(events, {
+        objective: (id) => this.objectiveTitle(id),
+        team: (id) => this.teamName(id),
+        showTeam: this.timelineTeam === '',
+      }),
+    );
+  }
+
+  private renderSharing(): void {
+    replaceChildren(
+      this.slots.sharing,
+      h('h2', {}, t('exercise.sharing')),
+      h('p', { class: 'muted small' }, t('exercise.sharingHelp')),
+      h(
+        'ul',
+        { class: 'sharing', 'data-testid': 'sharing' },
+        this.sharing.length === 0 && h('li', { class: 'muted' }, t('exercise.noSharing')),
+        this.sharing.map((r) =>
+          h(
+            'li',
+            { 'data-testid': 'sharing-row', 'data-team-id': r.teamId, 'data-objective-id': r.objectiveId },
+            h('time', { datetime: new Date(r.at).toISOString() }, formatTime(r.at)),
+            ' ',
+            t('exercise.sharingRow', {
+              team: this.teamName(r.teamId),
+              objective: this.objectiveTitle(r.objectiveId),
+              owners: r.ownerTeamIds.map((id) => this.teamName(id)).join(', '),
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  private renderTerminals(): void {
+    const list = this.liveTerminals;
+    replaceChildren(
+      this.slots.terminals,
+      h('h2', {}, t('exercise.terminals')),
+      h(
+        'button',
+        { type: 'button', class: 'link', onclick: () => this.listTerminals() },
+        t('common.refresh'),
+      ),
+      this.terminalsError !== '' && h('p', { class: 'error' }, this.terminalsError),
+      list === undefined && this.terminalsError === '' && h('p', { class: 'muted' }, t('common.loading')),
+      list?.length === 0 && h('p', { class: 'muted' }, t('exercise.noTerminals')),
+      list &&
+        list.length > 0 &&
+        h(
+          'table',
+          { class: 'list' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, t('exercise.team')),
+              h('th', { scope: 'col' }, t('exercise.host')),
+              h('th', { scope: 'col' }, t('exercise.openedBy')),
+              h('th', { scope: 'col' }, t('exercise.since')),
+              h('th', { scope: 'col' }, t('exercise.attached')),
+              h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, t('exercise.shadow'))),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            list.map((info) =>
+              h(
+                'tr',
+                {
+                  'data-testid': 'terminal-row',
+                  'data-terminal-id': info.terminalId,
+                  'data-team-id': info.teamId,
+                  'data-host': info.host,
+                },
+                h('td', {}, this.teamName(info.teamId)),
+                h('td', {}, info.host),
+                h('td', {}, info.openedBy),
+                h('td', {}, formatTime(info.startedAt)),
+                h('td', {}, info.attached ? t('exercise.attachedYes') : t('exercise.attachedNo')),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      'data-testid': 'shadow-button',
+                      'aria-pressed': String(this.shadow?.info.terminalId === info.terminalId),
+                      onclick: () => this.watch(info),
+                    },
+                    t('exercise.shadow'),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+    );
+  }
+
+  private renderShadow(): void {
+    const s = this.shadow;
+    if (!s) {
+      replaceChildren(this.slots.shadow);
+      return;
+    }
+    replaceChildren(
+      this.slots.shadow,
+      h(
+        'section',
+        { class: 'panel shadow' },
+        h(
+          'div',
+          { class: 'row' },
+          h(
+            'h2',
+            {},
+            t('exercise.shadowTitle', {
+              team: this.teamName(s.info.teamId),
+              host: s.info.host,
+              who: s.info.openedBy,
+            }),
+          ),
+          h(
+            'button',
+            { type: 'button', 'data-testid': 'shadow-close', onclick: () => this.stopWatching() },
+            t('exercise.stopShadow'),
+          ),
+        ),
+        h('p', { class: 'muted small' }, t('exercise.readOnly')),
+        s.pane.element,
+      ),
+    );
+  }
+
+  private renderRecordings(): void {
+    const list = this.recordings;
+    replaceChildren(
+      this.slots.recordings,
+      h('h2', {}, t('exercise.recordings')),
+      h(
+        'button',
+        { type: 'button', class: 'link', onclick: () => void this.loadRecordings() },
+        t('common.refresh'),
+      ),
+      this.recordingsError !== '' && h('p', { class: 'error' }, this.recordingsError),
+      h(
+        'ul',
+        { class: 'recordings', 'data-testid': 'recordings' },
+        list?.length === 0 && h('li', { class: 'muted' }, t('recordings.none')),
+        (list ?? []).map((r) =>
+          h(
+            'li',
+            {
+              'data-testid': 'recording-row',
+              'data-recording-id': r.recordingId,
+              'data-team-id': r.teamId,
+              'data-host': r.host,
+            },
+            h('strong', {}, `${this.teamName(r.teamId)} / ${r.host}`),
+            ' — ',
+            r.openedBy,
+            ' · ',
+            formatDateTime(r.startedAt),
+            r.endedAt !== null ? ` – ${formatTime(r.endedAt)}` : ` (${t('recordings.live')})`,
+            ' · ',
+            formatBytes(r.bytes),
+            r.truncated && ` · ${t('recordings.truncated')}`,
+            r.includesInput && ` · ${t('recordings.withInput')}`,
+            ' ',
+            h(
+              'a',
+              {
+                href: `${this.base()}/recordings/${encodeURIComponent(r.recordingId)}`,
+                download: `${r.recordingId}.cast`,
+                'data-testid': 'recording-download',
+              },
+              t('recordings.download'),
+            ),
+            ' ',
+            h(
+              'button',
+              { type: 'button', 'data-testid': 'replay-button', onclick: () => void this.replayRecording(r) },
+              t('recordings.replay'),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  private renderReplay(): void {
+    const r = this.replay;
+    if (!r) {
+      replaceChildren(this.slots.replay);
+      return;
+    }
+    replaceChildren(
+      this.slots.replay,
+      h(
+        'section',
+        { class: 'panel' },
+        h(
+          'div',
+          { class: 'row' },
+          h('h2', {}, t('recordings.replayTitle', { team: this.teamName(r.info.teamId), host: r.info.host })),
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: () => {
+                r.player.dispose();
+                this.replay = undefined;
+                this.renderReplay();
+              },
+            },
+            t('common.close'),
+          ),
+        ),
+        r.player.element,
+      ),
+    );
+  }
+}
+
+function mergeRows(rows: readonly BoardRow[], changed: readonly BoardRow[]): BoardRow[] {
+  const byId = new Map(rows.map((r) => [r.teamId, r]));
+  for (const row of changed) byId.set(row.teamId, row);
+  return [...byId.values()].sort((a, b) => a.rank - b.rank);
+}
+
+function mergeStats(stats: readonly ObjectiveStats[], changed: readonly ObjectiveStats[]): ObjectiveStats[] {
+  const byId = new Map(changed.map((s) => [s.objectiveId, s]));
+  const merged = stats.map((s) => byId.get(s.objectiveId) ?? s);
+  for (const s of changed) if (!stats.some((x) => x.objectiveId === s.objectiveId)) merged.push(s);
+  return merged;
+}

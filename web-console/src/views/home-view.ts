@@ -1,0 +1,105 @@
+import { api } from '../api.ts';
+import { describeError } from '../describe-error.ts';
+import { h, replaceChildren, uid } from '../dom.ts';
+import { pickText, t } from '../i18n/i18n.ts';
+import { difficultyLabel } from '../labels.ts';
+import { navigate } from '../router.ts';
+import type { CatalogueList } from '../types.ts';
+import type { View } from '../view.ts';
+
+/** The landing page: join a team with a code, sign in, and the public scenario catalogue. */
+export class HomeView implements View {
+  readonly element = h('section', { class: 'page' });
+  private catalogue: CatalogueList | undefined;
+  private error = '';
+  private code = '';
+
+  constructor() {
+    this.relocalize();
+    api<CatalogueList>('GET', '/api/scenarios').then(
+      (list) => {
+        this.catalogue = list;
+        this.relocalize();
+      },
+      (error: unknown) => {
+        this.error = describeError(error);
+        this.relocalize();
+      },
+    );
+  }
+
+  relocalize(): void {
+    const codeId = uid('code');
+    const input = h('input', {
+      id: codeId,
+      name: 'code',
+      required: true,
+      autocomplete: 'off',
+      spellcheck: 'false',
+      value: this.code,
+      'data-testid': 'home-code',
+      oninput: (event) => {
+        this.code = (event.target as HTMLInputElement).value;
+      },
+    });
+    replaceChildren(
+      this.element,
+      h('h1', {}, t('home.title')),
+      h('p', { class: 'lead' }, t('home.lead')),
+      h(
+        'div',
+        { class: 'cards' },
+        h(
+          'form',
+          {
+            class: 'card',
+            onsubmit: (event) => {
+              event.preventDefault();
+              const code = input.value.trim();
+              if (code !== '') navigate(`#/join/${encodeURIComponent(code)}`);
+            },
+          },
+          h('h2', {}, t('home.joinTitle')),
+          h('p', {}, t('home.joinBody')),
+          h('label', { for: codeId }, t('home.code')),
+          input,
+          h('button', { type: 'submit', class: 'primary' }, t('home.joinButton')),
+        ),
+        h(
+          'div',
+          { class: 'card' },
+          h('h2', {}, t('home.staffTitle')),
+          h('p', {}, t('home.staffBody')),
+          h('a', { href: '#/login', class: 'button-link primary' }, t('app.login')),
+        ),
+      ),
+      h('h2', {}, t('home.catalogue')),
+      this.error !== '' && h('p', { class: 'error', role: 'alert' }, this.error),
+      !this.catalogue && this.error === '' && h('p', { class: 'muted' }, t('common.loading')),
+      this.catalogue &&
+        h(
+          'ul',
+          { class: 'scenario-cards' },
+          this.catalogue.scenarios.map((s) =>
+            h(
+              'li',
+              { class: 'card' },
+              h('h3', {}, pickText(s.title)),
+              h(
+                'p',
+                { class: 'meta' },
+                [difficultyLabel(s.difficulty), s.duration ?? '', s.category]
+                  .filter((x) => x !== '')
+                  .join(' · '),
+              ),
+              h('p', {}, pickText(s.summary)),
+            ),
+          ),
+        ),
+    );
+  }
+
+  dispose(): void {
+    // nothing to close
+  }
+}

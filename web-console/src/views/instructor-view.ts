@@ -1,0 +1,429 @@
+import { api } from '../api.ts';
+import { describeError } from '../describe-error.ts';
+import { h, replaceChildren, uid } from '../dom.ts';
+import { formatDateTime, formatNumber, pickText, t } from '../i18n/i18n.ts';
+import { difficultyLabel, exerciseStateLabel } from '../labels.ts';
+import { navigate } from '../router.ts';
+import type { CatalogueList, Diagnostic, ExerciseStatus, ScenarioDetail } from '../types.ts';
+import type { View } from '../view.ts';
+
+type ExerciseListEntry = Pick<
+  ExerciseStatus,
+  'id' | 'scenario' | 'state' | 'createdAt' | 'expiresAt' | 'teams'
+>;
+
+/**
+ * The instructors' home: the scenario catalogue with each scenario's validation result, a form
+ * to create and launch an exercise, the exercises they may run, and validation of a scenario
+ * folder from disk.
+ */
+export class InstructorView implements View {
+  readonly element = h('section', { class: 'page instructor' });
+  private catalogue: CatalogueList | undefined;
+  private exercises: ExerciseListEntry[] | undefined;
+  private details = new Map<string, Diagnostic[]>();
+  private error = '';
+  private createError = '';
+  private creating = false;
+  private form = { scenario: '', teams: 2, ttl: '' };
+  private validation: { valid: boolean; diagnostics: Diagnostic[] } | { error: string } | undefined;
+  private readonly createStatus = h('p', { role: 'status', 'aria-live': 'polite', class: 'muted' });
+
+  constructor() {
+    this.relocalize();
+    void this.load();
+  }
+
+  relocalize(): void {
+    const focusedTestId = (document.activeElement as HTMLElement | null)?.dataset['testid'];
+    replaceChildren(
+      this.element,
+      h('h1', {}, t('instructor.title')),
+      this.error !== '' && h('p', { class: 'error', role: 'alert' }, this.error),
+      this.renderCreate(),
+      this.renderExercises(),
+      this.renderCatalogue(),
+      this.renderValidate(),
+    );
+    if (focusedTestId !== undefined)
+      this.element.querySelector<HTMLElement>(`[data-testid="${focusedTestId}"]`)?.focus();
+  }
+
+  dispose(): void {
+    // nothing to close
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const [catalogue, exercises] = await Promise.all([
+        api<CatalogueList>('GET', '/api/scenarios'),
+        api<{ exercises: ExerciseListEntry[] }>('GET', '/api/exercises'),
+      ]);
+      this.catalogue = catalogue;
+      this.exercises = exercises.exercises.sort((a, b) => b.createdAt - a.createdAt);
+      if (this.form.scenario === '') this.form.scenario = catalogue.scenarios.find((s) => s.valid)?.id ?? '';
+      this.error = '';
+    } catch (error) {
+      this.error = describeError(error);
+    }
+    this.relocalize();
+  }
+
+  private renderCreate(): HTMLElement {
+    const scenarioId = uid('scenario');
+    const teamsId = uid('teams');
+    const ttlId = uid('ttl');
+    const valid = this.catalogue?.scenarios.filter((s) => s.valid) ?? [];
+    return h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, t('instructor.create')),
+      h(
+        'form',
+        {
+          class: 'form inline-form',
+          onsubmit: (event) => {
+            event.preventDefault();
+            void this.create();
+          },
+        },
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: scenarioId }, t('instructor.scenario')),
+          h(
+            'select',
+            {
+              id: scenarioId,
+              required: true,
+              'data-testid': 'create-scenario',
+              onchange: (event) => {
+                this.form.scenario = (event.target as HTMLSelectElement).value;
+              },
+            },
+            valid.map((s) =>
+              h(
+                'option',
+                { value: s.id, selected: s.id === this.form.scenario },
+                `${pickText(s.title)} (${s.id})`,
+              ),
+            ),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'field small' },
+          h('label', { for: teamsId }, t('instructor.teams')),
+          h('input', {
+            id: teamsId,
+            type: 'number',
+            min: 1,
+            max: 500,
+            required: true,
+            value: this.form.teams,
+            'data-testid': 'create-teams',
+            oninput: (event) => {
+              this.form.teams = Number((event.target as HTMLInputElement).value);
+            },
+          }),
+        ),
+        h(
+          'div',
+          { class: 'field small' },
+          h('label', { for: ttlId }, t('instructor.duration')),
+          h('input', {
+            id: ttlId,
+            type: 'text',
+            placeholder: '2h',
+            pattern: '^[0-9]+(s|m|h|d)$',
+            value: this.form.ttl,
+            'aria-describedby': `${ttlId}-help`,
+            'data-testid': 'create-ttl',
+            oninput: (event) => {
+              this.form.ttl = (event.target as HTMLInputElement).value;
+            },
+          }),
+          h('span', { id: `${ttlId}-help`, class: 'muted small' }, t('instructor.durationHelp')),
+        ),
+        h(
+          'button',
+          {
+            type: 'submit',
+            class: 'primary',
+            'data-testid': 'create-submit',
+            disabled: this.creating || valid.length === 0,
+          },
+          t('instructor.launch'),
+        ),
+      ),
+      this.createError !== '' && h('p', { class: 'error', role: 'alert' }, this.createError),
+      this.createStatus,
+    );
+  }
+
+  private async create(): Promise<void> {
+    if (this.creating) return;
+    this.creating = true;
+    this.createError = '';
+    this.createStatus.textContent = t('instructor.launching');
+    this.relocalize();
+    try {
+      const created = await api<{ id: string }>('POST', '/api/exercises', {
+        scenario: this.form.scenario,
+        teams: this.form.teams,
+        ...(this.form.ttl.trim() !== '' ? { ttl: this.form.ttl.trim() } : {}),
+      });
+      navigate(`#/instructor/exercises/${encodeURIComponent(created.id)}`);
+    } catch (error) {
+      this.creating = false;
+      this.createError = describeError(error);
+      this.createStatus.textContent = '';
+      this.relocalize();
+    }
+  }
+
+  private renderExercises(): HTMLElement {
+    const list = this.exercises;
+    return h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, t('instructor.exercises')),
+      !list && h('p', { class: 'muted' }, t('common.loading')),
+      list?.length === 0 && h('p', { class: 'muted' }, t('instructor.noExercises')),
+      list &&
+        list.length > 0 &&
+        h(
+          'table',
+          { class: 'list', 'data-testid': 'exercise-list' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, t('instructor.exercise')),
+              h('th', { scope: 'col' }, t('instructor.scenario')),
+              h('th', { scope: 'col' }, t('instructor.state')),
+              h('th', { scope: 'col', class: 'num' }, t('instructor.teams')),
+              h('th', { scope: 'col' }, t('instructor.created')),
+              h('th', { scope: 'col' }, t('instructor.expires')),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            list.map((e) =>
+              h(
+                'tr',
+                { 'data-testid': 'exercise-row', 'data-exercise-id': e.id },
+                h(
+                  'th',
+                  { scope: 'row' },
+                  h('a', { href: `#/instructor/exercises/${encodeURIComponent(e.id)}` }, e.id),
+                ),
+                h('td', {}, `${e.scenario.id}@${e.scenario.version}`),
+                h('td', {}, h('span', { class: `state state-${e.state}` }, exerciseStateLabel(e.state))),
+                h('td', { class: 'num' }, formatNumber(e.teams.length)),
+                h('td', {}, formatDateTime(e.createdAt)),
+                h('td', {}, e.expiresAt !== null ? formatDateTime(e.expiresAt) : '—'),
+              ),
+            ),
+          ),
+        ),
+    );
+  }
+
+  private renderCatalogue(): HTMLElement {
+    const c = this.catalogue;
+    return h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, t('instructor.catalogue')),
+      !c && h('p', { class: 'muted' }, t('common.loading')),
+      c &&
+        h(
+          'table',
+          { class: 'list catalogue' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, t('catalogue.scenario')),
+              h('th', { scope: 'col' }, t('catalogue.difficulty')),
+              h('th', { scope: 'col', class: 'num' }, t('catalogue.objectives')),
+              h('th', { scope: 'col' }, t('catalogue.hosts')),
+              h('th', { scope: 'col' }, t('catalogue.validation')),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            c.scenarios.map((s) => {
+              const diagnostics = this.details.get(s.id);
+              return h(
+                'tr',
+                { 'data-testid': 'scenario-row', 'data-scenario-id': s.id },
+                h(
+                  'th',
+                  { scope: 'row' },
+                  h('span', { class: 'title' }, pickText(s.title)),
+                  h('br', {}),
+                  h(
+                    'span',
+                    { class: 'muted small' },
+                    `${s.id}@${s.version} · ${s.category}${s.duration ? ` · ${s.duration}` : ''}`,
+                  ),
+                ),
+                h('td', {}, difficultyLabel(s.difficulty)),
+                h(
+                  'td',
+                  { class: 'num' },
+                  formatNumber(s.objectives.length),
+                  h(
+                    'span',
+                    { class: 'muted small' },
+                    ` (${t('catalogue.pointsTotal', { points: s.objectives.reduce((sum, o) => sum + o.points, 0) })})`,
+                  ),
+                ),
+                h('td', {}, s.hosts.map((host) => (host.console ? `${host.name} ⌨` : host.name)).join(', ')),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'span',
+                    {
+                      class: `badge ${s.valid ? 'ok' : 'bad'}`,
+                      'data-testid': 'scenario-valid',
+                      'data-valid': String(s.valid),
+                    },
+                    s.valid ? t('catalogue.valid') : t('catalogue.invalid'),
+                  ),
+                  s.warnings > 0 && [
+                    ' ',
+                    h('span', { class: 'muted small' }, t('catalogue.warnings', { count: s.warnings })),
+                  ],
+                  s.warnings > 0 &&
+                    !diagnostics &&
+                    h(
+                      'button',
+                      { type: 'button', class: 'link', onclick: () => void this.loadDetails(s.id) },
+                      t('catalogue.showDiagnostics'),
+                    ),
+                  diagnostics && diagnosticList(diagnostics),
+                ),
+              );
+            }),
+          ),
+        ),
+      c &&
+        c.invalid.length > 0 &&
+        h(
+          'div',
+          { class: 'invalid-files' },
+          h('h3', {}, t('catalogue.invalidFiles')),
+          c.invalid.map((bad) =>
+            h('div', {}, h('p', {}, h('code', {}, bad.file)), diagnosticList(bad.diagnostics)),
+          ),
+        ),
+    );
+  }
+
+  private async loadDetails(id: string): Promise<void> {
+    try {
+      const detail = await api<ScenarioDetail>('GET', `/api/scenarios/${encodeURIComponent(id)}`);
+      this.details.set(id, detail.diagnostics);
+    } catch (error) {
+      this.error = describeError(error);
+    }
+    this.relocalize();
+  }
+
+  private renderValidate(): HTMLElement {
+    const inputId = uid('folder');
+    const v = this.validation;
+    return h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, t('validate.title')),
+      h('p', { class: 'muted' }, t('validate.help')),
+      h('label', { for: inputId }, t('validate.folder')),
+      ' ',
+      h('input', {
+        id: inputId,
+        type: 'file',
+        webkitdirectory: true,
+        multiple: true,
+        'data-testid': 'validate-folder',
+        onchange: (event) => void this.validateFolder((event.target as HTMLInputElement).files),
+      }),
+      h(
+        'div',
+        { role: 'status', 'aria-live': 'polite', 'data-testid': 'validate-result' },
+        v &&
+          ('error' in v
+            ? h('p', { class: 'error' }, v.error)
+            : [
+                h(
+                  'p',
+                  {},
+                  h(
+                    'span',
+                    { class: `badge ${v.valid ? 'ok' : 'bad'}` },
+                    v.valid ? t('catalogue.valid') : t('catalogue.invalid'),
+                  ),
+                ),
+                diagnosticList(v.diagnostics),
+              ]),
+      ),
+    );
+  }
+
+  private async validateFolder(list: FileList | null): Promise<void> {
+    if (!list || list.length === 0) return;
+    const files: Record<string, string> = {};
+    try {
+      for (const file of Array.from(list)) {
+        // "folder/sub/file" → "sub/file": paths are relative to the scenario folder.
+        const relative = file.webkitRelativePath.split('/').slice(1).join('/') || file.name;
+        if (file.size > 1024 * 1024) continue;
+        files[relative] = await file.text();
+      }
+      this.validation = await api<{ valid: boolean; diagnostics: Diagnostic[] }>(
+        'POST',
+        '/api/scenarios/validate',
+        {
+          files,
+        },
+      );
+    } catch (error) {
+      this.validation = { error: describeError(error) };
+    }
+    this.relocalize();
+  }
+}
+
+function diagnosticList(diagnostics: readonly Diagnostic[]): HTMLElement {
+  return h(
+    'ul',
+    { class: 'diagnostics' },
+    diagnostics.length === 0 && h('li', { class: 'muted' }, t('catalogue.noDiagnostics')),
+    diagnostics.map((d) =>
+      h(
+        'li',
+        { class: `diag ${d.severity}` },
+        h(
+          'span',
+          { class: 'badge' },
+          t(d.severity === 'error' ? 'diag.error' : d.severity === 'warning' ? 'diag.warning' : 'diag.info'),
+        ),
+        ' ',
+        h('code', {}, d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file),
+        d.pointer !== '' && [' ', h('code', { class: 'muted' }, d.pointer)],
+        ' ',
+        d.message,
+      ),
+    ),
+  );
+}

@@ -1,0 +1,459 @@
+import { api } from '../api.ts';
+import { boardTable, Tabs, timelineList } from '../components.ts';
+import { describeError } from '../describe-error.ts';
+import { h, replaceChildren } from '../dom.ts';
+import {
+  formatDateTime,
+  formatNumber,
+  formatRelative,
+  formatTime,
+  locale,
+  pickText,
+  t,
+} from '../i18n/i18n.ts';
+import { exerciseStateLabel } from '../labels.ts';
+import { renderMarkdown } from '../markdown.ts';
+import { connectScoring, type ScoringSocket } from '../scoring-connection.ts';
+import { TerminalConnection } from '../terminal/terminal-connection.ts';
+import { TerminalPane } from '../terminal/terminal-pane.ts';
+import type {
+  BoardRow,
+  Broadcast,
+  PlayExercise,
+  PlayObjectives,
+  Principal,
+  ScoringEvent,
+  VisibleObjective,
+} from '../types.ts';
+import type { View } from '../view.ts';
+import { ObjectiveCard } from './objective-card.ts';
+
+type Participant = Extract<Principal, { kind: 'participant' }>;
+
+/**
+ * The trainee's page: mission, objectives (answers, hints, checks), a terminal per console host,
+ * the live scoreboard and the team's timeline, the instructors' broadcasts, the recording notice.
+ */
+export class PlayView implements View {
+  readonly element: HTMLElement;
+  private readonly headerSlot = h('div', { class: 'play-head' });
+  private readonly noticeSlot = h('div', {});
+  private readonly broadcastSlot = h('div', { class: 'broadcast-area' });
+  private readonly broadcastLive = h('p', {
+    class: 'broadcast',
+    'data-testid': 'broadcast',
+    role: 'status',
+    'aria-live': 'assertive',
+    'aria-atomic': 'true',
+  });
+  private readonly missionSlot = h('section', { class: 'mission panel', 'data-testid': 'mission' });
+  private readonly objectivesHeading = h('h2', {});
+  private readonly objectivesList = h('div', { class: 'objectives' });
+  private readonly objectivesStatus = h('p', { class: 'muted', role: 'status' });
+  private readonly terminalsHeading = h('h2', {});
+  private readonly terminalsSlot = h('div', { class: 'terminals' });
+  private readonly terminalHelp = h('p', { class: 'muted small' });
+  private readonly boardSlot = h('section', { class: 'panel' });
+  private readonly timelineSlot = h('section', { class: 'panel' });
+  private readonly errorSlot = h('div', {});
+
+  private exercise: PlayExercise | undefined;
+  private objectives: VisibleObjective[] = [];
+  private readonly cards = new Map<string, ObjectiveCard>();
+  private board: readonly BoardRow[] = [];
+  private ownRow: BoardRow | undefined;
+  private frozen = false;
+  private scoringStatus = '';
+  private seq = -1;
+  private timeline: ScoringEvent[] = [];
+  private broadcasts: Broadcast[] = [];
+  private recordsInput = false;
+  private error = '';
+  private readonly scoring: ScoringSocket;
+  private terminals: TerminalConnection | undefined;
+  private readonly panes = new Map<string, TerminalPane>();
+  private tabs: Tabs | undefined;
+  private clock: ReturnType<typeof setInterval>;
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+
+  constructor(private readonly principal: Participant) {
+    this.element = h(
+      'section',
+      { class: 'page play' },
+      this.headerSlot,
+      this.errorSlot,
+      this.noticeSlot,
+      this.broadcastSlot,
+      h(
+        'div',
+        { class: 'play-grid' },
+        h(
+          'div',
+          { class: 'play-side' },
+          this.missionSlot,
+          h(
+            'section',
+            { class: 'panel' },
+            this.objectivesHeading,
+            this.objectivesStatus,
+            this.objectivesList,
+          ),
+        ),
+        h(
+          'div',
+          { class: 'play-main' },
+          h(
+            'section',
+            { class: 'panel terminals-panel' },
+            this.terminalsHeading,
+            this.terminalsSlot,
+            this.terminalHelp,
+          ),
+          h('div', { class: 'two-columns' }, this.boardSlot, this.timelineSlot),
+        ),
+      ),
+    );
+    this.scoring = connectScoring();
+    this.scoring.on('board:snapshot', (snapshot) => {
+      if (snapshot.exerciseId !== this.principal.exerciseId) return;
+      this.seq = snapshot.seq;
+      this.board = snapshot.board;
+      this.frozen = snapshot.frozen;
+      this.scoringStatus = snapshot.status;
+      if (snapshot.team) this.timeline = [...snapshot.team.timeline];
+      this.renderBoard();
+      this.renderTimeline();
+    });
+    this.scoring.on('board:delta', (delta) => {
+      if (delta.exerciseId !== this.principal.exerciseId || delta.seq <= this.seq) return;
+      this.seq = delta.seq;
+      this.board = mergeRows(this.board, delta.rows);
+      this.frozen = delta.frozen;
+      this.scoringStatus = delta.status;
+      for (const stats of delta.objectives) {
+        const o = this.objectives.find((x) => x.id === stats.objectiveId);
+        if (o && (o.value !== stats.value || o.solves !== stats.solves)) {
+          const updated = { ...o, value: stats.value, solves: stats.solves };
+          this.objectives = this.objectives.map((x) => (x.id === o.id ? updated : x));
+          this.cards.get(o.id)?.update(updated);
+        }
+      }
+      this.renderBoard();
+    });
+    this.scoring.on('team:update', (update) => {
+      if (update.teamId !== this.principal.teamId) return;
+      if (!this.timeline.some((e) => e.seq === update.event.seq)) this.timeline.push(update.event);
+      this.ownRow = update.row;
+      this.renderTimeline();
+      this.renderBoard();
+      // A solve, a hint or an unlock changes what the team sees.
+      if (update.event.type !== 'submission' || update.unlocked.length > 0) this.scheduleReload();
+    });
+    this.scoring.on('broadcast', (broadcast) => {
+      if (broadcast.exerciseId !== this.principal.exerciseId) return;
+      this.broadcasts.push(broadcast);
+      this.renderBroadcasts();
+    });
+    this.clock = setInterval(() => this.renderHeader(), 30_000);
+    this.relocalize();
+    void this.loadExercise();
+    void this.loadObjectives();
+    void this.loadBoard();
+  }
+
+  relocalize(): void {
+    this.objectivesHeading.textContent = t('play.objectives');
+    this.terminalsHeading.textContent = t('play.terminals');
+    this.terminalHelp.textContent = t('terminal.help');
+    this.renderHeader();
+    this.renderError();
+    this.renderNotice();
+    this.renderBroadcasts();
+    this.renderMission();
+    for (const card of this.cards.values()) card.relocalize();
+    this.renderObjectivesStatus();
+    this.renderBoard();
+    this.renderTimeline();
+    this.tabs?.relabel(this.consoleHosts().map((host) => host.name));
+    for (const pane of this.panes.values()) pane.relabel();
+    // Scenario texts come from the server in the chosen language.
+    if (this.exercise) {
+      void this.loadExercise();
+      void this.loadObjectives();
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearInterval(this.clock);
+    if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
+    this.scoring.disconnect();
+    for (const card of this.cards.values()) card.dispose();
+    for (const pane of this.panes.values()) pane.dispose();
+    this.terminals?.close();
+  }
+
+  // ── loading ──────────────────────────────────────────────────────────────────────────────────
+
+  private async loadExercise(): Promise<void> {
+    try {
+      const exercise = await api<PlayExercise>('GET', `/api/play/exercise?lang=${locale()}`);
+      if (this.disposed) return;
+      const first = this.exercise === undefined;
+      this.exercise = exercise;
+      if (first) this.broadcasts = [...exercise.broadcasts];
+      this.recordsInput = this.recordsInput || exercise.recordsInput === true;
+      this.renderHeader();
+      this.renderNotice();
+      this.renderMission();
+      this.renderBroadcasts();
+      if (first) this.buildTerminals();
+    } catch (error) {
+      this.error = describeError(error);
+      this.renderError();
+    }
+  }
+
+  private async loadObjectives(): Promise<void> {
+    try {
+      const result = await api<PlayObjectives>('GET', `/api/play/objectives?lang=${locale()}`);
+      if (this.disposed) return;
+      this.objectives = result.objectives;
+      if (this.scoringStatus === '') this.scoringStatus = result.status;
+      this.renderObjectives();
+      this.renderTimeline();
+    } catch (error) {
+      this.error = describeError(error);
+      this.renderError();
+    }
+  }
+
+  private async loadBoard(): Promise<void> {
+    try {
+      const [board, timeline] = await Promise.all([
+        api<{ seq: number; board: BoardRow[]; frozen: boolean; status: string; team?: BoardRow }>(
+          'GET',
+          '/api/play/scoreboard',
+        ),
+        api<{ events: ScoringEvent[] }>('GET', '/api/play/timeline'),
+      ]);
+      if (this.disposed || board.seq <= this.seq) return;
+      this.seq = board.seq;
+      this.board = board.board;
+      this.frozen = board.frozen;
+      this.scoringStatus = board.status;
+      if (board.team) this.ownRow = board.team;
+      this.timeline = timeline.events;
+      this.renderBoard();
+      this.renderTimeline();
+    } catch {
+      // the socket's snapshot brings the same
+    }
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      void this.loadObjectives();
+    }, 150);
+  }
+
+  // ── rendering ────────────────────────────────────────────────────────────────────────────────
+
+  private renderHeader(): void {
+    const e = this.exercise;
+    const ends = e?.endsAt ? Date.parse(e.endsAt) : undefined;
+    replaceChildren(
+      this.headerSlot,
+      h('h1', {}, e ? pickText(e.title) : t('play.title')),
+      h(
+        'p',
+        { class: 'meta' },
+        t('play.team', { team: e?.teamName ?? this.principal.teamId, name: this.principal.name }),
+        e && [
+          ' · ',
+          h('span', { 'data-testid': 'play-status', 'data-status': e.status }, exerciseStateLabel(e.status)),
+        ],
+        ends !== undefined && [
+          ' · ',
+          h(
+            'span',
+            { class: ends - Date.now() < 10 * 60_000 ? 'warn' : '' },
+            t('play.endsAt', { time: formatDateTime(ends), relative: formatRelative(ends) }),
+          ),
+        ],
+        this.frozen && [' · ', h('span', { class: 'badge' }, t('board.frozen'))],
+      ),
+    );
+  }
+
+  private renderError(): void {
+    replaceChildren(
+      this.errorSlot,
+      this.error !== '' && h('p', { class: 'error', role: 'alert' }, this.error),
+    );
+  }
+
+  private renderNotice(): void {
+    replaceChildren(
+      this.noticeSlot,
+      this.recordsInput &&
+        h(
+          'p',
+          { class: 'notice', 'data-testid': 'recording-notice', role: 'note' },
+          h('span', { 'aria-hidden': 'true' }, '⏺ '),
+          t('play.recordingNotice'),
+        ),
+    );
+  }
+
+  private renderBroadcasts(): void {
+    const latest = this.broadcasts.at(-1);
+    this.broadcastLive.hidden = latest === undefined;
+    this.broadcastLive.textContent = latest
+      ? t('play.broadcast', { time: formatTime(latest.at), message: latest.message })
+      : '';
+    const older = this.broadcasts.slice(0, -1).reverse();
+    replaceChildren(
+      this.broadcastSlot,
+      this.broadcastLive,
+      older.length > 0 &&
+        h(
+          'details',
+          {},
+          h('summary', {}, t('play.olderBroadcasts', { count: older.length })),
+          h(
+            'ul',
+            {},
+            older.map((b) => h('li', {}, h('time', { datetime: b.at }, formatTime(b.at)), ' ', b.message)),
+          ),
+        ),
+    );
+  }
+
+  private renderMission(): void {
+    const e = this.exercise;
+    const story = pickText(e?.story);
+    const summary = pickText(e?.summary);
+    replaceChildren(
+      this.missionSlot,
+      h('h2', {}, t('play.mission')),
+      !e && h('p', { class: 'muted' }, t('common.loading')),
+      e && h('div', { class: 'markdown' }, renderMarkdown(story !== '' ? story : summary)),
+    );
+  }
+
+  private renderObjectives(): void {
+    const seen = new Set<string>();
+    const nodes: HTMLElement[] = [];
+    for (const objective of this.objectives) {
+      seen.add(objective.id);
+      let card = this.cards.get(objective.id);
+      if (card) card.update(objective);
+      else {
+        card = new ObjectiveCard(objective, () => this.scheduleReload());
+        this.cards.set(objective.id, card);
+      }
+      nodes.push(card.element);
+    }
+    for (const [id, card] of this.cards)
+      if (!seen.has(id)) {
+        card.dispose();
+        card.element.remove();
+        this.cards.delete(id);
+      }
+    // Keep the cards in scenario order without detaching the one being typed in.
+    nodes.forEach((node, index) => {
+      if (this.objectivesList.children[index] !== node)
+        this.objectivesList.insertBefore(node, this.objectivesList.children[index] ?? null);
+    });
+    this.renderObjectivesStatus();
+  }
+
+  private renderObjectivesStatus(): void {
+    const solved = this.objectives.filter((o) => o.solved).length;
+    this.objectivesStatus.textContent =
+      this.objectives.length === 0
+        ? t('common.loading')
+        : this.scoringStatus === 'ended'
+          ? t('play.closed', { solved, total: this.objectives.length })
+          : t('play.progress', { solved, total: this.objectives.length });
+  }
+
+  private renderBoard(): void {
+    replaceChildren(
+      this.boardSlot,
+      h('h2', {}, t('play.scoreboard')),
+      this.ownRow &&
+        h(
+          'p',
+          { class: 'own-score' },
+          t('play.ownScore', { points: formatNumber(this.ownRow.points), solves: this.ownRow.solves }),
+        ),
+      this.frozen && h('p', { class: 'muted' }, t('board.frozenHelp')),
+      boardTable(this.board, { ownTeam: this.principal.teamId, caption: t('play.scoreboard') }),
+    );
+  }
+
+  private renderTimeline(): void {
+    replaceChildren(
+      this.timelineSlot,
+      h('h2', {}, t('play.timeline')),
+      timelineList(this.timeline, {
+        objective: (id) => pickText(this.objectives.find((o) => o.id === id)?.title) || id,
+        team: (id) => id,
+        showTeam: false,
+      }),
+    );
+  }
+
+  private consoleHosts(): { name: string }[] {
+    return (this.exercise?.hosts ?? []).filter((host) => host.console);
+  }
+
+  private buildTerminals(): void {
+    const hosts = this.consoleHosts();
+    if (hosts.length === 0) {
+      replaceChildren(this.terminalsSlot, h('p', { class: 'muted' }, t('play.noConsole')));
+      return;
+    }
+    this.terminals = new TerminalConnection();
+    const { exerciseId, teamId } = this.principal;
+    const items = hosts.map((host) => {
+      const pane = new TerminalPane({
+        connection: this.terminals as TerminalConnection,
+        mode: {
+          kind: 'owner',
+          host: host.name,
+          storageKey: `cyrop.terminal.${exerciseId}.${teamId}.${host.name}`,
+        },
+        onAttached: (attached) => {
+          if (attached.recordsInput && !this.recordsInput) {
+            this.recordsInput = true;
+            this.renderNotice();
+          }
+        },
+      });
+      this.panes.set(host.name, pane);
+      return {
+        key: host.name,
+        label: host.name,
+        panel: h('div', { class: 'terminal-panel' }, pane.element),
+        tabAttrs: { 'data-testid': 'host-tab', 'data-host': host.name },
+      };
+    });
+    this.tabs = new Tabs(t('play.terminals'), items, (key) => {
+      this.panes.get(key)?.shown();
+    });
+    replaceChildren(this.terminalsSlot, this.tabs.element);
+    this.tabs.select(0, false);
+  }
+}
+
+function mergeRows(rows: readonly BoardRow[], changed: readonly BoardRow[]): BoardRow[] {
+  const byId = new Map(rows.map((r) => [r.teamId, r]));
+  for (const row of changed) byId.set(row.teamId, row);
+  return [...byId.values()].sort((a, b) => a.rank - b.rank);
+}
