@@ -1,0 +1,136 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+
+/** Debian's chromium (infra/engine/ensure-chromium.sh); no tool downloads its own browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+export const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface TestBrowser {
+  browser: Browser;
+  /**
+   * A new browser context (its own cookies and localStorage, like another person's browser) with
+   * one page; failed page scripts are collected in `errors`.
+   */
+  newPage(
+    options?: BrowserContextOptions,
+  ): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Headless Chromium through playwright-core. Playwright gives each launch a fresh temporary
+ * profile (user-data-dir) and removes it on close, and each context is a fresh incognito-like
+ * profile, so no state leaks between runs or between the people of one run.
+ */
+export async function launchBrowser(): Promise<TestBrowser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  return {
+    browser,
+    newPage: async (options = {}) => {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      return { context, page, errors };
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** The `terminal` element (the trainee's xterm), or the shadow view's with `testId: 'shadow-terminal'`. */
+export function terminal(page: Page, options: { host?: string; testId?: string } = {}): Locator {
+  const testId = options.testId ?? 'terminal';
+  const host = options.host === undefined ? '' : `[data-host="${options.host}"]`;
+  return page.locator(`[data-testid="${testId}"]${host}`).first();
+}
+
+/** The text xterm's DOM renderer shows in a terminal, one line per row, trailing blanks trimmed. */
+export async function terminalText(root: Locator): Promise<string> {
+  const rows = root.locator('.xterm-rows');
+  if ((await rows.count()) === 0) return '';
+  const text = await rows.first().innerText();
+  return text
+    .replace(/\u00a0/g, ' ')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
+}
+
+/**
+ * The text with soft-wrapped lines joined again: the DOM does not say which rows continue the
+ * previous one, so a row as long as the longest row is taken to continue on the next.
+ */
+export function unwrapped(text: string): string {
+  const rows = text.split('\n');
+  const width = Math.max(...rows.map((r) => r.length));
+  return rows.map((r, i) => (r.length === width && i < rows.length - 1 ? r : `${r}\n`)).join('');
+}
+
+/**
+ * Wait until the terminal shows text matching `pattern` (as shown, or with wrapped lines joined); returns the match. On timeout the error
+ * carries the terminal's last text, which is what one needs to see to understand a failure.
+ */
+export async function waitForTerminalText(
+  root: Locator,
+  pattern: RegExp | string,
+  timeoutMs = 30_000,
+): Promise<RegExpExecArray> {
+  const re = typeof pattern === 'string' ? new RegExp(escapeRegExp(pattern)) : pattern;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await terminalText(root);
+    const match = re.exec(text) ?? re.exec(unwrapped(text));
+    if (match) return match;
+    if (Date.now() > deadline) {
+      throw new Error(`terminal never showed ${String(re)} within ${timeoutMs} ms; it shows:\n${text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Focus the terminal and type a line into it as a person would, then press Enter. */
+export async function typeLine(page: Page, root: Locator, line: string): Promise<void> {
+  await root.locator('.xterm-screen').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+/** Save a full-page screenshot as `tests/e2e/screenshots/<lang>/<name>.png`. */
+export async function screenshot(page: Page, lang: string, name: string): Promise<string> {
+  const dir = path.join(SCREENSHOTS, lang);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Pick a language with the `lang-select` control and wait for `<html lang>` to follow. */
+export async function selectLanguage(page: Page, lang: 'en' | 'ja'): Promise<void> {
+  await page.getByTestId('lang-select').selectOption(lang);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
