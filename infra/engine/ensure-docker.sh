@@ -21,7 +21,9 @@ fi
 if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then exit 0; fi
 
 log "starting dockerd (log: /var/log/cyrop-dockerd.log)"
-$SUDO sh -c 'nohup dockerd >/var/log/cyrop-dockerd.log 2>&1 &'
+# In a session of its own: the daemon must outlive the shell, test run or job that started it
+# (ending a process group, as CI runners and terminals do, would otherwise take dockerd with it).
+$SUDO setsid sh -c 'nohup dockerd >/var/log/cyrop-dockerd.log 2>&1 </dev/null &'
 for _ in $(seq 1 60); do
   if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then exit 0; fi
   sleep 1
