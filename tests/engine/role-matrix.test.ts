@@ -548,6 +548,40 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         request: () => ({ path: `/api/exercises/${Y}/${view}` }),
       },
     ]),
+    {
+      op: 'GET /api/exercises/{id}/timeline',
+      note: 'X, every team',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/timeline` }),
+      verify: (_c, r) => {
+        expect(r.body.teamId).to.equal(null);
+        const seqs = (r.body.events as { seq: number }[]).map((e) => e.seq);
+        expect(seqs).to.deep.equal([...new Set(seqs)].sort((a, b) => a - b));
+      },
+    },
+    {
+      op: 'GET /api/exercises/{id}/timeline',
+      note: 'X team-1',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/timeline?team=team-1` }),
+      verify: (_c, r) => {
+        expect(r.body.teamId).to.equal('team-1');
+        for (const e of r.body.events as { teamId?: string }[])
+          if (e.teamId !== undefined) expect(e.teamId, JSON.stringify(e)).to.equal('team-1');
+      },
+    },
+    {
+      op: 'GET /api/exercises/{id}/timeline',
+      note: 'Y team-1',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}/timeline?team=team-1` }),
+    },
+    {
+      op: 'GET /api/exercises/{id}/timeline',
+      note: 'X, a team that does not exist (404 for staff too)',
+      expect: [401, 404, 404, 404, 404, 403, 403, 403, 403],
+      request: () => ({ path: `/api/exercises/${X}/timeline?team=no-such-team` }),
+    },
     // terminal recordings (staff of the exercise's organisation)
     {
       op: 'GET /api/exercises/{id}/recordings',

@@ -194,6 +194,16 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
     expect(reports.map((r) => [r.teamId, r.objectiveId, r.ownerTeamIds])).to.deep.equal([
       ['team-3', 'flag2', ['team-1']],
     ]);
+    // staff see the submission as what it was; the team sees a plain wrong answer
+    const staffTimeline = await call(instructor, 'GET', `/api/exercises/${EX}/timeline?team=team-3`);
+    expect(staffTimeline.status).to.equal(200);
+    const staffEvents = staffTimeline.body['events'] as { type: string; teamId?: string; outcome?: string }[];
+    expect(staffEvents.some((e) => e.type === 'submission' && e.outcome === 'other-team')).to.equal(true);
+    expect(staffEvents.every((e) => e.teamId === undefined || e.teamId === 'team-3')).to.equal(true);
+    const teamTimeline = await call(team('team-3'), 'GET', '/api/play/timeline');
+    expect(JSON.stringify(teamTimeline.body['events'])).to.not.contain('other-team');
+    expect((await call(outsider, 'GET', `/api/exercises/${EX}/timeline`)).status).to.equal(404);
+    expect((await call(team('team-3'), 'GET', `/api/exercises/${EX}/timeline`)).status).to.equal(403);
   });
 
   it('accepts a full-width answer to a question', async () => {

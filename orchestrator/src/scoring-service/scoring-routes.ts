@@ -10,6 +10,7 @@ import type {
   ScoreboardProjection,
   VisibleObjective,
 } from '../scoring/scoreboard-projection.ts';
+import type { ScoringEvent } from '../scoring/scoring-events.ts';
 import type { ScoringService } from './scoring-service.ts';
 
 export interface ScoringRouteDeps {
@@ -22,6 +23,8 @@ type Participant = Extract<Principal, { kind: 'participant' }>;
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' } as const;
 const INSTRUCTORS = STAFF;
+/** At most this many events in a staff timeline answer (the newest). */
+const STAFF_TIMELINE_LIMIT = 500;
 const LANG = { type: 'string', pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$' } as const;
 
 /**
@@ -309,6 +312,44 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
       return {
         exerciseId: params.id,
         teams: projection.exercise.teams.map((t) => ({ teamId: t.id, attempts: projection.attempts(t.id) })),
+      };
+    },
+  });
+
+  api.add<undefined, { id: string }, { team?: string }>({
+    method: 'get',
+    path: '/api/exercises/{id}/timeline',
+    operationId: 'exerciseTimeline',
+    summary: "Scoring events as instructors see them: one team's, or every team's (newest last)",
+    tags: ['scoring'],
+    access: INSTRUCTORS,
+    params: exerciseParams,
+    query: { properties: { team: ID } },
+    response: {
+      description: `the last ${STAFF_TIMELINE_LIMIT} events in log order (exercise-wide ones once); \`truncated\` when older ones were left out`,
+      schema: {
+        type: 'object',
+        required: ['exerciseId', 'teamId', 'events', 'truncated'],
+        properties: {
+          exerciseId: { type: 'string' },
+          teamId: { type: ['string', 'null'] },
+          events: { type: 'array' },
+          truncated: { type: 'boolean' },
+        },
+      },
+    },
+    handler: async ({ principal, params, query }) => {
+      const projection = await watch(principal, params.id);
+      const teamIds = query.team !== undefined ? [query.team] : projection.exercise.teams.map((t) => t.id);
+      const bySeq = new Map<number, ScoringEvent>();
+      for (const teamId of teamIds)
+        for (const e of projection.timeline(teamId, 'instructor')) bySeq.set(e.seq, e);
+      const events = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+      return {
+        exerciseId: params.id,
+        teamId: query.team ?? null,
+        events: events.slice(-STAFF_TIMELINE_LIMIT),
+        truncated: events.length > STAFF_TIMELINE_LIMIT,
       };
     },
   });

@@ -78,10 +78,14 @@ export function formatRelative(targetMs: number, nowMs = Date.now()): string {
   return rtf.format(Math.round(seconds / 86400), 'day');
 }
 
-/** Bytes as "1.2 MB" in the current language. */
+/**
+ * Bytes as "290 B" / "290 バイト" (the catalogue: Intl's short "byte" reads "290 byte") and above
+ * that "1.2 kB" / "1.2 MB" (Intl units, in the current language).
+ */
 export function formatBytes(bytes: number): string {
-  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
-  let value = bytes;
+  const units = ['kilobyte', 'megabyte', 'gigabyte'] as const;
+  if (bytes < 1000) return t('common.bytes', { count: bytes });
+  let value = bytes / 1000;
   let unit = 0;
   while (value >= 1000 && unit < units.length - 1) {
     value /= 1000;

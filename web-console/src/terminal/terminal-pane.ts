@@ -191,6 +191,15 @@ export class TerminalPane implements TerminalListener {
     this.term.dispose();
   }
 
+  /** Owner: ends the shell itself (`close`), forgets it (no later resume), then disposes the pane. */
+  endShell(): void {
+    const id = this.terminalId;
+    if (!this.readOnly && id !== undefined && this.options.connection.connected)
+      this.options.connection.socket.emit('close', { terminalId: id });
+    this.forget();
+    this.dispose();
+  }
+
   // ── the protocol ─────────────────────────────────────────────────────────────────────────────
 
   private attach(retryFresh = true): void {

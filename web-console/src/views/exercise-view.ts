@@ -30,7 +30,8 @@ import type { View } from '../view.ts';
 
 const FAST_POLL_MS = 1000;
 const SLOW_POLL_MS = 10_000;
-const TERMINAL_LIST_MS = 5000;
+/** Live terminals and recordings are refreshed together this often while the page is visible. */
+const LIST_REFRESH_MS = 5000;
 
 type Feedback = { ok: boolean; text: string } | undefined;
 
@@ -48,6 +49,7 @@ export class ExerciseView implements View {
     grid: h('section', { class: 'panel' }),
     board: h('section', { class: 'panel' }),
     timeline: h('section', { class: 'panel' }),
+    ownShell: h('div', {}),
     terminals: h('section', { class: 'panel' }),
     shadow: h('div', {}),
     recordings: h('section', { class: 'panel' }),
@@ -62,7 +64,11 @@ export class ExerciseView implements View {
   private sharing: SharingReport[] = [];
   private solved = new Map<string, Map<string, number>>();
   private attempts = new Map<string, Map<string, number>>();
-  private events: ScoringEvent[] = [];
+  /** Scoring events by seq: the staff timeline (loaded) plus the live `instructor:update` events. */
+  private readonly timeline = new Map<number, ScoringEvent>();
+  /** Solves and awards from the results, shown only if the timeline cannot be loaded. */
+  private resultEvents: ScoringEvent[] = [];
+  private timelineLoaded = false;
   private seq = -1;
   private scoringStatus = '';
   private frozen = false;
@@ -78,6 +84,10 @@ export class ExerciseView implements View {
   private recordings: RecordingInfo[] | undefined;
   private recordingsError = '';
   private shadow: { info: TerminalInfo; pane: TerminalPane } | undefined;
+  private ownShell: { teamId: string; host: string; pane: TerminalPane } | undefined;
+  private readonly gridHeading = h('h2', {});
+  private readonly gridScroll = h('div', { class: 'grid-scroll', tabindex: 0, role: 'region' });
+  private readonly gridLegend = h('details', { class: 'grid-legend' });
   private replay: { info: RecordingInfo; player: ReplayPlayer } | undefined;
   private readonly scoring: ScoringSocket;
   private terminalConnection: TerminalConnection | undefined;
@@ -101,6 +111,7 @@ export class ExerciseView implements View {
       this.liveRegion,
       this.slots.actions,
       this.slots.teams,
+      this.slots.ownShell,
       this.slots.grid,
       h('div', { class: 'two-columns' }, this.slots.board, this.slots.timeline),
       this.slots.terminals,
@@ -143,13 +154,18 @@ export class ExerciseView implements View {
       if (broadcast.exerciseId === this.exerciseId)
         this.say(t('exercise.broadcastSent', { message: broadcast.message }));
     });
+    this.gridHeading.id = uid('grid-heading');
+    this.slots.grid.append(this.gridHeading, this.gridScroll, this.gridLegend);
+    this.gridScroll.setAttribute('aria-labelledby', this.gridHeading.id);
     this.relocalize();
     void this.poll();
     void this.loadResults();
+    void this.loadTimeline();
     void this.loadSharing();
     void this.loadAttempts();
     void this.loadRecordings();
-    this.listTimer = setInterval(() => this.listTerminals(), TERMINAL_LIST_MS);
+    this.listTerminals(); // connects the `/terminal` socket; the list follows once it is up
+    this.listTimer = setInterval(() => this.refreshLists(false), LIST_REFRESH_MS);
   }
 
   relocalize(): void {
@@ -159,9 +175,11 @@ export class ExerciseView implements View {
     this.renderScoring();
     this.renderTerminals();
     this.renderShadow();
+    this.renderOwnShell();
     this.renderRecordings();
     this.renderReplay();
     this.shadow?.pane.relabel();
+    this.ownShell?.pane.relabel();
     this.replay?.player.relabel();
   }
 
@@ -171,6 +189,7 @@ export class ExerciseView implements View {
     if (this.listTimer !== undefined) clearInterval(this.listTimer);
     this.scoring.disconnect();
     this.shadow?.pane.dispose();
+    this.ownShell?.pane.dispose();
     this.replay?.player.dispose();
     this.terminalConnection?.close();
   }
@@ -218,6 +237,8 @@ export class ExerciseView implements View {
     this.scoring.emit('subscribe', { exerciseId: this.exerciseId }, (reply) => {
       if (reply.ok) {
         this.subscribed = true;
+        // events pushed while the socket was away are in the staff timeline
+        void this.loadTimeline(this.timelineTeam);
         const snapshot = reply.snapshot;
         if (snapshot.seq >= this.seq) {
           this.seq = snapshot.seq;
@@ -248,7 +269,7 @@ export class ExerciseView implements View {
         const at = Date.parse(row.time);
         if (row.kind === 'objective' && row.objectiveId !== null && row.solved) {
           this.markSolved(row.teamId, row.objectiveId, at);
-          this.events.push({
+          this.resultEvents.push({
             type: 'solve',
             seq: -n,
             at,
@@ -257,7 +278,7 @@ export class ExerciseView implements View {
             via: row.via ?? 'flag',
           });
         } else if (row.kind === 'award') {
-          this.events.push({
+          this.resultEvents.push({
             type: 'award',
             seq: -n,
             at,
@@ -270,6 +291,27 @@ export class ExerciseView implements View {
       this.renderScoring();
     } catch {
       // scoring may not be loaded yet (an exercise still provisioning): the socket fills in
+    }
+  }
+
+  /**
+   * The staff timeline (every team's, or one team's when `team` is given: that team's older events
+   * too), merged by seq with what the socket pushed; reloaded after each (re)subscribe.
+   */
+  private async loadTimeline(team = ''): Promise<void> {
+    try {
+      const query = team !== '' ? `?team=${encodeURIComponent(team)}` : '';
+      const result = await api<{ events: ScoringEvent[] }>('GET', `${this.base()}/timeline${query}`);
+      if (this.disposed) return;
+      for (const event of result.events) {
+        this.timeline.set(event.seq, event);
+        if (event.type === 'solve') this.markSolved(event.teamId, event.objectiveId, event.at);
+      }
+      this.timelineLoaded = true;
+      this.renderTimeline();
+      this.renderGrid();
+    } catch {
+      // the solves and awards of the results stand in, plus the live events
     }
   }
 
@@ -304,7 +346,7 @@ export class ExerciseView implements View {
   }
 
   private applyEvent(event: ScoringEvent): void {
-    this.events.push(event);
+    this.timeline.set(event.seq, event);
     if (event.type === 'solve') this.markSolved(event.teamId, event.objectiveId, event.at);
     if (event.type === 'submission') {
       const map = this.attempts.get(event.teamId) ?? new Map<string, number>();
@@ -330,6 +372,8 @@ export class ExerciseView implements View {
         { exerciseId: this.exerciseId },
         (error: Error | null, reply: Reply<{ terminals: TerminalInfo[] }> | undefined) => {
           if (this.disposed) return;
+          const before = JSON.stringify([this.terminalsError, this.liveTerminals]);
+          const ids = new Set(this.liveTerminals?.map((x) => x.terminalId));
           if (error || !reply) this.terminalsError = t('terminal.noAnswer');
           else if (!reply.ok)
             this.terminalsError = t('terminal.error', {
@@ -338,9 +382,15 @@ export class ExerciseView implements View {
             });
           else {
             this.terminalsError = '';
+            const appearedOrEnded =
+              this.liveTerminals !== undefined &&
+              (reply.terminals.length !== ids.size || reply.terminals.some((x) => !ids.has(x.terminalId)));
             this.liveTerminals = reply.terminals;
+            // a shell that started or ended has a new or a finished recording
+            if (appearedOrEnded) void this.loadRecordings();
           }
-          this.renderTerminals();
+          if (JSON.stringify([this.terminalsError, this.liveTerminals]) !== before)
+            keepingFocus(this.slots.terminals, () => this.renderTerminals());
         },
       );
   }
@@ -359,7 +409,15 @@ export class ExerciseView implements View {
     return this.terminalConnection;
   }
 
+  /** Both lists at once (the timer, and the recordings' refresh button); nothing while the page is hidden. */
+  private refreshLists(always: boolean): void {
+    if (this.disposed || (!always && document.hidden)) return;
+    this.listTerminals();
+    void this.loadRecordings();
+  }
+
   private async loadRecordings(): Promise<void> {
+    const before = JSON.stringify([this.recordingsError, this.recordings]);
     try {
       this.recordings = await api<RecordingInfo[]>(
         'GET',
@@ -371,7 +429,9 @@ export class ExerciseView implements View {
     } catch (error) {
       this.recordingsError = describeError(error);
     }
-    this.renderRecordings();
+    if (this.disposed) return;
+    if (JSON.stringify([this.recordingsError, this.recordings]) !== before)
+      keepingFocus(this.slots.recordings, () => this.renderRecordings());
   }
 
   // ── actions ──────────────────────────────────────────────────────────────────────────────────
@@ -501,6 +561,55 @@ export class ExerciseView implements View {
     this.slots.shadow.querySelector<HTMLButtonElement>('[data-testid="shadow-close"]')?.focus();
   }
 
+  /** The team's hosts that have a console (per the scenario; none until it is loaded). */
+  private consoleHosts(hosts: readonly string[]): string[] {
+    const consoles = new Set(this.scenario?.hosts.filter((x) => x.console).map((x) => x.name));
+    return hosts.filter((host) => consoles.has(host));
+  }
+
+  /** The instructor's own interactive shell on a team's console host (one at a time). */
+  private openShell(teamId: string, host: string): void {
+    if (this.ownShell?.teamId === teamId && this.ownShell.host === host) {
+      this.ownShell.pane.focus();
+      return;
+    }
+    this.ownShell?.pane.dispose();
+    const pane = new TerminalPane({
+      connection: this.terminals(),
+      mode: {
+        kind: 'owner',
+        host,
+        storageKey: `cyrop.staff-terminal.${this.exerciseId}.${teamId}.${host}`,
+        exerciseId: this.exerciseId,
+        teamId,
+      },
+      testId: 'staff-terminal',
+    });
+    this.ownShell = { teamId, host, pane };
+    this.renderOwnShell();
+    this.renderTeams();
+    pane.start();
+    this.slots.ownShell.scrollIntoView({ block: 'nearest' });
+    pane.focus();
+    this.say(t('exercise.ownShellOpened', { team: this.teamName(teamId), host }));
+  }
+
+  /** Ends the instructor's shell (it is not left running in the team's host) and closes the panel. */
+  private closeShell(): void {
+    const shell = this.ownShell;
+    if (!shell) return;
+    shell.pane.endShell();
+    this.ownShell = undefined;
+    this.renderOwnShell();
+    this.renderTeams();
+    this.slots.teams
+      .querySelector<HTMLElement>(
+        `[data-team-id="${CSS.escape(shell.teamId)}"] [data-testid="staff-terminal-button"][data-host="${CSS.escape(shell.host)}"]`,
+      )
+      ?.focus();
+    this.say(t('exercise.ownShellClosed'));
+  }
+
   private stopWatching(): void {
     this.shadow?.pane.dispose();
     this.shadow = undefined;
@@ -604,6 +713,7 @@ export class ExerciseView implements View {
               h('th', { scope: 'col' }, t('exercise.provisioning')),
               h('th', { scope: 'col' }, t('exercise.join')),
               h('th', { scope: 'col' }, t('exercise.reset')),
+              h('th', { scope: 'col' }, t('exercise.staffTerminal')),
             ),
           ),
           h(
@@ -735,6 +845,26 @@ export class ExerciseView implements View {
                       { class: feedback.ok ? 'good small' : 'error small', role: 'status' },
                       feedback.text,
                     ),
+                ),
+                h(
+                  'td',
+                  {},
+                  this.consoleHosts(team.hosts).map((host) =>
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        'data-testid': 'staff-terminal-button',
+                        'data-host': host,
+                        disabled: team.state !== 'ready' || s.state !== 'running',
+                        'aria-pressed': String(
+                          this.ownShell?.teamId === team.id && this.ownShell.host === host,
+                        ),
+                        onclick: () => this.openShell(team.id, host),
+                      },
+                      t('exercise.openTerminal', { host }),
+                    ),
+                  ),
                 ),
               );
             }),
@@ -937,85 +1067,111 @@ export class ExerciseView implements View {
     this.renderSharing();
   }
 
+  /**
+   * The teams × objectives grid in its own horizontally scrolling region (kept across updates, so
+   * its scroll position and focus stay): compact numbered column headers with the full title as a
+   * tooltip and as text for screen readers, team names in a sticky first column, and a legend.
+   */
   private renderGrid(): void {
     const objectives =
       this.scenario?.objectives ??
       this.stats.map((s) => ({ id: s.objectiveId, title: s.objectiveId, points: 0, kind: '' }));
     const teams = this.status?.teams ?? [];
+    const scrollLeft = this.gridScroll.scrollLeft;
+    this.gridHeading.textContent = t('exercise.grid');
+    this.gridScroll.title = t('exercise.gridScrollHint');
     replaceChildren(
-      this.slots.grid,
-      h('h2', {}, t('exercise.grid')),
+      this.gridScroll,
       h(
-        'div',
-        { class: 'scroll-x' },
+        'table',
+        { class: 'grid', 'data-testid': 'grid' },
+        h('caption', { class: 'sr-only' }, t('exercise.grid')),
         h(
-          'table',
-          { class: 'grid', 'data-testid': 'grid' },
-          h('caption', { class: 'sr-only' }, t('exercise.grid')),
+          'thead',
+          {},
           h(
-            'thead',
+            'tr',
             {},
+            h('th', { scope: 'col', class: 'sticky-col' }, t('exercise.team')),
+            objectives.map((o, i) => {
+              const stat = this.stats.find((s) => s.objectiveId === o.id);
+              const title = pickText(o.title);
+              const short = t('exercise.objectiveNumber', { n: i + 1 });
+              return h(
+                'th',
+                { scope: 'col', class: 'objective-col', 'data-objective-id': o.id },
+                h(
+                  'abbr',
+                  { title: `${short} ${title}`, 'aria-hidden': 'true' },
+                  h('span', { class: 'objective-number' }, short),
+                  h('span', { class: 'objective-short' }, title),
+                ),
+                h('span', { class: 'sr-only' }, `${short} ${title}`),
+                stat &&
+                  h(
+                    'span',
+                    { class: 'muted small objective-stat' },
+                    t('exercise.solvesOf', { solves: stat.solves, value: stat.value }),
+                  ),
+              );
+            }),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          teams.map((team) =>
             h(
               'tr',
-              {},
-              h('th', { scope: 'col' }, t('exercise.team')),
+              { 'data-team-id': team.id },
+              h('th', { scope: 'row', class: 'sticky-col' }, team.name),
               objectives.map((o) => {
-                const stat = this.stats.find((s) => s.objectiveId === o.id);
+                const at = this.solved.get(team.id)?.get(o.id);
+                const tries = this.attempts.get(team.id)?.get(o.id) ?? 0;
+                const first = this.stats.find((s) => s.objectiveId === o.id)?.firstBlood?.teamId === team.id;
                 return h(
-                  'th',
-                  { scope: 'col', 'data-objective-id': o.id, title: o.id },
-                  pickText(o.title),
-                  stat &&
-                    h(
-                      'span',
-                      { class: 'muted small' },
-                      h('br', {}),
-                      t('exercise.solvesOf', { solves: stat.solves, value: stat.value }),
-                    ),
+                  'td',
+                  {
+                    'data-testid': 'grid-cell',
+                    'data-team-id': team.id,
+                    'data-objective-id': o.id,
+                    'data-solved': String(at !== undefined),
+                    class: at !== undefined ? 'solved' : tries > 0 ? 'tried' : '',
+                  },
+                  at !== undefined
+                    ? [
+                        h('span', { 'aria-hidden': 'true' }, first ? '★' : '✓'),
+                        h('span', { class: 'sr-only' }, t(first ? 'exercise.firstBlood' : 'exercise.solved')),
+                        ' ',
+                        h('span', { class: 'small' }, formatTime(at)),
+                      ]
+                    : tries > 0
+                      ? h('span', { class: 'small' }, t('exercise.tries', { count: tries }))
+                      : [
+                          h('span', { class: 'muted', 'aria-hidden': 'true' }, '·'),
+                          h('span', { class: 'sr-only' }, t('exercise.notSolved')),
+                        ],
                 );
               }),
             ),
           ),
+        ),
+      ),
+    );
+    this.gridScroll.scrollLeft = scrollLeft;
+    replaceChildren(
+      this.gridLegend,
+      h('summary', {}, t('exercise.gridLegend', { count: objectives.length })),
+      h(
+        'ol',
+        { class: 'grid-legend-list' },
+        objectives.map((o) =>
           h(
-            'tbody',
-            {},
-            teams.map((team) =>
-              h(
-                'tr',
-                { 'data-team-id': team.id },
-                h('th', { scope: 'row' }, team.name),
-                objectives.map((o) => {
-                  const at = this.solved.get(team.id)?.get(o.id);
-                  const tries = this.attempts.get(team.id)?.get(o.id) ?? 0;
-                  const first =
-                    this.stats.find((s) => s.objectiveId === o.id)?.firstBlood?.teamId === team.id;
-                  return h(
-                    'td',
-                    {
-                      'data-testid': 'grid-cell',
-                      'data-team-id': team.id,
-                      'data-objective-id': o.id,
-                      'data-solved': String(at !== undefined),
-                      class: at !== undefined ? 'solved' : tries > 0 ? 'tried' : '',
-                    },
-                    at !== undefined
-                      ? [
-                          h('span', { 'aria-hidden': 'true' }, first ? '★' : '✓'),
-                          h(
-                            'span',
-                            { class: 'sr-only' },
-                            t(first ? 'exercise.firstBlood' : 'exercise.solved'),
-                          ),
-                          ' ',
-                          h('span', { class: 'small' }, formatTime(at)),
-                        ]
-                      : tries > 0
-                        ? h('span', { class: 'small' }, t('exercise.tries', { count: tries }))
-                        : h('span', { class: 'muted', 'aria-label': t('exercise.notSolved') }, '·'),
-                  );
-                }),
-              ),
-            ),
+            'li',
+            { 'data-objective-id': o.id },
+            pickText(o.title),
+            o.points > 0 &&
+              h('span', { class: 'muted small' }, ` · ${t('exercise.points', { points: o.points })}`),
           ),
         ),
       ),
@@ -1034,10 +1190,11 @@ export class ExerciseView implements View {
   private renderTimeline(): void {
     const selectId = uid('timeline-team');
     const teams = this.status?.teams ?? [];
+    const all = this.timelineLoaded
+      ? [...this.timeline.values()]
+      : [...this.resultEvents, ...this.timeline.values()];
     const events =
-      this.timelineTeam === ''
-        ? this.events
-        : this.events.filter((e) => 'teamId' in e && e.teamId === this.timelineTeam);
+      this.timelineTeam === '' ? all : all.filter((e) => !('teamId' in e) || e.teamId === this.timelineTeam);
     replaceChildren(
       this.slots.timeline,
       h('h2', {}, t('exercise.timeline')),
@@ -1050,6 +1207,7 @@ export class ExerciseView implements View {
           'data-testid': 'timeline-team',
           onchange: (event) => {
             this.timelineTeam = (event.target as HTMLSelectElement).value;
+            if (this.timelineTeam !== '') void this.loadTimeline(this.timelineTeam);
             this.renderTimeline();
             this.slots.timeline.querySelector<HTMLSelectElement>('select')?.focus();
           },
@@ -1100,7 +1258,13 @@ export class ExerciseView implements View {
       h('h2', {}, t('exercise.terminals')),
       h(
         'button',
-        { type: 'button', class: 'link', onclick: () => this.listTerminals() },
+        {
+          type: 'button',
+          class: 'link',
+          'data-testid': 'terminals-refresh',
+          'aria-label': t('exercise.refreshTerminals'),
+          onclick: () => this.listTerminals(),
+        },
         t('common.refresh'),
       ),
       this.terminalsError !== '' && h('p', { class: 'error' }, this.terminalsError),
@@ -1198,6 +1362,38 @@ export class ExerciseView implements View {
     );
   }
 
+  private renderOwnShell(): void {
+    const shell = this.ownShell;
+    if (!shell) {
+      replaceChildren(this.slots.ownShell);
+      return;
+    }
+    const titleId = uid('own-shell');
+    replaceChildren(
+      this.slots.ownShell,
+      h(
+        'section',
+        { class: 'panel own-shell', 'aria-labelledby': titleId, 'data-testid': 'staff-terminal-panel' },
+        h(
+          'div',
+          { class: 'row' },
+          h(
+            'h2',
+            { id: titleId },
+            t('exercise.ownShellTitle', { team: this.teamName(shell.teamId), host: shell.host }),
+          ),
+          h(
+            'button',
+            { type: 'button', 'data-testid': 'staff-terminal-close', onclick: () => this.closeShell() },
+            t('exercise.ownShellClose'),
+          ),
+        ),
+        h('p', { class: 'warn small' }, t('exercise.ownShellNote')),
+        shell.pane.element,
+      ),
+    );
+  }
+
   private renderRecordings(): void {
     const list = this.recordings;
     replaceChildren(
@@ -1205,7 +1401,13 @@ export class ExerciseView implements View {
       h('h2', {}, t('exercise.recordings')),
       h(
         'button',
-        { type: 'button', class: 'link', onclick: () => void this.loadRecordings() },
+        {
+          type: 'button',
+          class: 'link',
+          'data-testid': 'recordings-refresh',
+          'aria-label': t('recordings.refresh'),
+          onclick: () => this.refreshLists(true),
+        },
         t('common.refresh'),
       ),
       this.recordingsError !== '' && h('p', { class: 'error' }, this.recordingsError),
@@ -1219,6 +1421,7 @@ export class ExerciseView implements View {
             {
               'data-testid': 'recording-row',
               'data-recording-id': r.recordingId,
+              'data-terminal-id': r.terminalId,
               'data-team-id': r.teamId,
               'data-host': r.host,
             },
@@ -1286,6 +1489,29 @@ export class ExerciseView implements View {
       ),
     );
   }
+}
+
+/**
+ * Re-renders a part of the page that refreshes by itself, giving the focus back to the same control
+ * (same row by recording or terminal id, same test id) so a keyboard user does not lose their place.
+ */
+function keepingFocus(slot: HTMLElement, render: () => void): void {
+  const active = document.activeElement;
+  let selector: string | undefined;
+  if (active instanceof HTMLElement && slot.contains(active) && active.dataset['testid'] !== undefined) {
+    const control = `[data-testid="${CSS.escape(active.dataset['testid'])}"]`;
+    const row = active.closest<HTMLElement>('[data-recording-id], [data-terminal-id]');
+    const recording = row?.dataset['recordingId'];
+    const terminal = row?.dataset['terminalId'];
+    selector =
+      recording !== undefined
+        ? `[data-recording-id="${CSS.escape(recording)}"] ${control}`
+        : terminal !== undefined
+          ? `[data-terminal-id="${CSS.escape(terminal)}"] ${control}`
+          : control;
+  }
+  render();
+  if (selector !== undefined) slot.querySelector<HTMLElement>(selector)?.focus();
 }
 
 function mergeRows(rows: readonly BoardRow[], changed: readonly BoardRow[]): BoardRow[] {
