@@ -403,16 +403,16 @@ describe('web console end to end (headless Chromium, Docker engine)', function (
   });
 
   it('the instructor sees the recordings', async () => {
-    // The list is loaded with the page (its refresh button has no test id): open the page afresh.
-    await instructor.reload();
-    await instructor.locator(`[data-testid="terminal-row"][data-terminal-id="${terminalId}"]`).waitFor();
+    // The page refreshes its lists by itself; the button asks for it at once.
+    await instructor.getByTestId('recordings-refresh').click();
     const list = instructor.getByTestId('recordings');
     await list.waitFor();
     const row = list.locator(
-      `[data-testid="recording-row"][data-team-id="team-1"][data-host="${CONSOLE_HOST}"]`,
+      `[data-testid="recording-row"][data-terminal-id="${terminalId}"][data-team-id="team-1"][data-host="${CONSOLE_HOST}"]`,
     );
     await row.waitFor({ timeout: 30_000 });
-    await list.scrollIntoViewIfNeeded();
+    // the list is redrawn when it changes: scroll by selector, not by a handle that may be replaced
+    await instructor.evaluate(() => document.querySelector('[data-testid="recordings"]')?.scrollIntoView());
     await shootBoth(instructor, 'recordings', { en: 'Recordings', ja: '録画' });
   });
 
