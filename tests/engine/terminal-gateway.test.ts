@@ -274,8 +274,8 @@ describe('terminal gateway (Docker engine)', function () {
     const id = terminal.terminalId;
     await c.waitFor(id, /\$ $/);
     await c.run(id, 'stty size; echo A$((1+1))', /30 100\r\nA2/);
+    // typed right after the resize, it runs after it
     c.resize(id, 91, 37);
-    await sleep(200);
     await c.run(id, 'stty size; echo B$((1+1))', /37 91\r\nB2/);
     // out of bounds is refused, and the size stays
     c.resize(id, 9999, 37);

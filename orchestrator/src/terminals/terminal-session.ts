@@ -108,6 +108,9 @@ export class TerminalSession {
   private batchTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private flushNext = false;
+  private resizeChain: Promise<void> = Promise.resolve();
+  private resizesInFlight = 0;
+  private inputAfterResize: string[] = [];
   private ownerUnacked = 0;
   private mirrorPending = 0;
   private paused = true;
@@ -268,13 +271,10 @@ export class TerminalSession {
     if (this.owner?.peer.id !== peerId) return 'NOT_OWNER';
     if (Buffer.byteLength(data, 'utf8') > TERMINAL_LIMITS.maxInputBytes) return 'PASTE_TOO_LARGE';
     if (data.length === 0) return undefined;
-    const stream = this.shell.stream;
-    if (!stream.writable) return 'ENDED';
-    stream.write(data, 'utf8');
-    this.options.recorder?.input(data);
-    // the echo (and whatever is batched) goes out at once
-    this.flushNext = true;
-    this.flush();
+    if (!this.shell.stream.writable) return 'ENDED';
+    // Keystrokes typed after a resize reach the shell after it (a program started by them sees the new size).
+    if (this.resizesInFlight > 0) this.inputAfterResize.push(data);
+    else this.write(data);
     return undefined;
   }
 
@@ -388,12 +388,32 @@ export class TerminalSession {
     });
   }
 
+  private write(data: string): void {
+    const stream = this.shell.stream;
+    if (this.ended || !stream.writable) return;
+    stream.write(data, 'utf8');
+    this.options.recorder?.input(data);
+    // the echo (and whatever is batched) goes out at once
+    this.flushNext = true;
+    this.flush();
+  }
+
   private applyResize(cols: number, rows: number): void {
     this.cols = cols;
     this.rows = rows;
     this.mirror.resize(cols, rows);
     this.options.recorder?.resize(cols, rows);
-    this.shell.resize(cols, rows).catch(() => undefined);
+    // Resizes reach the engine one after another, in order; input waits for them.
+    this.resizesInFlight++;
+    this.resizeChain = this.resizeChain
+      .then(() => this.shell.resize(cols, rows))
+      .catch(() => undefined)
+      .then(() => {
+        if (--this.resizesInFlight > 0) return;
+        const queued = this.inputAfterResize;
+        this.inputAfterResize = [];
+        for (const data of queued) this.write(data);
+      });
     for (const viewer of this.viewers.values()) viewer.peer.emit('resized', this.terminalId, cols, rows);
   }
 
