@@ -247,6 +247,21 @@ describe('web console end to end (headless Chromium, Docker engine)', function (
     await waitForTerminalText(term, /^trainee$/m);
   });
 
+  it('Japanese typed through an input method (IME composition) reaches the shell once', async () => {
+    const term = terminal(trainee, { host: CONSOLE_HOST });
+    await term.locator('.xterm-screen').click();
+    await trainee.keyboard.type('echo IME-');
+    // What an IME does: a pre-edit string that changes while the person converts it, then a commit.
+    const cdp = await trainee.context().newCDPSession(trainee);
+    await cdp.send('Input.imeSetComposition', { text: 'にほんご', selectionStart: 4, selectionEnd: 4 });
+    await cdp.send('Input.imeSetComposition', { text: '日本語', selectionStart: 3, selectionEnd: 3 });
+    await cdp.send('Input.insertText', { text: '日本語' });
+    await cdp.detach();
+    await trainee.keyboard.press('Enter');
+    // only the committed text, once: no pre-edit text leaked into the shell
+    await waitForTerminalText(term, /^IME-日本語$/m);
+  });
+
   it('the trainee solves two objectives by typing into the terminal and scores', async function () {
     this.timeout(180_000);
     const term = terminal(trainee, { host: CONSOLE_HOST });
