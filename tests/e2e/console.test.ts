@@ -438,6 +438,10 @@ describe('web console end to end (headless Chromium, Docker engine)', function (
     await instructor
       .locator('[data-testid="exercise-status"][data-status="ended"]')
       .waitFor({ timeout: 170_000 });
+    // the trainee's shell was ended with the exercise, and the page says so
+    await trainee
+      .locator(`[data-testid="terminal"][data-host="${CONSOLE_HOST}"][data-ended="exercise-ended"]`)
+      .waitFor({ timeout: 30_000 });
   });
 });
 

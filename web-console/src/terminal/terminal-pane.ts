@@ -322,6 +322,7 @@ export class TerminalPane implements TerminalListener {
     if (this.options.mode.kind === 'owner') this.forget();
     this.term.options.disableStdin = true;
     this.element.dataset['connected'] = 'false';
+    this.element.dataset['ended'] = reason.reason;
     delete this.element.dataset['terminalId'];
     this.endedReason = reason.code !== null ? `${reason.reason} (${reason.code})` : reason.reason;
     this.setOverlay('ended');

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
@@ -275,6 +276,17 @@ export class DockerRuntimeDriver implements RuntimeDriver {
   }
 
   async openShell(ref: HostRef, options: ShellOptions): Promise<ShellStream> {
+    // Now and then (about once in a few thousand execs here, under load) dockerd starts an exec
+    // whose stream never delivers a byte: give up on it soon, clean it up, and try once more.
+    try {
+      return await this.startShell(ref, options, SHELL_START_TIMEOUT_MS / 2);
+    } catch (error) {
+      if (!(error instanceof CyropError && error.code === 'ENGINE_TIMEOUT')) throw error;
+      return this.startShell(ref, options, SHELL_START_TIMEOUT_MS);
+    }
+  }
+
+  private async startShell(ref: HostRef, options: ShellOptions, timeoutMs: number): Promise<ShellStream> {
     const container = this.docker.getContainer(containerName(ref.exercise, ref.team, ref.host));
     const shell = options.shell ?? '/bin/bash';
     let exec: Docker.Exec;
@@ -296,11 +308,27 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     } catch (error) {
       throw translateDockerError(error, `opening a shell in ${ref.exercise}/${ref.team}/${ref.host}`);
     }
-    const socket: Duplex = await exec.start({ hijack: true, stdin: true, Tty: true });
-    const pid = await readPidLine(socket, SHELL_START_TIMEOUT_MS).catch((error: unknown) => {
-      socket.destroy();
+    const startedAt = Date.now();
+    const starting = exec.start({ hijack: true, stdin: true, Tty: true });
+    const socket = await withTimeout(
+      starting,
+      timeoutMs,
+      `the shell did not start within ${timeoutMs} ms`,
+    ).catch(async (error: unknown) => {
+      void starting.then(
+        (late) => late.destroy(),
+        () => undefined,
+      ); // should it come after all
+      await this.reapStuckShell(ref, exec, options.user);
       throw error;
     });
+    const pid = await readPidLine(socket, Math.max(1, timeoutMs - (Date.now() - startedAt))).catch(
+      async (error: unknown) => {
+        socket.destroy();
+        await this.reapStuckShell(ref, exec, options.user);
+        throw error;
+      },
+    );
     await exec.resize({ h: options.rows, w: options.cols }).catch(() => undefined);
     let killed = false;
     const exited = new Promise<number | null>((resolve) => {
@@ -571,6 +599,23 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     }
   }
 
+  /**
+   * A shell given up on may still have started: find its process id inside the container from the
+   * host process id the engine reports (when this process can read the engine host's /proc, as with
+   * a local engine) and kill it; otherwise it is left for the container's end.
+   */
+  private async reapStuckShell(ref: HostRef, exec: Docker.Exec, user: string | undefined): Promise<void> {
+    try {
+      const info = await exec.inspect();
+      if (!info.Running || !info.Pid) return;
+      const status = await readFile(`/proc/${String(info.Pid)}/status`, 'utf8');
+      const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).pop();
+      if (nspid && /^\d+$/.test(nspid)) await this.killTree(ref, Number(nspid), user);
+    } catch {
+      // nothing more can be done from here
+    }
+  }
+
   private async exitCodeOf(exec: Docker.Exec): Promise<number | null> {
     for (let i = 0; i < 50; i++) {
       const info = await exec.inspect();
@@ -604,6 +649,14 @@ export class DockerRuntimeDriver implements RuntimeDriver {
 
 /** A shell that has not reported its process id by then is given up (the engine is stuck or gone). */
 const SHELL_START_TIMEOUT_MS = 20_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CyropError('ENGINE_TIMEOUT', message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 async function readPidLine(socket: Duplex, timeoutMs: number): Promise<number> {
   let seen = Buffer.alloc(0);
