@@ -22,6 +22,17 @@ describe('Docker limits', function () {
     await f.close();
   });
 
+  // Before the fork bomb: a bomb that outlives its test fills the pids limit of team-1's console.
+  it('kills a memory hog at the memory limit, without swap, and the host stays up', async () => {
+    const hog = await run('team-1', 'head -c 600m /dev/zero | tail > /dev/null; echo "exit $?"');
+    // tail was OOM-killed
+    expect(hog.stdout.toString(), hog.stderr.toString()).to.match(/exit (137|1)/);
+    const info = await f.docker.getContainer(`cyrop-${id}-team-1-console`).inspect();
+    expect(info.HostConfig.Memory).to.equal(128 * 1024 * 1024);
+    expect(info.HostConfig.MemorySwap).to.equal(128 * 1024 * 1024);
+    expect((await run('team-2', 'echo alive')).stdout.toString()).to.equal('alive\n');
+  });
+
   it('contains a fork bomb within the pids limit, and the other team still answers', async () => {
     const bomb = run('team-1', 'bomb() { bomb | bomb & }; bomb; sleep 5', 8_000);
     await new Promise((r) => setTimeout(r, 2_000));
@@ -33,17 +44,8 @@ describe('Docker limits', function () {
     expect(pids).to.be.at.most(64);
   });
 
-  it('kills a memory hog at the memory limit, without swap, and the host stays up', async () => {
-    const hog = await run('team-1', 'head -c 600m /dev/zero | tail > /dev/null; echo "exit $?"');
-    expect(hog.stdout.toString()).to.match(/exit (137|1)/); // tail was OOM-killed
-    const info = await f.docker.getContainer(`cyrop-${id}-team-1-console`).inspect();
-    expect(info.HostConfig.Memory).to.equal(128 * 1024 * 1024);
-    expect(info.HostConfig.MemorySwap).to.equal(128 * 1024 * 1024);
-    expect((await run('team-2', 'echo alive')).stdout.toString()).to.equal('alive\n');
-  });
-
   it('runs every container without capabilities beyond the scenario, and with no-new-privileges', async () => {
-    const r = await run('team-1', 'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status');
+    const r = await run('team-2', 'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status');
     expect(r.stdout.toString()).to.match(/CapEff:\s+0000000000000000/);
     expect(r.stdout.toString()).to.match(/NoNewPrivs:\s+1/);
   });
