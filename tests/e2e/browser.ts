@@ -10,7 +10,7 @@ import {
   type Page,
 } from 'playwright-core';
 
-/** Debian's chromium (infra/engine/ensure-chromium.sh); no tool downloads its own browser. */
+/** Debian's chromium (infra/engine/ensure-browsers.sh); no tool downloads its own browser. */
 export const CHROMIUM = '/usr/bin/chromium';
 
 export const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
