@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
@@ -604,6 +605,32 @@ describe('terminal gateway (Docker engine)', function () {
     expect(await TerminalClient.connect(platform.url, cookies.p4)).to.deep.equal({
       error: 'UNAUTHENTICATED',
     });
+  });
+
+  it('kills the shells of a session that has expired, and refuses it from then on', async () => {
+    const code = (await ok('instrA', 'POST', `/api/exercises/${X}/teams/team-1/join-codes`, {})).json
+      .code as string;
+    await ok('p5', 'POST', '/api/join', { code, displayName: 'p5' });
+    const c = await connect('p5');
+    const { terminal } = await c.openOk(console1);
+    const id = terminal.terminalId;
+    await c.waitFor(id, /\$ $/);
+    const pid = await shellPid(c, id);
+    // The session runs out (as it would after its idle or absolute limit): its next request is refused.
+    const store = new SQLite(path.join(dir, 'data', 'cyrop.db'));
+    try {
+      const expired = store
+        .prepare("update sessions set expires_at = 0 where kind = 'participant' and display_name = 'p5'")
+        .run();
+      expect(expired.changes).to.equal(1);
+    } finally {
+      store.close();
+    }
+    const refused = await c.open(console1);
+    expect(refused.ok).to.equal(false);
+    if (!refused.ok) expect(refused.error.code).to.equal('UNAUTHENTICATED');
+    await until('the shell ends with its session', () => c.of(id).exit?.reason === 'session-expired');
+    expect(await alive(X, 'team-1', pid), 'expired: the shell is gone').to.equal(false);
   });
 
   it('ends the shells of a host when it is reset', async () => {
