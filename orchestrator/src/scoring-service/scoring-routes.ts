@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { STAFF, type ApiRegistry, type JsonSchema, type Principal } from '../api/api-registry.ts';
+import { mustWatchExercise } from '../api/routes/exercise-routes.ts';
 import type { LocalizedText } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 import { MAX_SUBMISSION_BYTES } from '../scoring/check-answer.ts';
@@ -40,8 +41,7 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     return principal;
   };
   const watch = async (principal: Principal | undefined, exerciseId: string) => {
-    if (!principal || !(await deps.canWatch(principal, exerciseId)))
-      throw new CyropError('NOT_FOUND', `no exercise ${exerciseId}`); // never confirm another organisation's ids
+    await mustWatchExercise(deps.canWatch, principal, exerciseId);
     return service.load(exerciseId);
   };
 

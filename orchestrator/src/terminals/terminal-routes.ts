@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { STAFF, type ApiRegistry, type Principal } from '../api/api-registry.ts';
+import { mustWatchExercise } from '../api/routes/exercise-routes.ts';
 import { CyropError } from '../errors.ts';
 import type { RecordingStore } from './recording-store.ts';
 
@@ -19,11 +20,7 @@ const RECORDING_ID = {
 
 /** Staff: the terminal recordings of an exercise (asciicast v2), listed and downloaded. */
 export function terminalRoutes(api: ApiRegistry, { recordings, canWatch }: TerminalRouteDeps): void {
-  const own = async (principal: Principal | undefined, id: string): Promise<void> => {
-    // another organisation's exercise answers 404, as if it did not exist
-    if (!principal || !(await canWatch(principal, id)))
-      throw new CyropError('NOT_FOUND', `no exercise '${id}'`);
-  };
+  const own = (principal: Principal | undefined, id: string) => mustWatchExercise(canWatch, principal, id);
   const info = api.schema('RecordingInfo', {
     type: 'object',
     required: [

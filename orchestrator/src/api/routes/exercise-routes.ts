@@ -27,16 +27,27 @@ export async function canWatchExercise(
   return (await accounts.exerciseOrg(exerciseId))?.orgId === principal.orgId;
 }
 
+/**
+ * Refuses a caller who may not watch an exercise with 404, never 403: another organisation's exercise
+ * answers as if it did not exist, so tenants do not learn what others run. Every staff route of an
+ * exercise starts with it.
+ */
+export async function mustWatchExercise(
+  canWatch: (principal: Principal, exerciseId: string) => boolean | Promise<boolean>,
+  principal: Principal | undefined,
+  exerciseId: string,
+): Promise<void> {
+  if (!principal || !(await canWatch(principal, exerciseId)))
+    throw new CyropError('NOT_FOUND', `no exercise '${exerciseId}'`);
+}
+
 /** Exercises for instructors: create and launch from the catalogue, status, reset, extend, teardown. */
 export function exerciseRoutes(
   api: ApiRegistry,
   { exercises, accounts, catalogue, onLaunchError }: ExerciseRouteDeps,
 ): void {
-  const own = async (principal: Principal | undefined, id: string): Promise<void> => {
-    // Another organisation's exercise answers 404, not 403: tenants do not learn what others run.
-    if (!principal || !(await canWatchExercise(accounts, principal, id)))
-      throw new CyropError('NOT_FOUND', `no exercise '${id}'`);
-  };
+  const own = (principal: Principal | undefined, id: string) =>
+    mustWatchExercise((p, e) => canWatchExercise(accounts, p, e), principal, id);
   const summary = api.schema('ExerciseSummary', {
     type: 'object',
     required: ['id', 'state', 'teams'],

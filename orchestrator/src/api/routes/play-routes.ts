@@ -4,8 +4,8 @@ import { CyropError } from '../../errors.ts';
 import type { ExerciseService } from '../../exercises/exercise-service.ts';
 import type { BroadcastBoard } from '../../exercises/broadcast-board.ts';
 import { compileScenarioFile } from '../../scenarios/scenario-folder.ts';
-import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
-import { canWatchExercise } from './exercise-routes.ts';
+import { STAFF, type ApiRegistry } from '../api-registry.ts';
+import { canWatchExercise, mustWatchExercise } from './exercise-routes.ts';
 
 export interface PlayRouteDeps {
   exercises: ExerciseService;
@@ -95,7 +95,7 @@ export function playRoutes(api: ApiRegistry, { exercises, accounts, broadcasts }
     },
     response: { status: 204, description: 'sent' },
     handler: async ({ principal, params, body, res }) => {
-      await own(accounts, principal, params.id);
+      await mustWatchExercise((p, e) => canWatchExercise(accounts, p, e), principal, params.id);
       const message = body.message.trim();
       if (message === '') throw new CyropError('BAD_REQUEST', 'the message is empty');
       await accounts.audit(principal ?? 'anonymous', 'exercise.broadcast', params.id, { message });
@@ -104,12 +104,6 @@ export function playRoutes(api: ApiRegistry, { exercises, accounts, broadcasts }
       return undefined;
     },
   });
-}
-
-async function own(accounts: AccountService, principal: Principal | undefined, id: string): Promise<void> {
-  // Another organisation's exercise answers 404, not 403, as on every exercise route.
-  if (!principal || !(await canWatchExercise(accounts, principal, id)))
-    throw new CyropError('NOT_FOUND', `no exercise '${id}'`);
 }
 
 /** Title, summary and story of the scenario an exercise was made from (a scenario version never changes). */
