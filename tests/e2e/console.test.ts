@@ -10,6 +10,7 @@ import { AccountService } from '../../orchestrator/src/accounts/account-service.
 import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
+import { apiClient } from '../api-client.ts';
 import {
   launchBrowser,
   screenshot,
@@ -62,26 +63,8 @@ describe('web console end to end (headless Chromium, Docker engine)', function (
   let flag = '';
   let pidBefore = '';
 
-  /** A tiny cookie-keeping API client that sends the Origin the server expects. */
-  const apiClient = () => {
-    let cookie = '';
-    return async (method: string, url: string, body?: unknown) => {
-      const res = await fetch(new URL(url, platform.url), {
-        method,
-        headers: {
-          origin,
-          ...(cookie ? { cookie } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const set = res.headers.get('set-cookie');
-      if (set) cookie = set.split(';')[0]!;
-      const text = await res.text();
-      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-    };
-  };
   let staffApi: ReturnType<typeof apiClient>;
+  const newApiClient = () => apiClient(platform.url);
 
   /**
    * Screenshot the page in both languages and check that each really shows that language, with a
@@ -113,7 +96,7 @@ describe('web console end to end (headless Chromium, Docker engine)', function (
     origin = platform.url.replace(/\/$/, '');
 
     // The operator makes an organisation and a real instructor account through the API.
-    const operator = apiClient();
+    const operator = newApiClient();
     const login = await operator('POST', '/api/auth/login', {
       email: 'admin@localhost',
       password: operatorPassword,
@@ -137,7 +120,7 @@ describe('web console end to end (headless Chromium, Docker engine)', function (
     });
     expect(made.status, JSON.stringify(made.body)).to.equal(201);
     // The same instructor over the API, for the teardown only.
-    staffApi = apiClient();
+    staffApi = newApiClient();
     expect(
       (await staffApi('POST', '/api/auth/login', { email: INSTRUCTOR.email, password: INSTRUCTOR.password }))
         .status,

@@ -8,6 +8,7 @@ import { AccountService } from '../../orchestrator/src/accounts/account-service.
 import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
+import { apiClient } from '../api-client.ts';
 import { FirefoxPage } from './firefox.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,22 +27,12 @@ describe('web console in Firefox (headless, Docker engine)', function () {
   let firefox: FirefoxPage;
   let exerciseId = '';
   let joinLink = '';
-  let cookie = '';
+  let client: ReturnType<typeof apiClient>;
+  /** The operator's API calls: each must succeed. */
   const api = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(new URL(url, platform.url), {
-      method,
-      headers: {
-        origin: platform.url.replace(/\/$/, ''),
-        ...(cookie ? { cookie } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const set = res.headers.get('set-cookie');
-    if (set) cookie = set.split(';')[0]!;
-    const text = await res.text();
-    expect(res.status, `${method} ${url}: ${text}`).to.be.below(300);
-    return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+    const res = await client(method, url, body);
+    expect(res.status, `${method} ${url}: ${res.text}`).to.be.below(300);
+    return res.body;
   };
 
   before(async function () {
@@ -60,6 +51,7 @@ describe('web console in Firefox (headless, Docker engine)', function () {
       ),
       pino({ level: 'silent' }),
     );
+    client = apiClient(platform.url);
     // The instructor's part is the Chromium test's: here the operator sets the exercise up by API.
     await api('POST', '/api/auth/login', { email: 'admin@localhost', password });
     await api('POST', '/api/auth/password', {

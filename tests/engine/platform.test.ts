@@ -10,6 +10,7 @@ import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { contractScenario } from '../contract/runtime-driver-contract.ts';
 import { ensureTestImage } from '../contract/test-images.ts';
+import { apiClient } from '../api-client.ts';
 
 /**
  * The composed platform on the real engine: an operator signs in, makes an instructor; the instructor
@@ -22,29 +23,7 @@ describe('platform end to end (Docker engine)', function () {
   let platform: RunningPlatform;
   let operatorPassword: string;
 
-  /** A tiny cookie-keeping client that sends the Origin the server expects. */
-  const client = () => {
-    let cookie = '';
-    return async (method: string, url: string, body?: unknown) => {
-      const res = await fetch(new URL(url, platform.url), {
-        method,
-        headers: {
-          origin: platform.url.replace(/\/$/, ''),
-          ...(cookie ? { cookie } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const set = res.headers.get('set-cookie');
-      if (set) cookie = set.split(';')[0]!;
-      const text = await res.text();
-      return {
-        status: res.status,
-        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-        cookie: () => cookie,
-      };
-    };
-  };
+  const client = () => apiClient(platform.url);
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-platform-'));

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { DOCKER_LABEL } from '../../../orchestrator/src/runtime/docker/to-docker.ts';
+import { apiClient } from '../../api-client.ts';
 import { ensureTestImage } from '../../contract/test-images.ts';
 import {
   bulk,
@@ -141,27 +142,15 @@ function startChild(script: string, args: string[]): Child {
 
 // ── platform HTTP client ────────────────────────────────────────────────────────────────────
 
+/** The platform's API for the harness: every call must succeed. */
 function httpClient(base: string) {
-  let cookie = '';
-  const origin = base.replace(/\/$/, '');
+  const client = apiClient(base);
   const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(new URL(url, base), {
-      method,
-      headers: {
-        origin,
-        ...(cookie ? { cookie } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const set = res.headers.get('set-cookie');
-    if (set) cookie = set.split(';')[0]!;
-    const text = await res.text();
-    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
-    return parsed;
+    const res = await client(method, url, body);
+    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${res.text.slice(0, 300)}`);
+    return res.body;
   };
-  return { call, cookie: () => cookie };
+  return { call, cookie: client.cookie };
 }
 
 // ── machine facts ───────────────────────────────────────────────────────────────────────────

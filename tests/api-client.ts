@@ -1,0 +1,31 @@
+export interface ApiResponse {
+  status: number;
+  /** The JSON body (an empty object when there is none). */
+  body: Record<string, unknown>;
+  text: string;
+}
+
+/**
+ * A client of the platform's HTTP API for tests and benchmarks, as a browser would be: it keeps the
+ * session cookie the server sets and sends the Origin the server expects on every request.
+ */
+export function apiClient(baseUrl: string) {
+  let cookie = '';
+  const origin = new URL(baseUrl).origin;
+  const call = async (method: string, url: string, body?: unknown): Promise<ApiResponse> => {
+    const res = await fetch(new URL(url, baseUrl), {
+      method,
+      headers: {
+        origin,
+        ...(cookie ? { cookie } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const set = res.headers.get('set-cookie');
+    if (set) cookie = set.split(';')[0]!;
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, text };
+  };
+  return Object.assign(call, { cookie: () => cookie });
+}
