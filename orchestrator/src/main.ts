@@ -29,6 +29,7 @@ import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
+import { ScenarioLibrary } from './scenarios/scenario-library.ts';
 import path from 'node:path';
 
 export interface RunningPlatform {
@@ -69,6 +70,13 @@ export async function startPlatform(
       `\nFirst start: sign in as ${first.email} with the one-time password ${first.password}\n(you will be asked to change it)\n\n`,
     );
   }
+  const scenarios = await new ScenarioLibrary({
+    db,
+    catalogue,
+    uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
+    audit: (actor, action, target, details, context) =>
+      accounts.audit(actor, action, target, details, context),
+  }).init();
   const authenticate = withOriginCheck(sessionAuthenticator(accounts));
   const socketSessions = socketAuthenticator(accounts);
   const recordings = orchestrator ? new RecordingStore(db, config.dataDir) : undefined;
@@ -89,21 +97,16 @@ export async function startPlatform(
     ? startReconciler(orchestrator, config.reconcileIntervalMs, logger)
     : undefined;
   const app = createApp({
-    catalogue,
+    scenarios,
     logger,
     authenticate,
-    uploads: {
-      uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
-      onStored: (principal, id, version) =>
-        accounts.audit(principal ?? 'anonymous', 'scenario.upload', `${id}@${version}`),
-    },
     routes: (api) => {
       accountRoutes(api, { accounts });
       if (orchestrator) {
         exerciseRoutes(api, {
           exercises: orchestrator.exercises,
           accounts,
-          catalogue,
+          scenarios,
           onLaunchError: (exercise, err) => {
             logger.error({ exercise, err }, 'launch failed');
           },

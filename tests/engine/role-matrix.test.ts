@@ -68,6 +68,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
   let origin: string;
   const X = `rmx-${process.pid}`;
   const Y = `rmy-${process.pid}`;
+  const PRIVATE = 'rm-private';
   const cookies: Partial<Record<Caller, string>> = {};
   const emails: Partial<Record<Caller, string>> = {};
   const passwords: Partial<Record<Caller, string>> = {};
@@ -181,6 +182,20 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     await user('instrB', orgB, 'instructor');
     await user('spare', orgA, 'trainee');
 
+    // Org A's private scenario, two versions (the contract scenario under another id).
+    for (const version of ['1.0.0', '1.1.0']) {
+      const up = await call('instrA', 'POST', '/api/scenarios', {
+        body: {
+          files: {
+            'scenario.yaml': scenarioText(image).replace(
+              'id: contract, version: 1.0.0',
+              `id: ${PRIVATE}, version: ${version}`,
+            ),
+          },
+        },
+      });
+      expect(up.status, up.text).to.equal(201);
+    }
     const cx = await call('instrA', 'POST', '/api/exercises', {
       body: { scenario: 'contract', teams: 2, id: X },
     });
@@ -264,6 +279,85 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       note: 'contract',
       expect: PUBLIC,
       request: () => ({ path: '/api/scenarios/contract/versions' }),
+    },
+    // Org A's private scenario: org B and everyone else are told it does not exist
+    {
+      op: 'GET /api/scenarios/{id}',
+      note: "org A's private scenario",
+      expect: [404, 200, 200, 200, 404, 404, 404, 404, 404],
+      request: () => ({ path: `/api/scenarios/${PRIVATE}` }),
+    },
+    {
+      op: 'GET /api/scenarios/{id}/versions',
+      note: "org A's private scenario",
+      expect: [404, 200, 200, 200, 404, 404, 404, 404, 404],
+      request: () => ({ path: `/api/scenarios/${PRIVATE}/versions` }),
+    },
+    {
+      op: 'GET /api/scenarios',
+      note: "org A's private scenario is listed for org A's staff and the operator only",
+      expect: PUBLIC,
+      request: () => ({ path: '/api/scenarios' }),
+      verify: (c, r) => {
+        const listed = (r.body.scenarios as { id: string }[]).some((e) => e.id === PRIVATE);
+        expect(listed, c).to.equal(['operator', 'adminA', 'instrA'].includes(c));
+      },
+    },
+    {
+      op: 'POST /api/scenarios/{id}/versions/{version}/archive',
+      note: "org A's private 1.0.0",
+      expect: [401, 200, 200, 200, 404, 403, 403, 403, 403],
+      request: () => ({ path: `/api/scenarios/${PRIVATE}/versions/1.0.0/archive` }),
+    },
+    {
+      op: 'POST /api/exercises',
+      note: "org A's private scenario at its archived version (nothing launched)",
+      expect: [401, 409, 409, 409, 404, 403, 403, 403, 403],
+      request: () => ({ path: '/api/exercises', body: { scenario: PRIVATE, version: '1.0.0', teams: 1 } }),
+    },
+    {
+      op: 'POST /api/exercises',
+      note: "org A's private scenario by id (org B: no such scenario; nothing launched for it)",
+      expect: [401, 404, 404, 404, 404, 403, 403, 403, 403],
+      request: () => ({ path: '/api/exercises', body: { scenario: PRIVATE, version: '9.9.9', teams: 1 } }),
+    },
+    {
+      op: 'POST /api/scenarios/{id}/versions/{version}/restore',
+      note: "org A's private 1.0.0",
+      expect: [401, 200, 200, 200, 404, 403, 403, 403, 403],
+      request: () => ({ path: `/api/scenarios/${PRIVATE}/versions/1.0.0/restore` }),
+    },
+    {
+      op: 'POST /api/scenarios/{id}/versions/{version}/publication',
+      note: "org A's private 1.1.0: its org-admin (and the operator) ask; asking twice changes nothing",
+      expect: [401, 200, 200, 403, 404, 403, 403, 403, 403],
+      request: () => ({ path: `/api/scenarios/${PRIVATE}/versions/1.1.0/publication`, body: {} }),
+      verify: (_c, r) => expect(r.body.publication).to.equal('requested'),
+    },
+    {
+      op: 'GET /api/scenario-publications',
+      note: 'the request is waiting',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/scenario-publications' }),
+      verify: (_c, r) => expect((r.body.requests as { id: string }[]).map((q) => q.id)).to.include(PRIVATE),
+    },
+    {
+      op: 'POST /api/scenarios/{id}/versions/{version}/publication/decision',
+      note: "approve org A's 1.1.0",
+      expect: OPERATOR_ONLY(200),
+      request: () => ({
+        path: `/api/scenarios/${PRIVATE}/versions/1.1.0/publication/decision`,
+        body: { approve: true },
+      }),
+      verify: (_c, r) => expect(r.body.publication).to.equal('published'),
+    },
+    {
+      op: 'GET /api/scenarios/{id}',
+      note: "org A's 1.1.0 once published: everyone's (a card for callers who are not staff)",
+      expect: PUBLIC,
+      request: () => ({ path: `/api/scenarios/${PRIVATE}?version=1.1.0` }),
+      verify: (c, r) =>
+        expect('hosts' in r.body, c).to.equal(['operator', 'adminA', 'instrA', 'instrB'].includes(c)),
     },
     {
       op: 'POST /api/scenarios/validate',
@@ -658,6 +752,20 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       note: 'Y (instructor B first, then operator again)',
       expect: STAFF_Y(200),
       request: () => ({ path: `/api/exercises/${Y}` }),
+      last: true,
+    },
+    {
+      op: 'POST /api/exercises/{id}/teams/{team}/reset',
+      note: 'X after its end: refused, nothing comes back',
+      expect: STAFF_X(409),
+      request: () => ({ path: `/api/exercises/${X}/teams/team-1/reset`, body: {} }),
+      last: true,
+    },
+    {
+      op: 'POST /api/exercises/{id}/extend',
+      note: 'X after its end: refused',
+      expect: STAFF_X(409),
+      request: () => ({ path: `/api/exercises/${X}/extend`, body: { by: '30m' } }),
       last: true,
     },
     {

@@ -11,6 +11,8 @@ import { sessionAuthenticator } from '../../orchestrator/src/api/auth/session-au
 import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { accountRoutes } from '../../orchestrator/src/api/routes/account-routes.ts';
 import { ScenarioCatalogue } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
+import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-library.ts';
+import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
 import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/database.ts';
 import { REPO } from './helpers.ts';
 
@@ -127,7 +129,11 @@ describe('accounts API (real server)', () => {
     now = 1_700_000_000_000;
     accounts = new AccountService({ db: database.db, clock: () => now, passwordCost: 10 });
     const app = createApp({
-      catalogue: new ScenarioCatalogue(path.join(REPO, 'tests/fixtures/valid')).load(),
+      scenarios: new ScenarioLibrary({
+        db: database.db,
+        catalogue: new ScenarioCatalogue(path.join(REPO, 'tests/fixtures/valid')).load(),
+        uploads: new ScenarioUploads(path.join(dir, 'scenarios')),
+      }),
       logger: pino({ level: 'silent' }),
       authenticate: withOriginCheck(sessionAuthenticator(accounts)),
       routes: (api) => accountRoutes(api, { accounts, clock: () => now }),

@@ -130,7 +130,8 @@ async function route(): Promise<void> {
         next = new MessageView('error.staffOnly', 'error.staffOnlyBody');
         break;
       }
-      next = target.name === 'instructor' ? new InstructorView() : new ExerciseView(target.exerciseId);
+      next =
+        target.name === 'instructor' ? new InstructorView(principal) : new ExerciseView(target.exerciseId);
       break;
     }
   }

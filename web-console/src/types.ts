@@ -6,7 +6,7 @@ import type { Principal } from '../../orchestrator/src/api/api-registry.ts';
 import type { Diagnostic } from '../../orchestrator/src/compiler/diagnostic.ts';
 import type { ExerciseStatus } from '../../orchestrator/src/exercises/exercise-service.ts';
 import type { Broadcast } from '../../orchestrator/src/exercises/broadcast-board.ts';
-import type { CatalogueEntry } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
+import type { ScenarioCard, ScenarioVersionView } from '../../orchestrator/src/scenarios/scenario-library.ts';
 import type { VisibleObjective } from '../../orchestrator/src/scoring/scoreboard-projection.ts';
 import type { ResultRow } from '../../orchestrator/src/scoring/export-results.ts';
 
@@ -27,14 +27,20 @@ export interface Session {
   expiresAt?: number;
 }
 
-export type CatalogueListEntry = Omit<CatalogueEntry, 'diagnostics'> & { warnings: number };
+/** GET /api/scenarios as staff: full entries with owner, archive and publication state. */
+export type CatalogueListEntry = Omit<ScenarioVersionView, 'diagnostics'> & { warnings: number };
 
 export interface CatalogueList {
   scenarios: CatalogueListEntry[];
   invalid: { file: string; diagnostics: Diagnostic[] }[];
 }
 
-export type ScenarioDetail = CatalogueEntry;
+/** GET /api/scenarios anonymously (and for trainees): catalogue cards. */
+export interface CardList {
+  scenarios: ScenarioCard[];
+}
+
+export type ScenarioDetail = ScenarioVersionView;
 
 /** GET /api/play/exercise */
 export interface PlayExercise {

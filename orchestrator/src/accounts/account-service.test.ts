@@ -248,6 +248,21 @@ describe('AccountService', () => {
     );
   });
 
+  it('an ended exercise gives no join codes and takes no joins, with a reason a trainee can read', async () => {
+    const org = await accounts.createOrganisation({ name: 'Ended Ltd', kind: 'customer' });
+    await exercise('ex-over', org.id);
+    const { code } = await accounts.createJoinCode('ex-over', 'team-1', { createdBy: 'test' });
+    await database.db.updateTable('exercises').set({ state: 'ended' }).where('id', '=', 'ex-over').execute();
+    await rejects(accounts.join(code, 'Late'), 'EXERCISE_ENDED');
+    await rejects(accounts.createJoinCode('ex-over', 'team-1', { createdBy: 'test' }), 'EXERCISE_ENDED');
+    const used = await database.db
+      .selectFrom('join_codes')
+      .select('uses')
+      .where('exercise_id', '=', 'ex-over')
+      .execute();
+    expect(used.map((u) => u.uses)).to.deep.equal([0]);
+  });
+
   it('keeps an audit log, scoped by organisation', async () => {
     const a = await accounts.createOrganisation({ name: 'A', kind: 'customer' });
     const b = await accounts.createOrganisation({ name: 'B', kind: 'customer' });

@@ -392,10 +392,6 @@ export class AccountService {
     return row && { orgId: row.org_id, state: row.state };
   }
 
-  async setExerciseOrg(exerciseId: string, orgId: string | null): Promise<void> {
-    await this.db.updateTable('exercises').set({ org_id: orgId }).where('id', '=', exerciseId).execute();
-  }
-
   /** A join code for one team of an exercise, returned once (only its hash is kept). */
   async createJoinCode(
     exerciseId: string,
@@ -418,7 +414,10 @@ export class AccountService {
       .executeTakeFirst();
     if (!team) throw new CyropError('NOT_FOUND', `no team '${teamId}' in exercise '${exerciseId}'`);
     if (team.state === 'ended' || team.state === 'tearing-down')
-      throw new CyropError('CONFLICT', `exercise '${exerciseId}' is ${team.state}`);
+      throw new CyropError(
+        'EXERCISE_ENDED',
+        `the exercise '${exerciseId}' has ended: nobody can join it any more`,
+      );
     const expiresAt = options.expiresAt ?? now + DEFAULT_JOIN_CODE_TTL_MS;
     if (expiresAt <= now) throw new CyropError('BAD_REQUEST', 'expiresAt is in the past');
     if (expiresAt > now + MAX_JOIN_CODE_TTL_MS)
@@ -458,7 +457,9 @@ export class AccountService {
           ]),
         )
         .executeTakeFirst();
-      if (!row || row.state === 'ended' || row.state === 'tearing-down') return undefined;
+      if (!row) return undefined;
+      if (row.state === 'ended' || row.state === 'tearing-down')
+        throw new CyropError('EXERCISE_ENDED', 'this exercise has ended: there is nothing left to join');
       await trx
         .updateTable('join_codes')
         .set((eb) => ({ uses: eb('uses', '+', 1) }))

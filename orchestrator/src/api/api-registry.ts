@@ -1,13 +1,9 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import express, { type Request, type Response, type Router } from 'express';
+import { STAFF_ROLES, type Principal, type Role } from '../access/principal.ts';
 import { CyropError } from '../errors.ts';
 
-export type Role = 'operator' | 'org-admin' | 'instructor' | 'trainee';
-
-/** Who is calling: a signed-in user, or a team participant who joined an exercise with a code. */
-export type Principal =
-  | { kind: 'user'; userId: string; orgId: string; role: Role; name: string }
-  | { kind: 'participant'; exerciseId: string; teamId: string; name: string; userId?: string };
+export { STAFF_ROLES, type Principal, type Role };
 
 /**
  * Who may call a route. Resource rules (an instructor only sees the exercises of their organisation,
@@ -15,8 +11,6 @@ export type Principal =
  */
 export type Access = 'public' | 'authenticated' | 'participant' | { roles: readonly Role[] };
 
-/** The people who run exercises: operators, and the org-admins and instructors of an organisation. */
-export const STAFF_ROLES: readonly Role[] = ['operator', 'org-admin', 'instructor'];
 export const STAFF: Access = { roles: STAFF_ROLES };
 
 export type JsonSchema = Record<string, unknown>;

@@ -5,18 +5,17 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { REPO_ROOT } from '../config/load-config.ts';
 import { CyropError, isCyropError } from '../errors.ts';
-import type { ScenarioCatalogue } from '../scenarios/scenario-catalogue.ts';
+import type { ScenarioLibrary } from '../scenarios/scenario-library.ts';
 import { ApiRegistry, type Authenticator } from './api-registry.ts';
 import { HTTP_STATUS } from './http-status.ts';
-import { scenarioRoutes, type ScenarioUploadDeps } from './routes/scenario-routes.ts';
+import { scenarioRoutes } from './routes/scenario-routes.ts';
 
 export interface AppDependencies {
-  catalogue: ScenarioCatalogue;
+  /** The scenario catalogue with its owners (uploads, archive, publication). */
+  scenarios: ScenarioLibrary;
   logger: Logger;
   /** Who is calling (sessions come with the accounts module); anonymous by default. */
   authenticate?: Authenticator;
-  /** Scenario uploads (staff), when the platform stores them. */
-  uploads?: ScenarioUploadDeps;
   /** More routes (exercises, accounts, scoring) registered by the composition root. */
   routes?: (api: ApiRegistry) => void;
   /** Readiness beyond "the process is up" (database, engine). */
@@ -33,11 +32,10 @@ export const UPLOAD_LIMIT_BYTES = 8 * 1024 * 1024;
  * statuses as `{ error: { code, message } }` — never a stack trace.
  */
 export function createApp({
-  catalogue,
+  scenarios,
   logger,
   authenticate = () => Promise.resolve(undefined),
   routes,
-  uploads,
   ready,
 }: AppDependencies): Express {
   const app = express();
@@ -81,7 +79,7 @@ export function createApp({
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
   const api = new ApiRegistry();
-  scenarioRoutes(api, catalogue, uploads);
+  scenarioRoutes(api, scenarios);
   routes?.(api);
   const openapi = api.openapi({ title: 'CYROP platform API', version: '1' });
 
@@ -90,7 +88,9 @@ export function createApp({
   });
   app.get('/readyz', (_req, res, next) => {
     (ready ?? (() => Promise.resolve({})))()
-      .then((details) => res.json({ status: 'ready', scenarios: catalogue.list().length, ...details }))
+      .then((details) =>
+        res.json({ status: 'ready', scenarios: scenarios.catalogue.list().length, ...details }),
+      )
       .catch(next);
   });
   app.get('/metrics', (_req, res, next) => {

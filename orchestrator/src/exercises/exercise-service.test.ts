@@ -208,6 +208,34 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
     expect(driver.environments.size).to.equal(0);
   });
 
+  it('an ended exercise refuses reset and extend: its hosts never come back with no lifetime', async () => {
+    await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 1,
+      id: 'over',
+      secret: 'secret-over',
+    });
+    await service.launch('over');
+    await service.teardown('over');
+    driver.calls.length = 0;
+    for (const attempt of [
+      () => service.reset('over', 'team-1'),
+      () => service.reset('over', 'team-1', 'web'),
+      () => service.extend('over', 60_000),
+    ]) {
+      try {
+        await attempt();
+        expect.fail('accepted after the end');
+      } catch (error) {
+        expect(error).to.have.property('code', 'EXERCISE_ENDED');
+        expect((error as Error).message).to.match(/has ended/);
+      }
+    }
+    expect(driver.calls).to.deep.equal([]);
+    expect(driver.environments.size).to.equal(0);
+    expect((await service.get('over')).expiresAt).to.equal(null);
+  });
+
   it('refuses a second exercise with the same id, and an invalid scenario with its problems', async () => {
     await service.create({
       scenarioPath: path.join(dir, 'scenario'),

@@ -40,6 +40,8 @@ export interface CreateExercise {
   launching?: boolean;
   /** Terminal recordings of this exercise also capture keystrokes (default: only output). */
   recordInput?: boolean;
+  /** The owning organisation, written with the exercise (null or absent: the operator's). */
+  orgId?: string | null;
 }
 
 export type LaunchEvent =
@@ -72,7 +74,8 @@ export interface TeamSummary {
 
 export interface ExerciseSummary {
   id: string;
-  scenario: { id: string; version: string; path: string };
+  /** The exact scenario version and content hash (sha256 of its source files) the teams were planned from. */
+  scenario: { id: string; version: string; hash: string; path: string };
   state: ExerciseState;
   engine: string;
   createdAt: number;
@@ -143,7 +146,11 @@ export class ExerciseService {
       request.id ??
       `${scenario.metadata.id.slice(0, 22).replace(/-+$/, '')}-${randomBytes(3).toString('hex')}`;
     if (await this.db.selectFrom('exercises').select('id').where('id', '=', id).executeTakeFirst()) {
-      throw new CyropError('CONFLICT', `an exercise '${id}' already exists`);
+      // The same answer whoever holds the id: a taken id says nothing of its owner or its content.
+      throw new CyropError(
+        'CONFLICT',
+        `the exercise id '${id}' is taken: choose another, or leave it out for a generated one`,
+      );
     }
     const secret = request.secret ?? randomBytes(24).toString('base64url');
     const reserved = (await this.activePlans()).flatMap((p) =>
@@ -174,6 +181,7 @@ export class ExerciseService {
           updated_at: now,
           expires_at: request.ttlMs ? now + request.ttlMs : null,
           record_input: request.recordInput ? 1 : 0,
+          org_id: request.orgId ?? null,
         })
         .execute();
       await trx
@@ -212,7 +220,12 @@ export class ExerciseService {
     const plans = teams.map((t) => JSON.parse(t.plan) as EnvironmentPlan);
     return {
       id: row.id,
-      scenario: { id: row.scenario_id, version: row.scenario_version, path: row.scenario_path },
+      scenario: {
+        id: row.scenario_id,
+        version: row.scenario_version,
+        hash: row.scenario_hash,
+        path: row.scenario_path,
+      },
       state: row.state,
       engine: row.engine,
       createdAt: row.created_at,
@@ -281,6 +294,7 @@ export class ExerciseService {
     host?: string,
     options: LaunchOptions = {},
   ): Promise<ExerciseSummary> {
+    await this.mustBeLive(id, host ? `reset host '${host}'` : 'reset a team');
     const plan = await this.plan(id, team);
     this.announceEnding({ exercise: id, team, ...(host ? { host } : {}), reason: 'reset' });
     await this.setTeamState(id, team, 'resetting');
@@ -299,7 +313,7 @@ export class ExerciseService {
   }
 
   async extend(id: string, ms: number): Promise<ExerciseSummary> {
-    const exercise = await this.get(id);
+    const exercise = await this.mustBeLive(id, 'extend it');
     const base = Math.max(exercise.expiresAt ?? this.clock(), this.clock());
     await this.db
       .updateTable('exercises')
@@ -322,6 +336,20 @@ export class ExerciseService {
     await this.setExerciseState(id, 'ended');
     this.options.logger?.info({ exercise: id }, 'exercise torn down');
     return this.get(id);
+  }
+
+  /**
+   * An exercise whose environments still exist: an ended (or ending) one refuses what would bring its
+   * vulnerable hosts back with no lifetime (reset) or prolong nothing (extend).
+   */
+  private async mustBeLive(id: string, action: string): Promise<ExerciseSummary> {
+    const exercise = await this.get(id);
+    if (exercise.state === 'ended' || exercise.state === 'tearing-down')
+      throw new CyropError(
+        'EXERCISE_ENDED',
+        `the exercise '${id}' has ended and its environments are gone: you cannot ${action}; launch a new exercise instead`,
+      );
+    return exercise;
   }
 
   /** Be told before a teardown (also on expiry) or a reset changes environments; returns the unsubscribe. */

@@ -23,11 +23,16 @@ export interface CatalogueEntry {
   diagnostics: Diagnostic[];
   /** The scenario file, relative to the catalogue folder. */
   file: string;
+  /** Shipped with CYROP (read-only, offered to everyone), or uploaded by an organisation. */
+  shipped: boolean;
+  /** sha256 of the scenario's source files: what an exercise planned from it records. */
+  contentHash: string;
 }
 
 /**
- * The scenario catalogue: the shipped folder plus the versions instructors uploaded
- * (`<uploads>/<id>/<version>/`), compiled when loaded. `list()` offers the newest version of each id.
+ * The compiled scenario catalogue: the shipped folder plus the versions organisations uploaded
+ * (`<uploads>/<id>/<version>/`), compiled when loaded. It knows nothing of owners: who may see or
+ * launch what is `ScenarioLibrary`'s. `list()` offers the newest version of each id.
  */
 export class ScenarioCatalogue {
   private entries: CatalogueEntry[] = [];
@@ -46,6 +51,9 @@ export class ScenarioCatalogue {
     this.files.clear();
     const roots = [this.folder, ...(this.uploads && existsSync(this.uploads) ? [this.uploads] : [])];
     for (const [root, file] of roots.flatMap((r) => findScenarioFiles([r]).map((f) => [r, f] as const))) {
+      const shipped = root === this.folder;
+      // An upload is `<id>/<version>/scenario.yaml`; anything else under the uploads folder is not one.
+      if (!shipped && path.relative(root, file).split(path.sep).length !== 3) continue;
       const result = compileScenarioFile(file, this.catalogueFor);
       const relative = path.relative(root, file);
       const diagnostics = result.diagnostics.map((d) => ({ ...d, file: path.relative(root, d.file) }));
@@ -71,12 +79,26 @@ export class ScenarioCatalogue {
         competencyCheck: result.competencyCheck,
         diagnostics,
         file: relative,
+        shipped,
+        contentHash: result.compiled?.sourceHash ?? '',
       });
-      this.files.set(`${scenario.metadata.id}@${scenario.metadata.version}`, file);
+      const key = `${scenario.metadata.id}@${scenario.metadata.version}`;
+      // The shipped catalogue wins over an upload of the same id and version (an earlier release let
+      // anyone upload shipped ids): such an upload stays on disk for the exercises that ran it.
+      if (this.files.has(key)) {
+        entries.pop();
+        continue;
+      }
+      this.files.set(key, file);
     }
     this.entries = entries.sort((a, b) => a.id.localeCompare(b.id) || compareSemver(b.version, a.version));
     this.invalidFiles = invalid;
     return this;
+  }
+
+  /** Every version of every scenario: by id, newest version first. */
+  all(): readonly CatalogueEntry[] {
+    return this.entries;
   }
 
   /** The newest version of every scenario. */

@@ -31,23 +31,39 @@ export class ScenarioUploads {
     return this.withStaging(files, (folder) => ({ result: this.compile(folder) })).result;
   }
 
-  /** Validate, then store as a new version when valid. */
-  store(files: ScenarioFiles): UploadResult {
-    return this.withStaging(files, (folder, keep) => {
-      const result = this.compile(folder);
-      const scenario = result.compiled?.scenario;
-      if (!scenario) return { result };
-      const { id, version } = scenario.metadata;
-      const target = path.join(this.dir, id, version);
-      if (existsSync(target)) {
-        if (!sameFiles(target, files)) throw new CyropError('CONFLICT', `${id}@${version} is already stored with other files: raise metadata.version to upload a change`);
-        return { result: { ...result, stored: { id, version, created: false } } };
-      }
-      mkdirSync(path.dirname(target), { recursive: true });
-      renameSync(folder, target); // atomic: a version is there whole or not at all
-      keep();
-      return { result: { ...result, stored: { id, version, created: true } } };
-    }).result;
+  /**
+   * Validate, then store as a new version when valid. `admit` runs before the files move into place
+   * (it records ownership, or throws to refuse); `abandon` runs when they could not be moved after it.
+   */
+  async store(
+    files: ScenarioFiles,
+    admit: (version: { id: string; version: string; contentHash: string }) => Promise<void> = () => Promise.resolve(),
+    abandon: (version: { id: string; version: string }) => Promise<void> = () => Promise.resolve(),
+  ): Promise<UploadResult> {
+    return (
+      await this.withStagingAsync(files, async (folder, keep) => {
+        const result = this.compile(folder);
+        const scenario = result.compiled?.scenario;
+        if (!result.compiled || !scenario) return { result };
+        const { id, version } = scenario.metadata;
+        const target = path.join(this.dir, id, version);
+        await admit({ id, version, contentHash: result.compiled.sourceHash });
+        if (existsSync(target)) {
+          if (!sameFiles(target, files))
+            throw new CyropError('CONFLICT', `${id}@${version} is already stored with other files: raise metadata.version to upload a change`);
+          return { result: { ...result, stored: { id, version, created: false } } };
+        }
+        try {
+          mkdirSync(path.dirname(target), { recursive: true });
+          renameSync(folder, target); // atomic: a version is there whole or not at all
+        } catch (error) {
+          await abandon({ id, version });
+          throw new CyropError('IO_ERROR', `${id}@${version} could not be stored`, { cause: error });
+        }
+        keep();
+        return { result: { ...result, stored: { id, version, created: true } } };
+      })
+    ).result;
   }
 
   /** Compile a staged folder; diagnostics name files as the uploader did (relative to the folder). */
@@ -58,6 +74,32 @@ export class ScenarioUploads {
   }
 
   private withStaging<T>(files: ScenarioFiles, fn: (folder: string, keep: () => void) => { result: T }): { result: T } {
+    const { folder, staging } = this.stage(files);
+    try {
+      return fn(folder, () => {
+        staging.kept = true;
+      });
+    } finally {
+      if (!staging.kept) rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  private async withStagingAsync<T>(
+    files: ScenarioFiles,
+    fn: (folder: string, keep: () => void) => Promise<{ result: T }>,
+  ): Promise<{ result: T }> {
+    const { folder, staging } = this.stage(files);
+    try {
+      return await fn(folder, () => {
+        staging.kept = true;
+      });
+    } finally {
+      if (!staging.kept) rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  /** Write the files into a fresh staging folder (checked names only). */
+  private stage(files: ScenarioFiles): { folder: string; staging: { kept: boolean } } {
     const names = Object.keys(files);
     if (!names.includes(SCENARIO_FILE)) throw new CyropError('BAD_REQUEST', `the files must include ${SCENARIO_FILE}`);
     if (names.length > UPLOAD_LIMITS.files) throw new CyropError('BAD_REQUEST', `at most ${UPLOAD_LIMITS.files} files`);
@@ -75,12 +117,11 @@ export class ScenarioUploads {
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(file, content, { flag: 'wx' });
       }
-      return fn(folder, () => {
-        staging.kept = true;
-      });
-    } finally {
-      if (!staging.kept) rmSync(folder, { recursive: true, force: true });
+    } catch (error) {
+      rmSync(folder, { recursive: true, force: true });
+      throw error;
     }
+    return { folder, staging };
   }
 }
 

@@ -14,6 +14,8 @@ export interface DatabaseSchema {
   solves: SolvesTable;
   hint_unlocks: HintUnlocksTable;
   terminal_recordings: TerminalRecordingsTable;
+  scenario_ids: ScenarioIdsTable;
+  scenario_versions: ScenarioVersionsTable;
 }
 
 export type ExerciseState = 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
@@ -158,4 +160,31 @@ export interface AuditLogTable {
   /** JSON object. */
   details: string;
   ip: string | null;
+}
+
+/** Which organisation owns an uploaded scenario id (shipped ids are in no row: nobody may take them). */
+export interface ScenarioIdsTable {
+  id: string;
+  org_id: string;
+  created_at: number;
+}
+
+export type Publication = 'private' | 'requested' | 'published' | 'rejected';
+
+/** One uploaded, immutable scenario version: its owner, its content hash, archive and publication state. */
+export interface ScenarioVersionsTable {
+  scenario_id: string;
+  version: string;
+  org_id: string;
+  /** sha256 of the scenario's source files, as the compiler computes it (`sourceHash`). */
+  content_hash: string;
+  created_by: string;
+  created_at: number;
+  /** Hidden from launch (kept for the exercises that ran it); null = offered. */
+  archived_at: number | null;
+  publication: Publication;
+  /** When the last publication request or decision was made, and by whom. */
+  publication_at: number | null;
+  publication_by: string | null;
+  publication_note: string | null;
 }

@@ -206,7 +206,7 @@ export class ExerciseView implements View {
       const firstTime = this.status === undefined;
       this.status = status;
       this.error = '';
-      if (firstTime) void this.loadScenario(status.scenario.id);
+      if (firstTime) void this.loadScenario(status.scenario.id, status.scenario.version);
       if (status.state === 'running' && !this.subscribed) this.subscribe();
     } catch (error) {
       this.error = describeError(error);
@@ -222,9 +222,13 @@ export class ExerciseView implements View {
     this.pollTimer = setTimeout(() => void this.poll(), settled ? SLOW_POLL_MS : FAST_POLL_MS);
   }
 
-  private async loadScenario(id: string): Promise<void> {
+  private async loadScenario(id: string, version: string): Promise<void> {
     try {
-      this.scenario = await api<ScenarioDetail>('GET', `/api/scenarios/${encodeURIComponent(id)}`);
+      // the version the exercise was planned from, not the newest
+      this.scenario = await api<ScenarioDetail>(
+        'GET',
+        `/api/scenarios/${encodeURIComponent(id)}?version=${encodeURIComponent(version)}`,
+      );
     } catch {
       // titles fall back to ids
     }
@@ -673,7 +677,17 @@ export class ExerciseView implements View {
             { class: `state state-${s.state}`, 'data-testid': 'exercise-status', 'data-status': s.state },
             exerciseStateLabel(s.state),
           ),
-          ` · ${s.scenario.id}@${s.scenario.version} · ${s.engine} · `,
+          ' · ',
+          h(
+            'span',
+            {
+              'data-testid': 'exercise-scenario-version',
+              title: t('exercise.contentHash', { hash: s.scenario.hash }),
+            },
+            `${s.scenario.id}@${s.scenario.version}`,
+            h('code', { class: 'muted small' }, ` ${s.scenario.hash.slice(0, 12)}`),
+          ),
+          ` · ${s.engine} · `,
           t('exercise.createdAt', { time: formatDateTime(s.createdAt) }),
           s.expiresAt !== null && [
             ' · ',

@@ -4,19 +4,19 @@ import { h, replaceChildren, uid } from '../dom.ts';
 import { pickText, t } from '../i18n/i18n.ts';
 import { difficultyLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
-import type { CatalogueList } from '../types.ts';
+import type { CardList } from '../types.ts';
 import type { View } from '../view.ts';
 
 /** The landing page: join a team with a code, sign in, and the public scenario catalogue. */
 export class HomeView implements View {
   readonly element = h('section', { class: 'page' });
-  private catalogue: CatalogueList | undefined;
+  private catalogue: CardList | undefined;
   private error = '';
   private code = '';
 
   constructor() {
     this.relocalize();
-    api<CatalogueList>('GET', '/api/scenarios').then(
+    api<CardList>('GET', '/api/scenarios').then(
       (list) => {
         this.catalogue = list;
         this.relocalize();

@@ -4,7 +4,14 @@ import { h, replaceChildren, uid } from '../dom.ts';
 import { formatDateTime, formatNumber, pickText, t } from '../i18n/i18n.ts';
 import { difficultyLabel, exerciseStateLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
-import type { CatalogueList, Diagnostic, ExerciseStatus, ScenarioDetail } from '../types.ts';
+import type {
+  CatalogueList,
+  CatalogueListEntry,
+  Diagnostic,
+  ExerciseStatus,
+  Principal,
+  ScenarioDetail,
+} from '../types.ts';
 import type { View } from '../view.ts';
 
 type ExerciseListEntry = Pick<
@@ -25,11 +32,21 @@ export class InstructorView implements View {
   private error = '';
   private createError = '';
   private creating = false;
-  private form = { scenario: '', teams: 2, ttl: '' };
+  private form = { scenario: '', version: '', teams: 2, ttl: '' };
+  /** Launchable versions of the chosen scenario, newest first (loaded when it is chosen). */
+  private versions: { version: string; archived: boolean }[] = [];
+  private uploadFiles: Record<string, string> | undefined;
+  private uploadResult = '';
   private validation: { valid: boolean; diagnostics: Diagnostic[] } | { error: string } | undefined;
   private readonly createStatus = h('p', { role: 'status', 'aria-live': 'polite', class: 'muted' });
 
-  constructor() {
+  private readonly orgId: string | undefined;
+  private readonly role: string | undefined;
+
+  /** `principal`: the signed-in user (their organisation's scenarios get archive and publication actions). */
+  constructor(principal?: Principal) {
+    this.orgId = principal?.kind === 'user' ? principal.orgId : undefined;
+    this.role = principal?.kind === 'user' ? principal.role : undefined;
     this.relocalize();
     void this.load();
   }
@@ -63,6 +80,24 @@ export class InstructorView implements View {
       this.exercises = exercises.exercises.sort((a, b) => b.createdAt - a.createdAt);
       if (this.form.scenario === '') this.form.scenario = catalogue.scenarios.find((s) => s.valid)?.id ?? '';
       this.error = '';
+      void this.loadVersions();
+    } catch (error) {
+      this.error = describeError(error);
+    }
+    this.relocalize();
+  }
+
+  private async loadVersions(): Promise<void> {
+    const id = this.form.scenario;
+    if (id === '') return;
+    try {
+      const { versions } = await api<{ versions: { version: string; archived: boolean }[] }>(
+        'GET',
+        `/api/scenarios/${encodeURIComponent(id)}/versions`,
+      );
+      if (id !== this.form.scenario) return;
+      this.versions = versions.filter((v) => !v.archived);
+      this.form.version = this.versions[0]?.version ?? '';
     } catch (error) {
       this.error = describeError(error);
     }
@@ -71,6 +106,7 @@ export class InstructorView implements View {
 
   private renderCreate(): HTMLElement {
     const scenarioId = uid('scenario');
+    const versionId = uid('version');
     const teamsId = uid('teams');
     const ttlId = uid('ttl');
     const valid = this.catalogue?.scenarios.filter((s) => s.valid) ?? [];
@@ -99,6 +135,9 @@ export class InstructorView implements View {
               'data-testid': 'create-scenario',
               onchange: (event) => {
                 this.form.scenario = (event.target as HTMLSelectElement).value;
+                this.form.version = '';
+                this.versions = [];
+                void this.loadVersions();
               },
             },
             valid.map((s) =>
@@ -106,6 +145,28 @@ export class InstructorView implements View {
                 'option',
                 { value: s.id, selected: s.id === this.form.scenario },
                 `${pickText(s.title)} (${s.id})`,
+              ),
+            ),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'field small' },
+          h('label', { for: versionId }, t('instructor.version')),
+          h(
+            'select',
+            {
+              id: versionId,
+              'data-testid': 'create-version',
+              onchange: (event) => {
+                this.form.version = (event.target as HTMLSelectElement).value;
+              },
+            },
+            this.versions.map((v, i) =>
+              h(
+                'option',
+                { value: v.version, selected: v.version === this.form.version },
+                i === 0 ? t('instructor.versionNewest', { version: v.version }) : v.version,
               ),
             ),
           ),
@@ -170,6 +231,7 @@ export class InstructorView implements View {
     try {
       const created = await api<{ id: string }>('POST', '/api/exercises', {
         scenario: this.form.scenario,
+        ...(this.form.version !== '' ? { version: this.form.version } : {}),
         teams: this.form.teams,
         ...(this.form.ttl.trim() !== '' ? { ttl: this.form.ttl.trim() } : {}),
       });
@@ -255,6 +317,7 @@ export class InstructorView implements View {
               h('th', { scope: 'col', class: 'num' }, t('catalogue.objectives')),
               h('th', { scope: 'col' }, t('catalogue.hosts')),
               h('th', { scope: 'col' }, t('catalogue.validation')),
+              h('th', { scope: 'col' }, t('catalogue.availability')),
             ),
           ),
           h(
@@ -313,6 +376,7 @@ export class InstructorView implements View {
                     ),
                   diagnostics && diagnosticList(diagnostics),
                 ),
+                h('td', {}, this.renderAvailability(s)),
               );
             }),
           ),
@@ -328,6 +392,62 @@ export class InstructorView implements View {
           ),
         ),
     );
+  }
+
+  /** Shipped, ours (private, asked for publication, published) or another organisation's published one. */
+  private renderAvailability(s: CatalogueListEntry): (HTMLElement | string | false)[] {
+    const own = s.ownerOrgId !== null && s.ownerOrgId === this.orgId;
+    const label = s.shipped
+      ? t('catalogue.shipped')
+      : s.publication === 'published'
+        ? t('catalogue.published')
+        : s.publication === 'requested'
+          ? t('catalogue.requested')
+          : t('catalogue.private');
+    const act = (testid: string, text: string, path: string, body?: unknown) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          'data-testid': testid,
+          onclick: () =>
+            void this.act(
+              `/api/scenarios/${encodeURIComponent(s.id)}/versions/${encodeURIComponent(s.version)}/${path}`,
+              body,
+            ),
+        },
+        text,
+      );
+    return [
+      h(
+        'span',
+        { class: 'badge', 'data-testid': 'scenario-availability', 'data-publication': s.publication },
+        label,
+      ),
+      own && ' ',
+      own && act('scenario-archive', t('catalogue.archive'), 'archive'),
+      own &&
+        this.role === 'org-admin' &&
+        s.publication !== 'published' &&
+        s.publication !== 'requested' &&
+        ' ',
+      own &&
+        this.role === 'org-admin' &&
+        s.publication !== 'published' &&
+        s.publication !== 'requested' &&
+        act('scenario-publish', t('catalogue.requestPublication'), 'publication', {}),
+    ];
+  }
+
+  private async act(path: string, body: unknown = {}): Promise<void> {
+    try {
+      await api('POST', path, body);
+      await this.load();
+    } catch (error) {
+      this.error = describeError(error);
+      this.relocalize();
+    }
   }
 
   private async loadDetails(id: string): Promise<void> {
@@ -375,9 +495,38 @@ export class InstructorView implements View {
                   ),
                 ),
                 diagnosticList(v.diagnostics),
+                v.valid &&
+                  this.uploadFiles &&
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'primary',
+                      'data-testid': 'upload-submit',
+                      onclick: () => void this.upload(),
+                    },
+                    t('validate.upload'),
+                  ),
               ]),
+        this.uploadResult !== '' && h('p', { 'data-testid': 'upload-result' }, this.uploadResult),
       ),
     );
+  }
+
+  /** Store the validated folder as a new version, private to the organisation. */
+  private async upload(): Promise<void> {
+    if (!this.uploadFiles) return;
+    try {
+      const stored = await api<{ id: string; version: string }>('POST', '/api/scenarios', {
+        files: this.uploadFiles,
+      });
+      this.uploadResult = t('validate.uploaded', { id: stored.id, version: stored.version });
+      this.uploadFiles = undefined;
+      await this.load();
+    } catch (error) {
+      this.uploadResult = describeError(error);
+      this.relocalize();
+    }
   }
 
   private async validateFolder(list: FileList | null): Promise<void> {
@@ -390,6 +539,7 @@ export class InstructorView implements View {
         if (file.size > 1024 * 1024) continue;
         files[relative] = await file.text();
       }
+      this.uploadResult = '';
       this.validation = await api<{ valid: boolean; diagnostics: Diagnostic[] }>(
         'POST',
         '/api/scenarios/validate',
@@ -397,6 +547,7 @@ export class InstructorView implements View {
           files,
         },
       );
+      this.uploadFiles = files;
     } catch (error) {
       this.validation = { error: describeError(error) };
     }

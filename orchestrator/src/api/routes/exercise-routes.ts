@@ -2,13 +2,13 @@ import type { AccountService } from '../../accounts/account-service.ts';
 import { DURATION_PATTERN, parseDuration } from '../../compiler/durations.ts';
 import { CyropError } from '../../errors.ts';
 import type { ExerciseService } from '../../exercises/exercise-service.ts';
-import type { ScenarioCatalogue } from '../../scenarios/scenario-catalogue.ts';
+import type { ScenarioLibrary } from '../../scenarios/scenario-library.ts';
 import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
 
 export interface ExerciseRouteDeps {
   exercises: ExerciseService;
   accounts: AccountService;
-  catalogue: ScenarioCatalogue;
+  scenarios: ScenarioLibrary;
   onLaunchError?: (exerciseId: string, error: unknown) => void;
 }
 
@@ -44,7 +44,7 @@ export async function mustWatchExercise(
 /** Exercises for instructors: create and launch from the catalogue, status, reset, extend, teardown. */
 export function exerciseRoutes(
   api: ApiRegistry,
-  { exercises, accounts, catalogue, onLaunchError }: ExerciseRouteDeps,
+  { exercises, accounts, scenarios, onLaunchError }: ExerciseRouteDeps,
 ): void {
   const own = (principal: Principal | undefined, id: string) =>
     mustWatchExercise((p, e) => canWatchExercise(accounts, p, e), principal, id);
@@ -74,7 +74,14 @@ export function exerciseRoutes(
     },
   });
 
-  api.add<{ scenario: string; teams: number; ttl?: string; id?: string; recordInput?: boolean }>({
+  api.add<{
+    scenario: string;
+    version?: string;
+    teams: number;
+    ttl?: string;
+    id?: string;
+    recordInput?: boolean;
+  }>({
     method: 'post',
     path: '/api/exercises',
     operationId: 'createExercise',
@@ -87,6 +94,8 @@ export function exerciseRoutes(
       required: ['scenario', 'teams'],
       properties: {
         scenario: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' },
+        /** The scenario version to plan from; default: the newest the caller may launch. */
+        version: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,64}$' },
         teams: { type: 'integer', minimum: 1, maximum: 500 },
         ttl: DURATION,
         id: ID,
@@ -100,19 +109,19 @@ export function exerciseRoutes(
       schema: summary,
     },
     handler: async ({ principal, body }) => {
-      const path = catalogue.pathOf(body.scenario);
-      if (!path) throw new CyropError('NOT_FOUND', `no scenario '${body.scenario}' in the catalogue`);
+      const { file } = scenarios.forLaunch(principal, body.scenario, body.version);
       const created = await exercises.create({
-        scenarioPath: path,
+        scenarioPath: file,
+        orgId: principal?.kind === 'user' ? principal.orgId : null,
         teams: body.teams,
         launching: true,
         ...(body.id ? { id: body.id } : {}),
         ...(body.ttl ? { ttlMs: parseDuration(body.ttl) } : {}),
         ...(body.recordInput ? { recordInput: true } : {}),
       });
-      if (principal?.kind === 'user') await accounts.setExerciseOrg(created.id, principal.orgId);
       await accounts.audit(principal ?? 'anonymous', 'exercise.create', created.id, {
-        scenario: body.scenario,
+        scenario: `${created.scenario.id}@${created.scenario.version}`,
+        contentHash: created.scenario.hash,
         teams: body.teams,
         ...(body.recordInput ? { recordInput: true } : {}),
       });

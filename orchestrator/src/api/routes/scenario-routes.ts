@@ -1,24 +1,22 @@
+import { isStaff } from '../../access/principal.ts';
 import { CyropError } from '../../errors.ts';
-import type { ScenarioCatalogue } from '../../scenarios/scenario-catalogue.ts';
-import type { ScenarioFiles, ScenarioUploads } from '../../scenarios/scenario-uploads.ts';
-import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
-
-export interface ScenarioUploadDeps {
-  uploads: ScenarioUploads;
-  /** Called after a new version is stored (the audit log). */
-  onStored?: (principal: Principal | undefined, id: string, version: string) => Promise<void>;
-}
+import { toCard, type ScenarioLibrary } from '../../scenarios/scenario-library.ts';
+import type { ScenarioFiles } from '../../scenarios/scenario-uploads.ts';
+import { STAFF, type ApiRegistry } from '../api-registry.ts';
 
 const localized = {
   oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }],
 };
 
-/** The scenario catalogue: public (it holds no secrets: no flags, answers or files). */
-export function scenarioRoutes(
-  api: ApiRegistry,
-  catalogue: ScenarioCatalogue,
-  upload?: ScenarioUploadDeps,
-): void {
+const SCENARIO_ID = { type: 'string', pattern: '^[a-z0-9-]{1,40}$' };
+const VERSION = { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,64}$' };
+
+/**
+ * The scenario catalogue as the caller may see it (no secrets in any of it: no flags, answers or
+ * files): anonymous callers get cards of the shipped and published scenarios; staff get full entries
+ * of those and of their organisation's private ones. Uploads, archive and publication (staff).
+ */
+export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void {
   const entry = api.schema('CatalogueEntry', {
     type: 'object',
     required: ['id', 'version', 'title', 'category', 'difficulty', 'objectives', 'hosts', 'valid'],
@@ -57,43 +55,71 @@ export function scenarioRoutes(
       diagnostics: { type: 'array' },
       warnings: { type: 'integer' },
       file: { type: 'string' },
+      shipped: { type: 'boolean' },
+      contentHash: { type: 'string' },
+      ownerOrgId: { type: ['string', 'null'] },
+      archived: { type: 'boolean' },
+      publication: { enum: ['private', 'requested', 'published', 'rejected'] },
+    },
+  });
+  const card = api.schema('ScenarioCard', {
+    type: 'object',
+    required: ['id', 'version', 'title', 'category', 'difficulty', 'objectives', 'points'],
+    properties: {
+      id: { type: 'string' },
+      version: { type: 'string' },
+      title: localized,
+      summary: localized,
+      category: { type: 'string' },
+      difficulty: { type: 'string' },
+      duration: { type: 'string' },
+      tags: { type: 'array', items: { type: 'string' } },
+      framework: { type: 'string' },
+      workRoles: { type: 'array', items: { type: 'string' } },
+      objectives: { type: 'integer', description: 'how many objectives' },
+      points: { type: 'integer', description: 'the points of every objective together' },
     },
   });
   api.add({
     method: 'get',
     path: '/api/scenarios',
     operationId: 'listScenarios',
-    summary: 'The scenario catalogue, and the files in it that do not validate',
+    summary:
+      'The newest offered version of every scenario the caller may use (anonymous: cards of the shipped and published ones)',
     tags: ['scenarios'],
     access: 'public',
     response: {
-      description: 'the catalogue',
+      description: 'the catalogue; `invalid` (operator only) lists shipped files that do not validate',
       schema: {
         type: 'object',
-        properties: { scenarios: { type: 'array', items: entry }, invalid: { type: 'array' } },
+        properties: {
+          scenarios: { type: 'array', items: { oneOf: [entry, card] } },
+          invalid: { type: 'array' },
+        },
       },
     },
-    handler: () =>
-      Promise.resolve({
-        scenarios: catalogue
-          .list()
-          .map(({ diagnostics, ...rest }) => ({ ...rest, warnings: diagnostics.length })),
-        invalid: catalogue.invalid(),
-      }),
+    handler: ({ principal }) => {
+      const list = library.list(principal);
+      if (!isStaff(principal)) return Promise.resolve({ scenarios: list.map(toCard), invalid: [] });
+      return Promise.resolve({
+        scenarios: list.map(({ diagnostics, ...rest }) => ({ ...rest, warnings: diagnostics.length })),
+        invalid: principal.role === 'operator' ? library.catalogue.invalid() : [],
+      });
+    },
   });
-  api.add<undefined, { id: string }>({
+  api.add<undefined, { id: string }, { version?: string }>({
     method: 'get',
     path: '/api/scenarios/{id}',
     operationId: 'getScenario',
-    summary: 'One scenario of the catalogue, with its validation diagnostics',
+    summary: 'One scenario (its newest offered version unless `version` names one), with its diagnostics',
     tags: ['scenarios'],
     access: 'public',
-    params: { required: ['id'], properties: { id: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' } } },
-    response: { description: 'the scenario', schema: entry },
-    handler: ({ params }) => {
-      const found = catalogue.get(params.id);
-      if (!found) throw new CyropError('NOT_FOUND', `no scenario '${params.id}' in the catalogue`);
-      return Promise.resolve(found);
+    params: { required: ['id'], properties: { id: SCENARIO_ID } },
+    query: { properties: { version: VERSION } },
+    response: { description: 'the scenario (anonymous: its card)', schema: { oneOf: [entry, card] } },
+    handler: ({ principal, params, query }) => {
+      const found = library.get(principal, params.id, query.version);
+      return Promise.resolve(isStaff(principal) ? found : toCard(found));
     },
   });
 
@@ -101,22 +127,88 @@ export function scenarioRoutes(
     method: 'get',
     path: '/api/scenarios/{id}/versions',
     operationId: 'listScenarioVersions',
-    summary: 'Every version of a scenario in the catalogue, newest first',
+    summary: 'Every version of a scenario the caller may see, newest first (archived ones for their owners)',
     tags: ['scenarios'],
     access: 'public',
-    params: { required: ['id'], properties: { id: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' } } },
+    params: { required: ['id'], properties: { id: SCENARIO_ID } },
     response: {
       description: 'versions',
-      schema: { type: 'object', properties: { versions: { type: 'array', items: entry } } },
+      schema: {
+        type: 'object',
+        properties: { versions: { type: 'array', items: { oneOf: [entry, card] } } },
+      },
     },
-    handler: ({ params }) => {
-      const versions = catalogue.versions(params.id);
-      if (versions.length === 0)
-        throw new CyropError('NOT_FOUND', `no scenario '${params.id}' in the catalogue`);
-      return Promise.resolve({ versions });
+    handler: ({ principal, params }) => {
+      const versions = library.versions(principal, params.id);
+      return Promise.resolve({ versions: isStaff(principal) ? versions : versions.map(toCard) });
     },
   });
-  if (!upload) return;
+
+  const versionParams = { required: ['id', 'version'], properties: { id: SCENARIO_ID, version: VERSION } };
+  for (const archived of [true, false]) {
+    api.add<undefined, { id: string; version: string }>({
+      method: 'post',
+      path: `/api/scenarios/{id}/versions/{version}/${archived ? 'archive' : 'restore'}`,
+      operationId: archived ? 'archiveScenarioVersion' : 'restoreScenarioVersion',
+      summary: archived
+        ? 'Hide a version from launch (exercises that ran it keep it); owners only'
+        : 'Offer an archived version for launch again; owners only',
+      tags: ['scenarios'],
+      access: STAFF,
+      params: versionParams,
+      response: { description: 'the version', schema: entry },
+      handler: ({ principal, params }) => library.setArchived(principal, params.id, params.version, archived),
+    });
+  }
+  api.add<{ withdraw?: boolean; note?: string }, { id: string; version: string }>({
+    method: 'post',
+    path: '/api/scenarios/{id}/versions/{version}/publication',
+    operationId: 'requestScenarioPublication',
+    summary:
+      "Ask the operator to publish a version to every organisation (or withdraw the request); the owner's org-admin",
+    tags: ['scenarios'],
+    access: STAFF,
+    params: versionParams,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { withdraw: { type: 'boolean' }, note: { type: 'string', maxLength: 2000 } },
+    },
+    response: { description: 'the version', schema: entry },
+    handler: ({ principal, params, body }) =>
+      library.requestPublication(principal, params.id, params.version, body),
+  });
+  api.add<{ approve: boolean; note?: string }, { id: string; version: string }>({
+    method: 'post',
+    path: '/api/scenarios/{id}/versions/{version}/publication/decision',
+    operationId: 'decideScenarioPublication',
+    summary: 'Publish a requested version to every organisation, or reject the request (operator)',
+    tags: ['scenarios'],
+    access: { roles: ['operator'] },
+    params: versionParams,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['approve'],
+      properties: { approve: { type: 'boolean' }, note: { type: 'string', maxLength: 2000 } },
+    },
+    response: { description: 'the version', schema: entry },
+    handler: ({ principal, params, body }) =>
+      library.decidePublication(principal, params.id, params.version, body),
+  });
+  api.add<undefined>({
+    method: 'get',
+    path: '/api/scenario-publications',
+    operationId: 'listPublicationRequests',
+    summary: 'Scenario versions waiting for a publication decision, oldest first (operator)',
+    tags: ['scenarios'],
+    access: { roles: ['operator'] },
+    response: {
+      description: 'the requests',
+      schema: { type: 'object', properties: { requests: { type: 'array' } } },
+    },
+    handler: async ({ principal }) => ({ requests: await library.publicationRequests(principal) }),
+  });
 
   const files = {
     type: 'object',
@@ -151,7 +243,7 @@ export function scenarioRoutes(
     body: files,
     response: { description: 'the verdict', schema: verdict },
     handler: ({ body }) => {
-      const result = upload.uploads.validate(body.files);
+      const result = library.uploads.validate(body.files);
       return Promise.resolve({
         valid: Boolean(result.compiled),
         competencyCheck: result.competencyCheck,
@@ -164,7 +256,7 @@ export function scenarioRoutes(
     path: '/api/scenarios',
     operationId: 'uploadScenario',
     summary:
-      'Upload a scenario version (immutable: the same files again change nothing, other files need a new version)',
+      "Upload a scenario version, private to the caller's organisation (immutable: the same files again change nothing, other files need a new version; shipped ids and other organisations' ids are refused)",
     tags: ['scenarios'],
     access: STAFF,
     body: files,
@@ -174,7 +266,7 @@ export function scenarioRoutes(
       schema: entry,
     },
     handler: async ({ principal, body, res }) => {
-      const result = upload.uploads.store(body.files);
+      const result = await library.upload(principal, body.files);
       if (!result.stored) {
         throw new CyropError(
           'SCENARIO_INVALID',
@@ -182,13 +274,8 @@ export function scenarioRoutes(
           { details: result.diagnostics },
         );
       }
-      const { id, version, created } = result.stored;
-      if (created) {
-        catalogue.load();
-        await upload.onStored?.(principal, id, version);
-      }
-      if (created) res.status(201);
-      return catalogue.get(id, version);
+      if (result.stored.created) res.status(201);
+      return result.entry;
     },
   });
 }
