@@ -19,6 +19,10 @@ import { attachTerminalGateway, type TerminalGateway } from './terminals/termina
 import { terminalRoutes } from './terminals/terminal-routes.ts';
 import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
 import { accountRoutes } from './api/routes/account-routes.ts';
+import { rosterRoutes } from './api/routes/roster-routes.ts';
+import { invitationRoutes } from './api/routes/invitation-routes.ts';
+import { InvitationService } from './accounts/invitation-service.ts';
+import { RosterService } from './accounts/roster-service.ts';
 import { canWatchExercise, exerciseRoutes } from './api/routes/exercise-routes.ts';
 import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
@@ -77,6 +81,8 @@ export async function startPlatform(
     audit: (actor, action, target, details, context) =>
       accounts.audit(actor, action, target, details, context),
   }).init();
+  const invitations = new InvitationService({ db, accounts });
+  const rosters = new RosterService({ db, accounts, invitations });
   const authenticate = withOriginCheck(sessionAuthenticator(accounts));
   const socketSessions = socketAuthenticator(accounts);
   const recordings = orchestrator ? new RecordingStore(db, config.dataDir) : undefined;
@@ -102,16 +108,19 @@ export async function startPlatform(
     authenticate,
     routes: (api) => {
       accountRoutes(api, { accounts });
+      invitationRoutes(api, { accounts, invitations });
       if (orchestrator) {
         exerciseRoutes(api, {
           exercises: orchestrator.exercises,
           accounts,
+          rosters,
           scenarios,
           onLaunchError: (exercise, err) => {
             logger.error({ exercise, err }, 'launch failed');
           },
         });
         playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
+        rosterRoutes(api, { rosters, canWatch });
       }
       if (scoring) scoringRoutes(api, { service: scoring, canWatch });
       if (recordings) terminalRoutes(api, { recordings, canWatch });

@@ -4,6 +4,7 @@ import { CyropError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
 import type { OrganisationKind, UsersTable } from '../store/schema.ts';
 import { hashJoinCode, newJoinCode } from './join-code.ts';
+import { claimMembership } from './team-members.ts';
 import { DEFAULT_LOGIN_RATE_LIMITS, LoginRateLimiter, type LoginRateLimits } from './login-rate-limiter.ts';
 import { DEFAULT_PASSWORD_COST, hashPassword, verifyPassword } from './password-hash.ts';
 
@@ -396,8 +397,9 @@ export class AccountService {
   async createJoinCode(
     exerciseId: string,
     teamId: string,
-    options: { expiresAt?: number; maxUses?: number; createdBy: string },
+    options: { expiresAt?: number; maxUses?: number; createdBy: string; label?: string },
   ): Promise<{
+    id: string;
     code: string;
     exerciseId: string;
     teamId: string;
@@ -423,9 +425,11 @@ export class AccountService {
     if (expiresAt > now + MAX_JOIN_CODE_TTL_MS)
       throw new CyropError('BAD_REQUEST', 'a join code lives at most 30 days');
     const code = newJoinCode();
+    const id = randomBytes(8).toString('hex');
     await this.db
       .insertInto('join_codes')
       .values({
+        id,
         code_hash: hashJoinCode(code),
         exercise_id: exerciseId,
         team_id: teamId,
@@ -433,9 +437,11 @@ export class AccountService {
         created_at: now,
         expires_at: expiresAt,
         max_uses: options.maxUses ?? null,
+        label: options.label ?? null,
+        revoked_at: null,
       })
       .execute();
-    return { code, exerciseId, teamId, expiresAt, maxUses: options.maxUses ?? null };
+    return { id, code, exerciseId, teamId, expiresAt, maxUses: options.maxUses ?? null };
   }
 
   /** Join a team with its code: a participant session (with the user, if one is signed in). */
@@ -450,6 +456,7 @@ export class AccountService {
         .select(['join_codes.exercise_id', 'join_codes.team_id', 'exercises.state'])
         .where('join_codes.code_hash', '=', codeHash)
         .where('join_codes.expires_at', '>', now)
+        .where('join_codes.revoked_at', 'is', null)
         .where((eb) =>
           eb.or([
             eb('join_codes.max_uses', 'is', null),
@@ -460,6 +467,13 @@ export class AccountService {
       if (!row) return undefined;
       if (row.state === 'ended' || row.state === 'tearing-down')
         throw new CyropError('EXERCISE_ENDED', 'this exercise has ended: there is nothing left to join');
+      await claimMembership(trx, {
+        exerciseId: row.exercise_id,
+        teamId: row.team_id,
+        displayName: name,
+        userId: userId ?? null,
+        now,
+      });
       await trx
         .updateTable('join_codes')
         .set((eb) => ({ uses: eb('uses', '+', 1) }))
@@ -557,7 +571,8 @@ export class AccountService {
     return this.dummyHash;
   }
 
-  private async startSession(
+  /** A new server-side session (sign-in, join, an invitation accepted, a roster member entering). */
+  async startSession(
     fields: {
       kind: 'user' | 'participant';
       user_id: string | null;

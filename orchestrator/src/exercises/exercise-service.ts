@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
 import { formatDiagnostic, hasErrors } from '../compiler/diagnostic.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
-import { LABEL, planExercise } from '../compiler/plan-exercise.ts';
+import { LABEL, planExercise, type TeamSpec } from '../compiler/plan-exercise.ts';
 import type { FrameworkId } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 import type {
@@ -29,7 +29,10 @@ export interface ExerciseServiceOptions {
 
 export interface CreateExercise {
   scenarioPath: string;
-  teams: number;
+  /** A number of teams (team-1 … team-N, named "Team N"), or the teams with their names. */
+  teams: number | readonly TeamSpec[];
+  /** At most this many members per team (roster entries and joins); absent: no cap. */
+  maxMembersPerTeam?: number;
   secret?: string;
   id?: string;
   ttlMs?: number;
@@ -182,6 +185,7 @@ export class ExerciseService {
           expires_at: request.ttlMs ? now + request.ttlMs : null,
           record_input: request.recordInput ? 1 : 0,
           org_id: request.orgId ?? null,
+          max_members_per_team: request.maxMembersPerTeam ?? null,
         })
         .execute();
       await trx
