@@ -6,6 +6,7 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  Parser,
   type Document,
   type Node,
   type YAMLError,
@@ -40,6 +41,13 @@ export interface LoadedYaml {
 export const YAML_LIMITS = {
   /** Nodes one alias may expand to: YAML "billion laughs" bombs stop here. */
   maxAliasCount: 50,
+  /**
+   * Anchors (`&name`) and aliases (`*name`) in one file, counted on the token stream before any is
+   * resolved: the `yaml` package resolves each alias by walking the whole document, so their cost
+   * grows with (aliases × document size) before `maxAliasCount` can apply.
+   */
+  maxAnchors: 50,
+  maxAliases: 100,
   /** Keys that would reach the prototype chain when the document is used as a JS object. */
   forbiddenKeys: ['__proto__', 'constructor', 'prototype'] as readonly string[],
 };
@@ -105,8 +113,38 @@ export function loadYaml(text: string, file: string): LoadedYaml {
     },
   };
 
+  // Caps first, on the tokens: nothing is resolved yet, and this pass is linear in the text.
+  let marks: YamlMarks;
+  try {
+    marks = scanAnchorsAndAliases(text, lineCounter);
+  } catch (e) {
+    error('yaml.syntax', { line: 1, column: 1 }, '', `YAML: ${describeThrown(e)}`);
+    return { data: undefined, sourceMap, diagnostics };
+  }
+  const over = (
+    kind: 'anchors' | 'aliases',
+    cap: number,
+    found: { name: string; offset: number }[],
+    sign: string,
+  ): boolean => {
+    const first = found[cap];
+    if (!first) return false;
+    error(
+      kind === 'anchors' ? 'limit.yaml-anchors' : 'limit.yaml-aliases',
+      at(first.offset),
+      '',
+      `YAML: too many ${kind}: a scenario file may use at most ${cap} ${kind} (${sign}name), this one has ${found.length}; ${sign}${first.name} here is number ${cap + 1} (the limit keeps alias resolution cheap: write the values out instead)`,
+    );
+    return true;
+  };
+  const tooMany =
+    over('anchors', YAML_LIMITS.maxAnchors, marks.anchors, '&') ||
+    over('aliases', YAML_LIMITS.maxAliases, marks.aliases, '*');
+  if (tooMany) return { data: undefined, sourceMap, diagnostics };
+
   let doc: Document.Parsed;
   try {
+    lineCounter.lineStarts.length = 0; // counted again by the parse below
     doc = parseDocument(text, {
       lineCounter,
       prettyErrors: false,
@@ -196,8 +234,12 @@ export function loadYaml(text: string, file: string): LoadedYaml {
         message: `YAML: ${firstLine(warn.message)}`,
       });
   }
+  // An alias needs an anchor of its name before it (checked on the tokens: `Alias.resolve` walks the document).
+  const firstAnchor = new Map<string, number>();
+  for (const a of marks.anchors) if (!firstAnchor.has(a.name)) firstAnchor.set(a.name, a.offset);
   for (const { node, pointer } of aliases) {
-    if (isAlias(node) && node.resolve(doc) === undefined) {
+    const anchorAt = isAlias(node) ? firstAnchor.get(node.source) : undefined;
+    if (isAlias(node) && (anchorAt === undefined || anchorAt > (node.range?.[0] ?? 0))) {
       error(
         'yaml.alias',
         node.range ? at(node.range[0]) : sourceMap.nearest(pointer),
@@ -248,6 +290,42 @@ export function loadYaml(text: string, file: string): LoadedYaml {
       `YAML: ${/Maximum call stack/.test(message) ? 'the document is nested too deeply' : friendly ? friendly(message) : message}`,
     );
   }
+}
+
+interface YamlMarks {
+  anchors: { name: string; offset: number }[];
+  aliases: { name: string; offset: number }[];
+}
+
+/**
+ * Every anchor and alias of a YAML text, in source order, from the `yaml` package's concrete syntax
+ * tree (its Parser only tokenises: no node is composed and no alias resolved, so this is linear).
+ */
+export function scanAnchorsAndAliases(text: string, lines?: LineCounter): YamlMarks {
+  const marks: YamlMarks = { anchors: [], aliases: [] };
+  const stack: unknown[] = [];
+  for (const token of new Parser(lines?.addNewLine).parse(text)) stack.push(token);
+  // Depth-first without recursion (a deeply nested file must not overflow the stack here).
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (!item || typeof item !== 'object') continue;
+    if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) stack.push(item[i]);
+      continue;
+    }
+    const token = item as { type?: unknown; source?: unknown; offset?: unknown };
+    if (typeof token.source === 'string' && typeof token.offset === 'number') {
+      if (token.type === 'anchor') marks.anchors.push({ name: token.source.slice(1), offset: token.offset });
+      else if (token.type === 'alias')
+        marks.aliases.push({ name: token.source.slice(1), offset: token.offset });
+    }
+    const values = Object.values(item as Record<string, unknown>);
+    for (let i = values.length - 1; i >= 0; i--)
+      if (values[i] && typeof values[i] === 'object') stack.push(values[i]);
+  }
+  marks.anchors.sort((a, b) => a.offset - b.offset);
+  marks.aliases.sort((a, b) => a.offset - b.offset);
+  return marks;
 }
 
 function keyAt(text: string, offset: number): string {
