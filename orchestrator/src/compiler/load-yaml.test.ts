@@ -95,6 +95,22 @@ describe('loadYaml', () => {
     expect((atCap.data as { b: string[] }).b).to.have.length(YAML_LIMITS.maxAliases);
   });
 
+  it('refuses a file of more values than any scenario needs, before composing them', () => {
+    const text = `a: [${Array(YAML_LIMITS.maxNodes + 10)
+      .fill('[]')
+      .join(',')}]\n`;
+    const { data, diagnostics } = loadYaml(text, 'f.yaml');
+    expect(data).to.equal(undefined);
+    expect(diagnostics).to.have.length(1);
+    // Counted: the key a, its ':', the outer list, then the empty lists: number maxNodes + 1 is list maxNodes - 2.
+    expect(diagnostics[0]).to.include({
+      rule: 'limit.yaml-nodes',
+      line: 1,
+      column: 5 + (YAML_LIMITS.maxNodes - 3) * 3,
+    });
+    expect(diagnostics[0]?.message).to.contain(`at most ${YAML_LIMITS.maxNodes} nodes`);
+  });
+
   it('finds anchors and aliases in flow and block collections, keys and nested documents', () => {
     const marks = scanAnchorsAndAliases('a: &x 1\nb: { c: &y [*x] }\n? &k key\n: *y\nd:\n  - *k\n');
     expect(marks.anchors.map((m) => m.name)).to.deep.equal(['x', 'y', 'k']);

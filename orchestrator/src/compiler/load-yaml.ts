@@ -4,9 +4,10 @@ import {
   isPair,
   isScalar,
   isSeq,
+  CST,
   LineCounter,
+  Lexer,
   parseDocument,
-  Parser,
   type Document,
   type Node,
   type YAMLError,
@@ -48,6 +49,12 @@ export const YAML_LIMITS = {
    */
   maxAnchors: 50,
   maxAliases: 100,
+  /**
+   * Nodes (values, keys, list entries, flow collections) in one file, counted the same way: a file
+   * of 300,000 `[],` fits in the size limit but costs seconds and hundreds of MiB to load with
+   * positions. The largest shipped scenario has about 830.
+   */
+  maxNodes: 20_000,
   /** Keys that would reach the prototype chain when the document is used as a JS object. */
   forbiddenKeys: ['__proto__', 'constructor', 'prototype'] as readonly string[],
 };
@@ -116,7 +123,7 @@ export function loadYaml(text: string, file: string): LoadedYaml {
   // Caps first, on the tokens: nothing is resolved yet, and this pass is linear in the text.
   let marks: YamlMarks;
   try {
-    marks = scanAnchorsAndAliases(text, lineCounter);
+    marks = scanAnchorsAndAliases(text);
   } catch (e) {
     error('yaml.syntax', { line: 1, column: 1 }, '', `YAML: ${describeThrown(e)}`);
     return { data: undefined, sourceMap, diagnostics };
@@ -131,20 +138,28 @@ export function loadYaml(text: string, file: string): LoadedYaml {
     if (!first) return false;
     error(
       kind === 'anchors' ? 'limit.yaml-anchors' : 'limit.yaml-aliases',
-      at(first.offset),
+      positionOf(text, first.offset),
       '',
       `YAML: too many ${kind}: a scenario file may use at most ${cap} ${kind} (${sign}name), this one has ${found.length}; ${sign}${first.name} here is number ${cap + 1} (the limit keeps alias resolution cheap: write the values out instead)`,
     );
     return true;
   };
-  const tooMany =
+  let tooMany =
     over('anchors', YAML_LIMITS.maxAnchors, marks.anchors, '&') ||
     over('aliases', YAML_LIMITS.maxAliases, marks.aliases, '*');
+  if (!tooMany && marks.nodeOverCap !== undefined) {
+    error(
+      'limit.yaml-nodes',
+      positionOf(text, marks.nodeOverCap),
+      '',
+      `YAML: too many values: a scenario file may hold at most ${YAML_LIMITS.maxNodes} nodes (values, keys and list entries), this one has ${marks.nodes}; the one here is number ${YAML_LIMITS.maxNodes + 1}`,
+    );
+    tooMany = true;
+  }
   if (tooMany) return { data: undefined, sourceMap, diagnostics };
 
   let doc: Document.Parsed;
   try {
-    lineCounter.lineStarts.length = 0; // counted again by the parse below
     doc = parseDocument(text, {
       lineCounter,
       prettyErrors: false,
@@ -295,37 +310,68 @@ export function loadYaml(text: string, file: string): LoadedYaml {
 interface YamlMarks {
   anchors: { name: string; offset: number }[];
   aliases: { name: string; offset: number }[];
+  /** YAML nodes (values, keys, list items, flow collections), and where the first one past the cap is. */
+  nodes: number;
+  nodeOverCap?: number;
 }
 
+/** Tokens that stand for a node (or an entry) of the document; plain scalars are counted separately. */
+const NODE_TOKENS = new Set([
+  'alias',
+  'single-quoted-scalar',
+  'double-quoted-scalar',
+  'flow-map-start',
+  'flow-seq-start',
+  'seq-item-ind',
+  'explicit-key-ind',
+  'map-value-ind',
+]);
+
 /**
- * Every anchor and alias of a YAML text, in source order, from the `yaml` package's concrete syntax
- * tree (its Parser only tokenises: no node is composed and no alias resolved, so this is linear).
+ * Every anchor and alias of a YAML text, in source order, and a count of its nodes, from the `yaml`
+ * package's Lexer: tokens only, nothing parsed into a tree, composed or resolved, so this costs a
+ * fraction of loading the file. Offsets are counted as the package's Parser counts them (control
+ * tokens take no room in the source).
  */
-export function scanAnchorsAndAliases(text: string, lines?: LineCounter): YamlMarks {
-  const marks: YamlMarks = { anchors: [], aliases: [] };
-  const stack: unknown[] = [];
-  for (const token of new Parser(lines?.addNewLine).parse(text)) stack.push(token);
-  // Depth-first without recursion (a deeply nested file must not overflow the stack here).
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (!item || typeof item !== 'object') continue;
-    if (Array.isArray(item)) {
-      for (let i = item.length - 1; i >= 0; i--) stack.push(item[i]);
+export function scanAnchorsAndAliases(text: string, maxNodes: number = YAML_LIMITS.maxNodes): YamlMarks {
+  const marks: YamlMarks = { anchors: [], aliases: [], nodes: 0 };
+  let offset = 0;
+  let atScalar = false;
+  const node = (): void => {
+    marks.nodes++;
+    if (marks.nodes === maxNodes + 1) marks.nodeOverCap = offset;
+  };
+  for (const source of new Lexer().lex(text)) {
+    if (atScalar) {
+      // The text of a plain or block scalar, announced by a control token.
+      atScalar = false;
+      node();
+      offset += source.length;
       continue;
     }
-    const token = item as { type?: unknown; source?: unknown; offset?: unknown };
-    if (typeof token.source === 'string' && typeof token.offset === 'number') {
-      if (token.type === 'anchor') marks.anchors.push({ name: token.source.slice(1), offset: token.offset });
-      else if (token.type === 'alias')
-        marks.aliases.push({ name: token.source.slice(1), offset: token.offset });
+    const type = CST.tokenType(source);
+    if (type === 'scalar') {
+      atScalar = true;
+      continue;
     }
-    const values = Object.values(item as Record<string, unknown>);
-    for (let i = values.length - 1; i >= 0; i--)
-      if (values[i] && typeof values[i] === 'object') stack.push(values[i]);
+    if (type === 'doc-mode' || type === 'flow-error-end') continue;
+    if (type === 'anchor') marks.anchors.push({ name: source.slice(1).trimEnd(), offset });
+    else if (type === 'alias') marks.aliases.push({ name: source.slice(1).trimEnd(), offset });
+    if (type !== null && NODE_TOKENS.has(type)) node();
+    offset += source.length;
   }
-  marks.anchors.sort((a, b) => a.offset - b.offset);
-  marks.aliases.sort((a, b) => a.offset - b.offset);
   return marks;
+}
+
+/** 1-based line and column of an offset (for the few positions reported before the parse). */
+function positionOf(text: string, offset: number): SourcePosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 function keyAt(text: string, offset: number): string {
