@@ -28,6 +28,7 @@ import { attachScoringSocket, scoringRooms } from './scoring-service/scoring-soc
 import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
+import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import path from 'node:path';
 
@@ -56,7 +57,10 @@ export async function startPlatform(
       'scenario in the catalogue is invalid and is not offered',
     );
   }
-  const orchestrator = config.engine === 'docker' ? await openOrchestrator(config, logger) : undefined;
+  // Uploaded scenarios (and exercises launched from them) compile in bounded worker threads.
+  const compiler = new ScenarioCompiler({ dataDir: config.dataDir });
+  const orchestrator =
+    config.engine === 'docker' ? await openOrchestrator(config, logger, compiler) : undefined;
   const ownDatabase = orchestrator ? undefined : await openDatabase(config.dataDir);
   const db = orchestrator?.db ?? (ownDatabase as OpenedDatabase).db;
   const sqlite = orchestrator?.sqlite ?? (ownDatabase as OpenedDatabase).sqlite;
@@ -93,7 +97,7 @@ export async function startPlatform(
     logger,
     authenticate,
     uploads: {
-      uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
+      uploads: new ScenarioUploads(uploadsDir, compiler),
       onStored: (principal, id, version) =>
         accounts.audit(principal ?? 'anonymous', 'scenario.upload', `${id}@${version}`),
     },
@@ -198,6 +202,7 @@ export async function startPlatform(
       });
       await reconciler?.stop();
       await orchestrator?.close();
+      await compiler.close();
       await ownDatabase?.close();
     },
   };
@@ -257,8 +262,14 @@ export interface Orchestrator {
 }
 
 /** The store, the engine driver (Docker: the single-host default) and the exercise service, wired. */
-export async function openOrchestrator(config: Config, logger?: Logger): Promise<Orchestrator> {
+export async function openOrchestrator(
+  config: Config,
+  logger?: Logger,
+  compiler?: ScenarioCompiler,
+): Promise<Orchestrator> {
   const database = await openDatabase(config.dataDir);
+  // A compiler of its own (the CLI) is closed with the orchestrator; the server's is closed by the server.
+  const ownCompiler = compiler ? undefined : new ScenarioCompiler({ dataDir: config.dataDir });
   try {
     const driver = await DockerRuntimeDriver.connect();
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
@@ -267,10 +278,21 @@ export async function openOrchestrator(config: Config, logger?: Logger): Promise
       driver,
       subnetPool: config.subnetPool,
       catalogueFor,
+      compiler: compiler ?? ownCompiler,
       ...(logger ? { logger } : {}),
     });
-    return { db: database.db, sqlite: database.sqlite, driver, exercises, close: () => database.close() };
+    return {
+      db: database.db,
+      sqlite: database.sqlite,
+      driver,
+      exercises,
+      close: async () => {
+        await ownCompiler?.close();
+        await database.close();
+      },
+    };
   } catch (error) {
+    await ownCompiler?.close();
     await database.close();
     throw error;
   }

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
-import type { FrameworkId } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
-import { compileScenarioFile, SCENARIO_FILE, type ScenarioFileResult } from './scenario-folder.ts';
+import { ScenarioCompiler } from './scenario-compiler.ts';
+import { SCENARIO_FILE, type ScenarioFileResult } from './scenario-folder.ts';
 
 /** A scenario folder sent as text files: relative path → content. */
 export type ScenarioFiles = Readonly<Record<string, string>>;
 
 export const UPLOAD_LIMITS = { files: 64, pathLength: 200 };
 const SAFE_PATH = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const STAGING_PREFIX = '.staging-';
 
 export interface UploadResult extends ScenarioFileResult {
   stored?: { id: string; version: string; created: boolean };
@@ -19,22 +19,26 @@ export interface UploadResult extends ScenarioFileResult {
 /**
  * Uploaded scenario versions under `<dir>/<id>/<version>/`. A version is immutable: uploading it
  * again with the same files is a no-op, with other files a conflict (bump `metadata.version`).
+ * Uploaded files are compiled off the event loop, within the compiler's time and memory bounds.
+ * Staging folders left by a crash are removed when this is constructed (at start-up).
  */
 export class ScenarioUploads {
   constructor(
     readonly dir: string,
-    private readonly catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
-  ) {}
+    private readonly compiler: ScenarioCompiler = new ScenarioCompiler(),
+  ) {
+    removeStaleStaging(dir);
+  }
 
   /** Compile the files as a scenario folder, without storing anything. */
-  validate(files: ScenarioFiles): ScenarioFileResult {
-    return this.withStaging(files, (folder) => ({ result: this.compile(folder) })).result;
+  async validate(files: ScenarioFiles): Promise<ScenarioFileResult> {
+    return (await this.withStaging(files, async (folder) => ({ result: await this.compile(folder) }))).result;
   }
 
   /** Validate, then store as a new version when valid. */
-  store(files: ScenarioFiles): UploadResult {
-    return this.withStaging(files, (folder, keep) => {
-      const result = this.compile(folder);
+  async store(files: ScenarioFiles): Promise<UploadResult> {
+    return (await this.withStaging(files, async (folder, keep) => {
+      const result = await this.compile(folder);
       const scenario = result.compiled?.scenario;
       if (!scenario) return { result };
       const { id, version } = scenario.metadata;
@@ -47,17 +51,17 @@ export class ScenarioUploads {
       renameSync(folder, target); // atomic: a version is there whole or not at all
       keep();
       return { result: { ...result, stored: { id, version, created: true } } };
-    }).result;
+    })).result;
   }
 
   /** Compile a staged folder; diagnostics name files as the uploader did (relative to the folder). */
-  private compile(folder: string): ScenarioFileResult {
-    const result = compileScenarioFile(path.join(folder, SCENARIO_FILE), this.catalogueFor);
+  private async compile(folder: string): Promise<ScenarioFileResult> {
+    const result = await this.compiler.compileFile(path.join(folder, SCENARIO_FILE));
     const diagnostics = result.diagnostics.map((d) => ({ ...d, file: path.relative(folder, d.file) }));
     return { ...result, file: SCENARIO_FILE, diagnostics };
   }
 
-  private withStaging<T>(files: ScenarioFiles, fn: (folder: string, keep: () => void) => { result: T }): { result: T } {
+  private async withStaging<T>(files: ScenarioFiles, fn: (folder: string, keep: () => void) => Promise<{ result: T }>): Promise<{ result: T }> {
     const names = Object.keys(files);
     if (!names.includes(SCENARIO_FILE)) throw new CyropError('BAD_REQUEST', `the files must include ${SCENARIO_FILE}`);
     if (names.length > UPLOAD_LIMITS.files) throw new CyropError('BAD_REQUEST', `at most ${UPLOAD_LIMITS.files} files`);
@@ -66,8 +70,16 @@ export class ScenarioUploads {
         throw new CyropError('BAD_REQUEST', `file name '${name.slice(0, 80)}' must be a relative path of letters, digits, '.', '-', '_' and '/'`);
       }
     }
+    const fileNames = new Set(names);
+    for (const name of names) {
+      const parts = name.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const folder = parts.slice(0, i).join('/');
+        if (fileNames.has(folder)) throw new CyropError('BAD_REQUEST', `'${folder}' is sent both as a file and as the folder of '${name}': a path is a file or a folder, not both`);
+      }
+    }
     mkdirSync(this.dir, { recursive: true });
-    const folder = path.join(this.dir, `.staging-${randomBytes(6).toString('hex')}`);
+    const folder = path.join(this.dir, `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
     const staging = { kept: false };
     try {
       for (const [name, content] of Object.entries(files)) {
@@ -75,13 +87,24 @@ export class ScenarioUploads {
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(file, content, { flag: 'wx' });
       }
-      return fn(folder, () => {
+      return await fn(folder, () => {
         staging.kept = true;
       });
     } finally {
       if (!staging.kept) rmSync(folder, { recursive: true, force: true });
     }
   }
+}
+
+/** Staging folders of uploads that a crash interrupted: nothing else is using them at start-up. */
+function removeStaleStaging(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) if (entry.startsWith(STAGING_PREFIX)) rmSync(path.join(dir, entry), { recursive: true, force: true });
 }
 
 function sameFiles(folder: string, files: ScenarioFiles): boolean {

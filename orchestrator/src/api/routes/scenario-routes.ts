@@ -150,13 +150,13 @@ export function scenarioRoutes(
     access: STAFF,
     body: files,
     response: { description: 'the verdict', schema: verdict },
-    handler: ({ body }) => {
-      const result = upload.uploads.validate(body.files);
-      return Promise.resolve({
+    handler: async ({ body }) => {
+      const result = await upload.uploads.validate(body.files);
+      return {
         valid: Boolean(result.compiled),
         competencyCheck: result.competencyCheck,
         diagnostics: result.diagnostics,
-      });
+      };
     },
   });
   api.add<{ files: ScenarioFiles }>({
@@ -174,7 +174,7 @@ export function scenarioRoutes(
       schema: entry,
     },
     handler: async ({ principal, body, res }) => {
-      const result = upload.uploads.store(body.files);
+      const result = await upload.uploads.store(body.files);
       if (!result.stored) {
         throw new CyropError(
           'SCENARIO_INVALID',
