@@ -154,14 +154,18 @@ export class ExerciseService {
     const reserved = (await this.activePlans()).flatMap((p) =>
       p.networks.filter((n) => !n.fixed).map((n) => n.subnet),
     );
-    const plans = planExercise(result.compiled, {
+    const planOptions = {
       labels: { [LABEL.installation]: await this.installation() },
       exerciseId: id,
       teams: request.teams,
       secret,
       subnetPool: this.options.subnetPool,
       reservedSubnets: reserved,
-    });
+    };
+    // Per-team template rendering of an (untrusted) scenario runs in a bounded worker too.
+    const plans = this.options.compiler
+      ? await this.options.compiler.planFile(file, planOptions)
+      : planExercise(result.compiled, planOptions);
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
       await trx

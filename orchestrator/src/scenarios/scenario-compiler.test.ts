@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { planExercise } from '../compiler/plan-exercise.ts';
 import { CyropError } from '../errors.ts';
 import { NiceCatalogueStore } from '../nice/nice-catalogue-store.ts';
 import { niceTestData } from '../nice/nice-test-data.ts';
@@ -63,6 +64,22 @@ describe('ScenarioCompiler (worker threads with a deadline and a heap limit)', f
     ).to.equal(true);
     expect(here.competencyCheck).to.equal('syntax-only');
     expect(inWorker.competencyCheck).to.equal('catalogue');
+  });
+
+  it('plans every team in the worker as planExercise does here, and keeps the code of a planning refusal', async () => {
+    const c = compiler({});
+    const options = {
+      exerciseId: 'ex-1',
+      teams: 3,
+      secret: 'a-long-enough-secret',
+      subnetPool: '10.251.0.0/16',
+    };
+    const compiled = compileScenarioFile(EXAMPLE).compiled;
+    if (!compiled) throw new Error('the example does not compile');
+    expect(await c.planFile(EXAMPLE, options)).to.deep.equal(planExercise(compiled, options));
+    const error = await refusal(c.planFile(EXAMPLE, { ...options, secret: 'short' }));
+    expect(error.code).to.equal('BAD_REQUEST');
+    expect(error.message).to.contain('secret must be at least 8 characters');
   });
 
   it('stops a compilation at its deadline with a 422-class error naming the limit', async () => {

@@ -1,6 +1,8 @@
 import { Piscina } from 'piscina';
 import { CyropError } from '../errors.ts';
-import type { CompileTask } from './compile-worker.ts';
+import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
+import type { PlanOptions } from '../compiler/plan-exercise.ts';
+import type { CompileTask, PlanOutcome, PlanTask } from './compile-worker.ts';
 import type { ScenarioFileResult } from './scenario-folder.ts';
 
 /** Bounds of one compilation of untrusted scenario content. */
@@ -47,7 +49,25 @@ export class ScenarioCompiler {
 
   /** Read and compile one scenario file (see `compileScenarioFile`); throws only when a bound is hit. */
   async compileFile(file: string): Promise<ScenarioFileResult> {
-    const task: CompileTask = { file, ...(this.dataDir !== undefined ? { dataDir: this.dataDir } : {}) };
+    const result = (await this.run('default', { file, ...this.where() }, file)) as ScenarioFileResult;
+    return revive(result);
+  }
+
+  /**
+   * Compile a valid scenario file and plan every team (`planExercise`: per-team template
+   * rendering), in a worker under the same bounds. Planning refusals keep their code.
+   */
+  async planFile(file: string, options: PlanOptions): Promise<EnvironmentPlan[]> {
+    const outcome = (await this.run('plan', { file, options, ...this.where() }, file)) as PlanOutcome;
+    if ('plans' in outcome) return outcome.plans;
+    throw new CyropError(outcome.error.code, outcome.error.message, { details: outcome.error.details });
+  }
+
+  private where(): { dataDir?: string } {
+    return this.dataDir !== undefined ? { dataDir: this.dataDir } : {};
+  }
+
+  private async run(name: string, task: CompileTask | PlanTask, file: string): Promise<unknown> {
     if (this.inFlight >= this.limits.threads + this.limits.queue) {
       throw new CyropError(
         'RATE_LIMITED',
@@ -55,17 +75,13 @@ export class ScenarioCompiler {
       );
     }
     this.inFlight++;
-    let result: ScenarioFileResult;
     try {
-      result = (await this.workers().run(task, {
-        signal: AbortSignal.timeout(this.limits.timeoutMs),
-      })) as ScenarioFileResult;
+      return await this.workers().run(task, { name, signal: AbortSignal.timeout(this.limits.timeoutMs) });
     } catch (error) {
       throw this.translate(error, file);
     } finally {
       this.inFlight--;
     }
-    return revive(result);
   }
 
   /** Ends the worker threads (running compilations are refused). */
