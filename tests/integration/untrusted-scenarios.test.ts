@@ -29,7 +29,23 @@ import { startScoringTestServer } from './fixtures/scoring-app.ts';
 import { REPO } from './helpers.ts';
 
 const HEALTH_P99_MS = 250;
-const COMPILE_TIMEOUT_MS = 1_000;
+
+/** Seven template files of ~1 MB in a valid scenario (a 7 MB body, under the upload limit). */
+function sevenTemplates(template: string): Record<string, string> {
+  const example = path.join(REPO, 'tests/fixtures/valid/format-example');
+  const files: Record<string, string> = {
+    'scenario.yaml': readFileSync(path.join(example, 'scenario.yaml'), 'utf8').replace(
+      '      - { path: /srv/app/config.ini, source: files/web-config.ini.hbs }',
+      Array.from(
+        { length: 7 },
+        (_, i) => `      - { path: /srv/app/c${i}.ini, source: files/t${i}.hbs }`,
+      ).join('\n'),
+    ),
+  };
+  for (let i = 0; i < 7; i++) files[`files/t${i}.hbs`] = template;
+  expect(JSON.stringify(files).length).to.be.below(UPLOAD_LIMIT_BYTES);
+  return files;
+}
 
 /** Polls `/healthz` one request at a time until stopped; returns every latency in ms. */
 function pollHealth(base: string): { stop(): Promise<number[]> } {
@@ -99,7 +115,7 @@ describe('untrusted scenario content (real HTTP server)', function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-untrusted-'));
     uploadsDir = path.join(dir, 'scenarios');
     mkdirSync(path.join(dir, 'empty-catalogue'));
-    compiler = new ScenarioCompiler({ timeoutMs: COMPILE_TIMEOUT_MS });
+    compiler = new ScenarioCompiler(); // the production bounds
     const app = createApp({
       catalogue: new ScenarioCatalogue(path.join(dir, 'empty-catalogue'), undefined, uploadsDir).load(),
       logger: pino({ level: 'silent' }),
@@ -143,21 +159,8 @@ describe('untrusted scenario content (real HTTP server)', function () {
     expect(bomb62k.length).to.be.within(60_000, 64_000);
     expect(bomb800k.length).to.be.within(780_000, 1024 * 1024);
     expect(hugeValues.length).to.be.within(600_000, 1024 * 1024);
-    // A valid scenario with seven template files of 1 MB of mustaches each (a 7 MB body, under the
-    // upload limit): seconds of analysis, past the deadline.
-    const example = path.join(REPO, 'tests/fixtures/valid/format-example');
-    const mustaches = '{{params.victim_user}}\n'.repeat(43_000);
-    const heavyTemplate: Record<string, string> = {
-      'scenario.yaml': readFileSync(path.join(example, 'scenario.yaml'), 'utf8').replace(
-        '      - { path: /srv/app/config.ini, source: files/web-config.ini.hbs }',
-        Array.from(
-          { length: 7 },
-          (_, i) => `      - { path: /srv/app/c${i}.ini, source: files/t${i}.hbs }`,
-        ).join('\n'),
-      ),
-    };
-    for (let i = 0; i < 7; i++) heavyTemplate[`files/t${i}.hbs`] = mustaches;
-    expect(JSON.stringify(heavyTemplate).length).to.be.below(UPLOAD_LIMIT_BYTES);
+    // Seven template files of 1 MB of mustaches each: 300,000 expressions, seconds of analysis.
+    const heavyTemplate = sevenTemplates('{{params.victim_user}}\n'.repeat(43_000));
 
     const health = pollHealth(base);
     const results = [];
@@ -179,9 +182,13 @@ describe('untrusted scenario content (real HTTP server)', function () {
     expect(flood!.message).to.contain(`at most ${YAML_LIMITS.maxAliases} aliases`);
     expect(huge).to.include({ rule: 'limit.yaml-nodes', line: 3 });
     expect(huge!.message).to.contain(`at most ${YAML_LIMITS.maxNodes} nodes`);
-    expect(slow.status).to.equal(422);
-    expect(slow.body.error?.code).to.equal('SCENARIO_TOO_COSTLY');
-    expect(slow.body.error?.message).to.contain(`longer than ${COMPILE_TIMEOUT_MS / 1000} s`);
+    expect(slow.status).to.equal(200);
+    expect(slow.body.valid).to.equal(false);
+    expect(slow.body.diagnostics).to.have.length(1);
+    expect(slow.body.diagnostics![0]).to.include({
+      rule: 'limit.template-expressions',
+      pointer: '/hosts/1/files/1/source', // the first template file: 43,000 > 2,000
+    });
 
     console.log(
       `      /healthz during the attack: ${latencies.length} requests, p99 ${p99(latencies).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
@@ -193,6 +200,38 @@ describe('untrusted scenario content (real HTTP server)', function () {
       files: { 'scenario.yaml': scenarioWithFlag('flag: { regex: "^CYROP\\\\{[a-z]+\\\\}$" }') },
     });
     expect(fine.body.valid).to.equal(true);
+  });
+
+  it('refuses a compilation past its deadline with 422 naming the limit, never a 500', async () => {
+    // A server whose deadline (50 ms) is shorter than this valid upload needs (~1 s: 7 MB of templates).
+    const strict = new ScenarioCompiler({ timeoutMs: 50 });
+    const app = createApp({
+      catalogue: new ScenarioCatalogue(path.join(dir, 'empty-catalogue')).load(),
+      logger: pino({ level: 'silent' }),
+      authenticate: () => Promise.resolve(instructor),
+      uploads: { uploads: new ScenarioUploads(path.join(dir, 'strict'), strict) },
+    });
+    const other = createServer(app);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      const res = await fetch(`${url}/api/scenarios/validate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          files: sevenTemplates(`${'x'.repeat(3_600)}{{params.victim_user}}\n`.repeat(280)),
+        }),
+      });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(res.status).to.equal(422);
+      expect(body.error.code).to.equal('SCENARIO_TOO_COSTLY');
+      expect(body.error.message).to.contain('took longer than 0.05 s, the limit for one compilation');
+      expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+    } finally {
+      other.closeAllConnections();
+      other.close();
+      await strict.close();
+    }
   });
 
   it('answers a catastrophic-backtracking flag regex promptly with the right verdicts', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +24,27 @@ async function refusal(promise: Promise<unknown>): Promise<CyropError> {
   throw new Error('expected a refusal');
 }
 
-/** A valid scenario whose template file is 1 MB of mustaches: seconds of work and tens of MiB to analyse. */
+/**
+ * A valid scenario within every cap, with seven template files of ~1 MB (280 expressions each):
+ * quick to validate, but planning renders 7 MB per team.
+ */
 function heavyScenario(dir: string): string {
   const folder = path.join(dir, `heavy-${Math.random().toString(36).slice(2)}`);
   cpSync(path.dirname(EXAMPLE), folder, { recursive: true });
-  writeFileSync(path.join(folder, 'files/web-config.ini.hbs'), '{{params.victim_user}}\n'.repeat(43_000));
-  return path.join(folder, 'scenario.yaml');
+  const file = path.join(folder, 'scenario.yaml');
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace(
+      '      - { path: /srv/app/config.ini, source: files/web-config.ini.hbs }',
+      Array.from(
+        { length: 7 },
+        (_, i) => `      - { path: /srv/app/c${i}.ini, source: files/t${i}.hbs }`,
+      ).join('\n'),
+    ),
+  );
+  const template = `${'x'.repeat(3_600)}{{params.victim_user}}\n`.repeat(280);
+  for (let i = 0; i < 7; i++) writeFileSync(path.join(folder, `files/t${i}.hbs`), template);
+  return file;
 }
 
 describe('ScenarioCompiler (worker threads with a deadline and a heap limit)', function () {
@@ -82,12 +97,25 @@ describe('ScenarioCompiler (worker threads with a deadline and a heap limit)', f
     expect(error.message).to.contain('secret must be at least 8 characters');
   });
 
-  it('stops a compilation at its deadline with a 422-class error naming the limit', async () => {
-    const c = compiler({ timeoutMs: 200 });
+  it('validates a scenario that is heavy but within every cap', async () => {
+    const result = await compiler({}).compileFile(heavyScenario(dir));
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).to.deep.equal([]);
+    expect(result.compiled?.sources.size).to.equal(7);
+  });
+
+  it('stops planning at its deadline with a 422-class error naming the limit', async () => {
+    const c = compiler({ timeoutMs: 1_500, heapMb: 4_096 });
     const file = heavyScenario(dir);
-    const error = await refusal(c.compileFile(file));
+    const error = await refusal(
+      c.planFile(file, {
+        exerciseId: 'ex-1',
+        teams: 200,
+        secret: 'long-enough',
+        subnetPool: '10.251.0.0/16',
+      }),
+    );
     expect(error.code).to.equal('SCENARIO_TOO_COSTLY');
-    expect(error.message).to.contain('longer than 0.2 s');
+    expect(error.message).to.contain('longer than 1.5 s');
     expect(error.details).to.deep.include.members([
       {
         severity: 'error',
@@ -96,16 +124,23 @@ describe('ScenarioCompiler (worker threads with a deadline and a heap limit)', f
         line: 0,
         column: 0,
         pointer: '',
-        message: 'compilation stopped after 200 ms',
+        message: 'compilation stopped after 1500 ms',
       },
     ]);
   });
 
-  it('stops a compilation that needs more memory than its heap limit', async () => {
-    const c = compiler({ heapMb: 32, timeoutMs: 50_000 });
-    const error = await refusal(c.compileFile(heavyScenario(dir)));
+  it('stops planning that needs more memory than the heap limit, and carries on', async () => {
+    const c = compiler({ heapMb: 64, timeoutMs: 60_000 });
+    const error = await refusal(
+      c.planFile(heavyScenario(dir), {
+        exerciseId: 'ex-1',
+        teams: 200,
+        secret: 'long-enough',
+        subnetPool: '10.251.0.0/16',
+      }),
+    );
     expect(error.code).to.equal('SCENARIO_TOO_COSTLY');
-    expect(error.message).to.contain('more than 32 MiB');
+    expect(error.message).to.contain('more than 64 MiB');
     // The pool replaced the worker: the next compilation works.
     expect((await c.compileFile(EXAMPLE)).compiled).to.not.equal(undefined);
   });
