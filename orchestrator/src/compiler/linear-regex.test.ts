@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { compileLinearRegex, linearRegexProblem } from './linear-regex.ts';
+import { compileLinearRegex, linearRegexProblem, MAX_PATTERN_LENGTH } from './linear-regex.ts';
 
 describe('linear-time regexes (RE2 syntax)', () => {
   it('search like RegExp.test: unanchored unless the author anchors, case-insensitive on request', () => {
@@ -31,5 +31,9 @@ describe('linear-time regexes (RE2 syntax)', () => {
     expect(linearRegexProblem('\\\\1')).to.equal(undefined); // an escaped backslash, then 1
     expect(linearRegexProblem('[a-')).to.match(/missing closing \]/);
     expect(linearRegexProblem('((a{1000}){1000}){1000}')).to.match(/repeat count/);
+    expect(linearRegexProblem('a'.repeat(MAX_PATTERN_LENGTH))).to.equal(undefined);
+    expect(linearRegexProblem('a'.repeat(MAX_PATTERN_LENGTH + 1))).to.equal(
+      `the pattern is ${MAX_PATTERN_LENGTH + 1} characters long; a scenario regex may have at most ${MAX_PATTERN_LENGTH}`,
+    );
   });
 });

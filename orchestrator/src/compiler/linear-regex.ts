@@ -13,6 +13,9 @@ export interface LinearRegex {
   test(text: string): boolean;
 }
 
+/** Longest pattern a scenario may hold: compiling costs time in the pattern's size, matching pattern × text. */
+export const MAX_PATTERN_LENGTH = 1_000;
+
 /** Compiles a pattern; throws (RE2JSSyntaxException) when it is not valid RE2. */
 export function compileLinearRegex(source: string, caseSensitive: boolean): LinearRegex {
   const re = RE2JS.compile(source, caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE);
@@ -21,6 +24,8 @@ export function compileLinearRegex(source: string, caseSensitive: boolean): Line
 
 /** Why a pattern cannot be used, in words an author understands; undefined when it can. */
 export function linearRegexProblem(source: string): string | undefined {
+  if (source.length > MAX_PATTERN_LENGTH)
+    return `the pattern is ${source.length} characters long; a scenario regex may have at most ${MAX_PATTERN_LENGTH}`;
   try {
     RE2JS.compile(source);
     return undefined;
