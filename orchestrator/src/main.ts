@@ -32,6 +32,7 @@ import { attachScoringSocket, scoringRooms } from './scoring-service/scoring-soc
 import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
+import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
 import path from 'node:path';
@@ -61,7 +62,10 @@ export async function startPlatform(
       'scenario in the catalogue is invalid and is not offered',
     );
   }
-  const orchestrator = config.engine === 'docker' ? await openOrchestrator(config, logger) : undefined;
+  // Uploaded scenarios (and exercises launched from them) compile in bounded worker threads.
+  const compiler = new ScenarioCompiler({ dataDir: config.dataDir });
+  const orchestrator =
+    config.engine === 'docker' ? await openOrchestrator(config, logger, compiler) : undefined;
   const ownDatabase = orchestrator ? undefined : await openDatabase(config.dataDir);
   const db = orchestrator?.db ?? (ownDatabase as OpenedDatabase).db;
   const sqlite = orchestrator?.sqlite ?? (ownDatabase as OpenedDatabase).sqlite;
@@ -77,7 +81,7 @@ export async function startPlatform(
   const scenarios = await new ScenarioLibrary({
     db,
     catalogue,
-    uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
+    uploads: new ScenarioUploads(uploadsDir, compiler),
     audit: (actor, action, target, details, context) =>
       accounts.audit(actor, action, target, details, context),
   }).init();
@@ -210,6 +214,7 @@ export async function startPlatform(
       });
       await reconciler?.stop();
       await orchestrator?.close();
+      await compiler.close();
       await ownDatabase?.close();
     },
   };
@@ -269,8 +274,14 @@ export interface Orchestrator {
 }
 
 /** The store, the engine driver (Docker: the single-host default) and the exercise service, wired. */
-export async function openOrchestrator(config: Config, logger?: Logger): Promise<Orchestrator> {
+export async function openOrchestrator(
+  config: Config,
+  logger?: Logger,
+  compiler?: ScenarioCompiler,
+): Promise<Orchestrator> {
   const database = await openDatabase(config.dataDir);
+  // A compiler of its own (the CLI) is closed with the orchestrator; the server's is closed by the server.
+  const ownCompiler = compiler ? undefined : new ScenarioCompiler({ dataDir: config.dataDir });
   try {
     const driver = await DockerRuntimeDriver.connect();
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
@@ -279,10 +290,21 @@ export async function openOrchestrator(config: Config, logger?: Logger): Promise
       driver,
       subnetPool: config.subnetPool,
       catalogueFor,
+      compiler: compiler ?? ownCompiler,
       ...(logger ? { logger } : {}),
     });
-    return { db: database.db, sqlite: database.sqlite, driver, exercises, close: () => database.close() };
+    return {
+      db: database.db,
+      sqlite: database.sqlite,
+      driver,
+      exercises,
+      close: async () => {
+        await ownCompiler?.close();
+        await database.close();
+      },
+    };
   } catch (error) {
+    await ownCompiler?.close();
     await database.close();
     throw error;
   }

@@ -145,12 +145,16 @@ export function createApp({
 
 /** body-parser's own errors (bad JSON, too large, wrong charset) as our codes. */
 function fromBodyParser(error: unknown): CyropError | undefined {
-  const e = error as { type?: string; status?: number; expose?: boolean };
+  const e = error as { type?: string; status?: number; expose?: boolean; limit?: number };
   switch (e.type) {
     case 'entity.parse.failed':
       return new CyropError('BAD_JSON', 'the body is not valid JSON');
     case 'entity.too.large':
-      return new CyropError('PAYLOAD_TOO_LARGE', `the body is larger than ${BODY_LIMIT_BYTES} bytes`);
+      // The limit of the parser that refused it: scenario uploads have a larger one than the rest.
+      return new CyropError(
+        'PAYLOAD_TOO_LARGE',
+        `the body is larger than ${e.limit ?? BODY_LIMIT_BYTES} bytes, the limit of this route`,
+      );
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return new CyropError('UNSUPPORTED_MEDIA_TYPE', 'send the body as UTF-8 JSON');

@@ -10,6 +10,7 @@ import {
   parseIpv4,
   type Cidr,
 } from './ipv4.ts';
+import { linearRegexProblem } from './linear-regex.ts';
 import type { SourceMap } from './load-yaml.ts';
 import { idSyntaxProblem } from '../nice/nice-catalogue.ts';
 import { hostNetworkName, type FrameworkId, type Scenario } from './scenario.ts';
@@ -286,7 +287,7 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
         );
     });
     if (typeof objective.flag === 'object') {
-      const problem = regexProblem(objective.flag.regex);
+      const problem = linearRegexProblem(objective.flag.regex);
       if (problem) report(`${op}/flag/regex`, 'flag.regex', `flag regex does not compile: ${problem}`);
     }
     const check = objective.check;
@@ -301,7 +302,7 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
       if (check.timeout) within(`${op}/check/timeout`, check.timeout, LIMITS.checkTimeoutMs, 'check timeout');
       if (check.every) within(`${op}/check/every`, check.every, LIMITS.checkEveryMs, 'check interval');
       if (check.expect?.stdout !== undefined) {
-        const problem = regexProblem(check.expect.stdout);
+        const problem = linearRegexProblem(check.expect.stdout);
         if (problem)
           report(
             `${op}/check/expect/stdout`,
@@ -420,15 +421,6 @@ export function findCycles(nodes: readonly { id: string; requires: readonly stri
   };
   for (const node of nodes) if (!state.has(node.id)) visit(node.id);
   return cycles;
-}
-
-function regexProblem(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern, 'u');
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
 }
 
 function humanMs(ms: number): string {

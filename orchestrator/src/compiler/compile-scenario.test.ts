@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { findCycles } from './check-scenario.ts';
-import { compileScenario, type SourceFileReader } from './compile-scenario.ts';
+import { compileScenario, SOURCE_LIMITS, type SourceFileReader } from './compile-scenario.ts';
 import { planExercise } from './plan-exercise.ts';
 
 const SCENARIO = `apiVersion: cyrop/v1
@@ -153,5 +153,25 @@ describe('texts that are not templates', () => {
     expect(result.diagnostics.map((d) => `${d.severity} ${d.rule} ${d.pointer} ${d.line}`)).to.deep.equal([
       'warning template.not-templated /objectives/0/title 24',
     ]);
+  });
+});
+
+describe('template expressions cap', () => {
+  it('refuses more template expressions than the cap before analysing any, at the file that passes it', () => {
+    const cap = SOURCE_LIMITS.templateExpressions;
+    const at = compileScenario(SCENARIO, {
+      file: 'unit.yaml',
+      readSource: files('{{params.secret}}\n'.repeat(cap - 10)),
+    });
+    expect(at.diagnostics.filter((d) => d.rule === 'limit.template-expressions')).to.deep.equal([]);
+    const over = compileScenario(SCENARIO, {
+      file: 'unit.yaml',
+      readSource: files('{{params.secret}}\n'.repeat(cap + 1)),
+    });
+    expect(over.compiled).to.equal(undefined);
+    expect(over.diagnostics.map((d) => `${d.rule} ${d.pointer} ${d.line}`)).to.deep.equal([
+      'limit.template-expressions /hosts/1/files/0/source 18',
+    ]);
+    expect(over.diagnostics[0]?.message).to.contain(`at most ${cap} template expressions`);
   });
 });

@@ -41,6 +41,12 @@ export const SOURCE_LIMITS = {
   scenarioFileBytes: 1024 * 1024,
   sourceFileBytes: 1024 * 1024,
   totalSourceBytes: 16 * 1024 * 1024,
+  /**
+   * Template expressions (`{{`) in all templated fields and `.hbs` files of a scenario, counted
+   * before any is analysed: each costs analysis once and rendering once per team. The shipped
+   * scenarios have at most 19.
+   */
+  templateExpressions: 2_000,
 };
 
 /** Scenario text → checked scenario, or every problem found, each at its file, line and field. Pure but for `readSource`. */
@@ -205,6 +211,8 @@ function checkTemplates(
   sourceMap: SourceMap,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const tooMany = templateCapProblem(scenario, sources, options, sourceMap);
+  if (tooMany) return [tooMany];
   const scope = templateScope(scenario);
   const used = new Set<string>();
   for (const { pointer, text } of templatedFields(scenario)) {
@@ -282,4 +290,36 @@ function checkTemplates(
     }
   }
   return out;
+}
+
+/** The first field or `.hbs` file where the scenario's template expressions pass the cap, if any. */
+function templateCapProblem(
+  scenario: Scenario,
+  sources: ReadonlyMap<string, Buffer>,
+  options: CompileOptions,
+  sourceMap: SourceMap,
+): Diagnostic | undefined {
+  const cap = SOURCE_LIMITS.templateExpressions;
+  const places: { pointer: string; text: string }[] = templatedFields(scenario);
+  scenario.hosts.forEach((host, hi) =>
+    (host.files ?? []).forEach((f, fi) => {
+      const bytes = f.source?.endsWith('.hbs') ? sources.get(f.source) : undefined;
+      if (bytes) places.push({ pointer: `/hosts/${hi}/files/${fi}/source`, text: bytes.toString('utf8') });
+    }),
+  );
+  let count = 0;
+  for (const { pointer, text } of places) {
+    for (let i = text.indexOf('{{'); i !== -1; i = text.indexOf('{{', i + 2)) count++;
+    if (count > cap) {
+      return {
+        severity: 'error',
+        rule: 'limit.template-expressions',
+        file: options.file,
+        ...sourceMap.nearest(pointer),
+        pointer,
+        message: `a scenario may hold at most ${cap} template expressions ({{ … }}) in all its templated fields and .hbs files; the count passes ${cap} here`,
+      };
+    }
+  }
+  return undefined;
 }

@@ -13,6 +13,7 @@ import type {
   RuntimeDriver,
 } from '../runtime/runtime-driver.ts';
 import { compileScenarioFile, resolveScenarioFile } from '../scenarios/scenario-folder.ts';
+import type { ScenarioCompiler } from '../scenarios/scenario-compiler.ts';
 import type { Db } from '../store/database.ts';
 import type { ExerciseState, TeamState } from '../store/schema.ts';
 
@@ -23,6 +24,8 @@ export interface ExerciseServiceOptions {
   logger?: Logger;
   subnetPool: string;
   catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined;
+  /** Compiles scenario files off the event loop, time- and memory-bounded (uploaded scenarios are untrusted). */
+  compiler?: ScenarioCompiler;
   /** Waits between provisioning attempts of a team (the last one is used for any further attempt). */
   retryDelaysMs?: readonly number[];
 }
@@ -133,7 +136,9 @@ export class ExerciseService {
   /** Compile the scenario, plan every team (subnets clear of every active exercise) and store it all. */
   async create(request: CreateExercise): Promise<ExerciseSummary> {
     const file = resolveScenarioFile(request.scenarioPath);
-    const result = compileScenarioFile(file, this.options.catalogueFor);
+    const result = this.options.compiler
+      ? await this.options.compiler.compileFile(file)
+      : compileScenarioFile(file, this.options.catalogueFor);
     if (!result.compiled || hasErrors(result.diagnostics)) {
       throw new CyropError(
         'SCENARIO_INVALID',
@@ -159,14 +164,18 @@ export class ExerciseService {
     const reserved = (await this.activePlans()).flatMap((p) =>
       p.networks.filter((n) => !n.fixed).map((n) => n.subnet),
     );
-    const plans = planExercise(result.compiled, {
+    const planOptions = {
       labels: { [LABEL.installation]: await this.installation() },
       exerciseId: id,
       teams: request.teams,
       secret,
       subnetPool: this.options.subnetPool,
       reservedSubnets: reserved,
-    });
+    };
+    // Per-team template rendering of an (untrusted) scenario runs in a bounded worker too.
+    const plans = this.options.compiler
+      ? await this.options.compiler.planFile(file, planOptions)
+      : planExercise(result.compiled, planOptions);
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
       await trx
