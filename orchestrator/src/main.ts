@@ -11,7 +11,7 @@ import { openDatabase, type Db, type OpenedDatabase } from './store/database.ts'
 import { Server as SocketServer } from 'socket.io';
 import { AccountService } from './accounts/account-service.ts';
 import type { Principal } from './api/api-registry.ts';
-import { withOriginCheck } from './api/auth/origin-check.ts';
+import { PublicOrigins } from './api/auth/public-origins.ts';
 import { sessionAuthenticator } from './api/auth/session-authenticator.ts';
 import { socketAuthenticator } from './api/auth/socket-authenticator.ts';
 import { RecordingStore } from './terminals/recording-store.ts';
@@ -69,8 +69,14 @@ export async function startPlatform(
       `\nFirst start: sign in as ${first.email} with the one-time password ${first.password}\n(you will be asked to change it)\n\n`,
     );
   }
-  const authenticate = withOriginCheck(sessionAuthenticator(accounts));
-  const socketSessions = socketAuthenticator(accounts);
+  const origins = new PublicOrigins(config.publicOrigins, config.host, config.port);
+  if (!config.publicOrigins && ['0.0.0.0', '::'].includes(config.host))
+    logger.warn(
+      { host: config.host },
+      'listening on every address but CYROP_PUBLIC_ORIGINS is not set: only loopback origins are accepted',
+    );
+  const authenticate = sessionAuthenticator(accounts);
+  const socketSessions = socketAuthenticator(accounts, origins);
   const recordings = orchestrator ? new RecordingStore(db, config.dataDir) : undefined;
   const canWatch = (principal: Principal, exerciseId: string) =>
     canWatchExercise(accounts, principal, exerciseId);
@@ -92,6 +98,9 @@ export async function startPlatform(
     catalogue,
     logger,
     authenticate,
+    origins,
+    trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
     uploads: {
       uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
       onStored: (principal, id, version) =>
@@ -177,6 +186,7 @@ export async function startPlatform(
     });
   });
   const { port } = server.address() as AddressInfo;
+  origins.listening(port);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
   logger.info({ url, scenarios: catalogue.list().length, engine: config.engine }, 'platform listening');
