@@ -172,7 +172,7 @@ export function createApp({
  * here. One allowance: inline styles, because xterm.js 6 writes `<style>` elements with computed
  * cell sizes and style attributes at run time (no nonce or hash can name them); scenario markdown
  * cannot use it, since the console's sanitiser removes every style from authored text. Images:
- * same origin and `data:` (the console's own icons), nothing external.
+ * same origin and `data:` (the only images scenario markdown may carry), nothing external.
  */
 export function securityHeaders() {
   const permissions = ['camera', 'microphone', 'geolocation', 'payment', 'usb']
