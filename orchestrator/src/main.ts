@@ -11,7 +11,7 @@ import { openDatabase, type Db, type OpenedDatabase } from './store/database.ts'
 import { Server as SocketServer } from 'socket.io';
 import { AccountService } from './accounts/account-service.ts';
 import type { Principal } from './api/api-registry.ts';
-import { withOriginCheck } from './api/auth/origin-check.ts';
+import { PublicOrigins } from './api/auth/public-origins.ts';
 import { sessionAuthenticator } from './api/auth/session-authenticator.ts';
 import { socketAuthenticator } from './api/auth/socket-authenticator.ts';
 import { RecordingStore } from './terminals/recording-store.ts';
@@ -87,8 +87,14 @@ export async function startPlatform(
   }).init();
   const invitations = new InvitationService({ db, accounts });
   const rosters = new RosterService({ db, accounts, invitations });
-  const authenticate = withOriginCheck(sessionAuthenticator(accounts));
-  const socketSessions = socketAuthenticator(accounts);
+  const origins = new PublicOrigins(config.publicOrigins, config.host, config.port);
+  if (!config.publicOrigins && ['0.0.0.0', '::'].includes(config.host))
+    logger.warn(
+      { host: config.host },
+      'listening on every address but CYROP_PUBLIC_ORIGINS is not set: only loopback origins are accepted',
+    );
+  const authenticate = sessionAuthenticator(accounts);
+  const socketSessions = socketAuthenticator(accounts, origins);
   const recordings = orchestrator ? new RecordingStore(db, config.dataDir) : undefined;
   const canWatch = (principal: Principal, exerciseId: string) =>
     canWatchExercise(accounts, principal, exerciseId);
@@ -110,6 +116,9 @@ export async function startPlatform(
     scenarios,
     logger,
     authenticate,
+    origins,
+    trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
     routes: (api) => {
       accountRoutes(api, { accounts });
       invitationRoutes(api, { accounts, invitations });
@@ -193,6 +202,7 @@ export async function startPlatform(
     });
   });
   const { port } = server.address() as AddressInfo;
+  origins.listening(port);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
   logger.info({ url, scenarios: catalogue.list().length, engine: config.engine }, 'platform listening');

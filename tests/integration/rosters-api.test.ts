@@ -9,7 +9,6 @@ import { AccountService } from '../../orchestrator/src/accounts/account-service.
 import { InvitationService } from '../../orchestrator/src/accounts/invitation-service.ts';
 import { RosterService } from '../../orchestrator/src/accounts/roster-service.ts';
 import type { Principal } from '../../orchestrator/src/access/principal.ts';
-import { withOriginCheck } from '../../orchestrator/src/api/auth/origin-check.ts';
 import { sessionAuthenticator } from '../../orchestrator/src/api/auth/session-authenticator.ts';
 import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { accountRoutes } from '../../orchestrator/src/api/routes/account-routes.ts';
@@ -122,7 +121,7 @@ describe('rosters, join codes and invitations (real server)', function () {
         uploads: new ScenarioUploads(path.join(dir, 'scenarios')),
       }),
       logger: pino({ level: 'silent' }),
-      authenticate: withOriginCheck(sessionAuthenticator(accounts)),
+      authenticate: sessionAuthenticator(accounts),
       routes: (api) => {
         accountRoutes(api, { accounts });
         invitationRoutes(api, { accounts, invitations });

@@ -63,4 +63,42 @@ describe('loadConfig', () => {
       ]);
     }
   });
+
+  it('reads the sign-in and page keys: trust proxy, public origins, metrics token (never echoed)', () => {
+    expect(loadConfig({})).to.include({
+      trustProxy: false,
+      publicOrigins: undefined,
+      metricsToken: undefined,
+    });
+    const token = 'm'.repeat(40);
+    expect(
+      loadConfig({
+        CYROP_TRUST_PROXY: 'loopback, 10.0.0.0/8,::1',
+        CYROP_PUBLIC_ORIGINS: 'https://Range.example.org, http://10.1.2.3:8420/',
+        CYROP_METRICS_TOKEN: token,
+      }),
+    ).to.deep.include({
+      trustProxy: ['loopback', '10.0.0.0/8', '::1'],
+      publicOrigins: ['https://range.example.org', 'http://10.1.2.3:8420'],
+      metricsToken: token,
+    });
+    expect(loadConfig({ CYROP_TRUST_PROXY: '2' }).trustProxy).to.equal(2);
+    expect(loadConfig({ CYROP_TRUST_PROXY: 'false' }).trustProxy).to.equal(false);
+    try {
+      loadConfig({
+        CYROP_TRUST_PROXY: 'true',
+        CYROP_PUBLIC_ORIGINS: 'https://range.example.org/console,ftp://x',
+        CYROP_METRICS_TOKEN: 'short secret',
+      });
+      expect.fail('accepted a bad configuration');
+    } catch (error) {
+      const problems = (error as CyropError).details as string[];
+      expect(problems).to.have.length(4);
+      expect(problems[0]).to.match(/^CYROP_TRUST_PROXY=true: must be .*not true/);
+      expect(problems[1]).to.contain("'https://range.example.org/console' is not an origin");
+      expect(problems[2]).to.contain("'ftp://x' is not an origin");
+      expect(problems[3]).to.match(/^CYROP_METRICS_TOKEN=\(redacted\)/);
+      expect(problems.join()).not.to.contain('short secret');
+    }
+  });
 });

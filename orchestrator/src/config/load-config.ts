@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CyropError } from '../errors.ts';
@@ -26,6 +27,19 @@ export interface Config {
   recordingMaxBytes: number;
   /** Live terminals one user (or one participant) may hold at once. */
   terminalsPerPrincipal: number;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (throttling, audit): false
+   * (none, the default), a hop count, or addresses/subnets (`loopback`, `uniquelocal` allowed).
+   */
+  trustProxy: false | number | string[];
+  /**
+   * The origins browsers reach the platform at (`https://range.example.org`); the Host and Origin
+   * of state-changing requests and socket handshakes must match one. Undefined: the loopback
+   * origins of the port it listens on (and `http://<host>:<port>` for a specific bind address).
+   */
+  publicOrigins: string[] | undefined;
+  /** A bearer token that lets a scraper read /metrics (operators may with their session). */
+  metricsToken: string | undefined;
 }
 
 const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
@@ -51,6 +65,20 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
   terminalsPerPrincipal: {
     env: 'CYROP_TERMINALS_PER_PRINCIPAL',
     describe: 'a whole number from 1 to 1000',
+  },
+  trustProxy: {
+    env: 'CYROP_TRUST_PROXY',
+    describe:
+      'false, a hop count from 1 to 10, or a comma-separated list of proxy addresses/subnets (loopback, linklocal, uniquelocal allowed); not true (anyone could pick their address)',
+  },
+  publicOrigins: {
+    env: 'CYROP_PUBLIC_ORIGINS',
+    describe:
+      'a comma-separated list of origins such as https://range.example.org (scheme, host, optional port; no path)',
+  },
+  metricsToken: {
+    env: 'CYROP_METRICS_TOKEN',
+    describe: 'at least 32 printable ASCII characters without spaces',
   },
 };
 
@@ -132,6 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       `${VARIABLES.terminalsPerPrincipal.env}=${perPrincipalText ?? String(terminalsPerPrincipal)}: must be ${VARIABLES.terminalsPerPrincipal.describe}`,
     );
   }
+  const trustProxy = overrides.trustProxy ?? parseTrustProxy(raw('trustProxy'), problems);
+  const publicOrigins = overrides.publicOrigins ?? parsePublicOrigins(raw('publicOrigins'), problems);
+  const metricsToken = overrides.metricsToken ?? raw('metricsToken');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,200}$/.test(metricsToken))
+    problems.push(`${VARIABLES.metricsToken.env}=(redacted): must be ${VARIABLES.metricsToken.describe}`);
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -152,5 +185,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
     recordingMaxBytes,
     terminalsPerPrincipal,
+    trustProxy,
+    publicOrigins,
+    metricsToken,
   };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(text: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (text === undefined || /^(false|off|no|0)$/i.test(text)) return false;
+  const bad = () => {
+    problems.push(`${VARIABLES.trustProxy.env}=${text}: must be ${VARIABLES.trustProxy.describe}`);
+    return false as const;
+  };
+  if (/^\d+$/.test(text)) return Number(text) >= 1 && Number(text) <= 10 ? Number(text) : bad();
+  const entries = text.split(',').map((e) => e.trim().toLowerCase());
+  const valid = (entry: string) => {
+    if (PROXY_NAMES.has(entry)) return true;
+    const [address = '', bits, ...rest] = entry.split('/');
+    if (rest.length || (bits !== undefined && !/^\d{1,3}$/.test(bits))) return false;
+    const family = isIP(address);
+    return family !== 0 && (bits === undefined || Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  return entries.length > 0 && entries.every(valid) ? entries : bad();
+}
+
+function parsePublicOrigins(text: string | undefined, problems: string[]): string[] | undefined {
+  if (text === undefined) return undefined;
+  const origins: string[] = [];
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && bare && !entry.endsWith('/'.repeat(2)))
+        origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin) origins.push(origin);
+    else
+      problems.push(
+        `${VARIABLES.publicOrigins.env}: '${entry}' is not an origin; must be ${VARIABLES.publicOrigins.describe}`,
+      );
+  }
+  if (origins.length === 0 && !problems.some((p) => p.startsWith(VARIABLES.publicOrigins.env)))
+    problems.push(`${VARIABLES.publicOrigins.env}=${text}: must be ${VARIABLES.publicOrigins.describe}`);
+  return origins.length ? origins : undefined;
 }
