@@ -28,7 +28,11 @@ import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
 import { plansFromExercises, ScoringService } from './scoring-service/scoring-service.ts';
 import { scoringRoutes } from './scoring-service/scoring-routes.ts';
-import { attachScoringSocket, scoringRooms } from './scoring-service/scoring-socket.ts';
+import {
+  attachScoringSocket,
+  scoringRooms,
+  type ScoringSocketHandle,
+} from './scoring-service/scoring-socket.ts';
 import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
@@ -144,7 +148,8 @@ export async function startPlatform(
     },
   });
   const server = createServer(app);
-  let detachScoring: (() => void) | undefined;
+  const unhook: (() => void)[] = [];
+  let detachScoring: ScoringSocketHandle | undefined;
   let stopBroadcasts: (() => void) | undefined;
   let io: SocketServer | undefined;
   if (scoring) {
@@ -154,12 +159,10 @@ export async function startPlatform(
       // a terminal paste of maxInputBytes, JSON-escaped, fits with room; a larger one is refused politely
       maxHttpBufferSize: 16 * TERMINAL_LIMITS.maxInputBytes,
     });
-    detachScoring = attachScoringSocket(
-      io,
-      scoring,
-      async (socket) => (await socketSessions(socket))?.principal,
-      canWatch,
-    );
+    const scoringSockets = attachScoringSocket(io, scoring, socketSessions, canWatch);
+    detachScoring = scoringSockets;
+    // a browser that signed out (or whose session ended) stops receiving the board
+    unhook.push(accounts.onSessionsEnded((ids) => scoringSockets.endSessions(ids)));
     const scoringNamespace = io.of(SCORING_NAMESPACE);
     stopBroadcasts = broadcasts.subscribe((b) => {
       scoringNamespace.to(scoringRooms.public(b.exerciseId)).emit('broadcast', b);
@@ -167,7 +170,6 @@ export async function startPlatform(
     scoring.startTimers(1000);
   }
   let terminals: TerminalGateway | undefined;
-  const unhook: (() => void)[] = [];
   if (io && orchestrator && recordings) {
     const gateway = attachTerminalGateway(io, {
       driver: orchestrator.driver,
