@@ -266,6 +266,7 @@ export async function openOrchestrator(config: Config, logger?: Logger): Promise
       db: database.db,
       driver,
       subnetPool: config.subnetPool,
+      fixedSubnetPools: config.fixedSubnetPools,
       catalogueFor,
       ...(logger ? { logger } : {}),
     });

@@ -113,10 +113,13 @@ export function planTeamAgain(
   options: PlanOptions,
   team: TeamSpec,
   index: number,
+  /** Where in the pool to start looking (see `AllocatorOptions.startOffset`). */
+  startOffset = 0,
 ): EnvironmentPlan {
   const [subnets] = allocateSubnets(networkNeeds(compiled), 1, {
     ...allocatorOptions(options),
     firstTeam: index,
+    startOffset,
   });
   return planTeam(compiled, options, team, index, subnets ?? []);
 }

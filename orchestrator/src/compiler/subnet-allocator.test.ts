@@ -122,6 +122,29 @@ describe('subnet allocator', () => {
     ).to.throw(CyropError, /team 7/);
   });
 
+  it('starts at an offset when told (re-plans), wraps around the pool end and never hands out a block twice', () => {
+    const needs = [
+      { name: 'a', hosts: 1 },
+      { name: 'b', hosts: 1 },
+      { name: 'c', hosts: 1 },
+    ];
+    const [team] = allocateSubnets(needs, 1, {
+      pool: '10.0.0.0/22',
+      reserved: ['10.0.0.0/24'],
+      startOffset: 2 * 256 + 17, // inside 10.0.2.0/24: aligned up to 10.0.3.0/24
+    });
+    expect(team!.map((a) => a.subnet)).to.deep.equal(['10.0.3.0/24', '10.0.1.0/24', '10.0.2.0/24']);
+    expect(() =>
+      allocateSubnets([...needs, { name: 'd', hosts: 1 }], 1, {
+        pool: '10.0.0.0/22',
+        reserved: ['10.0.0.0/24'],
+        startOffset: 3 * 256,
+      }),
+    )
+      .to.throw(CyropError, /no free block left for team 1, network 'd'/)
+      .with.property('code', 'POOL_EXHAUSTED');
+  });
+
   describe('fixed subnets at launch (fixedPools given)', () => {
     const at = { file: 'up/scenario.yaml', line: 12, column: 13, pointer: '/networks/0/subnet' };
     const fixedNeed = [

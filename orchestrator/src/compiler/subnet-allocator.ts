@@ -61,6 +61,12 @@ export interface AllocatorOptions {
   fixedPools?: readonly string[];
   /** The number of the first team, in messages (a re-plan of team k allocates one team numbered k). */
   firstTeam?: number;
+  /**
+   * Start searching this many addresses into the pool and wrap around at its end (default 0: from the
+   * start). A re-plan after a conflict starts at a random place, so that two installations racing
+   * for the same blocks do not pick the same next block again and again.
+   */
+  startOffset?: number;
 }
 
 /** The first host address handed to scenario hosts: .1 is the gateway, .2–.9 are kept for the platform. */
@@ -110,18 +116,31 @@ export function allocateSubnets(
   ];
   const firstTeam = options.firstTeam ?? 1;
 
-  let cursor = pool.base;
+  const start = pool.base + (Math.max(0, Math.floor(options.startOffset ?? 0)) % sizeOf(pool));
+  let cursor = start;
+  let wrapped = start === pool.base;
+  const handedOut: Avoided[] = [];
   const take = (prefix: number, network: string, team: number): Cidr => {
     const size = 2 ** (32 - prefix);
     for (;;) {
       cursor = Math.ceil(cursor / size) * size; // align to the block size
       const block = { base: cursor, prefix };
-      if (lastOf(block) > lastOf(pool)) throw exhausted(pool, avoid, needs, teams, network, team);
+      if (lastOf(block) > lastOf(pool)) {
+        if (wrapped) throw exhausted(pool, avoid, needs, teams, network, team);
+        wrapped = true;
+        cursor = pool.base;
+        continue;
+      }
       cursor += size;
-      const taken = avoid.find((a) => overlaps(a.block, block));
+      const taken =
+        avoid.find((a) => overlaps(a.block, block)) ?? handedOut.find((a) => overlaps(a.block, block));
       // Jump past the whole reserved block rather than stepping through it.
       if (taken) cursor = Math.max(cursor, lastOf(taken.block) + 1);
-      else return block;
+      else {
+        // Blocks handed out are avoided too: after a wrap-around the search passes them again.
+        handedOut.push({ block, owner: `network '${network}' of team ${team}` });
+        return block;
+      }
     }
   };
 
