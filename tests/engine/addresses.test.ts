@@ -6,7 +6,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
-import { blockOf, overlaps } from '../../orchestrator/src/compiler/ipv4.ts';
+import { blockOf, formatCidr, overlaps } from '../../orchestrator/src/compiler/ipv4.ts';
 import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { CyropError } from '../../orchestrator/src/errors.ts';
 import { ExerciseService, type LaunchEvent } from '../../orchestrator/src/exercises/exercise-service.ts';
@@ -179,6 +179,30 @@ describe('addresses on a shared Docker engine', function () {
       );
     }
     await inside.exercises.teardown(id);
+  });
+
+  it("refuses a fixed subnet the host already routes, even inside the operator pools, naming the host's route (H5)", async function () {
+    // The block of one of this machine's own interfaces (not loopback, not an engine bridge).
+    const own = Object.entries(os.networkInterfaces())
+      .filter(([name]) => name !== 'lo' && !/^(docker|br-|cyr|veth)/.test(name))
+      .flatMap(([name, addresses]) =>
+        (addresses ?? []).filter((a) => a.family === 'IPv4' && a.cidr).map((a) => ({ name, cidr: a.cidr! })),
+      )[0];
+    if (!own) this.skip(); // no IPv4 interface of its own on this machine to collide with
+    const block = formatCidr(blockOf(own.cidr)!);
+    const i = await install({ subnet: block, fixedSubnetPools: [block] });
+    try {
+      await i.exercises.create({ scenarioPath: i.scenarioDir, teams: 1, secret: 'addr-secret' });
+      expect.fail(`a fixed subnet on the host's own network ${block} was accepted`);
+    } catch (error) {
+      expect(error).to.have.property('code', 'SUBNET_CONFLICT');
+      expect((error as Error).message).to.match(
+        new RegExp(
+          `scenario\\.yaml:6:13: fixed subnet ${block.replace(/\./g, '\\.')} of network 'lan' overlaps .*, in use by host (route|address) .*${own.name}`,
+        ),
+      );
+    }
+    expect(await i.exercises.list()).to.deep.equal([]); // nothing stored, nothing on the engine
   });
 
   it('launches two installations (different data directories) on one pool at the same moment', async () => {
