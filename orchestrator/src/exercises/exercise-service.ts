@@ -511,8 +511,7 @@ export class ExerciseService {
    */
   private async addressOptions(except?: { exercise: string; team: string }) {
     const installation = await this.installation();
-    const isOwn = (exercise: string, team: string, inst?: string) =>
-      except?.exercise === exercise && except.team === team && (inst === undefined || inst === installation);
+    const isOwn = (exercise: string, team: string) => except?.exercise === exercise && except.team === team;
     const planned: ReservedBlock[] = (await this.activePlans())
       .filter((p) => !isOwn(p.exercise.id, p.team.id))
       .flatMap((p) =>
@@ -520,7 +519,11 @@ export class ExerciseService {
       );
     const engine = ((await this.driver.addressesInUse?.()) ?? []).filter(
       (u) =>
-        !(u.environment && isOwn(u.environment.exercise, u.environment.team, u.environment.installation)),
+        !(
+          u.environment &&
+          u.environment.installation === installation &&
+          isOwn(u.environment.exercise, u.environment.team)
+        ),
     );
     return {
       subnetPool: this.options.subnetPool,
