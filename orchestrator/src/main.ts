@@ -301,6 +301,7 @@ export async function openOrchestrator(
       db: database.db,
       driver,
       subnetPool: config.subnetPool,
+      fixedSubnetPools: config.fixedSubnetPools,
       catalogueFor,
       compiler: compiler ?? ownCompiler,
       ...(logger ? { logger } : {}),

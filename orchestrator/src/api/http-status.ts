@@ -9,6 +9,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   EXERCISE_ENDED: 409,
+  /** The subnet pool has no free block left: an operator matter, not a server fault. */
+  POOL_EXHAUSTED: 409,
+  /** A subnet overlaps a network in use (another exercise, another network on the engine, the host). */
+  SUBNET_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   SCENARIO_INVALID: 422,

@@ -28,6 +28,11 @@ export interface CompiledScenario {
   sourceHash: string;
   /** The bytes of every `files[].source`, by the path written in the scenario. */
   sources: ReadonlyMap<string, Buffer>;
+  /**
+   * Where fields that later stages may refuse stand in the file (e.g. `/networks/0/subnet`, refused at
+   * launch outside the operator's fixed-subnet pools), by JSON pointer. Plain data, like the rest.
+   */
+  places?: Readonly<Record<string, { file: string; line: number; column: number }>>;
 }
 
 export interface CompileResult {
@@ -98,7 +103,13 @@ export function compileScenario(text: string, options: CompileOptions): CompileR
         .map(([p, b]) => `${p}\u0000${sha256Hex(b)}`),
     ].join('\u0000'),
   );
-  return { compiled: { scenario, sourceHash: hash, sources }, diagnostics, competencyCheck };
+  const places = Object.fromEntries(
+    (scenario.networks ?? []).flatMap((n, i) => {
+      const pointer = `/networks/${i}/subnet`;
+      return n.subnet === undefined ? [] : [[pointer, { file, ...loaded.sourceMap.nearest(pointer) }]];
+    }),
+  );
+  return { compiled: { scenario, sourceHash: hash, sources, places }, diagnostics, competencyCheck };
 }
 
 function readSources(

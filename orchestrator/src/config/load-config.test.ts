@@ -16,6 +16,19 @@ describe('loadConfig', () => {
       recordingMaxBytes: 16 * 1024 * 1024,
       terminalsPerPrincipal: 16,
     });
+    expect(config.fixedSubnetPools).to.deep.equal([]); // fixed subnets refused unless the operator allows some
+  });
+
+  it('reads the fixed-subnet pools and names a bad one', () => {
+    expect(
+      loadConfig({ CYROP_FIXED_SUBNET_POOLS: '10.20.0.0/16, 192.168.50.0/24' }).fixedSubnetPools,
+    ).to.deep.equal(['10.20.0.0/16', '192.168.50.0/24']);
+    expect(() => loadConfig({ CYROP_FIXED_SUBNET_POOLS: '10.20.0.0/16,10.30.0.1/16' }))
+      .to.throw(CyropError)
+      .with.property('details')
+      .that.deep.equals([
+        "CYROP_FIXED_SUBNET_POOLS=10.20.0.0/16,10.30.0.1/16: '10.30.0.1/16' has host bits set: the block is 10.30.0.0/16; must be IPv4 CIDR blocks separated by commas, such as 10.20.0.0/16,192.168.50.0/24",
+      ]);
   });
 
   it('reads the environment, and flags win over it', () => {

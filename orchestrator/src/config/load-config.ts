@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCidr } from '../compiler/ipv4.ts';
 import { CyropError } from '../errors.ts';
 
 /** Where the repository (and so the shipped scenario catalogue) is. */
@@ -16,6 +17,8 @@ export interface Config {
   scenariosDir: string;
   /** The pool team subnets are carved from. */
   subnetPool: string;
+  /** Where scenarios may fix their own subnets (`networks[].subnet`); empty: fixed subnets are refused at launch. */
+  fixedSubnetPools: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The engine environments run on: `docker` (the single-host default) or `none` (catalogue only). */
   engine: 'docker' | 'none';
@@ -48,6 +51,10 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
   dataDir: { env: 'CYROP_DATA_DIR', describe: 'a folder path' },
   scenariosDir: { env: 'CYROP_SCENARIOS_DIR', describe: 'a folder path' },
   subnetPool: { env: 'CYROP_SUBNET_POOL', describe: 'an IPv4 CIDR block such as 10.200.0.0/16' },
+  fixedSubnetPools: {
+    env: 'CYROP_FIXED_SUBNET_POOLS',
+    describe: 'IPv4 CIDR blocks separated by commas, such as 10.20.0.0/16,192.168.50.0/24',
+  },
   logLevel: { env: 'CYROP_LOG_LEVEL', describe: 'one of fatal, error, warn, info, debug, trace, silent' },
   engine: { env: 'CYROP_ENGINE', describe: 'docker or none' },
   reconcileIntervalMs: {
@@ -110,6 +117,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const subnetPool = overrides.subnetPool ?? raw('subnetPool') ?? '10.200.0.0/16';
   if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(subnetPool)) {
     problems.push(`${VARIABLES.subnetPool.env}=${subnetPool}: must be ${VARIABLES.subnetPool.describe}`);
+  }
+  const fixedText = raw('fixedSubnetPools');
+  const fixedSubnetPools =
+    overrides.fixedSubnetPools ??
+    (fixedText ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
+  for (const pool of fixedSubnetPools) {
+    const parsed = parseCidr(pool);
+    if (!parsed.cidr)
+      problems.push(
+        `${VARIABLES.fixedSubnetPools.env}=${fixedText ?? ''}: '${pool}' ${parsed.problem ?? 'is invalid'}; must be ${VARIABLES.fixedSubnetPools.describe}`,
+      );
   }
   const host = overrides.host ?? raw('host') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
@@ -179,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       overrides.scenariosDir ?? raw('scenariosDir') ?? path.join(REPO_ROOT, 'scenarios'),
     ),
     subnetPool,
+    fixedSubnetPools,
     logLevel,
     engine,
     reconcileIntervalMs: overrides.reconcileIntervalMs ?? reconcileSeconds * 1000,

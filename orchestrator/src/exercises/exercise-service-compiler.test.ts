@@ -8,7 +8,8 @@ import { ScenarioCompiler } from '../scenarios/scenario-compiler.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
 import { ExerciseService } from './exercise-service.ts';
 
-const EXAMPLE = fileURLToPath(new URL('../../../tests/fixtures/valid/format-example', import.meta.url));
+// A shipped scenario: no fixed subnets, so two teams plan side by side.
+const EXAMPLE = fileURLToPath(new URL('../../../scenarios/web-sqli-pivot', import.meta.url));
 const INVALID = fileURLToPath(
   new URL('../../../tests/fixtures/invalid/flag-regex-lookahead.yaml', import.meta.url),
 );

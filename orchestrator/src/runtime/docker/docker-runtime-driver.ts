@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
 import { CyropError } from '../../errors.ts';
+import { blockOf, overlaps } from '../../compiler/ipv4.ts';
 import type {
+  AddressBlockInUse,
   EnvironmentRef,
   EnvironmentStatus,
   ExecOptions,
@@ -16,6 +19,7 @@ import type {
   ShellOptions,
   ShellStream,
 } from '../runtime-driver.ts';
+import { bridgeInterfaceOf, engineBlocks, interfaceBlocks, routeBlocks } from './addresses-in-use.ts';
 import { ensureHostFirewall } from './host-firewall.ts';
 import { isListening, KILL_TREE, LISTENING_SOCKETS, resolveOwner, withPidLine } from './in-container.ts';
 import {
@@ -24,6 +28,7 @@ import {
   toDockerContainer,
   toDockerNetworks,
   type DockerContainerSpec,
+  type DockerNetworkSpec,
 } from './to-docker.ts';
 import { isStatus, translateDockerError } from './translate-error.ts';
 
@@ -35,8 +40,13 @@ const READY_POLL_MS = 250;
 export interface DockerDriverOptions {
   /** dockerode options (socketPath, host…); defaults to the local socket. */
   docker?: Docker.DockerOptions;
-  /** Install the host firewall rule that keeps team bridges away from the host (default true). */
+  /** Install the host firewall rules that keep team bridges away from the host (default true). */
   firewall?: boolean;
+  /**
+   * The engine runs on this machine, so its bridges share this host's routes and addresses, which
+   * `addressesInUse()` then reports too (default true; false for a remote engine).
+   */
+  localHost?: boolean;
 }
 
 const MANAGED = `${DOCKER_LABEL.managedBy}=cyrop`;
@@ -51,6 +61,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
   private constructor(
     readonly docker: Docker,
     readonly apiVersion: string,
+    private readonly localHost: boolean,
   ) {}
 
   /** Connect and check the engine's API version (clear error when it is too old or absent). */
@@ -71,7 +82,11 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     const pinned =
       compareVersions(version.ApiVersion, MAX_API_VERSION) > 0 ? MAX_API_VERSION : version.ApiVersion;
     if (options.firewall !== false) await ensureHostFirewall();
-    return new DockerRuntimeDriver(new Docker({ ...options.docker, version: `v${pinned}` }), pinned);
+    return new DockerRuntimeDriver(
+      new Docker({ ...options.docker, version: `v${pinned}` }),
+      pinned,
+      options.localHost ?? true,
+    );
   }
 
   async provision(plan: EnvironmentPlan, options: ProvisionOptions = {}): Promise<EnvironmentStatus> {
@@ -103,6 +118,8 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         )
         .map((n) => n.Name),
     );
+    const toCreate = wanted.filter((spec) => !present.has(spec.name));
+    if (toCreate.length) await this.checkSubnetsFree(plan, toCreate, what);
     await Promise.all(
       wanted.map(async (spec) => {
         if (present.has(spec.name)) {
@@ -112,6 +129,9 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         try {
           await this.docker.createNetwork(spec.options);
         } catch (error) {
+          // 403 "Pool overlaps": another network took the block since we looked (another installation).
+          if (isStatus(error, 403) && /overlap/i.test((error as Error).message))
+            throw await this.subnetConflict(plan, spec, what, error);
           // 409: another run created it since we looked; adopt it if it is the one we want.
           if (!isStatus(error, 409))
             throw translateDockerError(error, `${what}: creating network ${spec.name}`);
@@ -380,7 +400,41 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     );
   }
 
+  async addressesInUse(): Promise<AddressBlockInUse[]> {
+    const networks = await this.docker.listNetworks().catch((error: unknown) => {
+      throw translateDockerError(error, 'listing the networks on the engine');
+    });
+    const blocks = engineBlocks(networks);
+    if (!this.localHost) return blocks;
+    const bridges = new Set(networks.map(bridgeInterfaceOf).filter((b): b is string => b !== undefined));
+    const routes = await readFile('/proc/net/route', 'utf8').catch(() => '');
+    return [...blocks, ...routeBlocks(routes, bridges), ...interfaceBlocks(os.networkInterfaces(), bridges)];
+  }
+
   // --- internals
+
+  /** Refuse, before creating anything, planned subnets that the engine or the host already use. */
+  private async checkSubnetsFree(
+    plan: EnvironmentPlan,
+    specs: readonly DockerNetworkSpec[],
+    what: string,
+  ): Promise<void> {
+    const inUse = foreignTo(plan, await this.addressesInUse());
+    for (const spec of specs) {
+      const conflict = conflictOf(spec, inUse);
+      if (conflict) throw subnetConflictError(plan, spec, what, conflict);
+    }
+  }
+
+  private async subnetConflict(
+    plan: EnvironmentPlan,
+    spec: DockerNetworkSpec,
+    what: string,
+    cause: unknown,
+  ): Promise<CyropError> {
+    const inUse = await this.addressesInUse().catch(() => []);
+    return subnetConflictError(plan, spec, what, conflictOf(spec, foreignTo(plan, inUse)), cause);
+  }
 
   private async inventory(
     ref: EnvironmentRef,
@@ -729,6 +783,66 @@ async function readFileFrom(container: Docker.Container, path: string): Promise<
     stream.pipe(ex);
   });
   return text;
+}
+
+/** What is in use, but this environment's own networks (adopted or about to be replaced). */
+function foreignTo(plan: EnvironmentPlan, inUse: readonly AddressBlockInUse[]): AddressBlockInUse[] {
+  const installation = plan.labels[DOCKER_LABEL.installation];
+  return inUse.filter(
+    (u) =>
+      !(
+        u.environment?.exercise === plan.exercise.id &&
+        u.environment.team === plan.team.id &&
+        u.environment.installation === installation
+      ),
+  );
+}
+
+function conflictOf(
+  spec: DockerNetworkSpec,
+  inUse: readonly AddressBlockInUse[],
+): AddressBlockInUse | undefined {
+  const subnet = blockOf(subnetOf(spec));
+  return (
+    subnet &&
+    inUse.find((u) => {
+      const block = blockOf(u.block);
+      return block !== undefined && overlaps(block, subnet);
+    })
+  );
+}
+
+function subnetConflictError(
+  plan: EnvironmentPlan,
+  spec: DockerNetworkSpec,
+  what: string,
+  conflict: AddressBlockInUse | undefined,
+  cause?: unknown,
+): CyropError {
+  return new CyropError(
+    'SUBNET_CONFLICT',
+    `${what}: subnet ${subnetOf(spec)} of network '${spec.network}' overlaps ${
+      conflict
+        ? `${conflict.block}, in use by ${conflict.owner}`
+        : `a network the engine holds but does not list yet (being created; Docker: ${
+            (cause as { json?: { message?: string } } | undefined)?.json?.message?.trim() ?? 'pool overlaps'
+          })`
+    }`,
+    {
+      ...(cause === undefined ? {} : { cause }),
+      details: {
+        exercise: plan.exercise.id,
+        team: plan.team.id,
+        network: spec.network,
+        subnet: subnetOf(spec),
+        ...(conflict ? { conflict } : {}),
+      },
+    },
+  );
+}
+
+function subnetOf(spec: DockerNetworkSpec): string {
+  return spec.options.IPAM?.Config?.[0]?.Subnet ?? '';
 }
 
 function hostState(state: string): HostState {
