@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createApp } from './api/create-app.ts';
 import { competencyCatalogues } from './scenarios/competency-catalogues.ts';
+import type { ScenarioLimits } from './compiler/check-scenario.ts';
 import type { Config } from './config/load-config.ts';
 import { ExerciseService } from './exercises/exercise-service.ts';
 import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';
@@ -49,7 +50,12 @@ export async function startPlatform(
 ): Promise<RunningPlatform> {
   const catalogues = await competencyCatalogues(config.dataDir);
   const uploadsDir = path.join(config.dataDir, 'scenarios');
-  const catalogue = new ScenarioCatalogue(config.scenariosDir, catalogues.catalogueFor, uploadsDir).load();
+  const catalogue = new ScenarioCatalogue(
+    config.scenariosDir,
+    catalogues.catalogueFor,
+    uploadsDir,
+    scenarioLimits(config),
+  ).load();
   for (const bad of catalogue.invalid()) {
     logger.warn(
       { file: bad.file, problems: bad.diagnostics.length },
@@ -93,7 +99,7 @@ export async function startPlatform(
     logger,
     authenticate,
     uploads: {
-      uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
+      uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor, scenarioLimits(config)),
       onStored: (principal, id, version) =>
         accounts.audit(principal ?? 'anonymous', 'scenario.upload', `${id}@${version}`),
     },
@@ -260,13 +266,14 @@ export interface Orchestrator {
 export async function openOrchestrator(config: Config, logger?: Logger): Promise<Orchestrator> {
   const database = await openDatabase(config.dataDir);
   try {
-    const driver = await DockerRuntimeDriver.connect();
+    const driver = await DockerRuntimeDriver.connect({ diskLimits: config.diskLimits });
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
     const exercises = new ExerciseService({
       db: database.db,
       driver,
       subnetPool: config.subnetPool,
       catalogueFor,
+      limits: scenarioLimits(config),
       ...(logger ? { logger } : {}),
     });
     return { db: database.db, sqlite: database.sqlite, driver, exercises, close: () => database.close() };
@@ -274,4 +281,9 @@ export async function openOrchestrator(config: Config, logger?: Logger): Promise
     await database.close();
     throw error;
   }
+}
+
+/** The operator's limits every scenario is checked against (configuration). */
+function scenarioLimits(config: Config): ScenarioLimits {
+  return { diskMaxBytes: config.hostDiskMaxBytes };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseMemory } from '../compiler/durations.ts';
 import { CyropError } from '../errors.ts';
 
 /** Where the repository (and so the shipped scenario catalogue) is. */
@@ -26,6 +27,10 @@ export interface Config {
   recordingMaxBytes: number;
   /** Live terminals one user (or one participant) may hold at once. */
   terminalsPerPrincipal: number;
+  /** The most one scenario host may write on top of its image (`resources.disk`, bytes). */
+  hostDiskMaxBytes: number;
+  /** `enforce`: no environment is provisioned on an engine that cannot cap disk use; `off`: without the cap. */
+  diskLimits: 'enforce' | 'off';
 }
 
 const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
@@ -52,6 +57,11 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
     env: 'CYROP_TERMINALS_PER_PRINCIPAL',
     describe: 'a whole number from 1 to 1000',
   },
+  hostDiskMaxBytes: {
+    env: 'CYROP_HOST_DISK_MAX',
+    describe: 'a size from 16Mi to 1024Gi such as 10Gi (Ki, Mi or Gi)',
+  },
+  diskLimits: { env: 'CYROP_DISK_LIMITS', describe: 'enforce or off' },
 };
 
 /**
@@ -132,6 +142,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       `${VARIABLES.terminalsPerPrincipal.env}=${perPrincipalText ?? String(terminalsPerPrincipal)}: must be ${VARIABLES.terminalsPerPrincipal.describe}`,
     );
   }
+  const diskMaxText = raw('hostDiskMaxBytes');
+  const hostDiskMaxBytes =
+    overrides.hostDiskMaxBytes ?? (diskMaxText === undefined ? 10 * 1024 ** 3 : parseMemory(diskMaxText));
+  if (!(hostDiskMaxBytes >= 16 * 1024 ** 2 && hostDiskMaxBytes <= 1024 ** 4)) {
+    problems.push(
+      `${VARIABLES.hostDiskMaxBytes.env}=${diskMaxText ?? String(hostDiskMaxBytes)}: must be ${VARIABLES.hostDiskMaxBytes.describe}`,
+    );
+  }
+  const diskLimitsText: string = overrides.diskLimits ?? raw('diskLimits') ?? 'enforce';
+  const diskLimits = diskLimitsText === 'off' ? 'off' : 'enforce';
+  if (diskLimitsText !== diskLimits) {
+    problems.push(`${VARIABLES.diskLimits.env}=${diskLimitsText}: must be ${VARIABLES.diskLimits.describe}`);
+  }
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -152,5 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
     recordingMaxBytes,
     terminalsPerPrincipal,
+    hostDiskMaxBytes,
+    diskLimits,
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import { formatDiagnostic, hasErrors } from '../compiler/diagnostic.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { LABEL, planExercise } from '../compiler/plan-exercise.ts';
@@ -23,6 +23,8 @@ export interface ExerciseServiceOptions {
   logger?: Logger;
   subnetPool: string;
   catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined;
+  /** The operator's limits on scenarios (the largest `resources.disk`). */
+  limits?: ScenarioLimits;
   /** Waits between provisioning attempts of a team (the last one is used for any further attempt). */
   retryDelaysMs?: readonly number[];
 }
@@ -127,7 +129,7 @@ export class ExerciseService {
   /** Compile the scenario, plan every team (subnets clear of every active exercise) and store it all. */
   async create(request: CreateExercise): Promise<ExerciseSummary> {
     const file = resolveScenarioFile(request.scenarioPath);
-    const result = compileScenarioFile(file, this.options.catalogueFor);
+    const result = compileScenarioFile(file, this.options.catalogueFor, this.options.limits);
     if (!result.compiled || hasErrors(result.diagnostics)) {
       throw new CyropError(
         'SCENARIO_INVALID',
@@ -156,6 +158,7 @@ export class ExerciseService {
       secret,
       subnetPool: this.options.subnetPool,
       reservedSubnets: reserved,
+      ...(this.options.limits?.diskMaxBytes ? { diskMaxBytes: this.options.limits.diskMaxBytes } : {}),
     });
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { Diagnostic } from '../compiler/diagnostic.ts';
 import type { FrameworkId, LocalizedText } from '../compiler/scenario.ts';
 import { compileScenarioFile, findScenarioFiles, type ScenarioFileResult } from './scenario-folder.ts';
@@ -38,6 +38,7 @@ export class ScenarioCatalogue {
     private readonly folder: string,
     private readonly catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
     private readonly uploads?: string,
+    private readonly limits?: ScenarioLimits,
   ) {}
 
   load(): this {
@@ -46,7 +47,7 @@ export class ScenarioCatalogue {
     this.files.clear();
     const roots = [this.folder, ...(this.uploads && existsSync(this.uploads) ? [this.uploads] : [])];
     for (const [root, file] of roots.flatMap((r) => findScenarioFiles([r]).map((f) => [r, f] as const))) {
-      const result = compileScenarioFile(file, this.catalogueFor);
+      const result = compileScenarioFile(file, this.catalogueFor, this.limits);
       const relative = path.relative(root, file);
       const diagnostics = result.diagnostics.map((d) => ({ ...d, file: path.relative(root, d.file) }));
       const scenario = result.compiled?.scenario;

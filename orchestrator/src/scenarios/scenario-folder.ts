@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileScenario, SOURCE_LIMITS, type CompileResult, type SourceFileReader } from '../compiler/compile-scenario.ts';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { FrameworkId } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 
@@ -99,7 +99,11 @@ export interface ScenarioFileResult extends CompileResult {
 }
 
 /** Read and compile one scenario file (its folder is the root of its `files[].source`). Never throws for bad input. */
-export function compileScenarioFile(file: string, catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined): ScenarioFileResult {
+export function compileScenarioFile(
+  file: string,
+  catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
+  limits?: ScenarioLimits,
+): ScenarioFileResult {
   let text: string;
   try {
     const stat = statSync(file);
@@ -136,6 +140,7 @@ export function compileScenarioFile(file: string, catalogueFor?: (framework: Fra
     readSource: folderSourceReader(folder),
     sourceDisplayRoot: folder,
     ...(catalogueFor ? { catalogueFor } : {}),
+    ...(limits ? { limits } : {}),
   });
   return { ...result, file, text };
 }

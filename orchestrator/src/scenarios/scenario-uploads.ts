@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { FrameworkId } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 import { compileScenarioFile, SCENARIO_FILE, type ScenarioFileResult } from './scenario-folder.ts';
@@ -24,6 +24,7 @@ export class ScenarioUploads {
   constructor(
     readonly dir: string,
     private readonly catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
+    private readonly limits?: ScenarioLimits,
   ) {}
 
   /** Compile the files as a scenario folder, without storing anything. */
@@ -52,7 +53,7 @@ export class ScenarioUploads {
 
   /** Compile a staged folder; diagnostics name files as the uploader did (relative to the folder). */
   private compile(folder: string): ScenarioFileResult {
-    const result = compileScenarioFile(path.join(folder, SCENARIO_FILE), this.catalogueFor);
+    const result = compileScenarioFile(path.join(folder, SCENARIO_FILE), this.catalogueFor, this.limits);
     const diagnostics = result.diagnostics.map((d) => ({ ...d, file: path.relative(folder, d.file) }));
     return { ...result, file: SCENARIO_FILE, diagnostics };
   }
