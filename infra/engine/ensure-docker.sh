@@ -53,8 +53,24 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# CPU for the platform: Docker (cgroupfs driver) puts every container under the `docker` cgroup,
+# which competes with the machine's own processes at the weight of one ordinary process (1024).
+# A quarter of that keeps the platform answering while scenario containers use every core.
+weigh_containers() {
+  if [ -d /sys/fs/cgroup/cpu ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+    $SUDO mkdir -p /sys/fs/cgroup/cpu/docker
+    echo 256 | $SUDO tee /sys/fs/cgroup/cpu/docker/cpu.shares >/dev/null || log "could not lower the CPU weight of containers"
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    $SUDO mkdir -p /sys/fs/cgroup/docker
+    echo 25 | $SUDO tee /sys/fs/cgroup/docker/cpu.weight >/dev/null 2>&1 || log "could not lower the CPU weight of containers"
+  fi
+}
+
 if driver=$(dk info --format '{{.Driver}}' 2>/dev/null); then
-  if [ "$driver" = btrfs ]; then exit 0; fi
+  if [ "$driver" = btrfs ]; then
+    [ -n "${CYROP_DOCKERD_SOCKET:-}" ] || weigh_containers
+    exit 0
+  fi
   if ! $SWITCH; then
     log "the running dockerd ($SOCKET) stores containers with $driver, which cannot cap a scenario host's disk use (resources.disk)."
     log "To move it onto a btrfs data root at $DATA_ROOT, run: bash infra/engine/ensure-docker.sh --switch"
@@ -123,7 +139,10 @@ log "starting dockerd on $DATA_ROOT (btrfs; log: $LOG)"
 # shellcheck disable=SC2086 # EXTRA_ARGS is a list of flags
 $SUDO setsid sh -c "nohup dockerd --data-root '$DATA_ROOT' --storage-driver btrfs -H 'unix://$SOCKET' --pidfile '$PIDFILE' $EXTRA_ARGS >'$LOG' 2>&1 </dev/null &"
 for _ in $(seq 1 60); do
-  if [ "$(dk info --format '{{.Driver}}' 2>/dev/null)" = btrfs ]; then exit 0; fi
+  if [ "$(dk info --format '{{.Driver}}' 2>/dev/null)" = btrfs ]; then
+    [ -n "${CYROP_DOCKERD_SOCKET:-}" ] || weigh_containers
+    exit 0
+  fi
   sleep 1
 done
 log "dockerd did not answer within 60 s; see $LOG"

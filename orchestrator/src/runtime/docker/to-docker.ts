@@ -15,8 +15,9 @@ export const DOCKER_LABEL = {
 } as const;
 
 /**
- * A scenario container's CPU weight (Docker's default is 1024): when the CPUs are contended,
- * hosts yield to whatever else runs on the engine's machine before the platform does.
+ * A scenario container's CPU weight (Docker's default is 1024): when the CPUs are contended, scenario
+ * hosts yield to other containers of the engine. Against the machine's own processes (the platform)
+ * what counts is the weight of the cgroup above the containers, which ensure-docker.sh lowers.
  */
 export const SCENARIO_CPU_SHARES = 256;
 
