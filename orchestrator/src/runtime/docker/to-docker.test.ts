@@ -46,6 +46,8 @@ describe('to-docker (plan → Docker objects)', () => {
     // an XFS project quota counts the upper directory only
     expect(storageSize(host, { mode: 'overlay2-xfs' })).to.equal(1024 * MIB);
     expect(storageSize(host, { mode: 'none' })).to.equal(undefined);
+    const stored = { ...host, resources: { cpu: 1, memoryBytes: 1, pids: 16 } } as unknown as typeof host;
+    expect(storageSize(stored, btrfs), 'a plan stored before disk sizes: the default').to.equal(1124 * MIB);
     expect(toDockerContainers(plan!, { mode: 'none' })[0]?.options.HostConfig).not.to.have.property(
       'StorageOpt',
     );

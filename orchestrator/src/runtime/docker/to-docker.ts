@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ContainerCreateOptions, NetworkCreateOptions } from 'dockerode';
 import type { EnvironmentPlan, PlannedHost, PlannedNetwork } from '../../compiler/environment-plan.ts';
-import { LABEL } from '../../compiler/plan-exercise.ts';
+import { parseMemory } from '../../compiler/durations.ts';
+import { DEFAULTS, LABEL } from '../../compiler/plan-exercise.ts';
 import { CyropError } from '../../errors.ts';
 
 /** Every team bridge's interface name starts with this, so one host firewall rule matches them all. */
@@ -39,14 +40,18 @@ export interface DiskQuota {
 /** The `size` storage option for a host under a quota mode, or undefined when there is none. */
 export function storageSize(host: PlannedHost, quota: DiskQuota | undefined): number | undefined {
   if (!quota || quota.mode === 'none') return undefined;
-  if (quota.mode === 'overlay2-xfs') return host.resources.diskBytes;
+  // A plan stored before plans had a disk size gets the default.
+  const allowance = Number.isFinite(host.resources.diskBytes)
+    ? host.resources.diskBytes
+    : parseMemory(DEFAULTS.resources.disk);
+  if (quota.mode === 'overlay2-xfs') return allowance;
   const image = quota.imageBytes?.(host.image);
   if (image === undefined)
     throw new CyropError(
       'ENGINE_ERROR',
       `the size of image ${host.image} is needed to cap the disk of host ${host.name}`,
     );
-  return image + host.resources.diskBytes;
+  return image + allowance;
 }
 
 export interface DockerNetworkSpec {
