@@ -91,6 +91,16 @@ describe('Docker disk limits (resources.disk)', function () {
     // root inside the container is held to the same cap (it is the container's, not a user's)
     const asRoot = await run('team-1', 'dd if=/dev/zero of=/tmp/more bs=1M count=64; echo "exit $?"', '0');
     expect(asRoot.stdout.toString()).to.match(/exit 1/);
+    // what the engine holds for the container, on the disk it shares with the platform, is bounded
+    const [info] = await new Docker().listContainers({
+      all: true,
+      size: true,
+      filters: JSON.stringify({ name: [`cyrop-${id}-team-1-console`] }),
+    });
+    // (the engine reports SizeRw when asked for sizes; dockerode's types do not declare it)
+    expect((info as { SizeRw?: number } | undefined)?.SizeRw)
+      .to.be.above(32 * MIB)
+      .and.at.most(64 * MIB);
     // the file put in before start is there, and the host still works
     expect((await run('team-1', 'cat $HOME/notes.txt')).stdout.toString()).to.equal(
       'put there before start\n',
