@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createApp } from './api/create-app.ts';
 import { competencyCatalogues } from './scenarios/competency-catalogues.ts';
+import type { ScenarioLimits } from './compiler/check-scenario.ts';
 import type { Config } from './config/load-config.ts';
 import { ExerciseService } from './exercises/exercise-service.ts';
 import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';
@@ -59,7 +60,12 @@ export async function startPlatform(
 ): Promise<RunningPlatform> {
   const catalogues = await competencyCatalogues(config.dataDir);
   const uploadsDir = path.join(config.dataDir, 'scenarios');
-  const catalogue = new ScenarioCatalogue(config.scenariosDir, catalogues.catalogueFor, uploadsDir).load();
+  const catalogue = new ScenarioCatalogue(
+    config.scenariosDir,
+    catalogues.catalogueFor,
+    uploadsDir,
+    scenarioLimits(config),
+  ).load();
   for (const bad of catalogue.invalid()) {
     logger.warn(
       { file: bad.file, problems: bad.diagnostics.length },
@@ -67,7 +73,7 @@ export async function startPlatform(
     );
   }
   // Uploaded scenarios (and exercises launched from them) compile in bounded worker threads.
-  const compiler = new ScenarioCompiler({ dataDir: config.dataDir });
+  const compiler = new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   const orchestrator =
     config.engine === 'docker' ? await openOrchestrator(config, logger, compiler) : undefined;
   const ownDatabase = orchestrator ? undefined : await openDatabase(config.dataDir);
@@ -293,9 +299,11 @@ export async function openOrchestrator(
 ): Promise<Orchestrator> {
   const database = await openDatabase(config.dataDir);
   // A compiler of its own (the CLI) is closed with the orchestrator; the server's is closed by the server.
-  const ownCompiler = compiler ? undefined : new ScenarioCompiler({ dataDir: config.dataDir });
+  const ownCompiler = compiler
+    ? undefined
+    : new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   try {
-    const driver = await DockerRuntimeDriver.connect();
+    const driver = await DockerRuntimeDriver.connect({ diskLimits: config.diskLimits });
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
     const exercises = new ExerciseService({
       db: database.db,
@@ -304,6 +312,7 @@ export async function openOrchestrator(
       fixedSubnetPools: config.fixedSubnetPools,
       catalogueFor,
       compiler: compiler ?? ownCompiler,
+      limits: scenarioLimits(config),
       ...(logger ? { logger } : {}),
     });
     return {
@@ -321,4 +330,9 @@ export async function openOrchestrator(
     await database.close();
     throw error;
   }
+}
+
+/** The operator's limits every scenario is checked against (configuration). */
+function scenarioLimits(config: Config): ScenarioLimits {
+  return { diskMaxBytes: config.hostDiskMaxBytes };
 }

@@ -643,6 +643,14 @@ const EXPECTED: Record<string, Expectation> = {
     column: 16,
     message: 'check timeout 2h is out of range',
   },
+  'disk-over-max.yaml': {
+    about: 'resources.disk: 20Gi (the default operator maximum is 10Gi)',
+    rule: 'limit.disk',
+    pointer: '/hosts/0/resources/disk',
+    line: 16,
+    message: 'disk 20Gi is out of range',
+    clearer: { includes: ['10Gi', 'maximum'], why: 'it says what the largest allowed value is' },
+  },
   'semver-bad.yaml': {
     about: 'version: "1.0"',
     rule: 'schema.pattern',

@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostic.ts';
-import { parseDuration, parseMemory } from './durations.ts';
+import { formatSize, parseDuration, parseMemory } from './durations.ts';
 import {
   contains,
   formatCidr,
@@ -26,11 +26,21 @@ export interface CheckOptions {
   file: string;
   sourceMap: SourceMap;
   catalogue?: CompetencyCatalogue;
+  limits?: ScenarioLimits;
+}
+
+/** Limits the operator sets for every scenario of an installation (configuration, not the language). */
+export interface ScenarioLimits {
+  /** The most a host may write on top of its image (`resources.disk`). */
+  diskMaxBytes?: number;
 }
 
 export const LIMITS = {
   memoryMinBytes: 16 * 1024 ** 2,
   memoryMaxBytes: 8 * 1024 ** 3,
+  diskMinBytes: 16 * 1024 ** 2,
+  /** The operator maximum of `resources.disk` when the configuration names none. */
+  diskMaxBytes: 10 * 1024 ** 3,
   subnetMinPrefix: 16,
   subnetMaxPrefix: 29,
   checkTimeoutMs: { min: 1_000, max: 10 * 60_000 },
@@ -248,6 +258,17 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
           `${hp}/resources/memory`,
           'limit.memory',
           `memory ${host.resources.memory} is out of range: it must be between 16Mi and 8Gi`,
+        );
+      }
+    }
+    if (host.resources?.disk !== undefined) {
+      const bytes = parseMemory(host.resources.disk);
+      const max = options.limits?.diskMaxBytes ?? LIMITS.diskMaxBytes;
+      if (!(bytes >= LIMITS.diskMinBytes && bytes <= max)) {
+        report(
+          `${hp}/resources/disk`,
+          'limit.disk',
+          `disk ${host.resources.disk} is out of range: it must be between 16Mi and ${formatSize(max)} (this installation's maximum)`,
         );
       }
     }

@@ -126,6 +126,41 @@ describe('compileScenario and planExercise', () => {
     ]);
   });
 
+  it("caps each host's writable storage: 1Gi by default, at most the operator's maximum", () => {
+    const withDisk = SCENARIO.replace(
+      '    console: { user: trainee }\n',
+      '    console: { user: trainee }\n    resources: { disk: 768Mi }\n',
+    );
+    const limits = { diskMaxBytes: 512 * 1024 ** 2 };
+    const refused = compileScenario(withDisk, { file: 'unit.yaml', readSource: files('x'), limits });
+    expect(refused.compiled).to.equal(undefined);
+    expect(refused.diagnostics).to.have.length(1);
+    expect(refused.diagnostics[0]).to.include({
+      rule: 'limit.disk',
+      file: 'unit.yaml',
+      line: 14,
+      pointer: '/hosts/0/resources/disk',
+    });
+    expect(refused.diagnostics[0]?.message).to.include('512Mi');
+
+    const compiled = compileScenario(withDisk, { file: 'unit.yaml', readSource: files('x') }).compiled!;
+    const [plan] = planExercise(compiled, { exerciseId: 'ex', teams: 1, secret: 'disk-secret-1' });
+    expect(plan!.hosts.map((h) => h.resources.diskBytes)).to.deep.equal([
+      768 * 1024 ** 2,
+      1024 ** 3,
+      1024 ** 3,
+    ]);
+    const [small] = planExercise(compiled, {
+      exerciseId: 'ex',
+      teams: 1,
+      secret: 'disk-secret-1',
+      ...limits,
+    });
+    expect(small!.hosts[1]!.resources.diskBytes, 'the default, lowered to the maximum').to.equal(
+      512 * 1024 ** 2,
+    );
+  });
+
   it('finds every requires cycle once', () => {
     expect(
       findCycles([

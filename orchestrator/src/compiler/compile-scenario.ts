@@ -1,4 +1,4 @@
-import { checkScenario, type CompetencyCatalogue } from './check-scenario.ts';
+import { checkScenario, type CompetencyCatalogue, type ScenarioLimits } from './check-scenario.ts';
 import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostic.ts';
 import { sha256Hex } from './environment-plan.ts';
 import { loadYaml, type SourceMap } from './load-yaml.ts';
@@ -20,6 +20,8 @@ export interface CompileOptions {
   sourceDisplayRoot?: string;
   /** The NICE catalogue of a framework version, where one was imported; ids are syntax-checked otherwise. */
   catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined;
+  /** The operator's limits (e.g. the largest `resources.disk`); the built-in ones without. */
+  limits?: ScenarioLimits;
 }
 
 export interface CompiledScenario {
@@ -83,7 +85,12 @@ export function compileScenario(text: string, options: CompileOptions): CompileR
   const framework = scenario.competencies?.framework;
   const catalogue = framework ? options.catalogueFor?.(framework) : undefined;
   diagnostics.push(
-    ...checkScenario(scenario, { file, sourceMap: loaded.sourceMap, ...(catalogue ? { catalogue } : {}) }),
+    ...checkScenario(scenario, {
+      file,
+      sourceMap: loaded.sourceMap,
+      ...(catalogue ? { catalogue } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+    }),
   );
   const sources = readSources(scenario, options, loaded.sourceMap, diagnostics);
   diagnostics.push(...checkTemplates(scenario, sources, options, loaded.sourceMap));

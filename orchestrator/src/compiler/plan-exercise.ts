@@ -36,11 +36,13 @@ export interface PlanOptions {
   fixedSubnetPools?: readonly string[];
   /** Extra labels for every engine object (e.g. the installation that owns them). */
   labels?: Readonly<Record<string, string>>;
+  /** The operator's largest `resources.disk`: a host that names none gets the default, at most this. */
+  diskMaxBytes?: number;
 }
 
 export const DEFAULTS = {
   subnetPool: '10.200.0.0/16',
-  resources: { cpu: 1, memory: '512Mi', pids: 256 },
+  resources: { cpu: 1, memory: '512Mi', pids: 256, disk: '1Gi' },
   console: { user: 'trainee', shell: '/bin/bash', workdir: '/home/trainee' },
   readyTimeout: '60s',
   checkTimeout: '10s',
@@ -192,6 +194,9 @@ function planTeam(
         cpu: host.resources?.cpu ?? DEFAULTS.resources.cpu,
         memoryBytes: parseMemory(host.resources?.memory ?? DEFAULTS.resources.memory),
         pids: host.resources?.pids ?? DEFAULTS.resources.pids,
+        diskBytes: host.resources?.disk
+          ? parseMemory(host.resources.disk)
+          : Math.min(parseMemory(DEFAULTS.resources.disk), options.diskMaxBytes ?? Infinity),
       },
       env: Object.fromEntries(
         Object.entries(host.env ?? {}).map(([k, v]) => [k, typeof v === 'string' ? render(v) : String(v)]),

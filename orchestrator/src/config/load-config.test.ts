@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       terminalGraceMs: 60_000,
       recordingMaxBytes: 16 * 1024 * 1024,
       terminalsPerPrincipal: 16,
+      hostDiskMaxBytes: 10 * 1024 ** 3,
+      diskLimits: 'enforce',
     });
     expect(config.fixedSubnetPools).to.deep.equal([]); // fixed subnets refused unless the operator allows some
   });
@@ -39,6 +41,8 @@ describe('loadConfig', () => {
         CYROP_RECONCILE_SECONDS: '15',
         CYROP_TERMINAL_GRACE_SECONDS: '5',
         CYROP_RECORDING_MAX_BYTES: '1048576',
+        CYROP_HOST_DISK_MAX: '2Gi',
+        CYROP_DISK_LIMITS: 'off',
       },
       { port: 9100 },
     );
@@ -48,6 +52,8 @@ describe('loadConfig', () => {
       reconcileIntervalMs: 15_000,
       terminalGraceMs: 5_000,
       recordingMaxBytes: 1_048_576,
+      hostDiskMaxBytes: 2 * 1024 ** 3,
+      diskLimits: 'off',
     });
   });
 
@@ -61,6 +67,8 @@ describe('loadConfig', () => {
         CYROP_RECONCILE_SECONDS: '1',
         CYROP_TERMINAL_GRACE_SECONDS: 'a minute',
         CYROP_RECORDING_MAX_BYTES: '10',
+        CYROP_HOST_DISK_MAX: '10G',
+        CYROP_DISK_LIMITS: 'maybe',
       });
       expect.fail('accepted a bad configuration');
     } catch (error) {
@@ -73,6 +81,8 @@ describe('loadConfig', () => {
         'CYROP_RECONCILE_SECONDS=1: must be a whole number of seconds from 5 to 86400',
         'CYROP_TERMINAL_GRACE_SECONDS=a minute: must be a whole number of seconds from 0 to 86400',
         'CYROP_RECORDING_MAX_BYTES=10: must be a whole number of bytes from 65536 to 1073741824',
+        'CYROP_HOST_DISK_MAX=10G: must be a size from 16Mi to 1024Gi such as 10Gi (Ki, Mi or Gi)',
+        'CYROP_DISK_LIMITS=maybe: must be enforce or off',
       ]);
     }
   });

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCidr } from '../compiler/ipv4.ts';
+import { parseMemory } from '../compiler/durations.ts';
 import { CyropError } from '../errors.ts';
 
 /** Where the repository (and so the shipped scenario catalogue) is. */
@@ -43,6 +44,10 @@ export interface Config {
   publicOrigins: string[] | undefined;
   /** A bearer token that lets a scraper read /metrics (operators may with their session). */
   metricsToken: string | undefined;
+  /** The most one scenario host may write on top of its image (`resources.disk`, bytes). */
+  hostDiskMaxBytes: number;
+  /** `enforce`: no environment is provisioned on an engine that cannot cap disk use; `off`: without the cap. */
+  diskLimits: 'enforce' | 'off';
 }
 
 const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
@@ -87,6 +92,11 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
     env: 'CYROP_METRICS_TOKEN',
     describe: 'at least 32 printable ASCII characters without spaces',
   },
+  hostDiskMaxBytes: {
+    env: 'CYROP_HOST_DISK_MAX',
+    describe: 'a size from 16Mi to 1024Gi such as 10Gi (Ki, Mi or Gi)',
+  },
+  diskLimits: { env: 'CYROP_DISK_LIMITS', describe: 'enforce or off' },
 };
 
 /**
@@ -186,6 +196,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const metricsToken = overrides.metricsToken ?? raw('metricsToken');
   if (metricsToken !== undefined && !/^[\x21-\x7e]{32,200}$/.test(metricsToken))
     problems.push(`${VARIABLES.metricsToken.env}=(redacted): must be ${VARIABLES.metricsToken.describe}`);
+  const diskMaxText = raw('hostDiskMaxBytes');
+  const hostDiskMaxBytes =
+    overrides.hostDiskMaxBytes ?? (diskMaxText === undefined ? 10 * 1024 ** 3 : parseMemory(diskMaxText));
+  if (!(hostDiskMaxBytes >= 16 * 1024 ** 2 && hostDiskMaxBytes <= 1024 ** 4)) {
+    problems.push(
+      `${VARIABLES.hostDiskMaxBytes.env}=${diskMaxText ?? String(hostDiskMaxBytes)}: must be ${VARIABLES.hostDiskMaxBytes.describe}`,
+    );
+  }
+  const diskLimitsText: string = overrides.diskLimits ?? raw('diskLimits') ?? 'enforce';
+  const diskLimits = diskLimitsText === 'off' ? 'off' : 'enforce';
+  if (diskLimitsText !== diskLimits) {
+    problems.push(`${VARIABLES.diskLimits.env}=${diskLimitsText}: must be ${VARIABLES.diskLimits.describe}`);
+  }
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -210,6 +233,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy,
     publicOrigins,
     metricsToken,
+    hostDiskMaxBytes,
+    diskLimits,
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import { formatDiagnostic, hasErrors } from '../compiler/diagnostic.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { LABEL, planExercise, planTeamAgain, type TeamSpec } from '../compiler/plan-exercise.ts';
@@ -32,6 +32,8 @@ export interface ExerciseServiceOptions {
   catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined;
   /** Compiles scenario files off the event loop, time- and memory-bounded (uploaded scenarios are untrusted). */
   compiler?: ScenarioCompiler;
+  /** The operator's limits on scenarios (the largest `resources.disk`); the compiler has its own copy. */
+  limits?: ScenarioLimits;
   /** Waits between provisioning attempts of a team (the last one is used for any further attempt). */
   retryDelaysMs?: readonly number[];
 }
@@ -146,7 +148,7 @@ export class ExerciseService {
     const file = resolveScenarioFile(request.scenarioPath);
     const result = this.options.compiler
       ? await this.options.compiler.compileFile(file)
-      : compileScenarioFile(file, this.options.catalogueFor);
+      : compileScenarioFile(file, this.options.catalogueFor, this.options.limits);
     if (!result.compiled || hasErrors(result.diagnostics)) {
       throw new CyropError(
         'SCENARIO_INVALID',
@@ -175,6 +177,7 @@ export class ExerciseService {
       teams: request.teams,
       secret,
       ...(await this.addressOptions()),
+      ...(this.options.limits?.diskMaxBytes ? { diskMaxBytes: this.options.limits.diskMaxBytes } : {}),
     };
     // Per-team template rendering of an (untrusted) scenario runs in a bounded worker too.
     const plans = this.options.compiler

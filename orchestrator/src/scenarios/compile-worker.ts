@@ -3,7 +3,7 @@
  * a worker thread (time and memory bounded by the pool that runs it). NICE catalogues are loaded here, from the data
  * directory, once per worker: the main thread's catalogue callbacks cannot cross into a worker.
  */
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import { formatDiagnostic } from '../compiler/diagnostic.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { planExercise, type PlanOptions } from '../compiler/plan-exercise.ts';
@@ -16,13 +16,15 @@ export interface CompileTask {
   file: string;
   /** Where imported NICE catalogues are; without one, competency ids are only syntax-checked. */
   dataDir?: string;
+  /** The operator's limits on scenarios (the largest `resources.disk`). */
+  limits?: ScenarioLimits;
 }
 
 type CatalogueFor = (framework: FrameworkId) => CompetencyCatalogue | undefined;
 const catalogues = new Map<string, Promise<CatalogueFor>>();
 
 export default async function compileTask(task: CompileTask): Promise<ScenarioFileResult> {
-  return compileScenarioFile(task.file, await cataloguesFor(task.dataDir));
+  return compileScenarioFile(task.file, await cataloguesFor(task.dataDir), task.limits);
 }
 
 export interface PlanTask extends CompileTask {
@@ -34,7 +36,7 @@ export type PlanOutcome =
   { plans: EnvironmentPlan[] } | { error: { code: ErrorCode; message: string; details?: unknown } };
 
 export async function plan(task: PlanTask): Promise<PlanOutcome> {
-  const result = compileScenarioFile(task.file, await cataloguesFor(task.dataDir));
+  const result = compileScenarioFile(task.file, await cataloguesFor(task.dataDir), task.limits);
   if (!result.compiled) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     return {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { Diagnostic } from '../compiler/diagnostic.ts';
 import type { FrameworkId, LocalizedText } from '../compiler/scenario.ts';
 import { compileScenarioFile, findScenarioFiles, type ScenarioFileResult } from './scenario-folder.ts';
@@ -43,6 +43,7 @@ export class ScenarioCatalogue {
     private readonly folder: string,
     private readonly catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
     private readonly uploads?: string,
+    private readonly limits?: ScenarioLimits,
   ) {}
 
   load(): this {
@@ -61,7 +62,7 @@ export class ScenarioCatalogue {
           file,
           relative: path.relative(root, file),
           shipped,
-          result: compileScenarioFile(file, this.catalogueFor),
+          result: compileScenarioFile(file, this.catalogueFor, this.limits),
         },
         (d) => path.relative(root, d),
       );

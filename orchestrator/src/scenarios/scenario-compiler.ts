@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import { CyropError } from '../errors.ts';
+import type { ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import type { PlanOptions } from '../compiler/plan-exercise.ts';
 import type { CompileTask, PlanOutcome, PlanTask } from './compile-worker.ts';
@@ -22,6 +23,8 @@ export const COMPILE_LIMITS: CompileLimits = { timeoutMs: 20_000, heapMb: 256, t
 export interface ScenarioCompilerOptions extends Partial<CompileLimits> {
   /** The data directory, where imported NICE catalogues are read from (in the worker). */
   dataDir?: string;
+  /** The operator's limits on scenarios (the largest `resources.disk`), checked in the worker. */
+  scenarioLimits?: ScenarioLimits;
 }
 
 // The worker runs our TypeScript sources through tsx, as the main thread does (bin/cyrop.js, mocha).
@@ -38,13 +41,15 @@ const WORKER = new URL('./compile-worker.ts', import.meta.url).href;
 export class ScenarioCompiler {
   readonly limits: CompileLimits;
   private readonly dataDir: string | undefined;
+  private readonly scenarioLimits: ScenarioLimits | undefined;
   private pool: Piscina | undefined;
   private inFlight = 0;
 
   constructor(options: ScenarioCompilerOptions = {}) {
-    const { dataDir, ...limits } = options;
+    const { dataDir, scenarioLimits, ...limits } = options;
     this.limits = { ...COMPILE_LIMITS, ...limits };
     this.dataDir = dataDir;
+    this.scenarioLimits = scenarioLimits;
   }
 
   /** Read and compile one scenario file (see `compileScenarioFile`); throws only when a bound is hit. */
@@ -63,8 +68,11 @@ export class ScenarioCompiler {
     throw new CyropError(outcome.error.code, outcome.error.message, { details: outcome.error.details });
   }
 
-  private where(): { dataDir?: string } {
-    return this.dataDir !== undefined ? { dataDir: this.dataDir } : {};
+  private where(): { dataDir?: string; limits?: ScenarioLimits } {
+    return {
+      ...(this.dataDir !== undefined ? { dataDir: this.dataDir } : {}),
+      ...(this.scenarioLimits !== undefined ? { limits: this.scenarioLimits } : {}),
+    };
   }
 
   private async run(name: string, task: CompileTask | PlanTask, file: string): Promise<unknown> {

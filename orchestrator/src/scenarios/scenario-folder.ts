@@ -6,7 +6,7 @@ import {
   type CompileResult,
   type SourceFileReader,
 } from '../compiler/compile-scenario.ts';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { FrameworkId } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 
@@ -116,6 +116,7 @@ export interface ScenarioFileResult extends CompileResult {
 export function compileScenarioFile(
   file: string,
   catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
+  limits?: ScenarioLimits,
 ): ScenarioFileResult {
   let text: string;
   try {
@@ -183,6 +184,7 @@ export function compileScenarioFile(
     readSource: folderSourceReader(folder),
     sourceDisplayRoot: folder,
     ...(catalogueFor ? { catalogueFor } : {}),
+    ...(limits ? { limits } : {}),
   });
   return { ...result, file, text };
 }

@@ -27,6 +27,8 @@ import {
   containerName,
   toDockerContainer,
   toDockerNetworks,
+  type DiskQuota,
+  type DiskQuotaMode,
   type DockerContainerSpec,
   type DockerNetworkSpec,
 } from './to-docker.ts';
@@ -47,6 +49,11 @@ export interface DockerDriverOptions {
    * `addressesInUse()` then reports too (default true; false for a remote engine).
    */
   localHost?: boolean;
+  /**
+   * What to do when the engine cannot cap a container's writable storage (`resources.disk`):
+   * `enforce` (the default) refuses to provision, `off` provisions without the cap.
+   */
+  diskLimits?: 'enforce' | 'off';
 }
 
 const MANAGED = `${DOCKER_LABEL.managedBy}=cyrop`;
@@ -62,6 +69,11 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     readonly docker: Docker,
     readonly apiVersion: string,
     private readonly localHost: boolean,
+    /** How this engine caps a container's writable storage (`none`: it cannot). */
+    readonly diskQuota: DiskQuotaMode,
+    /** Why it cannot, when it cannot; what to do about it. */
+    readonly diskQuotaProblem: string | undefined,
+    private readonly diskLimits: 'enforce' | 'off',
   ) {}
 
   /** Connect and check the engine's API version (clear error when it is too old or absent). */
@@ -81,11 +93,21 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     }
     const pinned =
       compareVersions(version.ApiVersion, MAX_API_VERSION) > 0 ? MAX_API_VERSION : version.ApiVersion;
+    let info: { Driver?: string; DriverStatus?: [string, string][] };
+    try {
+      info = (await probe.info()) as typeof info;
+    } catch (error) {
+      throw translateDockerError(error, 'asking the Docker engine what it runs on');
+    }
+    const quota = diskQuotaOf(info);
     if (options.firewall !== false) await ensureHostFirewall();
     return new DockerRuntimeDriver(
       new Docker({ ...options.docker, version: `v${pinned}` }),
       pinned,
       options.localHost ?? true,
+      quota.mode,
+      quota.problem,
+      options.diskLimits ?? 'enforce',
     );
   }
 
@@ -93,7 +115,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     const ref = { exercise: plan.exercise.id, team: plan.team.id };
     const what = `provisioning ${ref.exercise}/${ref.team}`;
     options.signal?.throwIfAborted();
-    await this.checkImages(plan);
+    await this.checkImages(plan, what);
     const existing = await this.inventory(ref);
 
     // Networks: adopt matching, replace drifted, create missing.
@@ -188,6 +210,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         `no host '${hostName}' in the plan of ${plan.exercise.id}/${plan.team.id}`,
       );
     const ref = { exercise: plan.exercise.id, team: plan.team.id };
+    await this.checkImages({ ...plan, hosts: [host] }, `resetting ${ref.exercise}/${ref.team}/${hostName}`);
     const existing = await this.inventory(ref);
     const found = existing.containers.find((c) => c.Labels[DOCKER_LABEL.host] === hostName);
     if (found) await this.removeContainer(found.Id);
@@ -453,16 +476,27 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     }
   }
 
-  /** Images seen on the engine (removing an image under running exercises is not a case to optimise for). */
-  private readonly knownImages = new Set<string>();
+  /** Images seen on the engine, with their size (removing an image under running exercises is not a case to optimise for). */
+  private readonly knownImages = new Map<string, number>();
 
-  private async checkImages(plan: EnvironmentPlan): Promise<void> {
+  private get quota(): DiskQuota {
+    return { mode: this.diskQuota, imageBytes: (image) => this.knownImages.get(image) };
+  }
+
+  /** The engine can run the plan as planned: its disk caps, its images (whose sizes the caps need). */
+  private async checkImages(plan: EnvironmentPlan, what: string): Promise<void> {
+    if (this.diskQuota === 'none' && this.diskLimits === 'enforce') {
+      throw new CyropError(
+        'ENGINE_ERROR',
+        `${what}: ${this.diskQuotaProblem ?? 'the Docker engine cannot cap container disk use'}`,
+      );
+    }
     const missing: string[] = [];
     for (const image of new Set(plan.hosts.map((h) => h.image))) {
       if (this.knownImages.has(image)) continue;
       try {
-        await this.docker.getImage(image).inspect();
-        this.knownImages.add(image);
+        const info = await this.docker.getImage(image).inspect();
+        this.knownImages.set(image, info.Size);
       } catch (error) {
         if (isStatus(error, 404)) missing.push(image);
         else throw translateDockerError(error, `inspecting image ${image}`);
@@ -482,7 +516,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     found: Docker.ContainerInfo | undefined,
     options: ProvisionOptions,
   ): Promise<void> {
-    const spec = toDockerContainer(plan, host);
+    const spec = toDockerContainer(plan, host, this.quota);
     const emit = (state: 'created' | 'adopted' | 'recreated' | 'started') =>
       options.onProgress?.({ kind: 'host', host: host.name, state });
     if (found && found.Labels[DOCKER_LABEL.hostHash] === spec.hash) {
@@ -843,6 +877,28 @@ function subnetConflictError(
 
 function subnetOf(spec: DockerNetworkSpec): string {
   return spec.options.IPAM?.Config?.[0]?.Subnet ?? '';
+}
+
+/**
+ * How an engine caps a container's writable storage, from `docker info`: btrfs quota groups, or
+ * XFS project quotas under overlay2 (which also need the `pquota` mount option: creating a
+ * container then fails with the engine's own message when it is missing).
+ */
+export function diskQuotaOf(info: { Driver?: string; DriverStatus?: [string, string][] }): {
+  mode: DiskQuotaMode;
+  problem?: string;
+} {
+  const backing = info.DriverStatus?.find(([k]) => k === 'Backing Filesystem')?.[1];
+  if (info.Driver === 'btrfs') return { mode: 'btrfs' };
+  if (info.Driver === 'overlay2' && backing === 'xfs') return { mode: 'overlay2-xfs' };
+  return {
+    mode: 'none',
+    problem:
+      `the Docker engine stores containers with ${info.Driver ?? 'an unknown driver'}` +
+      `${backing ? ` on ${backing}` : ''}, which cannot cap a host's disk use (resources.disk); ` +
+      'run infra/engine/ensure-docker.sh --switch to move it onto a btrfs data root, ' +
+      'or set CYROP_DISK_LIMITS=off to run without the cap',
+  };
 }
 
 function hostState(state: string): HostState {
