@@ -5,6 +5,8 @@ import { isStaff, logout, refreshSession, session } from './session.ts';
 import type { View } from './view.ts';
 import { ExerciseView } from './views/exercise-view.ts';
 import { HomeView } from './views/home-view.ts';
+import { InviteView } from './views/invite-view.ts';
+import { JoinSheetView } from './views/join-sheet-view.ts';
 import { InstructorView } from './views/instructor-view.ts';
 import { JoinView } from './views/join-view.ts';
 import { LoginView } from './views/login-view.ts';
@@ -18,6 +20,8 @@ const TITLES = {
   play: 'title.play',
   instructor: 'title.instructor',
   exercise: 'title.exercise',
+  sheet: 'title.sheet',
+  invite: 'title.invite',
 } as const satisfies Record<Route['name'], MessageKey>;
 
 const header = h('header', { class: 'topbar' });
@@ -103,7 +107,12 @@ async function route(): Promise<void> {
   let next: View;
   switch (target.name) {
     case 'home':
-      next = new HomeView();
+      next = new HomeView(principal);
+      break;
+    case 'invite':
+      next = new InviteView(target.token, (signedIn) => {
+        navigate(isStaff(signedIn.principal) ? '#/instructor' : '#/');
+      });
       break;
     case 'login':
       next = new LoginView(who, (signedIn) => {
@@ -120,6 +129,7 @@ async function route(): Promise<void> {
           : new MessageView('play.needJoin', 'play.needJoinBody');
       break;
     case 'instructor':
+    case 'sheet':
     case 'exercise': {
       const here = location.hash;
       if (!principal || who?.mustChangePassword) {
@@ -131,7 +141,11 @@ async function route(): Promise<void> {
         break;
       }
       next =
-        target.name === 'instructor' ? new InstructorView(principal) : new ExerciseView(target.exerciseId);
+        target.name === 'instructor'
+          ? new InstructorView(principal)
+          : target.name === 'sheet'
+            ? new JoinSheetView(target.exerciseId)
+            : new ExerciseView(target.exerciseId);
       break;
     }
   }

@@ -5,7 +5,9 @@ export type Route =
   | { name: 'join'; code: string }
   | { name: 'play' }
   | { name: 'instructor' }
-  | { name: 'exercise'; exerciseId: string };
+  | { name: 'exercise'; exerciseId: string }
+  | { name: 'sheet'; exerciseId: string }
+  | { name: 'invite'; token: string };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -21,7 +23,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'join' && parts[1] !== undefined) return { name: 'join', code: parts[1] };
   if (parts[0] === 'play') return { name: 'play' };
   if (parts[0] === 'instructor' && parts[1] === 'exercises' && parts[2] !== undefined)
-    return { name: 'exercise', exerciseId: parts[2] };
+    return parts[3] === 'sheet'
+      ? { name: 'sheet', exerciseId: parts[2] }
+      : { name: 'exercise', exerciseId: parts[2] };
+  if (parts[0] === 'invite' && parts[1] !== undefined) return { name: 'invite', token: parts[1] };
   if (parts[0] === 'instructor') return { name: 'instructor' };
   return { name: 'home' };
 }
