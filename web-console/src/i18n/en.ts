@@ -356,7 +356,7 @@ export const en = {
   'people.joined': 'Joined with a code',
   'people.importTitle': 'Import a roster',
   'people.importHelp':
-    'A CSV file (UTF-8, with or without BOM) with the columns team, display name and, optionally, e-mail; Japanese headers (チーム, 表示名, メールアドレス) work too. A file with any problem imports nothing.',
+    'A CSV file (UTF-8, with or without BOM) with the columns team, display name and, optionally, e-mail; headers in Japanese work too. A file with any problem imports nothing.',
   'people.rosterFile': 'Roster (CSV)',
   'people.line': 'Line {line}:',
   'people.imported':
