@@ -19,6 +19,9 @@ import { attachTerminalGateway, type TerminalGateway } from './terminals/termina
 import { terminalRoutes } from './terminals/terminal-routes.ts';
 import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
 import { accountRoutes } from './api/routes/account-routes.ts';
+import { adminRoutes } from './api/routes/admin-routes.ts';
+import { readFileSync } from 'node:fs';
+import { REPO_ROOT } from './config/load-config.ts';
 import { canWatchExercise, exerciseRoutes } from './api/routes/exercise-routes.ts';
 import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
@@ -48,6 +51,7 @@ export async function startPlatform(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }, pino.destination(2)),
 ): Promise<RunningPlatform> {
+  const startedAt = Date.now();
   const catalogues = await competencyCatalogues(config.dataDir);
   const uploadsDir = path.join(config.dataDir, 'scenarios');
   const catalogue = new ScenarioCatalogue(config.scenariosDir, catalogues.catalogueFor, uploadsDir).load();
@@ -102,6 +106,22 @@ export async function startPlatform(
     authenticate,
     routes: (api) => {
       accountRoutes(api, { accounts });
+      adminRoutes(api, {
+        accounts,
+        scenarios,
+        probe: {
+          version: platformVersion(),
+          engine: config.engine,
+          startedAt,
+          ...(orchestrator
+            ? {
+                engineCheck: async () => {
+                  await orchestrator.driver.list({ 'app.kubernetes.io/managed-by': 'cyrop' });
+                },
+              }
+            : {}),
+        },
+      });
       if (orchestrator) {
         exerciseRoutes(api, {
           exercises: orchestrator.exercises,
@@ -204,6 +224,16 @@ export async function startPlatform(
       await ownDatabase?.close();
     },
   };
+}
+
+/** The version of this release (package.json). */
+function platformVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Reconcile at start-up, then on a timer: after a crash, the engine converges to the store. */

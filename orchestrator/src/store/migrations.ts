@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { accountsMigration } from '../accounts/accounts-migration.ts';
+import { adminMigration } from '../accounts/admin-migration.ts';
 import { scenariosMigration } from '../scenarios/scenarios-migration.ts';
 import { scoringMigration } from '../scoring-service/scoring-migration.ts';
 import { terminalsMigration } from '../terminals/terminals-migration.ts';
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '0003-scoring': scoringMigration,
   '0004-terminals': terminalsMigration,
   '0005-scenario-ownership': scenariosMigration,
+  '0006-administration': adminMigration,
 };
