@@ -5,7 +5,9 @@ export type Route =
   | { name: 'join'; code: string }
   | { name: 'play' }
   | { name: 'instructor' }
-  | { name: 'exercise'; exerciseId: string };
+  | { name: 'exercise'; exerciseId: string }
+  | { name: 'admin'; tab?: string }
+  | { name: 'account' };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -23,6 +25,9 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'instructor' && parts[1] === 'exercises' && parts[2] !== undefined)
     return { name: 'exercise', exerciseId: parts[2] };
   if (parts[0] === 'instructor') return { name: 'instructor' };
+  if (parts[0] === 'admin')
+    return parts[1] !== undefined ? { name: 'admin', tab: parts[1] } : { name: 'admin' };
+  if (parts[0] === 'account') return { name: 'account' };
   return { name: 'home' };
 }
 
