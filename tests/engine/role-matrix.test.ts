@@ -1080,6 +1080,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     const MiB = 'a'.repeat(1 << 20);
     const routes: {
       who: Caller | undefined;
+      method?: 'PATCH';
       path: () => string;
       valid: Record<string, unknown>;
       wrong: Record<string, unknown>;
@@ -1114,6 +1115,28 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         path: () => `/api/exercises/${X}/teams/team-1/join-codes`,
         valid: {},
         wrong: { maxUses: 'many' },
+      },
+      // administration
+      {
+        who: 'operator',
+        method: 'PATCH',
+        path: () => `/api/organisations/${orgC}`,
+        valid: { contactName: 'n' },
+        wrong: { invoiceRegistrationNumber: 7 },
+      },
+      {
+        who: 'adminA',
+        method: 'PATCH',
+        path: () => `/api/users/${userIds.spare}`,
+        valid: { disabled: false },
+        wrong: { role: 'king' },
+      },
+      {
+        who: 'instrA',
+        method: 'PATCH',
+        path: () => '/api/account',
+        valid: { preferredLanguage: 'en' },
+        wrong: { preferredLanguage: 'fr' },
       },
       // exercises
       {
@@ -1166,11 +1189,11 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         ],
       ];
       for (const [what, opts, status, code] of variants) {
-        const res = await call(r.who, 'POST', r.path(), opts);
+        const res = await call(r.who, r.method ?? 'POST', r.path(), opts);
         const got = (res.body.error as { code?: string } | undefined)?.code;
         if (res.status !== status || got !== code)
           problems.push(
-            `POST ${r.path()} as ${r.who ?? 'anon'} with ${what}: expected ${status} ${code}, got ${res.status} ${got} ${res.text.slice(0, 160)}`,
+            `${r.method ?? 'POST'} ${r.path()} as ${r.who ?? 'anon'} with ${what}: expected ${status} ${code}, got ${res.status} ${got} ${res.text.slice(0, 160)}`,
           );
       }
     }

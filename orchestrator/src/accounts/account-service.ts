@@ -543,24 +543,30 @@ export class AccountService {
     }));
   }
 
-  /** End one of a user's own sessions by its public id (NOT_FOUND when it is not theirs). */
-  async endSession(userId: string, sessionId: string): Promise<void> {
-    const rows = await this.db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute();
+  /** End one of the user's own sessions by its public id (NOT_FOUND when it is not theirs), audited. */
+  async endSession(by: Principal, sessionId: string, context: AuditContext = {}): Promise<void> {
+    if (by.kind !== 'user') throw new CyropError('FORBIDDEN', 'this needs a user account');
+    const rows = await this.db.selectFrom('sessions').select('id').where('user_id', '=', by.userId).execute();
     const row = rows.find((r) => publicSessionId(r.id) === sessionId);
     if (!row) throw new CyropError('NOT_FOUND', `no session '${sessionId}' of yours`);
     await this.db.deleteFrom('sessions').where('id', '=', row.id).execute();
     this.announceEnded([row.id]);
+    await this.audit(by, 'auth.session-ended', `user:${by.userId}`, {}, context);
   }
 
-  /** "Sign out everywhere else": every session of the user but the asking one ends; returns how many. */
-  async endOtherSessions(userId: string, currentToken: string): Promise<number> {
+  /** "Sign out everywhere else": every session of the user but the asking one ends (audited); returns how many. */
+  async endOtherSessions(by: Principal, currentToken: string, context: AuditContext = {}): Promise<number> {
+    if (by.kind !== 'user') throw new CyropError('FORBIDDEN', 'this needs a user account');
+    const userId = by.userId;
     const keep = hashToken(currentToken);
     const ids = (await this.db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute())
       .map((r) => r.id)
       .filter((id) => id !== keep);
-    if (ids.length === 0) return 0;
-    await this.db.deleteFrom('sessions').where('id', 'in', ids).execute();
-    this.announceEnded(ids);
+    if (ids.length > 0) {
+      await this.db.deleteFrom('sessions').where('id', 'in', ids).execute();
+      this.announceEnded(ids);
+    }
+    await this.audit(by, 'auth.signed-out-elsewhere', `user:${userId}`, { ended: ids.length }, context);
     return ids.length;
   }
 

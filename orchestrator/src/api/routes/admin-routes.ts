@@ -446,9 +446,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRoutesDependencies): vo
       schema: { type: 'object', required: ['ended'], properties: { ended: { type: 'integer' } } },
     },
     handler: async ({ principal, req }) => {
-      const p = me(principal);
-      const ended = await accounts.endOtherSessions(p.userId, sessionToken(req) ?? '');
-      await accounts.audit(p, 'auth.signed-out-elsewhere', `user:${p.userId}`, { ended }, ctx(req));
+      const ended = await accounts.endOtherSessions(me(principal), sessionToken(req) ?? '', ctx(req));
       return { ended };
     },
   });
@@ -463,9 +461,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRoutesDependencies): vo
     params: { required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{32}$' } } },
     response: { status: 204, description: 'ended' },
     handler: async ({ principal, params, req }) => {
-      const p = me(principal);
-      await accounts.endSession(p.userId, params.id);
-      await accounts.audit(p, 'auth.session-ended', `user:${p.userId}`, {}, ctx(req));
+      await accounts.endSession(me(principal), params.id, ctx(req));
       return undefined;
     },
   });
