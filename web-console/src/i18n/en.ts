@@ -480,7 +480,7 @@ export const en = {
   'account.sessionLastSeen': 'Last active',
   'account.sessionExpires': 'Expires',
   'account.sessionKind': 'Kind',
-  'account.sessionUser': 'Signed in',
+  'account.sessionUser': 'Account sign-in',
   'account.sessionParticipant': 'Team {team} of {exercise}',
   'account.thisSession': 'This session',
   'account.endSession': 'Sign out',

@@ -481,7 +481,7 @@ export const ja: Record<keyof typeof en, string> = {
   'account.sessionLastSeen': '最終利用',
   'account.sessionExpires': '有効期限',
   'account.sessionKind': '種類',
-  'account.sessionUser': 'サインイン',
+  'account.sessionUser': 'アカウントでサインイン',
   'account.sessionParticipant': '{exercise} のチーム {team}',
   'account.thisSession': 'このセッション',
   'account.endSession': 'サインアウト',
