@@ -20,6 +20,9 @@ for tool in debootstrap docker tar; do
 done
 
 ROOTFS=$(mktemp -d /tmp/cyrop-base.XXXXXX)
+# mktemp makes the folder 0700, and it becomes the image's `/`: overlay2 hides that (a container's
+# `/` takes its upper directory's mode), btrfs does not, and no user but root could then run a thing.
+chmod 0755 "$ROOTFS"
 trap 'rm -rf --one-file-system "$ROOTFS"' EXIT
 
 echo "debootstrap --variant=minbase $SUITE from $MIRROR"

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createApp } from './api/create-app.ts';
 import { competencyCatalogues } from './scenarios/competency-catalogues.ts';
+import type { ScenarioLimits } from './compiler/check-scenario.ts';
 import type { Config } from './config/load-config.ts';
 import { ExerciseService } from './exercises/exercise-service.ts';
 import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';
@@ -11,7 +12,7 @@ import { openDatabase, type Db, type OpenedDatabase } from './store/database.ts'
 import { Server as SocketServer } from 'socket.io';
 import { AccountService } from './accounts/account-service.ts';
 import type { Principal } from './api/api-registry.ts';
-import { withOriginCheck } from './api/auth/origin-check.ts';
+import { PublicOrigins } from './api/auth/public-origins.ts';
 import { sessionAuthenticator } from './api/auth/session-authenticator.ts';
 import { socketAuthenticator } from './api/auth/socket-authenticator.ts';
 import { RecordingStore } from './terminals/recording-store.ts';
@@ -22,15 +23,24 @@ import { accountRoutes } from './api/routes/account-routes.ts';
 import { adminRoutes } from './api/routes/admin-routes.ts';
 import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from './config/load-config.ts';
+import { rosterRoutes } from './api/routes/roster-routes.ts';
+import { invitationRoutes } from './api/routes/invitation-routes.ts';
+import { InvitationService } from './accounts/invitation-service.ts';
+import { RosterService } from './accounts/roster-service.ts';
 import { canWatchExercise, exerciseRoutes } from './api/routes/exercise-routes.ts';
 import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
 import { plansFromExercises, ScoringService } from './scoring-service/scoring-service.ts';
 import { scoringRoutes } from './scoring-service/scoring-routes.ts';
-import { attachScoringSocket, scoringRooms } from './scoring-service/scoring-socket.ts';
+import {
+  attachScoringSocket,
+  scoringRooms,
+  type ScoringSocketHandle,
+} from './scoring-service/scoring-socket.ts';
 import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
+import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
 import path from 'node:path';
@@ -54,14 +64,22 @@ export async function startPlatform(
   const startedAt = Date.now();
   const catalogues = await competencyCatalogues(config.dataDir);
   const uploadsDir = path.join(config.dataDir, 'scenarios');
-  const catalogue = new ScenarioCatalogue(config.scenariosDir, catalogues.catalogueFor, uploadsDir).load();
+  const catalogue = new ScenarioCatalogue(
+    config.scenariosDir,
+    catalogues.catalogueFor,
+    uploadsDir,
+    scenarioLimits(config),
+  ).load();
   for (const bad of catalogue.invalid()) {
     logger.warn(
       { file: bad.file, problems: bad.diagnostics.length },
       'scenario in the catalogue is invalid and is not offered',
     );
   }
-  const orchestrator = config.engine === 'docker' ? await openOrchestrator(config, logger) : undefined;
+  // Uploaded scenarios (and exercises launched from them) compile in bounded worker threads.
+  const compiler = new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
+  const orchestrator =
+    config.engine === 'docker' ? await openOrchestrator(config, logger, compiler) : undefined;
   const ownDatabase = orchestrator ? undefined : await openDatabase(config.dataDir);
   const db = orchestrator?.db ?? (ownDatabase as OpenedDatabase).db;
   const sqlite = orchestrator?.sqlite ?? (ownDatabase as OpenedDatabase).sqlite;
@@ -77,12 +95,20 @@ export async function startPlatform(
   const scenarios = await new ScenarioLibrary({
     db,
     catalogue,
-    uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
+    uploads: new ScenarioUploads(uploadsDir, compiler),
     audit: (actor, action, target, details, context) =>
       accounts.audit(actor, action, target, details, context),
   }).init();
-  const authenticate = withOriginCheck(sessionAuthenticator(accounts));
-  const socketSessions = socketAuthenticator(accounts);
+  const invitations = new InvitationService({ db, accounts });
+  const rosters = new RosterService({ db, accounts, invitations });
+  const origins = new PublicOrigins(config.publicOrigins, config.host, config.port);
+  if (!config.publicOrigins && ['0.0.0.0', '::'].includes(config.host))
+    logger.warn(
+      { host: config.host },
+      'listening on every address but CYROP_PUBLIC_ORIGINS is not set: only loopback origins are accepted',
+    );
+  const authenticate = sessionAuthenticator(accounts);
+  const socketSessions = socketAuthenticator(accounts, origins);
   const recordings = orchestrator ? new RecordingStore(db, config.dataDir) : undefined;
   const canWatch = (principal: Principal, exerciseId: string) =>
     canWatchExercise(accounts, principal, exerciseId);
@@ -104,6 +130,9 @@ export async function startPlatform(
     scenarios,
     logger,
     authenticate,
+    origins,
+    trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
     routes: (api) => {
       accountRoutes(api, { accounts });
       adminRoutes(api, {
@@ -122,16 +151,19 @@ export async function startPlatform(
             : {}),
         },
       });
+      invitationRoutes(api, { accounts, invitations });
       if (orchestrator) {
         exerciseRoutes(api, {
           exercises: orchestrator.exercises,
           accounts,
+          rosters,
           scenarios,
           onLaunchError: (exercise, err) => {
             logger.error({ exercise, err }, 'launch failed');
           },
         });
         playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
+        rosterRoutes(api, { rosters, canWatch });
       }
       if (scoring) scoringRoutes(api, { service: scoring, canWatch });
       if (recordings) terminalRoutes(api, { recordings, canWatch });
@@ -142,7 +174,8 @@ export async function startPlatform(
     },
   });
   const server = createServer(app);
-  let detachScoring: (() => void) | undefined;
+  const unhook: (() => void)[] = [];
+  let detachScoring: ScoringSocketHandle | undefined;
   let stopBroadcasts: (() => void) | undefined;
   let io: SocketServer | undefined;
   if (scoring) {
@@ -152,12 +185,10 @@ export async function startPlatform(
       // a terminal paste of maxInputBytes, JSON-escaped, fits with room; a larger one is refused politely
       maxHttpBufferSize: 16 * TERMINAL_LIMITS.maxInputBytes,
     });
-    detachScoring = attachScoringSocket(
-      io,
-      scoring,
-      async (socket) => (await socketSessions(socket))?.principal,
-      canWatch,
-    );
+    const scoringSockets = attachScoringSocket(io, scoring, socketSessions, canWatch);
+    detachScoring = scoringSockets;
+    // a browser that signed out (or whose session ended) stops receiving the board
+    unhook.push(accounts.onSessionsEnded((ids) => scoringSockets.endSessions(ids)));
     const scoringNamespace = io.of(SCORING_NAMESPACE);
     stopBroadcasts = broadcasts.subscribe((b) => {
       scoringNamespace.to(scoringRooms.public(b.exerciseId)).emit('broadcast', b);
@@ -165,7 +196,6 @@ export async function startPlatform(
     scoring.startTimers(1000);
   }
   let terminals: TerminalGateway | undefined;
-  const unhook: (() => void)[] = [];
   if (io && orchestrator && recordings) {
     const gateway = attachTerminalGateway(io, {
       driver: orchestrator.driver,
@@ -200,6 +230,7 @@ export async function startPlatform(
     });
   });
   const { port } = server.address() as AddressInfo;
+  origins.listening(port);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
   logger.info({ url, scenarios: catalogue.list().length, engine: config.engine }, 'platform listening');
@@ -221,6 +252,7 @@ export async function startPlatform(
       });
       await reconciler?.stop();
       await orchestrator?.close();
+      await compiler.close();
       await ownDatabase?.close();
     },
   };
@@ -290,21 +322,47 @@ export interface Orchestrator {
 }
 
 /** The store, the engine driver (Docker: the single-host default) and the exercise service, wired. */
-export async function openOrchestrator(config: Config, logger?: Logger): Promise<Orchestrator> {
+export async function openOrchestrator(
+  config: Config,
+  logger?: Logger,
+  compiler?: ScenarioCompiler,
+): Promise<Orchestrator> {
   const database = await openDatabase(config.dataDir);
+  // A compiler of its own (the CLI) is closed with the orchestrator; the server's is closed by the server.
+  const ownCompiler = compiler
+    ? undefined
+    : new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   try {
-    const driver = await DockerRuntimeDriver.connect();
+    const driver = await DockerRuntimeDriver.connect({ diskLimits: config.diskLimits });
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
     const exercises = new ExerciseService({
       db: database.db,
       driver,
       subnetPool: config.subnetPool,
+      fixedSubnetPools: config.fixedSubnetPools,
       catalogueFor,
+      compiler: compiler ?? ownCompiler,
+      limits: scenarioLimits(config),
       ...(logger ? { logger } : {}),
     });
-    return { db: database.db, sqlite: database.sqlite, driver, exercises, close: () => database.close() };
+    return {
+      db: database.db,
+      sqlite: database.sqlite,
+      driver,
+      exercises,
+      close: async () => {
+        await ownCompiler?.close();
+        await database.close();
+      },
+    };
   } catch (error) {
+    await ownCompiler?.close();
     await database.close();
     throw error;
   }
+}
+
+/** The operator's limits every scenario is checked against (configuration). */
+export function scenarioLimits(config: Config): ScenarioLimits {
+  return { diskMaxBytes: config.hostDiskMaxBytes };
 }

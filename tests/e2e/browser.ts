@@ -35,6 +35,11 @@ export interface TestBrowser {
   newPage(
     options?: BrowserContextOptions,
   ): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
+  /**
+   * Every Content-Security-Policy violation any page reported (the `securitypolicyviolation` event
+   * and Chromium's "Refused to …" console errors), except in contexts opened with `bypassCSP`.
+   */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -45,13 +50,30 @@ export interface TestBrowser {
  */
 export async function launchBrowser(): Promise<TestBrowser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const cspViolations: string[] = [];
   return {
     browser,
+    cspViolations,
     newPage: async (options = {}) => {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options });
+      if (!options.bypassCSP) {
+        await context.addInitScript(() => {
+          document.addEventListener('securitypolicyviolation', (event) => {
+            console.error(
+              `CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber}`,
+            );
+          });
+        });
+      }
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
+      if (!options.bypassCSP)
+        page.on('console', (message) => {
+          const text = message.text();
+          if (message.type() === 'error' && /CSP violation|Content Security Policy/i.test(text))
+            cspViolations.push(`${page.url()}: ${text}`);
+        });
       return { context, page, errors };
     },
     close: () => browser.close(),

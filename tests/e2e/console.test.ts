@@ -414,6 +414,15 @@ describe('web console end to end (headless Chromium, Docker engine)', function (
     await shootBoth(instructor, 'recordings', { en: 'Recordings', ja: '録画' });
   });
 
+  it('every page ran under the strict Content-Security-Policy without a single violation', async () => {
+    const csp = await instructor.evaluate(async () =>
+      (await fetch('/', { cache: 'no-store' })).headers.get('content-security-policy'),
+    );
+    expect(csp).to.contain("default-src 'self'");
+    expect(csp).to.contain("script-src 'self'");
+    expect(browser.cspViolations).to.deep.equal([]);
+  });
+
   it('the instructor tears the exercise down', async function () {
     this.timeout(180_000);
     await instructor.getByTestId('teardown-button').click();

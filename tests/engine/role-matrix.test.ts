@@ -77,6 +77,9 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
   let orgC = '';
   const userIds: Record<string, string> = {};
   let sharedCode = '';
+  let spareCodeId = '';
+  let invitationId = '';
+  let invitationToken = '';
   let seq = 0;
   const unique = () => `${process.pid}-${++seq}`;
 
@@ -234,6 +237,19 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     });
     expect(shared.status).to.equal(201);
     sharedCode = shared.body.code as string;
+    const spare = await call('instrA', 'POST', `/api/exercises/${X}/teams/team-1/join-codes`, { body: {} });
+    spareCodeId = spare.body.id as string;
+    // trainee A is on X's roster (team-1) with their account's e-mail
+    const roster = await call('instrA', 'POST', `/api/exercises/${X}/roster`, {
+      body: { csv: `team,display name,email\nteam-1,Trainee A,${emails.traineeA}\n` },
+    });
+    expect(roster.status, roster.text).to.equal(201);
+    const invitation = await call('adminA', 'POST', `/api/organisations/${orgA}/invitations`, {
+      body: { email: 'invited@example.com', role: 'instructor' },
+    });
+    expect(invitation.status, invitation.text).to.equal(201);
+    invitationId = invitation.body.id as string;
+    invitationToken = (invitation.body.link as string).split('/').pop()!;
   });
 
   after(async () => {
@@ -394,8 +410,8 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     { op: 'GET /api/auth/me', note: '', expect: SIGNED_IN, request: () => ({ path: '/api/auth/me' }) },
     {
       op: 'POST /api/join',
-      note: 'a valid code of X team-2 (session not kept)',
-      expect: PUBLIC,
+      note: "a valid code of X team-2 (session not kept); trainee A's roster puts them in team-1",
+      expect: [200, 200, 200, 200, 200, 409, 200, 200, 200],
       request: (c) => ({ path: '/api/join', body: { code: sharedCode, displayName: `joiner ${c}` } }),
     },
     {
@@ -854,6 +870,115 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       note: 'Y start (a no-op: running)',
       expect: STAFF_Y(200),
       request: () => ({ path: `/api/exercises/${Y}/scoring/status`, body: { action: 'start' } }),
+    },
+    // teams and their people
+    {
+      op: 'GET /api/exercises/{id}/members',
+      note: 'X',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/members` }),
+      verify: (_c, r) =>
+        expect((r.body.members as { displayName: string }[]).map((m) => m.displayName)).to.include(
+          'Trainee A',
+        ),
+    },
+    {
+      op: 'GET /api/exercises/{id}/members',
+      note: 'Y',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}/members` }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/roster',
+      note: 'X, one trainee without e-mail',
+      expect: STAFF_X(201),
+      request: (c) => ({
+        path: `/api/exercises/${X}/roster`,
+        body: { csv: `team,name\nteam-2,roster ${c}\n` },
+      }),
+    },
+    {
+      op: 'GET /api/exercises/{id}/join-codes',
+      note: 'X (ids, never the codes)',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/join-codes` }),
+      verify: (_c, r) => expect(r.text).not.to.include(sharedCode),
+    },
+    {
+      op: 'POST /api/exercises/{id}/join-codes/{codeId}/revoke',
+      note: 'X, a spare code (revoking twice changes nothing)',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/join-codes/${spareCodeId}/revoke` }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/join-sheet',
+      note: 'X',
+      expect: STAFF_X(201),
+      request: () => ({ path: `/api/exercises/${X}/join-sheet`, body: {} }),
+    },
+    {
+      op: 'GET /api/me/exercises',
+      note: 'every user is on X: trainee A by the roster, the others by joining with the code above',
+      expect: USERS_ONLY,
+      request: () => ({ path: '/api/me/exercises' }),
+      verify: (c, r) =>
+        expect(
+          (r.body.exercises as { exerciseId: string }[]).map((e) => e.exerciseId),
+          c,
+        ).to.deep.equal([X]),
+    },
+    {
+      op: 'POST /api/me/exercises/{id}/enter',
+      note: 'X, members with an account (session not kept)',
+      expect: USERS_ONLY,
+      request: () => ({ path: `/api/me/exercises/${X}/enter` }),
+      verify: (c, r) =>
+        expect((r.body.principal as { teamId: string }).teamId, c).to.equal(
+          c === 'traineeA' ? 'team-1' : 'team-2',
+        ),
+    },
+    {
+      op: 'POST /api/me/exercises/{id}/enter',
+      note: 'Y: nobody of these is on it',
+      expect: [401, 404, 404, 404, 404, 404, 403, 403, 403],
+      request: () => ({ path: `/api/me/exercises/${Y}/enter` }),
+    },
+    {
+      op: 'POST /api/organisations/{id}/invitations',
+      note: 'org A, an instructor',
+      expect: ORG_A_ADMIN(201),
+      request: (c) => ({
+        path: `/api/organisations/${orgA}/invitations`,
+        body: { email: `inv-${c.toLowerCase()}@example.com`, role: 'instructor' },
+      }),
+    },
+    {
+      op: 'GET /api/organisations/{id}/invitations',
+      note: 'org A',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/organisations/${orgA}/invitations` }),
+      verify: (_c, r) => expect(r.text).not.to.include(invitationToken),
+    },
+    {
+      op: 'DELETE /api/organisations/{id}/invitations/{invitationId}',
+      note: 'org A (revoking twice changes nothing)',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/organisations/${orgA}/invitations/${invitationId}` }),
+    },
+    {
+      op: 'GET /api/invitations/{token}',
+      note: 'a revoked invitation opens nothing',
+      expect: [404, 404, 404, 404, 404, 404, 404, 404, 404],
+      request: () => ({ path: `/api/invitations/${invitationToken}` }),
+    },
+    {
+      op: 'POST /api/invitations/accept',
+      note: 'a revoked invitation opens nothing',
+      expect: [404, 404, 404, 404, 404, 404, 404, 404, 404],
+      request: () => ({
+        path: '/api/invitations/accept',
+        body: { token: invitationToken, name: 'Nobody', password: 'nobody password 1' },
+      }),
     },
     {
       op: 'POST /api/auth/password',

@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
-import { withOriginCheck } from '../../orchestrator/src/api/auth/origin-check.ts';
 import { sessionAuthenticator } from '../../orchestrator/src/api/auth/session-authenticator.ts';
 import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { accountRoutes } from '../../orchestrator/src/api/routes/account-routes.ts';
@@ -91,7 +90,7 @@ describe('administration API (real server)', () => {
     const app = createApp({
       scenarios,
       logger: pino({ level: 'silent' }),
-      authenticate: withOriginCheck(sessionAuthenticator(accounts)),
+      authenticate: sessionAuthenticator(accounts),
       routes: (api) => {
         accountRoutes(api, { accounts, clock: () => now });
         adminRoutes(api, {

@@ -97,6 +97,8 @@ describe('npm start', () => {
   });
 });
 
+const METRICS_TOKEN = 'test-metrics-token-0123456789abcdef';
+
 describe('API document and metrics', () => {
   let platform: RunningPlatform;
   before(async () => {
@@ -107,6 +109,7 @@ describe('API document and metrics', () => {
         dataDir: mkdtempSync(path.join(os.tmpdir(), 'cyrop-api-')),
         scenariosDir: path.join(REPO, 'tests/fixtures/valid'),
         engine: 'none',
+        metricsToken: METRICS_TOKEN,
       },
     );
     platform = await startPlatform(config, pino({ level: 'silent' }));
@@ -143,9 +146,20 @@ describe('API document and metrics', () => {
     expect(body.error.details[0]!.pointer).to.equal('/id');
   });
 
-  it('exposes Prometheus metrics', async () => {
+  it('exposes Prometheus metrics to scrapers holding the metrics token, not to anyone', async () => {
     await fetch(new URL('/api/scenarios', platform.url));
-    const text = await (await fetch(new URL('/metrics', platform.url))).text();
+    const anonymous = await fetch(new URL('/metrics', platform.url));
+    expect(anonymous.status).to.equal(401);
+    expect(anonymous.headers.get('www-authenticate')).to.match(/^Bearer/);
+    const wrong = await fetch(new URL('/metrics', platform.url), {
+      headers: { authorization: 'Bearer not-the-token' },
+    });
+    expect(wrong.status).to.equal(401);
+    const text = await (
+      await fetch(new URL('/metrics', platform.url), {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      })
+    ).text();
     expect(text).to.match(
       /cyrop_http_requests_total\{method="GET",route="\/api\/scenarios",status="200"\} \d+/,
     );

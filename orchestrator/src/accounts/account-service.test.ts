@@ -171,7 +171,7 @@ describe('AccountService', () => {
     expect(await accounts.resolveSession(third.token)).to.equal(undefined);
   });
 
-  it('rate-limits failed sign-ins per email, and forgives after the window', async () => {
+  it('throttles per (account, address) with growing delays, never locking the account out', async () => {
     const org = await accounts.createOrganisation({ name: 'Acme', kind: 'customer' });
     await accounts.createUser({
       orgId: org.id,
@@ -180,33 +180,110 @@ describe('AccountService', () => {
       role: 'trainee',
       password: 'trainee password',
     });
-    for (let i = 0; i < 5; i++)
+    for (let i = 0; i < 3; i++)
       await rejects(accounts.login('t@acme.example', 'wrong password', '10.0.0.1'), 'UNAUTHENTICATED');
+    // the right password from another address is not delayed by the attacker's failures
+    expect((await accounts.login('t@acme.example', 'trainee password', '10.0.0.2')).principal.kind).to.equal(
+      'user',
+    );
+    // from the attacker's address a delay runs, and doubles with each further failure
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const limited = await rejects(
+        accounts.login('T@acme.example', 'trainee password', '10.0.0.1'),
+        'RATE_LIMITED',
+      );
+      const wait = (limited.details as { retryAfterSeconds: number }).retryAfterSeconds;
+      waits.push(wait);
+      now += wait * 1000;
+      await rejects(accounts.login('t@acme.example', 'wrong password', '10.0.0.1'), 'UNAUTHENTICATED');
+    }
+    expect(waits).to.deep.equal([1, 2, 4, 8]);
     const limited = await rejects(
-      accounts.login('t@acme.example', 'trainee password', '10.0.0.2'),
+      accounts.login('t@acme.example', 'trainee password', '10.0.0.1'),
       'RATE_LIMITED',
     );
-    expect(limited.details).to.deep.equal({ retryAfterSeconds: 900 });
-    now += 10 * MIN;
-    const later = await rejects(accounts.login('T@acme.example', 'trainee password'), 'RATE_LIMITED');
-    expect(later.details).to.deep.equal({ retryAfterSeconds: 300 });
-    now += 5 * MIN;
-    expect((await accounts.login('t@acme.example', 'trainee password')).principal.kind).to.equal('user');
+    expect(limited.message).to.match(/try again in 16 seconds/);
+    now += 16_000;
+    // the delay always ends: then the right password signs in and forgives the pair
+    expect((await accounts.login('t@acme.example', 'trainee password', '10.0.0.1')).principal.kind).to.equal(
+      'user',
+    );
+    await rejects(accounts.login('t@acme.example', 'wrong password', '10.0.0.1'), 'UNAUTHENTICATED');
     // unknown emails fail the same way (and cost a hash)
     await rejects(accounts.login('ghost@acme.example', 'whatever'), 'UNAUTHENTICATED');
   });
 
-  it('rate-limits failed sign-ins per address across emails', async () => {
+  it('throttles one address across emails more loosely, with growing delays', async () => {
     const limited = new AccountService({
       db: database.db,
       clock: () => now,
       passwordCost: 10,
-      loginLimits: { perEmail: 5, perIp: 3, windowMs: 15 * MIN },
+      loginLimits: {
+        perAccountAddress: { free: 3, baseDelayMs: 1000, maxDelayMs: 15 * MIN, leakMs: 10 * MIN },
+        perAddress: { free: 3, baseDelayMs: 1000, maxDelayMs: MIN, leakMs: MIN },
+      },
     });
     for (let i = 0; i < 3; i++)
       await rejects(limited.login(`u${i}@x.example`, 'nope', '10.9.9.9'), 'UNAUTHENTICATED');
-    await rejects(limited.login('u9@x.example', 'nope', '10.9.9.9'), 'RATE_LIMITED');
+    const first = await rejects(limited.login('u9@x.example', 'nope', '10.9.9.9'), 'RATE_LIMITED');
+    expect(first.details).to.deep.equal({ retryAfterSeconds: 1 });
+    expect(first.message).to.contain('from your address');
     await rejects(limited.login('u9@x.example', 'nope', '10.9.9.8'), 'UNAUTHENTICATED');
+    // the same /64 is one IPv6 address; an IPv4-mapped address is its IPv4
+    for (let i = 0; i < 3; i++)
+      await rejects(limited.login(`v${i}@x.example`, 'nope', `2001:db8:1:2::${i + 1}`), 'UNAUTHENTICATED');
+    await rejects(limited.login('v9@x.example', 'nope', '2001:db8:1:2:ffff::9'), 'RATE_LIMITED');
+    await rejects(limited.login('v9@x.example', 'nope', '::ffff:10.9.9.9'), 'RATE_LIMITED');
+  });
+
+  it('lets only the free allowance of parallel wrong passwords reach scrypt', async () => {
+    const org = await accounts.createOrganisation({ name: 'Acme', kind: 'customer' });
+    await accounts.createUser({
+      orgId: org.id,
+      email: 'p@acme.example',
+      name: 'P',
+      role: 'trainee',
+      password: 'parallel password',
+    });
+    const before = accounts.passwordCheckStats().ran;
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, () => accounts.login('p@acme.example', 'wrong password', '10.1.1.1')),
+    );
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as CyropError).code : 'OK'));
+    expect(codes.filter((c) => c === 'UNAUTHENTICATED')).to.have.length(3);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).to.have.length(57);
+    expect(accounts.passwordCheckStats().ran - before).to.equal(3);
+  });
+
+  it('refuses emails and names with control characters, naming the field', async () => {
+    const org = await accounts.createOrganisation({ name: 'Acme', kind: 'customer' });
+    for (const email of [
+      'a\u0000b@x.example',
+      'a@x.example\u0007',
+      'ev\u202eil@x.example',
+      'a\u200b@x.example',
+    ]) {
+      const error = await rejects(
+        accounts.createUser({
+          orgId: org.id,
+          email,
+          name: 'N',
+          role: 'trainee',
+          password: 'long enough password',
+        }),
+        'BAD_REQUEST',
+      );
+      expect(error.message).to.match(/^email: /);
+      expect(error.details).to.deep.equal({ field: 'email' });
+    }
+    const named = await rejects(
+      accounts.createUser({ orgId: org.id, email: 'n@x.example', name: 'N\u001b[31m', role: 'trainee' }),
+      'BAD_REQUEST',
+    );
+    expect(named.details).to.deep.equal({ field: 'name' });
+    // emoji with a zero-width joiner stay allowed in names
+    await accounts.createUser({ orgId: org.id, email: 'e@x.example', name: 'Team 👩‍💻', role: 'trainee' });
   });
 
   it('makes join codes for one team, honours expiry and max uses, and joins as a participant', async () => {

@@ -18,7 +18,22 @@ import type {
   UsersTable,
 } from '../store/schema.ts';
 import { hashJoinCode, newJoinCode } from './join-code.ts';
-import { DEFAULT_LOGIN_RATE_LIMITS, LoginRateLimiter, type LoginRateLimits } from './login-rate-limiter.ts';
+import { claimMembership } from './team-members.ts';
+import {
+  DEFAULT_JOIN_RATE_LIMITS,
+  DEFAULT_LOGIN_RATE_LIMITS,
+  JoinRateLimiter,
+  LoginRateLimiter,
+  type JoinRateLimits,
+  type LoginRateLimits,
+} from './login-rate-limiter.ts';
+import type { AttemptOutcome } from './attempt-throttle.ts';
+import {
+  DEFAULT_PASSWORD_CHECK_LIMITS,
+  PasswordCheckGate,
+  type PasswordCheckLimits,
+  type PasswordCheckStats,
+} from './password-check-gate.ts';
 import { DEFAULT_PASSWORD_COST, hashPassword, verifyPassword } from './password-hash.ts';
 
 export interface AccountServiceOptions {
@@ -31,6 +46,9 @@ export interface AccountServiceOptions {
   /** A session is over this long after sign-in, used or not (12 h). */
   sessionAbsoluteMs?: number;
   loginLimits?: LoginRateLimits;
+  joinLimits?: JoinRateLimits;
+  /** Password checks (scrypt) at once and waiting; beyond, refused at once. */
+  passwordChecks?: PasswordCheckLimits;
 }
 
 export interface Organisation {
@@ -173,6 +191,8 @@ export class AccountService {
   private readonly idleMs: number;
   private readonly absoluteMs: number;
   private readonly limiter: LoginRateLimiter;
+  private readonly joinLimiter: JoinRateLimiter;
+  private readonly gate: PasswordCheckGate;
   private dummyHash: Promise<string> | undefined;
   private readonly endedListeners = new Set<(sessionIds: readonly string[]) => void>();
 
@@ -183,6 +203,8 @@ export class AccountService {
     this.idleMs = options.sessionIdleMs ?? 2 * 60 * 60 * 1000;
     this.absoluteMs = options.sessionAbsoluteMs ?? 12 * 60 * 60 * 1000;
     this.limiter = new LoginRateLimiter(this.clock, options.loginLimits ?? DEFAULT_LOGIN_RATE_LIMITS);
+    this.joinLimiter = new JoinRateLimiter(this.clock, options.joinLimits ?? DEFAULT_JOIN_RATE_LIMITS);
+    this.gate = new PasswordCheckGate(options.passwordChecks ?? DEFAULT_PASSWORD_CHECK_LIMITS);
   }
 
   // ── organisations and users ────────────────────────────────────────────────────────────────
@@ -657,31 +679,46 @@ export class AccountService {
 
   /**
    * The enabled user with this email and password, or undefined. Unknown emails and disabled users
-   * still cost one scrypt, so the answer's timing does not tell whether an account exists.
+   * still cost one scrypt, so the answer's timing does not tell whether an account exists. Every
+   * check passes the gate (a few at once, a bounded queue, RATE_LIMITED beyond).
    */
   async verifyPassword(email: string, password: string): Promise<User | undefined> {
-    const row = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('email', '=', email.trim().toLowerCase())
-      .executeTakeFirst();
-    if (!row || row.disabled || (await this.orgDisabled(row.org_id))) {
-      await verifyPassword(password, await this.dummy());
-      return undefined;
-    }
-    return (await verifyPassword(password, row.password_hash)) ? toUser(row) : undefined;
+    return this.gate.run(async () => {
+      const row = await this.db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', email.trim().toLowerCase())
+        .executeTakeFirst();
+      if (!row || row.disabled || (await this.orgDisabled(row.org_id))) {
+        await verifyPassword(password, await this.dummy());
+        return undefined;
+      }
+      return (await verifyPassword(password, row.password_hash)) ? toUser(row) : undefined;
+    });
   }
 
-  /** Sign in: rate-limited per email and per address (RATE_LIMITED, details.retryAfterSeconds). */
+  /** How many password checks ran, were refused, ran at most at once. */
+  passwordCheckStats(): PasswordCheckStats {
+    return this.gate.stats();
+  }
+
+  /**
+   * Sign in. Throttled per (email, address) and per address with growing delays, never locked:
+   * RATE_LIMITED with details.retryAfterSeconds while a delay runs (or while the server is busy
+   * checking other passwords).
+   */
   async login(email: string, password: string, ip?: string): Promise<SessionGrant> {
     const key = email.trim().toLowerCase();
-    this.limiter.check(key, ip);
-    const user = await this.verifyPassword(key, password);
-    if (!user) {
-      this.limiter.fail(key, ip);
-      throw new CyropError('UNAUTHENTICATED', 'wrong email or password');
+    const ticket = this.limiter.reserve(key, ip ?? 'unknown');
+    let outcome: AttemptOutcome = 'neutral';
+    let user: User | undefined;
+    try {
+      user = await this.verifyPassword(key, password);
+      outcome = user ? 'success' : 'failure';
+    } finally {
+      ticket.settle(outcome);
     }
-    this.limiter.succeed(key);
+    if (!user) throw new CyropError('UNAUTHENTICATED', 'wrong email or password');
     return this.startSession(
       { kind: 'user', user_id: user.id },
       userPrincipal(user),
@@ -772,11 +809,14 @@ export class AccountService {
   async changePassword(userId: string, current: string, next: string): Promise<SessionGrant> {
     const user = await this.getUser(userId);
     if (!user || user.disabled) throw new CyropError('UNAUTHENTICATED', 'sign in first');
-    this.limiter.check(user.email, undefined);
-    if (!(await this.verifyPassword(user.email, current))) {
-      this.limiter.fail(user.email, undefined);
-      throw new CyropError('FORBIDDEN', 'the current password is wrong');
+    const ticket = this.limiter.reserve(user.email, undefined);
+    let outcome: AttemptOutcome = 'neutral';
+    try {
+      outcome = (await this.verifyPassword(user.email, current)) ? 'success' : 'failure';
+    } finally {
+      ticket.settle(outcome);
     }
+    if (outcome === 'failure') throw new CyropError('FORBIDDEN', 'the current password is wrong');
     checkPasswordPolicy(next);
     if (next === current)
       throw new CyropError('BAD_REQUEST', 'the new password must differ from the current one');
@@ -816,8 +856,9 @@ export class AccountService {
   async createJoinCode(
     exerciseId: string,
     teamId: string,
-    options: { expiresAt?: number; maxUses?: number; createdBy: string },
+    options: { expiresAt?: number; maxUses?: number; createdBy: string; label?: string },
   ): Promise<{
+    id: string;
     code: string;
     exerciseId: string;
     teamId: string;
@@ -843,9 +884,11 @@ export class AccountService {
     if (expiresAt > now + MAX_JOIN_CODE_TTL_MS)
       throw new CyropError('BAD_REQUEST', 'a join code lives at most 30 days');
     const code = newJoinCode();
+    const id = randomBytes(8).toString('hex');
     await this.db
       .insertInto('join_codes')
       .values({
+        id,
         code_hash: hashJoinCode(code),
         exercise_id: exerciseId,
         team_id: teamId,
@@ -853,23 +896,47 @@ export class AccountService {
         created_at: now,
         expires_at: expiresAt,
         max_uses: options.maxUses ?? null,
+        label: options.label ?? null,
+        revoked_at: null,
       })
       .execute();
-    return { code, exerciseId, teamId, expiresAt, maxUses: options.maxUses ?? null };
+    return { id, code, exerciseId, teamId, expiresAt, maxUses: options.maxUses ?? null };
   }
 
-  /** Join a team with its code: a participant session (with the user, if one is signed in). */
-  async join(code: string, displayName: string, userId?: string): Promise<SessionGrant> {
-    const name = cleanName(displayName, 'display name');
+  /**
+   * Join a team with its code: a participant session (with the user, if one is signed in).
+   * Throttled: failed joins per address and joins per code, with growing delays (RATE_LIMITED).
+   */
+  async join(code: string, displayName: string, userId?: string, ip?: string): Promise<SessionGrant> {
+    const name = cleanName(displayName, 'display name', 'displayName');
     const now = this.clock();
     const codeHash = hashJoinCode(code);
-    const claimed = await this.db.transaction().execute(async (trx) => {
+    const ticket = this.joinLimiter.reserve(codeHash, ip);
+    let outcome: AttemptOutcome = 'neutral';
+    try {
+      const claimed = await this.claimJoinCode(codeHash, now, name, userId);
+      outcome = claimed ? 'success' : 'failure';
+      if (!claimed) throw new CyropError('NOT_FOUND', 'this join code is unknown, expired or used up');
+      return await this.startParticipant(claimed, name, userId);
+    } finally {
+      ticket.settle(outcome);
+    }
+  }
+
+  private async claimJoinCode(
+    codeHash: string,
+    now: number,
+    name: string,
+    userId: string | undefined,
+  ): Promise<{ exercise_id: string; team_id: string } | undefined> {
+    return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('join_codes')
         .innerJoin('exercises', 'exercises.id', 'join_codes.exercise_id')
         .select(['join_codes.exercise_id', 'join_codes.team_id', 'exercises.state'])
         .where('join_codes.code_hash', '=', codeHash)
         .where('join_codes.expires_at', '>', now)
+        .where('join_codes.revoked_at', 'is', null)
         .where((eb) =>
           eb.or([
             eb('join_codes.max_uses', 'is', null),
@@ -880,6 +947,13 @@ export class AccountService {
       if (!row) return undefined;
       if (row.state === 'ended' || row.state === 'tearing-down')
         throw new CyropError('EXERCISE_ENDED', 'this exercise has ended: there is nothing left to join');
+      await claimMembership(trx, {
+        exerciseId: row.exercise_id,
+        teamId: row.team_id,
+        displayName: name,
+        userId: userId ?? null,
+        now,
+      });
       await trx
         .updateTable('join_codes')
         .set((eb) => ({ uses: eb('uses', '+', 1) }))
@@ -887,7 +961,13 @@ export class AccountService {
         .execute();
       return row;
     });
-    if (!claimed) throw new CyropError('NOT_FOUND', 'this join code is unknown, expired or used up');
+  }
+
+  private startParticipant(
+    claimed: { exercise_id: string; team_id: string },
+    name: string,
+    userId: string | undefined,
+  ): Promise<SessionGrant> {
     const principal: Principal = {
       kind: 'participant',
       exerciseId: claimed.exercise_id,
@@ -1009,7 +1089,8 @@ export class AccountService {
     return this.dummyHash;
   }
 
-  private async startSession(
+  /** A new server-side session (sign-in, join, an invitation accepted, a roster member entering). */
+  async startSession(
     fields: {
       kind: 'user' | 'participant';
       user_id: string | null;
@@ -1194,17 +1275,34 @@ function toUser(row: UserRow): User {
   };
 }
 
+/** Control characters (C0, DEL, C1) and invisible format characters (bidi overrides, zero-width). */
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+/** In names, ZWJ and variation selectors stay allowed (emoji); controls and bidi overrides do not. */
+const NAME_CONTROL = /[\p{Cc}\u200B\u200E\u200F\u202A-\u202E\u2060-\u206F\uFEFF\u2028\u2029]/u;
+
 function normaliseEmail(email: string): string {
   const normal = email.trim().toLowerCase();
+  if (CONTROL.test(normal))
+    throw new CyropError('BAD_REQUEST', 'email: must not contain control or invisible characters', {
+      details: { field: 'email' },
+    });
   if (normal.length > 254 || !EMAIL.test(normal))
-    throw new CyropError('BAD_REQUEST', `'${email}' is not an email address`);
+    throw new CyropError('BAD_REQUEST', `email: '${email}' is not an email address`, {
+      details: { field: 'email' },
+    });
   return normal;
 }
 
-function cleanName(name: string, what: string): string {
+function cleanName(name: string, what: string, field = 'name'): string {
   const clean = name.trim();
-  if (!clean || clean.length > 100 || /\p{Cc}/u.test(clean))
-    throw new CyropError('BAD_REQUEST', `the ${what} must be 1–100 printable characters`);
+  if (NAME_CONTROL.test(clean))
+    throw new CyropError('BAD_REQUEST', `${field}: the ${what} must not contain control characters`, {
+      details: { field },
+    });
+  if (!clean || clean.length > 100)
+    throw new CyropError('BAD_REQUEST', `${field}: the ${what} must be 1–100 printable characters`, {
+      details: { field },
+    });
   return clean;
 }
 

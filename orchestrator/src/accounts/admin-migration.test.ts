@@ -10,7 +10,7 @@ import type { DatabaseSchema } from '../store/schema.ts';
 import { AccountService } from './account-service.ts';
 import { hashPassword } from './password-hash.ts';
 
-describe('migration 0006-administration', () => {
+describe('migration 0007-administration', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-admin-migration-'));

@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { REPO_ROOT } from '../config/load-config.ts';
 import { CyropError, isCyropError } from '../errors.ts';
 import type { ScenarioLibrary } from '../scenarios/scenario-library.ts';
 import { ApiRegistry, type Authenticator } from './api-registry.ts';
+import { originCheck } from './auth/origin-check.ts';
+import { PublicOrigins } from './auth/public-origins.ts';
 import { HTTP_STATUS } from './http-status.ts';
 import { scenarioRoutes } from './routes/scenario-routes.ts';
 
@@ -20,6 +23,12 @@ export interface AppDependencies {
   routes?: (api: ApiRegistry) => void;
   /** Readiness beyond "the process is up" (database, engine). */
   ready?: () => Promise<Record<string, unknown>>;
+  /** Where browsers reach the platform (Host/Origin of state-changing requests); loopback by default. */
+  origins?: PublicOrigins;
+  /** Express's `trust proxy`: whose X-Forwarded-For names the client (`req.ip`); none by default. */
+  trustProxy?: false | number | readonly string[];
+  /** A bearer token for /metrics scrapers (operators may read it with their session). */
+  metricsToken?: string | undefined;
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -37,10 +46,15 @@ export function createApp({
   authenticate = () => Promise.resolve(undefined),
   routes,
   ready,
+  origins = new PublicOrigins(),
+  trustProxy = false,
+  metricsToken,
 }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The client address (req.ip) for throttling and audit: X-Forwarded-For only from trusted proxies.
+  app.set('trust proxy', typeof trustProxy === 'object' ? [...trustProxy] : trustProxy);
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
@@ -74,6 +88,9 @@ export function createApp({
     });
     next();
   });
+  app.use(securityHeaders());
+  // Host and Origin of every state-changing request, before any body is read.
+  app.use(originCheck(origins));
   // Scenario uploads carry whole folders; everything else is small.
   app.use('/api/scenarios', express.json({ limit: UPLOAD_LIMIT_BYTES, strict: true }));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
@@ -93,11 +110,16 @@ export function createApp({
       )
       .catch(next);
   });
-  app.get('/metrics', (_req, res, next) => {
-    metrics
-      .metrics()
+  // Not public: operators (session) and scrapers holding the configured bearer token.
+  app.get('/metrics', (req, res, next) => {
+    mayReadMetrics(req, authenticate, metricsToken)
+      .then(() => metrics.metrics())
       .then((text) => res.type(metrics.contentType).send(text))
-      .catch(next);
+      .catch((error: unknown) => {
+        if (isCyropError(error) && error.code === 'UNAUTHENTICATED')
+          res.setHeader('WWW-Authenticate', 'Bearer realm="cyrop-metrics"');
+        next(error);
+      });
   });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -143,14 +165,90 @@ export function createApp({
   return app;
 }
 
+/**
+ * helmet's headers with a strict Content-Security-Policy for the console: scripts, styles, images,
+ * fonts and connections (fetch and the socket.io websockets: `'self'` covers ws:/wss: to the same
+ * host) from the platform's own origin only; no plugins, no <base>, no framing; forms post only
+ * here. One allowance: inline styles, because xterm.js 6 writes `<style>` elements with computed
+ * cell sizes and style attributes at run time (no nonce or hash can name them); scenario markdown
+ * cannot use it, since the console's sanitiser removes every style from authored text. Images:
+ * same origin and `data:` (the only images scenario markdown may carry), nothing external.
+ */
+export function securityHeaders() {
+  const permissions = ['camera', 'microphone', 'geolocation', 'payment', 'usb']
+    .map((f) => `${f}=()`)
+    .join(', ');
+  const headers = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'font-src': ["'self'"],
+        'connect-src': ["'self'"],
+        'media-src': ["'none'"],
+        'object-src': ["'none'"],
+        'frame-src': ["'none'"],
+        'worker-src': ["'none'"],
+        'base-uri': ["'none'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  return [
+    headers,
+    (_req: Request, res: express.Response, next: express.NextFunction) => {
+      res.setHeader('Permissions-Policy', permissions);
+      next();
+    },
+  ];
+}
+
+/** /metrics: the configured bearer token, or an operator's session; else 401/403. */
+async function mayReadMetrics(
+  req: Request,
+  authenticate: Authenticator,
+  token: string | undefined,
+): Promise<void> {
+  const header = req.get('authorization');
+  const bearer = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
+  if (bearer !== undefined) {
+    if (token !== undefined && sameSecret(bearer, token)) return;
+    throw new CyropError('UNAUTHENTICATED', 'this bearer token may not read the metrics');
+  }
+  const principal = await authenticate(req);
+  if (!principal)
+    throw new CyropError(
+      'UNAUTHENTICATED',
+      'the metrics are for operators and for scrapers holding the metrics token (CYROP_METRICS_TOKEN)',
+    );
+  if (principal.kind !== 'user' || principal.role !== 'operator')
+    throw new CyropError('FORBIDDEN', 'the metrics are for platform operators');
+}
+
+/** Constant-time comparison of two secrets of any length. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
 /** body-parser's own errors (bad JSON, too large, wrong charset) as our codes. */
 function fromBodyParser(error: unknown): CyropError | undefined {
-  const e = error as { type?: string; status?: number; expose?: boolean };
+  const e = error as { type?: string; status?: number; expose?: boolean; limit?: number };
   switch (e.type) {
     case 'entity.parse.failed':
       return new CyropError('BAD_JSON', 'the body is not valid JSON');
     case 'entity.too.large':
-      return new CyropError('PAYLOAD_TOO_LARGE', `the body is larger than ${BODY_LIMIT_BYTES} bytes`);
+      // The limit of the parser that refused it: scenario uploads have a larger one than the rest.
+      return new CyropError(
+        'PAYLOAD_TOO_LARGE',
+        `the body is larger than ${e.limit ?? BODY_LIMIT_BYTES} bytes, the limit of this route`,
+      );
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return new CyropError('UNSUPPORTED_MEDIA_TYPE', 'send the body as UTF-8 JSON');

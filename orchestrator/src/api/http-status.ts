@@ -9,9 +9,14 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   EXERCISE_ENDED: 409,
+  /** The subnet pool has no free block left: an operator matter, not a server fault. */
+  POOL_EXHAUSTED: 409,
+  /** A subnet overlaps a network in use (another exercise, another network on the engine, the host). */
+  SUBNET_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   SCENARIO_INVALID: 422,
+  SCENARIO_TOO_COSTLY: 422,
   NICE_FORMAT_UNKNOWN: 400,
   NICE_CATALOGUE_MISSING: 404,
   ENGINE_IMAGE_MISSING: 424,

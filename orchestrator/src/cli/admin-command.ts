@@ -11,7 +11,9 @@ import {
 import { loadConfig } from '../config/load-config.ts';
 import { CyropError } from '../errors.ts';
 import { competencyCatalogues } from '../scenarios/competency-catalogues.ts';
+import { scenarioLimits } from '../main.ts';
 import { ScenarioCatalogue } from '../scenarios/scenario-catalogue.ts';
+import { ScenarioCompiler } from '../scenarios/scenario-compiler.ts';
 import { ScenarioLibrary, type ScenarioVersionView } from '../scenarios/scenario-library.ts';
 import { UPLOAD_LIMITS, ScenarioUploads, type ScenarioFiles } from '../scenarios/scenario-uploads.ts';
 import type { OrganisationCategory, OrganisationKind, UserRole } from '../store/schema.ts';
@@ -39,6 +41,10 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
   const withStore = async <T>(fn: (s: Store) => Promise<T>): Promise<T> => {
     const config = loadConfig();
     const database = await openDatabase(config.dataDir);
+    const compiler = new ScenarioCompiler({
+      dataDir: config.dataDir,
+      scenarioLimits: scenarioLimits(config),
+    });
     try {
       const accounts = new AccountService({ db: database.db });
       const first = await accounts.ensureFirstOperator();
@@ -52,13 +58,19 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
       const uploadsDir = path.join(config.dataDir, 'scenarios');
       const library = await new ScenarioLibrary({
         db: database.db,
-        catalogue: new ScenarioCatalogue(config.scenariosDir, catalogues.catalogueFor, uploadsDir).load(),
-        uploads: new ScenarioUploads(uploadsDir, catalogues.catalogueFor),
+        catalogue: new ScenarioCatalogue(
+          config.scenariosDir,
+          catalogues.catalogueFor,
+          uploadsDir,
+          scenarioLimits(config),
+        ).load(),
+        uploads: new ScenarioUploads(uploadsDir, compiler),
         audit: (actor, action, target, details, context) =>
           accounts.audit(actor, action, target, details, context),
       }).init();
       return await fn({ database, accounts, library, operatorOrgId: operator.id });
     } finally {
+      await compiler.close();
       await database.close();
     }
   };

@@ -67,7 +67,11 @@ export function exerciseCommand(program: Command, io: Io, setExit: (code: number
           });
           progress.stop();
           print(opts, result, () => summaryText(result));
-          setExit(result.teams.every((t) => t.state === 'ready') ? EXIT.ok : EXIT.invalid);
+          const failed = result.teams.filter((t) => t.state !== 'ready');
+          // Whatever the format and however the progress was shown, why teams failed goes to stderr.
+          for (const t of failed)
+            io.err(`cyrop: ${result.id}/${t.id} is ${t.state}${t.lastError ? `: ${t.lastError}` : ''}\n`);
+          setExit(failed.length ? EXIT.invalid : EXIT.ok);
         });
       },
     );

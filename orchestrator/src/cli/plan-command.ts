@@ -19,7 +19,9 @@ export interface PlanCommandOptions {
 export async function planCommand(target: string, opts: PlanCommandOptions, io: Io): Promise<number> {
   const config = loadConfig(process.env, opts.pool ? { subnetPool: opts.pool } : {});
   const file = resolveScenarioFile(target);
-  const result = compileScenarioFile(file, (await competencyCatalogues(config.dataDir)).catalogueFor);
+  const result = compileScenarioFile(file, (await competencyCatalogues(config.dataDir)).catalogueFor, {
+    diskMaxBytes: config.hostDiskMaxBytes,
+  });
   for (const d of result.diagnostics) io.err(formatDiagnostic(d) + '\n');
   if (!result.compiled || hasErrors(result.diagnostics)) {
     io.err(`cyrop: ${file} is not valid; no plan made\n`);
@@ -35,6 +37,7 @@ export async function planCommand(target: string, opts: PlanCommandOptions, io: 
     teams: opts.teams,
     secret,
     subnetPool: config.subnetPool,
+    diskMaxBytes: config.hostDiskMaxBytes,
   });
   io.out(opts.format === 'json' ? JSON.stringify(plans, null, 2) + '\n' : plans.map(planAsText).join('\n'));
   return EXIT.ok;

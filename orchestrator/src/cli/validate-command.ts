@@ -17,7 +17,8 @@ export async function validateCommand(
   io: Io,
 ): Promise<number> {
   const files = findScenarioFiles(paths);
-  const catalogues = await competencyCatalogues(loadConfig().dataDir);
+  const config = loadConfig();
+  const catalogues = await competencyCatalogues(config.dataDir);
   const bar =
     io.interactive && opts.format === 'text' && files.length >= PROGRESS_FROM_FILES
       ? new SingleBar(
@@ -33,7 +34,9 @@ export async function validateCommand(
   const results: ScenarioFileResult[] = [];
   for (const file of files) {
     bar?.update(results.length, { file });
-    results.push(compileScenarioFile(file, catalogues.catalogueFor));
+    results.push(
+      compileScenarioFile(file, catalogues.catalogueFor, { diskMaxBytes: config.hostDiskMaxBytes }),
+    );
   }
   bar?.update(files.length, { file: '' });
   bar?.stop();

@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostic.ts';
-import { parseDuration, parseMemory } from './durations.ts';
+import { formatSize, parseDuration, parseMemory } from './durations.ts';
 import {
   contains,
   formatCidr,
@@ -10,6 +10,7 @@ import {
   parseIpv4,
   type Cidr,
 } from './ipv4.ts';
+import { linearRegexProblem } from './linear-regex.ts';
 import type { SourceMap } from './load-yaml.ts';
 import { idSyntaxProblem } from '../nice/nice-catalogue.ts';
 import { hostNetworkName, type FrameworkId, type Scenario } from './scenario.ts';
@@ -25,11 +26,21 @@ export interface CheckOptions {
   file: string;
   sourceMap: SourceMap;
   catalogue?: CompetencyCatalogue;
+  limits?: ScenarioLimits;
+}
+
+/** Limits the operator sets for every scenario of an installation (configuration, not the language). */
+export interface ScenarioLimits {
+  /** The most a host may write on top of its image (`resources.disk`). */
+  diskMaxBytes?: number;
 }
 
 export const LIMITS = {
   memoryMinBytes: 16 * 1024 ** 2,
   memoryMaxBytes: 8 * 1024 ** 3,
+  diskMinBytes: 16 * 1024 ** 2,
+  /** The operator maximum of `resources.disk` when the configuration names none. */
+  diskMaxBytes: 10 * 1024 ** 3,
   subnetMinPrefix: 16,
   subnetMaxPrefix: 29,
   checkTimeoutMs: { min: 1_000, max: 10 * 60_000 },
@@ -250,6 +261,17 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
         );
       }
     }
+    if (host.resources?.disk !== undefined) {
+      const bytes = parseMemory(host.resources.disk);
+      const max = options.limits?.diskMaxBytes ?? LIMITS.diskMaxBytes;
+      if (!(bytes >= LIMITS.diskMinBytes && bytes <= max)) {
+        report(
+          `${hp}/resources/disk`,
+          'limit.disk',
+          `disk ${host.resources.disk} is out of range: it must be between 16Mi and ${formatSize(max)} (this installation's maximum)`,
+        );
+      }
+    }
     if (host.ready?.timeout)
       within(`${hp}/ready/timeout`, host.ready.timeout, LIMITS.readyTimeoutMs, 'ready timeout');
     const filePaths = host.files ?? [];
@@ -286,7 +308,7 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
         );
     });
     if (typeof objective.flag === 'object') {
-      const problem = regexProblem(objective.flag.regex);
+      const problem = linearRegexProblem(objective.flag.regex);
       if (problem) report(`${op}/flag/regex`, 'flag.regex', `flag regex does not compile: ${problem}`);
     }
     const check = objective.check;
@@ -301,7 +323,7 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
       if (check.timeout) within(`${op}/check/timeout`, check.timeout, LIMITS.checkTimeoutMs, 'check timeout');
       if (check.every) within(`${op}/check/every`, check.every, LIMITS.checkEveryMs, 'check interval');
       if (check.expect?.stdout !== undefined) {
-        const problem = regexProblem(check.expect.stdout);
+        const problem = linearRegexProblem(check.expect.stdout);
         if (problem)
           report(
             `${op}/check/expect/stdout`,
@@ -420,15 +442,6 @@ export function findCycles(nodes: readonly { id: string; requires: readonly stri
   };
   for (const node of nodes) if (!state.has(node.id)) visit(node.id);
   return cycles;
-}
-
-function regexProblem(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern, 'u');
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
 }
 
 function humanMs(ms: number): string {

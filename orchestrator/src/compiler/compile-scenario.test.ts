@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { findCycles } from './check-scenario.ts';
-import { compileScenario, type SourceFileReader } from './compile-scenario.ts';
+import { compileScenario, SOURCE_LIMITS, type SourceFileReader } from './compile-scenario.ts';
 import { planExercise } from './plan-exercise.ts';
 
 const SCENARIO = `apiVersion: cyrop/v1
@@ -126,6 +126,41 @@ describe('compileScenario and planExercise', () => {
     ]);
   });
 
+  it("caps each host's writable storage: 1Gi by default, at most the operator's maximum", () => {
+    const withDisk = SCENARIO.replace(
+      '    console: { user: trainee }\n',
+      '    console: { user: trainee }\n    resources: { disk: 768Mi }\n',
+    );
+    const limits = { diskMaxBytes: 512 * 1024 ** 2 };
+    const refused = compileScenario(withDisk, { file: 'unit.yaml', readSource: files('x'), limits });
+    expect(refused.compiled).to.equal(undefined);
+    expect(refused.diagnostics).to.have.length(1);
+    expect(refused.diagnostics[0]).to.include({
+      rule: 'limit.disk',
+      file: 'unit.yaml',
+      line: 14,
+      pointer: '/hosts/0/resources/disk',
+    });
+    expect(refused.diagnostics[0]?.message).to.include('512Mi');
+
+    const compiled = compileScenario(withDisk, { file: 'unit.yaml', readSource: files('x') }).compiled!;
+    const [plan] = planExercise(compiled, { exerciseId: 'ex', teams: 1, secret: 'disk-secret-1' });
+    expect(plan!.hosts.map((h) => h.resources.diskBytes)).to.deep.equal([
+      768 * 1024 ** 2,
+      1024 ** 3,
+      1024 ** 3,
+    ]);
+    const [small] = planExercise(compiled, {
+      exerciseId: 'ex',
+      teams: 1,
+      secret: 'disk-secret-1',
+      ...limits,
+    });
+    expect(small!.hosts[1]!.resources.diskBytes, 'the default, lowered to the maximum').to.equal(
+      512 * 1024 ** 2,
+    );
+  });
+
   it('finds every requires cycle once', () => {
     expect(
       findCycles([
@@ -153,5 +188,25 @@ describe('texts that are not templates', () => {
     expect(result.diagnostics.map((d) => `${d.severity} ${d.rule} ${d.pointer} ${d.line}`)).to.deep.equal([
       'warning template.not-templated /objectives/0/title 24',
     ]);
+  });
+});
+
+describe('template expressions cap', () => {
+  it('refuses more template expressions than the cap before analysing any, at the file that passes it', () => {
+    const cap = SOURCE_LIMITS.templateExpressions;
+    const at = compileScenario(SCENARIO, {
+      file: 'unit.yaml',
+      readSource: files('{{params.secret}}\n'.repeat(cap - 10)),
+    });
+    expect(at.diagnostics.filter((d) => d.rule === 'limit.template-expressions')).to.deep.equal([]);
+    const over = compileScenario(SCENARIO, {
+      file: 'unit.yaml',
+      readSource: files('{{params.secret}}\n'.repeat(cap + 1)),
+    });
+    expect(over.compiled).to.equal(undefined);
+    expect(over.diagnostics.map((d) => `${d.rule} ${d.pointer} ${d.line}`)).to.deep.equal([
+      'limit.template-expressions /hosts/1/files/0/source 18',
+    ]);
+    expect(over.diagnostics[0]?.message).to.contain(`at most ${cap} template expressions`);
   });
 });

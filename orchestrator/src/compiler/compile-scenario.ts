@@ -1,4 +1,4 @@
-import { checkScenario, type CompetencyCatalogue } from './check-scenario.ts';
+import { checkScenario, type CompetencyCatalogue, type ScenarioLimits } from './check-scenario.ts';
 import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostic.ts';
 import { sha256Hex } from './environment-plan.ts';
 import { loadYaml, type SourceMap } from './load-yaml.ts';
@@ -20,6 +20,8 @@ export interface CompileOptions {
   sourceDisplayRoot?: string;
   /** The NICE catalogue of a framework version, where one was imported; ids are syntax-checked otherwise. */
   catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined;
+  /** The operator's limits (e.g. the largest `resources.disk`); the built-in ones without. */
+  limits?: ScenarioLimits;
 }
 
 export interface CompiledScenario {
@@ -28,6 +30,11 @@ export interface CompiledScenario {
   sourceHash: string;
   /** The bytes of every `files[].source`, by the path written in the scenario. */
   sources: ReadonlyMap<string, Buffer>;
+  /**
+   * Where fields that later stages may refuse stand in the file (e.g. `/networks/0/subnet`, refused at
+   * launch outside the operator's fixed-subnet pools), by JSON pointer. Plain data, like the rest.
+   */
+  places?: Readonly<Record<string, { file: string; line: number; column: number }>>;
 }
 
 export interface CompileResult {
@@ -41,6 +48,12 @@ export const SOURCE_LIMITS = {
   scenarioFileBytes: 1024 * 1024,
   sourceFileBytes: 1024 * 1024,
   totalSourceBytes: 16 * 1024 * 1024,
+  /**
+   * Template expressions (`{{`) in all templated fields and `.hbs` files of a scenario, counted
+   * before any is analysed: each costs analysis once and rendering once per team. The shipped
+   * scenarios have at most 19.
+   */
+  templateExpressions: 2_000,
 };
 
 /** Scenario text → checked scenario, or every problem found, each at its file, line and field. Pure but for `readSource`. */
@@ -72,7 +85,12 @@ export function compileScenario(text: string, options: CompileOptions): CompileR
   const framework = scenario.competencies?.framework;
   const catalogue = framework ? options.catalogueFor?.(framework) : undefined;
   diagnostics.push(
-    ...checkScenario(scenario, { file, sourceMap: loaded.sourceMap, ...(catalogue ? { catalogue } : {}) }),
+    ...checkScenario(scenario, {
+      file,
+      sourceMap: loaded.sourceMap,
+      ...(catalogue ? { catalogue } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+    }),
   );
   const sources = readSources(scenario, options, loaded.sourceMap, diagnostics);
   diagnostics.push(...checkTemplates(scenario, sources, options, loaded.sourceMap));
@@ -92,7 +110,13 @@ export function compileScenario(text: string, options: CompileOptions): CompileR
         .map(([p, b]) => `${p}\u0000${sha256Hex(b)}`),
     ].join('\u0000'),
   );
-  return { compiled: { scenario, sourceHash: hash, sources }, diagnostics, competencyCheck };
+  const places = Object.fromEntries(
+    (scenario.networks ?? []).flatMap((n, i) => {
+      const pointer = `/networks/${i}/subnet`;
+      return n.subnet === undefined ? [] : [[pointer, { file, ...loaded.sourceMap.nearest(pointer) }]];
+    }),
+  );
+  return { compiled: { scenario, sourceHash: hash, sources, places }, diagnostics, competencyCheck };
 }
 
 function readSources(
@@ -205,6 +229,8 @@ function checkTemplates(
   sourceMap: SourceMap,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const tooMany = templateCapProblem(scenario, sources, options, sourceMap);
+  if (tooMany) return [tooMany];
   const scope = templateScope(scenario);
   const used = new Set<string>();
   for (const { pointer, text } of templatedFields(scenario)) {
@@ -282,4 +308,36 @@ function checkTemplates(
     }
   }
   return out;
+}
+
+/** The first field or `.hbs` file where the scenario's template expressions pass the cap, if any. */
+function templateCapProblem(
+  scenario: Scenario,
+  sources: ReadonlyMap<string, Buffer>,
+  options: CompileOptions,
+  sourceMap: SourceMap,
+): Diagnostic | undefined {
+  const cap = SOURCE_LIMITS.templateExpressions;
+  const places: { pointer: string; text: string }[] = templatedFields(scenario);
+  scenario.hosts.forEach((host, hi) =>
+    (host.files ?? []).forEach((f, fi) => {
+      const bytes = f.source?.endsWith('.hbs') ? sources.get(f.source) : undefined;
+      if (bytes) places.push({ pointer: `/hosts/${hi}/files/${fi}/source`, text: bytes.toString('utf8') });
+    }),
+  );
+  let count = 0;
+  for (const { pointer, text } of places) {
+    for (let i = text.indexOf('{{'); i !== -1; i = text.indexOf('{{', i + 2)) count++;
+    if (count > cap) {
+      return {
+        severity: 'error',
+        rule: 'limit.template-expressions',
+        file: options.file,
+        ...sourceMap.nearest(pointer),
+        pointer,
+        message: `a scenario may hold at most ${cap} template expressions ({{ … }}) in all its templated fields and .hbs files; the count passes ${cap} here`,
+      };
+    }
+  }
+  return undefined;
 }

@@ -20,3 +20,11 @@ export function parseMemory(text: string): number {
   if (!match) return Number.NaN;
   return Number(match[1]) * MEMORY_UNIT[match[2] as keyof typeof MEMORY_UNIT];
 }
+
+/** Bytes as the largest binary unit that divides them exactly (`10Gi`, `1536Mi`), else in bytes. */
+export function formatSize(bytes: number): string {
+  for (const [unit, size] of Object.entries(MEMORY_UNIT).reverse()) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes} bytes`;
+}

@@ -45,7 +45,8 @@ export interface PlannedHost {
   networks: { name: string; address: string; aliases: string[] }[];
   console: { user: string; shell: string; workdir: string } | null;
   capabilities: string[];
-  resources: { cpu: number; memoryBytes: number; pids: number };
+  /** `diskBytes`: what the host may write on top of its image (its writable layer), engine-neutral. */
+  resources: { cpu: number; memoryBytes: number; pids: number; diskBytes: number };
   env: Record<string, string>;
   files: PlannedFile[];
   command?: string[];

@@ -62,3 +62,21 @@ export function contains(cidr: Cidr, address: number): boolean {
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.base <= lastOf(b) && b.base <= lastOf(a);
 }
+
+/**
+ * The block `a.b.c.d/p` lies in, host bits cleared (interface addresses such as `192.0.2.2/24` and
+ * engine configs are written that way); undefined for anything but an IPv4 CIDR.
+ */
+export function blockOf(text: string): Cidr | undefined {
+  const [addr, prefixText, extra] = text.split('/');
+  if (addr === undefined || prefixText === undefined || extra !== undefined) return undefined;
+  const address = parseIpv4(addr);
+  if (address === undefined || !/^\d{1,2}$/.test(prefixText) || Number(prefixText) > 32) return undefined;
+  const prefix = Number(prefixText);
+  return { base: (address & maskOf(prefix)) >>> 0, prefix };
+}
+
+/** Whether `inner` lies wholly inside `outer`. */
+export function within(inner: Cidr, outer: Cidr): boolean {
+  return inner.base >= outer.base && lastOf(inner) <= lastOf(outer);
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { loadYaml } from './load-yaml.ts';
+import { loadYaml, scanAnchorsAndAliases, YAML_LIMITS } from './load-yaml.ts';
 
 describe('loadYaml', () => {
   it('keeps the position of every value and key, by JSON pointer', () => {
@@ -54,6 +54,73 @@ describe('loadYaml', () => {
     const { diagnostics, data } = loadYaml(levels.join('\n') + '\n', 'bomb.yaml');
     expect(data).to.equal(undefined);
     expect(diagnostics[0]).to.include({ rule: 'yaml.alias-limit', line: 2 });
+  });
+
+  it('counts anchors and aliases on the tokens and refuses a file past the caps before resolving any', () => {
+    // The shape that froze the platform: thousands of anchors and aliases (each alias resolution walks the document).
+    const n = 2000;
+    const many = `a: [${Array.from({ length: n }, (_, i) => `&a${i} x`).join(', ')}]\nb: [${Array.from({ length: n }, (_, i) => `*a${i}`).join(', ')}]\n`;
+    const anchors = loadYaml(many, 'many.yaml');
+    expect(anchors.data).to.equal(undefined);
+    expect(anchors.diagnostics).to.have.length(1);
+    expect(anchors.diagnostics[0]).to.include({
+      rule: 'limit.yaml-anchors',
+      line: 1,
+      column: many.indexOf(`&a${YAML_LIMITS.maxAnchors} `) + 1, // the first anchor past the cap
+    });
+    expect(anchors.diagnostics[0]?.message).to.contain(`at most ${YAML_LIMITS.maxAnchors} anchors`);
+
+    const aliases = loadYaml(
+      `a: &a x\nb: [${Array(YAML_LIMITS.maxAliases + 1)
+        .fill('*a')
+        .join(', ')}]\n`,
+      'f.yaml',
+    );
+    expect(aliases.diagnostics[0]).to.include({
+      rule: 'limit.yaml-aliases',
+      line: 2,
+      column: 5 + YAML_LIMITS.maxAliases * 4,
+    });
+    expect(aliases.diagnostics[0]?.message).to.contain(`at most ${YAML_LIMITS.maxAliases} aliases`);
+    expect(aliases.diagnostics[0]?.message).to.contain(`this one has ${YAML_LIMITS.maxAliases + 1}`);
+
+    // At both caps (each anchor used twice), a file loads.
+    const names = Array.from({ length: YAML_LIMITS.maxAnchors }, (_, i) => `n${i}`);
+    const atCap = loadYaml(
+      `a: [${names.map((n) => `&${n} ${n}`).join(', ')}]\nb: [${[...names, ...names].map((n) => `*${n}`).join(', ')}]\n`,
+      'f.yaml',
+    );
+    expect(YAML_LIMITS.maxAliases).to.equal(2 * YAML_LIMITS.maxAnchors);
+    expect(atCap.diagnostics).to.deep.equal([]);
+    expect((atCap.data as { b: string[] }).b).to.have.length(YAML_LIMITS.maxAliases);
+  });
+
+  it('refuses a file of more values than any scenario needs, before composing them', () => {
+    const text = `a: [${Array(YAML_LIMITS.maxNodes + 10)
+      .fill('[]')
+      .join(',')}]\n`;
+    const { data, diagnostics } = loadYaml(text, 'f.yaml');
+    expect(data).to.equal(undefined);
+    expect(diagnostics).to.have.length(1);
+    // Counted: the key a, its ':', the outer list, then the empty lists: number maxNodes + 1 is list maxNodes - 2.
+    expect(diagnostics[0]).to.include({
+      rule: 'limit.yaml-nodes',
+      line: 1,
+      column: 5 + (YAML_LIMITS.maxNodes - 3) * 3,
+    });
+    expect(diagnostics[0]?.message).to.contain(`at most ${YAML_LIMITS.maxNodes} nodes`);
+  });
+
+  it('finds anchors and aliases in flow and block collections, keys and nested documents', () => {
+    const marks = scanAnchorsAndAliases('a: &x 1\nb: { c: &y [*x] }\n? &k key\n: *y\nd:\n  - *k\n');
+    expect(marks.anchors.map((m) => m.name)).to.deep.equal(['x', 'y', 'k']);
+    expect(marks.aliases.map((m) => m.name)).to.deep.equal(['x', 'y', 'k']);
+    expect(marks.aliases[0]?.offset).to.equal('a: &x 1\nb: { c: &y ['.length);
+  });
+
+  it('still reports an alias used before its anchor', () => {
+    const { diagnostics } = loadYaml('a: *x\nb: &x 1\n', 'f.yaml');
+    expect(diagnostics[0]).to.include({ rule: 'yaml.alias', line: 1, column: 4 });
   });
 
   it('allows a few harmless aliases', () => {

@@ -4,7 +4,9 @@ import {
   isPair,
   isScalar,
   isSeq,
+  CST,
   LineCounter,
+  Lexer,
   parseDocument,
   type Document,
   type Node,
@@ -40,6 +42,19 @@ export interface LoadedYaml {
 export const YAML_LIMITS = {
   /** Nodes one alias may expand to: YAML "billion laughs" bombs stop here. */
   maxAliasCount: 50,
+  /**
+   * Anchors (`&name`) and aliases (`*name`) in one file, counted on the token stream before any is
+   * resolved: the `yaml` package resolves each alias by walking the whole document, so their cost
+   * grows with (aliases × document size) before `maxAliasCount` can apply.
+   */
+  maxAnchors: 50,
+  maxAliases: 100,
+  /**
+   * Nodes (values, keys, list entries, flow collections) in one file, counted the same way: a file
+   * of 300,000 `[],` fits in the size limit but costs seconds and hundreds of MiB to load with
+   * positions. The largest shipped scenario has about 830.
+   */
+  maxNodes: 20_000,
   /** Keys that would reach the prototype chain when the document is used as a JS object. */
   forbiddenKeys: ['__proto__', 'constructor', 'prototype'] as readonly string[],
 };
@@ -104,6 +119,44 @@ export function loadYaml(text: string, file: string): LoadedYaml {
       return at(scalar.start + found);
     },
   };
+
+  // Caps first, on the tokens: nothing is resolved yet, and this pass is linear in the text.
+  let marks: YamlMarks;
+  try {
+    marks = scanAnchorsAndAliases(text);
+  } catch (e) {
+    error('yaml.syntax', { line: 1, column: 1 }, '', `YAML: ${describeThrown(e)}`);
+    return { data: undefined, sourceMap, diagnostics };
+  }
+  const over = (
+    kind: 'anchors' | 'aliases',
+    cap: number,
+    found: { name: string; offset: number }[],
+    sign: string,
+  ): boolean => {
+    const first = found[cap];
+    if (!first) return false;
+    error(
+      kind === 'anchors' ? 'limit.yaml-anchors' : 'limit.yaml-aliases',
+      positionOf(text, first.offset),
+      '',
+      `YAML: too many ${kind}: a scenario file may use at most ${cap} ${kind} (${sign}name), this one has ${found.length}; ${sign}${first.name} here is number ${cap + 1} (the limit keeps alias resolution cheap: write the values out instead)`,
+    );
+    return true;
+  };
+  let tooMany =
+    over('anchors', YAML_LIMITS.maxAnchors, marks.anchors, '&') ||
+    over('aliases', YAML_LIMITS.maxAliases, marks.aliases, '*');
+  if (!tooMany && marks.nodeOverCap !== undefined) {
+    error(
+      'limit.yaml-nodes',
+      positionOf(text, marks.nodeOverCap),
+      '',
+      `YAML: too many values: a scenario file may hold at most ${YAML_LIMITS.maxNodes} nodes (values, keys and list entries), this one has ${marks.nodes}; the one here is number ${YAML_LIMITS.maxNodes + 1}`,
+    );
+    tooMany = true;
+  }
+  if (tooMany) return { data: undefined, sourceMap, diagnostics };
 
   let doc: Document.Parsed;
   try {
@@ -196,8 +249,12 @@ export function loadYaml(text: string, file: string): LoadedYaml {
         message: `YAML: ${firstLine(warn.message)}`,
       });
   }
+  // An alias needs an anchor of its name before it (checked on the tokens: `Alias.resolve` walks the document).
+  const firstAnchor = new Map<string, number>();
+  for (const a of marks.anchors) if (!firstAnchor.has(a.name)) firstAnchor.set(a.name, a.offset);
   for (const { node, pointer } of aliases) {
-    if (isAlias(node) && node.resolve(doc) === undefined) {
+    const anchorAt = isAlias(node) ? firstAnchor.get(node.source) : undefined;
+    if (isAlias(node) && (anchorAt === undefined || anchorAt > (node.range?.[0] ?? 0))) {
       error(
         'yaml.alias',
         node.range ? at(node.range[0]) : sourceMap.nearest(pointer),
@@ -248,6 +305,73 @@ export function loadYaml(text: string, file: string): LoadedYaml {
       `YAML: ${/Maximum call stack/.test(message) ? 'the document is nested too deeply' : friendly ? friendly(message) : message}`,
     );
   }
+}
+
+interface YamlMarks {
+  anchors: { name: string; offset: number }[];
+  aliases: { name: string; offset: number }[];
+  /** YAML nodes (values, keys, list items, flow collections), and where the first one past the cap is. */
+  nodes: number;
+  nodeOverCap?: number;
+}
+
+/** Tokens that stand for a node (or an entry) of the document; plain scalars are counted separately. */
+const NODE_TOKENS = new Set([
+  'alias',
+  'single-quoted-scalar',
+  'double-quoted-scalar',
+  'flow-map-start',
+  'flow-seq-start',
+  'seq-item-ind',
+  'explicit-key-ind',
+  'map-value-ind',
+]);
+
+/**
+ * Every anchor and alias of a YAML text, in source order, and a count of its nodes, from the `yaml`
+ * package's Lexer: tokens only, nothing parsed into a tree, composed or resolved, so this costs a
+ * fraction of loading the file. Offsets are counted as the package's Parser counts them (control
+ * tokens take no room in the source).
+ */
+export function scanAnchorsAndAliases(text: string, maxNodes: number = YAML_LIMITS.maxNodes): YamlMarks {
+  const marks: YamlMarks = { anchors: [], aliases: [], nodes: 0 };
+  let offset = 0;
+  let atScalar = false;
+  const node = (): void => {
+    marks.nodes++;
+    if (marks.nodes === maxNodes + 1) marks.nodeOverCap = offset;
+  };
+  for (const source of new Lexer().lex(text)) {
+    if (atScalar) {
+      // The text of a plain or block scalar, announced by a control token.
+      atScalar = false;
+      node();
+      offset += source.length;
+      continue;
+    }
+    const type = CST.tokenType(source);
+    if (type === 'scalar') {
+      atScalar = true;
+      continue;
+    }
+    if (type === 'doc-mode' || type === 'flow-error-end') continue;
+    if (type === 'anchor') marks.anchors.push({ name: source.slice(1).trimEnd(), offset });
+    else if (type === 'alias') marks.aliases.push({ name: source.slice(1).trimEnd(), offset });
+    if (type !== null && NODE_TOKENS.has(type)) node();
+    offset += source.length;
+  }
+  return marks;
+}
+
+/** 1-based line and column of an offset (for the few positions reported before the parse). */
+function positionOf(text: string, offset: number): SourcePosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 function keyAt(text: string, offset: number): string {

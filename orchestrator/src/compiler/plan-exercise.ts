@@ -5,7 +5,13 @@ import { hashOf, type EnvironmentPlan, type PlannedHost, type PlannedObjective }
 import { formatIpv4, parseCidr, parseIpv4 } from './ipv4.ts';
 import { deriveParameters } from './parameters.ts';
 import { hostNetworkName, type LocalizedText } from './scenario.ts';
-import { allocateSubnets, hostRange, type SubnetAllocation } from './subnet-allocator.ts';
+import {
+  allocateSubnets,
+  hostRange,
+  type NetworkNeed,
+  type ReservedBlock,
+  type SubnetAllocation,
+} from './subnet-allocator.ts';
 import { renderTemplate, type TemplateContext } from './templates.ts';
 
 export interface TeamSpec {
@@ -21,15 +27,22 @@ export interface PlanOptions {
   secret: string;
   /** The pool team subnets are carved from. */
   subnetPool?: string;
-  /** Blocks in use elsewhere (other exercises): never allocated. */
-  reservedSubnets?: readonly string[];
+  /** Blocks in use elsewhere (other exercises, the engine's other networks, the host): never allocated. */
+  reservedSubnets?: readonly (string | ReservedBlock)[];
+  /**
+   * Where scenarios may fix subnets; absent in previews (not checked), given at launch (an empty list
+   * refuses every fixed subnet). See `allocateSubnets`.
+   */
+  fixedSubnetPools?: readonly string[];
   /** Extra labels for every engine object (e.g. the installation that owns them). */
   labels?: Readonly<Record<string, string>>;
+  /** The operator's largest `resources.disk`: a host that names none gets the default, at most this. */
+  diskMaxBytes?: number;
 }
 
 export const DEFAULTS = {
   subnetPool: '10.200.0.0/16',
-  resources: { cpu: 1, memory: '512Mi', pids: 256 },
+  resources: { cpu: 1, memory: '512Mi', pids: 256, disk: '1Gi' },
   console: { user: 'trainee', shell: '/bin/bash', workdir: '/home/trainee' },
   readyTimeout: '60s',
   checkTimeout: '10s',
@@ -88,21 +101,54 @@ export function planExercise(compiled: CompiledScenario, options: PlanOptions): 
   }
   if (options.secret.length < 8)
     throw new CyropError('BAD_REQUEST', 'the exercise secret must be at least 8 characters');
-  const { scenario } = compiled;
   const teams = teamsOf(options.teams);
-  const networks = scenario.networks ?? [];
-  const needs = networks.map((n) => {
+  const allocations = allocateSubnets(networkNeeds(compiled), teams.length, allocatorOptions(options));
+  return teams.map((team, i) => planTeam(compiled, options, team, i + 1, allocations[i] ?? []));
+}
+
+/**
+ * Plan one team of an exercise again with fresh subnets (its blocks turned out to be taken on the
+ * engine), keeping everything else as `planExercise` makes it: same secret, same team, same index.
+ */
+export function planTeamAgain(
+  compiled: CompiledScenario,
+  options: PlanOptions,
+  team: TeamSpec,
+  index: number,
+  /** Where in the pool to start looking (see `AllocatorOptions.startOffset`). */
+  startOffset = 0,
+): EnvironmentPlan {
+  const [subnets] = allocateSubnets(networkNeeds(compiled), 1, {
+    ...allocatorOptions(options),
+    firstTeam: index,
+    startOffset,
+  });
+  return planTeam(compiled, options, team, index, subnets ?? []);
+}
+
+function networkNeeds(compiled: CompiledScenario): NetworkNeed[] {
+  const { scenario } = compiled;
+  return (scenario.networks ?? []).map((n, i) => {
     const fixed = n.subnet ? parseCidr(n.subnet).cidr : undefined;
     const hosts = scenario.hosts.filter((h) =>
       h.networks.some((hn) => hostNetworkName(hn) === n.name),
     ).length;
-    return { name: n.name, hosts, ...(fixed ? { fixed } : {}) };
+    const pointer = `/networks/${i}/subnet`;
+    const place = compiled.places?.[pointer];
+    return {
+      name: n.name,
+      hosts,
+      ...(fixed ? { fixed, ...(place ? { fixedAt: { ...place, pointer } } : {}) } : {}),
+    };
   });
-  const allocations = allocateSubnets(needs, teams.length, {
+}
+
+function allocatorOptions(options: PlanOptions) {
+  return {
     pool: options.subnetPool ?? DEFAULTS.subnetPool,
     ...(options.reservedSubnets ? { reserved: options.reservedSubnets } : {}),
-  });
-  return teams.map((team, i) => planTeam(compiled, options, team, i + 1, allocations[i] ?? []));
+    ...(options.fixedSubnetPools ? { fixedPools: options.fixedSubnetPools } : {}),
+  };
 }
 
 function planTeam(
@@ -148,6 +194,9 @@ function planTeam(
         cpu: host.resources?.cpu ?? DEFAULTS.resources.cpu,
         memoryBytes: parseMemory(host.resources?.memory ?? DEFAULTS.resources.memory),
         pids: host.resources?.pids ?? DEFAULTS.resources.pids,
+        diskBytes: host.resources?.disk
+          ? parseMemory(host.resources.disk)
+          : Math.min(parseMemory(DEFAULTS.resources.disk), options.diskMaxBytes ?? Infinity),
       },
       env: Object.fromEntries(
         Object.entries(host.env ?? {}).map(([k, v]) => [k, typeof v === 'string' ? render(v) : String(v)]),

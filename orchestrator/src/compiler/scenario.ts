@@ -48,7 +48,7 @@ export interface HostSpec {
   networks: HostNetworkSpec[];
   console?: boolean | ConsoleSpec;
   capabilities?: string[];
-  resources?: { cpu?: number; memory?: string; pids?: number };
+  resources?: { cpu?: number; memory?: string; pids?: number; disk?: string };
   env?: Record<string, string | number | boolean>;
   files?: FileSpec[];
   command?: string[];

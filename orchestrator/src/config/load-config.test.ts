@@ -15,7 +15,22 @@ describe('loadConfig', () => {
       terminalGraceMs: 60_000,
       recordingMaxBytes: 16 * 1024 * 1024,
       terminalsPerPrincipal: 16,
+      hostDiskMaxBytes: 10 * 1024 ** 3,
+      diskLimits: 'enforce',
     });
+    expect(config.fixedSubnetPools).to.deep.equal([]); // fixed subnets refused unless the operator allows some
+  });
+
+  it('reads the fixed-subnet pools and names a bad one', () => {
+    expect(
+      loadConfig({ CYROP_FIXED_SUBNET_POOLS: '10.20.0.0/16, 192.168.50.0/24' }).fixedSubnetPools,
+    ).to.deep.equal(['10.20.0.0/16', '192.168.50.0/24']);
+    expect(() => loadConfig({ CYROP_FIXED_SUBNET_POOLS: '10.20.0.0/16,10.30.0.1/16' }))
+      .to.throw(CyropError)
+      .with.property('details')
+      .that.deep.equals([
+        "CYROP_FIXED_SUBNET_POOLS=10.20.0.0/16,10.30.0.1/16: '10.30.0.1/16' has host bits set: the block is 10.30.0.0/16; must be IPv4 CIDR blocks separated by commas, such as 10.20.0.0/16,192.168.50.0/24",
+      ]);
   });
 
   it('reads the environment, and flags win over it', () => {
@@ -26,6 +41,8 @@ describe('loadConfig', () => {
         CYROP_RECONCILE_SECONDS: '15',
         CYROP_TERMINAL_GRACE_SECONDS: '5',
         CYROP_RECORDING_MAX_BYTES: '1048576',
+        CYROP_HOST_DISK_MAX: '2Gi',
+        CYROP_DISK_LIMITS: 'off',
       },
       { port: 9100 },
     );
@@ -35,6 +52,8 @@ describe('loadConfig', () => {
       reconcileIntervalMs: 15_000,
       terminalGraceMs: 5_000,
       recordingMaxBytes: 1_048_576,
+      hostDiskMaxBytes: 2 * 1024 ** 3,
+      diskLimits: 'off',
     });
   });
 
@@ -48,6 +67,8 @@ describe('loadConfig', () => {
         CYROP_RECONCILE_SECONDS: '1',
         CYROP_TERMINAL_GRACE_SECONDS: 'a minute',
         CYROP_RECORDING_MAX_BYTES: '10',
+        CYROP_HOST_DISK_MAX: '10G',
+        CYROP_DISK_LIMITS: 'maybe',
       });
       expect.fail('accepted a bad configuration');
     } catch (error) {
@@ -60,7 +81,47 @@ describe('loadConfig', () => {
         'CYROP_RECONCILE_SECONDS=1: must be a whole number of seconds from 5 to 86400',
         'CYROP_TERMINAL_GRACE_SECONDS=a minute: must be a whole number of seconds from 0 to 86400',
         'CYROP_RECORDING_MAX_BYTES=10: must be a whole number of bytes from 65536 to 1073741824',
+        'CYROP_HOST_DISK_MAX=10G: must be a size from 16Mi to 1024Gi such as 10Gi (Ki, Mi or Gi)',
+        'CYROP_DISK_LIMITS=maybe: must be enforce or off',
       ]);
+    }
+  });
+
+  it('reads the sign-in and page keys: trust proxy, public origins, metrics token (never echoed)', () => {
+    expect(loadConfig({})).to.include({
+      trustProxy: false,
+      publicOrigins: undefined,
+      metricsToken: undefined,
+    });
+    const token = 'm'.repeat(40);
+    expect(
+      loadConfig({
+        CYROP_TRUST_PROXY: 'loopback, 10.0.0.0/8,::1',
+        CYROP_PUBLIC_ORIGINS: 'https://Range.example.org, http://10.1.2.3:8420/',
+        CYROP_METRICS_TOKEN: token,
+      }),
+    ).to.deep.include({
+      trustProxy: ['loopback', '10.0.0.0/8', '::1'],
+      publicOrigins: ['https://range.example.org', 'http://10.1.2.3:8420'],
+      metricsToken: token,
+    });
+    expect(loadConfig({ CYROP_TRUST_PROXY: '2' }).trustProxy).to.equal(2);
+    expect(loadConfig({ CYROP_TRUST_PROXY: 'false' }).trustProxy).to.equal(false);
+    try {
+      loadConfig({
+        CYROP_TRUST_PROXY: 'true',
+        CYROP_PUBLIC_ORIGINS: 'https://range.example.org/console,ftp://x',
+        CYROP_METRICS_TOKEN: 'short secret',
+      });
+      expect.fail('accepted a bad configuration');
+    } catch (error) {
+      const problems = (error as CyropError).details as string[];
+      expect(problems).to.have.length(4);
+      expect(problems[0]).to.match(/^CYROP_TRUST_PROXY=true: must be .*not true/);
+      expect(problems[1]).to.contain("'https://range.example.org/console' is not an origin");
+      expect(problems[2]).to.contain("'ftp://x' is not an origin");
+      expect(problems[3]).to.match(/^CYROP_METRICS_TOKEN=\(redacted\)/);
+      expect(problems.join()).not.to.contain('short secret');
     }
   });
 });

@@ -1,5 +1,8 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCidr } from '../compiler/ipv4.ts';
+import { parseMemory } from '../compiler/durations.ts';
 import { CyropError } from '../errors.ts';
 
 /** Where the repository (and so the shipped scenario catalogue) is. */
@@ -15,6 +18,8 @@ export interface Config {
   scenariosDir: string;
   /** The pool team subnets are carved from. */
   subnetPool: string;
+  /** Where scenarios may fix their own subnets (`networks[].subnet`); empty: fixed subnets are refused at launch. */
+  fixedSubnetPools: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The engine environments run on: `docker` (the single-host default) or `none` (catalogue only). */
   engine: 'docker' | 'none';
@@ -26,6 +31,23 @@ export interface Config {
   recordingMaxBytes: number;
   /** Live terminals one user (or one participant) may hold at once. */
   terminalsPerPrincipal: number;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (throttling, audit): false
+   * (none, the default), a hop count, or addresses/subnets (`loopback`, `uniquelocal` allowed).
+   */
+  trustProxy: false | number | string[];
+  /**
+   * The origins browsers reach the platform at (`https://range.example.org`); the Host and Origin
+   * of state-changing requests and socket handshakes must match one. Undefined: the loopback
+   * origins of the port it listens on (and `http://<host>:<port>` for a specific bind address).
+   */
+  publicOrigins: string[] | undefined;
+  /** A bearer token that lets a scraper read /metrics (operators may with their session). */
+  metricsToken: string | undefined;
+  /** The most one scenario host may write on top of its image (`resources.disk`, bytes). */
+  hostDiskMaxBytes: number;
+  /** `enforce`: no environment is provisioned on an engine that cannot cap disk use; `off`: without the cap. */
+  diskLimits: 'enforce' | 'off';
 }
 
 const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
@@ -34,6 +56,10 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
   dataDir: { env: 'CYROP_DATA_DIR', describe: 'a folder path' },
   scenariosDir: { env: 'CYROP_SCENARIOS_DIR', describe: 'a folder path' },
   subnetPool: { env: 'CYROP_SUBNET_POOL', describe: 'an IPv4 CIDR block such as 10.200.0.0/16' },
+  fixedSubnetPools: {
+    env: 'CYROP_FIXED_SUBNET_POOLS',
+    describe: 'IPv4 CIDR blocks separated by commas, such as 10.20.0.0/16,192.168.50.0/24',
+  },
   logLevel: { env: 'CYROP_LOG_LEVEL', describe: 'one of fatal, error, warn, info, debug, trace, silent' },
   engine: { env: 'CYROP_ENGINE', describe: 'docker or none' },
   reconcileIntervalMs: {
@@ -52,6 +78,25 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
     env: 'CYROP_TERMINALS_PER_PRINCIPAL',
     describe: 'a whole number from 1 to 1000',
   },
+  trustProxy: {
+    env: 'CYROP_TRUST_PROXY',
+    describe:
+      'false, a hop count from 1 to 10, or a comma-separated list of proxy addresses/subnets (loopback, linklocal, uniquelocal allowed); not true (anyone could pick their address)',
+  },
+  publicOrigins: {
+    env: 'CYROP_PUBLIC_ORIGINS',
+    describe:
+      'a comma-separated list of origins such as https://range.example.org (scheme, host, optional port; no path)',
+  },
+  metricsToken: {
+    env: 'CYROP_METRICS_TOKEN',
+    describe: 'at least 32 printable ASCII characters without spaces',
+  },
+  hostDiskMaxBytes: {
+    env: 'CYROP_HOST_DISK_MAX',
+    describe: 'a size from 16Mi to 1024Gi such as 10Gi (Ki, Mi or Gi)',
+  },
+  diskLimits: { env: 'CYROP_DISK_LIMITS', describe: 'enforce or off' },
 };
 
 /**
@@ -82,6 +127,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const subnetPool = overrides.subnetPool ?? raw('subnetPool') ?? '10.200.0.0/16';
   if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(subnetPool)) {
     problems.push(`${VARIABLES.subnetPool.env}=${subnetPool}: must be ${VARIABLES.subnetPool.describe}`);
+  }
+  const fixedText = raw('fixedSubnetPools');
+  const fixedSubnetPools =
+    overrides.fixedSubnetPools ??
+    (fixedText ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
+  for (const pool of fixedSubnetPools) {
+    const parsed = parseCidr(pool);
+    if (!parsed.cidr)
+      problems.push(
+        `${VARIABLES.fixedSubnetPools.env}=${fixedText ?? ''}: '${pool}' ${parsed.problem ?? 'is invalid'}; must be ${VARIABLES.fixedSubnetPools.describe}`,
+      );
   }
   const host = overrides.host ?? raw('host') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
@@ -132,6 +191,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       `${VARIABLES.terminalsPerPrincipal.env}=${perPrincipalText ?? String(terminalsPerPrincipal)}: must be ${VARIABLES.terminalsPerPrincipal.describe}`,
     );
   }
+  const trustProxy = overrides.trustProxy ?? parseTrustProxy(raw('trustProxy'), problems);
+  const publicOrigins = overrides.publicOrigins ?? parsePublicOrigins(raw('publicOrigins'), problems);
+  const metricsToken = overrides.metricsToken ?? raw('metricsToken');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,200}$/.test(metricsToken))
+    problems.push(`${VARIABLES.metricsToken.env}=(redacted): must be ${VARIABLES.metricsToken.describe}`);
+  const diskMaxText = raw('hostDiskMaxBytes');
+  const hostDiskMaxBytes =
+    overrides.hostDiskMaxBytes ?? (diskMaxText === undefined ? 10 * 1024 ** 3 : parseMemory(diskMaxText));
+  if (!(hostDiskMaxBytes >= 16 * 1024 ** 2 && hostDiskMaxBytes <= 1024 ** 4)) {
+    problems.push(
+      `${VARIABLES.hostDiskMaxBytes.env}=${diskMaxText ?? String(hostDiskMaxBytes)}: must be ${VARIABLES.hostDiskMaxBytes.describe}`,
+    );
+  }
+  const diskLimitsText: string = overrides.diskLimits ?? raw('diskLimits') ?? 'enforce';
+  const diskLimits = diskLimitsText === 'off' ? 'off' : 'enforce';
+  if (diskLimitsText !== diskLimits) {
+    problems.push(`${VARIABLES.diskLimits.env}=${diskLimitsText}: must be ${VARIABLES.diskLimits.describe}`);
+  }
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -146,11 +223,64 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       overrides.scenariosDir ?? raw('scenariosDir') ?? path.join(REPO_ROOT, 'scenarios'),
     ),
     subnetPool,
+    fixedSubnetPools,
     logLevel,
     engine,
     reconcileIntervalMs: overrides.reconcileIntervalMs ?? reconcileSeconds * 1000,
     terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
     recordingMaxBytes,
     terminalsPerPrincipal,
+    trustProxy,
+    publicOrigins,
+    metricsToken,
+    hostDiskMaxBytes,
+    diskLimits,
   };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(text: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (text === undefined || /^(false|off|no|0)$/i.test(text)) return false;
+  const bad = () => {
+    problems.push(`${VARIABLES.trustProxy.env}=${text}: must be ${VARIABLES.trustProxy.describe}`);
+    return false as const;
+  };
+  if (/^\d+$/.test(text)) return Number(text) >= 1 && Number(text) <= 10 ? Number(text) : bad();
+  const entries = text.split(',').map((e) => e.trim().toLowerCase());
+  const valid = (entry: string) => {
+    if (PROXY_NAMES.has(entry)) return true;
+    const [address = '', bits, ...rest] = entry.split('/');
+    if (rest.length || (bits !== undefined && !/^\d{1,3}$/.test(bits))) return false;
+    const family = isIP(address);
+    return family !== 0 && (bits === undefined || Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  return entries.length > 0 && entries.every(valid) ? entries : bad();
+}
+
+function parsePublicOrigins(text: string | undefined, problems: string[]): string[] | undefined {
+  if (text === undefined) return undefined;
+  const origins: string[] = [];
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && bare && !entry.endsWith('/'.repeat(2)))
+        origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin) origins.push(origin);
+    else
+      problems.push(
+        `${VARIABLES.publicOrigins.env}: '${entry}' is not an origin; must be ${VARIABLES.publicOrigins.describe}`,
+      );
+  }
+  if (origins.length === 0 && !problems.some((p) => p.startsWith(VARIABLES.publicOrigins.env)))
+    problems.push(`${VARIABLES.publicOrigins.env}=${text}: must be ${VARIABLES.publicOrigins.describe}`);
+  return origins.length ? origins : undefined;
 }

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import { formatDiagnostic, hasErrors } from '../compiler/diagnostic.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
-import { LABEL, planExercise } from '../compiler/plan-exercise.ts';
+import { LABEL, planExercise, planTeamAgain, type TeamSpec } from '../compiler/plan-exercise.ts';
+import type { ReservedBlock } from '../compiler/subnet-allocator.ts';
 import type { FrameworkId } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 import type {
@@ -13,6 +14,7 @@ import type {
   RuntimeDriver,
 } from '../runtime/runtime-driver.ts';
 import { compileScenarioFile, resolveScenarioFile } from '../scenarios/scenario-folder.ts';
+import type { ScenarioCompiler } from '../scenarios/scenario-compiler.ts';
 import type { Db } from '../store/database.ts';
 import type { ExerciseState, TeamState } from '../store/schema.ts';
 
@@ -22,14 +24,26 @@ export interface ExerciseServiceOptions {
   clock?: () => number;
   logger?: Logger;
   subnetPool: string;
+  /**
+   * Where scenarios may fix their own subnets (`networks[].subnet`); default none: a scenario with a
+   * fixed subnet is refused at launch (with the file:line of the field).
+   */
+  fixedSubnetPools?: readonly string[];
   catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined;
+  /** Compiles scenario files off the event loop, time- and memory-bounded (uploaded scenarios are untrusted). */
+  compiler?: ScenarioCompiler;
+  /** The operator's limits on scenarios (the largest `resources.disk`); the compiler has its own copy. */
+  limits?: ScenarioLimits;
   /** Waits between provisioning attempts of a team (the last one is used for any further attempt). */
   retryDelaysMs?: readonly number[];
 }
 
 export interface CreateExercise {
   scenarioPath: string;
-  teams: number;
+  /** A number of teams (team-1 … team-N, named "Team N"), or the teams with their names. */
+  teams: number | readonly TeamSpec[];
+  /** At most this many members per team (roster entries and joins); absent: no cap. */
+  maxMembersPerTeam?: number;
   secret?: string;
   id?: string;
   ttlMs?: number;
@@ -107,6 +121,8 @@ export interface ReconcileReport {
 }
 
 const ACTIVE: ExerciseState[] = ['created', 'launching', 'running', 'tearing-down'];
+/** How many times one provisioning of a team plans it again after its subnets turned out taken. */
+const MAX_REPLANS = 5;
 
 /**
  * Exercises: one scenario version, N teams, one secret, one environment per team. The store holds
@@ -130,7 +146,9 @@ export class ExerciseService {
   /** Compile the scenario, plan every team (subnets clear of every active exercise) and store it all. */
   async create(request: CreateExercise): Promise<ExerciseSummary> {
     const file = resolveScenarioFile(request.scenarioPath);
-    const result = compileScenarioFile(file, this.options.catalogueFor);
+    const result = this.options.compiler
+      ? await this.options.compiler.compileFile(file)
+      : compileScenarioFile(file, this.options.catalogueFor, this.options.limits);
     if (!result.compiled || hasErrors(result.diagnostics)) {
       throw new CyropError(
         'SCENARIO_INVALID',
@@ -153,17 +171,18 @@ export class ExerciseService {
       );
     }
     const secret = request.secret ?? randomBytes(24).toString('base64url');
-    const reserved = (await this.activePlans()).flatMap((p) =>
-      p.networks.filter((n) => !n.fixed).map((n) => n.subnet),
-    );
-    const plans = planExercise(result.compiled, {
+    const planOptions = {
       labels: { [LABEL.installation]: await this.installation() },
       exerciseId: id,
       teams: request.teams,
       secret,
-      subnetPool: this.options.subnetPool,
-      reservedSubnets: reserved,
-    });
+      ...(await this.addressOptions()),
+      ...(this.options.limits?.diskMaxBytes ? { diskMaxBytes: this.options.limits.diskMaxBytes } : {}),
+    };
+    // Per-team template rendering of an (untrusted) scenario runs in a bounded worker too.
+    const plans = this.options.compiler
+      ? await this.options.compiler.planFile(file, planOptions)
+      : planExercise(result.compiled, planOptions);
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -182,6 +201,7 @@ export class ExerciseService {
           expires_at: request.ttlMs ? now + request.ttlMs : null,
           record_input: request.recordInput ? 1 : 0,
           org_id: request.orgId ?? null,
+          max_members_per_team: request.maxMembersPerTeam ?? null,
         })
         .execute();
       await trx
@@ -467,8 +487,9 @@ export class ExerciseService {
   // --- internals
 
   private async provisionTeam(id: string, team: string, options: LaunchOptions): Promise<void> {
-    const plan = await this.plan(id, team);
+    let plan = await this.plan(id, team);
     const attempts = options.attempts ?? 3;
+    let replans = 0;
     for (let attempt = 1; ; attempt++) {
       options.signal?.throwIfAborted();
       await this.setTeamState(id, team, 'provisioning', null, true);
@@ -481,7 +502,34 @@ export class ExerciseService {
       } catch (error) {
         const message = (error as Error).message;
         this.options.logger?.warn({ exercise: id, team, attempt, err: message }, 'provisioning failed');
-        if (attempt >= attempts || (error instanceof CyropError && error.code === 'ENGINE_IMAGE_MISSING')) {
+        if (error instanceof CyropError && error.code === 'SUBNET_CONFLICT' && replans < MAX_REPLANS) {
+          // Another network took a block since the plan was made (e.g. another installation on this
+          // engine): plan the team again around everything now in use, store it, and try at once.
+          replans++;
+          try {
+            plan = await this.replanTeam(id, team);
+          } catch (replanError) {
+            const why = (replanError as Error).message;
+            await this.setTeamState(id, team, 'failed', `${message}; planning again failed: ${why}`);
+            options.onEvent?.({ exercise: id, team, kind: 'team', state: 'failed', attempt, detail: why });
+            return;
+          }
+          options.onEvent?.({
+            exercise: id,
+            team,
+            kind: 'team',
+            state: 'retrying',
+            attempt,
+            detail: message,
+          });
+          attempt--; // a new plan is not a failed attempt
+          continue;
+        }
+        if (
+          attempt >= attempts ||
+          (error instanceof CyropError &&
+            (error.code === 'ENGINE_IMAGE_MISSING' || error.code === 'SUBNET_CONFLICT'))
+        ) {
           await this.setTeamState(id, team, 'failed', message);
           options.onEvent?.({ exercise: id, team, kind: 'team', state: 'failed', attempt, detail: message });
           return;
@@ -498,6 +546,99 @@ export class ExerciseService {
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (event: ProvisionEvent) => options.onEvent?.({ exercise: id, team, ...event }),
     };
+  }
+
+  /**
+   * The pool, the fixed-subnet pools and every block in use — by this installation's live exercises
+   * (from the store: planned blocks count before the engine has them) and by whatever the engine and
+   * the host already use (other installations, other projects, host routes) — but `except` a team's own.
+   */
+  private async addressOptions(except?: { exercise: string; team: string }) {
+    const installation = await this.installation();
+    const isOwn = (exercise: string, team: string) => except?.exercise === exercise && except.team === team;
+    const planned: ReservedBlock[] = (await this.activePlans())
+      .filter((p) => !isOwn(p.exercise.id, p.team.id))
+      .flatMap((p) =>
+        p.networks.map((n) => ({ block: n.subnet, owner: `exercise ${p.exercise.id} (${p.team.id})` })),
+      );
+    const engine = ((await this.driver.addressesInUse?.()) ?? []).filter(
+      (u) =>
+        !(
+          u.environment &&
+          u.environment.installation === installation &&
+          isOwn(u.environment.exercise, u.environment.team)
+        ),
+    );
+    return {
+      subnetPool: this.options.subnetPool,
+      fixedSubnetPools: this.options.fixedSubnetPools ?? [],
+      reservedSubnets: [...planned, ...engine.map((u) => ({ block: u.block, owner: u.owner }))],
+    };
+  }
+
+  /** Re-plans one at a time, so that two teams planned again at once do not pick the same block. */
+  private replanning: Promise<unknown> = Promise.resolve();
+
+  /** Plan one team again around what is in use now, and store the new plan (subnets, addresses, hash). */
+  private replanTeam(id: string, team: string): Promise<EnvironmentPlan> {
+    const next = this.replanning.then(
+      () => this.replanTeamNow(id, team),
+      () => this.replanTeamNow(id, team),
+    );
+    this.replanning = next.catch(() => undefined);
+    return next;
+  }
+
+  private async replanTeamNow(id: string, team: string): Promise<EnvironmentPlan> {
+    const exercise = await this.db
+      .selectFrom('exercises')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('exercise_teams')
+      .selectAll()
+      .where('exercise_id', '=', id)
+      .where('team_id', '=', team)
+      .executeTakeFirstOrThrow();
+    const old = JSON.parse(row.plan) as EnvironmentPlan;
+    const result = compileScenarioFile(exercise.scenario_path, this.options.catalogueFor);
+    if (!result.compiled || result.compiled.sourceHash !== exercise.scenario_hash) {
+      throw new CyropError(
+        'CONFLICT',
+        `the scenario at ${exercise.scenario_path} is no longer the version this exercise was planned from`,
+      );
+    }
+    const plan = planTeamAgain(
+      result.compiled,
+      {
+        labels: { [LABEL.installation]: await this.installation() },
+        exerciseId: id,
+        teams: [{ id: row.team_id, name: row.team_name }],
+        secret: exercise.secret,
+        ...(await this.addressOptions({ exercise: id, team })),
+      },
+      { id: row.team_id, name: row.team_name },
+      row.team_index,
+      // Anywhere in the pool: another installation racing for the same blocks plans from the start.
+      randomInt(2 ** 32),
+    );
+    await this.db
+      .updateTable('exercise_teams')
+      .set({ plan: JSON.stringify(plan), plan_hash: plan.hash, updated_at: this.clock() })
+      .where('exercise_id', '=', id)
+      .where('team_id', '=', team)
+      .execute();
+    this.options.logger?.info(
+      {
+        exercise: id,
+        team,
+        from: old.networks.map((n) => n.subnet),
+        to: plan.networks.map((n) => n.subnet),
+      },
+      'team planned again on other subnets',
+    );
+    return plan;
   }
 
   private async activePlans(): Promise<EnvironmentPlan[]> {

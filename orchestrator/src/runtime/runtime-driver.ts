@@ -9,7 +9,11 @@ import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
  */
 export interface RuntimeDriver {
   readonly engine: 'docker' | 'kubernetes';
-  /** Create what the plan describes and is missing; adopt what matches; recreate what drifted. Idempotent. */
+  /**
+   * Create what the plan describes and is missing; adopt what matches; recreate what drifted. Idempotent.
+   * A planned subnet that the engine or the host already uses is refused with SUBNET_CONFLICT
+   * (`details: { network, subnet, conflict? }`) before anything is attached to it: the caller re-plans.
+   */
   provision(plan: EnvironmentPlan, options?: ProvisionOptions): Promise<EnvironmentStatus>;
   status(env: EnvironmentRef): Promise<EnvironmentStatus>;
   /** Run a command in a host; non-zero exits, timeouts and truncation are reported in the result. */
@@ -22,6 +26,22 @@ export interface RuntimeDriver {
   destroy(env: EnvironmentRef): Promise<void>;
   /** What really exists for the selector (labels), for reconcile and garbage collection. */
   list(selector?: Readonly<Record<string, string>>): Promise<EnvironmentRef[]>;
+  /**
+   * The IPv4 blocks already in use where this engine puts team networks: every network on the engine
+   * (CYROP's of any installation and everyone else's) and, for an engine that shares the host's
+   * network stack, the host's routes and addresses. The subnet allocator avoids them all. An engine
+   * whose team networks live in an address space of their own may leave it out.
+   */
+  addressesInUse?(): Promise<AddressBlockInUse[]>;
+}
+
+export interface AddressBlockInUse {
+  /** An IPv4 CIDR block, e.g. `10.200.3.0/24`. */
+  block: string;
+  /** Who uses it, for messages: "Docker network 'web' (compose project shop)", "host route … dev eth0". */
+  owner: string;
+  /** Set for the networks of a CYROP environment, so that a team's own networks are not held against it. */
+  environment?: EnvironmentRef & { installation?: string };
 }
 
 export interface EnvironmentRef {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { Diagnostic } from '../compiler/diagnostic.ts';
 import type { FrameworkId, LocalizedText } from '../compiler/scenario.ts';
 import { compileScenarioFile, findScenarioFiles, type ScenarioFileResult } from './scenario-folder.ts';
@@ -43,6 +43,7 @@ export class ScenarioCatalogue {
     private readonly folder: string,
     private readonly catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
     private readonly uploads?: string,
+    private readonly limits?: ScenarioLimits,
   ) {}
 
   load(): this {
@@ -54,46 +55,91 @@ export class ScenarioCatalogue {
       const shipped = root === this.folder;
       // An upload is `<id>/<version>/scenario.yaml`; anything else under the uploads folder is not one.
       if (!shipped && path.relative(root, file).split(path.sep).length !== 3) continue;
-      const result = compileScenarioFile(file, this.catalogueFor);
-      const relative = path.relative(root, file);
-      const diagnostics = result.diagnostics.map((d) => ({ ...d, file: path.relative(root, d.file) }));
-      const scenario = result.compiled?.scenario;
-      if (!scenario) {
-        invalid.push({ file: relative, diagnostics });
-        continue;
-      }
-      entries.push({
-        id: scenario.metadata.id,
-        version: scenario.metadata.version,
-        title: scenario.metadata.title,
-        ...(scenario.metadata.summary !== undefined ? { summary: scenario.metadata.summary } : {}),
-        category: scenario.metadata.category,
-        difficulty: scenario.metadata.difficulty,
-        ...(scenario.metadata.duration ? { duration: scenario.metadata.duration } : {}),
-        tags: scenario.metadata.tags ?? [],
-        ...(scenario.competencies ? { framework: scenario.competencies.framework } : {}),
-        workRoles: scenario.competencies?.workRoles ?? [],
-        objectives: scenario.objectives.map((o) => ({ id: o.id, kind: o.kind, title: o.title, points: o.points })),
-        hosts: scenario.hosts.map((h) => ({ name: h.name, image: h.image, console: Boolean(h.console) })),
-        valid: true,
-        competencyCheck: result.competencyCheck,
-        diagnostics,
-        file: relative,
-        shipped,
-        contentHash: result.compiled?.sourceHash ?? '',
-      });
-      const key = `${scenario.metadata.id}@${scenario.metadata.version}`;
-      // The shipped catalogue wins over an upload of the same id and version (an earlier release let
-      // anyone upload shipped ids): such an upload stays on disk for the exercises that ran it.
-      if (this.files.has(key)) {
-        entries.pop();
-        continue;
-      }
-      this.files.set(key, file);
+      this.take(
+        entries,
+        invalid,
+        {
+          file,
+          relative: path.relative(root, file),
+          shipped,
+          result: compileScenarioFile(file, this.catalogueFor, this.limits),
+        },
+        (d) => path.relative(root, d),
+      );
     }
     this.entries = entries.sort((a, b) => a.id.localeCompare(b.id) || compareSemver(b.version, a.version));
     this.invalidFiles = invalid;
     return this;
+  }
+
+  /**
+   * Add an upload that was just stored, from the compilation that validated it (off the event loop):
+   * nothing else is compiled again. `folder` is its `<uploads>/<id>/<version>` folder.
+   */
+  addUpload(folder: string, result: ScenarioFileResult): void {
+    if (!this.uploads) return;
+    const entries = [...this.entries];
+    const relativeFolder = path.relative(this.uploads, folder);
+    const file = path.join(folder, 'scenario.yaml');
+    this.take(
+      entries,
+      [],
+      { file, relative: path.join(relativeFolder, 'scenario.yaml'), shipped: false, result },
+      (d) => path.join(relativeFolder, d),
+    );
+    this.entries = entries.sort((a, b) => a.id.localeCompare(b.id) || compareSemver(b.version, a.version));
+  }
+
+  private take(
+    entries: CatalogueEntry[],
+    invalid: { file: string; diagnostics: Diagnostic[] }[],
+    {
+      file,
+      relative,
+      shipped,
+      result,
+    }: { file: string; relative: string; shipped: boolean; result: ScenarioFileResult },
+    diagnosticFile: (file: string) => string,
+  ): void {
+    const diagnostics = result.diagnostics.map((d) => ({ ...d, file: diagnosticFile(d.file) }));
+    const scenario = result.compiled?.scenario;
+    if (!scenario) {
+      invalid.push({ file: relative, diagnostics });
+      return;
+    }
+    entries.push({
+      id: scenario.metadata.id,
+      version: scenario.metadata.version,
+      title: scenario.metadata.title,
+      ...(scenario.metadata.summary !== undefined ? { summary: scenario.metadata.summary } : {}),
+      category: scenario.metadata.category,
+      difficulty: scenario.metadata.difficulty,
+      ...(scenario.metadata.duration ? { duration: scenario.metadata.duration } : {}),
+      tags: scenario.metadata.tags ?? [],
+      ...(scenario.competencies ? { framework: scenario.competencies.framework } : {}),
+      workRoles: scenario.competencies?.workRoles ?? [],
+      objectives: scenario.objectives.map((o) => ({
+        id: o.id,
+        kind: o.kind,
+        title: o.title,
+        points: o.points,
+      })),
+      hosts: scenario.hosts.map((h) => ({ name: h.name, image: h.image, console: Boolean(h.console) })),
+      valid: true,
+      competencyCheck: result.competencyCheck,
+      diagnostics,
+      file: relative,
+      shipped,
+      contentHash: result.compiled?.sourceHash ?? '',
+    });
+    const key = `${scenario.metadata.id}@${scenario.metadata.version}`;
+    // The shipped catalogue wins over an upload of the same id and version (an earlier release let
+    // anyone upload shipped ids): such an upload stays on disk for the exercises that ran it.
+    if (this.files.has(key)) {
+      entries.pop();
+      return;
+    }
+    this.files.set(key, file);
   }
 
   /** Every version of every scenario: by id, newest version first. */
@@ -136,7 +182,8 @@ export function compareSemver(a: string, b: string): number {
   };
   const x = parse(a);
   const y = parse(b);
-  for (let i = 0; i < 3; i++) if ((x.nums[i] ?? 0) !== (y.nums[i] ?? 0)) return (x.nums[i] ?? 0) - (y.nums[i] ?? 0);
+  for (let i = 0; i < 3; i++)
+    if ((x.nums[i] ?? 0) !== (y.nums[i] ?? 0)) return (x.nums[i] ?? 0) - (y.nums[i] ?? 0);
   if (x.pre === y.pre) return 0;
   if (x.pre === undefined) return 1;
   if (y.pre === undefined) return -1;

@@ -1,7 +1,12 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { compileScenario, SOURCE_LIMITS, type CompileResult, type SourceFileReader } from '../compiler/compile-scenario.ts';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
+import {
+  compileScenario,
+  SOURCE_LIMITS,
+  type CompileResult,
+  type SourceFileReader,
+} from '../compiler/compile-scenario.ts';
+import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { FrameworkId } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 
@@ -21,7 +26,9 @@ export function findScenarioFiles(paths: readonly string[]): string[] {
       found.push(main);
       return;
     }
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) walk(full);
@@ -61,7 +68,8 @@ export function folderSourceReader(folder: string): SourceFileReader {
       return { ok: false, problem: 'must be a path relative to the scenario folder, not an absolute path' };
     }
     const normalised = path.posix.normalize(relative.replace(/\\/g, '/'));
-    if (normalised === '..' || normalised.startsWith('../')) return { ok: false, problem: 'escapes the scenario folder' };
+    if (normalised === '..' || normalised.startsWith('../'))
+      return { ok: false, problem: 'escapes the scenario folder' };
     try {
       root ??= realpathSync(folder);
       const full = path.join(root, normalised);
@@ -77,7 +85,13 @@ export function folderSourceReader(folder: string): SourceFileReader {
       return { ok: true, bytes: readFileSync(real) };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return { ok: false, problem: code === 'ENOENT' ? 'no such file in the scenario folder' : `cannot be read (${code ?? String(error)})` };
+      return {
+        ok: false,
+        problem:
+          code === 'ENOENT'
+            ? 'no such file in the scenario folder'
+            : `cannot be read (${code ?? String(error)})`,
+      };
     }
   };
 }
@@ -99,7 +113,11 @@ export interface ScenarioFileResult extends CompileResult {
 }
 
 /** Read and compile one scenario file (its folder is the root of its `files[].source`). Never throws for bad input. */
-export function compileScenarioFile(file: string, catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined): ScenarioFileResult {
+export function compileScenarioFile(
+  file: string,
+  catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
+  limits?: ScenarioLimits,
+): ScenarioFileResult {
   let text: string;
   try {
     const stat = statSync(file);
@@ -107,7 +125,17 @@ export function compileScenarioFile(file: string, catalogueFor?: (framework: Fra
       return {
         file,
         competencyCheck: 'none',
-        diagnostics: [{ severity: 'error', rule: 'limit.file-size', file, line: 0, column: 0, pointer: '', message: `scenario file is ${stat.size} bytes; the limit is ${SOURCE_LIMITS.scenarioFileBytes}` }],
+        diagnostics: [
+          {
+            severity: 'error',
+            rule: 'limit.file-size',
+            file,
+            line: 0,
+            column: 0,
+            pointer: '',
+            message: `scenario file is ${stat.size} bytes; the limit is ${SOURCE_LIMITS.scenarioFileBytes}`,
+          },
+        ],
       };
     }
     const bytes = readFileSync(file);
@@ -119,7 +147,17 @@ export function compileScenarioFile(file: string, catalogueFor?: (framework: Fra
       return {
         file,
         competencyCheck: 'none',
-        diagnostics: [{ severity: 'error', rule: 'file.encoding', file, line, column: 0, pointer: '', message: `the file is not UTF-8 text (invalid byte 0x${(bytes[bad] ?? 0).toString(16)} at offset ${bad}); save it as UTF-8` }],
+        diagnostics: [
+          {
+            severity: 'error',
+            rule: 'file.encoding',
+            file,
+            line,
+            column: 0,
+            pointer: '',
+            message: `the file is not UTF-8 text (invalid byte 0x${(bytes[bad] ?? 0).toString(16)} at offset ${bad}); save it as UTF-8`,
+          },
+        ],
       };
     }
   } catch (error) {
@@ -127,7 +165,17 @@ export function compileScenarioFile(file: string, catalogueFor?: (framework: Fra
     return {
       file,
       competencyCheck: 'none',
-      diagnostics: [{ severity: 'error', rule: 'file.read', file, line: 0, column: 0, pointer: '', message: `cannot read the file (${code ?? String(error)})` }],
+      diagnostics: [
+        {
+          severity: 'error',
+          rule: 'file.read',
+          file,
+          line: 0,
+          column: 0,
+          pointer: '',
+          message: `cannot read the file (${code ?? String(error)})`,
+        },
+      ],
     };
   }
   const folder = path.dirname(file);
@@ -136,15 +184,17 @@ export function compileScenarioFile(file: string, catalogueFor?: (framework: Fra
     readSource: folderSourceReader(folder),
     sourceDisplayRoot: folder,
     ...(catalogueFor ? { catalogueFor } : {}),
+    ...(limits ? { limits } : {}),
   });
   return { ...result, file, text };
 }
 
 /** Offset of the first byte that does not start or continue a valid UTF-8 sequence (linear scan). */
 function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i] ?? 0;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    const length =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (length === 0) return i;
     for (let k = 1; k < length; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
     i += length;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Principal } from '../access/principal.ts';
 import { CyropError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
@@ -24,7 +25,16 @@ export interface ScenarioVersionView extends CatalogueEntry {
 /** What anonymous callers see of a scenario: what a catalogue card needs, nothing more. */
 export type ScenarioCard = Pick<
   CatalogueEntry,
-  'id' | 'version' | 'title' | 'summary' | 'category' | 'difficulty' | 'duration' | 'tags' | 'framework' | 'workRoles'
+  | 'id'
+  | 'version'
+  | 'title'
+  | 'summary'
+  | 'category'
+  | 'difficulty'
+  | 'duration'
+  | 'tags'
+  | 'framework'
+  | 'workRoles'
 > & { objectives: number; points: number };
 
 export interface PublicationRequest {
@@ -102,7 +112,12 @@ export class ScenarioLibrary {
         .where('kind', '=', 'operator')
         .executeTakeFirst();
       if (!operator) throw new CyropError('INTERNAL', 'no operator organisation to adopt earlier uploads');
-      const shipped = new Set(this.options.catalogue.all().filter((e) => e.shipped).map((e) => e.id));
+      const shipped = new Set(
+        this.options.catalogue
+          .all()
+          .filter((e) => e.shipped)
+          .map((e) => e.id),
+      );
       const now = this.clock();
       for (const entry of unowned) {
         await this.db.transaction().execute(async (trx) => {
@@ -156,7 +171,12 @@ export class ScenarioLibrary {
     const row = this.rows.get(key(entry));
     // An upload without an owner row is not offered to anyone (a crash between storing and owning).
     if (!row) return undefined;
-    return { ...entry, ownerOrgId: row.org_id, archived: row.archived_at !== null, publication: row.publication };
+    return {
+      ...entry,
+      ownerOrgId: row.org_id,
+      archived: row.archived_at !== null,
+      publication: row.publication,
+    };
   }
 
   private ownership(v: ScenarioVersionView): ScenarioOwnership {
@@ -170,7 +190,9 @@ export class ScenarioLibrary {
       .map((e) => this.view(e))
       .filter((v): v is ScenarioVersionView => v !== undefined)
       .filter((v) =>
-        v.archived ? mayManageScenario(principal, this.ownership(v)) : mayUseScenario(principal, this.ownership(v)),
+        v.archived
+          ? mayManageScenario(principal, this.ownership(v))
+          : mayUseScenario(principal, this.ownership(v)),
       );
   }
 
@@ -207,10 +229,17 @@ export class ScenarioLibrary {
   }
 
   /** The scenario file to plan an exercise from: a version the caller may use and that is not archived. */
-  forLaunch(principal: Principal | undefined, id: string, version?: string): { entry: ScenarioVersionView; file: string } {
+  forLaunch(
+    principal: Principal | undefined,
+    id: string,
+    version?: string,
+  ): { entry: ScenarioVersionView; file: string } {
     const entry = this.get(principal, id, version);
     if (entry.archived)
-      throw new CyropError('CONFLICT', `${id}@${entry.version} is archived: restore it or launch another version`);
+      throw new CyropError(
+        'CONFLICT',
+        `${id}@${entry.version} is archived: restore it or launch another version`,
+      );
     const file = this.options.catalogue.pathOf(entry.id, entry.version);
     if (!file) throw notFound(id, version);
     return { entry, file };
@@ -220,53 +249,80 @@ export class ScenarioLibrary {
    * Validate and store a new version for the caller's organisation. Refused: a shipped id, an id that
    * another organisation owns (with the same answer whoever owns it), a version that exists with other files.
    */
-  async upload(principal: Principal | undefined, files: ScenarioFiles): Promise<UploadResult & { entry?: ScenarioVersionView }> {
-    if (principal?.kind !== 'user') throw new CyropError('FORBIDDEN', 'only staff of an organisation upload scenarios');
+  async upload(
+    principal: Principal | undefined,
+    files: ScenarioFiles,
+  ): Promise<UploadResult & { entry?: ScenarioVersionView }> {
+    if (principal?.kind !== 'user')
+      throw new CyropError('FORBIDDEN', 'only staff of an organisation upload scenarios');
     const orgId = principal.orgId;
-    const shipped = new Set(this.options.catalogue.all().filter((e) => e.shipped).map((e) => e.id));
+    const shipped = new Set(
+      this.options.catalogue
+        .all()
+        .filter((e) => e.shipped)
+        .map((e) => e.id),
+    );
     let owned: { id: string; version: string } | undefined;
-    const result = await this.options.uploads.store(files, async ({ id, version, contentHash }) => {
-      if (shipped.has(id))
-        throw new CyropError('CONFLICT', `'${id}' is the id of a shipped scenario, which is read-only: choose another metadata.id`);
-      // The row first, in one transaction with the id's ownership; the files are moved in after it.
-      await this.db.transaction().execute(async (trx) => {
-        const owner = await trx.selectFrom('scenario_ids').select('org_id').where('id', '=', id).executeTakeFirst();
-        if (owner && owner.org_id !== orgId)
-          throw new CyropError('CONFLICT', `the scenario id '${id}' is not available: choose another metadata.id`);
-        const existing = await trx
-          .selectFrom('scenario_versions')
-          .select('content_hash')
-          .where('scenario_id', '=', id)
-          .where('version', '=', version)
-          .executeTakeFirst();
-        if (existing) return; // the files decide: the same ones are a no-op, others a conflict
-        if (!owner) await trx.insertInto('scenario_ids').values({ id, org_id: orgId, created_at: this.clock() }).execute();
-        await trx
-          .insertInto('scenario_versions')
-          .values({
-            scenario_id: id,
-            version,
-            org_id: orgId,
-            content_hash: contentHash,
-            created_by: principal.userId,
-            created_at: this.clock(),
-            archived_at: null,
-            publication: 'private',
-            publication_at: null,
-            publication_by: null,
-            publication_note: null,
-          })
-          .execute();
-        owned = { id, version };
-      });
-    }, async ({ id, version }) => {
-      // The files could not be moved in: the row must not stay without them.
-      if (owned) await this.forget(id, version);
-    });
+    const result = await this.options.uploads.store(
+      files,
+      async ({ id, version, contentHash }) => {
+        if (shipped.has(id))
+          throw new CyropError(
+            'CONFLICT',
+            `'${id}' is the id of a shipped scenario, which is read-only: choose another metadata.id`,
+          );
+        // The row first, in one transaction with the id's ownership; the files are moved in after it.
+        await this.db.transaction().execute(async (trx) => {
+          const owner = await trx
+            .selectFrom('scenario_ids')
+            .select('org_id')
+            .where('id', '=', id)
+            .executeTakeFirst();
+          if (owner && owner.org_id !== orgId)
+            throw new CyropError(
+              'CONFLICT',
+              `the scenario id '${id}' is not available: choose another metadata.id`,
+            );
+          const existing = await trx
+            .selectFrom('scenario_versions')
+            .select('content_hash')
+            .where('scenario_id', '=', id)
+            .where('version', '=', version)
+            .executeTakeFirst();
+          if (existing) return; // the files decide: the same ones are a no-op, others a conflict
+          if (!owner)
+            await trx
+              .insertInto('scenario_ids')
+              .values({ id, org_id: orgId, created_at: this.clock() })
+              .execute();
+          await trx
+            .insertInto('scenario_versions')
+            .values({
+              scenario_id: id,
+              version,
+              org_id: orgId,
+              content_hash: contentHash,
+              created_by: principal.userId,
+              created_at: this.clock(),
+              archived_at: null,
+              publication: 'private',
+              publication_at: null,
+              publication_by: null,
+              publication_note: null,
+            })
+            .execute();
+          owned = { id, version };
+        });
+      },
+      async ({ id, version }) => {
+        // The files could not be moved in: the row must not stay without them.
+        if (owned) await this.forget(id, version);
+      },
+    );
     if (!result.stored) return result;
     const { id, version, created } = result.stored;
     if (created) {
-      this.options.catalogue.load();
+      this.options.catalogue.addUpload(path.join(this.options.uploads.dir, id, version), result);
       await this.refresh();
       await this.options.audit?.(principal, 'scenario.upload', `${id}@${version}`, {}, { orgId });
     }
@@ -275,14 +331,27 @@ export class ScenarioLibrary {
 
   private async forget(id: string, version: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('scenario_versions').where('scenario_id', '=', id).where('version', '=', version).execute();
-      const left = await trx.selectFrom('scenario_versions').select('version').where('scenario_id', '=', id).executeTakeFirst();
+      await trx
+        .deleteFrom('scenario_versions')
+        .where('scenario_id', '=', id)
+        .where('version', '=', version)
+        .execute();
+      const left = await trx
+        .selectFrom('scenario_versions')
+        .select('version')
+        .where('scenario_id', '=', id)
+        .executeTakeFirst();
       if (!left) await trx.deleteFrom('scenario_ids').where('id', '=', id).execute();
     });
   }
 
   /** Hide a version from launch (exercises that ran it keep it), or offer it again. */
-  async setArchived(principal: Principal | undefined, id: string, version: string, archived: boolean): Promise<ScenarioVersionView> {
+  async setArchived(
+    principal: Principal | undefined,
+    id: string,
+    version: string,
+    archived: boolean,
+  ): Promise<ScenarioVersionView> {
     const v = this.get(principal, id, version);
     if (v.shipped) throw new CyropError('FORBIDDEN', 'the shipped catalogue is read-only');
     if (!mayManageScenario(principal, this.ownership(v)))
@@ -294,7 +363,13 @@ export class ScenarioLibrary {
       .where('version', '=', version)
       .execute();
     await this.refresh();
-    await this.options.audit?.(principal as Principal, archived ? 'scenario.archive' : 'scenario.restore', `${id}@${version}`, {}, { orgId: v.ownerOrgId });
+    await this.options.audit?.(
+      principal as Principal,
+      archived ? 'scenario.archive' : 'scenario.restore',
+      `${id}@${version}`,
+      {},
+      { orgId: v.ownerOrgId },
+    );
     return this.get(principal, id, version);
   }
 
@@ -308,13 +383,21 @@ export class ScenarioLibrary {
     const v = this.get(principal, id, version);
     if (v.shipped) throw new CyropError('CONFLICT', 'the shipped catalogue is published already');
     if (!mayRequestPublication(principal, this.ownership(v)))
-      throw new CyropError('FORBIDDEN', "only an org-admin of the scenario's organisation asks for its publication");
+      throw new CyropError(
+        'FORBIDDEN',
+        "only an org-admin of the scenario's organisation asks for its publication",
+      );
     // Asking twice, or withdrawing what is not asked, changes nothing.
     if (request.withdraw ? v.publication !== 'requested' : v.publication === 'requested') return v;
     if (!request.withdraw && v.publication === 'published')
       throw new CyropError('CONFLICT', `${id}@${version} is published already`);
     if (!request.withdraw && v.archived) throw new CyropError('CONFLICT', `${id}@${version} is archived`);
-    await this.setPublication(principal as Principal, v, request.withdraw ? 'private' : 'requested', request.note);
+    await this.setPublication(
+      principal as Principal,
+      v,
+      request.withdraw ? 'private' : 'requested',
+      request.note,
+    );
     return this.get(principal, id, version);
   }
 
@@ -329,13 +412,19 @@ export class ScenarioLibrary {
     const v = this.get(principal, id, version);
     if (v.publication !== 'requested' && !(v.publication === 'published' && !decision.approve))
       throw new CyropError('CONFLICT', `${id}@${version} is ${v.publication}, not requested`);
-    await this.setPublication(principal as Principal, v, decision.approve ? 'published' : 'rejected', decision.note);
+    await this.setPublication(
+      principal as Principal,
+      v,
+      decision.approve ? 'published' : 'rejected',
+      decision.note,
+    );
     return this.get(principal, id, version);
   }
 
   /** Versions waiting for the operator's decision, oldest request first. */
   async publicationRequests(principal: Principal | undefined): Promise<PublicationRequest[]> {
-    if (!mayDecidePublication(principal)) throw new CyropError('FORBIDDEN', 'only the operator decides publications');
+    if (!mayDecidePublication(principal))
+      throw new CyropError('FORBIDDEN', 'only the operator decides publications');
     const rows = await this.db
       .selectFrom('scenario_versions')
       .select(['scenario_id', 'version', 'org_id', 'publication_at', 'publication_by', 'publication_note'])
@@ -353,7 +442,12 @@ export class ScenarioLibrary {
     }));
   }
 
-  private async setPublication(principal: Principal, v: ScenarioVersionView, publication: Publication, note?: string): Promise<void> {
+  private async setPublication(
+    principal: Principal,
+    v: ScenarioVersionView,
+    publication: Publication,
+    note?: string,
+  ): Promise<void> {
     await this.db
       .updateTable('scenario_versions')
       .set({
@@ -366,9 +460,15 @@ export class ScenarioLibrary {
       .where('version', '=', v.version)
       .execute();
     await this.refresh();
-    await this.options.audit?.(principal, `scenario.publication.${publication}`, `${v.id}@${v.version}`, note ? { note } : {}, {
-      orgId: v.ownerOrgId,
-    });
+    await this.options.audit?.(
+      principal,
+      `scenario.publication.${publication}`,
+      `${v.id}@${v.version}`,
+      note ? { note } : {},
+      {
+        orgId: v.ownerOrgId,
+      },
+    );
   }
 }
 
@@ -395,5 +495,8 @@ function key(e: { id: string; version: string }): string {
 }
 
 function notFound(id: string, version?: string): CyropError {
-  return new CyropError('NOT_FOUND', `no scenario '${id}'${version ? ` at version ${version}` : ''} in the catalogue`);
+  return new CyropError(
+    'NOT_FOUND',
+    `no scenario '${id}'${version ? ` at version ${version}` : ''} in the catalogue`,
+  );
 }

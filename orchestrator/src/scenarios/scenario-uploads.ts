@@ -1,16 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
-import type { CompetencyCatalogue } from '../compiler/check-scenario.ts';
-import type { FrameworkId } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
-import { compileScenarioFile, SCENARIO_FILE, type ScenarioFileResult } from './scenario-folder.ts';
+import { ScenarioCompiler } from './scenario-compiler.ts';
+import { SCENARIO_FILE, type ScenarioFileResult } from './scenario-folder.ts';
 
 /** A scenario folder sent as text files: relative path → content. */
 export type ScenarioFiles = Readonly<Record<string, string>>;
 
 export const UPLOAD_LIMITS = { files: 64, pathLength: 200 };
 const SAFE_PATH = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const STAGING_PREFIX = '.staging-';
 
 export interface UploadResult extends ScenarioFileResult {
   stored?: { id: string; version: string; created: boolean };
@@ -19,16 +28,20 @@ export interface UploadResult extends ScenarioFileResult {
 /**
  * Uploaded scenario versions under `<dir>/<id>/<version>/`. A version is immutable: uploading it
  * again with the same files is a no-op, with other files a conflict (bump `metadata.version`).
+ * Uploaded files are compiled off the event loop, within the compiler's time and memory bounds.
+ * Staging folders left by a crash are removed when this is constructed (at start-up).
  */
 export class ScenarioUploads {
   constructor(
     readonly dir: string,
-    private readonly catalogueFor?: (framework: FrameworkId) => CompetencyCatalogue | undefined,
-  ) {}
+    private readonly compiler: ScenarioCompiler = new ScenarioCompiler(),
+  ) {
+    removeStaleStaging(dir);
+  }
 
   /** Compile the files as a scenario folder, without storing anything. */
-  validate(files: ScenarioFiles): ScenarioFileResult {
-    return this.withStaging(files, (folder) => ({ result: this.compile(folder) })).result;
+  async validate(files: ScenarioFiles): Promise<ScenarioFileResult> {
+    return (await this.withStaging(files, async (folder) => ({ result: await this.compile(folder) }))).result;
   }
 
   /**
@@ -37,12 +50,13 @@ export class ScenarioUploads {
    */
   async store(
     files: ScenarioFiles,
-    admit: (version: { id: string; version: string; contentHash: string }) => Promise<void> = () => Promise.resolve(),
+    admit: (version: { id: string; version: string; contentHash: string }) => Promise<void> = () =>
+      Promise.resolve(),
     abandon: (version: { id: string; version: string }) => Promise<void> = () => Promise.resolve(),
   ): Promise<UploadResult> {
     return (
-      await this.withStagingAsync(files, async (folder, keep) => {
-        const result = this.compile(folder);
+      await this.withStaging(files, async (folder, keep) => {
+        const result = await this.compile(folder);
         const scenario = result.compiled?.scenario;
         if (!result.compiled || !scenario) return { result };
         const { id, version } = scenario.metadata;
@@ -50,7 +64,10 @@ export class ScenarioUploads {
         await admit({ id, version, contentHash: result.compiled.sourceHash });
         if (existsSync(target)) {
           if (!sameFiles(target, files))
-            throw new CyropError('CONFLICT', `${id}@${version} is already stored with other files: raise metadata.version to upload a change`);
+            throw new CyropError(
+              'CONFLICT',
+              `${id}@${version} is already stored with other files: raise metadata.version to upload a change`,
+            );
           return { result: { ...result, stored: { id, version, created: false } } };
         }
         try {
@@ -67,49 +84,43 @@ export class ScenarioUploads {
   }
 
   /** Compile a staged folder; diagnostics name files as the uploader did (relative to the folder). */
-  private compile(folder: string): ScenarioFileResult {
-    const result = compileScenarioFile(path.join(folder, SCENARIO_FILE), this.catalogueFor);
+  private async compile(folder: string): Promise<ScenarioFileResult> {
+    const result = await this.compiler.compileFile(path.join(folder, SCENARIO_FILE));
     const diagnostics = result.diagnostics.map((d) => ({ ...d, file: path.relative(folder, d.file) }));
     return { ...result, file: SCENARIO_FILE, diagnostics };
   }
 
-  private withStaging<T>(files: ScenarioFiles, fn: (folder: string, keep: () => void) => { result: T }): { result: T } {
-    const { folder, staging } = this.stage(files);
-    try {
-      return fn(folder, () => {
-        staging.kept = true;
-      });
-    } finally {
-      if (!staging.kept) rmSync(folder, { recursive: true, force: true });
-    }
-  }
-
-  private async withStagingAsync<T>(
+  private async withStaging<T>(
     files: ScenarioFiles,
     fn: (folder: string, keep: () => void) => Promise<{ result: T }>,
   ): Promise<{ result: T }> {
-    const { folder, staging } = this.stage(files);
-    try {
-      return await fn(folder, () => {
-        staging.kept = true;
-      });
-    } finally {
-      if (!staging.kept) rmSync(folder, { recursive: true, force: true });
-    }
-  }
-
-  /** Write the files into a fresh staging folder (checked names only). */
-  private stage(files: ScenarioFiles): { folder: string; staging: { kept: boolean } } {
     const names = Object.keys(files);
-    if (!names.includes(SCENARIO_FILE)) throw new CyropError('BAD_REQUEST', `the files must include ${SCENARIO_FILE}`);
-    if (names.length > UPLOAD_LIMITS.files) throw new CyropError('BAD_REQUEST', `at most ${UPLOAD_LIMITS.files} files`);
+    if (!names.includes(SCENARIO_FILE))
+      throw new CyropError('BAD_REQUEST', `the files must include ${SCENARIO_FILE}`);
+    if (names.length > UPLOAD_LIMITS.files)
+      throw new CyropError('BAD_REQUEST', `at most ${UPLOAD_LIMITS.files} files`);
     for (const name of names) {
       if (name.length > UPLOAD_LIMITS.pathLength || !SAFE_PATH.test(name) || name.split('/').includes('..')) {
-        throw new CyropError('BAD_REQUEST', `file name '${name.slice(0, 80)}' must be a relative path of letters, digits, '.', '-', '_' and '/'`);
+        throw new CyropError(
+          'BAD_REQUEST',
+          `file name '${name.slice(0, 80)}' must be a relative path of letters, digits, '.', '-', '_' and '/'`,
+        );
+      }
+    }
+    const fileNames = new Set(names);
+    for (const name of names) {
+      const parts = name.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const folder = parts.slice(0, i).join('/');
+        if (fileNames.has(folder))
+          throw new CyropError(
+            'BAD_REQUEST',
+            `'${folder}' is sent both as a file and as the folder of '${name}': a path is a file or a folder, not both`,
+          );
       }
     }
     mkdirSync(this.dir, { recursive: true });
-    const folder = path.join(this.dir, `.staging-${randomBytes(6).toString('hex')}`);
+    const folder = path.join(this.dir, `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
     const staging = { kept: false };
     try {
       for (const [name, content] of Object.entries(files)) {
@@ -117,12 +128,25 @@ export class ScenarioUploads {
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(file, content, { flag: 'wx' });
       }
-    } catch (error) {
-      rmSync(folder, { recursive: true, force: true });
-      throw error;
+      return await fn(folder, () => {
+        staging.kept = true;
+      });
+    } finally {
+      if (!staging.kept) rmSync(folder, { recursive: true, force: true });
     }
-    return { folder, staging };
   }
+}
+
+/** Staging folders of uploads that a crash interrupted: nothing else is using them at start-up. */
+function removeStaleStaging(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries)
+    if (entry.startsWith(STAGING_PREFIX)) rmSync(path.join(dir, entry), { recursive: true, force: true });
 }
 
 function sameFiles(folder: string, files: ScenarioFiles): boolean {
@@ -136,5 +160,8 @@ function sameFiles(folder: string, files: ScenarioFiles): boolean {
   };
   walk(folder, '');
   const names = Object.keys(files).sort();
-  return stored.sort().join('\0') === names.join('\0') && names.every((n) => readFileSync(path.join(folder, n), 'utf8') === files[n]);
+  return (
+    stored.sort().join('\0') === names.join('\0') &&
+    names.every((n) => readFileSync(path.join(folder, n), 'utf8') === files[n])
+  );
 }

@@ -26,8 +26,16 @@ export type ScoringNamespace = Namespace<
   ScoringSocketData
 >;
 
-/** Resolves who opened a socket (session cookie in the handshake, …); undefined refuses it. */
-export type SocketAuthenticator = (socket: Socket) => Promise<Principal | undefined>;
+/**
+ * Resolves who opened a socket (session cookie in the handshake, …); undefined refuses it. With the
+ * session's id, `endSessions` can close the socket when that session ends (sign-out, expiry).
+ */
+export type SocketAuthenticator = (
+  socket: Socket,
+) => Promise<Principal | { principal: Principal; sessionId: string } | undefined>;
+
+/** Detaches the service listener; `endSessions` disconnects the sockets of sessions that ended. */
+export type ScoringSocketHandle = (() => void) & { endSessions(sessionIds: readonly string[]): void };
 
 /** Whether a user principal may watch everything of an exercise (instructors of its organisation). */
 export type CanWatch = (principal: Principal, exerciseId: string) => boolean | Promise<boolean>;
@@ -47,24 +55,30 @@ export const scoringRooms = {
  * (`instructor:update`: every event, the live board, sharing reports). A participant is subscribed
  * to its own exercise and team on connection and can subscribe to nothing else; a user is
  * subscribed to an exercise by `subscribe` only if `canWatch` says so and the role allows it.
- * Returns a function that detaches the service listener.
+ * Returns a function that detaches the service listener, with `endSessions` to close the sockets of
+ * sessions that ended (sign-out: nothing streams to a browser that signed out).
  */
 export function attachScoringSocket(
   io: Server,
   service: ScoringService,
   authenticateSocket: SocketAuthenticator,
   canWatch: CanWatch = () => false,
-): () => void {
+): ScoringSocketHandle {
   const nsp = io.of(SCORING_NAMESPACE) as unknown as ScoringNamespace;
+  /** The session each socket was opened by (when the authenticator tells it). */
+  const sessionOf = new WeakMap<object, string>();
 
   nsp.use((socket, next) => {
     authenticateSocket(socket as unknown as Socket).then(
-      (principal) => {
-        if (!principal) {
+      (who) => {
+        if (!who) {
           next(new Error('UNAUTHENTICATED'));
           return;
         }
-        socket.data.principal = principal;
+        if ('sessionId' in who) {
+          socket.data.principal = who.principal;
+          sessionOf.set(socket, who.sessionId);
+        } else socket.data.principal = who;
         next();
       },
       () => {
@@ -134,7 +148,7 @@ export function attachScoringSocket(
     });
   });
 
-  return service.subscribe(({ exerciseId, event, delta }) => {
+  const detach = service.subscribe(({ exerciseId, event, delta }) => {
     const projection = service.projectionOf(exerciseId);
     if (delta.board.public.length > 0 || delta.objectives.public.length > 0 || delta.teamId === null)
       nsp.to(scoringRooms.public(exerciseId)).emit('board:delta', {
@@ -164,6 +178,15 @@ export function attachScoringSocket(
       status: delta.status,
       frozen: delta.frozen,
     });
+  });
+  return Object.assign(detach, {
+    endSessions: (sessionIds: readonly string[]) => {
+      const ended = new Set(sessionIds);
+      for (const socket of nsp.sockets.values()) {
+        const id = sessionOf.get(socket);
+        if (id !== undefined && ended.has(id)) socket.disconnect(true);
+      }
+    },
   });
 }
 

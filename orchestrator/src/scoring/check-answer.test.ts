@@ -78,10 +78,27 @@ describe('check-answer', () => {
       expect(checkAnswer(unanchored, 'anything tok-1 anything').verdict).to.equal('correct');
     });
 
+    it('match nested-quantifier patterns in linear time, with the verdicts a backtracking engine would give', () => {
+      // `^(a+)+$` against 32 a's and a '!' took a backtracking engine 12 s (each extra a doubling it).
+      const token = objective('team-a', 'token');
+      const evil: PlannedObjective = { ...token, flag: { regex: '^(a+)+$', caseSensitive: true } };
+      for (const n of [32, 64, 1000]) {
+        expect(checkAnswer(evil, `${'a'.repeat(n)}!`).verdict, `${n} a's and a '!'`).to.equal('wrong');
+        expect(checkAnswer(evil, 'a'.repeat(n)).verdict, `${n} a's`).to.equal('correct');
+      }
+      const unicode: PlannedObjective = {
+        ...token,
+        flag: { regex: '^フラグ\\{\\p{L}+\\}$', caseSensitive: true },
+      };
+      expect(checkAnswer(unicode, 'フラグ{ひみつ}').verdict).to.equal('correct');
+      expect(checkAnswer(unicode, 'フラグ{123}').verdict).to.equal('wrong');
+    });
+
     it('compiles each pattern once', () => {
       expect(compilePattern('^a+$', true)).to.equal(compilePattern('^a+$', true));
       expect(compilePattern('^a+$', true)).to.not.equal(compilePattern('^a+$', false));
       expect(() => compilePattern('(', true)).to.throw(/does not compile/);
+      expect(() => compilePattern('(a)\\1', true)).to.throw(/does not compile/); // no backreferences in RE2
     });
 
     it('reports another team’s flag as suspected sharing, never as correct', () => {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EnvironmentPlan, PlannedObjective } from '../compiler/environment-plan.ts';
+import { compileLinearRegex, type LinearRegex } from '../compiler/linear-regex.ts';
 import { CyropError } from '../errors.ts';
 import type { WrongReason } from './scoring-events.ts';
 
@@ -42,20 +43,19 @@ export function normalizeAnswer(text: string, caseSensitive: boolean): string {
 }
 
 const REGEX_CACHE_LIMIT = 512;
-const regexCache = new Map<string, RegExp>();
+const regexCache = new Map<string, LinearRegex>();
 
 /**
- * Compiles (once; cached) a pattern from a scenario. Flags `u` (as the compiler validates them),
- * plus `i` when not case-sensitive; never `g`/`y`, so `test` is stateless. Not anchored by us:
- * `^…$` apply exactly where the author wrote them.
+ * Compiles (once; cached) a pattern from a scenario: RE2 syntax, matched in linear time (see
+ * `compiler/linear-regex.ts`), so no pattern and no answer can stall the event loop; case-insensitive
+ * unless case-sensitive. Not anchored by us: `^…$` apply exactly where the author wrote them.
  */
-export function compilePattern(source: string, caseSensitive: boolean): RegExp {
-  const flags = caseSensitive ? 'u' : 'iu';
-  const key = `${flags}/${source}`;
+export function compilePattern(source: string, caseSensitive: boolean): LinearRegex {
+  const key = `${caseSensitive ? 's' : 'i'}/${source}`;
   let regex = regexCache.get(key);
   if (!regex) {
     try {
-      regex = new RegExp(source, flags);
+      regex = compileLinearRegex(source, caseSensitive);
     } catch (error) {
       throw new CyropError('SCENARIO_INVALID', `pattern does not compile: ${source}`, { cause: error });
     }

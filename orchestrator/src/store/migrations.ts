@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { accountsMigration } from '../accounts/accounts-migration.ts';
+import { rostersMigration } from '../accounts/rosters-migration.ts';
 import { adminMigration } from '../accounts/admin-migration.ts';
 import { scenariosMigration } from '../scenarios/scenarios-migration.ts';
 import { scoringMigration } from '../scoring-service/scoring-migration.ts';
@@ -57,5 +58,6 @@ export const migrations: Record<string, Migration> = {
   '0003-scoring': scoringMigration,
   '0004-terminals': terminalsMigration,
   '0005-scenario-ownership': scenariosMigration,
-  '0006-administration': adminMigration,
+  '0006-rosters': rostersMigration,
+  '0007-administration': adminMigration,
 };

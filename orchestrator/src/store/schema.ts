@@ -15,6 +15,8 @@ export interface DatabaseSchema {
   hint_unlocks: HintUnlocksTable;
   terminal_recordings: TerminalRecordingsTable;
   scenario_ids: ScenarioIdsTable;
+  invitations: InvitationsTable;
+  exercise_members: ExerciseMembersTable;
   scenario_versions: ScenarioVersionsTable;
 }
 
@@ -39,6 +41,8 @@ export interface ExercisesTable {
   org_id: string | null;
   /** 1 when terminal recordings also capture keystrokes (the trainee is told). */
   record_input: Generated<number>;
+  /** At most this many members per team (roster and joins); null = no cap. */
+  max_members_per_team: number | null;
 }
 
 /** The index of terminal session recordings (asciicast files under `<dataDir>/recordings/`). */
@@ -169,6 +173,39 @@ export interface JoinCodesTable {
   expires_at: number;
   max_uses: number | null;
   uses: Generated<number>;
+  /** Public id to list and revoke a code by (the code itself is shown once). */
+  id: string;
+  label: string | null;
+  revoked_at: number | null;
+}
+
+export interface InvitationsTable {
+  id: string;
+  /** sha256 (hex) of the link's token. */
+  token_hash: string;
+  org_id: string;
+  email: string;
+  role: 'org-admin' | 'instructor' | 'trainee';
+  name: string | null;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  revoked_at: number | null;
+  /** The account the invitation created. */
+  user_id: string | null;
+}
+
+/** A member of a team of an exercise: from the instructor's roster, or who joined with a code. */
+export interface ExerciseMembersTable {
+  id: string;
+  exercise_id: string;
+  team_id: string;
+  display_name: string;
+  email: string | null;
+  user_id: string | null;
+  source: 'roster' | 'join';
+  created_at: number;
 }
 
 export interface AuditLogTable {

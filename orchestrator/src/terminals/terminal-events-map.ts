@@ -14,6 +14,12 @@
  *   server-side headless xterm). Input is accepted only from the socket currently attached as the
  *   owner, so keystrokes a client buffered while disconnected are dropped, never executed.
  * - `close`, expiry of the exercise or of the session, and logout kill the shell in the container.
+ * - Limits (the server's, documented in README.md): input beyond `maxQueuedInputBytes` waiting for the
+ *   shell is dropped (INPUT_BACKLOG, once); a participant's messages and bytes per second are bounded
+ *   (over budget, the server stops reading its connection for a while: its sends wait, nothing is
+ *   dropped); output pauses while the socket's transport holds more than 1 MiB unsent, whatever the
+ *   client acknowledges, and a socket whose transport does not drain within 10 s is disconnected (its
+ *   shells enter the grace period); shells are capped per person (across re-joins) and per team (TOO_MANY).
  */
 export const TERMINAL_NAMESPACE = '/terminal';
 
@@ -21,6 +27,12 @@ export const TERMINAL_NAMESPACE = '/terminal';
 export const TERMINAL_LIMITS = {
   /** Largest `input` message (UTF-8 bytes); a bigger paste is refused with PASTE_TOO_LARGE. */
   maxInputBytes: 64 * 1024,
+  /**
+   * Input accepted for a shell and not yet taken by it (its program does not read stdin) is at most
+   * this many bytes. Input beyond it is dropped, never buffered: the owner gets one `terminal:error`
+   * INPUT_BACKLOG, and nothing more until input is accepted again (then a new refusal tells again).
+   */
+  maxQueuedInputBytes: 256 * 1024,
   /** The client acknowledges at least every this many bytes (and whenever output stops). */
   ackEveryBytes: 64 * 1024,
   minCols: 2,
@@ -96,7 +108,7 @@ export interface TerminalClientToServer {
     request: { exerciseId: string },
     reply: (result: Reply<{ terminals: TerminalInfo[] }>) => void,
   ) => void;
-  /** Keystrokes or a paste (owner only; at most `maxInputBytes`). */
+  /** Keystrokes or a paste (owner only; at most `maxInputBytes`; dropped with INPUT_BACKLOG beyond `maxQueuedInputBytes`). */
   input: (request: { terminalId: string; data: string }) => void;
   /** New size (owner only; debounced by the client, sent only on change). */
   resize: (request: { terminalId: string; cols: number; rows: number }) => void;
@@ -115,6 +127,6 @@ export interface TerminalServerToClient {
   resized: (terminalId: string, cols: number, rows: number) => void;
   /** The shell ended (exit, close, expiry, logout, host reset); `reason` says which. */
   exit: (terminalId: string, reason: { code: number | null; reason: string }) => void;
-  /** A refused input/resize/ack, e.g. PASTE_TOO_LARGE or NOT_OWNER. */
+  /** A refused input/resize/ack, e.g. PASTE_TOO_LARGE, INPUT_BACKLOG or NOT_OWNER. */
   'terminal:error': (terminalId: string, error: TerminalError) => void;
 }

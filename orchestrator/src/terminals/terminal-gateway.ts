@@ -7,6 +7,15 @@ import { CyropError, isCyropError } from '../errors.ts';
 import type { ExerciseService } from '../exercises/exercise-service.ts';
 import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { AsciicastRecorder, DEFAULT_RECORDING_MAX_BYTES } from './asciicast-recorder.ts';
+import {
+  DEFAULT_CONNECTION_LIMITS,
+  RateBudget,
+  dropConnection,
+  engineOf,
+  packetSize,
+  transportBacklog,
+  type ConnectionLimits,
+} from './connection-limits.ts';
 import type { RecordingStore } from './recording-store.ts';
 import {
   TERMINAL_LIMITS,
@@ -19,7 +28,7 @@ import {
   type TerminalInfo,
   type TerminalServerToClient,
 } from './terminal-events-map.ts';
-import { TerminalSession, type FlowLimits, type TerminalPeer } from './terminal-session.ts';
+import { DEFAULT_FLOW, TerminalSession, type FlowLimits, type TerminalPeer } from './terminal-session.ts';
 
 export interface TerminalSocketData {
   session?: SocketSession;
@@ -55,9 +64,16 @@ export interface TerminalGatewayDeps {
   recordingMaxBytes?: number;
   /** How often every session with a live shell or socket is re-validated (ms; 30 s). */
   sessionCheckMs?: number;
-  /** Live shells one principal may hold at once (16). */
+  /**
+   * Live shells one principal may hold at once (16): a user, or a participant — the same person
+   * (signed-in user, else display name) in the same team, across re-joins and sessions.
+   */
   maxShellsPerOwner?: number;
+  /** Live shells of one team at once, whoever opened them (4 × maxShellsPerOwner). */
+  maxShellsPerTeam?: number;
   flow?: Partial<FlowLimits>;
+  /** Messages and bytes per second per participant, and how long a socket may leave its transport full. */
+  limits?: Partial<ConnectionLimits>;
   logger?: Logger;
   clock?: () => number;
 }
@@ -88,12 +104,20 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
   const nsp = io.of(TERMINAL_NAMESPACE) as unknown as TerminalNamespace;
   const clock = deps.clock ?? Date.now;
   const sessions = new Map<string, TerminalSession>();
+  /** Whom each shell counts against (quota key, team key). */
+  const quota = new WeakMap<TerminalSession, string>();
+  const team = new WeakMap<TerminalSession, string>();
   /** Shells being opened per owner key (counted against the limit before they exist). */
   const opening = new Map<string, number>();
   /** Tokens of the sessions that own shells, to re-validate them. */
   const tokens = new Map<string, string>();
   const finishing = new Set<Promise<void>>();
   const maxShells = deps.maxShellsPerOwner ?? 16;
+  const maxTeamShells = deps.maxShellsPerTeam ?? 4 * maxShells;
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...deps.limits };
+  const transportLow = deps.flow?.transportLow ?? DEFAULT_FLOW.transportLow;
+  /** The message budget of each participant, shared by its sockets, forgotten with its last socket. */
+  const budgets = new Map<string, { budget: RateBudget; sockets: number }>();
   let closed = false;
 
   const refuse = (code: string, message: string): TerminalError => ({ code, message });
@@ -108,6 +132,7 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
     emit: (event, ...args) => {
       (socket.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
     },
+    backlog: () => (socket.connected ? transportBacklog(socket) : 0),
   });
 
   /** The identity that may resume a shell: the user, or the participant's own session. */
@@ -118,6 +143,16 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
       ? `participant:${p.exerciseId}/${p.teamId}/user:${p.userId}`
       : `participant-session:${s.sessionId}`;
   };
+  /**
+   * The person a shell counts against: a user, or a participant by signed-in user or display name within
+   * its team (re-joining with the same code and name is the same person; a new session is not a new quota).
+   */
+  const quotaKeyOf = (p: Principal): string =>
+    p.kind === 'user'
+      ? `user:${p.userId}`
+      : `participant:${p.exerciseId}/${p.teamId}/${p.userId ? `user:${p.userId}` : `name:${p.name}`}`;
+  const teamKeyOf = (p: Principal): string | undefined =>
+    p.kind === 'participant' ? `team:${p.exerciseId}/${p.teamId}` : undefined;
   const principalLabel = (p: Principal): string =>
     p.kind === 'user' ? `user:${p.userId}` : `participant:${p.exerciseId}/${p.teamId}/${p.name}`;
 
@@ -214,10 +249,19 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
       return attachOwner(session, socket, size, true);
     }
     const key = ownerKeyOf(s);
-    const held = [...sessions.values()].filter((t) => t.ownerKey === key).length + (opening.get(key) ?? 0);
-    if (held >= maxShells)
+    const quotaKey = quotaKeyOf(s.principal);
+    const teamKey = teamKeyOf(s.principal);
+    const held = (k: string, of: (t: TerminalSession) => string | undefined) =>
+      [...sessions.values()].filter((t) => !t.isEnded && of(t) === k).length + (opening.get(k) ?? 0);
+    if (held(quotaKey, (t) => quota.get(t)) >= maxShells)
       return { ok: false, error: refuse('TOO_MANY', `at most ${maxShells} terminals at once: close one`) };
-    opening.set(key, (opening.get(key) ?? 0) + 1);
+    if (teamKey && held(teamKey, (t) => team.get(t)) >= maxTeamShells)
+      return {
+        ok: false,
+        error: refuse('TOO_MANY', `a team has at most ${maxTeamShells} terminals at once: close one`),
+      };
+    const counted = teamKey ? [quotaKey, teamKey] : [quotaKey];
+    for (const k of counted) opening.set(k, (opening.get(k) ?? 0) + 1);
     try {
       const target = await consoleOf(s, request);
       const shell = await deps.driver.openShell(
@@ -305,6 +349,8 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
         throw error;
       }
       sessions.set(terminalId, session);
+      quota.set(session, quotaKey);
+      if (teamKey) team.set(session, teamKey);
       tokens.set(s.sessionId, s.token);
       deps.logger?.info(
         { terminal: terminalId, exercise: target.exerciseId, team: target.teamId, host: target.host },
@@ -314,9 +360,11 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
       session.start();
       return await reply;
     } finally {
-      const left = (opening.get(key) ?? 1) - 1;
-      if (left > 0) opening.set(key, left);
-      else opening.delete(key);
+      for (const k of counted) {
+        const left = (opening.get(k) ?? 1) - 1;
+        if (left > 0) opening.set(k, left);
+        else opening.delete(k);
+      }
     }
   };
 
@@ -398,6 +446,55 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
   });
 
   nsp.on('connection', (socket) => {
+    const s0 = socket.data.session;
+    const budgetKey = s0 ? quotaKeyOf(s0.principal) : `socket:${socket.id}`;
+    let entry = budgets.get(budgetKey);
+    if (!entry) budgets.set(budgetKey, (entry = { budget: new RateBudget(limits, clock), sockets: 0 }));
+    entry.sockets++;
+    const budget = entry.budget;
+    // Over its budget, a participant's connection is not read until the budget is back: its client
+    // waits (real back-pressure), nothing is parsed or buffered here for it.
+    let resumeAt = 0;
+    let resumeTimer: NodeJS.Timeout | undefined;
+    const onPacket = (packet: { type: string; data?: unknown }) => {
+      if (packet.type !== 'message') return;
+      const wait = budget.charge(packetSize(packet.data));
+      if (wait <= 0 || clock() + wait <= resumeAt) return;
+      const ws = engineOf(socket).transport?.socket;
+      if (!ws?.pause || !ws.resume) return;
+      ws.pause();
+      resumeAt = clock() + wait;
+      if (resumeTimer) clearTimeout(resumeTimer);
+      resumeTimer = setTimeout(() => {
+        resumeTimer = undefined;
+        ws.resume?.();
+      }, wait);
+      resumeTimer.unref();
+    };
+    engineOf(socket).on('packet', onPacket);
+    // A client that leaves its transport full (it does not read, whatever it acknowledges) is dropped:
+    // above the low mark, its backlog must shrink within drainTimeoutMs (its shells' output is paused
+    // meanwhile, so what it holds is bounded).
+    let stuckSince: number | undefined;
+    let lowest = Infinity;
+    const watchdog = setInterval(
+      () => {
+        const backlog = transportBacklog(socket);
+        if (backlog < transportLow) stuckSince = undefined;
+        else if (stuckSince === undefined || backlog < lowest) {
+          stuckSince = clock();
+          lowest = backlog;
+        } else if (clock() - stuckSince >= limits.drainTimeoutMs) {
+          deps.logger?.warn(
+            { socket: socket.id, backlog },
+            'terminal client does not read its output: dropped',
+          );
+          dropConnection(socket);
+        }
+      },
+      Math.max(50, Math.min(1000, limits.drainTimeoutMs / 4)),
+    );
+    watchdog.unref();
     const answer = <T>(reply: unknown, work: () => Promise<Reply<T>>): void => {
       const send = typeof reply === 'function' ? (reply as (r: Reply<T>) => void) : () => undefined;
       work().then(send, (error: unknown) => {
@@ -455,7 +552,16 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
         return;
       }
       const refusal = session.input(socket.id, data);
-      if (refusal === 'PASTE_TOO_LARGE')
+      if (refusal === 'INPUT_BACKLOG')
+        socket.emit(
+          'terminal:error',
+          terminalId,
+          refuse(
+            refusal,
+            'the program in this terminal is not reading its input: input is dropped until it does (Ctrl-C stops it)',
+          ),
+        );
+      else if (refusal === 'PASTE_TOO_LARGE')
         socket.emit(
           'terminal:error',
           terminalId,
@@ -463,7 +569,7 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
         );
       else if (refusal === 'NOT_OWNER')
         socket.emit('terminal:error', terminalId, refuse(refusal, 'only the owner types into a terminal'));
-      else if (refusal === undefined) touch();
+      else if (refusal === undefined || refusal === 'INPUT_DROPPED') touch();
     });
 
     socket.on('resize', (request) => {
@@ -501,6 +607,10 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
     });
 
     socket.on('disconnect', () => {
+      clearInterval(watchdog);
+      if (resumeTimer) clearTimeout(resumeTimer);
+      engineOf(socket).off('packet', onPacket);
+      if (--entry.sockets === 0 && budgets.get(budgetKey) === entry) budgets.delete(budgetKey);
       for (const session of sessions.values()) {
         session.removeViewer(socket.id);
         session.detachOwner(socket.id);

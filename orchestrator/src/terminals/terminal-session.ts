@@ -16,6 +16,11 @@ export interface TerminalPeer {
     event: E,
     ...args: Parameters<TerminalServerToClient[E]>
   ): void;
+  /**
+   * Bytes sent to this peer that its transport has not handed to the network yet (socket.io's write
+   * buffer and the websocket's buffered amount): what the peer really drained, whatever it acknowledges.
+   */
+  backlog?(): number;
 }
 
 /** Flow-control and batching numbers (bytes, ms). */
@@ -30,6 +35,15 @@ export interface FlowLimits {
   batchMs: number;
   /** A viewer with more unacknowledged bytes than this is sent nothing until it catches up, then a snapshot. */
   viewerMaxUnacked: number;
+  /**
+   * Above this many bytes in a peer's transport backlog (acknowledged or not), the owner's output pauses
+   * the engine stream and a viewer is sent nothing (then a snapshot once it drained)…
+   */
+  transportHigh: number;
+  /** …until the backlog is below this. */
+  transportLow: number;
+  /** Input queued for the shell (not yet taken by the engine) beyond which more input is refused. */
+  maxQueuedInput: number;
 }
 
 export const DEFAULT_FLOW: FlowLimits = {
@@ -38,7 +52,13 @@ export const DEFAULT_FLOW: FlowLimits = {
   batchBytes: 64 * 1024,
   batchMs: 4,
   viewerMaxUnacked: 1024 * 1024,
+  transportHigh: 1024 * 1024,
+  transportLow: 256 * 1024,
+  maxQueuedInput: TERMINAL_LIMITS.maxQueuedInputBytes,
 };
+
+/** How often a session looks again at a backlog it waits on (ms). */
+const BACKLOG_POLL_MS = 100;
 
 export const MIRROR_SCROLLBACK = 1000;
 
@@ -74,7 +94,8 @@ interface Attachment {
   unacked: number;
 }
 
-export type InputRefusal = 'NOT_OWNER' | 'PASTE_TOO_LARGE' | 'ENDED';
+/** INPUT_BACKLOG: refused, tell the owner; INPUT_DROPPED: refused again in the same episode, say nothing. */
+export type InputRefusal = 'NOT_OWNER' | 'PASTE_TOO_LARGE' | 'ENDED' | 'INPUT_BACKLOG' | 'INPUT_DROPPED';
 
 /**
  * One live shell: its engine stream, the owner's socket (at most one; none during the grace period),
@@ -111,6 +132,10 @@ export class TerminalSession {
   private resizeChain: Promise<void> = Promise.resolve();
   private resizesInFlight = 0;
   private inputAfterResize: string[] = [];
+  private inputAfterResizeBytes = 0;
+  /** Input is being refused (the shell does not take it): the owner was told once. */
+  private refusingInput = false;
+  private pollTimer: NodeJS.Timeout | undefined;
   private ownerUnacked = 0;
   private mirrorPending = 0;
   private paused = true;
@@ -262,20 +287,35 @@ export class TerminalSession {
     const viewer = this.viewers.get(peerId);
     if (!viewer) return;
     viewer.unacked = Math.max(0, viewer.unacked - bytes);
-    if (viewer.mode === 'stalled' && viewer.unacked === 0) this.resync(viewer);
+    this.maybeResync(viewer);
   }
 
   /** Keystrokes or a paste from the owner's socket (anything else is refused). */
   input(peerId: string, data: string): InputRefusal | undefined {
     if (this.ended) return 'ENDED';
     if (this.owner?.peer.id !== peerId) return 'NOT_OWNER';
-    if (Buffer.byteLength(data, 'utf8') > TERMINAL_LIMITS.maxInputBytes) return 'PASTE_TOO_LARGE';
+    const bytes = Buffer.byteLength(data, 'utf8');
+    if (bytes > TERMINAL_LIMITS.maxInputBytes) return 'PASTE_TOO_LARGE';
     if (data.length === 0) return undefined;
     if (!this.shell.stream.writable) return 'ENDED';
+    // Input honours the shell's back-pressure: what the engine has not taken yet is bounded.
+    if (this.queuedInput + bytes > this.flow.maxQueuedInput) {
+      if (this.refusingInput) return 'INPUT_DROPPED';
+      this.refusingInput = true;
+      return 'INPUT_BACKLOG';
+    }
+    this.refusingInput = false;
     // Keystrokes typed after a resize reach the shell after it (a program started by them sees the new size).
-    if (this.resizesInFlight > 0) this.inputAfterResize.push(data);
-    else this.write(data);
+    if (this.resizesInFlight > 0) {
+      this.inputAfterResize.push(data);
+      this.inputAfterResizeBytes += bytes;
+    } else this.write(data);
     return undefined;
+  }
+
+  /** Input bytes accepted and not yet taken by the engine (the stream's write buffer, and input waiting on a resize). */
+  get queuedInput(): number {
+    return this.shell.stream.writableLength + this.inputAfterResizeBytes;
   }
 
   /** A new size from the owner (bounds checked by the caller); viewers follow. */
@@ -325,14 +365,42 @@ export class TerminalSession {
 
   private updateFlow(): void {
     if (!this.started || this.ended) return;
-    const { highWatermark, lowWatermark } = this.flow;
-    if (!this.paused && (this.ownerUnacked > highWatermark || this.mirrorPending > highWatermark)) {
+    const { highWatermark, lowWatermark, transportHigh, transportLow } = this.flow;
+    const backlog = this.owner ? backlogOf(this.owner.peer) : 0;
+    if (
+      !this.paused &&
+      (this.ownerUnacked > highWatermark || this.mirrorPending > highWatermark || backlog > transportHigh)
+    ) {
       this.paused = true;
       this.shell.stream.pause();
-    } else if (this.paused && this.ownerUnacked < lowWatermark && this.mirrorPending < lowWatermark) {
+    } else if (
+      this.paused &&
+      this.ownerUnacked < lowWatermark &&
+      this.mirrorPending < lowWatermark &&
+      backlog < transportLow
+    ) {
       this.paused = false;
       this.shell.stream.resume();
     }
+    // a transport drains without telling us: look again while the owner's backlog holds the shell
+    if (this.paused && backlog >= transportLow) this.poll();
+  }
+
+  /** Look again soon at the backlogs this session waits on (the owner's, stalled viewers'). */
+  private poll(): void {
+    this.pollTimer ??= setTimeout(() => {
+      this.pollTimer = undefined;
+      if (this.ended) return;
+      this.updateFlow();
+      for (const viewer of this.viewers.values()) this.maybeResync(viewer);
+    }, BACKLOG_POLL_MS);
+  }
+
+  /** A stalled viewer that acknowledged everything and whose transport drained gets a fresh snapshot. */
+  private maybeResync(viewer: Attachment): void {
+    if (viewer.mode !== 'stalled') return;
+    if (viewer.unacked === 0 && backlogOf(viewer.peer) < this.flow.transportLow) this.resync(viewer);
+    else if (viewer.unacked === 0) this.poll();
   }
 
   private readonly flush = (): void => {
@@ -353,8 +421,13 @@ export class TerminalSession {
     }
     if (to.mode === 'stalled') return;
     if (!owner) {
-      if (to.unacked + data.length > this.flow.viewerMaxUnacked) {
-        to.mode = 'stalled'; // sent nothing more until it has acknowledged everything, then a snapshot
+      if (
+        to.unacked + data.length > this.flow.viewerMaxUnacked ||
+        backlogOf(to.peer) > this.flow.transportHigh
+      ) {
+        // sent nothing more until it has acknowledged everything and its transport drained, then a snapshot
+        to.mode = 'stalled';
+        this.maybeResync(to);
         return;
       }
       to.unacked += data.length;
@@ -412,6 +485,7 @@ export class TerminalSession {
         if (--this.resizesInFlight > 0) return;
         const queued = this.inputAfterResize;
         this.inputAfterResize = [];
+        this.inputAfterResizeBytes = 0;
         for (const data of queued) this.write(data);
       });
     for (const viewer of this.viewers.values()) viewer.peer.emit('resized', this.terminalId, cols, rows);
@@ -423,6 +497,9 @@ export class TerminalSession {
     this.ended = true;
     if (this.batchTimer) clearTimeout(this.batchTimer);
     if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.inputAfterResize = [];
+    this.inputAfterResizeBytes = 0;
     this.shell.stream.off('data', this.onData);
     const exit = { code, reason: this.endReason ?? 'exit' };
     this.owner?.peer.emit('exit', this.terminalId, exit);
@@ -433,4 +510,8 @@ export class TerminalSession {
     this.options.onEnded?.(this, exit);
     this.resolveEnded();
   }
+}
+
+function backlogOf(peer: TerminalPeer): number {
+  return peer.backlog?.() ?? 0;
 }

@@ -1,24 +1,27 @@
 import type { Request, RequestHandler } from 'express';
 import { CyropError } from '../../errors.ts';
-import type { Authenticator } from '../api-registry.ts';
+import { PublicOrigins } from './public-origins.ts';
 import { SESSION_COOKIE, parseCookies } from './set-session-cookie.ts';
-
-export interface OriginCheckOptions {
-  /** Origins allowed besides the server's own (`http(s)://<Host header>`), e.g. `https://range.example.org`. */
-  allowedOrigins?: readonly string[];
-}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * CSRF protection: a state-changing request (POST, PUT, PATCH, DELETE) must come from the
- * server's own origin or a configured one, by its `Origin` header (or `Referer` when a browser
- * sends no Origin). A request with neither is refused when it carries a session cookie (a browser
- * that hid where it came from); without a cookie it has no authority to abuse and passes (scripts).
- * Throws FORBIDDEN.
+ * CSRF and DNS-rebinding protection for a state-changing request (POST, PUT, PATCH, DELETE): its
+ * Host header must name a public origin (never trusted to define "our own origin": a rebinding
+ * page sends its own host name there), and its `Origin` header (or `Referer` when a browser sends
+ * no Origin) must be a public origin. A request with neither is refused when it carries a session
+ * cookie (a browser that hid where it came from); without a cookie it has no authority to abuse
+ * and passes (scripts). Throws FORBIDDEN.
  */
-export function checkOrigin(req: Request, options: OriginCheckOptions = {}): void {
+export function checkOrigin(req: Request, origins: PublicOrigins): void {
   if (SAFE_METHODS.has(req.method)) return;
+  const localPort = req.socket.localPort;
+  const host = req.headers.host;
+  if (!origins.allowsHost(host, localPort))
+    throw new CyropError(
+      'FORBIDDEN',
+      `requests for host '${host ?? ''}' are refused: this platform answers at ${origins.list(localPort).join(', ') || 'no configured origin'} (CYROP_PUBLIC_ORIGINS)`,
+    );
   const origin = req.get('origin') ?? refererOrigin(req.get('referer'));
   if (origin === undefined) {
     if (parseCookies(req.headers.cookie).has(SESSION_COOKIE))
@@ -28,32 +31,19 @@ export function checkOrigin(req: Request, options: OriginCheckOptions = {}): voi
       );
     return;
   }
-  const own = `${req.protocol}://${req.get('host') ?? ''}`.toLowerCase();
-  const allowed = [own, ...(options.allowedOrigins ?? []).map((o) => o.toLowerCase().replace(/\/+$/, ''))];
-  if (!allowed.includes(origin.toLowerCase()))
+  if (!origins.allowsOrigin(origin, localPort))
     throw new CyropError('FORBIDDEN', `cross-origin request from ${origin} refused`);
 }
 
-/** The express middleware form: install before the routes (and before body parsing). */
-export function originCheck(options: OriginCheckOptions = {}): RequestHandler {
+/** The express middleware form: installed by createApp before body parsing and the routes. */
+export function originCheck(origins: PublicOrigins = new PublicOrigins()): RequestHandler {
   return (req, _res, next) => {
     try {
-      checkOrigin(req, options);
+      checkOrigin(req, origins);
       next();
     } catch (error) {
       next(error);
     }
-  };
-}
-
-/** The same check inside an Authenticator: every API route runs it, with no change to the app. */
-export function withOriginCheck(
-  authenticate: Authenticator,
-  options: OriginCheckOptions = {},
-): Authenticator {
-  return async (req) => {
-    checkOrigin(req, options);
-    return authenticate(req);
   };
 }
 

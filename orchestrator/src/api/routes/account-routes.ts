@@ -7,6 +7,7 @@ import {
   type SessionGrant,
 } from '../../accounts/account-service.ts';
 import { AUDIT_QUERY, auditFilter, ORGANISATION_FIELDS, type AuditQuery } from './admin-routes.ts';
+import { isFirstRefusal } from '../../accounts/login-rate-limiter.ts';
 import { CyropError, isCyropError } from '../../errors.ts';
 import type { OrganisationKind } from '../../store/schema.ts';
 import { STAFF, type ApiRegistry, type Principal, type Role } from '../api-registry.ts';
@@ -159,16 +160,12 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
         await audit(req, g.principal, 'auth.login', `user:${(g.principal as { userId: string }).userId}`);
         return grant(req, res, g);
       } catch (error) {
-        if (isCyropError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'RATE_LIMITED')) {
-          await audit(
-            req,
-            'anonymous',
-            error.code === 'RATE_LIMITED' ? 'auth.login-throttled' : 'auth.login-failed',
-            `email:${body.email.trim().toLowerCase()}`,
-          );
-          const retry = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
-          if (retry !== undefined) res.setHeader('Retry-After', String(retry));
-        }
+        retryAfter(res, error);
+        // every failure is audited; a throttled attempt once per delay (repeats would flood the log)
+        if (isCyropError(error) && error.code === 'UNAUTHENTICATED')
+          await audit(req, 'anonymous', 'auth.login-failed', `email:${body.email.trim().toLowerCase()}`);
+        else if (isFirstRefusal(error))
+          await audit(req, 'anonymous', 'auth.login-throttled', `email:${body.email.trim().toLowerCase()}`);
         throw error;
       }
     },
@@ -222,7 +219,12 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     response: { description: 'changed', schema: session },
     handler: async ({ principal, body, req, res }) => {
       const { userId } = asUser(principal);
-      const g = await accounts.changePassword(userId, body.currentPassword, body.newPassword);
+      const g = await accounts
+        .changePassword(userId, body.currentPassword, body.newPassword)
+        .catch((error: unknown) => {
+          retryAfter(res, error);
+          throw error;
+        });
       await audit(req, principal, 'auth.password-changed', `user:${userId}`);
       return grant(req, res, g);
     },
@@ -247,7 +249,22 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     response: { description: 'joined', schema: session },
     handler: async ({ principal, body, req, res }) => {
       const userId = principal?.kind === 'user' ? principal.userId : principal?.userId;
-      const g = await accounts.join(body.code, body.displayName, userId);
+      let g: SessionGrant;
+      try {
+        g = await accounts.join(body.code, body.displayName, userId, req.ip);
+      } catch (error) {
+        retryAfter(res, error);
+        // audited without the code; a throttled attempt once per delay
+        if (isCyropError(error) && (error.code !== 'RATE_LIMITED' || isFirstRefusal(error)))
+          await audit(
+            req,
+            principal,
+            error.code === 'RATE_LIMITED' ? 'exercise.join-throttled' : 'exercise.join-failed',
+            'join-code',
+            { displayName: body.displayName.slice(0, 40), reason: error.code },
+          );
+        throw error;
+      }
       const p = g.principal as Extract<Principal, { kind: 'participant' }>;
       await audit(req, g.principal, 'exercise.joined', `team:${p.exerciseId}/${p.teamId}`, {
         displayName: p.name,
@@ -429,6 +446,13 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
       entries: await accounts.listAuditAs(principal as Principal, auditFilter(query)),
     }),
   });
+}
+
+/** A RATE_LIMITED answer says when to come back (`Retry-After`, seconds). */
+function retryAfter(res: Response, error: unknown): void {
+  if (!isCyropError(error) || error.code !== 'RATE_LIMITED') return;
+  const seconds = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+  if (seconds !== undefined) res.setHeader('Retry-After', String(seconds));
 }
 
 function asUser(principal: Principal | undefined): Extract<Principal, { kind: 'user' }> {

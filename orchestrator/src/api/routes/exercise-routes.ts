@@ -1,4 +1,7 @@
 import type { AccountService } from '../../accounts/account-service.ts';
+import { parseRosterCsv, rosterTeams, type RosterRow } from '../../accounts/roster-csv.ts';
+import type { RosterService } from '../../accounts/roster-service.ts';
+import type { TeamSpec } from '../../compiler/plan-exercise.ts';
 import { DURATION_PATTERN, parseDuration } from '../../compiler/durations.ts';
 import { CyropError } from '../../errors.ts';
 import type { ExerciseService } from '../../exercises/exercise-service.ts';
@@ -8,12 +11,58 @@ import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
 export interface ExerciseRouteDeps {
   exercises: ExerciseService;
   accounts: AccountService;
+  rosters: RosterService;
   scenarios: ScenarioLibrary;
   onLaunchError?: (exerciseId: string, error: unknown) => void;
 }
 
 const ID = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' };
 const DURATION = { type: 'string', pattern: DURATION_PATTERN };
+
+/**
+ * The teams of a new exercise: a count (Team 1 … N), names, or the teams a roster names (in the
+ * order they first appear). Every team a roster names must be one of the given names.
+ */
+function teamsFor(
+  count: number | undefined,
+  names: string[] | undefined,
+  roster: RosterRow[] | undefined,
+): number | TeamSpec[] {
+  const named = names ?? (roster ? rosterTeams(roster) : undefined);
+  if (named === undefined) {
+    if (count === undefined)
+      throw new CyropError('BAD_REQUEST', 'teams: give a number of teams, teamNames or a roster');
+    return count;
+  }
+  if (count !== undefined && count !== named.length)
+    throw new CyropError('BAD_REQUEST', `teams: ${count} teams but ${named.length} team names`);
+  const problems = (roster ?? [])
+    .filter((r) => !named.includes(r.team))
+    .map((r) => ({ line: r.line, message: `team '${r.team}' is not one of the team names` }));
+  if (problems.length > 0)
+    throw new CyropError('BAD_REQUEST', `roster: ${problems.length} problem(s); nothing was created`, {
+      details: problems,
+    });
+  return named.map((name, i) => {
+    const clean = name.trim();
+    if (clean === '' || /\p{Cc}/u.test(clean))
+      throw new CyropError('BAD_REQUEST', `teamNames/${i}: a team name is 1–100 printable characters`);
+    return { id: `team-${i + 1}`, name: clean };
+  });
+}
+
+/** Invitation links as the console shows them (the token appears here once). */
+export function inviteLinks(imported: {
+  added: number;
+  invitations: { email: string; token: string }[];
+  notInvited: string[];
+}) {
+  return {
+    added: imported.added,
+    invitations: imported.invitations.map((i) => ({ email: i.email, link: `/#/invite/${i.token}` })),
+    notInvited: imported.notInvited,
+  };
+}
 
 /** Whether a signed-in user may see and run an exercise: operators all, staff of the exercise's organisation theirs. */
 export async function canWatchExercise(
@@ -44,7 +93,7 @@ export async function mustWatchExercise(
 /** Exercises for instructors: create and launch from the catalogue, status, reset, extend, teardown. */
 export function exerciseRoutes(
   api: ApiRegistry,
-  { exercises, accounts, scenarios, onLaunchError }: ExerciseRouteDeps,
+  { exercises, accounts, rosters, scenarios, onLaunchError }: ExerciseRouteDeps,
 ): void {
   const own = (principal: Principal | undefined, id: string) =>
     mustWatchExercise((p, e) => canWatchExercise(accounts, p, e), principal, id);
@@ -77,7 +126,10 @@ export function exerciseRoutes(
   api.add<{
     scenario: string;
     version?: string;
-    teams: number;
+    teams?: number;
+    teamNames?: string[];
+    maxMembersPerTeam?: number;
+    roster?: string;
     ttl?: string;
     id?: string;
     recordInput?: boolean;
@@ -91,12 +143,32 @@ export function exerciseRoutes(
     body: {
       type: 'object',
       additionalProperties: false,
-      required: ['scenario', 'teams'],
+      required: ['scenario'],
       properties: {
         scenario: { type: 'string', pattern: '^[a-z0-9-]{1,40}$' },
         /** The scenario version to plan from; default: the newest the caller may launch. */
         version: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,64}$' },
-        teams: { type: 'integer', minimum: 1, maximum: 500 },
+        teams: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 500,
+          description: 'how many teams (or give teamNames or a roster)',
+        },
+        teamNames: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 500,
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1, maxLength: 100 },
+          description: 'the teams by name, in order (ids are team-1 … team-N)',
+        },
+        maxMembersPerTeam: { type: 'integer', minimum: 1, maximum: 1000 },
+        roster: {
+          type: 'string',
+          maxLength: 512 * 1024,
+          description:
+            'CSV: team, display name, optional e-mail (English or Japanese headers); its teams name the teams unless teamNames does',
+        },
         ttl: DURATION,
         id: ID,
         /** Terminal recordings capture keystrokes too (trainees are told); default false. */
@@ -108,12 +180,23 @@ export function exerciseRoutes(
       description: 'created; teams are being provisioned (poll GET /api/exercises/{id})',
       schema: summary,
     },
-    handler: async ({ principal, body }) => {
+    handler: async ({ principal, body, req }) => {
       const { file } = scenarios.forLaunch(principal, body.scenario, body.version);
+      const roster = body.roster === undefined ? undefined : parseRosterCsv(body.roster);
+      if (roster && roster.problems.length > 0)
+        throw new CyropError(
+          'BAD_REQUEST',
+          `roster: ${roster.problems.length} problem(s); nothing was created`,
+          {
+            details: roster.problems,
+          },
+        );
+      const teams = teamsFor(body.teams, body.teamNames, roster?.rows);
       const created = await exercises.create({
         scenarioPath: file,
         orgId: principal?.kind === 'user' ? principal.orgId : null,
-        teams: body.teams,
+        teams,
+        ...(body.maxMembersPerTeam !== undefined ? { maxMembersPerTeam: body.maxMembersPerTeam } : {}),
         launching: true,
         ...(body.id ? { id: body.id } : {}),
         ...(body.ttl ? { ttlMs: parseDuration(body.ttl) } : {}),
@@ -122,11 +205,13 @@ export function exerciseRoutes(
       await accounts.audit(principal ?? 'anonymous', 'exercise.create', created.id, {
         scenario: `${created.scenario.id}@${created.scenario.version}`,
         contentHash: created.scenario.hash,
-        teams: body.teams,
+        teams: created.teams.length,
         ...(body.recordInput ? { recordInput: true } : {}),
       });
       exercises.launch(created.id).catch((error: unknown) => onLaunchError?.(created.id, error));
-      return created;
+      if (!roster || !principal) return created;
+      const imported = await rosters.importRoster(created.id, roster.rows, { actor: principal, ip: req.ip });
+      return { ...created, roster: inviteLinks(imported) };
     },
   });
 

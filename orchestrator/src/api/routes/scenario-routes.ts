@@ -242,13 +242,13 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
     access: STAFF,
     body: files,
     response: { description: 'the verdict', schema: verdict },
-    handler: ({ body }) => {
-      const result = library.uploads.validate(body.files);
-      return Promise.resolve({
+    handler: async ({ body }) => {
+      const result = await library.uploads.validate(body.files);
+      return {
         valid: Boolean(result.compiled),
         competencyCheck: result.competencyCheck,
         diagnostics: result.diagnostics,
-      });
+      };
     },
   });
   api.add<{ files: ScenarioFiles }>({

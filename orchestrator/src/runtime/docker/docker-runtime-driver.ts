@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
 import { CyropError } from '../../errors.ts';
+import { blockOf, overlaps } from '../../compiler/ipv4.ts';
 import type {
+  AddressBlockInUse,
   EnvironmentRef,
   EnvironmentStatus,
   ExecOptions,
@@ -16,6 +19,7 @@ import type {
   ShellOptions,
   ShellStream,
 } from '../runtime-driver.ts';
+import { bridgeInterfaceOf, engineBlocks, interfaceBlocks, routeBlocks } from './addresses-in-use.ts';
 import { ensureHostFirewall } from './host-firewall.ts';
 import { isListening, KILL_TREE, LISTENING_SOCKETS, resolveOwner, withPidLine } from './in-container.ts';
 import {
@@ -23,7 +27,10 @@ import {
   containerName,
   toDockerContainer,
   toDockerNetworks,
+  type DiskQuota,
+  type DiskQuotaMode,
   type DockerContainerSpec,
+  type DockerNetworkSpec,
 } from './to-docker.ts';
 import { isStatus, translateDockerError } from './translate-error.ts';
 
@@ -35,8 +42,18 @@ const READY_POLL_MS = 250;
 export interface DockerDriverOptions {
   /** dockerode options (socketPath, host…); defaults to the local socket. */
   docker?: Docker.DockerOptions;
-  /** Install the host firewall rule that keeps team bridges away from the host (default true). */
+  /** Install the host firewall rules that keep team bridges away from the host (default true). */
   firewall?: boolean;
+  /**
+   * The engine runs on this machine, so its bridges share this host's routes and addresses, which
+   * `addressesInUse()` then reports too (default true; false for a remote engine).
+   */
+  localHost?: boolean;
+  /**
+   * What to do when the engine cannot cap a container's writable storage (`resources.disk`):
+   * `enforce` (the default) refuses to provision, `off` provisions without the cap.
+   */
+  diskLimits?: 'enforce' | 'off';
 }
 
 const MANAGED = `${DOCKER_LABEL.managedBy}=cyrop`;
@@ -51,6 +68,12 @@ export class DockerRuntimeDriver implements RuntimeDriver {
   private constructor(
     readonly docker: Docker,
     readonly apiVersion: string,
+    private readonly localHost: boolean,
+    /** How this engine caps a container's writable storage (`none`: it cannot). */
+    readonly diskQuota: DiskQuotaMode,
+    /** Why it cannot, when it cannot; what to do about it. */
+    readonly diskQuotaProblem: string | undefined,
+    private readonly diskLimits: 'enforce' | 'off',
   ) {}
 
   /** Connect and check the engine's API version (clear error when it is too old or absent). */
@@ -70,15 +93,29 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     }
     const pinned =
       compareVersions(version.ApiVersion, MAX_API_VERSION) > 0 ? MAX_API_VERSION : version.ApiVersion;
+    let info: { Driver?: string; DriverStatus?: [string, string][] };
+    try {
+      info = (await probe.info()) as typeof info;
+    } catch (error) {
+      throw translateDockerError(error, 'asking the Docker engine what it runs on');
+    }
+    const quota = diskQuotaOf(info);
     if (options.firewall !== false) await ensureHostFirewall();
-    return new DockerRuntimeDriver(new Docker({ ...options.docker, version: `v${pinned}` }), pinned);
+    return new DockerRuntimeDriver(
+      new Docker({ ...options.docker, version: `v${pinned}` }),
+      pinned,
+      options.localHost ?? true,
+      quota.mode,
+      quota.problem,
+      options.diskLimits ?? 'enforce',
+    );
   }
 
   async provision(plan: EnvironmentPlan, options: ProvisionOptions = {}): Promise<EnvironmentStatus> {
     const ref = { exercise: plan.exercise.id, team: plan.team.id };
     const what = `provisioning ${ref.exercise}/${ref.team}`;
     options.signal?.throwIfAborted();
-    await this.checkImages(plan);
+    await this.checkImages(plan, what);
     const existing = await this.inventory(ref);
 
     // Networks: adopt matching, replace drifted, create missing.
@@ -103,6 +140,8 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         )
         .map((n) => n.Name),
     );
+    const toCreate = wanted.filter((spec) => !present.has(spec.name));
+    if (toCreate.length) await this.checkSubnetsFree(plan, toCreate, what);
     await Promise.all(
       wanted.map(async (spec) => {
         if (present.has(spec.name)) {
@@ -112,6 +151,9 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         try {
           await this.docker.createNetwork(spec.options);
         } catch (error) {
+          // 403 "Pool overlaps": another network took the block since we looked (another installation).
+          if (isStatus(error, 403) && /overlap/i.test((error as Error).message))
+            throw await this.subnetConflict(plan, spec, what, error);
           // 409: another run created it since we looked; adopt it if it is the one we want.
           if (!isStatus(error, 409))
             throw translateDockerError(error, `${what}: creating network ${spec.name}`);
@@ -168,6 +210,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         `no host '${hostName}' in the plan of ${plan.exercise.id}/${plan.team.id}`,
       );
     const ref = { exercise: plan.exercise.id, team: plan.team.id };
+    await this.checkImages({ ...plan, hosts: [host] }, `resetting ${ref.exercise}/${ref.team}/${hostName}`);
     const existing = await this.inventory(ref);
     const found = existing.containers.find((c) => c.Labels[DOCKER_LABEL.host] === hostName);
     if (found) await this.removeContainer(found.Id);
@@ -380,7 +423,41 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     );
   }
 
+  async addressesInUse(): Promise<AddressBlockInUse[]> {
+    const networks = await this.docker.listNetworks().catch((error: unknown) => {
+      throw translateDockerError(error, 'listing the networks on the engine');
+    });
+    const blocks = engineBlocks(networks);
+    if (!this.localHost) return blocks;
+    const bridges = new Set(networks.map(bridgeInterfaceOf).filter((b): b is string => b !== undefined));
+    const routes = await readFile('/proc/net/route', 'utf8').catch(() => '');
+    return [...blocks, ...routeBlocks(routes, bridges), ...interfaceBlocks(os.networkInterfaces(), bridges)];
+  }
+
   // --- internals
+
+  /** Refuse, before creating anything, planned subnets that the engine or the host already use. */
+  private async checkSubnetsFree(
+    plan: EnvironmentPlan,
+    specs: readonly DockerNetworkSpec[],
+    what: string,
+  ): Promise<void> {
+    const inUse = foreignTo(plan, await this.addressesInUse());
+    for (const spec of specs) {
+      const conflict = conflictOf(spec, inUse);
+      if (conflict) throw subnetConflictError(plan, spec, what, conflict);
+    }
+  }
+
+  private async subnetConflict(
+    plan: EnvironmentPlan,
+    spec: DockerNetworkSpec,
+    what: string,
+    cause: unknown,
+  ): Promise<CyropError> {
+    const inUse = await this.addressesInUse().catch(() => []);
+    return subnetConflictError(plan, spec, what, conflictOf(spec, foreignTo(plan, inUse)), cause);
+  }
 
   private async inventory(
     ref: EnvironmentRef,
@@ -399,16 +476,27 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     }
   }
 
-  /** Images seen on the engine (removing an image under running exercises is not a case to optimise for). */
-  private readonly knownImages = new Set<string>();
+  /** Images seen on the engine, with their size (removing an image under running exercises is not a case to optimise for). */
+  private readonly knownImages = new Map<string, number>();
 
-  private async checkImages(plan: EnvironmentPlan): Promise<void> {
+  private get quota(): DiskQuota {
+    return { mode: this.diskQuota, imageBytes: (image) => this.knownImages.get(image) };
+  }
+
+  /** The engine can run the plan as planned: its disk caps, its images (whose sizes the caps need). */
+  private async checkImages(plan: EnvironmentPlan, what: string): Promise<void> {
+    if (this.diskQuota === 'none' && this.diskLimits === 'enforce') {
+      throw new CyropError(
+        'ENGINE_ERROR',
+        `${what}: ${this.diskQuotaProblem ?? 'the Docker engine cannot cap container disk use'}`,
+      );
+    }
     const missing: string[] = [];
     for (const image of new Set(plan.hosts.map((h) => h.image))) {
       if (this.knownImages.has(image)) continue;
       try {
-        await this.docker.getImage(image).inspect();
-        this.knownImages.add(image);
+        const info = await this.docker.getImage(image).inspect();
+        this.knownImages.set(image, info.Size);
       } catch (error) {
         if (isStatus(error, 404)) missing.push(image);
         else throw translateDockerError(error, `inspecting image ${image}`);
@@ -428,7 +516,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     found: Docker.ContainerInfo | undefined,
     options: ProvisionOptions,
   ): Promise<void> {
-    const spec = toDockerContainer(plan, host);
+    const spec = toDockerContainer(plan, host, this.quota);
     const emit = (state: 'created' | 'adopted' | 'recreated' | 'started') =>
       options.onProgress?.({ kind: 'host', host: host.name, state });
     if (found && found.Labels[DOCKER_LABEL.hostHash] === spec.hash) {
@@ -729,6 +817,88 @@ async function readFileFrom(container: Docker.Container, path: string): Promise<
     stream.pipe(ex);
   });
   return text;
+}
+
+/** What is in use, but this environment's own networks (adopted or about to be replaced). */
+function foreignTo(plan: EnvironmentPlan, inUse: readonly AddressBlockInUse[]): AddressBlockInUse[] {
+  const installation = plan.labels[DOCKER_LABEL.installation];
+  return inUse.filter(
+    (u) =>
+      !(
+        u.environment?.exercise === plan.exercise.id &&
+        u.environment.team === plan.team.id &&
+        u.environment.installation === installation
+      ),
+  );
+}
+
+function conflictOf(
+  spec: DockerNetworkSpec,
+  inUse: readonly AddressBlockInUse[],
+): AddressBlockInUse | undefined {
+  const subnet = blockOf(subnetOf(spec));
+  return (
+    subnet &&
+    inUse.find((u) => {
+      const block = blockOf(u.block);
+      return block !== undefined && overlaps(block, subnet);
+    })
+  );
+}
+
+function subnetConflictError(
+  plan: EnvironmentPlan,
+  spec: DockerNetworkSpec,
+  what: string,
+  conflict: AddressBlockInUse | undefined,
+  cause?: unknown,
+): CyropError {
+  return new CyropError(
+    'SUBNET_CONFLICT',
+    `${what}: subnet ${subnetOf(spec)} of network '${spec.network}' overlaps ${
+      conflict
+        ? `${conflict.block}, in use by ${conflict.owner}`
+        : `a network the engine holds but does not list yet (being created; Docker: ${
+            (cause as { json?: { message?: string } } | undefined)?.json?.message?.trim() ?? 'pool overlaps'
+          })`
+    }`,
+    {
+      ...(cause === undefined ? {} : { cause }),
+      details: {
+        exercise: plan.exercise.id,
+        team: plan.team.id,
+        network: spec.network,
+        subnet: subnetOf(spec),
+        ...(conflict ? { conflict } : {}),
+      },
+    },
+  );
+}
+
+function subnetOf(spec: DockerNetworkSpec): string {
+  return spec.options.IPAM?.Config?.[0]?.Subnet ?? '';
+}
+
+/**
+ * How an engine caps a container's writable storage, from `docker info`: btrfs quota groups, or
+ * XFS project quotas under overlay2 (which also need the `pquota` mount option: creating a
+ * container then fails with the engine's own message when it is missing).
+ */
+export function diskQuotaOf(info: { Driver?: string; DriverStatus?: [string, string][] }): {
+  mode: DiskQuotaMode;
+  problem?: string;
+} {
+  const backing = info.DriverStatus?.find(([k]) => k === 'Backing Filesystem')?.[1];
+  if (info.Driver === 'btrfs') return { mode: 'btrfs' };
+  if (info.Driver === 'overlay2' && backing === 'xfs') return { mode: 'overlay2-xfs' };
+  return {
+    mode: 'none',
+    problem:
+      `the Docker engine stores containers with ${info.Driver ?? 'an unknown driver'}` +
+      `${backing ? ` on ${backing}` : ''}, which cannot cap a host's disk use (resources.disk); ` +
+      'run infra/engine/ensure-docker.sh --switch to move it onto a btrfs data root, ' +
+      'or set CYROP_DISK_LIMITS=off to run without the cap',
+  };
 }
 
 function hostState(state: string): HostState {

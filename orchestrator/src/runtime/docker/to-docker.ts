@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ContainerCreateOptions, NetworkCreateOptions } from 'dockerode';
 import type { EnvironmentPlan, PlannedHost, PlannedNetwork } from '../../compiler/environment-plan.ts';
-import { LABEL } from '../../compiler/plan-exercise.ts';
+import { parseMemory } from '../../compiler/durations.ts';
+import { DEFAULTS, LABEL } from '../../compiler/plan-exercise.ts';
+import { CyropError } from '../../errors.ts';
 
 /** Every team bridge's interface name starts with this, so one host firewall rule matches them all. */
 export const BRIDGE_PREFIX = 'cyr';
@@ -12,6 +14,45 @@ export const DOCKER_LABEL = {
   hostHash: 'cyrop.io/host-hash',
   networkHash: 'cyrop.io/network-hash',
 } as const;
+
+/**
+ * A scenario container's CPU weight (Docker's default is 1024): when the CPUs are contended, scenario
+ * hosts yield to other containers of the engine. Against the machine's own processes (the platform)
+ * what counts is the weight of the cgroup above the containers, which ensure-docker.sh lowers.
+ */
+export const SCENARIO_CPU_SHARES = 256;
+
+/**
+ * How the engine caps a container's writable storage (found by DockerRuntimeDriver.connect):
+ * - `btrfs`: a quota group on the container's subvolume, which counts the image's own bytes too,
+ *   so the size asked for is the image's size plus the host's allowance;
+ * - `overlay2-xfs`: a project quota on the container's upper directory (its own writes only);
+ * - `none`: the engine cannot cap it (overlay2 on ext4, for one).
+ */
+export type DiskQuotaMode = 'btrfs' | 'overlay2-xfs' | 'none';
+
+export interface DiskQuota {
+  mode: DiskQuotaMode;
+  /** The image's size in bytes (as the engine reports it), by image reference: needed for `btrfs`. */
+  imageBytes?: (image: string) => number | undefined;
+}
+
+/** The `size` storage option for a host under a quota mode, or undefined when there is none. */
+export function storageSize(host: PlannedHost, quota: DiskQuota | undefined): number | undefined {
+  if (!quota || quota.mode === 'none') return undefined;
+  // A plan stored before plans had a disk size gets the default.
+  const allowance = Number.isFinite(host.resources.diskBytes)
+    ? host.resources.diskBytes
+    : parseMemory(DEFAULTS.resources.disk);
+  if (quota.mode === 'overlay2-xfs') return allowance;
+  const image = quota.imageBytes?.(host.image);
+  if (image === undefined)
+    throw new CyropError(
+      'ENGINE_ERROR',
+      `the size of image ${host.image} is needed to cap the disk of host ${host.name}`,
+    );
+  return image + allowance;
+}
 
 export interface DockerNetworkSpec {
   name: string;
@@ -82,11 +123,16 @@ export function toDockerNetworks(plan: EnvironmentPlan): DockerNetworkSpec[] {
 }
 
 /** Plan → Docker containers, hardened: limits, no capabilities but the scenario's, no new privileges. Pure. */
-export function toDockerContainers(plan: EnvironmentPlan): DockerContainerSpec[] {
-  return plan.hosts.map((host) => toDockerContainer(plan, host));
+export function toDockerContainers(plan: EnvironmentPlan, quota?: DiskQuota): DockerContainerSpec[] {
+  return plan.hosts.map((host) => toDockerContainer(plan, host, quota));
 }
 
-export function toDockerContainer(plan: EnvironmentPlan, host: PlannedHost): DockerContainerSpec {
+export function toDockerContainer(
+  plan: EnvironmentPlan,
+  host: PlannedHost,
+  quota?: DiskQuota,
+): DockerContainerSpec {
+  const size = storageSize(host, quota);
   const [primary, ...others] = host.networks;
   const endpoint = (n: PlannedHost['networks'][number]) => ({
     IPAMConfig: { IPv4Address: n.address },
@@ -112,6 +158,8 @@ export function toDockerContainer(plan: EnvironmentPlan, host: PlannedHost): Doc
       MemorySwap: host.resources.memoryBytes,
       NanoCpus: Math.round(host.resources.cpu * 1e9),
       PidsLimit: host.resources.pids,
+      CpuShares: SCENARIO_CPU_SHARES,
+      ...(size !== undefined ? { StorageOpt: { size: String(size) } } : {}),
       CapDrop: ['ALL'],
       CapAdd: [...host.capabilities],
       SecurityOpt: ['no-new-privileges'],
