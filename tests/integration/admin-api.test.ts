@@ -10,6 +10,8 @@ import { sessionAuthenticator } from '../../orchestrator/src/api/auth/session-au
 import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { accountRoutes } from '../../orchestrator/src/api/routes/account-routes.ts';
 import { adminRoutes, auditCsv } from '../../orchestrator/src/api/routes/admin-routes.ts';
+import { invitationRoutes } from '../../orchestrator/src/api/routes/invitation-routes.ts';
+import { InvitationService } from '../../orchestrator/src/accounts/invitation-service.ts';
 import { ScenarioCatalogue } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
 import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-library.ts';
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
@@ -93,6 +95,10 @@ describe('administration API (real server)', () => {
       authenticate: sessionAuthenticator(accounts),
       routes: (api) => {
         accountRoutes(api, { accounts, clock: () => now });
+        invitationRoutes(api, {
+          accounts,
+          invitations: new InvitationService({ db: database.db, accounts, clock: () => now }),
+        });
         adminRoutes(api, {
           accounts,
           scenarios,
@@ -304,6 +310,12 @@ describe('administration API (real server)', () => {
 
   it('disables an organisation: its users are signed out and refused; its users come back when enabled', async () => {
     expect((await call('GET', '/api/auth/me', { who: 'adminB' })).status).to.equal(200);
+    const invited = await call('POST', `/api/organisations/${orgB}/invitations`, {
+      who: 'adminB',
+      body: { email: 'late@beta.example', role: 'trainee' },
+    });
+    expect(invited.status, invited.text).to.equal(201);
+    const token = (invited.body.link as string).split('/#/invite/')[1]!;
     const off = await call('PATCH', `/api/organisations/${orgB}`, {
       who: 'operator',
       body: { disabled: true },
@@ -321,6 +333,19 @@ describe('administration API (real server)', () => {
       body: { disabled: true },
     });
     expect(self.status).to.equal(409);
+    // nobody joins a disabled organisation by invitation, old or new
+    const accept = await call('POST', '/api/invitations/accept', {
+      body: { token, name: 'Late', password: 'late password 12' },
+    });
+    expect(accept.status, accept.text).to.equal(409);
+    expect(await accounts.listUsers(orgB)).to.satisfy((users: { email: string }[]) =>
+      users.every((u) => u.email !== 'late@beta.example'),
+    );
+    const refusedInvite = await call('POST', `/api/organisations/${orgB}/invitations`, {
+      who: 'operator',
+      body: { email: 'later@beta.example', role: 'trainee' },
+    });
+    expect(refusedInvite.status).to.equal(409);
     const on = await call('PATCH', `/api/organisations/${orgB}`, {
       who: 'operator',
       body: { disabled: false },
