@@ -252,6 +252,35 @@ describe('administration console end to end (headless Chromium)', function () {
     await shootBoth(orgAdmin, 'admin-users-org', { en: 'Users', ja: 'ユーザー' });
   });
 
+  it('the org-admin invites a person by link; the link makes their account, and the invitation is listed until then', async () => {
+    await orgAdmin.getByTestId('invite-email').fill('ines@northwind.example');
+    await orgAdmin.getByTestId('invite-name').fill('Ines Invited');
+    await orgAdmin.getByTestId('invite-role').selectOption('instructor');
+    await orgAdmin.getByTestId('invite-submit').click();
+    const link = (await orgAdmin.getByTestId('invite-link').innerText()).trim();
+    expect(link).to.match(new RegExp(`^${origin.replace(/[.]/g, '\\.')}/#/invite/[A-Za-z0-9_-]+$`));
+    await orgAdmin
+      .locator('[data-testid="invitation-row"][data-email="ines@northwind.example"][data-state="pending"]')
+      .waitFor();
+    await shootBoth(orgAdmin, 'admin-invite-org', { en: 'Invite by link', ja: 'リンクで招待' });
+
+    const token = link.split('/#/invite/')[1]!;
+    const invitee = apiClient(platform.url);
+    const accepted = await invitee('POST', '/api/invitations/accept', {
+      token,
+      name: 'Ines Invited',
+      password: 'ines password 12',
+    });
+    expect(accepted.status, accepted.text).to.equal(200);
+    await openTab(orgAdmin, 'users');
+    await orgAdmin
+      .locator('[data-testid="user-row"][data-email="ines@northwind.example"][data-role="instructor"]')
+      .waitFor();
+    expect(
+      await orgAdmin.locator('[data-testid="invitation-row"][data-email="ines@northwind.example"]').count(),
+    ).to.equal(0);
+  });
+
   it('the audit log shows those steps to the org-admin and the operator, with filters and a CSV download', async () => {
     await openTab(orgAdmin, 'audit');
     await orgAdmin.getByTestId('audit-list').waitFor();
@@ -265,6 +294,8 @@ describe('administration console end to end (headless Chromium)', function () {
       'user.disabled',
       'user.password-reset',
       'auth.password-changed',
+      'invitation.created',
+      'invitation.accepted',
     ]);
     await orgAdmin.getByTestId('audit-filter-action').fill('user.role');
     await orgAdmin.getByTestId('audit-apply').click();

@@ -492,4 +492,13 @@ export const en = {
   'audit.event': 'Action and target',
   'account.currentPassword': 'Current password',
   'orgScenarios.publication': 'Publication',
+  'invite.title': 'Invite by link',
+  'invite.lead':
+    'The person opens the link, chooses a name and a password, and has an account in your organisation. A link works once, for 14 days.',
+  'invite.name': 'Name (optional)',
+  'invite.submit': 'Create invitation link',
+  'invite.link': 'Invitation link for {email} (shown only now; send it to them):',
+  'invite.expires': 'Valid until',
+  'invite.revoke': 'Revoke',
+  'invite.revoked': 'The invitation for {email} is revoked.',
 };

@@ -493,4 +493,13 @@ export const ja: Record<keyof typeof en, string> = {
   'audit.event': '操作と対象',
   'account.currentPassword': '現在のパスワード',
   'orgScenarios.publication': '公開状態',
+  'invite.title': 'リンクで招待',
+  'invite.lead':
+    '招待された人がリンクを開き、名前とパスワードを決めると、組織のアカウントが作成されます。リンクは 1 回限り、14 日間有効です。',
+  'invite.name': '氏名（任意）',
+  'invite.submit': '招待リンクを作成',
+  'invite.link': '{email} への招待リンク（今だけ表示されます。本人に送ってください）:',
+  'invite.expires': '有効期限',
+  'invite.revoke': '取り消す',
+  'invite.revoked': '{email} への招待を取り消しました。',
 };

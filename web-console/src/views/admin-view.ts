@@ -15,6 +15,16 @@ import type {
 } from '../types.ts';
 import type { View } from '../view.ts';
 
+/** An invitation as GET /api/organisations/{id}/invitations lists it. */
+interface Invitation {
+  id: string;
+  email: string;
+  role: string;
+  name: string | null;
+  expiresAt: number;
+  state: 'pending' | 'accepted' | 'revoked' | 'expired';
+}
+
 type Tab = 'organisations' | 'users' | 'publications' | 'audit' | 'health' | 'scenarios' | 'exercises';
 const OPERATOR_TABS: readonly Tab[] = ['organisations', 'users', 'publications', 'audit', 'health'];
 const ORG_ADMIN_TABS: readonly Tab[] = ['users', 'scenarios', 'exercises', 'audit'];
@@ -93,6 +103,9 @@ export class AdminView implements View {
   private confirmReset = '';
   private oneTimePassword: { email: string; password: string } | undefined;
   private userForm = { orgId: '', email: '', name: '', role: 'instructor', error: silent };
+  private inviteForm = { email: '', name: '', role: 'instructor', error: silent };
+  private invitations: Invitation[] | undefined;
+  private inviteLink: { email: string; url: string } | undefined;
   private publications: PublicationRequest[] | undefined;
   private audit: AuditEntry[] | undefined;
   private auditMore = false;
@@ -132,6 +145,7 @@ export class AdminView implements View {
         case 'users':
           if (this.operator) await this.loadOrganisations();
           await this.loadUsers();
+          if (!this.operator) await this.loadInvitations();
           break;
         case 'publications':
           await this.loadOrganisations();
@@ -274,7 +288,7 @@ export class AdminView implements View {
       case 'organisations':
         return [this.renderOrganisations(), this.renderOrgForm()];
       case 'users':
-        return [this.renderUsers(), this.renderUserForm()];
+        return [this.renderUsers(), !this.operator && this.renderInvitations(), this.renderUserForm()];
       case 'publications':
         return this.renderPublications();
       case 'audit':
@@ -969,6 +983,186 @@ export class AdminView implements View {
         f.error(),
       ),
     );
+  }
+
+  // ── invitations by link (org-admin) ────────────────────────────────────────────────────────
+
+  private async loadInvitations(): Promise<void> {
+    this.invitations = (
+      await api<{ invitations: Invitation[] }>(
+        'GET',
+        `/api/organisations/${encodeURIComponent(this.principal.orgId)}/invitations`,
+      )
+    ).invitations;
+  }
+
+  private renderInvitations(): HTMLElement {
+    const f = this.inviteForm;
+    const ids = { email: uid('invite-email'), name: uid('invite-name'), role: uid('invite-role') };
+    const org = this.organisations?.find((o) => o.id === this.principal.orgId);
+    const roles = ROLES_BY_KIND[org?.kind ?? 'customer'] ?? [];
+    const list = this.invitations?.filter((i) => i.state === 'pending');
+    return h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, t('invite.title')),
+      h('p', { class: 'muted' }, t('invite.lead')),
+      h(
+        'form',
+        {
+          class: 'form inline-form',
+          'data-testid': 'invite-form',
+          onsubmit: (event) => {
+            event.preventDefault();
+            void this.invite();
+          },
+        },
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: ids.email }, t('user.email')),
+          h('input', {
+            id: ids.email,
+            type: 'email',
+            required: true,
+            value: f.email,
+            'data-testid': 'invite-email',
+            oninput: (event) => {
+              f.email = (event.target as HTMLInputElement).value;
+            },
+          }),
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: ids.name }, t('invite.name')),
+          h('input', {
+            id: ids.name,
+            type: 'text',
+            maxlength: 100,
+            value: f.name,
+            'data-testid': 'invite-name',
+            oninput: (event) => {
+              f.name = (event.target as HTMLInputElement).value;
+            },
+          }),
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: ids.role }, t('user.role')),
+          h(
+            'select',
+            {
+              id: ids.role,
+              'data-testid': 'invite-role',
+              onchange: (event) => {
+                f.role = (event.target as HTMLSelectElement).value;
+              },
+            },
+            roles.map((r) => h('option', { value: r, selected: r === f.role }, roleLabel(r))),
+          ),
+        ),
+        h('button', { type: 'submit', class: 'primary', 'data-testid': 'invite-submit' }, t('invite.submit')),
+      ),
+      h(
+        'p',
+        { class: 'error', role: 'alert', 'data-testid': 'invite-error', hidden: f.error() === '' },
+        f.error(),
+      ),
+      this.inviteLink &&
+        h(
+          'div',
+          { class: 'notice', role: 'status' },
+          h('p', {}, t('invite.link', { email: this.inviteLink.email })),
+          h('p', {}, h('code', { class: 'secret', 'data-testid': 'invite-link' }, this.inviteLink.url)),
+        ),
+      list &&
+        list.length > 0 &&
+        h(
+          'table',
+          { class: 'list', 'data-testid': 'invitation-list' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, t('user.email')),
+              h('th', { scope: 'col' }, t('user.role')),
+              h('th', { scope: 'col' }, t('invite.expires')),
+              h('th', { scope: 'col' }, t('user.actions')),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            list.map((i) =>
+              h(
+                'tr',
+                {
+                  'data-testid': 'invitation-row',
+                  'data-invitation-id': i.id,
+                  'data-email': i.email,
+                  'data-state': i.state,
+                },
+                h(
+                  'th',
+                  { scope: 'row' },
+                  i.email,
+                  i.name !== null && h('span', { class: 'muted small' }, ` (${i.name})`),
+                ),
+                h('td', {}, roleLabel(i.role)),
+                h('td', {}, formatDateTime(i.expiresAt)),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'link',
+                      'data-testid': 'invitation-revoke',
+                      onclick: () =>
+                        void this.act(async () => {
+                          await api(
+                            'DELETE',
+                            `/api/organisations/${encodeURIComponent(this.principal.orgId)}/invitations/${encodeURIComponent(i.id)}`,
+                          );
+                          this.inviteLink = undefined;
+                          const email = i.email;
+                          return () => t('invite.revoked', { email });
+                        }),
+                    },
+                    t('invite.revoke'),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+    );
+  }
+
+  private async invite(): Promise<void> {
+    const f = this.inviteForm;
+    try {
+      const made = await api<Invitation & { link: string }>(
+        'POST',
+        `/api/organisations/${encodeURIComponent(this.principal.orgId)}/invitations`,
+        { email: f.email.trim(), role: f.role, ...(f.name.trim() !== '' ? { name: f.name.trim() } : {}) },
+      );
+      this.inviteLink = { email: made.email, url: new URL(made.link, location.origin).toString() };
+      this.oneTimePassword = undefined;
+      f.email = '';
+      f.name = '';
+      f.error = silent;
+      this.status = silent;
+      await this.load();
+    } catch (error) {
+      f.error = () => describeError(error);
+      this.relocalize();
+    }
   }
 
   private async createUser(): Promise<void> {
