@@ -417,6 +417,10 @@ describe('administration console end to end (headless Chromium)', function () {
     await orgAdmin.reload();
     await orgAdmin.waitForURL(/#\/login/);
   });
+
+  it('no page of the administration console broke the Content-Security-Policy', () => {
+    expect(browser.cspViolations).to.deep.equal([]);
+  });
 });
 
 async function assertLanguage(page: Page, lang: 'en' | 'ja', label: string): Promise<void> {
