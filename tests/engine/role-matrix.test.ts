@@ -1134,12 +1134,12 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         expect((snap.team as { teamId: string }).teamId).to.equal(own(who).teamId);
       }
       expect((await sub('instrA', X)).ok).to.equal(true);
-      expect((await sub('instrA', Y)).error?.code).to.equal('FORBIDDEN');
+      expect((await sub('instrA', Y)).error?.code).to.equal('NOT_FOUND');
       expect((await sub('instrB', Y)).ok).to.equal(true);
-      expect((await sub('instrB', X)).error?.code).to.equal('FORBIDDEN');
+      expect((await sub('instrB', X)).error?.code).to.equal('NOT_FOUND');
       expect((await sub('traineeA', X)).error?.code).to.equal('FORBIDDEN');
-      expect((await sub('x1', Y)).error?.code).to.equal('FORBIDDEN');
-      expect((await sub('y1', X)).error?.code).to.equal('FORBIDDEN');
+      expect((await sub('x1', Y)).error?.code).to.equal('NOT_FOUND');
+      expect((await sub('y1', X)).error?.code).to.equal('NOT_FOUND');
       expect((await sub('x1', X)).ok).to.equal(true); // its own: the team room only
 
       const teamUpdates = (who: keyof typeof s) =>

@@ -102,13 +102,13 @@ export function orgCategoryLabel(category: string | null): string {
 export function roleLabel(role: string): string {
   switch (role) {
     case 'operator':
-      return t('role.operator');
+      return t('roleLabel.operator');
     case 'org-admin':
-      return t('role.orgAdmin');
+      return t('roleLabel.orgAdmin');
     case 'instructor':
-      return t('role.instructor');
+      return t('roleLabel.instructor');
     case 'trainee':
-      return t('role.trainee');
+      return t('roleLabel.trainee');
     default:
       return role;
   }

@@ -9,6 +9,8 @@ import { ExerciseView } from './views/exercise-view.ts';
 import { api } from './api.ts';
 import type { Account, Principal } from './types.ts';
 import { HomeView } from './views/home-view.ts';
+import { InviteView } from './views/invite-view.ts';
+import { JoinSheetView } from './views/join-sheet-view.ts';
 import { InstructorView } from './views/instructor-view.ts';
 import { JoinView } from './views/join-view.ts';
 import { LoginView } from './views/login-view.ts';
@@ -24,6 +26,8 @@ const TITLES = {
   exercise: 'title.exercise',
   admin: 'title.admin',
   account: 'title.account',
+  sheet: 'title.sheet',
+  invite: 'title.invite',
 } as const satisfies Record<Route['name'], MessageKey>;
 
 const header = h('header', { class: 'topbar' });
@@ -113,7 +117,12 @@ async function route(): Promise<void> {
   let next: View;
   switch (target.name) {
     case 'home':
-      next = new HomeView();
+      next = new HomeView(principal);
+      break;
+    case 'invite':
+      next = new InviteView(target.token, (signedIn) => {
+        navigate(isStaff(signedIn.principal) ? '#/instructor' : '#/');
+      });
       break;
     case 'login':
       next = new LoginView(who, (signedIn) => {
@@ -150,6 +159,7 @@ async function route(): Promise<void> {
       break;
     }
     case 'instructor':
+    case 'sheet':
     case 'exercise': {
       const here = location.hash;
       if (!principal || who?.mustChangePassword) {
@@ -161,7 +171,11 @@ async function route(): Promise<void> {
         break;
       }
       next =
-        target.name === 'instructor' ? new InstructorView(principal) : new ExerciseView(target.exerciseId);
+        target.name === 'instructor'
+          ? new InstructorView(principal)
+          : target.name === 'sheet'
+            ? new JoinSheetView(target.exerciseId)
+            : new ExerciseView(target.exerciseId);
       break;
     }
   }

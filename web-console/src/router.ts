@@ -7,7 +7,9 @@ export type Route =
   | { name: 'instructor' }
   | { name: 'exercise'; exerciseId: string }
   | { name: 'admin'; tab?: string }
-  | { name: 'account' };
+  | { name: 'account' }
+  | { name: 'sheet'; exerciseId: string }
+  | { name: 'invite'; token: string };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -23,7 +25,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'join' && parts[1] !== undefined) return { name: 'join', code: parts[1] };
   if (parts[0] === 'play') return { name: 'play' };
   if (parts[0] === 'instructor' && parts[1] === 'exercises' && parts[2] !== undefined)
-    return { name: 'exercise', exerciseId: parts[2] };
+    return parts[3] === 'sheet'
+      ? { name: 'sheet', exerciseId: parts[2] }
+      : { name: 'exercise', exerciseId: parts[2] };
+  if (parts[0] === 'invite' && parts[1] !== undefined) return { name: 'invite', token: parts[1] };
   if (parts[0] === 'instructor') return { name: 'instructor' };
   if (parts[0] === 'admin')
     return parts[1] !== undefined ? { name: 'admin', tab: parts[1] } : { name: 'admin' };

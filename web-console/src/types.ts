@@ -42,6 +42,20 @@ export interface CardList {
 
 export type ScenarioDetail = ScenarioVersionView;
 
+export type { TeamMember } from '../../orchestrator/src/accounts/team-members.ts';
+export type {
+  JoinCodeInfo,
+  JoinSheetTeam,
+  MyExercise,
+} from '../../orchestrator/src/accounts/roster-service.ts';
+
+/** POST /api/exercises/{id}/roster */
+export interface RosterImport {
+  added: number;
+  invitations: { email: string; link: string }[];
+  notInvited: string[];
+}
+
 /** GET /api/play/exercise */
 export interface PlayExercise {
   exerciseId: string;

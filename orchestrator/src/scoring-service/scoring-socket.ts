@@ -119,11 +119,14 @@ export function attachScoringSocket(
       }
       void (async () => {
         try {
+          // Another exercise is answered as missing, never as forbidden: its existence is not ours to tell.
           if (principal.kind === 'participant') {
             if (exerciseId !== principal.exerciseId)
-              throw Object.assign(new Error('a team sees only its own exercise'), { code: 'FORBIDDEN' });
-          } else if (!WATCH_ROLES.has(principal.role) || !(await canWatch(principal, exerciseId))) {
-            throw Object.assign(new Error('you may not watch this exercise'), { code: 'FORBIDDEN' });
+              throw Object.assign(new Error(`no exercise '${exerciseId}'`), { code: 'NOT_FOUND' });
+          } else if (!WATCH_ROLES.has(principal.role)) {
+            throw Object.assign(new Error('only staff watch exercises'), { code: 'FORBIDDEN' });
+          } else if (!(await canWatch(principal, exerciseId))) {
+            throw Object.assign(new Error(`no exercise '${exerciseId}'`), { code: 'NOT_FOUND' });
           }
           const projection = await service.load(exerciseId);
           if (!socket.connected) return;

@@ -998,20 +998,24 @@ export class AdminView implements View {
 
   private renderInvitations(): HTMLElement {
     const f = this.inviteForm;
-    const ids = { email: uid('invite-email'), name: uid('invite-name'), role: uid('invite-role') };
+    const ids = {
+      email: uid('invitation-email'),
+      name: uid('invitation-name'),
+      role: uid('invitation-role'),
+    };
     const org = this.organisations?.find((o) => o.id === this.principal.orgId);
     const roles = ROLES_BY_KIND[org?.kind ?? 'customer'] ?? [];
     const list = this.invitations?.filter((i) => i.state === 'pending');
     return h(
       'section',
       { class: 'panel' },
-      h('h2', {}, t('invite.title')),
-      h('p', { class: 'muted' }, t('invite.lead')),
+      h('h2', {}, t('inviteForm.title')),
+      h('p', { class: 'muted' }, t('inviteForm.lead')),
       h(
         'form',
         {
           class: 'form inline-form',
-          'data-testid': 'invite-form',
+          'data-testid': 'invitation-form',
           onsubmit: (event) => {
             event.preventDefault();
             void this.invite();
@@ -1026,7 +1030,7 @@ export class AdminView implements View {
             type: 'email',
             required: true,
             value: f.email,
-            'data-testid': 'invite-email',
+            'data-testid': 'invitation-email',
             oninput: (event) => {
               f.email = (event.target as HTMLInputElement).value;
             },
@@ -1035,13 +1039,13 @@ export class AdminView implements View {
         h(
           'div',
           { class: 'field' },
-          h('label', { for: ids.name }, t('invite.name')),
+          h('label', { for: ids.name }, t('inviteForm.name')),
           h('input', {
             id: ids.name,
             type: 'text',
             maxlength: 100,
             value: f.name,
-            'data-testid': 'invite-name',
+            'data-testid': 'invitation-name',
             oninput: (event) => {
               f.name = (event.target as HTMLInputElement).value;
             },
@@ -1055,7 +1059,7 @@ export class AdminView implements View {
             'select',
             {
               id: ids.role,
-              'data-testid': 'invite-role',
+              'data-testid': 'invitation-role',
               onchange: (event) => {
                 f.role = (event.target as HTMLSelectElement).value;
               },
@@ -1063,19 +1067,23 @@ export class AdminView implements View {
             roles.map((r) => h('option', { value: r, selected: r === f.role }, roleLabel(r))),
           ),
         ),
-        h('button', { type: 'submit', class: 'primary', 'data-testid': 'invite-submit' }, t('invite.submit')),
+        h(
+          'button',
+          { type: 'submit', class: 'primary', 'data-testid': 'invitation-submit' },
+          t('inviteForm.submit'),
+        ),
       ),
       h(
         'p',
-        { class: 'error', role: 'alert', 'data-testid': 'invite-error', hidden: f.error() === '' },
+        { class: 'error', role: 'alert', 'data-testid': 'invitation-error', hidden: f.error() === '' },
         f.error(),
       ),
       this.inviteLink &&
         h(
           'div',
           { class: 'notice', role: 'status' },
-          h('p', {}, t('invite.link', { email: this.inviteLink.email })),
-          h('p', {}, h('code', { class: 'secret', 'data-testid': 'invite-link' }, this.inviteLink.url)),
+          h('p', {}, t('inviteForm.link', { email: this.inviteLink.email })),
+          h('p', {}, h('code', { class: 'secret', 'data-testid': 'invitation-link' }, this.inviteLink.url)),
         ),
       list &&
         list.length > 0 &&
@@ -1090,7 +1098,7 @@ export class AdminView implements View {
               {},
               h('th', { scope: 'col' }, t('user.email')),
               h('th', { scope: 'col' }, t('user.role')),
-              h('th', { scope: 'col' }, t('invite.expires')),
+              h('th', { scope: 'col' }, t('inviteForm.expires')),
               h('th', { scope: 'col' }, t('user.actions')),
             ),
           ),
@@ -1131,10 +1139,10 @@ export class AdminView implements View {
                           );
                           this.inviteLink = undefined;
                           const email = i.email;
-                          return () => t('invite.revoked', { email });
+                          return () => t('inviteForm.revoked', { email });
                         }),
                     },
-                    t('invite.revoke'),
+                    t('inviteForm.revoke'),
                   ),
                 ),
               ),

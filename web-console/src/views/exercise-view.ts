@@ -27,6 +27,7 @@ import type {
   SharingReport,
 } from '../types.ts';
 import type { View } from '../view.ts';
+import { PeoplePanel } from './people-panel.ts';
 
 const FAST_POLL_MS = 1000;
 const SLOW_POLL_MS = 10_000;
@@ -58,6 +59,7 @@ export class ExerciseView implements View {
   };
   private status: ExerciseStatus | undefined;
   private scenario: ScenarioDetail | undefined;
+  private readonly people: PeoplePanel;
   private error = '';
   private board: readonly BoardRow[] = [];
   private stats: readonly ObjectiveStats[] = [];
@@ -111,6 +113,7 @@ export class ExerciseView implements View {
       this.liveRegion,
       this.slots.actions,
       this.slots.teams,
+      (this.people = new PeoplePanel(this.exerciseId)).element,
       this.slots.ownShell,
       this.slots.grid,
       h('div', { class: 'two-columns' }, this.slots.board, this.slots.timeline),
@@ -171,6 +174,7 @@ export class ExerciseView implements View {
   relocalize(): void {
     this.renderHead();
     this.renderTeams();
+    this.people.relocalize();
     this.renderActions();
     this.renderScoring();
     this.renderTerminals();
@@ -453,6 +457,7 @@ export class ExerciseView implements View {
       );
       this.codes.set(teamId, code);
       this.teamFeedback.delete(teamId);
+      void this.people.load();
     } catch (error) {
       this.teamFeedback.set(teamId, { ok: false, text: describeError(error) });
     }

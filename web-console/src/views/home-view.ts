@@ -4,7 +4,8 @@ import { h, replaceChildren, uid } from '../dom.ts';
 import { pickText, t } from '../i18n/i18n.ts';
 import { difficultyLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
-import type { CardList } from '../types.ts';
+import { setSession } from '../session.ts';
+import type { CardList, MyExercise, Principal, Session } from '../types.ts';
 import type { View } from '../view.ts';
 
 /** The landing page: join a team with a code, sign in, and the public scenario catalogue. */
@@ -13,9 +14,22 @@ export class HomeView implements View {
   private catalogue: CardList | undefined;
   private error = '';
   private code = '';
+  private mine: MyExercise[] | undefined;
 
-  constructor() {
+  /** `principal`: who is signed in; a user sees the exercises they are a team member of, to enter without a code. */
+  constructor(principal?: Principal) {
     this.relocalize();
+    if (principal?.kind === 'user')
+      api<{ exercises: MyExercise[] }>('GET', '/api/me/exercises').then(
+        ({ exercises }) => {
+          this.mine = exercises;
+          this.relocalize();
+        },
+        (error: unknown) => {
+          this.error = describeError(error);
+          this.relocalize();
+        },
+      );
     api<CardList>('GET', '/api/scenarios').then(
       (list) => {
         this.catalogue = list;
@@ -46,6 +60,35 @@ export class HomeView implements View {
       this.element,
       h('h1', {}, t('home.title')),
       h('p', { class: 'lead' }, t('home.lead')),
+      this.mine &&
+        this.mine.length > 0 &&
+        h(
+          'section',
+          { class: 'panel', 'data-testid': 'my-exercises' },
+          h('h2', {}, t('home.mine')),
+          h(
+            'ul',
+            { class: 'plain' },
+            this.mine.map((e) =>
+              h(
+                'li',
+                { 'data-testid': 'my-exercise', 'data-exercise-id': e.exerciseId },
+                h('strong', {}, e.teamName),
+                ` · ${e.scenario} · ${e.exerciseId} `,
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'primary',
+                    'data-testid': 'my-exercise-enter',
+                    onclick: () => void this.enter(e.exerciseId),
+                  },
+                  t('home.enter'),
+                ),
+              ),
+            ),
+          ),
+        ),
       h(
         'div',
         { class: 'cards' },
@@ -101,5 +144,20 @@ export class HomeView implements View {
 
   dispose(): void {
     // nothing to close
+  }
+
+  private async enter(exerciseId: string): Promise<void> {
+    try {
+      setSession(await api<Session>('POST', `/api/me/exercises/${encodeURIComponent(exerciseId)}/enter`));
+      try {
+        sessionStorage.clear(); // terminals of an earlier team are not ours any more
+      } catch {
+        // nothing stored
+      }
+      navigate('#/play');
+    } catch (error) {
+      this.error = describeError(error);
+      this.relocalize();
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { api } from '../api.ts';
+import { api, ApiError } from '../api.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatDateTime, formatNumber, pickText, t } from '../i18n/i18n.ts';
@@ -10,9 +10,11 @@ import type {
   Diagnostic,
   ExerciseStatus,
   Principal,
+  RosterImport,
   ScenarioDetail,
 } from '../types.ts';
 import type { View } from '../view.ts';
+import { rememberRosterImport } from './people-panel.ts';
 
 type ExerciseListEntry = Pick<
   ExerciseStatus,
@@ -32,7 +34,8 @@ export class InstructorView implements View {
   private error = '';
   private createError = '';
   private creating = false;
-  private form = { scenario: '', version: '', teams: 2, ttl: '' };
+  private form = { scenario: '', version: '', teams: 2, ttl: '', teamNames: '', maxMembers: '' };
+  private roster: { name: string; csv: string } | undefined;
   /** Launchable versions of the chosen scenario, newest first (loaded when it is chosen). */
   private versions: { version: string; archived: boolean }[] = [];
   private uploadFiles: Record<string, string> | undefined;
@@ -107,6 +110,9 @@ export class InstructorView implements View {
   private renderCreate(): HTMLElement {
     const scenarioId = uid('scenario');
     const versionId = uid('version');
+    const namesId = uid('team-names');
+    const rosterId = uid('roster');
+    const capId = uid('max-members');
     const teamsId = uid('teams');
     const ttlId = uid('ttl');
     const valid = this.catalogue?.scenarios.filter((s) => s.valid) ?? [];
@@ -190,6 +196,58 @@ export class InstructorView implements View {
         ),
         h(
           'div',
+          { class: 'field' },
+          h('label', { for: namesId }, t('instructor.teamNames')),
+          h('textarea', {
+            id: namesId,
+            rows: 2,
+            value: this.form.teamNames,
+            'aria-describedby': `${namesId}-help`,
+            'data-testid': 'create-team-names',
+            oninput: (event) => {
+              this.form.teamNames = (event.target as HTMLTextAreaElement).value;
+            },
+          }),
+          h('span', { id: `${namesId}-help`, class: 'muted small' }, t('instructor.teamNamesHelp')),
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: rosterId }, t('instructor.roster')),
+          h('input', {
+            id: rosterId,
+            type: 'file',
+            accept: '.csv,text/csv',
+            'aria-describedby': `${rosterId}-help`,
+            'data-testid': 'create-roster',
+            onchange: (event) => void this.readRoster((event.target as HTMLInputElement).files?.[0]),
+          }),
+          h(
+            'span',
+            { id: `${rosterId}-help`, class: 'muted small' },
+            this.roster ? this.roster.name : t('instructor.rosterHelp'),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'field small' },
+          h('label', { for: capId }, t('instructor.maxMembers')),
+          h('input', {
+            id: capId,
+            type: 'number',
+            min: 1,
+            max: 1000,
+            value: this.form.maxMembers,
+            'aria-describedby': `${capId}-help`,
+            'data-testid': 'create-max-members',
+            oninput: (event) => {
+              this.form.maxMembers = (event.target as HTMLInputElement).value;
+            },
+          }),
+          h('span', { id: `${capId}-help`, class: 'muted small' }, t('instructor.maxMembersHelp')),
+        ),
+        h(
+          'div',
           { class: 'field small' },
           h('label', { for: ttlId }, t('instructor.duration')),
           h('input', {
@@ -217,9 +275,25 @@ export class InstructorView implements View {
           t('instructor.launch'),
         ),
       ),
-      this.createError !== '' && h('p', { class: 'error', role: 'alert' }, this.createError),
+      this.createError !== '' &&
+        h('p', { class: 'error pre-line', role: 'alert', 'data-testid': 'create-error' }, this.createError),
       this.createStatus,
     );
+  }
+
+  /** A roster names the teams; else typed team names; else a number of teams. */
+  private teamsOfForm(): { roster: string } | { teamNames: string[] } | { teams: number } {
+    if (this.roster) return { roster: this.roster.csv };
+    const names = this.form.teamNames
+      .split('\n')
+      .map((n) => n.trim())
+      .filter((n) => n !== '');
+    return names.length > 0 ? { teamNames: names } : { teams: this.form.teams };
+  }
+
+  private async readRoster(file: File | undefined): Promise<void> {
+    this.roster = file ? { name: file.name, csv: await file.text() } : undefined;
+    this.relocalize();
   }
 
   private async create(): Promise<void> {
@@ -229,16 +303,27 @@ export class InstructorView implements View {
     this.createStatus.textContent = t('instructor.launching');
     this.relocalize();
     try {
-      const created = await api<{ id: string }>('POST', '/api/exercises', {
+      const created = await api<{ id: string; roster?: RosterImport }>('POST', '/api/exercises', {
         scenario: this.form.scenario,
         ...(this.form.version !== '' ? { version: this.form.version } : {}),
-        teams: this.form.teams,
+        ...this.teamsOfForm(),
+        ...(this.form.maxMembers.trim() !== '' ? { maxMembersPerTeam: Number(this.form.maxMembers) } : {}),
         ...(this.form.ttl.trim() !== '' ? { ttl: this.form.ttl.trim() } : {}),
       });
+      // Invitation links of the roster are shown once: the exercise page's people panel shows them.
+      if (created.roster) rememberRosterImport(created.id, created.roster);
       navigate(`#/instructor/exercises/${encodeURIComponent(created.id)}`);
     } catch (error) {
       this.creating = false;
-      this.createError = describeError(error);
+      const lines: unknown = error instanceof ApiError ? error.details : undefined;
+      this.createError = [
+        describeError(error),
+        ...(Array.isArray(lines)
+          ? (lines as { line: number; message: string }[]).map(
+              (p) => `${t('people.line', { line: p.line })} ${p.message}`,
+            )
+          : []),
+      ].join('\n');
       this.createStatus.textContent = '';
       this.relocalize();
     }

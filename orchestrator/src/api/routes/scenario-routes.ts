@@ -17,20 +17,24 @@ const VERSION = { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,64}$' };
  * of those and of their organisation's private ones. Uploads, archive and publication (staff).
  */
 export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void {
+  /** What a catalogue card and a full entry share. */
+  const cardFields = {
+    id: { type: 'string' },
+    version: { type: 'string' },
+    title: localized,
+    summary: localized,
+    category: { type: 'string' },
+    difficulty: { type: 'string' },
+    duration: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+    framework: { type: 'string' },
+    workRoles: { type: 'array', items: { type: 'string' } },
+  };
   const entry = api.schema('CatalogueEntry', {
     type: 'object',
     required: ['id', 'version', 'title', 'category', 'difficulty', 'objectives', 'hosts', 'valid'],
     properties: {
-      id: { type: 'string' },
-      version: { type: 'string' },
-      title: localized,
-      summary: localized,
-      category: { type: 'string' },
-      difficulty: { type: 'string' },
-      duration: { type: 'string' },
-      tags: { type: 'array', items: { type: 'string' } },
-      framework: { type: 'string' },
-      workRoles: { type: 'array', items: { type: 'string' } },
+      ...cardFields,
       objectives: {
         type: 'array',
         items: {
@@ -66,16 +70,7 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
     type: 'object',
     required: ['id', 'version', 'title', 'category', 'difficulty', 'objectives', 'points'],
     properties: {
-      id: { type: 'string' },
-      version: { type: 'string' },
-      title: localized,
-      summary: localized,
-      category: { type: 'string' },
-      difficulty: { type: 'string' },
-      duration: { type: 'string' },
-      tags: { type: 'array', items: { type: 'string' } },
-      framework: { type: 'string' },
-      workRoles: { type: 'array', items: { type: 'string' } },
+      ...cardFields,
       objectives: { type: 'integer', description: 'how many objectives' },
       points: { type: 'integer', description: 'the points of every objective together' },
     },
