@@ -20,6 +20,9 @@ import { attachTerminalGateway, type TerminalGateway } from './terminals/termina
 import { terminalRoutes } from './terminals/terminal-routes.ts';
 import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
 import { accountRoutes } from './api/routes/account-routes.ts';
+import { adminRoutes } from './api/routes/admin-routes.ts';
+import { readFileSync } from 'node:fs';
+import { REPO_ROOT } from './config/load-config.ts';
 import { rosterRoutes } from './api/routes/roster-routes.ts';
 import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
@@ -58,6 +61,7 @@ export async function startPlatform(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }, pino.destination(2)),
 ): Promise<RunningPlatform> {
+  const startedAt = Date.now();
   const catalogues = await competencyCatalogues(config.dataDir);
   const uploadsDir = path.join(config.dataDir, 'scenarios');
   const catalogue = new ScenarioCatalogue(
@@ -131,6 +135,22 @@ export async function startPlatform(
     metricsToken: config.metricsToken,
     routes: (api) => {
       accountRoutes(api, { accounts });
+      adminRoutes(api, {
+        accounts,
+        scenarios,
+        probe: {
+          version: platformVersion(),
+          engine: config.engine,
+          startedAt,
+          ...(orchestrator
+            ? {
+                engineCheck: async () => {
+                  await orchestrator.driver.list({ 'app.kubernetes.io/managed-by': 'cyrop' });
+                },
+              }
+            : {}),
+        },
+      });
       invitationRoutes(api, { accounts, invitations });
       if (orchestrator) {
         exerciseRoutes(api, {
@@ -238,6 +258,16 @@ export async function startPlatform(
   };
 }
 
+/** The version of this release (package.json). */
+function platformVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Reconcile at start-up, then on a timer: after a crash, the engine converges to the store. */
 function startReconciler(
   orchestrator: Orchestrator,
@@ -333,6 +363,6 @@ export async function openOrchestrator(
 }
 
 /** The operator's limits every scenario is checked against (configuration). */
-function scenarioLimits(config: Config): ScenarioLimits {
+export function scenarioLimits(config: Config): ScenarioLimits {
   return { diskMaxBytes: config.hostDiskMaxBytes };
 }

@@ -74,6 +74,8 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
   const passwords: Partial<Record<Caller, string>> = {};
   let orgA = '';
   let orgB = '';
+  let orgC = '';
+  const userIds: Record<string, string> = {};
   let sharedCode = '';
   let spareCodeId = '';
   let invitationId = '';
@@ -167,13 +169,15 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     };
     orgA = await org('Org A');
     orgB = await org('Org B');
-    const user = async (who: Caller | 'spare', orgId: string, role: string) => {
+    orgC = await org('Org C');
+    const user = async (who: Caller | 'spare' | 'spareB', orgId: string, role: string) => {
       const email = `${who.toLowerCase()}@example.com`;
       const r = await call('operator', 'POST', `/api/organisations/${orgId}/users`, {
         body: { email, name: who, role, password: PW(who) },
       });
       expect(r.status, r.text).to.equal(201);
-      if (who !== 'spare') {
+      userIds[who] = (r.body.user as { id: string }).id;
+      if (who !== 'spare' && who !== 'spareB') {
         emails[who] = email;
         passwords[who] = PW(who);
         await login(who);
@@ -184,6 +188,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     await user('traineeA', orgA, 'trainee');
     await user('instrB', orgB, 'instructor');
     await user('spare', orgA, 'trainee');
+    await user('spareB', orgB, 'trainee');
 
     // Org A's private scenario, two versions (the contract scenario under another id).
     for (const version of ['1.0.0', '1.1.0']) {
@@ -465,6 +470,130 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         path: `/api/organisations/${orgA}/users`,
         body: { email: `u${unique()}@example.com`, name: 'New', role: 'operator' },
       }),
+    },
+    // administration (orgC is the operator's to edit and disable; spare users are the ones changed)
+    {
+      op: 'GET /api/organisations/{id}',
+      note: 'org A',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/organisations/${orgA}` }),
+    },
+    {
+      op: 'GET /api/organisations/{id}',
+      note: 'org B (org-admin A: 403, same as for an unknown id)',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: `/api/organisations/${orgB}` }),
+    },
+    {
+      op: 'PATCH /api/organisations/{id}',
+      note: 'org C: contact and invoicing details',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({
+        path: `/api/organisations/${orgC}`,
+        body: { category: 'npo', contactName: '担当 太郎', invoiceRegistrationNumber: 'T1234567890123' },
+      }),
+    },
+    {
+      op: 'PATCH /api/organisations/{id}',
+      note: 'org C: disabled (again: no change)',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: `/api/organisations/${orgC}`, body: { disabled: true } }),
+      verify: (_c, r) => expect(r.body.disabled).to.equal(true),
+    },
+    {
+      op: 'GET /api/users',
+      note: 'every organisation',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/users' }),
+    },
+    {
+      op: 'PATCH /api/users/{id}',
+      note: "org A's spare trainee, same role (no change)",
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/users/${userIds.spare}`, body: { role: 'trainee' } }),
+    },
+    {
+      op: 'PATCH /api/users/{id}',
+      note: "org B's spare trainee: org-admin A is told there is no such user",
+      expect: [401, 200, 404, 403, 403, 403, 403, 403, 403],
+      request: () => ({ path: `/api/users/${userIds.spareB}`, body: { disabled: false } }),
+    },
+    {
+      op: 'POST /api/users/{id}/password-reset',
+      note: "org A's spare trainee",
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/users/${userIds.spare}/password-reset` }),
+      verify: (_c, r) => expect(r.body.oneTimePassword).to.be.a('string'),
+    },
+    {
+      op: 'POST /api/users/{id}/password-reset',
+      note: "org B's spare trainee: org-admin A is told there is no such user",
+      expect: [401, 200, 404, 403, 403, 403, 403, 403, 403],
+      request: () => ({ path: `/api/users/${userIds.spareB}/password-reset` }),
+    },
+    {
+      op: 'GET /api/audit/export',
+      note: 'CSV with BOM',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: '/api/audit/export?action=user.' }),
+      verify: (c, r) => {
+        expect(r.text.startsWith('id,at,actor,'), c).to.equal(true);
+        if (c === 'adminA') expect(r.text, 'org B stays out').not.to.contain(userIds.spareB);
+      },
+    },
+    {
+      op: 'GET /api/admin/health',
+      note: '',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/admin/health' }),
+      verify: (_c, r) => {
+        expect(r.body.engine).to.deep.include({ name: 'docker', ok: true });
+        expect((r.body.counts as { exercisesRunning: number }).exercisesRunning).to.be.at.least(2);
+      },
+    },
+    {
+      op: 'GET /api/organisations/{id}/scenarios',
+      note: "org A's versions, archived ones too",
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/organisations/${orgA}/scenarios` }),
+      verify: (_c, r) =>
+        expect((r.body.versions as { id: string }[]).filter((v) => v.id === PRIVATE)).to.have.length(2),
+    },
+    {
+      op: 'GET /api/organisations/{id}/scenarios',
+      note: 'org B (org-admin A: 403, same as for an unknown id)',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: `/api/organisations/${orgB}/scenarios` }),
+    },
+    { op: 'GET /api/account', note: '', expect: USERS_ONLY, request: () => ({ path: '/api/account' }) },
+    {
+      op: 'PATCH /api/account',
+      note: 'Japanese',
+      expect: USERS_ONLY,
+      request: () => ({ path: '/api/account', body: { preferredLanguage: 'ja' } }),
+    },
+    {
+      op: 'GET /api/account/sessions',
+      note: 'this one marked',
+      expect: USERS_ONLY,
+      request: () => ({ path: '/api/account/sessions' }),
+      verify: (c, r) =>
+        expect(
+          (r.body.sessions as { current: boolean }[]).filter((x) => x.current),
+          c,
+        ).to.have.length(1),
+    },
+    {
+      op: 'POST /api/account/sessions/sign-out-others',
+      note: 'the caller stays signed in',
+      expect: USERS_ONLY,
+      request: () => ({ path: '/api/account/sessions/sign-out-others' }),
+    },
+    {
+      op: 'DELETE /api/account/sessions/{id}',
+      note: 'a session that is not theirs',
+      expect: [401, 404, 404, 404, 404, 404, 403, 403, 403],
+      request: () => ({ path: `/api/account/sessions/${'0'.repeat(32)}` }),
     },
     {
       op: 'POST /api/exercises/{id}/teams/{team}/join-codes',
@@ -1076,6 +1205,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     const MiB = 'a'.repeat(1 << 20);
     const routes: {
       who: Caller | undefined;
+      method?: 'PATCH';
       path: () => string;
       valid: Record<string, unknown>;
       wrong: Record<string, unknown>;
@@ -1110,6 +1240,28 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         path: () => `/api/exercises/${X}/teams/team-1/join-codes`,
         valid: {},
         wrong: { maxUses: 'many' },
+      },
+      // administration
+      {
+        who: 'operator',
+        method: 'PATCH',
+        path: () => `/api/organisations/${orgC}`,
+        valid: { contactName: 'n' },
+        wrong: { invoiceRegistrationNumber: 7 },
+      },
+      {
+        who: 'adminA',
+        method: 'PATCH',
+        path: () => `/api/users/${userIds.spare}`,
+        valid: { disabled: false },
+        wrong: { role: 'king' },
+      },
+      {
+        who: 'instrA',
+        method: 'PATCH',
+        path: () => '/api/account',
+        valid: { preferredLanguage: 'en' },
+        wrong: { preferredLanguage: 'fr' },
       },
       // exercises
       {
@@ -1162,11 +1314,11 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         ],
       ];
       for (const [what, opts, status, code] of variants) {
-        const res = await call(r.who, 'POST', r.path(), opts);
+        const res = await call(r.who, r.method ?? 'POST', r.path(), opts);
         const got = (res.body.error as { code?: string } | undefined)?.code;
         if (res.status !== status || got !== code)
           problems.push(
-            `POST ${r.path()} as ${r.who ?? 'anon'} with ${what}: expected ${status} ${code}, got ${res.status} ${got} ${res.text.slice(0, 160)}`,
+            `${r.method ?? 'POST'} ${r.path()} as ${r.who ?? 'anon'} with ${what}: expected ${status} ${code}, got ${res.status} ${got} ${res.text.slice(0, 160)}`,
           );
       }
     }

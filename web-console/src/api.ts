@@ -18,7 +18,11 @@ export class ApiError extends Error {
  * header to state-changing requests (the server's CSRF check). Resolves with the parsed JSON body
  * (undefined for 204), rejects with ApiError for error answers.
  */
-export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: 'same-origin',

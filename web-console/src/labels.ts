@@ -51,3 +51,65 @@ export function teamStateLabel(state: string): string {
       return state;
   }
 }
+
+export function orgKindLabel(kind: string): string {
+  switch (kind) {
+    case 'operator':
+      return t('kind.operator');
+    case 'training-company':
+      return t('kind.trainingCompany');
+    case 'customer':
+      return t('kind.customer');
+    default:
+      return kind;
+  }
+}
+
+/** CYNEX member categories (the rows of its fee table), in the order the console offers them. */
+export const ORG_CATEGORIES = [
+  'large-enterprise',
+  'sme',
+  'general-incorporated-association',
+  'npo',
+  'educational-institution',
+  'government',
+  'individual-expert',
+] as const;
+
+export function orgCategoryLabel(category: string | null): string {
+  switch (category) {
+    case null:
+      return t('org.noCategory');
+    case 'large-enterprise':
+      return t('category.largeEnterprise');
+    case 'sme':
+      return t('category.sme');
+    case 'general-incorporated-association':
+      return t('category.generalIncorporatedAssociation');
+    case 'npo':
+      return t('category.npo');
+    case 'educational-institution':
+      return t('category.educationalInstitution');
+    case 'government':
+      return t('category.government');
+    case 'individual-expert':
+      return t('category.individualExpert');
+    default:
+      return category;
+  }
+}
+
+export function roleLabel(role: string): string {
+  switch (role) {
+    case 'operator':
+      return t('roleLabel.operator');
+    case 'org-admin':
+      return t('roleLabel.orgAdmin');
+    case 'instructor':
+      return t('roleLabel.instructor');
+    case 'trainee':
+      return t('roleLabel.trainee');
+    default:
+      return role;
+  }
+}

@@ -3,7 +3,11 @@ import { LOCALES, locale, onLocaleChange, setLocale, t, type Locale, type Messag
 import { navigate, parseRoute, type Route } from './router.ts';
 import { isStaff, logout, refreshSession, session } from './session.ts';
 import type { View } from './view.ts';
+import { AccountView } from './views/account-view.ts';
+import { AdminView } from './views/admin-view.ts';
 import { ExerciseView } from './views/exercise-view.ts';
+import { api } from './api.ts';
+import type { Account, Principal } from './types.ts';
 import { HomeView } from './views/home-view.ts';
 import { InviteView } from './views/invite-view.ts';
 import { JoinSheetView } from './views/join-sheet-view.ts';
@@ -20,6 +24,8 @@ const TITLES = {
   play: 'title.play',
   instructor: 'title.instructor',
   exercise: 'title.exercise',
+  admin: 'title.admin',
+  account: 'title.account',
   sheet: 'title.sheet',
   invite: 'title.invite',
 } as const satisfies Record<Route['name'], MessageKey>;
@@ -50,6 +56,10 @@ function renderHeader(): void {
         {},
         h('li', {}, h('a', { href: '#/' }, t('nav.catalogue'))),
         isStaff(principal) && h('li', {}, h('a', { href: '#/instructor' }, t('nav.instructor'))),
+        isAdmin(principal) &&
+          h('li', {}, h('a', { href: '#/admin', 'data-testid': 'nav-admin' }, t('nav.admin'))),
+        principal?.kind === 'user' &&
+          h('li', {}, h('a', { href: '#/account', 'data-testid': 'nav-account' }, t('nav.account'))),
         principal?.kind === 'participant' && h('li', {}, h('a', { href: '#/play' }, t('nav.play'))),
       ),
     ),
@@ -116,7 +126,9 @@ async function route(): Promise<void> {
       break;
     case 'login':
       next = new LoginView(who, (signedIn) => {
-        navigate(target.next ?? (isStaff(signedIn.principal) ? '#/instructor' : '#/'));
+        void applyPreferredLanguage().finally(() => {
+          navigate(target.next ?? homeOf(signedIn.principal));
+        });
       });
       break;
     case 'join':
@@ -128,6 +140,24 @@ async function route(): Promise<void> {
           ? new PlayView(principal)
           : new MessageView('play.needJoin', 'play.needJoinBody');
       break;
+    case 'admin':
+    case 'account': {
+      if (!principal || who?.mustChangePassword) {
+        navigate(`#/login?next=${encodeURIComponent(location.hash)}`);
+        return;
+      }
+      if (target.name === 'account')
+        next =
+          principal.kind === 'user'
+            ? new AccountView()
+            : new MessageView('account.needUser', 'account.needUserBody');
+      else
+        next =
+          principal.kind === 'user' && isAdmin(principal)
+            ? new AdminView(principal, target.tab)
+            : new MessageView('error.adminOnly', 'error.adminOnlyBody');
+      break;
+    }
     case 'instructor':
     case 'sheet':
     case 'exercise': {
@@ -153,6 +183,28 @@ async function route(): Promise<void> {
   renderHeader();
   replaceChildren(main, next.element);
   document.title = `CYROP — ${t(TITLES[target.name])}`;
+}
+
+/** The operator and org-admins administer; everyone else has no administration page. */
+function isAdmin(principal: Principal | undefined): boolean {
+  return principal?.kind === 'user' && (principal.role === 'operator' || principal.role === 'org-admin');
+}
+
+/** Where a user lands after signing in. */
+function homeOf(principal: Principal): string {
+  if (isAdmin(principal)) return '#/admin';
+  return isStaff(principal) ? '#/instructor' : '#/';
+}
+
+/** The language the signed-in user chose on "My account" (stored on the server), applied at sign-in. */
+async function applyPreferredLanguage(): Promise<void> {
+  try {
+    const account = await api<Account>('GET', '/api/account');
+    const preferred = account.user.preferredLanguage;
+    if (preferred && preferred !== locale()) setLocale(preferred);
+  } catch {
+    // a participant or a failed request: the language stays as it is
+  }
 }
 
 function boot(): void {

@@ -6,6 +6,8 @@ export type Route =
   | { name: 'play' }
   | { name: 'instructor' }
   | { name: 'exercise'; exerciseId: string }
+  | { name: 'admin'; tab?: string }
+  | { name: 'account' }
   | { name: 'sheet'; exerciseId: string }
   | { name: 'invite'; token: string };
 
@@ -28,6 +30,9 @@ export function parseRoute(hash: string): Route {
       : { name: 'exercise', exerciseId: parts[2] };
   if (parts[0] === 'invite' && parts[1] !== undefined) return { name: 'invite', token: parts[1] };
   if (parts[0] === 'instructor') return { name: 'instructor' };
+  if (parts[0] === 'admin')
+    return parts[1] !== undefined ? { name: 'admin', tab: parts[1] } : { name: 'admin' };
+  if (parts[0] === 'account') return { name: 'account' };
   return { name: 'home' };
 }
 

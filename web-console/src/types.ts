@@ -87,3 +87,28 @@ export interface JoinCode {
   expiresAt: number;
   maxUses: number | null;
 }
+
+export type {
+  Organisation,
+  User,
+  AuditEntry,
+  SessionInfo,
+  PlatformCounts,
+} from '../../orchestrator/src/accounts/account-service.ts';
+export type { PublicationRequest } from '../../orchestrator/src/scenarios/scenario-library.ts';
+
+/** GET /api/admin/health */
+export interface PlatformHealth {
+  version: string;
+  engine: { name: string; ok: boolean; ms: number; error?: string };
+  database: { ok: boolean; ms: number };
+  counts: import('../../orchestrator/src/accounts/account-service.ts').PlatformCounts;
+  startedAt: number;
+  checkedAt: number;
+}
+
+/** GET /api/account */
+export interface Account {
+  user: import('../../orchestrator/src/accounts/account-service.ts').User;
+  organisation: { id: string; name: string; kind: string };
+}

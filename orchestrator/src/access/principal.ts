@@ -13,3 +13,14 @@ export const STAFF_ROLES: readonly Role[] = ['operator', 'org-admin', 'instructo
 export function isStaff(principal: Principal | undefined): principal is Extract<Principal, { kind: 'user' }> {
   return principal?.kind === 'user' && STAFF_ROLES.includes(principal.role);
 }
+
+/** The user id the CLI acts under against the data directory; audit entries name it `system:cli`. */
+export const CLI_USER_ID = 'system:cli';
+
+/**
+ * The CLI's principal: whoever runs `cyrop` on the data directory holds the operator's powers (they
+ * can read the database file anyway); `orgId` is the organisation it acts for (uploads).
+ */
+export function cliPrincipal(orgId: string): Extract<Principal, { kind: 'user' }> {
+  return { kind: 'user', userId: CLI_USER_ID, orgId, role: 'operator', name: 'cyrop CLI' };
+}

@@ -1,8 +1,22 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Principal, Role } from '../api/api-registry.ts';
+import { sql } from 'kysely';
+import {
+  auditScope,
+  mayAdministerPlatform,
+  mayAssignRole,
+  mayChangeUser,
+  mayManageUsersOf,
+  ROLES_BY_ORG_KIND,
+} from '../access/account-access.ts';
+import { CLI_USER_ID, type Principal, type Role } from '../access/principal.ts';
 import { CyropError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
-import type { OrganisationKind, UsersTable } from '../store/schema.ts';
+import type {
+  OrganisationCategory,
+  OrganisationKind,
+  OrganisationsTable,
+  UsersTable,
+} from '../store/schema.ts';
 import { hashJoinCode, newJoinCode } from './join-code.ts';
 import { claimMembership } from './team-members.ts';
 import {
@@ -42,6 +56,76 @@ export interface Organisation {
   name: string;
   kind: OrganisationKind;
   createdAt: number;
+  /** CYNEX member category (null: the operator, or not set yet). */
+  category: OrganisationCategory | null;
+  contactName: string | null;
+  contactEmail: string | null;
+  contactPhone: string | null;
+  postalAddress: string | null;
+  /** Qualified-invoice issuer registration number: `T` + 13 digits. */
+  invoiceRegistrationNumber: string | null;
+  disabled: boolean;
+  disabledAt: number | null;
+}
+
+/** What an operator may set on an organisation; null clears a detail. */
+export interface OrganisationDetails {
+  name?: string;
+  kind?: OrganisationKind;
+  category?: OrganisationCategory | null;
+  contactName?: string | null;
+  contactEmail?: string | null;
+  contactPhone?: string | null;
+  postalAddress?: string | null;
+  invoiceRegistrationNumber?: string | null;
+}
+
+export const ORGANISATION_CATEGORIES: readonly OrganisationCategory[] = [
+  'large-enterprise',
+  'sme',
+  'general-incorporated-association',
+  'npo',
+  'educational-institution',
+  'government',
+  'individual-expert',
+];
+
+export type Language = 'en' | 'ja';
+
+/** One of a user's sessions, as its owner sees it (the id is not the cookie, nor its stored hash). */
+export interface SessionInfo {
+  id: string;
+  kind: 'user' | 'participant';
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  /** The session of the request that asked. */
+  current: boolean;
+  exerciseId: string | null;
+  teamId: string | null;
+}
+
+export interface AuditFilter {
+  orgId?: string;
+  actor?: string;
+  actionPrefix?: string;
+  targetPrefix?: string;
+  /** epoch ms, inclusive */
+  from?: number;
+  /** epoch ms, exclusive */
+  to?: number;
+  limit?: number;
+  before?: number;
+}
+
+export interface PlatformCounts {
+  organisations: number;
+  disabledOrganisations: number;
+  users: number;
+  disabledUsers: number;
+  exercisesRunning: number;
+  exercises: number;
+  sessions: number;
 }
 
 export interface User {
@@ -53,6 +137,7 @@ export interface User {
   mustChangePassword: boolean;
   disabled: boolean;
   createdAt: number;
+  preferredLanguage: Language | null;
 }
 
 /** A new session: the token goes into the cookie and nowhere else (only its hash is stored). */
@@ -83,18 +168,16 @@ export interface AuditEntry {
 /** Who did it: a principal, the platform itself, or an anonymous client (a failed sign-in). */
 export type AuditActor = Principal | 'system' | 'anonymous';
 
+export { ROLES_BY_ORG_KIND };
 export const FIRST_OPERATOR_EMAIL = 'admin@localhost';
-export const ROLES_BY_ORG_KIND: Record<OrganisationKind, readonly Role[]> = {
-  operator: ['operator'],
-  'training-company': ['org-admin', 'instructor', 'trainee'],
-  customer: ['org-admin', 'instructor', 'trainee'],
-};
 export const MIN_PASSWORD_LENGTH = 10;
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_JOIN_CODE_TTL_MS = DAY_MS;
 export const MAX_JOIN_CODE_TTL_MS = 30 * DAY_MS;
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}$/;
+const INVOICE_NUMBER = /^T[0-9]{13}$/;
+const PHONE = /^\+?[0-9][0-9 ()-]{5,30}$/;
 
 /**
  * Organisations, users, passwords, server-side sessions, join codes and the audit log. The clock is
@@ -126,16 +209,123 @@ export class AccountService {
 
   // ── organisations and users ────────────────────────────────────────────────────────────────
 
-  async createOrganisation(input: { name: string; kind: OrganisationKind }): Promise<Organisation> {
-    const name = cleanName(input.name, 'organisation name');
+  async createOrganisation(
+    input: OrganisationDetails & { name: string; kind: OrganisationKind },
+  ): Promise<Organisation> {
+    const details = checkOrganisationDetails(input);
     if (input.kind === 'operator' && (await this.operatorOrg()))
       throw new CyropError('CONFLICT', 'there is already a platform operator organisation');
-    const org: Organisation = { id: randomUUID(), name, kind: input.kind, createdAt: this.clock() };
-    await this.db
-      .insertInto('organisations')
-      .values({ id: org.id, name: org.name, kind: org.kind, created_at: org.createdAt })
-      .execute();
+    const row = {
+      id: randomUUID(),
+      name: details.name ?? '',
+      kind: input.kind,
+      created_at: this.clock(),
+      category: details.category ?? null,
+      contact_name: details.contactName ?? null,
+      contact_email: details.contactEmail ?? null,
+      contact_phone: details.contactPhone ?? null,
+      postal_address: details.postalAddress ?? null,
+      invoice_registration_number: details.invoiceRegistrationNumber ?? null,
+      disabled_at: null,
+    };
+    await this.db.insertInto('organisations').values(row).execute();
+    return toOrganisation(row);
+  }
+
+  /**
+   * Create an organisation as `by` (the operator), audited. The same rules for the API and the CLI.
+   */
+  async createOrganisationAs(
+    by: Principal,
+    input: OrganisationDetails & { name: string; kind: OrganisationKind },
+    context: AuditContext = {},
+  ): Promise<Organisation> {
+    if (!mayAdministerPlatform(by)) throw new CyropError('FORBIDDEN', 'only the platform operator does this');
+    if (input.kind === 'operator')
+      throw fieldError('kind', 'an organisation made here is a training company or a customer');
+    const org = await this.createOrganisation(input);
+    await this.audit(by, 'organisation.created', `organisation:${org.id}`, summary(org), {
+      ...context,
+      orgId: org.id,
+    });
     return org;
+  }
+
+  /** Edit an organisation's name, kind, category, contact and invoicing details (the operator). */
+  async updateOrganisation(
+    by: Principal,
+    id: string,
+    changes: OrganisationDetails,
+    context: AuditContext = {},
+  ): Promise<Organisation> {
+    if (!mayAdministerPlatform(by)) throw new CyropError('FORBIDDEN', 'only the platform operator does this');
+    const org = await this.getOrganisation(id);
+    if (!org) throw new CyropError('NOT_FOUND', `no organisation '${id}'`);
+    const details = checkOrganisationDetails(changes);
+    if (details.kind !== undefined && details.kind !== org.kind) {
+      if (org.kind === 'operator' || details.kind === 'operator')
+        throw fieldError('kind', 'the operator organisation stays the operator, and no other becomes it');
+    }
+    const set: Partial<OrganisationsTable> = {};
+    if (details.name !== undefined) set.name = details.name;
+    if (details.kind !== undefined) set.kind = details.kind;
+    if (details.category !== undefined) set.category = details.category;
+    if (details.contactName !== undefined) set.contact_name = details.contactName;
+    if (details.contactEmail !== undefined) set.contact_email = details.contactEmail;
+    if (details.contactPhone !== undefined) set.contact_phone = details.contactPhone;
+    if (details.postalAddress !== undefined) set.postal_address = details.postalAddress;
+    if (details.invoiceRegistrationNumber !== undefined)
+      set.invoice_registration_number = details.invoiceRegistrationNumber;
+    if (Object.keys(set).length > 0)
+      await this.db.updateTable('organisations').set(set).where('id', '=', id).execute();
+    await this.audit(
+      by,
+      'organisation.updated',
+      `organisation:${id}`,
+      { fields: Object.keys(changes) },
+      {
+        ...context,
+        orgId: id,
+      },
+    );
+    return (await this.getOrganisation(id)) as Organisation;
+  }
+
+  /**
+   * Disable an organisation (its users cannot sign in, their sessions end; its exercises stay as they
+   * are) or enable it again. The operator's own organisation cannot be disabled.
+   */
+  async setOrganisationDisabled(
+    by: Principal,
+    id: string,
+    disabled: boolean,
+    context: AuditContext = {},
+  ): Promise<Organisation> {
+    if (!mayAdministerPlatform(by)) throw new CyropError('FORBIDDEN', 'only the platform operator does this');
+    const org = await this.getOrganisation(id);
+    if (!org) throw new CyropError('NOT_FOUND', `no organisation '${id}'`);
+    if (org.kind === 'operator' && disabled)
+      throw new CyropError('CONFLICT', 'the platform operator organisation cannot be disabled');
+    if (org.disabled !== disabled) {
+      await this.db
+        .updateTable('organisations')
+        .set({ disabled_at: disabled ? this.clock() : null })
+        .where('id', '=', id)
+        .execute();
+      let ended = 0;
+      if (disabled) {
+        const users = await this.db.selectFrom('users').select('id').where('org_id', '=', id).execute();
+        for (const u of users) ended += await this.endSessionsOf(u.id);
+      }
+      await this.audit(
+        by,
+        disabled ? 'organisation.disabled' : 'organisation.enabled',
+        `organisation:${id}`,
+        disabled ? { sessionsEnded: ended } : {},
+        { ...context, orgId: id },
+      );
+    }
+    return (await this.getOrganisation(id)) as Organisation;
   }
 
   async listOrganisations(): Promise<Organisation[]> {
@@ -145,12 +335,12 @@ export class AccountService {
       .orderBy('created_at')
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, kind: r.kind, createdAt: r.created_at }));
+    return rows.map(toOrganisation);
   }
 
   async getOrganisation(id: string): Promise<Organisation | undefined> {
     const r = await this.db.selectFrom('organisations').selectAll().where('id', '=', id).executeTakeFirst();
-    return r && { id: r.id, name: r.name, kind: r.kind, createdAt: r.created_at };
+    return r && toOrganisation(r);
   }
 
   /**
@@ -166,11 +356,7 @@ export class AccountService {
   }): Promise<{ user: User; oneTimePassword?: string }> {
     const org = await this.getOrganisation(input.orgId);
     if (!org) throw new CyropError('NOT_FOUND', `no organisation '${input.orgId}'`);
-    if (!ROLES_BY_ORG_KIND[org.kind].includes(input.role))
-      throw new CyropError(
-        'BAD_REQUEST',
-        `a ${org.kind} organisation may have the roles ${ROLES_BY_ORG_KIND[org.kind].join(', ')}, not ${input.role}`,
-      );
+    if (!ROLES_BY_ORG_KIND[org.kind].includes(input.role)) throw roleError(org.kind, input.role);
     const email = normaliseEmail(input.email);
     const name = cleanName(input.name, 'name');
     const oneTimePassword = input.password === undefined ? randomPassword() : undefined;
@@ -192,6 +378,7 @@ export class AccountService {
       must_change_password: oneTimePassword ? 1 : 0,
       created_at: this.clock(),
       disabled: 0,
+      preferred_language: null,
     };
     try {
       await this.db.insertInto('users').values(row).execute();
@@ -218,6 +405,12 @@ export class AccountService {
     return row && toUser(row);
   }
 
+  /** Every user of every organisation, by organisation then email (the operator's view). */
+  async listEveryUser(): Promise<User[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('org_id').orderBy('email').execute();
+    return rows.map(toUser);
+  }
+
   /** Enable or disable a user; disabling ends their sessions. */
   async setDisabled(userId: string, disabled: boolean): Promise<void> {
     await this.db
@@ -225,7 +418,234 @@ export class AccountService {
       .set({ disabled: disabled ? 1 : 0 })
       .where('id', '=', userId)
       .execute();
-    if (disabled) await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    if (disabled) await this.endSessionsOf(userId);
+  }
+
+  /**
+   * A user `by` may manage (the operator: anyone; an org-admin: their organisation's), else NOT_FOUND:
+   * another organisation's users are not ours to know about.
+   */
+  async managedUser(by: Principal, userId: string): Promise<{ user: User; org: Organisation }> {
+    const user = await this.getUser(userId);
+    if (!user || !mayManageUsersOf(by, user.orgId))
+      throw new CyropError('NOT_FOUND', `no user '${userId}' in your organisation`);
+    const org = (await this.getOrganisation(user.orgId)) as Organisation;
+    return { user, org };
+  }
+
+  /** Create a user as `by` (the operator, or an org-admin for their organisation), audited. */
+  async createUserAs(
+    by: Principal,
+    input: { orgId: string; email: string; name: string; role: Role; password?: string },
+    context: AuditContext = {},
+  ): Promise<{ user: User; oneTimePassword?: string }> {
+    if (!mayManageUsersOf(by, input.orgId))
+      throw new CyropError('FORBIDDEN', 'you may only manage your own organisation');
+    const org = await this.getOrganisation(input.orgId);
+    if (!org) throw new CyropError('NOT_FOUND', `no organisation '${input.orgId}'`);
+    if (input.role === 'operator' && !mayAdministerPlatform(by))
+      throw new CyropError('FORBIDDEN', 'only an operator may create operators');
+    if (!mayAssignRole(by, org.kind, input.role)) throw roleError(org.kind, input.role);
+    const created = await this.createUser(input);
+    await this.audit(
+      by,
+      'user.created',
+      `user:${created.user.id}`,
+      { email: created.user.email, role: created.user.role },
+      { ...context, orgId: org.id },
+    );
+    return created;
+  }
+
+  /**
+   * Change a user's role (within what the organisation's kind allows) and/or disable or enable them
+   * (disabling ends their sessions). Nobody changes their own account this way.
+   */
+  async updateUser(
+    by: Principal,
+    userId: string,
+    changes: { role?: Role; disabled?: boolean },
+    context: AuditContext = {},
+  ): Promise<User> {
+    const { user, org } = await this.managedUser(by, userId);
+    if (!mayChangeUser(by, userId))
+      throw new CyropError('CONFLICT', 'you cannot change your own role or disable yourself');
+    if (changes.role !== undefined && changes.role !== user.role) {
+      if (changes.role === 'operator' && !mayAdministerPlatform(by))
+        throw new CyropError('FORBIDDEN', 'only an operator may make operators');
+      if (!mayAssignRole(by, org.kind, changes.role)) throw roleError(org.kind, changes.role);
+      await this.db.updateTable('users').set({ role: changes.role }).where('id', '=', userId).execute();
+      // The role is read from the user at every request; live sessions (sockets) re-check it.
+      await this.endSessionsOf(userId);
+      await this.audit(
+        by,
+        'user.role-changed',
+        `user:${userId}`,
+        { from: user.role, to: changes.role },
+        {
+          ...context,
+          orgId: org.id,
+        },
+      );
+    }
+    if (changes.disabled !== undefined && changes.disabled !== user.disabled) {
+      await this.setDisabled(userId, changes.disabled);
+      await this.audit(
+        by,
+        changes.disabled ? 'user.disabled' : 'user.enabled',
+        `user:${userId}`,
+        {},
+        {
+          ...context,
+          orgId: org.id,
+        },
+      );
+    }
+    return (await this.getUser(userId)) as User;
+  }
+
+  /**
+   * A new one-time password for a user, returned once (the user must change it at next sign-in);
+   * every session of theirs ends.
+   */
+  async resetPassword(
+    by: Principal,
+    userId: string,
+    context: AuditContext = {},
+  ): Promise<{ user: User; oneTimePassword: string }> {
+    const { org } = await this.managedUser(by, userId);
+    if (!mayChangeUser(by, userId))
+      throw new CyropError('CONFLICT', 'change your own password on the "My account" page');
+    const oneTimePassword = randomPassword();
+    await this.db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(oneTimePassword, this.passwordCost), must_change_password: 1 })
+      .where('id', '=', userId)
+      .execute();
+    await this.endSessionsOf(userId);
+    await this.audit(by, 'user.password-reset', `user:${userId}`, {}, { ...context, orgId: org.id });
+    return { user: (await this.getUser(userId)) as User, oneTimePassword };
+  }
+
+  /** The console language a user prefers (null: the browser's). */
+  async setPreferredLanguage(userId: string, language: Language | null): Promise<User> {
+    if (language !== null && !(['en', 'ja'] as unknown[]).includes(language))
+      throw fieldError('preferredLanguage', 'must be en, ja or null');
+    await this.db
+      .updateTable('users')
+      .set({ preferred_language: language })
+      .where('id', '=', userId)
+      .execute();
+    const user = await this.getUser(userId);
+    if (!user) throw new CyropError('NOT_FOUND', `no user '${userId}'`);
+    return user;
+  }
+
+  /** The live sessions of a user, newest first; `currentToken` marks the asking one. */
+  async listSessions(userId: string, currentToken?: string): Promise<SessionInfo[]> {
+    const now = this.clock();
+    const current = currentToken ? hashToken(currentToken) : undefined;
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('expires_at', '>', now)
+      .where('last_seen_at', '>', now - this.idleMs)
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map((r) => ({
+      id: publicSessionId(r.id),
+      kind: r.kind,
+      createdAt: r.created_at,
+      lastSeenAt: r.last_seen_at,
+      expiresAt: Math.min(r.expires_at, r.last_seen_at + this.idleMs),
+      current: r.id === current,
+      exerciseId: r.exercise_id,
+      teamId: r.team_id,
+    }));
+  }
+
+  /** End one of the user's own sessions by its public id (NOT_FOUND when it is not theirs), audited. */
+  async endSession(by: Principal, sessionId: string, context: AuditContext = {}): Promise<void> {
+    if (by.kind !== 'user') throw new CyropError('FORBIDDEN', 'this needs a user account');
+    const rows = await this.db.selectFrom('sessions').select('id').where('user_id', '=', by.userId).execute();
+    const row = rows.find((r) => publicSessionId(r.id) === sessionId);
+    if (!row) throw new CyropError('NOT_FOUND', `no session '${sessionId}' of yours`);
+    await this.db.deleteFrom('sessions').where('id', '=', row.id).execute();
+    this.announceEnded([row.id]);
+    await this.audit(by, 'auth.session-ended', `user:${by.userId}`, {}, context);
+  }
+
+  /** "Sign out everywhere else": every session of the user but the asking one ends (audited); returns how many. */
+  async endOtherSessions(by: Principal, currentToken: string, context: AuditContext = {}): Promise<number> {
+    if (by.kind !== 'user') throw new CyropError('FORBIDDEN', 'this needs a user account');
+    const userId = by.userId;
+    const keep = hashToken(currentToken);
+    const ids = (await this.db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute())
+      .map((r) => r.id)
+      .filter((id) => id !== keep);
+    if (ids.length > 0) {
+      await this.db.deleteFrom('sessions').where('id', 'in', ids).execute();
+      this.announceEnded(ids);
+    }
+    await this.audit(by, 'auth.signed-out-elsewhere', `user:${userId}`, { ended: ids.length }, context);
+    return ids.length;
+  }
+
+  /** Counts for the operator's health panel. */
+  async counts(): Promise<PlatformCounts> {
+    const count = async (q: Promise<{ n: number | string | bigint } | undefined>) =>
+      Number((await q)?.n ?? 0);
+    const now = this.clock();
+    return {
+      organisations: await count(
+        this.db
+          .selectFrom('organisations')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst(),
+      ),
+      disabledOrganisations: await count(
+        this.db
+          .selectFrom('organisations')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('disabled_at', 'is not', null)
+          .executeTakeFirst(),
+      ),
+      users: await count(
+        this.db
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst(),
+      ),
+      disabledUsers: await count(
+        this.db
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('disabled', '=', 1)
+          .executeTakeFirst(),
+      ),
+      exercisesRunning: await count(
+        this.db
+          .selectFrom('exercises')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('state', 'in', ['launching', 'running'])
+          .executeTakeFirst(),
+      ),
+      exercises: await count(
+        this.db
+          .selectFrom('exercises')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst(),
+      ),
+      sessions: await count(
+        this.db
+          .selectFrom('sessions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('expires_at', '>', now)
+          .where('last_seen_at', '>', now - this.idleMs)
+          .executeTakeFirst(),
+      ),
+    };
   }
 
   /**
@@ -269,7 +689,7 @@ export class AccountService {
         .selectAll()
         .where('email', '=', email.trim().toLowerCase())
         .executeTakeFirst();
-      if (!row || row.disabled) {
+      if (!row || row.disabled || (await this.orgDisabled(row.org_id))) {
         await verifyPassword(password, await this.dummy());
         return undefined;
       }
@@ -326,7 +746,7 @@ export class AccountService {
     let resolved: ResolvedSession;
     if (row.kind === 'user') {
       const user = row.user_id ? await this.getUser(row.user_id) : undefined;
-      if (!user || user.disabled) return undefined;
+      if (!user || user.disabled || (await this.orgDisabled(user.orgId))) return undefined;
       resolved = {
         principal: userPrincipal(user),
         mustChangePassword: user.mustChangePassword,
@@ -600,11 +1020,26 @@ export class AccountService {
       .execute();
   }
 
-  /** Newest first; `orgId` limits to one organisation; `before` pages by id. */
-  async listAudit(options: { orgId?: string; limit?: number; before?: number } = {}): Promise<AuditEntry[]> {
+  /**
+   * Newest first; `orgId` limits to one organisation; `actor` is exact, `actionPrefix` and
+   * `targetPrefix` match the start; `from` (inclusive) and `to` (exclusive) bound the time; `before`
+   * pages by id.
+   */
+  async listAudit(options: AuditFilter = {}): Promise<AuditEntry[]> {
     let query = this.db.selectFrom('audit_log').selectAll();
     if (options.orgId !== undefined) query = query.where('org_id', '=', options.orgId);
     if (options.before !== undefined) query = query.where('id', '<', options.before);
+    if (options.actor !== undefined) query = query.where('actor', '=', options.actor);
+    if (options.actionPrefix !== undefined)
+      query = query.where(
+        sql<boolean>`substr(action, 1, ${options.actionPrefix.length}) = ${options.actionPrefix}`,
+      );
+    if (options.targetPrefix !== undefined)
+      query = query.where(
+        sql<boolean>`substr(target, 1, ${options.targetPrefix.length}) = ${options.targetPrefix}`,
+      );
+    if (options.from !== undefined) query = query.where('at', '>=', options.from);
+    if (options.to !== undefined) query = query.where('at', '<', options.to);
     const rows = await query
       .orderBy('id', 'desc')
       .limit(options.limit ?? 100)
@@ -621,7 +1056,24 @@ export class AccountService {
     }));
   }
 
+  /** The audit log as `by` may read it (operator: all; org-admin: their organisation's). */
+  async listAuditAs(by: Principal, filter: AuditFilter): Promise<AuditEntry[]> {
+    const scope = auditScope(by);
+    if (!scope) throw new CyropError('FORBIDDEN', 'the audit log is for operators and org-admins');
+    if ('orgId' in scope) return this.listAudit({ ...filter, orgId: scope.orgId });
+    return this.listAudit(filter);
+  }
+
   // ── internals ──────────────────────────────────────────────────────────────────────────────
+
+  private async orgDisabled(orgId: string): Promise<boolean> {
+    const org = await this.db
+      .selectFrom('organisations')
+      .select('disabled_at')
+      .where('id', '=', orgId)
+      .executeTakeFirst();
+    return typeof org?.disabled_at === 'number';
+  }
 
   private async operatorOrg(): Promise<Organisation | undefined> {
     const r = await this.db
@@ -629,7 +1081,7 @@ export class AccountService {
       .selectAll()
       .where('kind', '=', 'operator')
       .executeTakeFirst();
-    return r && { id: r.id, name: r.name, kind: r.kind, createdAt: r.created_at };
+    return r && toOrganisation(r);
   }
 
   private dummy(): Promise<string> {
@@ -676,12 +1128,132 @@ export function hashToken(token: string): string {
 
 export function describeActor(actor: AuditActor): string {
   if (typeof actor === 'string') return actor;
-  if (actor.kind === 'user') return `user:${actor.userId}`;
+  if (actor.kind === 'user') return actor.userId === CLI_USER_ID ? CLI_USER_ID : `user:${actor.userId}`;
   return `participant:${actor.exerciseId}/${actor.teamId}${actor.userId ? `:user:${actor.userId}` : ''}`;
 }
 
 function userPrincipal(user: User): Principal {
   return { kind: 'user', userId: user.id, orgId: user.orgId, role: user.role, name: user.name };
+}
+
+/** Where an audited change came from: the client's address, the organisation it belongs to. */
+export interface AuditContext {
+  ip?: string | undefined;
+  orgId?: string | null | undefined;
+}
+
+/** The session's public id: a hash of its stored hash, so neither the cookie nor the row key leaves. */
+function publicSessionId(storedId: string): string {
+  return createHash('sha256').update(`session:${storedId}`).digest('hex').slice(0, 32);
+}
+
+function toOrganisation(r: OrganisationsTable): Organisation {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    createdAt: r.created_at,
+    category: r.category ?? null,
+    contactName: r.contact_name ?? null,
+    contactEmail: r.contact_email ?? null,
+    contactPhone: r.contact_phone ?? null,
+    postalAddress: r.postal_address ?? null,
+    invoiceRegistrationNumber: r.invoice_registration_number ?? null,
+    disabled: r.disabled_at !== null,
+    disabledAt: r.disabled_at ?? null,
+  };
+}
+
+function summary(org: Organisation): Record<string, unknown> {
+  return { name: org.name, kind: org.kind, category: org.category };
+}
+
+/** A BAD_REQUEST naming the field, with the same `details` shape as schema validation's. */
+function fieldError(field: string, message: string): CyropError {
+  return new CyropError('BAD_REQUEST', `${field}: ${message}`, {
+    details: [{ pointer: `/${field}`, message }],
+  });
+}
+
+function roleError(kind: OrganisationKind, role: Role): CyropError {
+  return fieldError(
+    'role',
+    `a ${kind} organisation may have the roles ${ROLES_BY_ORG_KIND[kind].join(', ')}, not ${role}`,
+  );
+}
+
+/** Every detail checked and normalised; every problem listed, each naming its field. */
+function checkOrganisationDetails(input: OrganisationDetails): OrganisationDetails {
+  const problems: { pointer: string; message: string }[] = [];
+  const out: OrganisationDetails = {};
+  const text = (field: keyof OrganisationDetails, value: string | null | undefined, max: number) => {
+    if (value === undefined) return undefined;
+    if (value === null) return null;
+    const clean = value.trim();
+    if (clean === '') return null;
+    if (
+      clean.length > max ||
+      /[\p{Cc}]/u.test(field === 'postalAddress' ? clean.replace(/\r?\n/g, ' ') : clean)
+    ) {
+      problems.push({ pointer: `/${field}`, message: `must be at most ${max} printable characters` });
+      return undefined;
+    }
+    return clean;
+  };
+  if (input.name !== undefined) {
+    const name = input.name.trim();
+    if (!name || name.length > 100 || /\p{Cc}/u.test(name))
+      problems.push({ pointer: '/name', message: 'must be 1–100 printable characters' });
+    else out.name = name;
+  }
+  if (input.kind !== undefined) {
+    if (!Object.keys(ROLES_BY_ORG_KIND).includes(input.kind))
+      problems.push({ pointer: '/kind', message: 'must be operator, training-company or customer' });
+    else out.kind = input.kind;
+  }
+  if (input.category !== undefined) {
+    if (input.category !== null && !ORGANISATION_CATEGORIES.includes(input.category))
+      problems.push({
+        pointer: '/category',
+        message: `must be one of ${ORGANISATION_CATEGORIES.join(', ')}`,
+      });
+    else out.category = input.category;
+  }
+  const contactName = text('contactName', input.contactName, 100);
+  if (contactName !== undefined) out.contactName = contactName;
+  const contactEmail = text('contactEmail', input.contactEmail, 254);
+  if (contactEmail !== undefined) {
+    if (contactEmail !== null && !EMAIL.test(contactEmail.toLowerCase()))
+      problems.push({ pointer: '/contactEmail', message: 'is not an email address' });
+    else out.contactEmail = contactEmail === null ? null : contactEmail.toLowerCase();
+  }
+  const contactPhone = text('contactPhone', input.contactPhone, 32);
+  if (contactPhone !== undefined) {
+    if (contactPhone !== null && !PHONE.test(contactPhone))
+      problems.push({
+        pointer: '/contactPhone',
+        message: 'is not a telephone number (digits, spaces, +, -, parentheses)',
+      });
+    else out.contactPhone = contactPhone;
+  }
+  const postalAddress = text('postalAddress', input.postalAddress, 300);
+  if (postalAddress !== undefined) out.postalAddress = postalAddress;
+  const invoice = text('invoiceRegistrationNumber', input.invoiceRegistrationNumber, 20);
+  if (input.invoiceRegistrationNumber !== undefined && invoice !== undefined) {
+    const normal = invoice === null ? null : invoice.replace(/[\s-]/g, '').toUpperCase();
+    if (normal !== null && !INVOICE_NUMBER.test(normal))
+      problems.push({ pointer: '/invoiceRegistrationNumber', message: 'must be T followed by 13 digits' });
+    else out.invoiceRegistrationNumber = normal;
+  } else if (input.invoiceRegistrationNumber !== undefined && invoice === undefined) {
+    // too long: reported by text() already
+  }
+  if (problems.length > 0)
+    throw new CyropError(
+      'BAD_REQUEST',
+      problems.map((p) => `${p.pointer.slice(1)}: ${p.message}`).join('; '),
+      { details: problems },
+    );
+  return out;
 }
 
 type UserRow = Omit<UsersTable, 'must_change_password' | 'disabled'> & {
@@ -699,6 +1271,7 @@ function toUser(row: UserRow): User {
     mustChangePassword: row.must_change_password === 1,
     disabled: row.disabled === 1,
     createdAt: row.created_at,
+    preferredLanguage: row.preferred_language ?? null,
   };
 }
 

@@ -47,6 +47,8 @@ export class InvitationService {
   ): Promise<{ invitation: Invitation; token: string }> {
     const org = await this.options.accounts.getOrganisation(orgId);
     if (!org) throw new CyropError('NOT_FOUND', `no organisation '${orgId}'`);
+    if (org.disabled)
+      throw new CyropError('CONFLICT', `the organisation '${org.name}' is disabled: nobody can join it`);
     if (!ROLES_BY_ORG_KIND[org.kind].includes(input.role))
       throw new CyropError(
         'BAD_REQUEST',
@@ -165,6 +167,8 @@ export class InvitationService {
    */
   async accept(token: string, input: { name: string; password: string }, ip?: string): Promise<SessionGrant> {
     const row = await this.open(token);
+    if ((await this.options.accounts.getOrganisation(row.org_id))?.disabled)
+      throw new CyropError('CONFLICT', 'this organisation is disabled: the invitation cannot be used now');
     const { user } = await this.options.accounts.createUser({
       orgId: row.org_id,
       email: row.email,

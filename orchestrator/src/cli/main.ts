@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isCyropError } from '../errors.ts';
+import { adminCommands } from './admin-command.ts';
 import { exerciseCommand } from './exercise-command.ts';
 import { imagesCommand } from './images-command.ts';
 import { niceCommand } from './nice-command.ts';
@@ -68,6 +69,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   niceCommand(program, io, setExit);
   exerciseCommand(program, io, setExit);
   imagesCommand(program, io, setExit);
+  adminCommands(program, io, setExit);
 
   program
     .command('serve')

@@ -196,6 +196,11 @@ export class ScenarioLibrary {
       );
   }
 
+  /** Every version an organisation owns, archived ones too, newest first per id (for its managers). */
+  ownedBy(principal: Principal | undefined, orgId: string): ScenarioVersionView[] {
+    return this.visibleVersions(principal).filter((v) => v.ownerOrgId === orgId);
+  }
+
   /** The newest offered (not archived) version of every scenario the caller may use. */
   list(principal: Principal | undefined): ScenarioVersionView[] {
     const seen = new Set<string>();

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { accountsMigration } from '../accounts/accounts-migration.ts';
 import { rostersMigration } from '../accounts/rosters-migration.ts';
+import { adminMigration } from '../accounts/admin-migration.ts';
 import { scenariosMigration } from '../scenarios/scenarios-migration.ts';
 import { scoringMigration } from '../scoring-service/scoring-migration.ts';
 import { terminalsMigration } from '../terminals/terminals-migration.ts';
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '0004-terminals': terminalsMigration,
   '0005-scenario-ownership': scenariosMigration,
   '0006-rosters': rostersMigration,
+  '0007-administration': adminMigration,
 };

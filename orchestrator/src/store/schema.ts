@@ -108,11 +108,30 @@ export interface HintUnlocksTable {
 export type OrganisationKind = 'operator' | 'training-company' | 'customer';
 export type UserRole = 'operator' | 'org-admin' | 'instructor' | 'trainee';
 
+/** CYNEX member categories (its fee table's rows); null for the platform operator. */
+export type OrganisationCategory =
+  | 'large-enterprise'
+  | 'sme'
+  | 'general-incorporated-association'
+  | 'npo'
+  | 'educational-institution'
+  | 'government'
+  | 'individual-expert';
+
 export interface OrganisationsTable {
   id: string;
   name: string;
   kind: OrganisationKind;
   created_at: number;
+  category: OrganisationCategory | null;
+  contact_name: string | null;
+  contact_email: string | null;
+  contact_phone: string | null;
+  postal_address: string | null;
+  /** Qualified-invoice issuer registration number: `T` + 13 digits. */
+  invoice_registration_number: string | null;
+  /** When it was disabled (its users cannot sign in); null = enabled. */
+  disabled_at: number | null;
 }
 
 export interface UsersTable {
@@ -127,6 +146,8 @@ export interface UsersTable {
   must_change_password: Generated<number>;
   created_at: number;
   disabled: Generated<number>;
+  /** The console's language for this user (applied at sign-in); null = the browser's. */
+  preferred_language: 'en' | 'ja' | null;
 }
 
 export interface SessionsTable {

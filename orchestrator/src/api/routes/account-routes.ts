@@ -1,5 +1,12 @@
 import type { Request, Response } from 'express';
-import type { AccountService, AuditActor, SessionGrant } from '../../accounts/account-service.ts';
+import {
+  ORGANISATION_CATEGORIES,
+  type AccountService,
+  type AuditActor,
+  type OrganisationDetails,
+  type SessionGrant,
+} from '../../accounts/account-service.ts';
+import { AUDIT_QUERY, auditFilter, ORGANISATION_FIELDS, type AuditQuery } from './admin-routes.ts';
 import { isFirstRefusal } from '../../accounts/login-rate-limiter.ts';
 import { CyropError, isCyropError } from '../../errors.ts';
 import type { OrganisationKind } from '../../store/schema.ts';
@@ -71,12 +78,20 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
   });
   const organisation = api.schema('Organisation', {
     type: 'object',
-    required: ['id', 'name', 'kind', 'createdAt'],
+    required: ['id', 'name', 'kind', 'createdAt', 'category', 'disabled'],
     properties: {
       id: { type: 'string' },
       name: { type: 'string' },
       kind: { enum: ['operator', 'training-company', 'customer'] },
       createdAt: { type: 'integer' },
+      category: { enum: [...ORGANISATION_CATEGORIES, null] },
+      contactName: { type: ['string', 'null'] },
+      contactEmail: { type: ['string', 'null'] },
+      contactPhone: { type: ['string', 'null'] },
+      postalAddress: { type: ['string', 'null'] },
+      invoiceRegistrationNumber: { type: ['string', 'null'] },
+      disabled: { type: 'boolean' },
+      disabledAt: { type: ['integer', 'null'] },
     },
   });
   const user = api.schema('User', {
@@ -91,6 +106,7 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
       mustChangePassword: { type: 'boolean' },
       disabled: { type: 'boolean' },
       createdAt: { type: 'integer' },
+      preferredLanguage: { enum: ['en', 'ja', null] },
     },
   });
   const auditEntry = api.schema('AuditEntry', {
@@ -273,32 +289,23 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     handler: async () => ({ organisations: await accounts.listOrganisations() }),
   });
 
-  api.add<{ name: string; kind: OrganisationKind }>({
+  api.add<OrganisationDetails & { name: string; kind: OrganisationKind }>({
     method: 'post',
     path: '/api/organisations',
     operationId: 'createOrganisation',
-    summary: 'Create a training company or customer organisation (platform operator)',
+    summary:
+      'Create a training company or customer organisation with its CYNEX member category, contact and invoicing details (platform operator)',
     tags: ['accounts'],
     access: { roles: ['operator'] },
     body: {
       type: 'object',
       required: ['name', 'kind'],
       additionalProperties: false,
-      properties: { name: NAME, kind: { enum: ['training-company', 'customer'] } },
+      properties: { ...ORGANISATION_FIELDS, name: NAME, kind: { enum: ['training-company', 'customer'] } },
     },
     response: { status: 201, description: 'created', schema: organisation },
-    handler: async ({ principal, body, req }) => {
-      const org = await accounts.createOrganisation(body);
-      await audit(
-        req,
-        principal,
-        'organisation.created',
-        `organisation:${org.id}`,
-        { name: org.name, kind: org.kind },
-        org.id,
-      );
-      return org;
-    },
+    handler: ({ principal, body, req }) =>
+      accounts.createOrganisationAs(principal as Principal, body, { ip: req.ip }),
   });
 
   const orgParams = { required: ['id'], properties: { id: ID } };
@@ -356,18 +363,7 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     },
     handler: async ({ principal, params, body, req }) => {
       const org = await orgFor(principal, params.id);
-      if (body.role === 'operator' && asUser(principal).role !== 'operator')
-        throw new CyropError('FORBIDDEN', 'only an operator may create operators');
-      const created = await accounts.createUser({ ...body, orgId: org.id });
-      await audit(
-        req,
-        principal,
-        'user.created',
-        `user:${created.user.id}`,
-        { email: created.user.email, role: created.user.role },
-        org.id,
-      );
-      return created;
+      return accounts.createUserAs(principal as Principal, { ...body, orgId: org.id }, { ip: req.ip });
     },
   });
 
@@ -433,33 +429,22 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
 
   // ── audit ──────────────────────────────────────────────────────────────────────────────────
 
-  api.add<undefined, Record<string, string>, { limit?: number; before?: number }>({
+  api.add<undefined, Record<string, string>, AuditQuery>({
     method: 'get',
     path: '/api/audit',
     operationId: 'listAudit',
-    summary: 'The audit log, newest first (operator: everything; org admin: their organisation)',
+    summary:
+      'The audit log, newest first, filtered by actor, action prefix, target prefix and time (operator: everything; org admin: their organisation)',
     tags: ['accounts'],
     access: { roles: ['operator', 'org-admin'] },
-    query: {
-      properties: {
-        limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-        before: { type: 'integer', minimum: 1 },
-      },
-    },
+    query: AUDIT_QUERY,
     response: {
       description: 'entries',
       schema: { type: 'object', properties: { entries: { type: 'array', items: auditEntry } } },
     },
-    handler: async ({ principal, query }) => {
-      const p = asUser(principal);
-      return {
-        entries: await accounts.listAudit({
-          ...(p.role === 'operator' ? {} : { orgId: p.orgId }),
-          ...(query.limit !== undefined ? { limit: query.limit } : {}),
-          ...(query.before !== undefined ? { before: query.before } : {}),
-        }),
-      };
-    },
+    handler: async ({ principal, query }) => ({
+      entries: await accounts.listAuditAs(principal as Principal, auditFilter(query)),
+    }),
   });
 }
 
