@@ -21,6 +21,7 @@ import { terminalRoutes } from './terminals/terminal-routes.ts';
 import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
 import { accountRoutes } from './api/routes/account-routes.ts';
 import { rosterRoutes } from './api/routes/roster-routes.ts';
+import { quotaRoutes } from './api/routes/quota-routes.ts';
 import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
@@ -40,6 +41,7 @@ import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
+import { QuotaBook, type QuotaLimits } from './exercises/quotas.ts';
 import path from 'node:path';
 
 export interface RunningPlatform {
@@ -145,6 +147,10 @@ export async function startPlatform(
         playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
         rosterRoutes(api, { rosters, canWatch });
       }
+      quotaRoutes(api, {
+        quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
+        accounts,
+      });
       if (scoring) scoringRoutes(api, { service: scoring, canWatch });
       if (recordings) terminalRoutes(api, { recordings, canWatch });
     },
@@ -288,6 +294,8 @@ export interface Orchestrator {
   sqlite: OpenedDatabase['sqlite'];
   driver: RuntimeDriver;
   exercises: ExerciseService;
+  /** Per-organisation quotas and lifetimes (the exercise service enforces them). */
+  quotas: QuotaBook;
   close(): Promise<void>;
 }
 
@@ -305,6 +313,7 @@ export async function openOrchestrator(
   try {
     const driver = await DockerRuntimeDriver.connect({ diskLimits: config.diskLimits });
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
+    const quotas = new QuotaBook(database.db, quotaDefaults(config));
     const exercises = new ExerciseService({
       db: database.db,
       driver,
@@ -313,6 +322,7 @@ export async function openOrchestrator(
       catalogueFor,
       compiler: compiler ?? ownCompiler,
       limits: scenarioLimits(config),
+      quotas,
       ...(logger ? { logger } : {}),
     });
     return {
@@ -320,6 +330,7 @@ export async function openOrchestrator(
       sqlite: database.sqlite,
       driver,
       exercises,
+      quotas,
       close: async () => {
         await ownCompiler?.close();
         await database.close();
@@ -330,6 +341,20 @@ export async function openOrchestrator(
     await database.close();
     throw error;
   }
+}
+
+/** The platform default quotas and lifetimes of every organisation (configuration). */
+export function quotaDefaults(config: Config): QuotaLimits {
+  return {
+    exercises: config.quotaExercises,
+    teams: config.quotaTeams,
+    hosts: config.quotaHosts,
+    cpu: config.quotaCpu,
+    memoryBytes: config.quotaMemoryBytes,
+    diskBytes: config.quotaDiskBytes,
+    defaultTtlMs: config.exerciseTtlDefaultMs,
+    maxTtlMs: config.exerciseTtlMaxMs,
+  };
 }
 
 /** The operator's limits every scenario is checked against (configuration). */
