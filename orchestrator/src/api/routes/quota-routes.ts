@@ -9,7 +9,7 @@ export interface QuotaRouteDeps {
   accounts: AccountService;
 }
 
-const ID = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' };
+const ID = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' }; // as organisation ids elsewhere
 const SIZE = { type: ['string', 'null'], pattern: '^[1-9][0-9]{0,9}(Ki|Mi|Gi)$' };
 const DURATION = { type: ['string', 'null'], pattern: DURATION_PATTERN };
 const COUNT = (max: number) => ({ type: ['integer', 'null'], minimum: 1, maximum: max });
