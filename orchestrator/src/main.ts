@@ -24,6 +24,7 @@ import { adminRoutes } from './api/routes/admin-routes.ts';
 import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from './config/load-config.ts';
 import { rosterRoutes } from './api/routes/roster-routes.ts';
+import { quotaRoutes } from './api/routes/quota-routes.ts';
 import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
@@ -43,6 +44,7 @@ import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
+import { QuotaBook, type QuotaLimits } from './exercises/quotas.ts';
 import path from 'node:path';
 
 export interface RunningPlatform {
@@ -165,6 +167,10 @@ export async function startPlatform(
         playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
         rosterRoutes(api, { rosters, canWatch });
       }
+      quotaRoutes(api, {
+        quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
+        accounts,
+      });
       if (scoring) scoringRoutes(api, { service: scoring, canWatch });
       if (recordings) terminalRoutes(api, { recordings, canWatch });
     },
@@ -318,6 +324,8 @@ export interface Orchestrator {
   sqlite: OpenedDatabase['sqlite'];
   driver: RuntimeDriver;
   exercises: ExerciseService;
+  /** Per-organisation quotas and lifetimes (the exercise service enforces them). */
+  quotas: QuotaBook;
   close(): Promise<void>;
 }
 
@@ -335,6 +343,7 @@ export async function openOrchestrator(
   try {
     const driver = await DockerRuntimeDriver.connect({ diskLimits: config.diskLimits });
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
+    const quotas = new QuotaBook(database.db, quotaDefaults(config));
     const exercises = new ExerciseService({
       db: database.db,
       driver,
@@ -343,6 +352,7 @@ export async function openOrchestrator(
       catalogueFor,
       compiler: compiler ?? ownCompiler,
       limits: scenarioLimits(config),
+      quotas,
       ...(logger ? { logger } : {}),
     });
     return {
@@ -350,6 +360,7 @@ export async function openOrchestrator(
       sqlite: database.sqlite,
       driver,
       exercises,
+      quotas,
       close: async () => {
         await ownCompiler?.close();
         await database.close();
@@ -360,6 +371,20 @@ export async function openOrchestrator(
     await database.close();
     throw error;
   }
+}
+
+/** The platform default quotas and lifetimes of every organisation (configuration). */
+export function quotaDefaults(config: Config): QuotaLimits {
+  return {
+    exercises: config.quotaExercises,
+    teams: config.quotaTeams,
+    hosts: config.quotaHosts,
+    cpu: config.quotaCpu,
+    memoryBytes: config.quotaMemoryBytes,
+    diskBytes: config.quotaDiskBytes,
+    defaultTtlMs: config.exerciseTtlDefaultMs,
+    maxTtlMs: config.exerciseTtlMaxMs,
+  };
 }
 
 /** The operator's limits every scenario is checked against (configuration). */

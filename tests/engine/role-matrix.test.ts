@@ -596,6 +596,42 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       request: () => ({ path: `/api/account/sessions/${'0'.repeat(32)}` }),
     },
     {
+      op: 'GET /api/organisations/{id}/quotas',
+      note: 'org A (its admin reads its own)',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/organisations/${orgA}/quotas` }),
+      verify: (_c, res) => {
+        expect(res.body.usage).to.include({ exercises: 1, teams: 2 });
+      },
+    },
+    {
+      op: 'GET /api/organisations/{id}/quotas',
+      note: "org B (org-admin A: 404, another organisation's quotas do not exist for them)",
+      expect: [401, 200, 404, 403, 403, 403, 403, 403, 403],
+      request: () => ({ path: `/api/organisations/${orgB}/quotas` }),
+    },
+    {
+      op: 'GET /api/organisations/{id}/quotas',
+      note: 'unknown organisation',
+      expect: [401, 404, 404, 403, 403, 403, 403, 403, 403],
+      request: () => ({ path: '/api/organisations/no-such-org/quotas' }),
+    },
+    {
+      op: 'PUT /api/organisations/{id}/quotas',
+      note: 'org A, more hosts (operator only)',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: `/api/organisations/${orgA}/quotas`, body: { hosts: 1000 } }),
+      verify: (_c, res) => {
+        expect(res.body.limits).to.include({ hosts: 1000 });
+      },
+    },
+    {
+      op: 'PUT /api/organisations/{id}/quotas',
+      note: 'unknown organisation',
+      expect: [401, 404, 403, 403, 403, 403, 403, 403, 403],
+      request: () => ({ path: '/api/organisations/no-such-org/quotas', body: { hosts: 1000 } }),
+    },
+    {
       op: 'POST /api/exercises/{id}/teams/{team}/join-codes',
       note: 'X team-1',
       expect: STAFF_X(201),

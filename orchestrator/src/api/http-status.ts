@@ -11,6 +11,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   EXERCISE_ENDED: 409,
   /** The subnet pool has no free block left: an operator matter, not a server fault. */
   POOL_EXHAUSTED: 409,
+  /** An organisation's quota (exercises, teams, hosts, CPU, memory, disk, lifetime) would be exceeded. */
+  QUOTA_EXCEEDED: 409,
   /** A subnet overlaps a network in use (another exercise, another network on the engine, the host). */
   SUBNET_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -39,7 +39,10 @@ export function exerciseCommand(program: Command, io: Io, setExit: (code: number
     .requiredOption('--teams <n>', 'number of teams', (v) => positive(v, '--teams'))
     .option('--secret <secret>', 'exercise secret (random if not given)')
     .option('--id <id>', 'exercise id (default: scenario id + random suffix)')
-    .option('--ttl <duration>', 'tear down automatically after this long, e.g. 4h')
+    .option(
+      '--ttl <duration>',
+      'tear down automatically after this long, e.g. 4h (default CYROP_EXERCISE_TTL, at most CYROP_EXERCISE_TTL_MAX)',
+    )
     .option('--concurrency <n>', 'teams provisioned at once', (v) => positive(v, '--concurrency'), 4)
     .addOption(format())
     .action(

@@ -124,4 +124,49 @@ describe('loadConfig', () => {
       expect(problems.join()).not.to.contain('short secret');
     }
   });
+
+  it('reads the platform default quotas and lifetimes, and names a bad one', () => {
+    expect(loadConfig({})).to.include({
+      quotaExercises: 10,
+      quotaTeams: 100,
+      quotaHosts: 400,
+      quotaCpu: 64,
+      quotaMemoryBytes: 256 * 1024 ** 3,
+      quotaDiskBytes: 1024 * 1024 ** 3,
+      exerciseTtlDefaultMs: 4 * 3_600_000,
+      exerciseTtlMaxMs: 7 * 86_400_000,
+    });
+    expect(
+      loadConfig({
+        CYROP_QUOTA_EXERCISES: '3',
+        CYROP_QUOTA_CPU: '2.5',
+        CYROP_QUOTA_MEMORY: '8Gi',
+        CYROP_EXERCISE_TTL: '90m',
+        CYROP_EXERCISE_TTL_MAX: '1d',
+      }),
+    ).to.include({
+      quotaExercises: 3,
+      quotaCpu: 2.5,
+      quotaMemoryBytes: 8 * 1024 ** 3,
+      exerciseTtlDefaultMs: 90 * 60_000,
+      exerciseTtlMaxMs: 86_400_000,
+    });
+    try {
+      loadConfig({
+        CYROP_QUOTA_TEAMS: '0',
+        CYROP_QUOTA_CPU: 'many',
+        CYROP_QUOTA_DISK: '1T',
+        CYROP_EXERCISE_TTL: '2d',
+        CYROP_EXERCISE_TTL_MAX: '1d',
+      });
+      expect.fail('accepted a bad configuration');
+    } catch (error) {
+      expect((error as CyropError).details).to.deep.equal([
+        'CYROP_QUOTA_TEAMS=0: must be a whole number from 1 to 100000',
+        'CYROP_QUOTA_CPU=many: must be a number of CPUs from 0.1 to 100000 such as 16 or 2.5',
+        'CYROP_QUOTA_DISK=1T: must be a size from 64Mi such as 1024Gi (Ki, Mi or Gi)',
+        'CYROP_EXERCISE_TTL: the default lifetime is longer than CYROP_EXERCISE_TTL_MAX, the maximum',
+      ]);
+    }
+  });
 });

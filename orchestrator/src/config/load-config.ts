@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCidr } from '../compiler/ipv4.ts';
-import { parseMemory } from '../compiler/durations.ts';
+import { DURATION_PATTERN, parseDuration, parseMemory } from '../compiler/durations.ts';
 import { CyropError } from '../errors.ts';
 
 /** Where the repository (and so the shipped scenario catalogue) is. */
@@ -48,6 +48,22 @@ export interface Config {
   hostDiskMaxBytes: number;
   /** `enforce`: no environment is provisioned on an engine that cannot cap disk use; `off`: without the cap. */
   diskLimits: 'enforce' | 'off';
+  /** Platform default quotas of an organisation (the operator may set others per organisation): live exercises. */
+  quotaExercises: number;
+  /** Teams over an organisation's live exercises. */
+  quotaTeams: number;
+  /** Hosts over an organisation's live exercises (teams × hosts). */
+  quotaHosts: number;
+  /** CPUs the hosts of an organisation's live exercises may reserve together. */
+  quotaCpu: number;
+  /** Memory (bytes) the hosts of an organisation's live exercises may reserve together. */
+  quotaMemoryBytes: number;
+  /** Disk (bytes, `resources.disk`) the hosts of an organisation's live exercises may reserve together. */
+  quotaDiskBytes: number;
+  /** The lifetime of an exercise launched without a ttl (ms). */
+  exerciseTtlDefaultMs: number;
+  /** The longest an exercise may live from its creation, extensions included (ms). */
+  exerciseTtlMaxMs: number;
 }
 
 const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
@@ -97,6 +113,17 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
     describe: 'a size from 16Mi to 1024Gi such as 10Gi (Ki, Mi or Gi)',
   },
   diskLimits: { env: 'CYROP_DISK_LIMITS', describe: 'enforce or off' },
+  quotaExercises: { env: 'CYROP_QUOTA_EXERCISES', describe: 'a whole number from 1 to 10000' },
+  quotaTeams: { env: 'CYROP_QUOTA_TEAMS', describe: 'a whole number from 1 to 100000' },
+  quotaHosts: { env: 'CYROP_QUOTA_HOSTS', describe: 'a whole number from 1 to 1000000' },
+  quotaCpu: { env: 'CYROP_QUOTA_CPU', describe: 'a number of CPUs from 0.1 to 100000 such as 16 or 2.5' },
+  quotaMemoryBytes: { env: 'CYROP_QUOTA_MEMORY', describe: 'a size from 64Mi such as 256Gi (Ki, Mi or Gi)' },
+  quotaDiskBytes: { env: 'CYROP_QUOTA_DISK', describe: 'a size from 64Mi such as 1024Gi (Ki, Mi or Gi)' },
+  exerciseTtlDefaultMs: {
+    env: 'CYROP_EXERCISE_TTL',
+    describe: 'a duration from 1m to the maximum such as 4h (ms, s, m, h, d)',
+  },
+  exerciseTtlMaxMs: { env: 'CYROP_EXERCISE_TTL_MAX', describe: 'a duration from 1m to 365d such as 7d' },
 };
 
 /**
@@ -209,6 +236,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (diskLimitsText !== diskLimits) {
     problems.push(`${VARIABLES.diskLimits.env}=${diskLimitsText}: must be ${VARIABLES.diskLimits.describe}`);
   }
+  const whole = (key: keyof Config, fallback: number, max: number): number => {
+    const text = raw(key);
+    const value =
+      overrides[key] ?? (text === undefined ? fallback : /^\d{1,7}$/.test(text) ? Number(text) : NaN);
+    if (!(typeof value === 'number' && value >= 1 && value <= max))
+      problems.push(`${VARIABLES[key].env}=${text ?? String(value)}: must be ${VARIABLES[key].describe}`);
+    return value as number;
+  };
+  const size = (key: keyof Config, fallback: number): number => {
+    const text = raw(key);
+    const value = overrides[key] ?? (text === undefined ? fallback : parseMemory(text));
+    if (!(typeof value === 'number' && value >= 64 * 1024 ** 2))
+      problems.push(`${VARIABLES[key].env}=${text ?? String(value)}: must be ${VARIABLES[key].describe}`);
+    return value as number;
+  };
+  const duration = (key: keyof Config, fallback: number): number => {
+    const text = raw(key);
+    const value =
+      overrides[key] ??
+      (text === undefined ? fallback : new RegExp(DURATION_PATTERN).test(text) ? parseDuration(text) : NaN);
+    if (!(typeof value === 'number' && value >= 60_000 && value <= 365 * 86_400_000))
+      problems.push(`${VARIABLES[key].env}=${text ?? String(value)}: must be ${VARIABLES[key].describe}`);
+    return value as number;
+  };
+  const quotaExercises = whole('quotaExercises', 10, 10_000);
+  const quotaTeams = whole('quotaTeams', 100, 100_000);
+  const quotaHosts = whole('quotaHosts', 400, 1_000_000);
+  const cpuText = raw('quotaCpu');
+  const quotaCpu =
+    overrides.quotaCpu ??
+    (cpuText === undefined ? 64 : /^\d{1,6}(\.\d{1,3})?$/.test(cpuText) ? Number(cpuText) : NaN);
+  if (!(quotaCpu >= 0.1 && quotaCpu <= 100_000))
+    problems.push(
+      `${VARIABLES.quotaCpu.env}=${cpuText ?? String(quotaCpu)}: must be ${VARIABLES.quotaCpu.describe}`,
+    );
+  const quotaMemoryBytes = size('quotaMemoryBytes', 256 * 1024 ** 3);
+  const quotaDiskBytes = size('quotaDiskBytes', 1024 * 1024 ** 3);
+  const exerciseTtlMaxMs = duration('exerciseTtlMaxMs', 7 * 86_400_000);
+  const exerciseTtlDefaultMs = duration('exerciseTtlDefaultMs', 4 * 3_600_000);
+  if (exerciseTtlDefaultMs > exerciseTtlMaxMs)
+    problems.push(
+      `${VARIABLES.exerciseTtlDefaultMs.env}: the default lifetime is longer than ${VARIABLES.exerciseTtlMaxMs.env}, the maximum`,
+    );
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -235,6 +305,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metricsToken,
     hostDiskMaxBytes,
     diskLimits,
+    quotaExercises,
+    quotaTeams,
+    quotaHosts,
+    quotaCpu,
+    quotaMemoryBytes,
+    quotaDiskBytes,
+    exerciseTtlDefaultMs,
+    exerciseTtlMaxMs,
   };
 }
 

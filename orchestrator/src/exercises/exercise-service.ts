@@ -17,6 +17,7 @@ import { compileScenarioFile, resolveScenarioFile } from '../scenarios/scenario-
 import type { ScenarioCompiler } from '../scenarios/scenario-compiler.ts';
 import type { Db } from '../store/database.ts';
 import type { ExerciseState, TeamState } from '../store/schema.ts';
+import { extendedExpiry, lifetimeFor, mustFitQuota, usageOfPlans, type QuotaBook } from './quotas.ts';
 
 export interface ExerciseServiceOptions {
   db: Db;
@@ -36,6 +37,12 @@ export interface ExerciseServiceOptions {
   limits?: ScenarioLimits;
   /** Waits between provisioning attempts of a team (the last one is used for any further attempt). */
   retryDelaysMs?: readonly number[];
+  /**
+   * Per-organisation quotas and lifetimes: every exercise gets an expiry (the default, at most the
+   * maximum) and a launch past a quota is refused with QUOTA_EXCEEDED before anything is created.
+   * Absent: no quotas, and an exercise without a ttl never expires (tests, benches).
+   */
+  quotas?: QuotaBook;
 }
 
 export interface CreateExercise {
@@ -145,6 +152,17 @@ export class ExerciseService {
 
   /** Compile the scenario, plan every team (subnets clear of every active exercise) and store it all. */
   async create(request: CreateExercise): Promise<ExerciseSummary> {
+    const quotas = this.options.quotas;
+    const orgId = request.orgId ?? null;
+    const orgLabel = orgId === null ? 'the platform' : `organisation '${orgId}'`;
+    let ttlMs = request.ttlMs;
+    if (quotas) {
+      // Refused early on what is known before compiling (lifetime, exercises, teams); checked again in full below.
+      const limits = await quotas.limitsFor(orgId);
+      ttlMs = lifetimeFor(limits, ttlMs);
+      const teamCount = typeof request.teams === 'number' ? request.teams : request.teams.length;
+      mustFitQuota(orgLabel, limits, await quotas.usage(orgId), { exercises: 1, teams: teamCount });
+    }
     const file = resolveScenarioFile(request.scenarioPath);
     const result = this.options.compiler
       ? await this.options.compiler.compileFile(file)
@@ -185,6 +203,14 @@ export class ExerciseService {
       : planExercise(result.compiled, planOptions);
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
+      // Check and insert in one transaction (one connection): two parallel launches cannot both pass.
+      if (quotas)
+        mustFitQuota(
+          orgLabel,
+          await quotas.limitsFor(orgId, trx),
+          await quotas.usage(orgId, trx),
+          usageOfPlans(plans),
+        );
       await trx
         .insertInto('exercises')
         .values({
@@ -198,7 +224,7 @@ export class ExerciseService {
           engine: this.driver.engine,
           created_at: now,
           updated_at: now,
-          expires_at: request.ttlMs ? now + request.ttlMs : null,
+          expires_at: ttlMs ? now + ttlMs : null,
           record_input: request.recordInput ? 1 : 0,
           org_id: request.orgId ?? null,
           max_members_per_team: request.maxMembersPerTeam ?? null,
@@ -335,9 +361,19 @@ export class ExerciseService {
   async extend(id: string, ms: number): Promise<ExerciseSummary> {
     const exercise = await this.mustBeLive(id, 'extend it');
     const base = Math.max(exercise.expiresAt ?? this.clock(), this.clock());
+    let expiresAt = base + ms;
+    if (this.options.quotas) {
+      const row = await this.db
+        .selectFrom('exercises')
+        .select('org_id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      const limits = await this.options.quotas.limitsFor(row?.org_id ?? null);
+      expiresAt = extendedExpiry(limits, exercise, ms, this.clock());
+    }
     await this.db
       .updateTable('exercises')
-      .set({ expires_at: base + ms, updated_at: this.clock() })
+      .set({ expires_at: expiresAt, updated_at: this.clock() })
       .where('id', '=', id)
       .execute();
     return this.get(id);
@@ -402,6 +438,20 @@ export class ExerciseService {
       .where('state', 'in', ACTIVE)
       .execute();
     for (const e of exercises) {
+      if (this.options.quotas && e.expires_at === null && e.state !== 'tearing-down') {
+        // Lifetimes are mandatory: an exercise from before them gets its organisation's default from now.
+        const limits = await this.options.quotas.limitsFor(e.org_id);
+        const expiresAt = now + Math.min(limits.defaultTtlMs, limits.maxTtlMs);
+        await this.db
+          .updateTable('exercises')
+          .set({ expires_at: expiresAt })
+          .where('id', '=', e.id)
+          .execute();
+        this.options.logger?.info(
+          { exercise: e.id, expiresAt },
+          'exercise without expiry given the default lifetime',
+        );
+      }
       if (e.state === 'tearing-down' || (e.expires_at !== null && e.expires_at <= now)) {
         await this.teardown(e.id);
         if (e.state !== 'tearing-down') report.expired.push(e.id);

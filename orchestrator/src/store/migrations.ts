@@ -60,4 +60,23 @@ export const migrations: Record<string, Migration> = {
   '0005-scenario-ownership': scenariosMigration,
   '0006-rosters': rostersMigration,
   '0007-administration': adminMigration,
+  '0008-org-quotas': {
+    async up(db: Kysely<unknown>) {
+      // A table of its own (not columns of organisations): one row per organisation the operator set
+      // quotas for; a null column means the platform default from configuration.
+      await db.schema
+        .createTable('org_quotas')
+        .addColumn('org_id', 'text', (c) => c.primaryKey())
+        .addColumn('max_exercises', 'integer')
+        .addColumn('max_teams', 'integer')
+        .addColumn('max_hosts', 'integer')
+        .addColumn('max_cpu', 'real')
+        .addColumn('max_memory_bytes', 'integer')
+        .addColumn('max_disk_bytes', 'integer')
+        .addColumn('default_ttl_ms', 'integer')
+        .addColumn('max_ttl_ms', 'integer')
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

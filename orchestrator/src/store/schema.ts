@@ -18,6 +18,7 @@ export interface DatabaseSchema {
   invitations: InvitationsTable;
   exercise_members: ExerciseMembersTable;
   scenario_versions: ScenarioVersionsTable;
+  org_quotas: OrgQuotasTable;
 }
 
 export type ExerciseState = 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
@@ -245,4 +246,19 @@ export interface ScenarioVersionsTable {
   publication_at: number | null;
   publication_by: string | null;
   publication_note: string | null;
+}
+
+/** An organisation's quotas set by the operator; a null column: the platform default (configuration). */
+export interface OrgQuotasTable {
+  org_id: string;
+  max_exercises: number | null;
+  max_teams: number | null;
+  max_hosts: number | null;
+  /** CPUs (may be fractional) the live environments may reserve together. */
+  max_cpu: number | null;
+  max_memory_bytes: number | null;
+  max_disk_bytes: number | null;
+  default_ttl_ms: number | null;
+  max_ttl_ms: number | null;
+  updated_at: number;
 }
