@@ -396,7 +396,8 @@ export class ScoringService {
       const started = performance.now();
       try {
         const result = await driver.exec(
-          { exercise: scoring.exerciseId, team: teamId, host: check.host },
+          // `from`: a host the trainee does not control, probing `host` over the team network
+          { exercise: scoring.exerciseId, team: teamId, host: check.from ?? check.host },
           check.run,
           {
             timeoutMs: check.timeoutMs,
