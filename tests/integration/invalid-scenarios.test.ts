@@ -642,6 +642,26 @@ const EXPECTED: Record<string, Expectation> = {
     line: 24,
     column: 16,
     message: 'check timeout 2h is out of range',
+    warnings: 1, // the check runs on the console host: check.forgeable
+  },
+  'check-forgeable.yaml': {
+    about: 'a check that runs on the host with the console, which the trainee controls (a warning only)',
+    severity: 'warning',
+    rule: 'check.forgeable',
+    pointer: '/objectives/0/check/host',
+    line: 22,
+    column: 13,
+    message: "runs on host 'box', which trainees control",
+    errors: 0,
+    warnings: 1,
+  },
+  'dangling-check-from.yaml': {
+    about: 'check.from probe, not a host',
+    rule: 'ref.host',
+    pointer: '/objectives/0/check/from',
+    line: 26,
+    column: 13,
+    message: "check runs from host 'probe', which is not declared",
   },
   'disk-over-max.yaml': {
     about: 'resources.disk: 20Gi (the default operator maximum is 10Gi)',
@@ -753,6 +773,7 @@ const EXPECTED: Record<string, Expectation> = {
       excludes: ['named capture'],
       why: "it names the construct, not the engine's guess (a named group)",
     },
+    warnings: 1, // the check runs on the console host: check.forgeable
   },
   'flag-objective-without-flag.yaml': {
     about: 'a flag objective without flag:',

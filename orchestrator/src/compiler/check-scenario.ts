@@ -13,7 +13,7 @@ import {
 import { linearRegexProblem } from './linear-regex.ts';
 import type { SourceMap } from './load-yaml.ts';
 import { idSyntaxProblem } from '../nice/nice-catalogue.ts';
-import { hostNetworkName, type FrameworkId, type Scenario } from './scenario.ts';
+import { hostNetworkName, isForgeableCheck, type FrameworkId, type Scenario } from './scenario.ts';
 
 /** What the compiler needs to know of a NICE Framework catalogue (the nice/ module provides one). */
 export interface CompetencyCatalogue {
@@ -318,6 +318,21 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
           `${op}/check/host`,
           'ref.host',
           `check runs on host '${check.host}', which is not declared (hosts: ${[...hostNames].join(', ')})`,
+        );
+      }
+      if (check.from !== undefined && !hostNames.has(check.from)) {
+        report(
+          `${op}/check/from`,
+          'ref.host',
+          `check runs from host '${check.from}', which is not declared (hosts: ${[...hostNames].join(', ')})`,
+        );
+      } else if (isForgeableCheck(hosts, check)) {
+        const runsOn = check.from ?? check.host;
+        report(
+          `${op}/check/${check.from !== undefined ? 'from' : 'host'}`,
+          'check.forgeable',
+          `check '${objective.id}' runs on host '${runsOn}', which trainees control (it has a console or traineeControlled: true), so root there can forge a pass; run it from a host they do not control (check.from) or set traineeControlled: false on '${runsOn}' if they cannot get root`,
+          'warning',
         );
       }
       if (check.timeout) within(`${op}/check/timeout`, check.timeout, LIMITS.checkTimeoutMs, 'check timeout');

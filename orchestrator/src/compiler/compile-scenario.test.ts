@@ -55,6 +55,37 @@ describe('compileScenario and planExercise', () => {
     );
   });
 
+  it('marks checks that run on a host the trainee controls as forgeable (a warning and in the plan)', () => {
+    const text = SCENARIO.replace(
+      '    networks: [core]\n',
+      '    networks: [core]\n  - { name: admin, image: cyrop/target:1, networks: [lan], traineeControlled: true }\n',
+    ).concat(
+      [
+        '  - { id: c1, kind: check, title: C1, points: 1, check: { host: console, run: [x] } }',
+        '  - { id: c2, kind: check, title: C2, points: 1, check: { host: console, from: server, run: [x] } }',
+        '  - { id: c3, kind: check, title: C3, points: 1, check: { host: db, run: [x] } }',
+        '  - { id: c4, kind: check, title: C4, points: 1, check: { host: server, from: admin, run: [x] } }',
+        '',
+      ].join('\n'),
+    );
+    const result = compile(text);
+    const warnings = result.diagnostics.filter((d) => d.rule === 'check.forgeable');
+    expect(warnings.map((d) => [d.pointer, d.severity, d.line])).to.deep.equal([
+      ['/objectives/1/check/host', 'warning', 26],
+      ['/objectives/4/check/from', 'warning', 29],
+    ]);
+    const [plan] = planExercise(result.compiled!, { exerciseId: 'ex', teams: 1, secret: 'secret-abc' });
+    const checks = plan!.objectives
+      .filter((o) => o.check)
+      .map((o) => [o.id, o.check!.forgeable, o.check!.from]);
+    expect(checks).to.deep.equal([
+      ['c1', true, undefined],
+      ['c2', false, 'server'],
+      ['c3', false, undefined],
+      ['c4', true, 'admin'],
+    ]);
+  });
+
   it('assigns addresses in host order, honouring fixed ones, and renders them into templates', () => {
     const [plan] = planExercise(compile().compiled!, { exerciseId: 'ex', teams: 1, secret: 'secret-abc' });
     const address = (host: string, net: string) =>

@@ -68,7 +68,12 @@ export interface PlannedObjective {
   flag?: { exact: string } | { regex: string; caseSensitive: boolean };
   question?: { text?: LocalizedText; answers: string[]; caseSensitive: boolean };
   check?: {
+    /** The host the check is about. */
     host: string;
+    /** Where the command runs when not on `host` (a host the trainee does not control). */
+    from?: string;
+    /** The command runs on a host the trainee controls: root there can fake a pass. */
+    forgeable: boolean;
     run: string[];
     user?: string;
     expect: { exitCode: number; stdout?: string };

@@ -4,7 +4,7 @@ import { parseDuration, parseMemory } from './durations.ts';
 import { hashOf, type EnvironmentPlan, type PlannedHost, type PlannedObjective } from './environment-plan.ts';
 import { formatIpv4, parseCidr, parseIpv4 } from './ipv4.ts';
 import { deriveParameters } from './parameters.ts';
-import { hostNetworkName, type LocalizedText } from './scenario.ts';
+import { hostNetworkName, isForgeableCheck, type LocalizedText } from './scenario.ts';
 import {
   allocateSubnets,
   hostRange,
@@ -265,6 +265,8 @@ function planTeam(
       ? {
           check: {
             host: o.check.host,
+            ...(o.check.from !== undefined ? { from: o.check.from } : {}),
+            forgeable: isForgeableCheck(scenario.hosts, o.check),
             run: o.check.run.map(render),
             ...(o.check.user ? { user: o.check.user } : {}),
             expect: {

@@ -47,6 +47,8 @@ export interface HostSpec {
   description?: LocalizedText;
   networks: HostNetworkSpec[];
   console?: boolean | ConsoleSpec;
+  /** Whether trainees control this host (root there can forge a check); default: it has a console. */
+  traineeControlled?: boolean;
   capabilities?: string[];
   resources?: { cpu?: number; memory?: string; pids?: number; disk?: string };
   env?: Record<string, string | number | boolean>;
@@ -77,6 +79,8 @@ export interface ObjectiveSpec {
   question?: { text?: LocalizedText; answers: string[]; caseSensitive?: boolean };
   check?: {
     host: string;
+    /** The host the command runs on instead of `host` (a host the trainee does not control). */
+    from?: string;
     run: string[];
     user?: string;
     expect?: { exitCode?: number; stdout?: string };
@@ -115,6 +119,23 @@ export interface Scenario {
   objectives: ObjectiveSpec[];
   scoring?: ScoringSpec;
   exercise?: { recordKeystrokes?: boolean; submissionRateLimit?: { wrongPerMinute?: number } };
+}
+
+/** Whether trainees control a host: `traineeControlled` when given, else whether it has a console. */
+export function isTraineeControlled(host: HostSpec): boolean {
+  return host.traineeControlled ?? Boolean(host.console);
+}
+
+/**
+ * Whether a check objective can be forged by a trainee: its command runs (on `from`, else on
+ * `host`) on a host the trainee controls, where root can fake any output. Unknown hosts: false.
+ */
+export function isForgeableCheck(
+  hosts: readonly HostSpec[],
+  check: { host: string; from?: string },
+): boolean {
+  const runsOn = hosts.find((h) => h.name === (check.from ?? check.host));
+  return runsOn !== undefined && isTraineeControlled(runsOn);
 }
 
 export function hostNetworkName(n: HostNetworkSpec): string {

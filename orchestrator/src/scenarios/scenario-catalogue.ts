@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { Diagnostic } from '../compiler/diagnostic.ts';
-import type { FrameworkId, LocalizedText } from '../compiler/scenario.ts';
+import { isForgeableCheck, type FrameworkId, type LocalizedText } from '../compiler/scenario.ts';
 import { compileScenarioFile, findScenarioFiles, type ScenarioFileResult } from './scenario-folder.ts';
 
 export interface CatalogueEntry {
@@ -16,7 +16,8 @@ export interface CatalogueEntry {
   tags: string[];
   framework?: FrameworkId;
   workRoles: string[];
-  objectives: { id: string; kind: string; title: LocalizedText; points: number }[];
+  /** `forgeable`: a check that runs on a host the trainee controls (shown to instructors). */
+  objectives: { id: string; kind: string; title: LocalizedText; points: number; forgeable?: true }[];
   hosts: { name: string; image: string; console: boolean }[];
   valid: boolean;
   competencyCheck: ScenarioFileResult['competencyCheck'];
@@ -123,6 +124,7 @@ export class ScenarioCatalogue {
         kind: o.kind,
         title: o.title,
         points: o.points,
+        ...(o.check && isForgeableCheck(scenario.hosts, o.check) ? { forgeable: true as const } : {}),
       })),
       hosts: scenario.hosts.map((h) => ({ name: h.name, image: h.image, console: Boolean(h.console) })),
       valid: true,

@@ -186,6 +186,15 @@ describe('ScoringService', () => {
       expect((await service.load(ex)).solveOf('a', 'patch')?.via).to.equal('check');
     });
 
+    it('runs the command on check.from when the scenario names one', async () => {
+      for (const plan of plans)
+        for (const o of plan.objectives) if (o.check) o.check = { ...o.check, from: 'probe' };
+      service = make();
+      await service.submit(ex, 'a', 'recon', '8080');
+      await service.runCheck(ex, 'a', 'patch');
+      expect(driver.calls[0]!.host).to.deep.equal({ exercise: ex, team: 'a', host: 'probe' });
+    });
+
     it('refuses a second on-request check within the cooldown', async () => {
       driver.answer = () => ({ exitCode: 1, stdout: Buffer.from('UNSAFE') });
       expect((await service.runCheck(ex, 'b', 'patch')).passed).to.equal(false);

@@ -101,6 +101,8 @@ class ExerciseScoring {
   draining = false;
   readonly lastCheckAt = new Map<string, number>();
   readonly inFlightChecks = new Map<string, Promise<CheckResult>>();
+  /** Rate-limited submissions refused since this exercise was loaded, per team (never logged). */
+  readonly refused = new Map<string, number>();
   /** From the last `exercise-started`: its planned end, and whether a freeze followed it. */
   endsAt: number | undefined;
   frozeSinceStart = false;
@@ -184,6 +186,15 @@ export class ScoringService {
     this.loading.delete(exerciseId);
   }
 
+  /**
+   * Rate-limited submissions refused per team since the exercise was loaded in this process. They
+   * are not in the log (a trainee looping on a refusal must not cost a row and an fsync each), so
+   * the count is lost on restart and does not appear in `attempts`.
+   */
+  rateLimitedCounts(exerciseId: string): ReadonlyMap<string, number> {
+    return new Map(this.exercises.get(exerciseId)?.refused ?? []);
+  }
+
   subscribe(listener: ScoringListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -202,14 +213,18 @@ export class ScoringService {
     text: string,
     userId?: string,
   ): Promise<SubmitResult> {
+    const scoring = await this.loaded(exerciseId);
     return this.write(exerciseId, (projection, now) => {
       const decision = decideSubmission(
         projection,
         { teamId, objectiveId, text, ...(userId !== undefined ? { userId } : {}) },
         now,
       );
+      // a rate-limited refusal is not logged (no row, no fsync): only counted in memory, per team
+      const limited = decision.outcome === 'rate-limited';
+      if (limited) scoring.refused.set(teamId, (scoring.refused.get(teamId) ?? 0) + 1);
       return {
-        drafts: decision.events,
+        drafts: limited ? [] : decision.events,
         reply: (events, p): SubmitResult => ({
           outcome: decision.reply,
           classified: decision.outcome,
@@ -275,8 +290,22 @@ export class ScoringService {
     });
   }
 
-  /** Starts (or restarts after an end) the exercise's scoring; a no-op when running. */
+  /**
+   * Starts (or restarts after an end) the exercise's scoring; a no-op when running. A planned end
+   * (`endsAt`, epoch ms) must lie in the future and at most a year ahead (BAD_REQUEST naming the field).
+   */
   async start(exerciseId: string, options: { endsAt?: number } = {}): Promise<{ seq: number }> {
+    if (options.endsAt !== undefined) {
+      const now = this.clock();
+      if (!Number.isSafeInteger(options.endsAt) || options.endsAt <= now)
+        throw new CyropError('BAD_REQUEST', 'endsAt must be a time in the future (epoch milliseconds)', {
+          details: { field: 'endsAt' },
+        });
+      if (options.endsAt > now + MAX_END_AHEAD_MS)
+        throw new CyropError('BAD_REQUEST', 'endsAt must be at most a year ahead', {
+          details: { field: 'endsAt' },
+        });
+    }
     return this.status(exerciseId, (p, now) =>
       p.status === 'running'
         ? []
@@ -367,7 +396,8 @@ export class ScoringService {
       const started = performance.now();
       try {
         const result = await driver.exec(
-          { exercise: scoring.exerciseId, team: teamId, host: check.host },
+          // `from`: a host the trainee does not control, probing `host` over the team network
+          { exercise: scoring.exerciseId, team: teamId, host: check.from ?? check.host },
           check.run,
           {
             timeoutMs: check.timeoutMs,
@@ -605,6 +635,9 @@ export class ScoringService {
     else this.checksRunning--;
   }
 }
+
+/** The furthest ahead a planned scoring end may lie. */
+const MAX_END_AHEAD_MS = 366 * 24 * 60 * 60 * 1000;
 
 /** What a solve is worth to its team now: the objective's live value, plus the bonus if first. */
 function solvePoints(p: ScoreboardProjection, teamId: string, objectiveId: string): number {

@@ -62,6 +62,7 @@ export function defaultObjectives(teamId: string): PlannedObjective[] {
       hints: [{ id: 'p1', cost: 0, text: 'Prepared statements.' }],
       check: {
         host: 'web',
+        forgeable: false,
         run: ['/bin/sh', '-c', '/opt/checks/login-is-parameterised'],
         expect: { exitCode: 0, stdout: 'SAFE' },
         timeoutMs: 10_000,
@@ -342,7 +343,7 @@ export function manyObjectives(count: number): (teamId: string) => PlannedObject
         return {
           ...common,
           kind: 'check',
-          check: { host: 'web', run: ['true'], expect: { exitCode: 0 }, timeoutMs: 5000 },
+          check: { host: 'web', forgeable: false, run: ['true'], expect: { exitCode: 0 }, timeoutMs: 5000 },
         };
       if (i % 3 === 1)
         return { ...common, kind: 'question', question: { answers: [`answer-${i}`], caseSensitive: false } };

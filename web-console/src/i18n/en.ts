@@ -316,6 +316,9 @@ export const en = {
   'exercise.gridScrollHint': 'Scroll sideways to see every objective',
   'exercise.objectiveNumber': '#{n}',
   'exercise.gridLegend': 'Objectives ({count})',
+  'exercise.forgeable': 'forgeable',
+  'exercise.forgeableTitle':
+    'This check runs on a host the trainees control: with root there they can fake a pass. Treat its solves with care.',
   'exercise.points': '{points} pts',
   'exercise.refreshTerminals': 'Refresh the live terminals',
   'recordings.refresh': 'Refresh the recordings and the live terminals',

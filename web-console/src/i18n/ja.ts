@@ -316,6 +316,9 @@ export const ja: Record<keyof typeof en, string> = {
   'exercise.gridScrollHint': '横にスクロールするとすべての課題を表示できます',
   'exercise.objectiveNumber': '#{n}',
   'exercise.gridLegend': '課題の一覧（{count} 件）',
+  'exercise.forgeable': '偽装可能',
+  'exercise.forgeableTitle':
+    'このチェックは受講者が操作できるホストで実行されます。root 権限があれば合格を偽装できるため、正解の扱いに注意してください。',
   'exercise.points': '{points} 点',
   'exercise.refreshTerminals': '使用中のターミナルを更新',
   'recordings.refresh': '録画と使用中のターミナルを更新',

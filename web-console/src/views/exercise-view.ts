@@ -1126,6 +1126,17 @@ export class ExerciseView implements View {
                   h('span', { class: 'objective-short' }, title),
                 ),
                 h('span', { class: 'sr-only' }, `${short} ${title}`),
+                'forgeable' in o &&
+                  o.forgeable === true &&
+                  h(
+                    'span',
+                    {
+                      class: 'badge warn small',
+                      'data-testid': 'objective-forgeable',
+                      title: t('exercise.forgeableTitle'),
+                    },
+                    t('exercise.forgeable'),
+                  ),
                 stat &&
                   h(
                     'span',
