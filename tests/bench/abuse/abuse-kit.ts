@@ -48,6 +48,8 @@ export interface AbusePlatform {
   settledRss(): Promise<number>;
   /** A new trainee of team-1 (its own session): the cookie. `code` reuses a join code. */
   join(displayName: string): Promise<string>;
+  /** The instructor's session cookie (the launching staff user), and the address they sign in with. */
+  instructor: { cookie: string; email: string };
   /** Connect a terminal client with a trainee's cookie. */
   connect(cookie: string, options?: Parameters<typeof TerminalClient.connect>[2]): Promise<TerminalClient>;
   stop(): Promise<void>;
@@ -127,6 +129,7 @@ export async function startAbusePlatform(options: PlatformOptions): Promise<Abus
       url,
       pid,
       exercise,
+      instructor: { cookie: instructor.cookie(), email: 'abuse@example.com' },
       gc,
       settledRss: async () => {
         await gc();
@@ -375,8 +378,126 @@ export const lyingAcks: Attack = {
   },
 };
 
+/** Requests from `inFlight` loops, each sending the next as soon as the last is answered, until `until`. */
+async function hammer(
+  inFlight: number,
+  until: number,
+  send: () => Promise<Response>,
+): Promise<Record<string, number>> {
+  const statuses: Record<string, number> = {};
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (Date.now() < until) {
+        try {
+          const res = await send();
+          await res.text();
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        } catch {
+          statuses.error = (statuses.error ?? 0) + 1;
+        }
+      }
+    }),
+  );
+  return statuses;
+}
+
+const post = (platform: AbusePlatform, url: string, body: unknown, cookie?: string) =>
+  fetch(new URL(url, platform.url), {
+    method: 'POST',
+    headers: {
+      origin: new URL(platform.url).origin,
+      'content-type': 'application/json',
+      ...(cookie ? { cookie } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+
+/** H2: scenario YAML with thousands of anchors and aliases, validated again and again by a staff user. */
+export const yamlBomb: Attack = {
+  name: 'yaml-bomb',
+  row: 'H2',
+  describe:
+    'a scenario of 2,000 anchors, each aliasing the previous twice, posted to /api/scenarios/validate, 4 in flight',
+  async run(platform, seconds) {
+    // each entry holds the previous one twice: resolved naively, it doubles 2,000 times
+    const entries = Array.from({ length: 2000 }, (_, i) =>
+      i === 0 ? 'a0: &a0 x' : `a${i}: &a${i} [*a${i - 1}, *a${i - 1}]`,
+    );
+    const bomb = `apiVersion: cyrop/v1\n${entries.join('\n')}\n`;
+    let statuses: Record<string, number> = {};
+    const outcome = await underAttack(
+      platform,
+      seconds,
+      async (until) => {
+        statuses = await hammer(4, until, () =>
+          post(
+            platform,
+            '/api/scenarios/validate',
+            { files: { 'scenario.yaml': bomb } },
+            platform.instructor.cookie,
+          ),
+        );
+      },
+      () => Promise.resolve(),
+    );
+    return { ...outcome, details: { bytes: bomb.length, statuses } };
+  },
+};
+
+/** M3/M4: wrong passwords for one account, 60 in flight, from one address. */
+export const loginFlood: Attack = {
+  name: 'login-flood',
+  row: 'M3/M4',
+  describe: "wrong passwords for the instructor's account, 60 in flight from one address",
+  async run(platform, seconds) {
+    let statuses: Record<string, number> = {};
+    const outcome = await underAttack(
+      platform,
+      seconds,
+      async (until) => {
+        statuses = await hammer(60, until, () =>
+          post(platform, '/api/auth/login', {
+            email: platform.instructor.email,
+            password: 'not the password 1',
+          }),
+        );
+      },
+      () => Promise.resolve(),
+    );
+    return { ...outcome, details: { statuses } };
+  },
+};
+
+/** M6: a trainee submitting wrong answers in a loop (rate-limited after the scenario's allowance). */
+export const answerLoop: Attack = {
+  name: 'answer-loop',
+  row: 'M6',
+  describe: 'wrong answers from one trainee, 8 in flight',
+  async run(platform, seconds) {
+    await post(
+      platform,
+      `/api/exercises/${platform.exercise}/scoring/status`,
+      { action: 'start' },
+      platform.instructor.cookie,
+    );
+    const cookie = await platform.join('guesser');
+    let statuses: Record<string, number> = {};
+    const outcome = await underAttack(
+      platform,
+      seconds,
+      async (until) => {
+        statuses = await hammer(8, until, () =>
+          post(platform, '/api/play/submissions', { objective: 'q', answer: 'b' }, cookie),
+        );
+      },
+      () => Promise.resolve(),
+    );
+    return { ...outcome, details: { statuses } };
+  },
+};
+
 /** Every attack of the benchmark, in order (add new ones here). */
-export const ATTACKS: readonly Attack[] = [inputFlood, lyingAcks];
+export const ATTACKS: readonly Attack[] = [inputFlood, lyingAcks, yamlBomb, loginFlood, answerLoop];
 
 // ── plumbing ────────────────────────────────────────────────────────────────────────────────
 
