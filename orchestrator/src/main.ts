@@ -19,6 +19,11 @@ import { RecordingStore } from './terminals/recording-store.ts';
 import { attachTerminalGateway, type TerminalGateway } from './terminals/terminal-gateway.ts';
 import { terminalRoutes } from './terminals/terminal-routes.ts';
 import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
+import {
+  DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_EXERCISE_LIMITS,
+  withByteRate,
+} from './terminals/connection-limits.ts';
 import { accountRoutes } from './api/routes/account-routes.ts';
 import { adminRoutes } from './api/routes/admin-routes.ts';
 import { readFileSync } from 'node:fs';
@@ -213,6 +218,10 @@ export async function startPlatform(
       graceMs: config.terminalGraceMs,
       recordingMaxBytes: config.recordingMaxBytes,
       maxShellsPerOwner: config.terminalsPerPrincipal,
+      maxShellsPerTeam: config.terminalsPerTeam,
+      maxShellsPerExercise: config.terminalsPerExercise,
+      limits: withByteRate(config.terminalInputBytesPerSecond, DEFAULT_CONNECTION_LIMITS),
+      exerciseLimits: withByteRate(config.exerciseTerminalInputBytesPerSecond, DEFAULT_EXERCISE_LIMITS),
       logger: logger.child({ module: 'terminals' }),
     });
     terminals = gateway;

@@ -16,6 +16,7 @@ const RSS_DURING_BUDGET = 64 * MiB;
 const RSS_AFTER_BUDGET = 24 * MiB;
 const ATTACK_SECONDS = 12;
 const PER_PRINCIPAL = 3;
+const PER_EXERCISE = 8;
 
 /**
  * Trainees attacking the terminal gateway of a real server (a child process, so that its RSS is its
@@ -32,7 +33,10 @@ describe('terminal gateway under abuse (Docker engine)', function () {
   before(async () => {
     platform = await startAbusePlatform({
       subnetPool: '10.250.0.0/17',
-      env: { CYROP_TERMINALS_PER_PRINCIPAL: String(PER_PRINCIPAL) },
+      env: {
+        CYROP_TERMINALS_PER_PRINCIPAL: String(PER_PRINCIPAL),
+        CYROP_TERMINALS_PER_EXERCISE: String(PER_EXERCISE),
+      },
     });
     // warm up (a terminal opened and closed once), then the idle baseline
     const c = await platform.connect(await platform.join('warm-up'));
@@ -121,5 +125,38 @@ describe('terminal gateway under abuse (Docker engine)', function () {
     await again.close(opened.terminal.terminalId);
     first.disconnect();
     again.disconnect();
+  });
+
+  it('caps the shells of one exercise, whoever holds them', async () => {
+    const host = { host: 'console', cols: 80, rows: 24 };
+    const trainees = await Promise.all(
+      ['first', 'second', 'third'].map(async (name) => platform.connect(await platform.join(name))),
+    );
+    const held: { client: (typeof trainees)[number]; id: string }[] = [];
+    let refusal = '';
+    let refused: (typeof trainees)[number] | undefined;
+    // three trainees open up to their own limit (9 in all); the exercise stops them at 8, counting
+    // any shell an earlier test left in its grace period
+    for (const client of trainees) {
+      for (let i = 0; i < PER_PRINCIPAL; i++) {
+        const reply = await client.open(host);
+        if (reply.ok) held.push({ client, id: reply.terminal.terminalId });
+        else if (!refused) {
+          refused = client;
+          refusal = `${reply.error.code}: ${reply.error.message}`;
+        }
+      }
+    }
+    expect(held.length).to.be.within(1, PER_EXERCISE);
+    expect(refusal).to.equal(
+      `TOO_MANY: an exercise has at most ${PER_EXERCISE} terminals at once: close one`,
+    );
+    // another trainee closing one gives its place to the one refused
+    const freed = held.findIndex((h) => h.client !== refused);
+    await held[freed]!.client.close(held[freed]!.id);
+    held.splice(freed, 1);
+    held.push({ client: refused!, id: (await refused!.openOk(host)).terminal.terminalId });
+    for (const { client, id } of held) await client.close(id);
+    for (const client of trainees) client.disconnect();
   });
 });

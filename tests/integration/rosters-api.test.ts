@@ -218,7 +218,25 @@ describe('rosters, join codes and invitations (real server)', function () {
       role: 'instructor',
     });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
-    const token = (created.body.link as string).split('/').pop()!;
+    // inviting the same address again replaces the first link: only the newest one opens
+    const firstToken = (created.body.link as string).split('/').pop()!;
+    const reissued = await call('POST', `/api/organisations/${orgA}/invitations`, 'adminA', {
+      email: 'Coach@example.com',
+      role: 'instructor',
+    });
+    expect(reissued.status, JSON.stringify(reissued.body)).to.equal(201);
+    expect((await call('GET', `/api/invitations/${firstToken}`)).status).to.equal(404);
+    const states = (
+      (await call('GET', `/api/organisations/${orgA}/invitations`, 'adminA')).body.invitations as {
+        email: string;
+        state: string;
+      }[]
+    )
+      .filter((i) => i.email === 'coach@example.com')
+      .map((i) => i.state)
+      .sort();
+    expect(states).to.deep.equal(['pending', 'revoked']);
+    const token = (reissued.body.link as string).split('/').pop()!;
     expect((await call('GET', `/api/invitations/${token}`)).body).to.include({
       email: 'coach@example.com',
       role: 'instructor',

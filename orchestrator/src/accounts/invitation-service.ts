@@ -39,7 +39,10 @@ export class InvitationService {
     this.clock = options.clock ?? Date.now;
   }
 
-  /** A new invitation; the token is returned once (the link is `#/invite/<token>`). */
+  /**
+   * A new invitation; the token is returned once (the link is `#/invite/<token>`). A pending
+   * invitation of the same address to the organisation is revoked in the same transaction.
+   */
   async create(
     orgId: string,
     input: { email: string; role: Invitation['role']; name?: string },
@@ -83,12 +86,26 @@ export class InvitationService {
       revoked_at: null,
       user_id: null,
     };
-    await this.db.insertInto('invitations').values(row).execute();
+    // one link per address: a new invitation replaces the pending one (whose link may have been lost)
+    const replaced = await this.db.transaction().execute(async (trx) => {
+      const earlier = await trx
+        .updateTable('invitations')
+        .set({ revoked_at: now })
+        .where('org_id', '=', orgId)
+        .where('email', '=', email)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning('id')
+        .execute();
+      await trx.insertInto('invitations').values(row).execute();
+      return earlier.map((e) => e.id);
+    });
     await this.options.accounts.audit(
       by.actor,
       'invitation.created',
       `invitation:${row.id}`,
-      { email, role: input.role },
+      { email, role: input.role, ...(replaced.length > 0 ? { replaces: replaced } : {}) },
       {
         ip: by.ip,
         orgId,

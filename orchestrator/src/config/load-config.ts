@@ -31,6 +31,14 @@ export interface Config {
   recordingMaxBytes: number;
   /** Live terminals one user (or one participant) may hold at once. */
   terminalsPerPrincipal: number;
+  /** Live terminals of one team at once, whoever opened them. */
+  terminalsPerTeam: number;
+  /** Live terminals of one exercise at once, staff's included. */
+  terminalsPerExercise: number;
+  /** Bytes per second one participant may type or paste into terminals (a burst of 4 s is allowed). */
+  terminalInputBytesPerSecond: number;
+  /** Bytes per second all the participants of one exercise may send to terminals together (burst 4 s). */
+  exerciseTerminalInputBytesPerSecond: number;
   /**
    * Which proxies' `X-Forwarded-For` to believe for the client address (throttling, audit): false
    * (none, the default), a hop count, or addresses/subnets (`loopback`, `uniquelocal` allowed).
@@ -93,6 +101,16 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
   terminalsPerPrincipal: {
     env: 'CYROP_TERMINALS_PER_PRINCIPAL',
     describe: 'a whole number from 1 to 1000',
+  },
+  terminalsPerTeam: { env: 'CYROP_TERMINALS_PER_TEAM', describe: 'a whole number from 1 to 100000' },
+  terminalsPerExercise: { env: 'CYROP_TERMINALS_PER_EXERCISE', describe: 'a whole number from 1 to 100000' },
+  terminalInputBytesPerSecond: {
+    env: 'CYROP_TERMINAL_INPUT_BYTES_PER_SECOND',
+    describe: 'a whole number of bytes from 1 to 9999999',
+  },
+  exerciseTerminalInputBytesPerSecond: {
+    env: 'CYROP_EXERCISE_TERMINAL_INPUT_BYTES_PER_SECOND',
+    describe: 'a whole number of bytes from 1 to 9999999',
   },
   trustProxy: {
     env: 'CYROP_TRUST_PROXY',
@@ -262,6 +280,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
   const quotaExercises = whole('quotaExercises', 10, 10_000);
   const quotaTeams = whole('quotaTeams', 100, 100_000);
+  const terminalsPerTeam = whole('terminalsPerTeam', 4 * terminalsPerPrincipal, 100_000);
+  const terminalsPerExercise = whole('terminalsPerExercise', 512, 100_000);
+  const terminalInputBytesPerSecond = whole('terminalInputBytesPerSecond', 512 * 1024, 9_999_999);
+  const exerciseTerminalInputBytesPerSecond = whole(
+    'exerciseTerminalInputBytesPerSecond',
+    8 * 1024 * 1024,
+    9_999_999,
+  );
   const quotaHosts = whole('quotaHosts', 400, 1_000_000);
   const cpuText = raw('quotaCpu');
   const quotaCpu =
@@ -300,6 +326,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
     recordingMaxBytes,
     terminalsPerPrincipal,
+    terminalsPerTeam,
+    terminalsPerExercise,
+    terminalInputBytesPerSecond,
+    exerciseTerminalInputBytesPerSecond,
     trustProxy,
     publicOrigins,
     metricsToken,

@@ -97,24 +97,24 @@ describe('export-results', () => {
     expect(publicB.map((r) => r.net)).to.deep.equal([50, 0, 0, 0, 0]);
   });
 
-  it('writes CSV that a spreadsheet reads back without evaluating anything', () => {
+  it('writes CSV that a spreadsheet reads back without evaluating anything, naming the scenario version it ran', () => {
     const csv = exportResults(finishedExercise().projection, { format: 'csv' });
     const lines = csv.split('\r\n');
     expect(lines[0]).to.equal(
-      'exercise,rank,team_id,team_name,kind,objective,solved,time,via,points,first_blood,hints_used,hint_ids,hint_cost,net,note',
+      'exercise,scenario,scenario_version,scenario_hash,rank,team_id,team_name,kind,objective,solved,time,via,points,first_blood,hints_used,hint_ids,hint_cost,net,note',
     );
     expect(lines[1]).to.equal(
-      'ex-1,1,team-a,"\'=HYPERLINK(""http://evil.example"",""win"")",objective,recon,true,2026-04-01T09:00:01.000Z,question,55,true,0,,0,55,',
+      'ex-1,web-sqli-basics,1.0.0,source,1,team-a,"\'=HYPERLINK(""http://evil.example"",""win"")",objective,recon,true,2026-04-01T09:00:01.000Z,question,55,true,0,,0,55,',
     );
     expect(csv).to.include(
       ',"Blue, ""the"" Team",award,,false,2026-04-01T09:00:06.000Z,,-15,false,0,,0,-15,"\'-cheating\nsecond line"\r\n',
     );
     expect(csv.endsWith('\r\n')).to.equal(true);
-    // every record has 16 fields once quoted fields are taken as one (a minimal RFC 4180 reader)
+    // every record has 19 fields once quoted fields are taken as one (a minimal RFC 4180 reader)
     const records = parseCsv(csv);
     expect(records).to.have.length(1 + 2 * 5 + 1);
-    for (const record of records) expect(record).to.have.length(16);
-    expect(records[1]![3]).to.equal('\'=HYPERLINK("http://evil.example","win")');
+    for (const record of records) expect(record).to.have.length(19);
+    expect(records[1]![6]).to.equal('\'=HYPERLINK("http://evil.example","win")');
   });
 
   it('exports JSON rows, and large simulated exercises consistently', () => {

@@ -8,6 +8,10 @@ import { firstBloodBonus } from './scoring-rules.ts';
  */
 export interface ResultRow {
   readonly exerciseId: string;
+  /** The scenario version the exercise ran, and its content hash. */
+  readonly scenarioId: string;
+  readonly scenarioVersion: string;
+  readonly scenarioHash: string;
   readonly rank: number;
   readonly teamId: string;
   readonly teamName: string;
@@ -56,6 +60,9 @@ export function resultRows(
     }
     const common = {
       exerciseId: exercise.exerciseId,
+      scenarioId: exercise.scenario.id,
+      scenarioVersion: exercise.scenario.version,
+      scenarioHash: exercise.scenario.sourceHash,
       rank: standing.rank,
       teamId: standing.teamId,
       teamName: standing.teamName,
@@ -104,6 +111,9 @@ export function resultRows(
 
 const COLUMNS: readonly { header: string; cell: (row: ResultRow) => CsvValue }[] = [
   { header: 'exercise', cell: (r) => r.exerciseId },
+  { header: 'scenario', cell: (r) => r.scenarioId },
+  { header: 'scenario_version', cell: (r) => r.scenarioVersion },
+  { header: 'scenario_hash', cell: (r) => r.scenarioHash },
   { header: 'rank', cell: (r) => r.rank },
   { header: 'team_id', cell: (r) => r.teamId },
   { header: 'team_name', cell: (r) => r.teamName },

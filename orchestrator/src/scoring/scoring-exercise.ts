@@ -28,6 +28,8 @@ export interface ScoringTeam {
  */
 export interface ScoringExercise {
   readonly exerciseId: string;
+  /** The scenario version every team's plan was made from, and its content hash. */
+  readonly scenario: { readonly id: string; readonly version: string; readonly sourceHash: string };
   readonly teams: readonly ScoringTeam[];
   readonly objectives: readonly ScoringObjective[];
   readonly scoring: PlannedScoring;
@@ -72,6 +74,7 @@ export function scoringExerciseFromPlans(plans: readonly EnvironmentPlan[]): Sco
     });
   return {
     exerciseId: first.exercise.id,
+    scenario: { ...first.scenario },
     teams: plans.map((p) => ({ id: p.team.id, name: p.team.name, index: p.team.index })),
     objectives: first.objectives.map(sharedObjective),
     scoring: first.scoring,

@@ -18,12 +18,26 @@ export interface ConnectionLimits {
   drainTimeoutMs: number;
 }
 
+/** Messages and bytes per second, with bursts: what one budget allows. */
+export type RateLimits = Pick<
+  ConnectionLimits,
+  'messagesPerSecond' | 'messageBurst' | 'bytesPerSecond' | 'byteBurst'
+>;
+
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   messagesPerSecond: 500,
   messageBurst: 1000,
   bytesPerSecond: 512 * 1024,
   byteBurst: 2 * 1024 * 1024,
   drainTimeoutMs: 10_000,
+};
+
+/** What all the participants of one exercise may send together: 16 participants at their full rate. */
+export const DEFAULT_EXERCISE_LIMITS: RateLimits = {
+  messagesPerSecond: 8_000,
+  messageBurst: 16_000,
+  bytesPerSecond: 8 * 1024 * 1024,
+  byteBurst: 32 * 1024 * 1024,
 };
 
 /**
@@ -37,10 +51,7 @@ export class RateBudget {
   private at: number;
 
   constructor(
-    private readonly limits: Pick<
-      ConnectionLimits,
-      'messagesPerSecond' | 'messageBurst' | 'bytesPerSecond' | 'byteBurst'
-    >,
+    private readonly limits: RateLimits,
     private readonly clock: () => number = Date.now,
   ) {
     this.messages = limits.messageBurst;
@@ -117,3 +128,10 @@ export function dropConnection(socket: Pick<Socket, 'conn' | 'disconnect'>): voi
 }
 
 export const packetSize = sizeOf;
+
+/** `base` with another byte rate (and a burst of four seconds of it), for configured limits. */
+export const withByteRate = (bytesPerSecond: number, base: RateLimits): RateLimits => ({
+  ...base,
+  bytesPerSecond,
+  byteBurst: 4 * bytesPerSecond,
+});

@@ -9,12 +9,14 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { AsciicastRecorder, DEFAULT_RECORDING_MAX_BYTES } from './asciicast-recorder.ts';
 import {
   DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_EXERCISE_LIMITS,
   RateBudget,
   dropConnection,
   engineOf,
   packetSize,
   transportBacklog,
   type ConnectionLimits,
+  type RateLimits,
 } from './connection-limits.ts';
 import type { RecordingStore } from './recording-store.ts';
 import {
@@ -71,9 +73,13 @@ export interface TerminalGatewayDeps {
   maxShellsPerOwner?: number;
   /** Live shells of one team at once, whoever opened them (4 × maxShellsPerOwner). */
   maxShellsPerTeam?: number;
+  /** Live shells of one exercise at once, staff's included (512). */
+  maxShellsPerExercise?: number;
   flow?: Partial<FlowLimits>;
   /** Messages and bytes per second per participant, and how long a socket may leave its transport full. */
   limits?: Partial<ConnectionLimits>;
+  /** Messages and bytes per second that all the participants of one exercise may send together. */
+  exerciseLimits?: Partial<RateLimits>;
   logger?: Logger;
   clock?: () => number;
 }
@@ -114,10 +120,14 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
   const finishing = new Set<Promise<void>>();
   const maxShells = deps.maxShellsPerOwner ?? 16;
   const maxTeamShells = deps.maxShellsPerTeam ?? 4 * maxShells;
+  const maxExerciseShells = deps.maxShellsPerExercise ?? 512;
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...deps.limits };
+  const exerciseLimits: RateLimits = { ...DEFAULT_EXERCISE_LIMITS, ...deps.exerciseLimits };
   const transportLow = deps.flow?.transportLow ?? DEFAULT_FLOW.transportLow;
   /** The message budget of each participant, shared by its sockets, forgotten with its last socket. */
   const budgets = new Map<string, { budget: RateBudget; sockets: number }>();
+  /** The budget of each exercise, shared by its participants' sockets, forgotten with the last of them. */
+  const exerciseBudgets = new Map<string, { budget: RateBudget; sockets: number }>();
   let closed = false;
 
   const refuse = (code: string, message: string): TerminalError => ({ code, message });
@@ -264,6 +274,17 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
     for (const k of counted) opening.set(k, (opening.get(k) ?? 0) + 1);
     try {
       const target = await consoleOf(s, request);
+      const exerciseKey = `exercise:${target.exerciseId}`;
+      if (held(exerciseKey, (t) => `exercise:${t.exerciseId}`) >= maxExerciseShells)
+        return {
+          ok: false,
+          error: refuse(
+            'TOO_MANY',
+            `an exercise has at most ${maxExerciseShells} terminals at once: close one`,
+          ),
+        };
+      opening.set(exerciseKey, (opening.get(exerciseKey) ?? 0) + 1);
+      counted.push(exerciseKey);
       const shell = await deps.driver.openShell(
         { exercise: target.exerciseId, team: target.teamId, host: target.host },
         {
@@ -448,17 +469,34 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
   nsp.on('connection', (socket) => {
     const s0 = socket.data.session;
     const budgetKey = s0 ? quotaKeyOf(s0.principal) : `socket:${socket.id}`;
-    let entry = budgets.get(budgetKey);
-    if (!entry) budgets.set(budgetKey, (entry = { budget: new RateBudget(limits, clock), sockets: 0 }));
-    entry.sockets++;
-    const budget = entry.budget;
+    const share = (
+      all: Map<string, { budget: RateBudget; sockets: number }>,
+      key: string,
+      of: RateLimits,
+    ): { budget: RateBudget; sockets: number } => {
+      let entry = all.get(key);
+      if (!entry) all.set(key, (entry = { budget: new RateBudget(of, clock), sockets: 0 }));
+      entry.sockets++;
+      return entry;
+    };
+    const release = (all: Map<string, { budget: RateBudget; sockets: number }>, key: string): void => {
+      const entry = all.get(key);
+      if (entry && --entry.sockets === 0) all.delete(key);
+    };
+    const budget = share(budgets, budgetKey, limits).budget;
+    // a participant also draws on its exercise's budget (staff sockets span exercises: their own only)
+    const exerciseKey = s0?.principal.kind === 'participant' ? s0.principal.exerciseId : undefined;
+    const exerciseBudget = exerciseKey
+      ? share(exerciseBudgets, exerciseKey, exerciseLimits).budget
+      : undefined;
     // Over its budget, a participant's connection is not read until the budget is back: its client
     // waits (real back-pressure), nothing is parsed or buffered here for it.
     let resumeAt = 0;
     let resumeTimer: NodeJS.Timeout | undefined;
     const onPacket = (packet: { type: string; data?: unknown }) => {
       if (packet.type !== 'message') return;
-      const wait = budget.charge(packetSize(packet.data));
+      const bytes = packetSize(packet.data);
+      const wait = Math.max(budget.charge(bytes), exerciseBudget?.charge(bytes) ?? 0);
       if (wait <= 0 || clock() + wait <= resumeAt) return;
       const ws = engineOf(socket).transport?.socket;
       if (!ws?.pause || !ws.resume) return;
@@ -610,7 +648,8 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
       clearInterval(watchdog);
       if (resumeTimer) clearTimeout(resumeTimer);
       engineOf(socket).off('packet', onPacket);
-      if (--entry.sockets === 0 && budgets.get(budgetKey) === entry) budgets.delete(budgetKey);
+      release(budgets, budgetKey);
+      if (exerciseKey) release(exerciseBudgets, exerciseKey);
       for (const session of sessions.values()) {
         session.removeViewer(socket.id);
         session.detachOwner(socket.id);

@@ -57,7 +57,7 @@ export interface AbusePlatform {
 
 export interface PlatformOptions {
   subnetPool: string;
-  /** Environment passed to the server (CYROP_TERMINALS_PER_PRINCIPAL, CYROP_TERMINAL_GRACE_SECONDS). */
+  /** Environment passed to the server (its terminal keys: CYROP_TERMINALS_PER_PRINCIPAL, CYROP_TERMINAL_GRACE_SECONDS…). */
   env?: Record<string, string>;
   log?: (message: string) => void;
 }

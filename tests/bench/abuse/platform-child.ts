@@ -2,7 +2,7 @@
  * The platform server under attack, run as a child process by the abuse benchmark and the abuse
  * engine test (`node --expose-gc --import tsx platform-child.ts <dir> <subnet-pool>`), so that its RSS
  * is its own (the attacking clients live in the parent). `<dir>` holds `catalogue/` and `data/`.
- * `CYROP_TERMINALS_PER_PRINCIPAL` and `CYROP_TERMINAL_GRACE_SECONDS` are passed through from the
+ * The terminal keys (`CYROP_TERMINALS_*`, `CYROP_TERMINAL_*`, `CYROP_EXERCISE_TERMINAL_*`) are passed through from the
  * environment. IPC: first `{ ready: { url, operatorPassword } }`, then `{ id, result }` per
  * `{ id, cmd }`: `gc` (a full GC, twice), `close`.
  */
@@ -24,9 +24,8 @@ const database = await openDatabase(path.join(dir, 'data'));
 const operatorPassword = (await new AccountService({ db: database.db }).ensureFirstOperator())?.password;
 await database.close();
 const passed: Record<string, string> = { CYROP_SUBNET_POOL: subnetPool };
-for (const key of ['CYROP_TERMINALS_PER_PRINCIPAL', 'CYROP_TERMINAL_GRACE_SECONDS']) {
-  const value = process.env[key];
-  if (value !== undefined) passed[key] = value;
+for (const [key, value] of Object.entries(process.env)) {
+  if (/^CYROP_(EXERCISE_)?TERMINALS?_/.test(key) && value !== undefined) passed[key] = value;
 }
 const config = loadConfig(passed, {
   port: 0,
