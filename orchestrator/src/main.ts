@@ -33,7 +33,7 @@ import { quotaRoutes } from './api/routes/quota-routes.ts';
 import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
-import { canWatchExercise, exerciseRoutes } from './api/routes/exercise-routes.ts';
+import { exerciseRoutes } from './api/routes/exercise-routes.ts';
 import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
 import { plansFromExercises, ScoringService } from './scoring-service/scoring-service.ts';
@@ -118,7 +118,7 @@ export async function startPlatform(
   const socketSessions = socketAuthenticator(accounts, origins);
   const recordings = orchestrator ? new RecordingStore(db, config.dataDir) : undefined;
   const canWatch = (principal: Principal, exerciseId: string) =>
-    canWatchExercise(accounts, principal, exerciseId);
+    accounts.canWatchExercise(principal, exerciseId);
   const scoring = orchestrator
     ? new ScoringService({
         store: new ScoringStore(sqlite),
@@ -353,6 +353,8 @@ export async function openOrchestrator(
     const driver = await DockerRuntimeDriver.connect({ diskLimits: config.diskLimits });
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
     const quotas = new QuotaBook(database.db, quotaDefaults(config));
+    // the exercise service writes its own audit entries, whoever asks (REST, CLI, the janitor)
+    const auditLog = new AccountService({ db: database.db });
     const exercises = new ExerciseService({
       db: database.db,
       driver,
@@ -362,6 +364,8 @@ export async function openOrchestrator(
       compiler: compiler ?? ownCompiler,
       limits: scenarioLimits(config),
       quotas,
+      audit: (e) =>
+        auditLog.audit(e.by.actor, e.action, e.target, e.details, { ip: e.by.ip, orgId: e.orgId }),
       ...(logger ? { logger } : {}),
     });
     return {

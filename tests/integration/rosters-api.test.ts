@@ -12,7 +12,6 @@ import type { Principal } from '../../orchestrator/src/access/principal.ts';
 import { sessionAuthenticator } from '../../orchestrator/src/api/auth/session-authenticator.ts';
 import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { accountRoutes } from '../../orchestrator/src/api/routes/account-routes.ts';
-import { canWatchExercise } from '../../orchestrator/src/api/routes/exercise-routes.ts';
 import { invitationRoutes } from '../../orchestrator/src/api/routes/invitation-routes.ts';
 import { rosterRoutes } from '../../orchestrator/src/api/routes/roster-routes.ts';
 import { ScenarioCatalogue } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
@@ -113,7 +112,7 @@ describe('rosters, join codes and invitations (real server)', function () {
     accounts = new AccountService({ db: database.db, passwordCost: 10 });
     const invitations = new InvitationService({ db: database.db, accounts });
     const rosters = new RosterService({ db: database.db, accounts, invitations });
-    const canWatch = (p: Principal, e: string) => canWatchExercise(accounts, p, e);
+    const canWatch = (p: Principal, e: string) => accounts.canWatchExercise(p, e);
     const app = createApp({
       scenarios: new ScenarioLibrary({
         db: database.db,

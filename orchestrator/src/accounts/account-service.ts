@@ -9,6 +9,7 @@ import {
   ROLES_BY_ORG_KIND,
 } from '../access/account-access.ts';
 import { CLI_USER_ID, type Principal, type Role } from '../access/principal.ts';
+import { mayWatchExercise } from '../access/exercise-access.ts';
 import { CyropError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
 import type {
@@ -843,6 +844,11 @@ export class AccountService {
   // ── exercises: ownership and join codes ────────────────────────────────────────────────────
 
   /** The organisation owning an exercise (null = the operator's), or undefined when there is no such exercise. */
+  /** Whether a principal may see and run an exercise (`access/exercise-access.ts`, on its owner). */
+  async canWatchExercise(principal: Principal, exerciseId: string): Promise<boolean> {
+    return mayWatchExercise(principal, await this.exerciseOrg(exerciseId));
+  }
+
   async exerciseOrg(exerciseId: string): Promise<{ orgId: string | null; state: string } | undefined> {
     const row = await this.db
       .selectFrom('exercises')

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import type { EnvironmentRef, EnvironmentStatus, RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
-import { ExerciseService, runLimited } from './exercise-service.ts';
+import { ExerciseService, runLimited, type ExerciseAuditEntry } from './exercise-service.ts';
 
 const SCENARIO = `apiVersion: cyrop/v1
 kind: Scenario
@@ -78,6 +78,7 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
   let database: OpenedDatabase;
   let driver: FakeDriver;
   let service: ExerciseService;
+  let audited: ExerciseAuditEntry[];
   let now = 1_000_000;
 
   beforeEach(async () => {
@@ -86,7 +87,12 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
     writeFileSync(path.join(dir, 'scenario', 'scenario.yaml'), SCENARIO);
     database = await openDatabase(path.join(dir, 'data'));
     driver = new FakeDriver();
+    audited = [];
     service = new ExerciseService({
+      audit: (entry) => {
+        audited.push(entry);
+        return Promise.resolve();
+      },
       db: database.db,
       driver,
       subnetPool: '10.240.0.0/16',
@@ -206,6 +212,12 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
     expect(ended.state).to.equal('ended');
     expect(ended.teams[0]!.state).to.equal('destroyed');
     expect(driver.environments.size).to.equal(0);
+    // the service audits what it did, the janitor's teardown as the platform's
+    expect(audited.map((e) => [e.action, e.target, e.by.actor])).to.deep.equal([
+      ['exercise.create', 'short', 'system'],
+      ['exercise.extend', 'short', 'system'],
+      ['exercise.expired', 'short', 'system'],
+    ]);
   });
 
   it('an ended exercise refuses reset and extend: its hosts never come back with no lifetime', async () => {
@@ -234,6 +246,46 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
     expect(driver.calls).to.deep.equal([]);
     expect(driver.environments.size).to.equal(0);
     expect((await service.get('over')).expiresAt).to.equal(null);
+    // refused actions leave no audit entry
+    expect(audited.map((e) => e.action)).to.deep.equal(['exercise.create', 'exercise.teardown']);
+  });
+
+  it("audits each change with who asked, from where, in the exercise organisation's trail", async () => {
+    const instructor = {
+      kind: 'user',
+      userId: 'u-1',
+      orgId: 'org-a',
+      role: 'instructor',
+      name: 'I',
+    } as const;
+    const by = { actor: instructor, ip: '192.0.2.7' };
+    await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 2,
+      id: 'audited',
+      secret: 'secret-audit',
+      orgId: 'org-a',
+      by,
+    });
+    await service.launch('audited');
+    await service.reset('audited', 'team-2', 'box', { by });
+    await service.extend('audited', 60_000, by);
+    await service.teardown('audited', by);
+    expect(audited.map((e) => [e.action, e.target, e.details])).to.deep.equal([
+      [
+        'exercise.create',
+        'audited',
+        { scenario: 'unit@1.0.0', contentHash: audited[0]!.details.contentHash, teams: 2 },
+      ],
+      ['exercise.reset', 'audited/team-2', { host: 'box' }],
+      ['exercise.extend', 'audited', { byMs: 60_000, expiresAt: new Date(now + 60_000).toISOString() }],
+      ['exercise.teardown', 'audited', {}],
+    ]);
+    expect(audited[0]!.details.contentHash).to.match(/^[0-9a-f]{64}$/);
+    for (const entry of audited) {
+      expect(entry.by).to.deep.equal(by);
+      expect(entry.orgId).to.equal('org-a');
+    }
   });
 
   it('refuses a second exercise with the same id, and an invalid scenario with its problems', async () => {

@@ -6,6 +6,7 @@ import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { LABEL, planExercise, planTeamAgain, type TeamSpec } from '../compiler/plan-exercise.ts';
 import type { ReservedBlock } from '../compiler/subnet-allocator.ts';
 import type { FrameworkId } from '../compiler/scenario.ts';
+import type { Principal } from '../access/principal.ts';
 import { CyropError } from '../errors.ts';
 import type {
   EnvironmentRef,
@@ -43,7 +44,31 @@ export interface ExerciseServiceOptions {
    * Absent: no quotas, and an exercise without a ttl never expires (tests, benches).
    */
   quotas?: QuotaBook;
+  /**
+   * Where the service records what was done to exercises and by whom (`exercise.create`, `.reset`,
+   * `.extend`, `.teardown`, `.expired`): the platform's audit log. Written by the service once an
+   * action is accepted, so every edge (REST, CLI, the janitor) is audited alike.
+   */
+  audit?: (entry: ExerciseAuditEntry) => Promise<void>;
 }
+
+/** Who asks for a change of an exercise: a principal (with its address), or the platform itself. */
+export interface ExerciseActor {
+  actor: Principal | 'system';
+  ip?: string | undefined;
+}
+
+export interface ExerciseAuditEntry {
+  by: ExerciseActor;
+  action: 'exercise.create' | 'exercise.reset' | 'exercise.extend' | 'exercise.teardown' | 'exercise.expired';
+  /** `<exercise>` or `<exercise>/<team>`. */
+  target: string;
+  details: Record<string, unknown>;
+  /** The exercise's organisation (null: the operator's), whose audit trail the entry joins. */
+  orgId: string | null;
+}
+
+const SYSTEM: ExerciseActor = { actor: 'system' };
 
 export interface CreateExercise {
   scenarioPath: string;
@@ -63,6 +88,8 @@ export interface CreateExercise {
   recordInput?: boolean;
   /** The owning organisation, written with the exercise (null or absent: the operator's). */
   orgId?: string | null;
+  /** Who creates it, for the audit log (default: the platform). */
+  by?: ExerciseActor;
 }
 
 export type LaunchEvent =
@@ -251,6 +278,12 @@ export class ExerciseService {
       { exercise: id, scenario: scenario.metadata.id, teams: plans.length },
       'exercise created',
     );
+    await this.audit(request.by, 'exercise.create', id, {
+      scenario: `${scenario.metadata.id}@${scenario.metadata.version}`,
+      contentHash: result.compiled.sourceHash,
+      teams: plans.length,
+      ...(request.recordInput ? { recordInput: true } : {}),
+    });
     return this.get(id);
   }
 
@@ -338,10 +371,11 @@ export class ExerciseService {
     id: string,
     team: string,
     host?: string,
-    options: LaunchOptions = {},
+    options: LaunchOptions & { by?: ExerciseActor } = {},
   ): Promise<ExerciseSummary> {
     await this.mustBeLive(id, host ? `reset host '${host}'` : 'reset a team');
     const plan = await this.plan(id, team);
+    await this.audit(options.by, 'exercise.reset', id, host ? { host } : {}, team);
     this.announceEnding({ exercise: id, team, ...(host ? { host } : {}), reason: 'reset' });
     await this.setTeamState(id, team, 'resetting');
     try {
@@ -358,7 +392,7 @@ export class ExerciseService {
     return this.get(id);
   }
 
-  async extend(id: string, ms: number): Promise<ExerciseSummary> {
+  async extend(id: string, ms: number, by?: ExerciseActor): Promise<ExerciseSummary> {
     const exercise = await this.mustBeLive(id, 'extend it');
     const base = Math.max(exercise.expiresAt ?? this.clock(), this.clock());
     let expiresAt = base + ms;
@@ -376,11 +410,25 @@ export class ExerciseService {
       .set({ expires_at: expiresAt, updated_at: this.clock() })
       .where('id', '=', id)
       .execute();
+    await this.audit(by, 'exercise.extend', id, {
+      byMs: ms,
+      expiresAt: new Date(expiresAt).toISOString(),
+    });
     return this.get(id);
   }
 
-  async teardown(id: string): Promise<ExerciseSummary> {
+  /**
+   * End an exercise and remove its environments. `expired`: the janitor ends it at its expiry;
+   * `resumed`: it finishes a teardown a restart interrupted (audited when it was asked for).
+   */
+  async teardown(
+    id: string,
+    by?: ExerciseActor,
+    why: 'asked' | 'expired' | 'resumed' = 'asked',
+  ): Promise<ExerciseSummary> {
     const exercise = await this.get(id);
+    if (why !== 'resumed')
+      await this.audit(by, why === 'asked' ? 'exercise.teardown' : 'exercise.expired', id, {});
     this.announceEnding({ exercise: id, reason: 'teardown' });
     await this.setExerciseState(id, 'tearing-down');
     await Promise.all(
@@ -392,6 +440,23 @@ export class ExerciseService {
     await this.setExerciseState(id, 'ended');
     this.options.logger?.info({ exercise: id }, 'exercise torn down');
     return this.get(id);
+  }
+
+  private async audit(
+    by: ExerciseActor | undefined,
+    action: ExerciseAuditEntry['action'],
+    exerciseId: string,
+    details: Record<string, unknown>,
+    team?: string,
+  ): Promise<void> {
+    if (!this.options.audit) return;
+    const row = await this.db
+      .selectFrom('exercises')
+      .select('org_id')
+      .where('id', '=', exerciseId)
+      .executeTakeFirst();
+    const target = team ? `${exerciseId}/${team}` : exerciseId;
+    await this.options.audit({ by: by ?? SYSTEM, action, target, details, orgId: row?.org_id ?? null });
   }
 
   /**
@@ -453,7 +518,7 @@ export class ExerciseService {
         );
       }
       if (e.state === 'tearing-down' || (e.expires_at !== null && e.expires_at <= now)) {
-        await this.teardown(e.id);
+        await this.teardown(e.id, SYSTEM, e.state === 'tearing-down' ? 'resumed' : 'expired');
         if (e.state !== 'tearing-down') report.expired.push(e.id);
       }
     }

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { STAFF, type ApiRegistry, type JsonSchema, type Principal } from '../api/api-registry.ts';
-import { mustWatchExercise } from '../api/routes/exercise-routes.ts';
+import { mustWatchExercise } from '../access/exercise-access.ts';
 import type { LocalizedText } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
 import { MAX_SUBMISSION_BYTES } from '../scoring/check-answer.ts';

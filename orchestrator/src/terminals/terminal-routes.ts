@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { STAFF, type ApiRegistry, type Principal } from '../api/api-registry.ts';
-import { mustWatchExercise } from '../api/routes/exercise-routes.ts';
+import { mustWatchExercise } from '../access/exercise-access.ts';
 import { CyropError } from '../errors.ts';
 import type { RecordingStore } from './recording-store.ts';
 

@@ -4,7 +4,8 @@ import type { RosterService } from '../../accounts/roster-service.ts';
 import type { TeamSpec } from '../../compiler/plan-exercise.ts';
 import { DURATION_PATTERN, parseDuration } from '../../compiler/durations.ts';
 import { CyropError } from '../../errors.ts';
-import type { ExerciseService } from '../../exercises/exercise-service.ts';
+import type { ExerciseActor, ExerciseService } from '../../exercises/exercise-service.ts';
+import { mustWatchExercise } from '../../access/exercise-access.ts';
 import type { ScenarioLibrary } from '../../scenarios/scenario-library.ts';
 import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
 
@@ -64,39 +65,16 @@ export function inviteLinks(imported: {
   };
 }
 
-/** Whether a signed-in user may see and run an exercise: operators all, staff of the exercise's organisation theirs. */
-export async function canWatchExercise(
-  accounts: AccountService,
-  principal: Principal,
-  exerciseId: string,
-): Promise<boolean> {
-  if (principal.kind !== 'user') return false;
-  if (principal.role === 'operator') return true;
-  if (principal.role !== 'org-admin' && principal.role !== 'instructor') return false;
-  return (await accounts.exerciseOrg(exerciseId))?.orgId === principal.orgId;
-}
-
-/**
- * Refuses a caller who may not watch an exercise with 404, never 403: another organisation's exercise
- * answers as if it did not exist, so tenants do not learn what others run. Every staff route of an
- * exercise starts with it.
- */
-export async function mustWatchExercise(
-  canWatch: (principal: Principal, exerciseId: string) => boolean | Promise<boolean>,
-  principal: Principal | undefined,
-  exerciseId: string,
-): Promise<void> {
-  if (!principal || !(await canWatch(principal, exerciseId)))
-    throw new CyropError('NOT_FOUND', `no exercise '${exerciseId}'`);
-}
-
 /** Exercises for instructors: create and launch from the catalogue, status, reset, extend, teardown. */
 export function exerciseRoutes(
   api: ApiRegistry,
   { exercises, accounts, rosters, scenarios, onLaunchError }: ExerciseRouteDeps,
 ): void {
-  const own = (principal: Principal | undefined, id: string) =>
-    mustWatchExercise((p, e) => canWatchExercise(accounts, p, e), principal, id);
+  /** The caller, once it may act on the exercise (404 otherwise), as the exercise service audits it. */
+  const own = async (principal: Principal | undefined, id: string, ip?: string): Promise<ExerciseActor> => {
+    const actor = await mustWatchExercise((p, e) => accounts.canWatchExercise(p, e), principal, id);
+    return { actor, ip };
+  };
   const summary = api.schema('ExerciseSummary', {
     type: 'object',
     required: ['id', 'state', 'teams'],
@@ -118,7 +96,7 @@ export function exerciseRoutes(
       const all = await exercises.list();
       const visible = [];
       for (const e of all)
-        if (principal && (await canWatchExercise(accounts, principal, e.id))) visible.push(e);
+        if (principal && (await accounts.canWatchExercise(principal, e.id))) visible.push(e);
       return { exercises: visible };
     },
   });
@@ -201,12 +179,7 @@ export function exerciseRoutes(
         ...(body.id ? { id: body.id } : {}),
         ...(body.ttl ? { ttlMs: parseDuration(body.ttl) } : {}),
         ...(body.recordInput ? { recordInput: true } : {}),
-      });
-      await accounts.audit(principal ?? 'anonymous', 'exercise.create', created.id, {
-        scenario: `${created.scenario.id}@${created.scenario.version}`,
-        contentHash: created.scenario.hash,
-        teams: created.teams.length,
-        ...(body.recordInput ? { recordInput: true } : {}),
+        ...(principal ? { by: { actor: principal, ip: req.ip } } : {}),
       });
       exercises.launch(created.id).catch((error: unknown) => onLaunchError?.(created.id, error));
       if (!roster || !principal) return created;
@@ -244,15 +217,9 @@ export function exerciseRoutes(
       properties: { host: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,23}$' } },
     },
     response: { description: 'the exercise after the reset', schema: summary },
-    handler: async ({ principal, params, body }) => {
-      await own(principal, params.id);
-      await accounts.audit(
-        principal ?? 'anonymous',
-        'exercise.reset',
-        `${params.id}/${params.team}`,
-        body.host ? { host: body.host } : {},
-      );
-      return exercises.reset(params.id, params.team, body.host);
+    handler: async ({ principal, params, body, req }) => {
+      const by = await own(principal, params.id, req.ip);
+      return exercises.reset(params.id, params.team, body.host, { by });
     },
   });
 
@@ -266,10 +233,9 @@ export function exerciseRoutes(
     params: { required: ['id'], properties: { id: ID } },
     body: { type: 'object', additionalProperties: false, required: ['by'], properties: { by: DURATION } },
     response: { description: 'the exercise', schema: summary },
-    handler: async ({ principal, params, body }) => {
-      await own(principal, params.id);
-      await accounts.audit(principal ?? 'anonymous', 'exercise.extend', params.id, { by: body.by });
-      return exercises.extend(params.id, parseDuration(body.by));
+    handler: async ({ principal, params, body, req }) => {
+      const by = await own(principal, params.id, req.ip);
+      return exercises.extend(params.id, parseDuration(body.by), by);
     },
   });
 
@@ -282,10 +248,9 @@ export function exerciseRoutes(
     access: STAFF,
     params: { required: ['id'], properties: { id: ID } },
     response: { description: 'the ended exercise', schema: summary },
-    handler: async ({ principal, params }) => {
-      await own(principal, params.id);
-      await accounts.audit(principal ?? 'anonymous', 'exercise.teardown', params.id);
-      return exercises.teardown(params.id);
+    handler: async ({ principal, params, req }) => {
+      const by = await own(principal, params.id, req.ip);
+      return exercises.teardown(params.id, by);
     },
   });
 }

@@ -5,7 +5,7 @@ import type { ExerciseService } from '../../exercises/exercise-service.ts';
 import type { BroadcastBoard } from '../../exercises/broadcast-board.ts';
 import { compileScenarioFile } from '../../scenarios/scenario-folder.ts';
 import { STAFF, type ApiRegistry } from '../api-registry.ts';
-import { canWatchExercise, mustWatchExercise } from './exercise-routes.ts';
+import { mustWatchExercise } from '../../access/exercise-access.ts';
 
 export interface PlayRouteDeps {
   exercises: ExerciseService;
@@ -95,7 +95,7 @@ export function playRoutes(api: ApiRegistry, { exercises, accounts, broadcasts }
     },
     response: { status: 204, description: 'sent' },
     handler: async ({ principal, params, body, res }) => {
-      await mustWatchExercise((p, e) => canWatchExercise(accounts, p, e), principal, params.id);
+      await mustWatchExercise((p, e) => accounts.canWatchExercise(p, e), principal, params.id);
       const message = body.message.trim();
       if (message === '') throw new CyropError('BAD_REQUEST', 'the message is empty');
       await accounts.audit(principal ?? 'anonymous', 'exercise.broadcast', params.id, { message });

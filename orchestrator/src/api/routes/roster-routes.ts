@@ -3,7 +3,8 @@ import type { RosterService } from '../../accounts/roster-service.ts';
 import { CyropError } from '../../errors.ts';
 import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
 import { setSessionCookie, type SessionCookieOptions } from '../auth/set-session-cookie.ts';
-import { inviteLinks, mustWatchExercise } from './exercise-routes.ts';
+import { mustWatchExercise } from '../../access/exercise-access.ts';
+import { inviteLinks } from './exercise-routes.ts';
 
 export interface RosterRouteDeps {
   rosters: RosterService;
