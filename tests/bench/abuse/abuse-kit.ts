@@ -5,7 +5,16 @@
  * each an entry of `ATTACKS` that drives its clients from this process for a given time and cleans up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -496,8 +505,75 @@ export const answerLoop: Attack = {
   },
 };
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** The engine daemon's pid (dockerd), for its CPU use; undefined when it cannot be read. */
+function dockerdPid(): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'dockerd') return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Output flood into the container log: a trainee who is root in a host (here: an exec as root, as
+ * after a privilege escalation) writes `yes` into PID 1's stdout from 4 processes. Docker reads every
+ * byte of it whatever the log driver; the log file stays capped (json-file 1 MiB × 2), the engine
+ * daemon's CPU does not. Reported: the platform's health and the daemon's CPU share during it.
+ */
+export const logFlood: Attack = {
+  name: 'log-flood',
+  row: 'H4 (logs)',
+  describe: "4 × `yes` into the container's PID 1 stdout by a root process in the team's host",
+  async run(platform, seconds) {
+    const docker = new Docker();
+    const [box] = await docker.listContainers({
+      filters: { label: [`cyrop.io/exercise=${platform.exercise}`] },
+    });
+    if (!box) throw new Error(`no container of exercise ${platform.exercise}`);
+    const container = docker.getContainer(box.Id);
+    const flood = await container.exec({
+      Cmd: ['sh', '-c', `for i in 1 2 3 4; do timeout ${seconds} yes > /proc/1/fd/1 & done; wait`],
+      User: 'root',
+    });
+    const pid = dockerdPid();
+    let cpuBefore = 0;
+    let cpuDuring = 0;
+    const outcome = await underAttack(
+      platform,
+      seconds,
+      async (until) => {
+        cpuBefore = pid ? cpuSecondsOf(pid) : 0;
+        const started = Date.now();
+        await flood.start({ Detach: true });
+        await sleep(Math.max(0, until - Date.now()));
+        cpuDuring = pid ? (cpuSecondsOf(pid) - cpuBefore) / ((Date.now() - started) / 1000) : 0;
+      },
+      () => sleep(1000),
+    );
+    // what the log driver kept on disk (the file and its rotations)
+    const logPath = ((await container.inspect()) as { LogPath?: string }).LogPath;
+    const logBytes = logPath
+      ? [logPath, `${logPath}.1`].reduce((sum, f) => sum + (existsSync(f) ? statSync(f).size : 0), 0)
+      : null;
+    return {
+      ...outcome,
+      details: { dockerdCores: pid ? Math.round(cpuDuring * 100) / 100 : null, logBytes },
+    };
+  },
+};
+
 /** Every attack of the benchmark, in order (add new ones here). */
-export const ATTACKS: readonly Attack[] = [inputFlood, lyingAcks, yamlBomb, loginFlood, answerLoop];
+export const ATTACKS: readonly Attack[] = [inputFlood, lyingAcks, yamlBomb, loginFlood, answerLoop, logFlood];
 
 // ── plumbing ────────────────────────────────────────────────────────────────────────────────
 

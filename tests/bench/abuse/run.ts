@@ -4,7 +4,8 @@
  * Starts the platform (a child process, `--expose-gc`) with a one-team exercise, measures the idle
  * baseline (`/healthz` latency p50/p99, RSS after a full GC), then runs each attack of `ATTACKS`
  * (abuse-kit.ts: the input flood of issue 10 row H1, the lying-acks client of row M1, the YAML alias
- * bomb of H2, the password flood of M3/M4, the answer loop of M6; add new ones there) for `--seconds`, each against the same baseline: health latency and peak RSS during the
+ * bomb of H2, the password flood of M3/M4, the answer loop of M6, a root process flooding the container
+ * log; add new ones there) for `--seconds`, each against the same baseline: health latency and peak RSS during the
  * attack, RSS once the attacker is gone, as figures and as ratios to the idle baseline of this run.
  * Progress goes to stderr, the JSON to stdout. The yaml-bomb leaves the scenario compiler's worker threads
  * (up to 2, released after 60 s idle) in RSS, so `afterMiB` from then on includes them.
