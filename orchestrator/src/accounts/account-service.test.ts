@@ -171,6 +171,32 @@ describe('AccountService', () => {
     expect(await accounts.resolveSession(third.token)).to.equal(undefined);
   });
 
+  it('audits sign-ins, failures, password changes and sign-outs itself, whoever calls it', async () => {
+    const org = await accounts.createOrganisation({ name: 'Audited', kind: 'customer' });
+    const { user } = await accounts.createUser({
+      orgId: org.id,
+      email: 'a@audited.example',
+      name: 'A',
+      role: 'trainee',
+      password: 'audited password 1',
+    });
+    await rejects(accounts.login('A@audited.example', 'wrong password 1', '192.0.2.1'), 'UNAUTHENTICATED');
+    await accounts.login('a@audited.example', 'audited password 1', '192.0.2.1');
+    const changed = await accounts.changePassword(user.id, 'audited password 1', 'audited password 2', {
+      ip: '192.0.2.2',
+    });
+    await accounts.logout(changed.token, { ip: '192.0.2.3' });
+    const entries = (await accounts.listAudit({})).filter((e) => e.action.startsWith('auth.')).reverse();
+    expect(entries.map((e) => [e.action, e.target, e.ip])).to.deep.equal([
+      ['auth.login-failed', 'email:a@audited.example', '192.0.2.1'],
+      ['auth.login', `user:${user.id}`, '192.0.2.1'],
+      ['auth.password-changed', `user:${user.id}`, '192.0.2.2'],
+      ['auth.logout', `user:${user.id}`, '192.0.2.3'],
+    ]);
+    // the user's own entries join their organisation's trail
+    expect(entries.slice(1).every((e) => e.orgId === org.id)).to.equal(true);
+  });
+
   it('throttles per (account, address) with growing delays, never locking the account out', async () => {
     const org = await accounts.createOrganisation({ name: 'Acme', kind: 'customer' });
     await accounts.createUser({
@@ -312,7 +338,7 @@ describe('AccountService', () => {
       name: 'Bob',
       role: 'trainee',
     });
-    const withUser = await accounts.join(code, 'Bob', user.id);
+    const withUser = await accounts.join(code, 'Bob', { userId: user.id });
     expect(withUser.principal).to.include({ userId: user.id, teamId: 'team-2' });
     await rejects(accounts.join(code, 'Eve'), 'NOT_FOUND'); // used up
     const second = await accounts.createJoinCode('ex-1', 'team-1', { createdBy: 'test' });

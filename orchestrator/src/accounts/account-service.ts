@@ -10,7 +10,7 @@ import {
 } from '../access/account-access.ts';
 import { CLI_USER_ID, type Principal, type Role } from '../access/principal.ts';
 import { mayWatchExercise } from '../access/exercise-access.ts';
-import { CyropError } from '../errors.ts';
+import { CyropError, isCyropError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
 import type {
   OrganisationCategory,
@@ -23,6 +23,7 @@ import { claimMembership } from './team-members.ts';
 import {
   DEFAULT_JOIN_RATE_LIMITS,
   DEFAULT_LOGIN_RATE_LIMITS,
+  isFirstRefusal,
   JoinRateLimiter,
   LoginRateLimiter,
   type JoinRateLimits,
@@ -706,10 +707,25 @@ export class AccountService {
   /**
    * Sign in. Throttled per (email, address) and per address with growing delays, never locked:
    * RATE_LIMITED with details.retryAfterSeconds while a delay runs (or while the server is busy
-   * checking other passwords).
+   * checking other passwords). Audited: `auth.login`, every failure (`auth.login-failed`) and a
+   * throttled attempt once per delay (`auth.login-throttled`; repeats would flood the log).
    */
   async login(email: string, password: string, ip?: string): Promise<SessionGrant> {
     const key = email.trim().toLowerCase();
+    try {
+      const grant = await this.loginUnaudited(key, password, ip);
+      await this.audit(grant.principal, 'auth.login', describeTarget(grant.principal), {}, { ip });
+      return grant;
+    } catch (error) {
+      if (isCyropError(error) && error.code === 'UNAUTHENTICATED')
+        await this.audit('anonymous', 'auth.login-failed', `email:${key}`, {}, { ip });
+      else if (isFirstRefusal(error))
+        await this.audit('anonymous', 'auth.login-throttled', `email:${key}`, {}, { ip });
+      throw error;
+    }
+  }
+
+  private async loginUnaudited(key: string, password: string, ip: string | undefined): Promise<SessionGrant> {
     const ticket = this.limiter.reserve(key, ip ?? 'unknown');
     let outcome: AttemptOutcome = 'neutral';
     let user: User | undefined;
@@ -772,10 +788,13 @@ export class AccountService {
     return resolved;
   }
 
-  async logout(token: string): Promise<void> {
+  /** End a session (audited as `auth.logout` of whoever held it). */
+  async logout(token: string, context: { ip?: string | undefined } = {}): Promise<void> {
     if (!token) return;
+    const held = await this.resolveSession(token, { touch: false });
     await this.db.deleteFrom('sessions').where('id', '=', hashToken(token)).execute();
     this.announceEnded([hashToken(token)]);
+    if (held) await this.audit(held.principal, 'auth.logout', describeTarget(held.principal), {}, context);
   }
 
   /** Every session of a user ends (password change, disabling); returns how many. */
@@ -807,7 +826,12 @@ export class AccountService {
   }
 
   /** Change a password (the current one is checked); every session of the user ends, a new one starts. */
-  async changePassword(userId: string, current: string, next: string): Promise<SessionGrant> {
+  async changePassword(
+    userId: string,
+    current: string,
+    next: string,
+    context: { ip?: string | undefined } = {},
+  ): Promise<SessionGrant> {
     const user = await this.getUser(userId);
     if (!user || user.disabled) throw new CyropError('UNAUTHENTICATED', 'sign in first');
     const ticket = this.limiter.reserve(user.email, undefined);
@@ -828,6 +852,7 @@ export class AccountService {
       .execute();
     await this.endSessionsOf(userId);
     const updated = { ...user, mustChangePassword: false };
+    await this.audit(userPrincipal(updated), 'auth.password-changed', `user:${userId}`, {}, context);
     return this.startSession({ kind: 'user', user_id: userId }, userPrincipal(updated), false);
   }
 
@@ -862,7 +887,14 @@ export class AccountService {
   async createJoinCode(
     exerciseId: string,
     teamId: string,
-    options: { expiresAt?: number; maxUses?: number; createdBy: string; label?: string },
+    options: {
+      expiresAt?: number;
+      maxUses?: number;
+      createdBy: string;
+      label?: string;
+      /** Who asks, for the audit log (`join-code.created`); absent: not audited (a join sheet is, as a whole). */
+      by?: { actor: AuditActor; ip?: string | undefined };
+    },
   ): Promise<{
     id: string;
     code: string;
@@ -906,14 +938,59 @@ export class AccountService {
         revoked_at: null,
       })
       .execute();
+    if (options.by)
+      await this.audit(
+        options.by.actor,
+        'join-code.created',
+        `team:${exerciseId}/${teamId}`,
+        { expiresAt, maxUses: options.maxUses ?? null },
+        { ip: options.by.ip, orgId: (await this.exerciseOrg(exerciseId))?.orgId ?? null },
+      );
     return { id, code, exerciseId, teamId, expiresAt, maxUses: options.maxUses ?? null };
   }
 
   /**
    * Join a team with its code: a participant session (with the user, if one is signed in).
    * Throttled: failed joins per address and joins per code, with growing delays (RATE_LIMITED).
+   * Audited without the code: `exercise.joined`, every failure (`exercise.join-failed`) and a
+   * throttled attempt once per delay (`exercise.join-throttled`), as `actor` (whoever is signed in).
    */
-  async join(code: string, displayName: string, userId?: string, ip?: string): Promise<SessionGrant> {
+  async join(
+    code: string,
+    displayName: string,
+    context: { userId?: string | undefined; ip?: string | undefined; actor?: Principal | undefined } = {},
+  ): Promise<SessionGrant> {
+    const { userId, ip } = context;
+    try {
+      const grant = await this.joinUnaudited(code, displayName, userId, ip);
+      const p = grant.principal as Extract<Principal, { kind: 'participant' }>;
+      await this.audit(
+        p,
+        'exercise.joined',
+        `team:${p.exerciseId}/${p.teamId}`,
+        { displayName: p.name },
+        { ip },
+      );
+      return grant;
+    } catch (error) {
+      if (isCyropError(error) && (error.code !== 'RATE_LIMITED' || isFirstRefusal(error)))
+        await this.audit(
+          context.actor ?? 'anonymous',
+          error.code === 'RATE_LIMITED' ? 'exercise.join-throttled' : 'exercise.join-failed',
+          'join-code',
+          { displayName: displayName.slice(0, 40), reason: error.code },
+          { ip },
+        );
+      throw error;
+    }
+  }
+
+  private async joinUnaudited(
+    code: string,
+    displayName: string,
+    userId: string | undefined,
+    ip: string | undefined,
+  ): Promise<SessionGrant> {
     const name = cleanName(displayName, 'display name', 'displayName');
     const now = this.clock();
     const codeHash = hashJoinCode(code);
@@ -1320,4 +1397,11 @@ function checkPasswordPolicy(password: string): void {
 /** 20 characters of base64url (120 bits): typable once, then changed. */
 function randomPassword(): string {
   return randomBytes(15).toString('base64url');
+}
+
+/** How the audit log names a principal as a target: `user:<id>`, or `team:<exercise>/<team>` for a participant. */
+export function describeTarget(principal: Principal): string {
+  return principal.kind === 'user'
+    ? `user:${principal.userId}`
+    : `team:${principal.exerciseId}/${principal.teamId}`;
 }

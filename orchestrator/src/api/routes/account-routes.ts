@@ -2,12 +2,10 @@ import type { Request, Response } from 'express';
 import {
   ORGANISATION_CATEGORIES,
   type AccountService,
-  type AuditActor,
   type OrganisationDetails,
   type SessionGrant,
 } from '../../accounts/account-service.ts';
 import { AUDIT_QUERY, auditFilter, ORGANISATION_FIELDS, type AuditQuery } from './admin-routes.ts';
-import { isFirstRefusal } from '../../accounts/login-rate-limiter.ts';
 import { CyropError, isCyropError } from '../../errors.ts';
 import type { OrganisationKind } from '../../store/schema.ts';
 import { STAFF, type ApiRegistry, type Principal, type Role } from '../api-registry.ts';
@@ -124,15 +122,6 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     },
   });
 
-  const audit = (
-    req: Request,
-    actor: AuditActor | undefined,
-    action: string,
-    target: string,
-    details: Record<string, unknown> = {},
-    orgId?: string | null,
-  ) => accounts.audit(actor ?? 'anonymous', action, target, details, { ip: req.ip, orgId });
-
   const grant = (req: Request, res: Response, g: SessionGrant) => {
     setSessionCookie(req, res, g.token, (g.expiresAt - clock()) / 1000, deps.cookies);
     return { principal: g.principal, mustChangePassword: g.mustChangePassword, expiresAt: g.expiresAt };
@@ -156,16 +145,9 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     response: { description: 'signed in', schema: session },
     handler: async ({ body, req, res }) => {
       try {
-        const g = await accounts.login(body.email, body.password, req.ip);
-        await audit(req, g.principal, 'auth.login', `user:${(g.principal as { userId: string }).userId}`);
-        return grant(req, res, g);
+        return grant(req, res, await accounts.login(body.email, body.password, req.ip));
       } catch (error) {
         retryAfter(res, error);
-        // every failure is audited; a throttled attempt once per delay (repeats would flood the log)
-        if (isCyropError(error) && error.code === 'UNAUTHENTICATED')
-          await audit(req, 'anonymous', 'auth.login-failed', `email:${body.email.trim().toLowerCase()}`);
-        else if (isFirstRefusal(error))
-          await audit(req, 'anonymous', 'auth.login-throttled', `email:${body.email.trim().toLowerCase()}`);
         throw error;
       }
     },
@@ -179,10 +161,9 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     tags: ['auth'],
     access: 'public',
     response: { status: 204, description: 'signed out (also when not signed in)' },
-    handler: async ({ principal, req, res }) => {
+    handler: async ({ req, res }) => {
       const token = sessionToken(req);
-      if (token) await accounts.logout(token);
-      if (principal) await audit(req, principal, 'auth.logout', describeTarget(principal));
+      if (token) await accounts.logout(token, { ip: req.ip });
       clearSessionCookie(req, res, deps.cookies);
       return undefined;
     },
@@ -220,12 +201,11 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     handler: async ({ principal, body, req, res }) => {
       const { userId } = asUser(principal);
       const g = await accounts
-        .changePassword(userId, body.currentPassword, body.newPassword)
+        .changePassword(userId, body.currentPassword, body.newPassword, { ip: req.ip })
         .catch((error: unknown) => {
           retryAfter(res, error);
           throw error;
         });
-      await audit(req, principal, 'auth.password-changed', `user:${userId}`);
       return grant(req, res, g);
     },
   });
@@ -249,27 +229,16 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     response: { description: 'joined', schema: session },
     handler: async ({ principal, body, req, res }) => {
       const userId = principal?.kind === 'user' ? principal.userId : principal?.userId;
-      let g: SessionGrant;
       try {
-        g = await accounts.join(body.code, body.displayName, userId, req.ip);
+        return grant(
+          req,
+          res,
+          await accounts.join(body.code, body.displayName, { userId, ip: req.ip, actor: principal }),
+        );
       } catch (error) {
         retryAfter(res, error);
-        // audited without the code; a throttled attempt once per delay
-        if (isCyropError(error) && (error.code !== 'RATE_LIMITED' || isFirstRefusal(error)))
-          await audit(
-            req,
-            principal,
-            error.code === 'RATE_LIMITED' ? 'exercise.join-throttled' : 'exercise.join-failed',
-            'join-code',
-            { displayName: body.displayName.slice(0, 40), reason: error.code },
-          );
         throw error;
       }
-      const p = g.principal as Extract<Principal, { kind: 'participant' }>;
-      await audit(req, g.principal, 'exercise.joined', `team:${p.exerciseId}/${p.teamId}`, {
-        displayName: p.name,
-      });
-      return grant(req, res, g);
     },
   });
 
@@ -411,19 +380,11 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
       // Another organisation's exercise is reported as missing: its existence is not ours to tell.
       if (!exercise || (p.role !== 'operator' && exercise.orgId !== p.orgId))
         throw new CyropError('NOT_FOUND', `no exercise '${params.id}' in your organisation`);
-      const created = await accounts.createJoinCode(params.id, params.team, {
+      return accounts.createJoinCode(params.id, params.team, {
         ...body,
         createdBy: `user:${p.userId}`,
+        by: { actor: p, ip: req.ip },
       });
-      await audit(
-        req,
-        principal,
-        'join-code.created',
-        `team:${params.id}/${params.team}`,
-        { expiresAt: created.expiresAt, maxUses: created.maxUses },
-        exercise.orgId,
-      );
-      return created;
     },
   });
 
@@ -458,10 +419,4 @@ function retryAfter(res: Response, error: unknown): void {
 function asUser(principal: Principal | undefined): Extract<Principal, { kind: 'user' }> {
   if (principal?.kind !== 'user') throw new CyropError('FORBIDDEN', 'this needs a user account');
   return principal;
-}
-
-function describeTarget(principal: Principal): string {
-  return principal.kind === 'user'
-    ? `user:${principal.userId}`
-    : `team:${principal.exerciseId}/${principal.teamId}`;
 }
