@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { pino } from 'pino';
+import { strToU8, zipSync } from 'fflate';
 import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
 import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
@@ -163,11 +164,32 @@ describe('tenancy in the console: invitations, uploads, rosters, join sheets (he
     expect(anonymous.scenarios.map((s) => s.id)).not.to.include('acme-quiz');
   });
 
+  it('uploads a zip of the folder as the next version, and says why a file that is no zip is refused', async () => {
+    const notZip = path.join(dir, 'notes.zip');
+    writeFileSync(notZip, 'not an archive');
+    await instructor.getByTestId('validate-zip').setInputFiles(notZip);
+    await instructor
+      .getByTestId('validate-result')
+      .filter({ hasText: 'This file is not a zip archive that can be read.' })
+      .waitFor();
+    const archive = path.join(dir, 'acme-quiz.zip');
+    writeFileSync(
+      archive,
+      zipSync({ 'acme-quiz/scenario.yaml': strToU8(SCENARIO.replace('version: 1.0.0', 'version: 1.0.1')) }),
+    );
+    await instructor.getByTestId('validate-zip').setInputFiles(archive);
+    await instructor.getByTestId('upload-submit').click();
+    await instructor.getByTestId('upload-result').filter({ hasText: '1.0.1' }).waitFor();
+  });
+
   it('launches it with the teams of a CSV roster and a member cap; the roster and its invitation link show', async () => {
     await instructor.getByTestId('create-scenario').selectOption('acme-quiz');
     await instructor
       .locator('[data-testid="create-version"] option[value="1.0.0"]')
       .waitFor({ state: 'attached' });
+    // the newest version (1.0.1, from the zip) is offered first; the older one is pinned on purpose
+    expect(await instructor.getByTestId('create-version').inputValue()).to.equal('1.0.1');
+    await instructor.getByTestId('create-version').selectOption('1.0.0');
     const roster = path.join(dir, 'roster.csv');
     writeFileSync(roster, ROSTER);
     await instructor.getByTestId('create-roster').setInputFiles(roster);

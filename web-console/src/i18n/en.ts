@@ -214,6 +214,11 @@ export const en = {
   'validate.help':
     'Choose a scenario folder on your computer: it is checked on the server; once valid, you may upload it as a new version.',
   'validate.folder': 'Scenario folder',
+  'validate.zip': 'or a zip of it',
+  'validate.zip.unreadable': 'This file is not a zip archive that can be read.',
+  'validate.zip.empty': 'This zip archive holds no files.',
+  'validate.zip.too-many':
+    'This zip archive holds more than {max} files: a scenario folder has at most {max}.',
   'validate.upload': 'Upload as a new version (private to your organisation)',
   'validate.uploaded': 'Stored {id} version {version}: it can be launched now.',
 

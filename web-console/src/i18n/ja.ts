@@ -214,6 +214,11 @@ export const ja: Record<keyof typeof en, string> = {
   'validate.help':
     'コンピュータ上のシナリオフォルダを選ぶと、サーバで検証します。問題がなければ新しいバージョンとしてアップロードできます。',
   'validate.folder': 'シナリオフォルダ',
+  'validate.zip': 'またはその zip ファイル',
+  'validate.zip.unreadable': 'このファイルは読み込める zip ファイルではありません。',
+  'validate.zip.empty': 'この zip ファイルにはファイルが入っていません。',
+  'validate.zip.too-many':
+    'この zip ファイルには {max} 個を超えるファイルがあります。シナリオフォルダのファイルは {max} 個までです。',
   'validate.upload': '新しいバージョンとしてアップロード（自組織のみに公開）',
   'validate.uploaded': '{id} バージョン {version} を保存しました。すぐに起動できます。',
 

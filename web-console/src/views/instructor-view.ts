@@ -1,3 +1,4 @@
+import { ARCHIVE_LIMITS, ArchiveProblem, filesFromZip } from '../scenario-archive.ts';
 import { api, ApiError } from '../api.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
@@ -39,8 +40,9 @@ export class InstructorView implements View {
   /** Launchable versions of the chosen scenario, newest first (loaded when it is chosen). */
   private versions: { version: string; archived: boolean }[] = [];
   private uploadFiles: Record<string, string> | undefined;
-  private uploadResult = '';
-  private validation: { valid: boolean; diagnostics: Diagnostic[] } | { error: string } | undefined;
+  /** What the last upload did, said in the page's language when it is drawn. */
+  private uploadResult: (() => string) | undefined;
+  private validation: { valid: boolean; diagnostics: Diagnostic[] } | { error: () => string } | undefined;
   private readonly createStatus = h('p', { role: 'status', 'aria-live': 'polite', class: 'muted' });
 
   private readonly orgId: string | undefined;
@@ -547,6 +549,7 @@ export class InstructorView implements View {
 
   private renderValidate(): HTMLElement {
     const inputId = uid('folder');
+    const zipId = uid('zip');
     const v = this.validation;
     return h(
       'section',
@@ -563,12 +566,22 @@ export class InstructorView implements View {
         'data-testid': 'validate-folder',
         onchange: (event) => void this.validateFolder((event.target as HTMLInputElement).files),
       }),
+      h('br'),
+      h('label', { for: zipId }, t('validate.zip')),
+      ' ',
+      h('input', {
+        id: zipId,
+        type: 'file',
+        accept: '.zip,application/zip',
+        'data-testid': 'validate-zip',
+        onchange: (event) => void this.validateZip((event.target as HTMLInputElement).files?.[0]),
+      }),
       h(
         'div',
         { role: 'status', 'aria-live': 'polite', 'data-testid': 'validate-result' },
         v &&
           ('error' in v
-            ? h('p', { class: 'error' }, v.error)
+            ? h('p', { class: 'error' }, v.error())
             : [
                 h(
                   'p',
@@ -593,7 +606,7 @@ export class InstructorView implements View {
                     t('validate.upload'),
                   ),
               ]),
-        this.uploadResult !== '' && h('p', { 'data-testid': 'upload-result' }, this.uploadResult),
+        this.uploadResult && h('p', { 'data-testid': 'upload-result' }, this.uploadResult()),
       ),
     );
   }
@@ -605,11 +618,11 @@ export class InstructorView implements View {
       const stored = await api<{ id: string; version: string }>('POST', '/api/scenarios', {
         files: this.uploadFiles,
       });
-      this.uploadResult = t('validate.uploaded', { id: stored.id, version: stored.version });
+      this.uploadResult = () => t('validate.uploaded', { id: stored.id, version: stored.version });
       this.uploadFiles = undefined;
       await this.load();
     } catch (error) {
-      this.uploadResult = describeError(error);
+      this.uploadResult = failed(error).error;
       this.relocalize();
     }
   }
@@ -621,10 +634,33 @@ export class InstructorView implements View {
       for (const file of Array.from(list)) {
         // "folder/sub/file" → "sub/file": paths are relative to the scenario folder.
         const relative = file.webkitRelativePath.split('/').slice(1).join('/') || file.name;
-        if (file.size > 1024 * 1024) continue;
+        if (file.size > ARCHIVE_LIMITS.fileBytes) continue;
         files[relative] = await file.text();
       }
-      this.uploadResult = '';
+      await this.validateFiles(files);
+    } catch (error) {
+      this.validation = failed(error);
+      this.relocalize();
+    }
+  }
+
+  /** A zip of a scenario folder (as a colleague sends it), read in the browser into the same files. */
+  private async validateZip(file: File | undefined): Promise<void> {
+    if (!file) return;
+    try {
+      await this.validateFiles(filesFromZip(new Uint8Array(await file.arrayBuffer())));
+    } catch (error) {
+      this.validation =
+        error instanceof ArchiveProblem
+          ? { error: () => t(`validate.zip.${error.kind}`, { max: ARCHIVE_LIMITS.files }) }
+          : failed(error);
+      this.relocalize();
+    }
+  }
+
+  private async validateFiles(files: Record<string, string>): Promise<void> {
+    try {
+      this.uploadResult = undefined;
       this.validation = await api<{ valid: boolean; diagnostics: Diagnostic[] }>(
         'POST',
         '/api/scenarios/validate',
@@ -634,7 +670,7 @@ export class InstructorView implements View {
       );
       this.uploadFiles = files;
     } catch (error) {
-      this.validation = { error: describeError(error) };
+      this.validation = failed(error);
     }
     this.relocalize();
   }
@@ -662,4 +698,10 @@ function diagnosticList(diagnostics: readonly Diagnostic[]): HTMLElement {
       ),
     ),
   );
+}
+
+/** A failure to show: server errors as they came, described once. */
+function failed(error: unknown): { error: () => string } {
+  const described = describeError(error);
+  return { error: () => described };
 }
