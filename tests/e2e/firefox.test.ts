@@ -9,7 +9,7 @@ import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
-import { FirefoxPage } from './firefox.ts';
+import { FirefoxBrowser, type FirefoxPage } from './firefox.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TERMINAL = `document.querySelector('[data-testid="terminal"][data-host="workstation"]')`;
@@ -24,6 +24,7 @@ describe('web console in Firefox (headless, Docker engine)', function () {
   this.timeout(120_000);
   let dir: string;
   let platform: RunningPlatform;
+  let browser: FirefoxBrowser;
   let firefox: FirefoxPage;
   let exerciseId = '';
   let joinLink = '';
@@ -71,7 +72,8 @@ describe('web console in Firefox (headless, Docker engine)', function () {
     const code = (await api('POST', `/api/exercises/${exerciseId}/teams/team-1/join-codes`, {}))
       .code as string;
     joinLink = `${platform.url}#/join/${code}`;
-    firefox = await FirefoxPage.launch();
+    browser = await FirefoxBrowser.launch();
+    firefox = await browser.newPage();
   });
 
   after(async function () {
@@ -79,7 +81,7 @@ describe('web console in Firefox (headless, Docker engine)', function () {
     try {
       if (exerciseId) await api('DELETE', `/api/exercises/${exerciseId}`);
     } finally {
-      await firefox.close();
+      await browser.close();
       await platform.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -121,5 +123,9 @@ describe('web console in Firefox (headless, Docker engine)', function () {
     );
     expect(await firefox.evaluate(`document.body.innerText.includes('Mission')`)).to.equal(false);
     await firefox.screenshot('trainee-ja');
+  });
+
+  it('no page broke the Content-Security-Policy', () => {
+    expect(browser.cspViolations).to.deep.equal([]);
   });
 });

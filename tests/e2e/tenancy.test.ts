@@ -1,46 +1,18 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { pino } from 'pino';
-import { strToU8, zipSync } from 'fflate';
-import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
-import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
-import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
-import { openDatabase } from '../../orchestrator/src/store/database.ts';
+import type { RunningPlatform } from '../../orchestrator/src/main.ts';
 import { apiClient } from '../api-client.ts';
 import { launchBrowser, screenshot, selectLanguage, type TestBrowser } from './browser.ts';
-
-/** A small scenario of the organisation's own: one host, one question whose answer is 42. */
-const SCENARIO = `apiVersion: cyrop/v1
-kind: Scenario
-metadata:
-  id: acme-quiz
-  version: 1.0.0
-  title: { en: The Acme quiz, ja: Acme クイズ }
-  summary: { en: One question for the roster test., ja: 名簿テストのための一問。 }
-  category: other
-  difficulty: beginner
-networks:
-  - name: lab
-hosts:
-  - name: desk
-    image: cyrop/forensics-workstation:1
-    networks: [lab]
-    console: { user: trainee, shell: /bin/bash, workdir: /home/trainee }
-    resources: { cpu: 0.5, memory: 128Mi, pids: 64, disk: 256Mi }
-    command: [sleep, infinity]
-objectives:
-  - id: answer
-    kind: question
-    title: { en: What is six times seven?, ja: 6 かける 7 は？ }
-    points: 10
-    question: { answers: ["42"] }
-`;
-
-const ROSTER =
-  '\uFEFFチーム,表示名,メールアドレス\n赤チーム,山田 太郎,yamada@example.com\n赤チーム,佐藤 花子,\nBlue,Bob,\n';
+import {
+  ROSTER,
+  ROSTER_MEMBERS,
+  SCENARIO,
+  TENANCY_AUDIT_ACTIONS,
+  scenarioZip,
+  startFreshPlatform,
+} from './tenancy-fixtures.ts';
 
 /**
  * Tenancy in the browser (headless Chromium, real platform on Docker): an org-admin's invitation
@@ -51,7 +23,7 @@ const ROSTER =
  */
 describe('tenancy in the console: invitations, uploads, rosters, join sheets (headless Chromium, Docker)', function () {
   this.timeout(120_000);
-  let dir: string;
+  let dir = '';
   let platform: RunningPlatform | undefined;
   let origin: string;
   let browser: TestBrowser | undefined;
@@ -72,32 +44,10 @@ describe('tenancy in the console: invitations, uploads, rosters, join sheets (he
 
   before(async function () {
     this.timeout(300_000);
-    dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-e2e-tenancy-'));
-    const dataDir = path.join(dir, 'data');
-    mkdirSync(path.join(dir, 'none')); // no shipped catalogue: only what the organisation uploads
-    const database = await openDatabase(dataDir);
-    const first = (await new AccountService({ db: database.db }).ensureFirstOperator())!.password;
-    await database.close();
-    platform = await startPlatform(
-      loadConfig(
-        { CYROP_SUBNET_POOL: '10.244.0.0/16' },
-        { port: 0, dataDir, scenariosDir: path.join(dir, 'none') },
-      ),
-      pino({ level: 'silent' }),
-    );
-    origin = platform.url.replace(/\/$/, '');
-    operatorApi = apiClient(platform.url);
-    expect(
-      (await operatorApi('POST', '/api/auth/login', { email: 'admin@localhost', password: first })).status,
-    ).to.equal(200);
-    expect(
-      (
-        await operatorApi('POST', '/api/auth/password', {
-          currentPassword: first,
-          newPassword: 'operator secret 123',
-        })
-      ).status,
-    ).to.equal(200);
+    ({ dir, platform, origin, operatorApi } = await startFreshPlatform(
+      'cyrop-e2e-tenancy-',
+      '10.244.0.0/16',
+    ));
     const org = await operatorApi('POST', '/api/organisations', {
       name: 'Acme Training',
       kind: 'training-company',
@@ -133,7 +83,7 @@ describe('tenancy in the console: invitations, uploads, rosters, join sheets (he
     } finally {
       await browser?.close();
       await platform?.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -173,10 +123,7 @@ describe('tenancy in the console: invitations, uploads, rosters, join sheets (he
       .filter({ hasText: 'This file is not a zip archive that can be read.' })
       .waitFor();
     const archive = path.join(dir, 'acme-quiz.zip');
-    writeFileSync(
-      archive,
-      zipSync({ 'acme-quiz/scenario.yaml': strToU8(SCENARIO.replace('version: 1.0.0', 'version: 1.0.1')) }),
-    );
+    writeFileSync(archive, scenarioZip('1.0.1'));
     await instructor.getByTestId('validate-zip').setInputFiles(archive);
     await instructor.getByTestId('upload-submit').click();
     await instructor.getByTestId('upload-result').filter({ hasText: '1.0.1' }).waitFor();
@@ -200,11 +147,7 @@ describe('tenancy in the console: invitations, uploads, rosters, join sheets (he
     exerciseId = decodeURIComponent(instructor.url().split('/').pop()!);
     await instructor.getByTestId('member-row').nth(2).waitFor();
     const members = await instructor.getByTestId('member-row').allInnerTexts();
-    expect(members.map((m) => m.split('\t').slice(0, 2).join('|'))).to.deep.equal([
-      '赤チーム|山田 太郎',
-      '赤チーム|佐藤 花子',
-      'Blue|Bob',
-    ]);
+    expect(members.map((m) => m.split('\t').slice(0, 2).join('|'))).to.deep.equal(ROSTER_MEMBERS);
     const links = await instructor.getByTestId('roster-invitations').innerText();
     traineeLink = /https?:\/\/\S+\/#\/invite\/[A-Za-z0-9_-]+/.exec(links)?.[0] ?? '';
     expect(traineeLink).to.contain('/#/invite/');
@@ -260,15 +203,7 @@ describe('tenancy in the console: invitations, uploads, rosters, join sheets (he
   it('the audit log holds every step, and no page broke the Content-Security-Policy', async () => {
     const audit = await operator()('GET', '/api/audit?limit=200');
     const actions = (audit.body.entries as { action: string }[]).map((e) => e.action);
-    expect(actions).to.include.members([
-      'invitation.created',
-      'invitation.accepted',
-      'scenario.upload',
-      'exercise.create',
-      'roster.imported',
-      'join-sheet.printed',
-      'exercise.entered',
-    ]);
+    expect(actions).to.include.members(TENANCY_AUDIT_ACTIONS);
     expect(browser!.cspViolations).to.deep.equal([]);
   });
 });
