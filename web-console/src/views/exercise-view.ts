@@ -34,7 +34,8 @@ const SLOW_POLL_MS = 10_000;
 /** Live terminals and recordings are refreshed together this often while the page is visible. */
 const LIST_REFRESH_MS = 5000;
 
-type Feedback = { ok: boolean; text: string } | undefined;
+/** What an action answered; `text` is read at each render, so it follows a language switch. */
+type Feedback = { ok: boolean; text: () => string } | undefined;
 
 /**
  * One exercise, live: provisioning progress per team, join codes, resets, time, broadcasts, the
@@ -459,7 +460,7 @@ export class ExerciseView implements View {
       this.teamFeedback.delete(teamId);
       void this.people.load();
     } catch (error) {
-      this.teamFeedback.set(teamId, { ok: false, text: describeError(error) });
+      this.teamFeedback.set(teamId, { ok: false, text: () => describeError(error) });
     }
     this.renderTeams();
   }
@@ -467,7 +468,7 @@ export class ExerciseView implements View {
   private async reset(teamId: string, host: string | undefined): Promise<void> {
     this.teamFeedback.set(teamId, {
       ok: true,
-      text: host ? t('exercise.resettingHost', { host }) : t('exercise.resettingTeam'),
+      text: () => (host ? t('exercise.resettingHost', { host }) : t('exercise.resettingTeam')),
     });
     this.renderTeams();
     try {
@@ -480,10 +481,10 @@ export class ExerciseView implements View {
       );
       this.teamFeedback.set(teamId, {
         ok: true,
-        text: host ? t('exercise.resetHostDone', { host }) : t('exercise.resetTeamDone'),
+        text: () => (host ? t('exercise.resetHostDone', { host }) : t('exercise.resetTeamDone')),
       });
     } catch (error) {
-      this.teamFeedback.set(teamId, { ok: false, text: describeError(error) });
+      this.teamFeedback.set(teamId, { ok: false, text: () => describeError(error) });
     }
     this.renderTeams();
   }
@@ -491,14 +492,13 @@ export class ExerciseView implements View {
   private async extend(): Promise<void> {
     try {
       this.status = this.merged(await api<ExerciseStatus>('POST', `${this.base()}/extend`, { by: '30m' }));
+      const expiresAt = this.status.expiresAt;
       this.actionFeedback = {
         ok: true,
-        text: t('exercise.extended', {
-          time: this.status.expiresAt !== null ? formatDateTime(this.status.expiresAt) : '—',
-        }),
+        text: () => t('exercise.extended', { time: expiresAt !== null ? formatDateTime(expiresAt) : '—' }),
       };
     } catch (error) {
-      this.actionFeedback = { ok: false, text: describeError(error) };
+      this.actionFeedback = { ok: false, text: () => describeError(error) };
     }
     this.renderHead();
     this.renderActions();
@@ -510,9 +510,9 @@ export class ExerciseView implements View {
     try {
       await api('POST', `${this.base()}/broadcast`, { message });
       this.broadcastInput.value = '';
-      this.actionFeedback = { ok: true, text: t('exercise.broadcastDone', { message }) };
+      this.actionFeedback = { ok: true, text: () => t('exercise.broadcastDone', { message }) };
     } catch (error) {
-      this.actionFeedback = { ok: false, text: describeError(error) };
+      this.actionFeedback = { ok: false, text: () => describeError(error) };
     }
     this.renderActions();
   }
@@ -529,9 +529,12 @@ export class ExerciseView implements View {
       if (action === 'start') this.scoringStatus = 'running';
       if (action === 'end') this.scoringStatus = 'ended';
       if (action === 'freeze' || action === 'unfreeze') this.frozen = action === 'freeze';
-      this.actionFeedback = { ok: true, text: t('exercise.scoringDone', { status: this.scoringLabel() }) };
+      this.actionFeedback = {
+        ok: true,
+        text: () => t('exercise.scoringDone', { status: this.scoringLabel() }),
+      };
     } catch (error) {
-      this.actionFeedback = { ok: false, text: describeError(error) };
+      this.actionFeedback = { ok: false, text: () => describeError(error) };
     }
     this.renderHead();
     this.renderActions();
@@ -547,9 +550,9 @@ export class ExerciseView implements View {
     this.confirmingTeardown = false;
     try {
       this.status = this.merged(await api<ExerciseStatus>('DELETE', this.base()));
-      this.actionFeedback = { ok: true, text: t('exercise.endedDone') };
+      this.actionFeedback = { ok: true, text: () => t('exercise.endedDone') };
     } catch (error) {
-      this.actionFeedback = { ok: false, text: describeError(error) };
+      this.actionFeedback = { ok: false, text: () => describeError(error) };
     }
     this.renderHead();
     this.renderActions();
@@ -862,7 +865,7 @@ export class ExerciseView implements View {
                     h(
                       'p',
                       { class: feedback.ok ? 'good small' : 'error small', role: 'status' },
-                      feedback.text,
+                      feedback.text(),
                     ),
                 ),
                 h(
@@ -1044,7 +1047,7 @@ export class ExerciseView implements View {
       h(
         'p',
         { role: 'status', 'aria-live': 'polite', class: f ? (f.ok ? 'good' : 'error') : '' },
-        f?.text ?? '',
+        f?.text() ?? '',
       ),
       h(
         'p',
