@@ -18,6 +18,28 @@ import {
 type MessageKey = keyof typeof en;
 const KEYS = Object.keys(en);
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
+
+/**
+ * The fixed parts (between `{placeholders}`) of one catalogue's messages that can only be that
+ * language's: at least `min` characters long and found in no message of the other catalogue.
+ */
+function ownFragments(own: Record<string, string>, other: Record<string, string>, min: number): string[] {
+  const otherText = Object.values(other).join('\n');
+  return [
+    ...new Set(
+      Object.values(own).flatMap((m) =>
+        m
+          .split(/\{\w+\}/)
+          .map((f) => f.trim())
+          .filter((f) => f.length >= min && !otherText.includes(f)),
+      ),
+    ),
+  ];
+}
+const ENGLISH_ONLY = ownFragments(en, ja, 8);
+const JAPANESE_ONLY = ownFragments(ja, en, 4).filter((f) => JAPANESE.test(f));
+/** Data that reads like a message: the operator's own organisation is named 'Platform operator'. */
+const DATA = ['Platform operator'];
 const ORG = 'Acme Training';
 const ADMIN = { email: 'admin@acme.example', name: 'Acme admin', password: 'acme admin secret 1' };
 
@@ -305,7 +327,8 @@ describe('tenancy in the console, in Firefox: admin, invitations, uploads, roste
 
 /**
  * The page is in `lang`: `<html lang>`, the page's own label shown, Japanese text on the Japanese
- * page, and no message key or `{placeholder}` left raw in the visible text.
+ * page, no message of the other language (a message rendered once and not re-rendered at the
+ * switch), and no message key or `{placeholder}` left raw in the text.
  */
 async function assertLanguage(page: FirefoxPage, lang: 'en' | 'ja', label: string): Promise<void> {
   expect(await page.evaluate('document.documentElement.lang')).to.equal(lang);
@@ -320,5 +343,8 @@ async function assertLanguage(page: FirefoxPage, lang: 'en' | 'ja', label: strin
     new RegExp(`(^|[^\\w.-])${key.replace(/[.]/g, '\\.')}($|[^\\w.-])`).test(text),
   );
   expect(raw, 'message keys shown raw').to.deep.equal([]);
+  const shown = DATA.reduce((rest, data) => rest.replaceAll(data, ''), text);
+  const foreign = (lang === 'ja' ? ENGLISH_ONLY : JAPANESE_ONLY).filter((f) => shown.includes(f));
+  expect(foreign, `messages of the other language on the ${lang} page`).to.deep.equal([]);
   expect(text, 'no unfilled placeholder').to.not.match(/\{[a-zA-Z]+\}/);
 }
