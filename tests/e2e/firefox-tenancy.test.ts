@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { inflateSync } from 'node:zlib';
 import type { RunningPlatform } from '../../orchestrator/src/main.ts';
 import { en } from '../../web-console/src/i18n/en.ts';
 import { ja } from '../../web-console/src/i18n/ja.ts';
@@ -279,6 +280,27 @@ describe('tenancy in the console, in Firefox: admin, invitations, uploads, roste
       expect(page.qrSize, 'the QR code is laid out at a scannable size').to.be.greaterThan(80);
     }
     await shootBoth(instructor, 'join-sheet', 'sheet.title');
+    // printed, each team's page is a sheet of paper of its own
+    expect(pdfPages(await instructor.print()), 'pages printed').to.equal(2);
+  });
+
+  it("the sheet's link joins the first team up to its member cap (3: two from the roster, one more)", async () => {
+    const link = await instructor.text(`${testid('sheet-page', { 'data-team-id': 'team-1' })} .sheet-link`);
+    const joiner = await browser!.newPage();
+    await joiner.goto(link.trim());
+    await joiner.fill(testid('join-name'), 'Kenji');
+    await joiner.click(testid('join-submit'));
+    await joiner.waitFor(`location.hash === '#/play'`);
+    const code = /#\/join\/([0-9A-Z-]+)$/.exec(link.trim())?.[1];
+    const full = await fetch(`${origin}/api/join`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ code, displayName: 'One too many' }),
+    });
+    expect(full.status).to.equal(409);
+    expect(((await full.json()) as { error: { message: string } }).error.message).to.equal(
+      'this team is full: it takes at most 3 members',
+    );
   });
 
   it('the trainee accepts their invitation, enters their team from "Your exercises" and answers', async () => {
@@ -323,7 +345,39 @@ describe('tenancy in the console, in Firefox: admin, invitations, uploads, roste
     expect(shots.length, 'pages were looked at').to.be.greaterThan(10);
     expect(browser!.cspViolations).to.deep.equal([]);
   });
+
+  it('the violation watch itself works: an inline script put into a page is reported', async () => {
+    const before = browser!.cspViolations.length;
+    await trainee.evaluate(
+      `(() => { const s = document.createElement('script'); s.textContent = 'window.x = 1'; document.body.append(s); })()`,
+    );
+    await trainee.waitFor('true');
+    const deadline = Date.now() + 10_000;
+    while (browser!.cspViolations.length === before && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(browser!.cspViolations.slice(before).join('\n')).to.match(/#\/play: script-src.* blocked inline/);
+  });
 });
+
+/**
+ * The number of pages of a PDF: its `/Type /Page` objects, looked for in the file and in every
+ * Flate-compressed stream (Firefox puts the page objects into compressed object streams).
+ */
+function pdfPages(pdf: Buffer): number {
+  expect(pdf.subarray(0, 5).toString('latin1'), 'a PDF').to.equal('%PDF-');
+  const raw = pdf.toString('latin1');
+  const texts = [raw];
+  for (const match of raw.matchAll(/stream\r?\n/g)) {
+    const start = match.index + match[0].length;
+    const end = raw.indexOf('endstream', start);
+    try {
+      texts.push(inflateSync(pdf.subarray(start, end)).toString('latin1'));
+    } catch {
+      // not a Flate stream (or not one at all): its page objects, if any, are in the raw text
+    }
+  }
+  return texts.reduce((n, text) => n + (text.match(/\/Type\s*\/Page\b(?!s)/g)?.length ?? 0), 0);
+}
 
 /**
  * The page is in `lang`: `<html lang>`, the page's own label shown, Japanese text on the Japanese

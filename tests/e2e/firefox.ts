@@ -266,6 +266,15 @@ export class FirefoxPage {
     return file;
   }
 
+  /** Print the page to PDF (`browsingContext.print`, A4 portrait, backgrounds off) and return it. */
+  async print(): Promise<Buffer> {
+    const { data } = (await this.browser.send('browsingContext.print', {
+      context: this.context,
+      page: { width: 21, height: 29.7 },
+    })) as { data: string };
+    return Buffer.from(data, 'base64');
+  }
+
   private async keys(actions: { type: string; value: string }[]): Promise<void> {
     await this.browser.send('input.performActions', {
       context: this.context,
