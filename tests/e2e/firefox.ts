@@ -157,8 +157,18 @@ export class FirefoxPage {
   /** Wait until a boolean expression holds in the page. */
   async waitFor(expression: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((await this.evaluate(expression).catch(() => false)) !== true) {
-      if (Date.now() > deadline) throw new Error(`Firefox: timed out waiting for ${expression}`);
+    let last = '';
+    // an exception (a page between two documents, an element not there yet) counts as not yet
+    while (
+      (await this.evaluate(expression).catch((error: unknown) => {
+        last = error instanceof Error ? error.message : String(error);
+        return false;
+      })) !== true
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `Firefox: timed out waiting for ${expression}${last ? ` (last error: ${last})` : ''}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
