@@ -6,7 +6,7 @@ import { competencyCatalogues } from './scenarios/competency-catalogues.ts';
 import type { ScenarioLimits } from './compiler/check-scenario.ts';
 import type { Config } from './config/load-config.ts';
 import { ExerciseService } from './exercises/exercise-service.ts';
-import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';
+import { selectDriver } from './runtime/select-driver.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { openDatabase, type Db, type OpenedDatabase } from './store/database.ts';
 import { Server as SocketServer } from 'socket.io';
@@ -61,7 +61,7 @@ export interface RunningPlatform {
 
 /**
  * The composition root: the one place that wires adapters together and starts the platform server —
- * store, accounts and sessions, the engine (Docker) with exercises and reconcile, scoring with its
+ * store, accounts and sessions, the engine (`CYROP_ENGINE`) with exercises and reconcile, scoring with its
  * socket.io push, and the HTTP API.
  */
 export async function startPlatform(
@@ -86,7 +86,7 @@ export async function startPlatform(
   // Uploaded scenarios (and exercises launched from them) compile in bounded worker threads.
   const compiler = new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   const orchestrator =
-    config.engine === 'docker' ? await openOrchestrator(config, logger, compiler) : undefined;
+    config.engine === 'none' ? undefined : await openOrchestrator(config, logger, compiler);
   const ownDatabase = orchestrator ? undefined : await openDatabase(config.dataDir);
   const db = orchestrator?.db ?? (ownDatabase as OpenedDatabase).db;
   const sqlite = orchestrator?.sqlite ?? (ownDatabase as OpenedDatabase).sqlite;
@@ -338,7 +338,7 @@ export interface Orchestrator {
   close(): Promise<void>;
 }
 
-/** The store, the engine driver (Docker: the single-host default) and the exercise service, wired. */
+/** The store, the configured engine's driver (runtime/select-driver.ts) and the exercise service, wired. */
 export async function openOrchestrator(
   config: Config,
   logger?: Logger,
@@ -350,7 +350,7 @@ export async function openOrchestrator(
     ? undefined
     : new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   try {
-    const driver = await DockerRuntimeDriver.connect({ diskLimits: config.diskLimits });
+    const driver = await selectDriver(config);
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
     const quotas = new QuotaBook(database.db, quotaDefaults(config));
     // the exercise service writes its own audit entries, whoever asks (REST, CLI, the janitor)
@@ -363,6 +363,7 @@ export async function openOrchestrator(
       catalogueFor,
       compiler: compiler ?? ownCompiler,
       limits: scenarioLimits(config),
+      diskLimits: config.diskLimits,
       quotas,
       audit: (e) =>
         auditLog.audit(e.by.actor, e.action, e.target, e.details, { ip: e.by.ip, orgId: e.orgId }),

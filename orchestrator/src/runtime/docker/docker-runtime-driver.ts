@@ -8,6 +8,7 @@ import { CyropError } from '../../errors.ts';
 import { blockOf, overlaps } from '../../compiler/ipv4.ts';
 import type {
   AddressBlockInUse,
+  EngineCapabilities,
   EnvironmentRef,
   EnvironmentStatus,
   ExecOptions,
@@ -20,7 +21,7 @@ import type {
   ShellStream,
 } from '../runtime-driver.ts';
 import { bridgeInterfaceOf, engineBlocks, interfaceBlocks, routeBlocks } from './addresses-in-use.ts';
-import { ensureHostFirewall } from './host-firewall.ts';
+import { ensureHostFirewall, removeHostFirewall } from './host-firewall.ts';
 import { isListening, KILL_TREE, LISTENING_SOCKETS, resolveOwner, withPidLine } from './in-container.ts';
 import {
   DOCKER_LABEL,
@@ -64,6 +65,11 @@ const MANAGED = `${DOCKER_LABEL.managedBy}=cyrop`;
  */
 export class DockerRuntimeDriver implements RuntimeDriver {
   readonly engine = 'docker' as const;
+  /**
+   * Fixed subnets and addresses (IPAM), any capability (`CapAdd`), one internal bridge per network;
+   * disk caps only where the storage driver can (btrfs, overlay2 on XFS: see `diskQuotaOf`).
+   */
+  readonly capabilities: EngineCapabilities;
 
   private constructor(
     readonly docker: Docker,
@@ -74,7 +80,18 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     /** Why it cannot, when it cannot; what to do about it. */
     readonly diskQuotaProblem: string | undefined,
     private readonly diskLimits: 'enforce' | 'off',
-  ) {}
+  ) {
+    this.capabilities = {
+      fixedAddresses: true,
+      grantableCapabilities: 'any',
+      diskLimits: diskQuota !== 'none',
+      multiNetwork: true,
+    };
+  }
+
+  async removeHostSetup(): Promise<void> {
+    await removeHostFirewall();
+  }
 
   /** Connect and check the engine's API version (clear error when it is too old or absent). */
   static async connect(options: DockerDriverOptions = {}): Promise<DockerRuntimeDriver> {
