@@ -162,7 +162,7 @@ export function runtimeDriverContract(
       await driver.destroy(ref);
     });
     after(async () => {
-      await driver?.destroy(ref);
+      await driver.destroy(ref);
     });
 
     clause('provision', 'provisions every network and host of the plan, ready', async () => {

@@ -71,7 +71,11 @@ export class FakeRuntimeDriver implements RuntimeDriver {
     const ref = { exercise: plan.exercise.id, team: plan.team.id };
     this.calls.push(`provision ${ref.exercise}/${ref.team}`);
     const key = keyOf(ref);
-    const env = this.environments.get(key) ?? { plan, networks: new Map(), hosts: new Map() };
+    const env: FakeEnvironment = this.environments.get(key) ?? {
+      plan,
+      networks: new Map(),
+      hosts: new Map(),
+    };
     this.environments.set(key, env);
     env.plan = plan;
     for (const name of [...env.networks.keys()])
@@ -173,7 +177,6 @@ export class FakeRuntimeDriver implements RuntimeDriver {
   }
 
   openShell(ref: HostRef, options: ShellOptions): Promise<ShellStream> {
-    const host = this.hostOf(ref);
     const session = this.session(ref, options.user ?? 'root', options.env);
     session.cwd = options.workdir ?? '/';
     session.interactive = true;
@@ -182,7 +185,7 @@ export class FakeRuntimeDriver implements RuntimeDriver {
     const exited = new Promise<number | null>((resolve) => {
       resolveExit = resolve;
     });
-    const shell = new FakeShell(session, host, (code) => resolveExit(code));
+    const shell = new FakeShell(session, (code) => resolveExit(code));
     return Promise.resolve({
       stream: shell,
       resize: (cols: number, rows: number) => {
@@ -348,7 +351,7 @@ class Session {
       ? { write: (_s, d) => (collected.push(d), true) }
       : {
           write: (s, d) => sink.write(stream === 2 ? 2 : s, d),
-          ...(sink.drain ? { drain: () => sink.drain!() } : {}),
+          ...(sink.drain ? { drain: sink.drain.bind(sink) } : {}),
         };
     const status = await this.program(args, target);
     if (into !== undefined && typeof status === 'number') {
@@ -559,11 +562,9 @@ class FakeShell extends Duplex {
 
   constructor(
     private readonly session: Session,
-    host: FakeHost,
     private readonly onExit: (code: number | null) => void,
   ) {
     super({ highWaterMark: 64 * 1024 });
-    void host;
     this.pause();
   }
 
