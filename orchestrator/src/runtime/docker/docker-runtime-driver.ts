@@ -386,8 +386,10 @@ export class DockerRuntimeDriver implements RuntimeDriver {
       kill: async () => {
         if (killed) return;
         killed = true;
-        await this.killTree(ref, pid, options.user);
+        // The stream first: while a paused stream holds the engine's output of this shell, the
+        // kill's own exec did not end before its 20 s timeout, twice (measured: 40 s per kill).
         socket.destroy();
+        await this.killTree(ref, pid, options.user);
       },
       exited,
     };
