@@ -67,6 +67,8 @@ export interface RunningPlatform {
 export async function startPlatform(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }, pino.destination(2)),
+  /** A driver built elsewhere (tests: the in-memory fake) instead of the configured engine's. */
+  wiring: { driver?: RuntimeDriver } = {},
 ): Promise<RunningPlatform> {
   const startedAt = Date.now();
   const catalogues = await competencyCatalogues(config.dataDir);
@@ -86,7 +88,9 @@ export async function startPlatform(
   // Uploaded scenarios (and exercises launched from them) compile in bounded worker threads.
   const compiler = new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   const orchestrator =
-    config.engine === 'none' ? undefined : await openOrchestrator(config, logger, compiler);
+    config.engine === 'none' && !wiring.driver
+      ? undefined
+      : await openOrchestrator(config, logger, compiler, wiring.driver);
   const ownDatabase = orchestrator ? undefined : await openDatabase(config.dataDir);
   const db = orchestrator?.db ?? (ownDatabase as OpenedDatabase).db;
   const sqlite = orchestrator?.sqlite ?? (ownDatabase as OpenedDatabase).sqlite;
@@ -147,7 +151,7 @@ export async function startPlatform(
         scenarios,
         probe: {
           version: platformVersion(),
-          engine: config.engine,
+          engine: orchestrator?.driver.engine ?? config.engine,
           startedAt,
           ...(orchestrator
             ? {
@@ -343,6 +347,8 @@ export async function openOrchestrator(
   config: Config,
   logger?: Logger,
   compiler?: ScenarioCompiler,
+  /** Instead of the configured engine's driver (tests). */
+  driver?: RuntimeDriver,
 ): Promise<Orchestrator> {
   const database = await openDatabase(config.dataDir);
   // A compiler of its own (the CLI) is closed with the orchestrator; the server's is closed by the server.
@@ -350,14 +356,14 @@ export async function openOrchestrator(
     ? undefined
     : new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   try {
-    const driver = await selectDriver(config);
+    const engine = driver ?? (await selectDriver(config));
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
     const quotas = new QuotaBook(database.db, quotaDefaults(config));
     // the exercise service writes its own audit entries, whoever asks (REST, CLI, the janitor)
     const auditLog = new AccountService({ db: database.db });
     const exercises = new ExerciseService({
       db: database.db,
-      driver,
+      driver: engine,
       subnetPool: config.subnetPool,
       fixedSubnetPools: config.fixedSubnetPools,
       catalogueFor,
@@ -372,7 +378,7 @@ export async function openOrchestrator(
     return {
       db: database.db,
       sqlite: database.sqlite,
-      driver,
+      driver: engine,
       exercises,
       quotas,
       close: async () => {
