@@ -21,6 +21,7 @@ import type {
 export type ContractClause =
   | 'provision'
   | 'host-setup'
+  | 'network-isolation'
   | 'idempotent'
   | 'idempotent-same-boot'
   | 'exec'
@@ -41,7 +42,10 @@ export interface ContractOptions {
 }
 
 /** Clauses that need an engine capability: skipped, with this reason, where the driver lacks it. */
-const NEEDS: Partial<Record<ContractClause, (c: EngineCapabilities) => string | undefined>> = {};
+const NEEDS: Partial<Record<ContractClause, (c: EngineCapabilities) => string | undefined>> = {
+  'network-isolation': (c) =>
+    c.multiNetwork ? undefined : 'each host sits on one network only (capabilities.multiNetwork is false)',
+};
 
 export function contractScenario(image: string, extraEnv = 'one', multiNetwork = true): string {
   return `apiVersion: cyrop/v1
@@ -207,6 +211,18 @@ export function runtimeDriverContract(
         expect((await sh('server', 'cat /srv/flag.txt')).exitCode).to.not.equal(0);
         expect(flag.out).to.equal(`640 trainee:trainee\n${server.files[0]!.content}`);
         expect((await sh('server', '/opt/deep/dir/run.sh')).out).to.equal('ran\n');
+      },
+    );
+
+    clause(
+      'network-isolation',
+      'reaches a host on a shared network, not on a network it is not on',
+      async () => {
+        const server = plan.hosts.find((h) => h.name === 'server')!;
+        const on = (network: string) => server.networks.find((n) => n.name === network)!.address;
+        // console sits on front only; server on front and back
+        expect((await sh('console', `nc -z -w 2 ${on('front')} 8080`)).exitCode).to.equal(0);
+        expect((await sh('console', `nc -z -w 2 ${on('back')} 8080`)).exitCode).to.not.equal(0);
       },
     );
 

@@ -47,7 +47,7 @@ interface FakeEnvironment {
 /**
  * An in-memory engine: environments are records, hosts are file maps, and commands are read by a
  * tiny POSIX-shell look-alike (`echo`, `cat`, `stat -c`, `id -un`, `hostname -I`, `getent hosts`,
- * `head -c N /dev/zero`, `yes`, `sleep`, `stty size`, `pwd`, `exit`, `;`, `&&`, `&`, `>`, `>&2`, and
+ * `head -c N /dev/zero`, `yes`, `sleep`, `nc -z`, `stty size`, `pwd`, `exit`, `;`, `&&`, `&`, `>`, `>&2`, and
  * `#!/bin/sh` files). It keeps the RuntimeDriver contract where it can be kept without processes
  * (tests/contract/fake.test.ts), and lets code above the port be unit-tested. `calls` records every
  * engine-changing call. Not for production: nothing is isolated, nothing runs.
@@ -409,6 +409,19 @@ class Session {
               return 0;
             }
         return 2;
+      }
+      case 'nc': {
+        // `nc -z [-w N] ADDRESS PORT`: open when a host on a network shared with this one has the
+        // address there and listens on the port (its readiness port or a port its command names)
+        const operands = rest.filter((w, i) => !w.startsWith('-') && rest[i - 1] !== '-w');
+        const [address = '', port = ''] = operands;
+        const mine = new Set(this.host.spec.networks.map((n) => n.name));
+        const open = this.plan.hosts.some(
+          (h) =>
+            h.networks.some((n) => mine.has(n.name) && n.address === address) &&
+            (String(h.ready?.tcp) === port || (h.command ?? []).includes(port)),
+        );
+        return open ? 0 : 1;
       }
       case 'cat': {
         let status = 0;
