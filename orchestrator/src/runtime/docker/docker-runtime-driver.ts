@@ -386,10 +386,13 @@ export class DockerRuntimeDriver implements RuntimeDriver {
       kill: async () => {
         if (killed) return;
         killed = true;
-        // The stream first: while a paused stream holds the engine's output of this shell, the
-        // kill's own exec did not end before its 20 s timeout, twice (measured: 40 s per kill).
-        socket.destroy();
+        // A stream nobody reads (paused, or never resumed) first: while it holds the engine's output
+        // of this shell, the kill's own exec did not end before its 20 s timeout, twice (measured:
+        // 40 s per kill). A flowing one last: ending it first makes each kill slower (~0.32 s
+        // against ~0.13 s measured, 30 cycles).
+        if (socket.readableFlowing !== true) socket.destroy();
         await this.killTree(ref, pid, options.user);
+        socket.destroy();
       },
       exited,
     };
