@@ -6,7 +6,7 @@ import { competencyCatalogues } from './scenarios/competency-catalogues.ts';
 import type { ScenarioLimits } from './compiler/check-scenario.ts';
 import type { Config } from './config/load-config.ts';
 import { ExerciseService } from './exercises/exercise-service.ts';
-import { DockerRuntimeDriver } from './runtime/docker/docker-runtime-driver.ts';
+import { selectDriver } from './runtime/select-driver.ts';
 import type { RuntimeDriver } from './runtime/runtime-driver.ts';
 import { openDatabase, type Db, type OpenedDatabase } from './store/database.ts';
 import { Server as SocketServer } from 'socket.io';
@@ -61,12 +61,14 @@ export interface RunningPlatform {
 
 /**
  * The composition root: the one place that wires adapters together and starts the platform server —
- * store, accounts and sessions, the engine (Docker) with exercises and reconcile, scoring with its
+ * store, accounts and sessions, the engine (`CYROP_ENGINE`) with exercises and reconcile, scoring with its
  * socket.io push, and the HTTP API.
  */
 export async function startPlatform(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }, pino.destination(2)),
+  /** A driver built elsewhere (tests: the in-memory fake) instead of the configured engine's. */
+  wiring: { driver?: RuntimeDriver } = {},
 ): Promise<RunningPlatform> {
   const startedAt = Date.now();
   const catalogues = await competencyCatalogues(config.dataDir);
@@ -86,7 +88,9 @@ export async function startPlatform(
   // Uploaded scenarios (and exercises launched from them) compile in bounded worker threads.
   const compiler = new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   const orchestrator =
-    config.engine === 'docker' ? await openOrchestrator(config, logger, compiler) : undefined;
+    config.engine === 'none' && !wiring.driver
+      ? undefined
+      : await openOrchestrator(config, logger, compiler, wiring.driver);
   const ownDatabase = orchestrator ? undefined : await openDatabase(config.dataDir);
   const db = orchestrator?.db ?? (ownDatabase as OpenedDatabase).db;
   const sqlite = orchestrator?.sqlite ?? (ownDatabase as OpenedDatabase).sqlite;
@@ -147,7 +151,7 @@ export async function startPlatform(
         scenarios,
         probe: {
           version: platformVersion(),
-          engine: config.engine,
+          engine: orchestrator?.driver.engine ?? config.engine,
           startedAt,
           ...(orchestrator
             ? {
@@ -338,11 +342,13 @@ export interface Orchestrator {
   close(): Promise<void>;
 }
 
-/** The store, the engine driver (Docker: the single-host default) and the exercise service, wired. */
+/** The store, the configured engine's driver (runtime/select-driver.ts) and the exercise service, wired. */
 export async function openOrchestrator(
   config: Config,
   logger?: Logger,
   compiler?: ScenarioCompiler,
+  /** Instead of the configured engine's driver (tests). */
+  driver?: RuntimeDriver,
 ): Promise<Orchestrator> {
   const database = await openDatabase(config.dataDir);
   // A compiler of its own (the CLI) is closed with the orchestrator; the server's is closed by the server.
@@ -350,19 +356,20 @@ export async function openOrchestrator(
     ? undefined
     : new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
   try {
-    const driver = await DockerRuntimeDriver.connect({ diskLimits: config.diskLimits });
+    const engine = driver ?? (await selectDriver(config));
     const { catalogueFor } = await competencyCatalogues(config.dataDir);
     const quotas = new QuotaBook(database.db, quotaDefaults(config));
     // the exercise service writes its own audit entries, whoever asks (REST, CLI, the janitor)
     const auditLog = new AccountService({ db: database.db });
     const exercises = new ExerciseService({
       db: database.db,
-      driver,
+      driver: engine,
       subnetPool: config.subnetPool,
       fixedSubnetPools: config.fixedSubnetPools,
       catalogueFor,
       compiler: compiler ?? ownCompiler,
       limits: scenarioLimits(config),
+      diskLimits: config.diskLimits,
       quotas,
       audit: (e) =>
         auditLog.audit(e.by.actor, e.action, e.target, e.details, { ip: e.by.ip, orgId: e.orgId }),
@@ -371,7 +378,7 @@ export async function openOrchestrator(
     return {
       db: database.db,
       sqlite: database.sqlite,
-      driver,
+      driver: engine,
       exercises,
       quotas,
       close: async () => {

@@ -4,11 +4,11 @@ import { expect } from 'chai';
 import Docker from 'dockerode';
 import { parse } from 'yaml';
 import {
-  ImageBuilder,
+  DockerImageBuilder,
   IMAGE_LABEL,
   stableTag,
-  type ImageBuildResult,
-} from '../../orchestrator/src/images/image-builder.ts';
+} from '../../orchestrator/src/images/docker-image-builder.ts';
+import type { ImageBuildResult } from '../../orchestrator/src/images/image-builder.ts';
 import { REPO } from './helpers.ts';
 
 /**
@@ -20,7 +20,7 @@ import { REPO } from './helpers.ts';
 describe('images (Docker engine)', function () {
   this.timeout(20 * 60_000);
   const docker = new Docker();
-  const builder = new ImageBuilder({ docker });
+  const builder = new DockerImageBuilder({ docker });
   let first: ImageBuildResult[] = [];
 
   before(async function () {

@@ -174,7 +174,10 @@ export function exerciseCommand(program: Command, io: Io, setExit: (code: number
   program
     .command('gc')
     .description('remove engine objects of exercises that ended or that the store does not know')
-    .option('--firewall', 'also remove the host firewall rule when nothing is left')
+    .option(
+      '--firewall',
+      "also remove the engine's host firewall rules when nothing is left (where it has any)",
+    )
     .option(
       '--any-installation',
       'also remove what other CYROP installations (other data directories) left on this engine',
@@ -184,9 +187,8 @@ export function exerciseCommand(program: Command, io: Io, setExit: (code: number
       await withOrchestrator(async ({ exercises, driver }) => {
         const removed = await exercises.gc({ anyInstallation: opts.anyInstallation ?? false });
         let firewall = false;
-        if (opts.firewall && (await driver.list()).length === 0) {
-          const { removeHostFirewall } = await import('../runtime/docker/host-firewall.ts');
-          await removeHostFirewall();
+        if (opts.firewall && driver.removeHostSetup && (await driver.list()).length === 0) {
+          await driver.removeHostSetup();
           firewall = true;
         }
         print(

@@ -1,7 +1,7 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
-  ImageBuilder,
+  createImageBuilder,
   type ImageBuildEvent,
   type ImageBuildResult,
   type ImageListEntry,
@@ -20,7 +20,7 @@ interface BuildOptions {
 export function imagesCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   const images = program
     .command('images')
-    .description('the container images of scenario hosts (infra/images/<name>/Dockerfile → cyrop/<name>:1)');
+    .description('the container images of scenario hosts (infra/images/<name>/ → cyrop/<name>:1)');
   const format = () =>
     new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
   const dir = () => new Option('--dir <folder>', 'image definitions folder (default: infra/images of CYROP)');
@@ -29,11 +29,11 @@ export function imagesCommand(program: Command, io: Io, setExit: (code: number) 
     .command('build')
     .description(
       'build the images (all, or the named ones) unless an image of the same content already exists; ' +
-        `makes the debian:bookworm-slim base with debootstrap when it is missing`,
+        `makes the debian:bookworm-slim base from a debootstrap root file system when it is missing`,
     )
     .argument('[names...]', 'image names, e.g. attacker target-linux')
     .option('--force', 'build even when an image with the same content hash exists')
-    .option('--no-cache', "do not use the engine's layer cache (fresh package downloads)")
+    .option('--no-cache', "do not use the builder's layer cache (fresh package downloads)")
     .option('--concurrency <n>', 'images built at the same time', parseConcurrency, 2)
     .addOption(dir())
     .addOption(format())
@@ -43,11 +43,11 @@ export function imagesCommand(program: Command, io: Io, setExit: (code: number) 
 
   images
     .command('list')
-    .description('each image, its tag and whether the engine has it up to date')
+    .description('each image, its tag and whether the builder has it up to date')
     .addOption(dir())
     .addOption(format())
     .action(async (opts: { dir?: string; format: 'text' | 'json' }) => {
-      const builder = new ImageBuilder(opts.dir ? { imagesDir: opts.dir } : {});
+      const builder = await createImageBuilder(opts.dir ? { imagesDir: opts.dir } : {});
       const entries = await builder.list();
       if (opts.format === 'json') {
         io.out(JSON.stringify({ baseImage: builder.baseImage, images: entries }, null, 2) + '\n');
@@ -62,7 +62,7 @@ export function imagesCommand(program: Command, io: Io, setExit: (code: number) 
 }
 
 export async function buildImages(names: string[], opts: BuildOptions, io: Io): Promise<number> {
-  const builder = new ImageBuilder({
+  const builder = await createImageBuilder({
     concurrency: opts.concurrency,
     ...(opts.dir ? { imagesDir: opts.dir } : {}),
   });
@@ -177,7 +177,7 @@ class LineView implements ProgressView {
     switch (e.kind) {
       case 'base':
         if (e.state === 'creating')
-          this.io.err(`${e.image}: missing, making it (debootstrap + docker import)\n`);
+          this.io.err(`${e.image}: missing, making it${e.how ? ` (${e.how})` : ''}\n`);
         if (e.state === 'created') this.io.err(`${e.image}: made\n`);
         break;
       case 'base-output':
@@ -225,7 +225,7 @@ class BarView implements ProgressView {
     switch (e.kind) {
       case 'base':
         if (e.state === 'creating')
-          this.io.err(`${e.image}: missing, making it (debootstrap + docker import)\n`);
+          this.io.err(`${e.image}: missing, making it${e.how ? ` (${e.how})` : ''}\n`);
         if (e.state === 'created') {
           if (this.baseLine) this.io.err('\n');
           this.baseLine = false;

@@ -111,12 +111,32 @@ export function compileScenario(text: string, options: CompileOptions): CompileR
     ].join('\u0000'),
   );
   const places = Object.fromEntries(
-    (scenario.networks ?? []).flatMap((n, i) => {
-      const pointer = `/networks/${i}/subnet`;
-      return n.subnet === undefined ? [] : [[pointer, { file, ...loaded.sourceMap.nearest(pointer) }]];
-    }),
+    placedPointers(scenario).map((pointer) => [pointer, { file, ...loaded.sourceMap.nearest(pointer) }]),
   );
   return { compiled: { scenario, sourceHash: hash, sources, places }, diagnostics, competencyCheck };
+}
+
+/**
+ * The fields a later stage may refuse, kept with their place: fixed subnets and addresses (refused
+ * outside the operator's pools, or on an engine without fixed addresses), granted capabilities, disk
+ * limits, second networks of a host (refused on engines that cannot honour them), and each host.
+ */
+function placedPointers(scenario: Scenario): string[] {
+  const pointers: string[] = [];
+  (scenario.networks ?? []).forEach((n, i) => {
+    if (n.subnet !== undefined) pointers.push(`/networks/${i}/subnet`);
+  });
+  scenario.hosts.forEach((h, hi) => {
+    pointers.push(`/hosts/${hi}`);
+    h.networks.forEach((n, ni) => {
+      if (ni > 0) pointers.push(`/hosts/${hi}/networks/${ni}`);
+      if (typeof n !== 'string' && n.address !== undefined)
+        pointers.push(`/hosts/${hi}/networks/${ni}/address`);
+    });
+    (h.capabilities ?? []).forEach((_, ci) => pointers.push(`/hosts/${hi}/capabilities/${ci}`));
+    if (h.resources?.disk !== undefined) pointers.push(`/hosts/${hi}/resources/disk`);
+  });
+  return pointers;
 }
 
 function readSources(

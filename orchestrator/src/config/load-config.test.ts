@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CyropError } from '../errors.ts';
-import { loadConfig } from './load-config.ts';
+import { fileURLToPath } from 'node:url';
+import { kubernetesSettings, loadConfig } from './load-config.ts';
 
 describe('loadConfig', () => {
   it('has working defaults', () => {
@@ -77,7 +78,7 @@ describe('loadConfig', () => {
         'CYROP_PORT=eighty: must be a TCP port from 0 to 65535 (0 picks a free one)',
         'CYROP_LOG_LEVEL=loud: must be one of fatal, error, warn, info, debug, trace, silent',
         'CYROP_SUBNET_POOL=10.0.0.0: must be an IPv4 CIDR block such as 10.200.0.0/16',
-        'CYROP_ENGINE=podman: must be docker or none',
+        'CYROP_ENGINE=podman: must be docker, kubernetes or none',
         'CYROP_RECONCILE_SECONDS=1: must be a whole number of seconds from 5 to 86400',
         'CYROP_TERMINAL_GRACE_SECONDS=a minute: must be a whole number of seconds from 0 to 86400',
         'CYROP_RECORDING_MAX_BYTES=10: must be a whole number of bytes from 65536 to 1073741824',
@@ -85,6 +86,47 @@ describe('loadConfig', () => {
         'CYROP_DISK_LIMITS=maybe: must be enforce or off',
       ]);
     }
+  });
+
+  it('reads the Kubernetes engine keys into the settings the driver is built from', () => {
+    const defaults = loadConfig({ CYROP_ENGINE: 'kubernetes' });
+    expect(defaults.engine).to.equal('kubernetes');
+    expect(kubernetesSettings(defaults)).to.deep.equal({ namespacePrefix: 'cyrop-', inCluster: false });
+    const kubeconfig = fileURLToPath(import.meta.url); // any file that exists
+    const config = loadConfig({
+      CYROP_ENGINE: 'kubernetes',
+      CYROP_KUBECONFIG: kubeconfig,
+      CYROP_KUBE_CONTEXT: 'range@lab',
+      CYROP_KUBE_NAMESPACE_PREFIX: 'lab-',
+      CYROP_IMAGE_REGISTRY: 'registry.lab.test:5000/cyrop/',
+    });
+    expect(kubernetesSettings(config)).to.deep.equal({
+      kubeconfig,
+      context: 'range@lab',
+      namespacePrefix: 'lab-',
+      registry: 'registry.lab.test:5000/cyrop',
+      inCluster: false,
+    });
+  });
+
+  it('names each bad Kubernetes key', () => {
+    expect(() =>
+      loadConfig({
+        CYROP_ENGINE: 'kubernetes',
+        CYROP_KUBECONFIG: '/nonexistent/kubeconfig',
+        CYROP_KUBE_CONTEXT: 'a context',
+        CYROP_KUBE_NAMESPACE_PREFIX: 'Cyrop_',
+        CYROP_IMAGE_REGISTRY: 'https://registry.lab.test',
+      }),
+    )
+      .to.throw(CyropError)
+      .with.property('details')
+      .that.deep.equals([
+        'CYROP_KUBECONFIG=/nonexistent/kubeconfig: no such file; must be the path of a kubeconfig file',
+        'CYROP_KUBE_CONTEXT=a context: must be the name of a context of the kubeconfig (letters, digits, . _ : @ / -)',
+        'CYROP_KUBE_NAMESPACE_PREFIX=Cyrop_: must be from 1 to 20 lowercase letters, digits or hyphens, starting with a letter, such as cyrop-',
+        'CYROP_IMAGE_REGISTRY=https://registry.lab.test: must be HOST[:PORT][/PATH] such as registry.example.org:5000/cyrop (no scheme)',
+      ]);
   });
 
   it('reads the sign-in and page keys: trust proxy, public origins, metrics token (never echoed)', () => {

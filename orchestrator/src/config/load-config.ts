@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +22,21 @@ export interface Config {
   /** Where scenarios may fix their own subnets (`networks[].subnet`); empty: fixed subnets are refused at launch. */
   fixedSubnetPools: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** The engine environments run on: `docker` (the single-host default) or `none` (catalogue only). */
-  engine: 'docker' | 'none';
+  /**
+   * The engine environments run on: `docker` (the single-host default), `kubernetes` (a cluster: see
+   * the `kube*` keys) or `none` (catalogue only). runtime/select-driver.ts builds the driver from it.
+   */
+  engine: 'docker' | 'kubernetes' | 'none';
+  /** Kubernetes: the kubeconfig file; undefined: the standard lookup ($KUBECONFIG, ~/.kube/config) or, in a pod, its service account. */
+  kubeconfig: string | undefined;
+  /** Kubernetes: the kubeconfig context to use; undefined: its current context. */
+  kubeContext: string | undefined;
+  /** Kubernetes: what every team namespace's name starts with, so that an installation's are recognisable. */
+  kubeNamespacePrefix: string;
+  /** Running in a pod without a kubeconfig named: the cluster is reached with the pod's service account. */
+  kubeInCluster: boolean;
+  /** Where the engine pulls scenario images from (`HOST[:PORT]/PATH`); undefined: images are local to the engine. */
+  imageRegistry: string | undefined;
   /** How often the server reconciles the engine with the store (ms). */
   reconcileIntervalMs: number;
   /** How long a terminal's shell outlives its owner's dropped connection (ms). */
@@ -74,7 +88,35 @@ export interface Config {
   exerciseTtlMaxMs: number;
 }
 
-const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
+/** The engine settings the Kubernetes driver is built from (runtime/select-driver.ts). */
+export interface KubernetesEngineSettings {
+  /** A kubeconfig file; absent: the standard lookup ($KUBECONFIG, then ~/.kube/config). */
+  kubeconfig?: string;
+  /** A context of the kubeconfig; absent: its current context. */
+  context?: string;
+  /** What every team namespace's name starts with (`cyrop-`). */
+  namespacePrefix: string;
+  /** `HOST[:PORT]/PATH` scenario images are pulled from; absent: image names are used as written. */
+  registry?: string;
+  /** Use the pod's service account (running in the cluster, no kubeconfig named). */
+  inCluster: boolean;
+}
+
+/** The Kubernetes settings of a configuration. */
+export function kubernetesSettings(config: Config): KubernetesEngineSettings {
+  return {
+    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+    ...(config.kubeContext ? { context: config.kubeContext } : {}),
+    namespacePrefix: config.kubeNamespacePrefix,
+    ...(config.imageRegistry ? { registry: config.imageRegistry } : {}),
+    inCluster: config.kubeInCluster,
+  };
+}
+
+/** Where a pod finds its service account token (the in-cluster configuration). */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+const VARIABLES: Record<Exclude<keyof Config, 'kubeInCluster'>, { env: string; describe: string }> = {
   host: { env: 'CYROP_HOST', describe: 'an IP address or host name to listen on' },
   port: { env: 'CYROP_PORT', describe: 'a TCP port from 0 to 65535 (0 picks a free one)' },
   dataDir: { env: 'CYROP_DATA_DIR', describe: 'a folder path' },
@@ -85,7 +127,20 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
     describe: 'IPv4 CIDR blocks separated by commas, such as 10.20.0.0/16,192.168.50.0/24',
   },
   logLevel: { env: 'CYROP_LOG_LEVEL', describe: 'one of fatal, error, warn, info, debug, trace, silent' },
-  engine: { env: 'CYROP_ENGINE', describe: 'docker or none' },
+  engine: { env: 'CYROP_ENGINE', describe: 'docker, kubernetes or none' },
+  kubeconfig: { env: 'CYROP_KUBECONFIG', describe: 'the path of a kubeconfig file' },
+  kubeContext: {
+    env: 'CYROP_KUBE_CONTEXT',
+    describe: 'the name of a context of the kubeconfig (letters, digits, . _ : @ / -)',
+  },
+  kubeNamespacePrefix: {
+    env: 'CYROP_KUBE_NAMESPACE_PREFIX',
+    describe: 'from 1 to 20 lowercase letters, digits or hyphens, starting with a letter, such as cyrop-',
+  },
+  imageRegistry: {
+    env: 'CYROP_IMAGE_REGISTRY',
+    describe: 'HOST[:PORT][/PATH] such as registry.example.org:5000/cyrop (no scheme)',
+  },
   reconcileIntervalMs: {
     env: 'CYROP_RECONCILE_SECONDS',
     describe: 'a whole number of seconds from 5 to 86400',
@@ -150,7 +205,7 @@ const VARIABLES: Record<keyof Config, { env: string; describe: string }> = {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const problems: string[] = [];
-  const raw = (key: keyof Config): string | undefined => {
+  const raw = (key: keyof typeof VARIABLES): string | undefined => {
     const value = env[VARIABLES[key].env];
     return value === undefined || value === '' ? undefined : value;
   };
@@ -191,9 +246,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!/^[A-Za-z0-9.:-]+$/.test(host))
     problems.push(`${VARIABLES.host.env}=${host}: must be ${VARIABLES.host.describe}`);
   const engineText: string = overrides.engine ?? raw('engine') ?? 'docker';
-  const engine = engineText === 'none' ? 'none' : 'docker';
+  const engine = engineText === 'none' || engineText === 'kubernetes' ? engineText : 'docker';
   if (engineText !== engine)
     problems.push(`${VARIABLES.engine.env}=${engineText}: must be ${VARIABLES.engine.describe}`);
+  const kubeconfigText = overrides.kubeconfig ?? raw('kubeconfig');
+  const kubeconfig = kubeconfigText === undefined ? undefined : path.resolve(cwd, kubeconfigText);
+  if (kubeconfig !== undefined && !existsSync(kubeconfig))
+    problems.push(
+      `${VARIABLES.kubeconfig.env}=${kubeconfigText ?? ''}: no such file; must be ${VARIABLES.kubeconfig.describe}`,
+    );
+  const kubeContext = overrides.kubeContext ?? raw('kubeContext');
+  if (kubeContext !== undefined && !/^[A-Za-z0-9._:@/-]{1,253}$/.test(kubeContext))
+    problems.push(`${VARIABLES.kubeContext.env}=${kubeContext}: must be ${VARIABLES.kubeContext.describe}`);
+  const kubeNamespacePrefix = overrides.kubeNamespacePrefix ?? raw('kubeNamespacePrefix') ?? 'cyrop-';
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(kubeNamespacePrefix))
+    problems.push(
+      `${VARIABLES.kubeNamespacePrefix.env}=${kubeNamespacePrefix}: must be ${VARIABLES.kubeNamespacePrefix.describe}`,
+    );
+  // In a pod (the service's environment and the mounted token), with no kubeconfig named.
+  const kubeInCluster =
+    overrides.kubeInCluster ??
+    (kubeconfig === undefined &&
+      env.KUBERNETES_SERVICE_HOST !== undefined &&
+      env.KUBECONFIG === undefined &&
+      existsSync(SERVICE_ACCOUNT_TOKEN));
+  const imageRegistry = (overrides.imageRegistry ?? raw('imageRegistry'))?.replace(/\/+$/, '');
+  if (
+    imageRegistry !== undefined &&
+    !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/i.test(imageRegistry)
+  )
+    problems.push(
+      `${VARIABLES.imageRegistry.env}=${imageRegistry}: must be ${VARIABLES.imageRegistry.describe}`,
+    );
   const reconcileText = raw('reconcileIntervalMs');
   const reconcileSeconds =
     reconcileText === undefined ? 60 : /^\d{1,5}$/.test(reconcileText) ? Number(reconcileText) : Number.NaN;
@@ -254,7 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (diskLimitsText !== diskLimits) {
     problems.push(`${VARIABLES.diskLimits.env}=${diskLimitsText}: must be ${VARIABLES.diskLimits.describe}`);
   }
-  const whole = (key: keyof Config, fallback: number, max: number): number => {
+  const whole = (key: keyof typeof VARIABLES, fallback: number, max: number): number => {
     const text = raw(key);
     const value =
       overrides[key] ?? (text === undefined ? fallback : /^\d{1,7}$/.test(text) ? Number(text) : NaN);
@@ -262,14 +346,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       problems.push(`${VARIABLES[key].env}=${text ?? String(value)}: must be ${VARIABLES[key].describe}`);
     return value as number;
   };
-  const size = (key: keyof Config, fallback: number): number => {
+  const size = (key: keyof typeof VARIABLES, fallback: number): number => {
     const text = raw(key);
     const value = overrides[key] ?? (text === undefined ? fallback : parseMemory(text));
     if (!(typeof value === 'number' && value >= 64 * 1024 ** 2))
       problems.push(`${VARIABLES[key].env}=${text ?? String(value)}: must be ${VARIABLES[key].describe}`);
     return value as number;
   };
-  const duration = (key: keyof Config, fallback: number): number => {
+  const duration = (key: keyof typeof VARIABLES, fallback: number): number => {
     const text = raw(key);
     const value =
       overrides[key] ??
@@ -322,6 +406,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     fixedSubnetPools,
     logLevel,
     engine,
+    kubeconfig,
+    kubeContext,
+    kubeNamespacePrefix,
+    kubeInCluster,
+    imageRegistry,
     reconcileIntervalMs: overrides.reconcileIntervalMs ?? reconcileSeconds * 1000,
     terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
     recordingMaxBytes,

@@ -5,11 +5,12 @@ import path from 'node:path';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { blockOf, overlaps } from '../compiler/ipv4.ts';
 import { CyropError } from '../errors.ts';
-import type {
-  AddressBlockInUse,
-  EnvironmentRef,
-  EnvironmentStatus,
-  RuntimeDriver,
+import {
+  ALL_CAPABILITIES,
+  type AddressBlockInUse,
+  type EnvironmentRef,
+  type EnvironmentStatus,
+  type RuntimeDriver,
 } from '../runtime/runtime-driver.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
 import { ExerciseService } from './exercise-service.ts';
@@ -28,6 +29,7 @@ objectives:
 /** An engine that reports blocks in use and, once per listed team, loses a block to someone else at provision time. */
 class AddressFakeDriver implements RuntimeDriver {
   readonly engine = 'docker' as const;
+  readonly capabilities = ALL_CAPABILITIES;
   inUse: AddressBlockInUse[] = [];
   /** Teams whose first provisioning finds its subnet just taken by a foreign network. */
   raceFor = new Set<string>();

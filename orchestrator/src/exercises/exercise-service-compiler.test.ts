@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RuntimeDriver } from '../runtime/runtime-driver.ts';
+import { ALL_CAPABILITIES, type RuntimeDriver } from '../runtime/runtime-driver.ts';
 import { ScenarioCompiler } from '../scenarios/scenario-compiler.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
 import { ExerciseService } from './exercise-service.ts';
@@ -15,7 +15,7 @@ const INVALID = fileURLToPath(
 );
 
 /** Creating an exercise does not touch the engine: a driver that only names itself is enough. */
-const driver = { engine: 'docker' } as RuntimeDriver;
+const driver = { engine: 'docker', capabilities: ALL_CAPABILITIES } as RuntimeDriver;
 
 describe('ExerciseService with a bounded compiler (scenarios compiled and planned in a worker)', function () {
   this.timeout(30_000);

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
-import type { EnvironmentRef, EnvironmentStatus, RuntimeDriver } from '../runtime/runtime-driver.ts';
+import {
+  ALL_CAPABILITIES,
+  type EnvironmentRef,
+  type EnvironmentStatus,
+  type RuntimeDriver,
+} from '../runtime/runtime-driver.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
 import { ExerciseService, runLimited, type ExerciseAuditEntry } from './exercise-service.ts';
 
@@ -20,6 +25,7 @@ objectives:
 /** An in-memory engine for the logic above the port (the real one has its contract suite). */
 class FakeDriver implements RuntimeDriver {
   readonly engine = 'docker' as const;
+  readonly capabilities = ALL_CAPABILITIES;
   readonly environments = new Map<string, EnvironmentPlan>();
   failures = new Map<string, number>(); // team → failures left before success
   active = 0;

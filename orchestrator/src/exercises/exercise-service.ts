@@ -18,6 +18,7 @@ import { compileScenarioFile, resolveScenarioFile } from '../scenarios/scenario-
 import type { ScenarioCompiler } from '../scenarios/scenario-compiler.ts';
 import type { Db } from '../store/database.ts';
 import type { ExerciseState, TeamState } from '../store/schema.ts';
+import { engineCannotHonour, engineFitError, plansCannotBeHonoured } from './engine-fit.ts';
 import { extendedExpiry, lifetimeFor, mustFitQuota, usageOfPlans, type QuotaBook } from './quotas.ts';
 
 export interface ExerciseServiceOptions {
@@ -50,6 +51,11 @@ export interface ExerciseServiceOptions {
    * action is accepted, so every edge (REST, CLI, the janitor) is audited alike.
    */
   audit?: (entry: ExerciseAuditEntry) => Promise<void>;
+  /**
+   * `off` (`CYROP_DISK_LIMITS=off`): scenarios with disk limits run on an engine that cannot enforce
+   * them; default `enforce`: they are refused before anything is created (see engine-fit.ts).
+   */
+  diskLimits?: 'enforce' | 'off';
 }
 
 /** Who asks for a change of an exercise: a principal (with its address), or the platform itself. */
@@ -204,6 +210,10 @@ export class ExerciseService {
         { details: result.diagnostics },
       );
     }
+    const unfit = engineCannotHonour(result.compiled, this.driver.engine, this.driver.capabilities, {
+      ...(this.options.diskLimits ? { diskLimits: this.options.diskLimits } : {}),
+    });
+    if (unfit.length) throw engineFitError(this.driver.engine, file, unfit);
     const scenario = result.compiled.scenario;
     const id =
       request.id ??
@@ -347,8 +357,20 @@ export class ExerciseService {
     const exercise = await this.get(id);
     if (exercise.state === 'ended' || exercise.state === 'tearing-down')
       throw new CyropError('CONFLICT', `exercise '${id}' is ${exercise.state}`);
-    await this.setExerciseState(id, 'launching');
     const teams = exercise.teams.filter((t) => t.state !== 'ready' && t.state !== 'destroyed');
+    // Created on another engine (the configuration changed since): refused before anything is created.
+    const unfit = plansCannotBeHonoured(
+      await Promise.all(teams.map((t) => this.plan(id, t.id))),
+      this.driver.capabilities,
+      this.options.diskLimits ? { diskLimits: this.options.diskLimits } : {},
+    );
+    if (unfit.length)
+      throw new CyropError(
+        'SCENARIO_INVALID',
+        `the ${this.driver.engine} engine cannot run exercise '${id}' (${exercise.scenario.path}) as planned (nothing was created):\n  ${unfit.join('\n  ')}`,
+        { details: unfit },
+      );
+    await this.setExerciseState(id, 'launching');
     await runLimited(teams, options.concurrency ?? 4, (t) => this.provisionTeam(id, t.id, options));
     const after = await this.get(id);
     await this.setExerciseState(id, after.teams.some((t) => t.state === 'ready') ? 'running' : 'launching');

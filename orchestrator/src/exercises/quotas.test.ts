@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { CyropError } from '../errors.ts';
-import type { EnvironmentRef, EnvironmentStatus, RuntimeDriver } from '../runtime/runtime-driver.ts';
+import {
+  ALL_CAPABILITIES,
+  type EnvironmentRef,
+  type EnvironmentStatus,
+  type RuntimeDriver,
+} from '../runtime/runtime-driver.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
 import { ExerciseService } from './exercise-service.ts';
 import {
@@ -48,6 +53,7 @@ objectives:
 /** Creates nothing: quotas are decided before the engine is touched. */
 class NullDriver implements RuntimeDriver {
   readonly engine = 'docker' as const;
+  readonly capabilities = ALL_CAPABILITIES;
   destroyed: string[] = [];
   provision(plan: EnvironmentPlan): Promise<EnvironmentStatus> {
     return this.status({ exercise: plan.exercise.id, team: plan.team.id });

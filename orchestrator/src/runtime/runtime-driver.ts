@@ -4,11 +4,13 @@ import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 /**
  * The one port through which CYROP talks to an engine (Docker, Kubernetes). Everything above it —
  * exercises, scoring, terminals — uses only this interface; adapters implement it and are chosen in
- * main.ts. Expected failures (a command exiting non-zero, timing out) are data, not exceptions;
+ * runtime/select-driver.ts from the configuration. Expected failures (a command exiting non-zero, timing out) are data, not exceptions;
  * engine errors are translated into CyropError (code ENGINE_*) with the original as `cause`.
  */
 export interface RuntimeDriver {
-  readonly engine: 'docker' | 'kubernetes';
+  readonly engine: EngineName;
+  /** What of a scenario this engine honours; launch refuses, before creating anything, what it cannot. */
+  readonly capabilities: EngineCapabilities;
   /**
    * Create what the plan describes and is missing; adopt what matches; recreate what drifted. Idempotent.
    * A planned subnet that the engine or the host already uses is refused with SUBNET_CONFLICT
@@ -33,7 +35,35 @@ export interface RuntimeDriver {
    * whose team networks live in an address space of their own may leave it out.
    */
   addressesInUse?(): Promise<AddressBlockInUse[]>;
+  /**
+   * Remove what the engine set up on the machine once for every environment (Docker: the host
+   * firewall rules), for `cyrop gc --firewall` when no environment is left. Absent: nothing to remove.
+   */
+  removeHostSetup?(): Promise<void>;
 }
+
+/** The engines CYROP has drivers for (`CYROP_ENGINE`). */
+export type EngineName = 'docker' | 'kubernetes';
+
+/** What of a scenario an engine honours (see `engineCannotHonour` in exercises/ for the check). */
+export interface EngineCapabilities {
+  /** Scenario-fixed subnets (`fixed: true` networks) and host addresses are honoured. */
+  fixedAddresses: boolean;
+  /** Linux capabilities a host may be granted on top of the default set (`'any'`: all). */
+  grantableCapabilities: readonly string[] | 'any';
+  /** Per-host writable-storage limits (`resources.disk`) are enforced. */
+  diskLimits: boolean;
+  /** A host may sit on several scenario networks, and networks are isolated from each other. */
+  multiNetwork: boolean;
+}
+
+/** An engine that honours every scenario field (fakes, tests). */
+export const ALL_CAPABILITIES: EngineCapabilities = Object.freeze({
+  fixedAddresses: true,
+  grantableCapabilities: 'any',
+  diskLimits: true,
+  multiNetwork: true,
+});
 
 export interface AddressBlockInUse {
   /** An IPv4 CIDR block, e.g. `10.200.3.0/24`. */

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { NetworkInspectInfo } from 'dockerode';
-import { bridgeInterfaceOf, engineBlocks, interfaceBlocks, routeBlocks } from './addresses-in-use.ts';
+import { interfaceBlocks, routeBlocks } from '../shared/host-addresses.ts';
+import { bridgeInterfaceOf, engineBlocks } from './addresses-in-use.ts';
 
 const network = (n: Partial<NetworkInspectInfo> & { Name: string; Id: string }): NetworkInspectInfo =>
   ({

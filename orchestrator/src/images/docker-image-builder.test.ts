@@ -8,9 +8,9 @@ import {
   contentHash,
   findImageFolders,
   IMAGE_LABEL,
-  ImageBuilder,
-  type ImageBuildEvent,
-} from './image-builder.ts';
+  DockerImageBuilder,
+} from './docker-image-builder.ts';
+import type { ImageBuildEvent } from './image-builder.ts';
 
 describe('image-builder', () => {
   let dir: string;
@@ -35,7 +35,9 @@ describe('image-builder', () => {
     });
 
     it('names the unknown images it is asked for', () => {
-      expect(() => new ImageBuilder({ imagesDir: dir }).folders(['web', 'nope'])).to.throw(/no image nope/);
+      expect(() => new DockerImageBuilder({ imagesDir: dir }).folders(['web', 'nope'])).to.throw(
+        /no image nope/,
+      );
     });
   });
 
@@ -144,7 +146,7 @@ describe('image-builder', () => {
         },
         buildImage: () => Promise.reject(new Error('must not build')),
       } as unknown as Docker;
-      const builder = new ImageBuilder({
+      const builder = new DockerImageBuilder({
         docker: fake,
         imagesDir: dir,
         makeBase: () => Promise.reject(new Error('base exists')),
