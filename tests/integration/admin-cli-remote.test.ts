@@ -435,7 +435,7 @@ describe('cyrop CLI against a running server', function () {
     expect(invalid.status).to.equal(1);
     expect(invalid.stdout).to.match(
       new RegExp(
-        `^${folder.replaceAll('/', '\\/')}\\/scenario\\.yaml:\\d+:\\d+ {2}\\/objectives\\/0\\/points {2}must be >= 0$`,
+        `^${folder.replaceAll('/', '\\/')}\\/scenario\\.yaml:\\d+:\\d+ {2}\\/objectives\\/0\\/points {2}must be >= 0\\b`,
         'm',
       ),
     );
