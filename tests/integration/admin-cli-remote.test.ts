@@ -472,5 +472,14 @@ describe('cyrop CLI against a running server', function () {
     const after = await cyropAsync(['org', 'list', '--server', platform.url], opsEnv);
     expect(after.status).to.equal(2);
     expect(after.stderr).to.match(/^cyrop: UNAUTHENTICATED: not signed in to /);
+    // a session the server no longer knows (ended, expired): the server's refusal, and what to do
+    writeFileSync(sessionFile(), JSON.stringify(before), { mode: 0o600 });
+    const ended = await cyropAsync(['org', 'list', '--server', platform.url], opsEnv);
+    expect(ended.status).to.equal(2);
+    expect(ended.stderr).to.match(
+      new RegExp(
+        `^cyrop: UNAUTHENTICATED: .+ \\(the session of ${OPS.email} at ${origin} has ended: run cyrop login --server ${origin} --email <your email>\\)\n$`,
+      ),
+    );
   });
 });
