@@ -129,7 +129,16 @@ export async function logout(origin: string, sessions: SessionFile): Promise<Sto
   const stored = sessions.get(origin);
   if (!stored) return undefined;
   sessions.delete(origin);
-  await request(origin, 'POST', '/api/auth/logout', { cookie: stored.cookie });
+  try {
+    await request(origin, 'POST', '/api/auth/logout', { cookie: stored.cookie });
+  } catch (error) {
+    if (!(error instanceof CyropError)) throw error;
+    throw new CyropError(
+      error.code,
+      `${error.message} (the session is forgotten here; on the server it lasts until it expires)`,
+      { cause: error },
+    );
+  }
   return stored;
 }
 
