@@ -46,7 +46,9 @@ describe('cyrop CLI: organisations, users and scenarios in the data directory', 
       env,
     );
     expect(bad.status).to.equal(2);
-    expect(bad.stderr).to.equal('cyrop: invoiceRegistrationNumber: must be T followed by 13 digits\n');
+    expect(bad.stderr).to.equal(
+      'cyrop: BAD_REQUEST: invoiceRegistrationNumber: must be T followed by 13 digits\n',
+    );
 
     const created = json<{ id: string; category: string; invoiceRegistrationNumber: string }>([
       'org',
@@ -124,7 +126,7 @@ describe('cyrop CLI: organisations, users and scenarios in the data directory', 
     }
     const missing = cyrop(['user', 'disable', 'nobody@example.com'], env);
     expect(missing.status).to.equal(2);
-    expect(missing.stderr).to.equal("cyrop: no user 'nobody@example.com'\n");
+    expect(missing.stderr).to.equal("cyrop: NOT_FOUND: no user 'nobody@example.com'\n");
   });
 
   it('uploads a folder for an organisation, archives, restores and publishes it; refuses a shipped id', async () => {
@@ -208,6 +210,8 @@ objectives:
     )!;
     const refused = cyrop(['org', 'disable', operatorOrg.id], env);
     expect(refused.status).to.equal(2);
-    expect(refused.stderr).to.equal('cyrop: the platform operator organisation cannot be disabled\n');
+    expect(refused.stderr).to.equal(
+      'cyrop: CONFLICT: the platform operator organisation cannot be disabled\n',
+    );
   });
 });

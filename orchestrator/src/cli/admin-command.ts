@@ -1,97 +1,126 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { cliPrincipal } from '../access/principal.ts';
+import { ORGANISATION_CATEGORIES } from '../accounts/account-service.ts';
+import { loadClientConfig, serverOrigin } from '../config/client-config.ts';
+import { CyropError, isCyropError } from '../errors.ts';
+import { UPLOAD_LIMITS, type ScenarioFiles } from '../scenarios/scenario-uploads.ts';
+import type { OrganisationCategory, UserRole } from '../store/schema.ts';
 import {
-  AccountService,
-  ORGANISATION_CATEGORIES,
-  type Organisation,
-  type User,
-} from '../accounts/account-service.ts';
-import { loadConfig } from '../config/load-config.ts';
-import { CyropError } from '../errors.ts';
-import { competencyCatalogues } from '../scenarios/competency-catalogues.ts';
-import { scenarioLimits } from '../main.ts';
-import { ScenarioCatalogue } from '../scenarios/scenario-catalogue.ts';
-import { ScenarioCompiler } from '../scenarios/scenario-compiler.ts';
-import { ScenarioLibrary, type ScenarioVersionView } from '../scenarios/scenario-library.ts';
-import { UPLOAD_LIMITS, ScenarioUploads, type ScenarioFiles } from '../scenarios/scenario-uploads.ts';
-import type { OrganisationCategory, OrganisationKind, UserRole } from '../store/schema.ts';
-import { openDatabase, type OpenedDatabase } from '../store/database.ts';
+  orgLine,
+  parseVersionRef,
+  scenarioLine,
+  userLine,
+  type AdminBackend,
+  type NewOrganisation,
+} from './admin-backend.ts';
+import { openLocalBackend } from './admin-local.ts';
+import { login, logout, remoteBackend } from './admin-remote.ts';
+import { SessionFile } from './cli-sessions.ts';
 import { EXIT, type Io } from './main.ts';
+import { readPassword } from './read-password.ts';
 
-type Format = { format: 'text' | 'json' };
-
-interface Store {
-  database: OpenedDatabase;
-  accounts: AccountService;
-  library: ScenarioLibrary;
-  /** The operator organisation's id (the CLI acts with the operator's powers). */
-  operatorOrgId: string;
+interface Common {
+  format: 'text' | 'json';
+  server?: string;
 }
 
 /**
- * `cyrop org …`, `cyrop user …` and `cyrop scenario …`: administration against the data directory
- * (`CYROP_DATA_DIR`), for scripted set-ups. The same services as the API decide and audit (actor
- * `system:cli`); nothing here re-implements a rule.
+ * `cyrop org …`, `cyrop user …` and `cyrop scenario …`, for scripted set-ups: against the data
+ * directory (`CYROP_DATA_DIR`; the services decide and audit as `system:cli`), or with `--server URL`
+ * (or `CYROP_SERVER`) against a running server's API as the user signed in with `cyrop login` (the
+ * server's rules and audit apply to that user). The same output either way. Also `cyrop login` and
+ * `cyrop logout`.
  */
 export function adminCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const format = () =>
     new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
-  const withStore = async <T>(fn: (s: Store) => Promise<T>): Promise<T> => {
-    const config = loadConfig();
-    const database = await openDatabase(config.dataDir);
-    const compiler = new ScenarioCompiler({
-      dataDir: config.dataDir,
-      scenarioLimits: scenarioLimits(config),
-    });
-    try {
-      const accounts = new AccountService({ db: database.db });
-      const first = await accounts.ensureFirstOperator();
-      if (first)
-        io.err(
-          `First start: sign in as ${first.email} with the one-time password ${first.password}\n(you will be asked to change it)\n`,
-        );
-      const operator = (await accounts.listOrganisations()).find((o) => o.kind === 'operator');
-      if (!operator) throw new CyropError('INTERNAL', 'no operator organisation');
-      const catalogues = await competencyCatalogues(config.dataDir);
-      const uploadsDir = path.join(config.dataDir, 'scenarios');
-      const library = await new ScenarioLibrary({
-        db: database.db,
-        catalogue: new ScenarioCatalogue(
-          config.scenariosDir,
-          catalogues.catalogueFor,
-          uploadsDir,
-          scenarioLimits(config),
-        ).load(),
-        uploads: new ScenarioUploads(uploadsDir, compiler),
-        audit: (actor, action, target, details, context) =>
-          accounts.audit(actor, action, target, details, context),
-      }).init();
-      return await fn({ database, accounts, library, operatorOrgId: operator.id });
-    } finally {
-      await compiler.close();
-      await database.close();
-    }
-  };
-  const print = (opts: Format, value: unknown, text: () => string) => {
+  const server = () =>
+    new Option('--server <url>', 'a running server to act on as the signed-in user (default: CYROP_SERVER)');
+  const print = (opts: Common, value: unknown, text: () => string) => {
     io.out(opts.format === 'json' ? JSON.stringify(value, null, 2) + '\n' : text());
   };
+  const sessionFile = () => new SessionFile(loadClientConfig().configDir);
+  const originOf = (opts: { server?: string }): string | undefined => {
+    if (opts.server !== undefined) return serverOrigin(opts.server);
+    return loadClientConfig().server;
+  };
+  /** Refusals are printed as `cyrop: CODE: message` (exit 2), whichever back-end refused. */
+  const refused = (error: unknown): void => {
+    if (!isCyropError(error)) throw error;
+    io.err(`cyrop: ${error.code}: ${error.message}\n`);
+    setExit(EXIT.failed);
+  };
+  const run = async (opts: Common, fn: (backend: AdminBackend) => Promise<void>): Promise<void> => {
+    try {
+      const origin = originOf(opts);
+      const backend = origin ? remoteBackend(origin, sessionFile()) : await openLocalBackend(io.err);
+      try {
+        await fn(backend);
+      } finally {
+        await backend.close();
+      }
+    } catch (error) {
+      refused(error);
+    }
+  };
+  /** Every subcommand takes `--format` and `--server`. */
+  const leaf = (parent: Command, name: string) =>
+    parent.command(name).addOption(format()).addOption(server());
+
+  // ── signing in to a server ─────────────────────────────────────────────────────────────────
+  program
+    .command('login')
+    .description(
+      'sign in to a running server (password from CYROP_PASSWORD, else stdin when piped, else asked); the session is kept in your config folder',
+    )
+    .addOption(server())
+    .requiredOption('--email <email>', 'your sign-in email')
+    .action(async (opts: { server?: string; email: string }) => {
+      try {
+        const origin = originOf(opts);
+        if (!origin)
+          throw new CyropError('BAD_REQUEST', 'which server? give --server URL or set CYROP_SERVER');
+        const password =
+          loadClientConfig().password ?? (await readPassword(`Password for ${opts.email} at ${origin}: `));
+        const sessions = sessionFile();
+        const { principal } = await login(origin, opts.email, password, sessions);
+        io.out(
+          `signed in to ${origin} as ${opts.email} (${principal.role ?? principal.kind}, organisation ${principal.orgId ?? '-'}); session kept in ${sessions.file}\n`,
+        );
+      } catch (error) {
+        refused(error);
+      }
+    });
+  program
+    .command('logout')
+    .description('end your session on a server and forget it here')
+    .addOption(server())
+    .action(async (opts: { server?: string }) => {
+      try {
+        const origin = originOf(opts);
+        if (!origin)
+          throw new CyropError('BAD_REQUEST', 'which server? give --server URL or set CYROP_SERVER');
+        const ended = await logout(origin, sessionFile());
+        io.out(ended ? `signed out of ${origin} (${ended.email})\n` : `not signed in to ${origin}\n`);
+      } catch (error) {
+        refused(error);
+      }
+    });
 
   // ── organisations ──────────────────────────────────────────────────────────────────────────
-  const org = program.command('org').description('organisations: list, create, disable (data directory)');
-  org
-    .command('list')
+  const org = program
+    .command('org')
+    .description('organisations: list, create, disable (data directory, or --server)');
+  leaf(org, 'list')
     .description('every organisation')
-    .addOption(format())
-    .action(async (opts: Format) => {
-      await withStore(async ({ accounts }) => {
-        const all = await accounts.listOrganisations();
+    .action(async (opts: Common) => {
+      await run(opts, async (b) => {
+        const all = await b.listOrganisations();
         print(opts, all, () => all.map(orgLine).join(''));
       });
     });
-  org
-    .command('create')
+  leaf(org, 'create')
     .description('create a training company or customer organisation')
     .requiredOption('--name <name>', 'its name')
     .addOption(
@@ -107,12 +136,11 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
     .option('--contact-phone <phone>', 'telephone')
     .option('--postal-address <address>', 'postal address')
     .option('--invoice-number <T+13 digits>', 'qualified-invoice registration number')
-    .addOption(format())
     .action(
       async (
-        opts: Format & {
+        opts: Common & {
           name: string;
-          kind: OrganisationKind;
+          kind: NewOrganisation['kind'];
           category?: OrganisationCategory;
           contactName?: string;
           contactEmail?: string;
@@ -121,8 +149,8 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
           invoiceNumber?: string;
         },
       ) => {
-        await withStore(async ({ accounts, operatorOrgId }) => {
-          const created = await accounts.createOrganisationAs(cliPrincipal(operatorOrgId), {
+        await run(opts, async (b) => {
+          const created = await b.createOrganisation({
             name: opts.name,
             kind: opts.kind,
             ...(opts.category ? { category: opts.category } : {}),
@@ -136,41 +164,29 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
         });
       },
     );
-  org
-    .command('disable')
+  leaf(org, 'disable')
     .description('disable an organisation (its users are signed out and refused; its exercises stay)')
     .argument('<id>', 'organisation id')
     .option('--enable', 'enable it again instead')
-    .addOption(format())
-    .action(async (id: string, opts: Format & { enable?: boolean }) => {
-      await withStore(async ({ accounts, operatorOrgId }) => {
-        const changed = await accounts.setOrganisationDisabled(cliPrincipal(operatorOrgId), id, !opts.enable);
+    .action(async (id: string, opts: Common & { enable?: boolean }) => {
+      await run(opts, async (b) => {
+        const changed = await b.setOrganisationDisabled(id, !opts.enable);
         print(opts, changed, () => orgLine(changed));
       });
     });
 
   // ── users ──────────────────────────────────────────────────────────────────────────────────
   const user = program.command('user').description('users: list, create, disable, reset a password');
-  const findUser = async (accounts: AccountService, ref: string): Promise<User> => {
-    const found = ref.includes('@')
-      ? (await accounts.listEveryUser()).find((u) => u.email === ref.trim().toLowerCase())
-      : await accounts.getUser(ref);
-    if (!found) throw new CyropError('NOT_FOUND', `no user '${ref}'`);
-    return found;
-  };
-  user
-    .command('list')
-    .description('the users of every organisation, or of one')
+  leaf(user, 'list')
+    .description("the users of every organisation (over a server, an org-admin's own), or of one")
     .option('--org <id>', 'only this organisation')
-    .addOption(format())
-    .action(async (opts: Format & { org?: string }) => {
-      await withStore(async ({ accounts }) => {
-        const users = opts.org ? await accounts.listUsers(opts.org) : await accounts.listEveryUser();
+    .action(async (opts: Common & { org?: string }) => {
+      await run(opts, async (b) => {
+        const users = await b.listUsers(opts.org);
         print(opts, users, () => (users.length ? users.map(userLine).join('') : 'no users\n'));
       });
     });
-  user
-    .command('create')
+  leaf(user, 'create')
     .description('add a user; without --password a one-time password is printed once')
     .requiredOption('--org <id>', 'organisation id')
     .requiredOption('--email <email>', 'sign-in email')
@@ -181,13 +197,12 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
         .makeOptionMandatory(),
     )
     .option('--password <password>', 'a password (else a one-time password, to be changed at first sign-in)')
-    .addOption(format())
     .action(
       async (
-        opts: Format & { org: string; email: string; name: string; role: UserRole; password?: string },
+        opts: Common & { org: string; email: string; name: string; role: UserRole; password?: string },
       ) => {
-        await withStore(async ({ accounts, operatorOrgId }) => {
-          const created = await accounts.createUserAs(cliPrincipal(operatorOrgId), {
+        await run(opts, async (b) => {
+          const created = await b.createUser({
             orgId: opts.org,
             email: opts.email,
             name: opts.name,
@@ -204,30 +219,22 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
         });
       },
     );
-  user
-    .command('disable')
+  leaf(user, 'disable')
     .description('disable a user (their sessions end)')
     .argument('<user>', 'user id or email')
     .option('--enable', 'enable them again instead')
-    .addOption(format())
-    .action(async (ref: string, opts: Format & { enable?: boolean }) => {
-      await withStore(async ({ accounts, operatorOrgId }) => {
-        const target = await findUser(accounts, ref);
-        const changed = await accounts.updateUser(cliPrincipal(operatorOrgId), target.id, {
-          disabled: !opts.enable,
-        });
+    .action(async (ref: string, opts: Common & { enable?: boolean }) => {
+      await run(opts, async (b) => {
+        const changed = await b.setUserDisabled(ref, !opts.enable);
         print(opts, changed, () => userLine(changed));
       });
     });
-  user
-    .command('reset-password')
+  leaf(user, 'reset-password')
     .description('a new one-time password, printed once; to be changed at next sign-in (sessions end)')
     .argument('<user>', 'user id or email')
-    .addOption(format())
-    .action(async (ref: string, opts: Format) => {
-      await withStore(async ({ accounts, operatorOrgId }) => {
-        const target = await findUser(accounts, ref);
-        const reset = await accounts.resetPassword(cliPrincipal(operatorOrgId), target.id);
+    .action(async (ref: string, opts: Common) => {
+      await run(opts, async (b) => {
+        const reset = await b.resetPassword(ref);
         print(
           opts,
           reset,
@@ -241,47 +248,31 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
     .command('scenario')
     .description('uploaded scenarios: list, upload, archive, publish');
   const versionRef = (ref: string) => {
-    const match = /^([a-z0-9-]{1,40})@([0-9A-Za-z.+-]{1,64})$/.exec(ref);
-    if (!match) throw new CyropError('BAD_REQUEST', `'${ref}' is not <scenario id>@<version>`);
-    return { id: match[1] as string, version: match[2] as string };
+    const parsed = parseVersionRef(ref);
+    if (!parsed) throw new CyropError('BAD_REQUEST', `'${ref}' is not <scenario id>@<version>`);
+    return parsed;
   };
-  const ownerOf = (library: ScenarioLibrary, operatorOrgId: string, id: string, version: string) =>
-    library.get(cliPrincipal(operatorOrgId), id, version).ownerOrgId ?? operatorOrgId;
-  scenario
-    .command('list')
+  leaf(scenario, 'list')
     .description('every version of every scenario (shipped and uploaded, archived too)')
     .option('--org <id>', "only this organisation's uploads")
-    .addOption(format())
-    .action(async (opts: Format & { org?: string }) => {
-      await withStore(({ library, operatorOrgId }) => {
-        const by = cliPrincipal(operatorOrgId);
-        const all = opts.org
-          ? library.ownedBy(by, opts.org)
-          : library.catalogue.all().flatMap((e) => {
-              try {
-                return [library.get(by, e.id, e.version)];
-              } catch {
-                return []; // an upload without an owner row is offered to nobody
-              }
-            });
-        const rows = all.map(scenarioRow);
+    .action(async (opts: Common & { org?: string }) => {
+      await run(opts, async (b) => {
+        const rows = await b.listScenarios(opts.org);
         print(opts, rows, () => (rows.length ? rows.map(scenarioLine).join('') : 'no scenarios\n'));
-        return Promise.resolve();
       });
     });
-  scenario
-    .command('upload')
+  leaf(scenario, 'upload')
     .description('validate a scenario folder and store it as a new version, private to the organisation')
     .argument('<folder>', 'the scenario folder (holding scenario.yaml)')
-    .requiredOption('--org <id>', 'the owning organisation')
-    .addOption(format())
-    .action(async (folder: string, opts: Format & { org: string }) => {
-      await withStore(async ({ accounts, library }) => {
-        const owner = await accounts.getOrganisation(opts.org);
-        if (!owner) throw new CyropError('NOT_FOUND', `no organisation '${opts.org}'`);
-        const result = await library.upload(cliPrincipal(owner.id), readFolder(folder));
-        const errors = result.diagnostics.filter((d) => d.severity === 'error');
-        if (!result.entry) {
+    .option(
+      '--org <id>',
+      "the owning organisation (default: the operator's; over a server, the signed-in user's)",
+    )
+    .action(async (folder: string, opts: Common & { org?: string }) => {
+      await run(opts, async (b) => {
+        const result = await b.uploadScenario(readFolder(folder), opts.org);
+        if (!result.stored) {
+          const errors = result.diagnostics.filter((d) => d.severity === 'error');
           print(
             opts,
             { stored: false, diagnostics: result.diagnostics },
@@ -295,42 +286,32 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
           setExit(EXIT.invalid);
           return;
         }
-        const row = { ...scenarioRow(result.entry), created: result.stored?.created ?? false };
+        const row = result.row;
         print(opts, row, () => `${row.created ? 'stored' : 'already stored'}: ${scenarioLine(row)}`);
       });
     });
-  scenario
-    .command('archive')
+  leaf(scenario, 'archive')
     .description('hide a version from launch (exercises that ran it keep it)')
     .argument('<ref>', '<scenario id>@<version>')
     .option('--restore', 'offer it for launch again instead')
-    .addOption(format())
-    .action(async (ref: string, opts: Format & { restore?: boolean }) => {
-      await withStore(async ({ library, operatorOrgId }) => {
+    .action(async (ref: string, opts: Common & { restore?: boolean }) => {
+      await run(opts, async (b) => {
         const { id, version } = versionRef(ref);
-        const owner = ownerOf(library, operatorOrgId, id, version);
-        const v = await library.setArchived(cliPrincipal(owner), id, version, !opts.restore);
-        print(opts, scenarioRow(v), () => scenarioLine(scenarioRow(v)));
+        const row = await b.setScenarioArchived(id, version, !opts.restore);
+        print(opts, row, () => scenarioLine(row));
       });
     });
-  scenario
-    .command('publish')
-    .description('publish a version to every organisation (the request and the approval, as the operator)')
+  leaf(scenario, 'publish')
+    .description(
+      'publish a version to every organisation (an operator requests and approves; an org-admin over a server only requests)',
+    )
     .argument('<ref>', '<scenario id>@<version>')
     .option('--note <text>', 'a note kept with the decision')
-    .addOption(format())
-    .action(async (ref: string, opts: Format & { note?: string }) => {
-      await withStore(async ({ library, operatorOrgId }) => {
+    .action(async (ref: string, opts: Common & { note?: string }) => {
+      await run(opts, async (b) => {
         const { id, version } = versionRef(ref);
-        const by = cliPrincipal(operatorOrgId);
-        const note = opts.note !== undefined ? { note: opts.note } : {};
-        const current = library.get(by, id, version);
-        if (current.publication !== 'published') {
-          if (current.publication !== 'requested') await library.requestPublication(by, id, version, note);
-          await library.decidePublication(by, id, version, { approve: true, ...note });
-        }
-        const v = library.get(by, id, version);
-        print(opts, scenarioRow(v), () => scenarioLine(scenarioRow(v)));
+        const row = await b.publishScenario(id, version, opts.note);
+        print(opts, row, () => scenarioLine(row));
       });
     });
 }
@@ -358,39 +339,4 @@ function readFolder(folder: string): ScenarioFiles {
   };
   walk(root);
   return files;
-}
-
-interface ScenarioRow {
-  id: string;
-  version: string;
-  ownerOrgId: string | null;
-  shipped: boolean;
-  archived: boolean;
-  publication: string;
-  contentHash: string;
-}
-
-function scenarioRow(v: ScenarioVersionView): ScenarioRow {
-  return {
-    id: v.id,
-    version: v.version,
-    ownerOrgId: v.ownerOrgId,
-    shipped: v.shipped,
-    archived: v.archived,
-    publication: v.publication,
-    contentHash: v.contentHash,
-  };
-}
-
-function scenarioLine(r: ScenarioRow): string {
-  const state = r.shipped ? 'shipped' : `${r.publication}${r.archived ? ', archived' : ''}`;
-  return `${`${r.id}@${r.version}`.padEnd(36)} ${state.padEnd(20)} ${r.ownerOrgId ?? '-'}\n`;
-}
-
-function orgLine(o: Organisation): string {
-  return `${o.id}  ${o.kind.padEnd(16)} ${(o.category ?? '-').padEnd(32)} ${o.disabled ? 'DISABLED ' : ''}${o.name}\n`;
-}
-
-function userLine(u: User): string {
-  return `${u.id}  ${u.role.padEnd(10)} ${u.disabled ? 'DISABLED ' : ''}${u.email}  (${u.name}) org ${u.orgId}\n`;
 }
