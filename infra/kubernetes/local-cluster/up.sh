@@ -72,7 +72,13 @@ make_pki
 
 # --- configuration files ---------------------------------------------------------------------
 cfg=$STATE/config
-cat >"$cfg/containerd.toml" <<EOF
+# put FILE: write stdin to FILE only when it differs (daemons that watch their files restart on a write).
+put() {
+  local tmp=$1.new
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+put "$cfg/containerd.toml" <<EOF
 version = 2
 root = "$STATE/containerd"
 state = "$RUN/containerd"
@@ -102,19 +108,19 @@ EOF
 # Registry hosts: our registry by its one name (plain http inside the namespace); every other
 # registry goes to a dead loopback port, so an accidental pull from outside fails at once.
 mkdir -p "$cfg/certs.d/$REGISTRY_NAME" "$cfg/certs.d/_default" "$cfg/certs.d/docker.io"
-cat >"$cfg/certs.d/$REGISTRY_NAME/hosts.toml" <<EOF
+put "$cfg/certs.d/$REGISTRY_NAME/hosts.toml" <<EOF
 server = "http://$REGISTRY_NAME"
 [host."http://$REGISTRY_NAME"]
   capabilities = ["pull", "resolve"]
 EOF
 for d in _default docker.io; do
-  cat >"$cfg/certs.d/$d/hosts.toml" <<EOF
+  put "$cfg/certs.d/$d/hosts.toml" <<EOF
 server = "http://127.0.0.1:9"
 [host."http://127.0.0.1:9"]
   capabilities = ["pull", "resolve"]
 EOF
 done
-cat >"$STATE/cni/net.d/10-cyrop.conflist" <<EOF
+put "$STATE/cni/net.d/10-cyrop.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "cyrop-pods",
@@ -136,8 +142,8 @@ cat >"$STATE/cni/net.d/10-cyrop.conflist" <<EOF
   ]
 }
 EOF
-echo "nameserver $SERVICE_DNS_ADDR" >"$cfg/resolv.conf"
-cat >"$cfg/pod-security.yaml" <<EOF
+echo "nameserver $SERVICE_DNS_ADDR" | put "$cfg/resolv.conf"
+put "$cfg/pod-security.yaml" <<EOF
 apiVersion: apiserver.config.k8s.io/v1
 kind: AdmissionConfiguration
 plugins:
@@ -148,7 +154,7 @@ plugins:
     defaults: { enforce: baseline, enforce-version: latest, audit: baseline, audit-version: latest, warn: baseline, warn-version: latest }
     exemptions: { usernames: [], runtimeClasses: [], namespaces: [kube-system] }
 EOF
-cat >"$cfg/kubelet.yaml" <<EOF
+put "$cfg/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $NODE_ADDR
@@ -174,7 +180,7 @@ maxPods: 250
 serializeImagePulls: false
 evictionHard: { memory.available: 200Mi, nodefs.available: 5%, imagefs.available: 5% }
 EOF
-cat >"$cfg/kube-proxy.yaml" <<EOF
+put "$cfg/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: { kubeconfig: $STATE/kubeconfigs/kube-proxy.kubeconfig }
@@ -182,12 +188,13 @@ mode: iptables
 clusterCIDR: $POD_CIDR
 hostnameOverride: $NODE_NAME
 bindAddress: $NODE_ADDR
+nodePortAddresses: ["$NODE_ADDR/32"]
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
 # conntrack limits are machine-wide sysctls: leave the host's alone.
 conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 EOF
-cat >"$cfg/Corefile" <<EOF
+put "$cfg/Corefile" <<EOF
 .:53 {
     bind $SERVICE_DNS_ADDR
     errors
@@ -214,7 +221,7 @@ for side in push pull; do
       echo "  maintenance: { readonly: { enabled: true }, uploadpurging: { enabled: false } }"
     fi
     echo "http: { addr: '$REGISTRY_NAME', headers: { X-Content-Type-Options: [nosniff] } }"
-  } >"$cfg/registry-$side.yml"
+  } | put "$cfg/registry-$side.yml"
 done
 
 # --- daemons -------------------------------------------------------------------------------
@@ -315,6 +322,21 @@ start kube-scheduler ns "$K8S_BIN/kube-scheduler" \
   --authentication-kubeconfig "$STATE/kubeconfigs/scheduler.kubeconfig" \
   --authorization-kubeconfig "$STATE/kubeconfigs/scheduler.kubeconfig" \
   --bind-address 127.0.0.1 --leader-elect=false --profiling=false
+# At start the kubelet sets machine-wide sysctls it wants (overcommit, panic on oops, ...): note the
+# host's values before and put them back once it runs (it checks them only when it starts).
+restore_sysctls() {
+  [ -s "$RUN/host-sysctls" ] || return 0
+  local kv
+  while IFS= read -r kv; do
+    [ "$(sysctl -n "${kv%%=*}")" = "${kv#*=}" ] || sysctl -qw "$kv" >/dev/null || log "could not restore $kv"
+  done <"$RUN/host-sysctls"
+  rm -f "$RUN/host-sysctls"
+}
+trap restore_sysctls EXIT
+kernel_keys=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
+if ! alive kubelet; then
+  for k in "${kernel_keys[@]}"; do echo "$k=$(sysctl -n "$k")"; done >"$RUN/host-sysctls"
+fi
 start kubelet ns "$K8S_BIN/kubelet" --config "$cfg/kubelet.yaml" \
   --kubeconfig "$STATE/kubeconfigs/kubelet.kubeconfig" --root-dir "$STATE/kubelet" \
   --cert-dir "$STATE/kubelet/pki" --hostname-override "$NODE_NAME" --node-ip "$NODE_ADDR"
@@ -335,4 +357,5 @@ node_ready() {
   [ "$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 wait_for kubelet 90 node_ready
+restore_sysctls
 log "cluster up in $((SECONDS - started)) s: kubeconfig $KUBECONFIG_ADMIN, apiserver $API_SERVER, registry $REGISTRY_NAME"
