@@ -263,7 +263,8 @@ api_ready() { kubectl_admin get --raw /readyz; }
 
 start containerd ns /usr/bin/containerd --config "$cfg/containerd.toml"
 wait_for containerd 30 in_ns ctr --address "$CONTAINERD_SOCK" version
-if ! ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -qxF "$PAUSE_IMAGE"; then
+images=$(ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q)
+if ! grep -qxF "$PAUSE_IMAGE" <<<"$images"; then
   log "importing the pause image $PAUSE_IMAGE into the cluster's containerd"
   ctr --address "$CONTAINERD_SOCK" -n k8s.io images import "$PAUSE_DIR/pause.oci.tar" >/dev/null
 fi
