@@ -18,18 +18,24 @@ for arg in "$@"; do
 done
 [ "$(id -u)" -eq 0 ] || { log "down.sh needs root"; exit 1; }
 
-stop() { # NAME: TERM, then KILL after 10 s
-  local name=$1 pid i
-  if alive "$name"; then
-    pid=$(pid_of "$name")
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$RUN/$name.pid" "$RUN/$name.exe"
+# stop NAME...: TERM to each that runs, wait until all have ended, KILL what is left after 10 s.
+stop() {
+  local name pid i pids=()
+  for name in "$@"; do
+    if alive "$name"; then
+      pid=$(pid_of "$name")
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  for ((i = 0; i < 50; i++)); do
+    local left=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    [ "$left" -eq 0 ] && break
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for name in "$@"; do rm -f "$RUN/$name.pid" "$RUN/$name.exe"; done
 }
 
 # The kubelet first, so it restarts nothing; then the pods' containers through our containerd.
@@ -58,9 +64,11 @@ if alive containerd; then
     esac
   done
 fi
-for name in registry-pull registry-push coredns kube-router kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do
-  stop "$name"
-done
+# The API's clients together, then the apiserver, etcd (a clean shutdown of its store), containerd.
+stop registry-pull registry-push coredns kube-router kube-proxy kube-scheduler kube-controller-manager
+stop kube-apiserver
+stop etcd
+stop containerd
 
 # Mounts left under our own directories (pod volumes, sandbox shm, snapshots), deepest first.
 { findmnt -rn -o TARGET | grep -E "^($STATE|$RUN)/" || true; } | sort -r | while read -r m; do
