@@ -35,7 +35,7 @@ stop() {
     sleep 0.2
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for name in "$@"; do rm -f "$RUN/$name.pid" "$RUN/$name.exe"; done
+  for name in "$@"; do rm -f "$RUN/$name.pid" "$RUN/$name.exe" "$RUN/$name.spec"; done
 }
 
 # The kubelet first, so it restarts nothing; then the pods' containers through our containerd.

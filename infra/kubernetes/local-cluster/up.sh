@@ -226,13 +226,36 @@ done
 
 # --- daemons -------------------------------------------------------------------------------
 # start NAME WHERE(ns|host) BINARY ARGS...: start in a session of its own (it outlives this
-# script), log to $LOGS/NAME.log, record its pid; nothing when it already runs.
+# script), log to $LOGS/NAME.log, record its pid. A daemon that runs with the same command line and
+# the same configuration files is left alone; one whose command line or files changed (a newer
+# version of these scripts) is stopped and started again.
 start() {
   local name=$1 where=$2 bin=$3
   shift 3
-  alive "$name" && return 0
+  local spec arg pid i
+  spec=$(
+    printf '%s %q' "$where" "$bin"
+    for arg in "$@"; do
+      printf ' %q' "$arg"
+      case "$arg" in "$cfg"/*) [ -f "$arg" ] && printf '#%s' "$(sha256sum <"$arg" | cut -c1-16)" ;; esac
+    done
+  )
+  if alive "$name"; then
+    # No record (started by an older script): adopt it as it is.
+    [ -f "$RUN/$name.spec" ] || echo "$spec" >"$RUN/$name.spec"
+    [ "$(cat "$RUN/$name.spec")" = "$spec" ] && return 0
+    log "restarting $name (its command line or configuration changed)"
+    pid=$(pid_of "$name")
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
   log "starting $name"
   basename "$bin" >"$RUN/$name.exe"
+  echo "$spec" >"$RUN/$name.spec"
   if [ "$where" = ns ]; then
     setsid nsenter --net="$NETNS_PATH" -- "$bin" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   else
