@@ -107,19 +107,17 @@ oom_score = 0
 EOF
 # Registry hosts: our registry by its one name (plain http inside the namespace); every other
 # registry goes to a dead loopback port, so an accidental pull from outside fails at once.
-mkdir -p "$cfg/certs.d/$REGISTRY_NAME" "$cfg/certs.d/_default" "$cfg/certs.d/docker.io"
+mkdir -p "$cfg/certs.d/$REGISTRY_NAME" "$cfg/certs.d/_default"
 put "$cfg/certs.d/$REGISTRY_NAME/hosts.toml" <<EOF
 server = "http://$REGISTRY_NAME"
 [host."http://$REGISTRY_NAME"]
   capabilities = ["pull", "resolve"]
 EOF
-for d in _default docker.io; do
-  put "$cfg/certs.d/$d/hosts.toml" <<EOF
+put "$cfg/certs.d/_default/hosts.toml" <<EOF
 server = "http://127.0.0.1:9"
 [host."http://127.0.0.1:9"]
   capabilities = ["pull", "resolve"]
 EOF
-done
 put "$STATE/cni/net.d/10-cyrop.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
