@@ -1,0 +1,9 @@
+# shellcheck shell=bash
+# Versions of everything the local cluster builds; the cache is keyed by these.
+K8S_VERSION=v1.34.4
+ETCD_VERSION=v3.6.16
+KUBE_ROUTER_VERSION=v2.1.0
+COREDNS_VERSION=v1.15.0
+REGISTRY_VERSION=v3.1.2
+PAUSE_VERSION=3.10-cyrop1
+PAUSE_IMAGE=registry.invalid/cyrop/pause:$PAUSE_VERSION
