@@ -367,19 +367,22 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       },
     );
     const exited = closed.then(() => (killed ? null : exitCode));
+    const kill = async () => {
+      if (killed) return;
+      killed = true;
+      await this.killTree(ns, ref.host, startedPid);
+      channel.close();
+      await closed;
+    };
+    // Closing (destroying) the stream kills the shell in the pod too, not only the connection.
+    stream.onDestroy = () => void kill();
     return {
       stream,
       resize: (cols, rows) => {
         channel.resize(cols, rows);
         return Promise.resolve();
       },
-      kill: async () => {
-        if (killed) return;
-        killed = true;
-        await this.killTree(ns, ref.host, startedPid);
-        channel.close();
-        await closed;
-      },
+      kill,
       exited,
     };
   }
@@ -645,8 +648,11 @@ class ShellDuplex extends Duplex {
     this.channel.closeStdin();
     callback();
   }
+  /** Set by openShell: kill the shell in the pod (then close the exec). */
+  onDestroy: (() => void) | undefined;
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.channel.close();
+    if (this.onDestroy) this.onDestroy();
+    else this.channel.close();
     callback(error);
   }
 }
