@@ -284,7 +284,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     const timedOut = (await Promise.race([ended, timeout])) === 'timeout';
     clearTimeout(timer);
     if (timedOut) {
-      if (pid !== undefined) await this.killTree(ns, ref.host, pid);
+      if (pid !== undefined) await this.killTree(ns, ref.host, pid, options.user);
       channel.close();
     } else if (result.exitCode === null && result.failure !== undefined) {
       // The command never ran (no such executable, no such user…): the engine's own error.
@@ -370,7 +370,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     const kill = async () => {
       if (killed) return;
       killed = true;
-      await this.killTree(ns, ref.host, startedPid);
+      await this.killTree(ns, ref.host, startedPid, options.user);
       channel.close();
       await closed;
     };
@@ -581,27 +581,37 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     );
   }
 
-  /** Kill a process tree in the pod (as the container's own user: root unless the scenario says otherwise). */
-  private async killTree(ns: string, host: string, pid: number): Promise<void> {
-    let closed!: () => void;
-    const ended = new Promise<void>((resolve) => (closed = resolve));
-    try {
-      const channel = await this.api.exec(
-        ns,
-        podName(host),
-        CONTAINER,
-        ['/bin/sh', '-c', KILL_TREE, 'cyrop-kill', String(pid)],
-        { stdin: false, tty: false },
-        {
-          onStdout: () => undefined,
-          onStderr: () => undefined,
-          onStatus: () => undefined,
-          onClose: () => closed(),
-        },
-      );
-      await withTimeout(ended, KILL_TIMEOUT_MS, 'kill').catch(() => channel.close());
-    } catch {
-      // the pod is gone: nothing left to kill
+  /**
+   * Kill a process tree in the pod: as the process's own user first (a scenario's root usually lacks
+   * CAP_KILL, so it cannot signal another user's processes), then as the container's user.
+   */
+  private async killTree(ns: string, host: string, pid: number, user: string | undefined): Promise<void> {
+    for (const as of user ? [user, undefined] : [undefined]) {
+      let closed!: () => void;
+      const ended = new Promise<void>((resolve) => (closed = resolve));
+      try {
+        const channel = await this.api.exec(
+          ns,
+          podName(host),
+          CONTAINER,
+          execCommand(
+            ['/bin/sh', '-c', KILL_TREE, 'cyrop-kill', String(pid)],
+            as ? { user: as } : {},
+            'cyrop-kill',
+          ),
+          { stdin: false, tty: false },
+          {
+            onStdout: () => undefined,
+            onStderr: () => undefined,
+            onStatus: () => undefined,
+            onClose: () => closed(),
+          },
+        );
+        await withTimeout(ended, KILL_TIMEOUT_MS, 'kill').catch(() => channel.close());
+      } catch {
+        // the pod is gone: nothing left to kill
+        return;
+      }
     }
   }
 }
