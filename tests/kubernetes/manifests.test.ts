@@ -94,6 +94,9 @@ describe('Kubernetes manifests of the shipped scenarios', function () {
     const bad = structuredClone(pod);
     bad.spec.containers[0]!['securityContex'] = {};
     expect(validator.check(bad).join()).to.match(/additional properties 'securityContex'/);
+    const long = structuredClone(pod);
+    long.metadata.labels['cyrop.io/plan-hash'] = 'a'.repeat(64);
+    expect(validator.check(long).join()).to.match(/value 'a{64}' is not a label value/);
     const wrong = structuredClone(pod);
     (wrong.spec as Record<string, unknown>)['hostname'] = 42;
     expect(validator.check(wrong).join()).to.match(/hostname must be string/);

@@ -79,15 +79,47 @@ export function manifestValidator(dir = openApiDir()): ManifestValidator {
         validate = ajv.compile({ $ref: `k8s#/components/schemas/${name}` });
         compiled.set(name, validate);
       }
-      if (validate(object)) return [];
-      return (validate.errors ?? []).map(
-        (e) =>
-          `${label}: ${e.instancePath || '/'} ${e.message ?? ''}${
-            e.keyword === 'additionalProperties'
-              ? ` '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`
-              : ''
-          }`,
+      const meta = metadataProblems(
+        label,
+        object.metadata,
       );
+      if (validate(object)) return meta;
+      return [
+        ...meta,
+        ...(validate.errors ?? []).map(
+          (e) =>
+            `${label}: ${e.instancePath || '/'} ${e.message ?? ''}${
+              e.keyword === 'additionalProperties'
+                ? ` '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`
+                : ''
+            }`,
+        ),
+      ];
     },
   };
+}
+
+/**
+ * What the schema does not say but the API server checks for every object: names are DNS labels or
+ * subdomains, label keys are `[prefix/]name` and values at most 63 characters of [A-Za-z0-9._-].
+ */
+function metadataProblems(
+  label: string,
+  metadata: { name: string; labels?: Record<string, string> },
+): string[] {
+  const problems: string[] = [];
+  const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+  if (!subdomain.test(metadata.name) || metadata.name.length > 253)
+    problems.push(`${label}: name '${metadata.name}' is not a DNS subdomain`);
+  const value = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+  for (const [k, v] of Object.entries(metadata.labels ?? {})) {
+    const [prefix, name] = k.includes('/') ? k.split('/', 2) : [undefined, k];
+    if (prefix !== undefined && (!subdomain.test(prefix) || prefix.length > 253))
+      problems.push(`${label}: label key '${k}' has a bad prefix`);
+    if (!name || name.length > 63 || !value.test(name))
+      problems.push(`${label}: label key '${k}' has a bad name`);
+    if (v.length > 63 || !value.test(v))
+      problems.push(`${label}: label ${k}: value '${v}' is not a label value (at most 63 of [A-Za-z0-9._-])`);
+  }
+  return problems;
 }
