@@ -12,6 +12,9 @@ u=$1; d=$2; n=$3; shift 3
 switch=
 if [ -n "$u" ] && [ "$u" != root ] && [ "$u" != 0 ]; then
   switch=1
+  # Docker always gives a container a 0755 /; a runtime started with umask 077 (or an image whose
+  # root entry is 0700) gives 0700, where no other user can run anything: make it as on Docker.
+  [ "$(stat -c %a /)" != 700 ] || chmod 755 / 2>/dev/null || true
   g=$(id -g "$u") || exit 126
   entry=$(getent passwd "$u") || entry=
   HOME=$(printf '%s' "$entry" | cut -d: -f6)

@@ -37,6 +37,7 @@ export interface LiveObject {
     name?: string;
     namespace?: string;
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
     deletionTimestamp?: unknown;
     resourceVersion?: string;
   };

@@ -211,7 +211,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name));
-    const planHash = ns.metadata?.labels?.[KUBE_LABEL.planHash];
+    const planHash = ns.metadata?.annotations?.[KUBE_LABEL.planHash];
     return {
       ref,
       ...(planHash ? { planHash } : {}),

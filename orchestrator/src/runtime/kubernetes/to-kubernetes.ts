@@ -95,6 +95,11 @@ export interface KubernetesManifests {
   pods: { host: string; hash: string; pod: KubeObject; secret?: KubeObject }[];
 }
 
+/** The plan hash as a label value (a label value holds at most 63 characters). */
+export function planHashLabel(hash: string): string {
+  return hash.slice(0, 40);
+}
+
 /** A DNS label (RFC 1123) of at most 63 characters for a team's namespace, new per generation. */
 export function namespaceName(prefix: string, exercise: string, team: string, generation: string): string {
   const full = `${prefix}-${exercise}-${team}-${generation}`;
@@ -130,7 +135,9 @@ export function toKubernetes(
   checkPlan(plan);
   const ns = namespaceName(settings.namespacePrefix, plan.exercise.id, plan.team.id, generation);
   const level = podSecurityLevel(plan);
-  const base = { ...plan.labels, [KUBE_LABEL.planHash]: plan.hash };
+  // A label value holds at most 63 characters: the label has the hash's first 40 hex digits (for
+  // selectors), the namespace's annotation the whole of it.
+  const base = { ...plan.labels, [KUBE_LABEL.planHash]: planHashLabel(plan.hash) };
   const meta = (name: string, role: string, extra: Record<string, string> = {}) => ({
     name,
     namespace: ns,
@@ -144,6 +151,7 @@ export function toKubernetes(
     kind: 'Namespace',
     metadata: {
       name: ns,
+      annotations: { [KUBE_LABEL.planHash]: plan.hash },
       labels: {
         ...base,
         [KUBE_LABEL.generation]: generation,
@@ -370,6 +378,7 @@ const SECRET_MAX_BYTES = 1024 * 1024 - 4096;
  * bounding set; then execs the scenario's command.
  */
 export const HOST_INIT = `set -e
+[ "$(stat -c %a /)" != 700 ] || chmod 755 / 2>/dev/null || true
 [ ! -f ${FILES_MOUNT}/manifest ] || while read -r key mode owner path; do
   [ -n "$key" ] || continue
   mkdir -p "$(dirname "$path")"
