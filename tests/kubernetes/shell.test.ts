@@ -32,6 +32,7 @@ describe('Kubernetes shells: back-pressure reaches the pod (real cluster)', func
       const r = await driver.exec(host, ['/bin/sh', '-c', 'cat /tmp/count 2>/dev/null || echo 0'], {
         timeoutMs: 10_000,
         maxOutputBytes: 100,
+        user: 'trainee',
       });
       return Number(r.stdout.toString().trim() || 0);
     };
