@@ -373,7 +373,7 @@ function statusOf(data: Buffer): {
     return {
       ...(s.status ? { status: s.status } : {}),
       ...(s.reason ? { reason: s.reason } : {}),
-      ...(s.message ? { message: s.message } : {}),
+      ...(s.message ? { message: shorten(s.message) } : {}),
       exitCode: code !== undefined && /^\d+$/.test(code) ? Number(code) : null,
     };
   } catch {
@@ -381,7 +381,16 @@ function statusOf(data: Buffer): {
   }
 }
 
+/** The kubelet's exec URLs carry the whole command: keep messages readable. */
+function shorten(text: string): string {
+  return text.replace(/(https?:\/\/[^\s"?]+)\?[^\s"]*/g, '$1?…');
+}
+
 function describe(error: unknown): string {
+  return shorten(describeFully(error));
+}
+
+function describeFully(error: unknown): string {
   if (error instanceof ApiException) {
     const body = error.body as unknown;
     const message =
