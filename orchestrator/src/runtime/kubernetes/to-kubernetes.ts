@@ -340,12 +340,12 @@ export function hostsFileAliases(plan: EnvironmentPlan): { alias: string; host: 
 
 /**
  * Capabilities the engine itself needs in a host beyond the scenario's: the exec API has no user
- * field, so commands and shells switch user inside the pod (setpriv: SETUID, SETGID), and files with
- * an owner are chowned there (CHOWN). The host's own process drops them from its bounding set before
+ * field, so commands and shells switch user inside the pod (setpriv: SETUID, SETGID), and files are
+ * given their owner there (CHOWN; a file written as the owner of its folder goes back to root). The host's own process drops them from its bounding set before
  * the scenario's command starts (SETPCAP), so only what the engine runs by exec holds them.
  */
 export function engineCapabilities(host: PlannedHost): string[] {
-  const needed = ['SETGID', 'SETUID', ...(host.files.some((f) => f.owner) ? ['CHOWN'] : [])];
+  const needed = ['SETGID', 'SETUID', ...(host.files.length ? ['CHOWN'] : [])];
   const extra = needed.filter((c) => !host.capabilities.includes(c));
   if (extra.length && !host.capabilities.includes('SETPCAP')) extra.push('SETPCAP');
   return extra;
@@ -379,12 +379,30 @@ const SECRET_MAX_BYTES = 1024 * 1024 - 4096;
  */
 export const HOST_INIT = `set -e
 [ "$(stat -c %a /)" != 700 ] || chmod 755 / 2>/dev/null || true
+# Root here has no CAP_DAC_OVERRIDE (nor, in the commands the driver runs later, any capability the
+# scenario did not grant): where it may not write (a trainee's home), the file is written as the
+# owner of the place, then given to root (or its planned owner) with CHOWN, as Docker's copy does.
 [ ! -f ${FILES_MOUNT}/manifest ] || while read -r key mode owner path; do
   [ -n "$key" ] || continue
-  mkdir -p "$(dirname "$path")"
-  cat "${FILES_MOUNT}/$key" > "$path"
-  chmod "$mode" "$path"
-  if [ "$owner" != - ]; then chown "$owner" "$path"; fi
+  place=$path
+  [ -e "$place" ] || place=$(dirname "$path")
+  while [ ! -e "$place" ]; do place=$(dirname "$place"); done
+  if [ -w "$place" ]; then
+    mkdir -p "$(dirname "$path")"
+    cat "${FILES_MOUNT}/$key" > "$path"
+  else
+    setpriv --reuid="$(stat -c %u "$place")" --regid="$(stat -c %g "$place")" --clear-groups -- \\
+      /bin/sh -c 'mkdir -p "$(dirname "$1")" && cat "$2" > "$1"' cyrop-file "$path" "${FILES_MOUNT}/$key"
+    [ "$owner" != - ] || owner=0:0
+  fi
+  # chmod is the owner's: before giving a root file away, after taking one back.
+  if [ "$(stat -c %u "$path")" = 0 ]; then
+    chmod "$mode" "$path"
+    if [ "$owner" != - ]; then chown "$owner" "$path"; fi
+  else
+    chown "$owner" "$path"
+    chmod "$mode" "$path"
+  fi
 done < ${FILES_MOUNT}/manifest
 drop=$1; shift
 if [ -n "$drop" ]; then exec setpriv --bounding-set="$drop" -- "$@"; fi
