@@ -25,6 +25,8 @@ export const NETWORK_LABEL_PREFIX = 'cyrop.io/net-';
 export const HOSTS_SERVICE = 'hosts';
 export const SERVICE_ACCOUNT = 'cyrop-host';
 export const FILES_MOUNT = '/run/cyrop/files';
+/** Made by a host's first process once its files are in place: the pod is not Ready before. */
+export const INSTALLED_MARK = '/run/cyrop-installed';
 export const FIELD_MANAGER = 'cyrop';
 /** Pod Security Standards version the namespace labels pin (the cluster this was built against). */
 export const POD_SECURITY_VERSION = 'v1.34';
@@ -404,6 +406,7 @@ export const HOST_INIT = `set -e
     chmod "$mode" "$path"
   fi
 done < ${FILES_MOUNT}/manifest
+mkdir -p "$(dirname ${INSTALLED_MARK})" && : > ${INSTALLED_MARK}
 drop=$1; shift
 if [ -n "$drop" ]; then exec setpriv --bounding-set="$drop" -- "$@"; fi
 exec "$@"`;
@@ -443,11 +446,13 @@ function hostPod(
       : undefined;
   const req = requests(host);
   const ready = host.ready;
-  const probeCommand = ready
-    ? ready.tcp !== undefined
-      ? tcpReadyCommand(ready.tcp)
-      : ready.exec
-    : undefined;
+  const planned = ready ? (ready.tcp !== undefined ? tcpReadyCommand(ready.tcp) : ready.exec) : undefined;
+  // A host whose first process installs files is ready only once they are in place.
+  const probeCommand = wrapped
+    ? planned
+      ? ['/bin/sh', '-c', `test -e ${INSTALLED_MARK} && exec "$@"`, 'cyrop-ready', ...planned]
+      : ['test', '-e', INSTALLED_MARK]
+    : planned;
   const container: Record<string, unknown> = {
     name: 'host',
     image: imageReference(host.image, settings),
