@@ -79,10 +79,7 @@ export function manifestValidator(dir = openApiDir()): ManifestValidator {
         validate = ajv.compile({ $ref: `k8s#/components/schemas/${name}` });
         compiled.set(name, validate);
       }
-      const meta = metadataProblems(
-        label,
-        object.metadata,
-      );
+      const meta = metadataProblems(label, object.metadata);
       if (validate(object)) return meta;
       return [
         ...meta,
