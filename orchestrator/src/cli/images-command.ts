@@ -6,6 +6,8 @@ import {
   type ImageBuildResult,
   type ImageListEntry,
 } from '../images/image-builder.ts';
+import { pushImages } from '../images/image-pusher.ts';
+import { CyropError } from '../errors.ts';
 import { EXIT, type Io } from './main.ts';
 
 interface BuildOptions {
@@ -16,7 +18,7 @@ interface BuildOptions {
   format: 'text' | 'json';
 }
 
-/** `cyrop images build [names...]` and `cyrop images list`: the scenario host images of infra/images/. */
+/** `cyrop images build|list|push`: the scenario host images of infra/images/. */
 export function imagesCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   const images = program
     .command('images')
@@ -59,6 +61,64 @@ export function imagesCommand(program: Command, io: Io, setExit: (code: number) 
       }
       setExit(EXIT.ok);
     });
+
+  images
+    .command('push')
+    .description(
+      'tag the built images (all, or the named ones) as REGISTRY/cyrop/<name>:1 and push them there ' +
+        '(docker push), for a Kubernetes cluster to pull; prints the digests (by image)',
+    )
+    .argument('[names...]', 'image names, e.g. attacker target-linux')
+    .requiredOption(
+      '--registry <registry>',
+      'HOST[:PORT][/PATH] the cluster pulls from, e.g. registry.example:5000/ranges',
+    )
+    .option('--record <file>', 'also write the digests (JSON, by image) to this file')
+    .addOption(dir())
+    .addOption(format())
+    .action(
+      async (
+        names: string[],
+        opts: { registry: string; record?: string; dir?: string; format: 'text' | 'json' },
+      ) => {
+        const builder = new ImageBuilder(opts.dir ? { imagesDir: opts.dir } : {});
+        const entries = await builder.list(names);
+        const stale = entries.filter((e) => e.state !== 'up-to-date');
+        if (stale.length) {
+          io.err(
+            `cyrop: not built or outdated: ${stale.map((e) => `${e.tag} (${e.state})`).join(', ')} (build with: npx cyrop images build)\n`,
+          );
+          setExit(EXIT.failed);
+          return;
+        }
+        try {
+          const pushed = await pushImages(
+            entries.map((e) => e.tag),
+            opts.registry,
+            (e) => io.err(`${e.image}: ${e.state}${e.digest ? ` ${e.digest}` : ''}\n`),
+          );
+          const digests = Object.fromEntries(pushed.map((p) => [p.image, p.digest]));
+          if (opts.record) {
+            const { writeFile } = await import('node:fs/promises');
+            await writeFile(
+              opts.record,
+              JSON.stringify({ registry: opts.registry, digests }, null, 2) + '\n',
+            );
+          }
+          if (opts.format === 'json')
+            io.out(JSON.stringify({ registry: opts.registry, images: pushed }, null, 2) + '\n');
+          else
+            io.out(
+              table([['IMAGE', 'PUSHED AS', 'DIGEST'], ...pushed.map((p) => [p.image, p.remote, p.digest])]),
+            );
+          setExit(EXIT.ok);
+        } catch (error) {
+          if (!(error instanceof CyropError)) throw error;
+          io.err(`cyrop: ${error.message}\n`);
+          setExit(error.code === 'BAD_REQUEST' ? EXIT.invalid : EXIT.failed);
+        }
+      },
+    );
 }
 
 export async function buildImages(names: string[], opts: BuildOptions, io: Io): Promise<number> {

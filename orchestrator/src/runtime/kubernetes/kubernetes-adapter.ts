@@ -1,0 +1,449 @@
+import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import {
+  ApiException,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  V1ObjectMeta,
+  VersionApi,
+  Watch,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+// Not re-exported by the package's index; the package has no `exports` map, so this path is public.
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import type WebSocket from 'isomorphic-ws';
+import { CyropError } from '../../errors.ts';
+import { FIELD_MANAGER, type KubeObject } from './to-kubernetes.ts';
+
+/**
+ * The only file that imports @kubernetes/client-node. It gives the driver a small, typed surface:
+ * server-side apply with one field manager, get/list/delete, a pod watch, and the exec websocket;
+ * every request goes through a client-side rate limiter and retries 429/5xx with backoff, honouring
+ * Retry-After. Errors become CyropError (ENGINE_*) with the original as `cause`.
+ */
+
+export interface ClusterConnection {
+  kubeconfig?: string;
+  context?: string;
+  inCluster: boolean;
+}
+
+/** A Kubernetes object as the API returns it (what the driver reads of it). */
+export interface LiveObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: unknown;
+    resourceVersion?: string;
+  };
+  spec?: Record<string, unknown>;
+  status?: {
+    phase?: string;
+    podIP?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: {
+      ready: boolean;
+      state?: {
+        running?: unknown;
+        waiting?: { reason?: string; message?: string };
+        terminated?: { exitCode: number; reason?: string; message?: string };
+      };
+    }[];
+  };
+}
+
+/** One exec stream: channel data in, stdin/resize out, the status (exit) from channel 3. */
+export interface ExecChannel {
+  /** The websocket itself, for pause()/resume() (back-pressure reaches the pod through TCP). */
+  readonly socket: WebSocket.WebSocket;
+  sendStdin(data: Buffer): void;
+  closeStdin(): void;
+  resize(cols: number, rows: number): void;
+  close(): void;
+}
+
+export interface ExecHandlers {
+  onStdout(data: Buffer): void;
+  onStderr(data: Buffer): void;
+  /** The exec's status: `Success`, or `Failure` with `NonZeroExitCode` and the exit code. */
+  onStatus(status: { status?: string; reason?: string; message?: string; exitCode: number | null }): void;
+  onClose(): void;
+}
+
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+/** Token bucket: `qps` requests per second on average, bursts of `burst`. */
+class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  private queue: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly qps: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+  take(): Promise<void> {
+    const next = this.queue.then(async () => {
+      for (;;) {
+        const now = Date.now();
+        this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+        this.last = now;
+        if (this.tokens >= 1) {
+          this.tokens -= 1;
+          return;
+        }
+        await sleep(Math.ceil(((1 - this.tokens) / this.qps) * 1000));
+      }
+    });
+    this.queue = next;
+    return next;
+  }
+}
+
+export class KubernetesAdapter {
+  private readonly limiter = new RateLimiter(20, 40);
+  private constructor(
+    private readonly kc: KubeConfig,
+    private readonly objects: KubernetesObjectApi,
+    /** Where the cluster is, for messages. */
+    readonly server: string,
+  ) {}
+
+  /** Load the configuration and ask the cluster its version: a clear error when no cluster answers. */
+  static async connect(
+    connection: ClusterConnection,
+  ): Promise<{ adapter: KubernetesAdapter; version: string }> {
+    const kc = new KubeConfig();
+    try {
+      if (connection.inCluster) kc.loadFromCluster();
+      else {
+        if (!connection.kubeconfig)
+          throw new CyropError(
+            'CONFIG_INVALID',
+            'the Kubernetes engine needs a kubeconfig file (CYROP_KUBECONFIG) or in-cluster mode; CYROP never falls back to a default cluster',
+          );
+        if (!existsSync(connection.kubeconfig))
+          throw new CyropError(
+            'ENGINE_UNAVAILABLE',
+            `kubeconfig ${connection.kubeconfig} does not exist (is the cluster set up?)`,
+          );
+        kc.loadFromFile(connection.kubeconfig);
+      }
+      if (connection.context) kc.setCurrentContext(connection.context);
+    } catch (error) {
+      if (error instanceof CyropError) throw error;
+      throw new CyropError('CONFIG_INVALID', `cannot load the Kubernetes configuration: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    const server = kc.getCurrentCluster()?.server;
+    if (!server)
+      throw new CyropError(
+        'CONFIG_INVALID',
+        `the Kubernetes configuration ${connection.kubeconfig ?? '(in-cluster)'} names no cluster${connection.context ? ` for context ${connection.context}` : ''}`,
+      );
+    let version: string;
+    try {
+      version = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
+    } catch (error) {
+      throw new CyropError(
+        'ENGINE_UNAVAILABLE',
+        `no Kubernetes API server answers at ${server}: ${describe(error)}`,
+        { cause: error },
+      );
+    }
+    return { adapter: new KubernetesAdapter(kc, KubernetesObjectApi.makeApiClient(kc), server), version };
+  }
+
+  /** Server-side apply with CYROP's field manager, forcing ownership of the fields we set. */
+  async apply(object: KubeObject): Promise<LiveObject> {
+    return this.call(
+      `applying ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+      () =>
+        this.objects.patch(
+          object as unknown as KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        ),
+    );
+  }
+
+  async get(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace?: string,
+  ): Promise<LiveObject | undefined> {
+    try {
+      return await this.call(`reading ${kind} ${namespace ?? ''}/${name}`, () =>
+        this.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }),
+      );
+    } catch (error) {
+      if (error instanceof CyropError && error.code === 'ENGINE_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  async list(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+    namespace?: string,
+  ): Promise<LiveObject[]> {
+    const out: LiveObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(`listing ${kind} ${labelSelector}`, () =>
+        this.objects.list(
+          apiVersion,
+          kind,
+          namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          labelSelector,
+          500,
+          token,
+        ),
+      );
+      out.push(...(page.items as LiveObject[]));
+      token = page.metadata?._continue || undefined;
+    } while (token);
+    return out;
+  }
+
+  /** Delete; gone already is fine. */
+  async delete(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace?: string,
+    graceSeconds?: number,
+  ): Promise<void> {
+    try {
+      await this.call(`deleting ${kind} ${namespace ?? ''}/${name}`, () =>
+        this.objects.delete(
+          header(apiVersion, kind, name, namespace),
+          undefined,
+          undefined,
+          graceSeconds,
+          undefined,
+          'Background',
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof CyropError && error.code === 'ENGINE_NOT_FOUND')) throw error;
+    }
+  }
+
+  /**
+   * Watch the pods of a namespace from `resourceVersion`; `onEvent` gets each change, `onEnd` when the
+   * server or the network ends the watch (the caller restarts it). Returns a stop function.
+   */
+  async watchPods(
+    namespace: string,
+    resourceVersion: string | undefined,
+    onEvent: (type: string, pod: LiveObject) => void,
+    onEnd: (error: unknown) => void,
+  ): Promise<() => void> {
+    await this.limiter.take();
+    const controller = await new Watch(this.kc).watch(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      { allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
+      (type: string, object: unknown) => onEvent(type, object as LiveObject),
+      onEnd,
+    );
+    return () => controller.abort();
+  }
+
+  /** Open the exec websocket of a pod's container (stdin and TTY as asked). */
+  async exec(
+    namespace: string,
+    pod: string,
+    container: string,
+    command: readonly string[],
+    options: { stdin: boolean; tty: boolean },
+    handlers: ExecHandlers,
+  ): Promise<ExecChannel> {
+    const query = new URLSearchParams();
+    for (const c of command) query.append('command', c);
+    query.set('container', container);
+    query.set('stdout', 'true');
+    query.set('stderr', options.tty ? 'false' : 'true');
+    query.set('stdin', options.stdin ? 'true' : 'false');
+    query.set('tty', options.tty ? 'true' : 'false');
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${query.toString()}`;
+    // The handler's own stream handling would end process.stdout on a close frame: give it dummies.
+    const dummies = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };
+    const handler = new WebSocketHandler(this.kc, undefined, dummies);
+    let socket: WebSocket.WebSocket;
+    await this.limiter.take();
+    try {
+      socket = await handler.connect(path, null, (channel: number, data: Buffer) => {
+        if (channel === WebSocketHandler.StdoutStream) handlers.onStdout(data);
+        else if (channel === WebSocketHandler.StderrStream) handlers.onStderr(data);
+        else if (channel === WebSocketHandler.StatusStream) handlers.onStatus(statusOf(data));
+        return true;
+      });
+    } catch (error) {
+      throw new CyropError('ENGINE_ERROR', `exec in pod ${namespace}/${pod}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    socket.on('close', () => handlers.onClose());
+    socket.on('error', () => undefined);
+    const send = (data: Buffer) => {
+      if (socket.readyState === socket.OPEN) socket.send(data);
+    };
+    return {
+      socket,
+      sendStdin: (data) => send(Buffer.concat([Buffer.from([WebSocketHandler.StdinStream]), data])),
+      closeStdin: () => {
+        if (WebSocketHandler.supportsClose(socket.protocol))
+          send(Buffer.from([WebSocketHandler.CloseStream, WebSocketHandler.StdinStream]));
+      },
+      resize: (cols, rows) =>
+        send(
+          Buffer.concat([
+            Buffer.from([WebSocketHandler.ResizeStream]),
+            Buffer.from(JSON.stringify({ Width: cols, Height: rows })),
+          ]),
+        ),
+      close: () => {
+        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close();
+      },
+    };
+  }
+
+  /** Rate-limited, with retries on 429/5xx and connection errors (honouring Retry-After). */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let delay = 200;
+    for (let attempt = 0; ; attempt++) {
+      await this.limiter.take();
+      try {
+        return await fn();
+      } catch (error) {
+        const status = error instanceof ApiException ? error.code : undefined;
+        const transient =
+          (status !== undefined && RETRYABLE.has(status)) ||
+          (status === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/i.test(String(error)));
+        if (!transient || attempt >= 5) throw translate(error, what, this.server);
+        const after = error instanceof ApiException ? retryAfter(error.headers) : undefined;
+        await sleep(after ?? delay);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+}
+
+function retryAfter(headers: Record<string, string> | undefined): number | undefined {
+  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.min(30_000, Math.max(0, seconds * 1000));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.min(30_000, Math.max(0, date - Date.now()));
+}
+
+function statusOf(data: Buffer): {
+  status?: string;
+  reason?: string;
+  message?: string;
+  exitCode: number | null;
+} {
+  try {
+    const s = JSON.parse(data.toString('utf8')) as {
+      status?: string;
+      reason?: string;
+      message?: string;
+      details?: { causes?: { reason?: string; message?: string }[] };
+    };
+    if (s.status === 'Success') return { status: s.status, exitCode: 0 };
+    const code = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+    return {
+      ...(s.status ? { status: s.status } : {}),
+      ...(s.reason ? { reason: s.reason } : {}),
+      ...(s.message ? { message: shorten(s.message) } : {}),
+      exitCode: code !== undefined && /^\d+$/.test(code) ? Number(code) : null,
+    };
+  } catch {
+    return { exitCode: null };
+  }
+}
+
+/** The kubelet's exec URLs carry the whole command: keep messages readable. */
+function shorten(text: string): string {
+  return text.replace(/(https?:\/\/[^\s"?]+)\?[^\s"]*/g, '$1?…');
+}
+
+function describe(error: unknown): string {
+  return shorten(describeFully(error));
+}
+
+function describeFully(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body = error.body as unknown;
+    const message =
+      typeof body === 'string'
+        ? (() => {
+            try {
+              return (JSON.parse(body) as { message?: string }).message ?? body;
+            } catch {
+              return body;
+            }
+          })()
+        : ((body as { message?: string } | undefined)?.message ?? error.message);
+    return `HTTP ${error.code}: ${message}`;
+  }
+  const e = error as { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  return [e.code ?? e.cause?.code, e.message ?? e.cause?.message ?? String(error)].filter(Boolean).join(' ');
+}
+
+function translate(error: unknown, what: string, server: string): CyropError {
+  if (error instanceof CyropError) return error;
+  const detail = `${what}: ${describe(error)}`;
+  if (error instanceof ApiException) {
+    switch (error.code) {
+      case 404:
+        return new CyropError('ENGINE_NOT_FOUND', detail, { cause: error });
+      case 409:
+        return new CyropError('ENGINE_CONFLICT', detail, { cause: error });
+      case 401:
+      case 403:
+        return new CyropError(
+          'ENGINE_ERROR',
+          `${detail} (the orchestrator's Kubernetes credentials lack this right)`,
+          {
+            cause: error,
+          },
+        );
+      default:
+        return new CyropError('ENGINE_ERROR', detail, { cause: error });
+    }
+  }
+  return new CyropError('ENGINE_UNAVAILABLE', `${detail} (Kubernetes API server ${server})`, {
+    cause: error,
+  });
+}
+
+/** An object header (the API's V1ObjectMeta is a class; a plain header is what the calls need). */
+function header(apiVersion: string, kind: string, name: string, namespace?: string): KubernetesObject {
+  const metadata = new V1ObjectMeta();
+  metadata.name = name;
+  if (namespace) metadata.namespace = namespace;
+  return { apiVersion, kind, metadata };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,775 @@
+import { randomBytes } from 'node:crypto';
+import { Duplex } from 'node:stream';
+import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
+import { CyropError } from '../../errors.ts';
+import { KILL_TREE } from '../docker/in-container.ts';
+import type {
+  EnvironmentRef,
+  EnvironmentStatus,
+  ExecOptions,
+  ExecResult,
+  HostRef,
+  HostState,
+  ProvisionOptions,
+  RuntimeDriver,
+  ShellOptions,
+  ShellStream,
+} from '../runtime-driver.ts';
+import { execCommand } from './in-pod.ts';
+import { KubernetesAdapter, type ExecChannel, type LiveObject } from './kubernetes-adapter.ts';
+import {
+  addressUses,
+  GRANTABLE_CAPABILITIES,
+  hostsFileAliases,
+  KUBE_LABEL,
+  podName,
+  toKubernetes,
+  type KubeObject,
+  type KubernetesManifests,
+  type KubernetesSettings,
+} from './to-kubernetes.ts';
+
+/**
+ * What an engine can do, as the port declares it (runtime-driver.ts, `RuntimeDriver.capabilities`);
+ * this mirrors the port's `EngineCapabilities` interface.
+ */
+export interface EngineCapabilities {
+  fixedAddresses: boolean;
+  grantableCapabilities: readonly string[] | 'any';
+  diskLimits: boolean;
+  multiNetwork: boolean;
+}
+
+/** How the engine factory configures this driver (`CYROP_ENGINE=kubernetes`). */
+export interface KubernetesDriverSettings {
+  kubeconfig?: string;
+  context?: string;
+  namespacePrefix: string;
+  registry?: string;
+  inCluster: boolean;
+  /** The cluster DNS address pods use (default: CYROP_KUBERNETES_DNS, else the kube-dns Service's endpoints). */
+  dnsAddress?: string;
+  clusterDomain?: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  digests?: Readonly<Record<string, string>>;
+}
+
+const MANAGED = `${KUBE_LABEL.managedBy}=cyrop`;
+const CONTAINER = 'host';
+const DEFAULT_READY_MS = 60_000;
+const KILL_TIMEOUT_MS = 10_000;
+/** Waiting reasons after which a pod will not start by itself. */
+const FATAL_WAITING = new Set([
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'ImagePullBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+/**
+ * The Kubernetes engine: one namespace per team and generation, default-deny NetworkPolicies plus
+ * one policy per scenario network over pod labels, one bare Pod per host (see README.md).
+ */
+export class KubernetesRuntimeDriver implements RuntimeDriver {
+  readonly engine = 'kubernetes' as const;
+  readonly capabilities: EngineCapabilities = {
+    fixedAddresses: false,
+    grantableCapabilities: GRANTABLE_CAPABILITIES,
+    diskLimits: true,
+    multiNetwork: true,
+  };
+
+  private constructor(
+    private readonly api: KubernetesAdapter,
+    readonly settings: KubernetesSettings,
+    /** The API server's version, e.g. v1.34.4. */
+    readonly version: string,
+  ) {}
+
+  static async connect(settings: KubernetesDriverSettings): Promise<KubernetesRuntimeDriver> {
+    if (!/^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/.test(settings.namespacePrefix))
+      throw new CyropError(
+        'CONFIG_INVALID',
+        `namespace prefix '${settings.namespacePrefix}' must be a DNS label of at most 16 characters starting with a letter`,
+      );
+    const { adapter, version } = await KubernetesAdapter.connect(settings);
+    const dnsAddress =
+      settings.dnsAddress ?? process.env['CYROP_KUBERNETES_DNS'] ?? (await clusterDns(adapter));
+    return new KubernetesRuntimeDriver(
+      adapter,
+      {
+        namespacePrefix: settings.namespacePrefix,
+        dnsAddress,
+        ...(settings.clusterDomain ? { clusterDomain: settings.clusterDomain } : {}),
+        ...(settings.registry ? { registry: settings.registry } : {}),
+        ...(settings.digests ? { digests: settings.digests } : {}),
+        ...(settings.imagePullPolicy ? { imagePullPolicy: settings.imagePullPolicy } : {}),
+      },
+      version,
+    );
+  }
+
+  async provision(plan: EnvironmentPlan, options: ProvisionOptions = {}): Promise<EnvironmentStatus> {
+    const ref = refOf(plan);
+    options.signal?.throwIfAborted();
+    refuseAddresses(plan);
+    const found = await this.activeNamespace(ref);
+    const generation = found?.metadata?.labels?.[KUBE_LABEL.generation] ?? newGeneration();
+    const m = toKubernetes(plan, this.settings, generation);
+    // Namespace, then its policies (default-deny before any pod), account, quota, limits, services.
+    for (const object of m.setup) await this.api.apply(object);
+    for (const n of plan.networks)
+      options.onProgress?.({ kind: 'network', network: n.name, state: found ? 'adopted' : 'created' });
+    if (found) await this.removeOrphans(m);
+
+    const pods = await this.api.list('v1', 'Pod', MANAGED, m.namespace);
+    for (const pod of pods) {
+      const host = pod.metadata?.labels?.[KUBE_LABEL.host];
+      if (!m.pods.some((p) => p.host === host)) await this.deletePod(m.namespace, pod.metadata?.name ?? '');
+    }
+    await Promise.all(
+      m.pods.map(async (p) => {
+        options.signal?.throwIfAborted();
+        const live = pods.find((x) => x.metadata?.labels?.[KUBE_LABEL.host] === p.host);
+        const healthy =
+          live &&
+          !live.metadata?.deletionTimestamp &&
+          live.metadata?.labels?.[KUBE_LABEL.hostHash] === p.hash &&
+          live.status?.phase !== 'Failed' &&
+          live.status?.phase !== 'Succeeded';
+        if (healthy) {
+          options.onProgress?.({ kind: 'host', host: p.host, state: 'adopted' });
+          return;
+        }
+        if (live) await this.deletePod(m.namespace, live.metadata?.name ?? p.host, true);
+        if (p.secret) await this.api.apply(p.secret);
+        await this.api.apply(p.pod);
+        options.onProgress?.({ kind: 'host', host: p.host, state: live ? 'recreated' : 'created' });
+      }),
+    );
+    const ips = await this.waitReady(plan, m.namespace, plan.hosts, options);
+    await this.writeHostsFiles(plan, ips);
+    return {
+      ref,
+      planHash: plan.hash,
+      networks: plan.networks.map((n) => ({ name: n.name, exists: true })),
+      hosts: plan.hosts
+        .map((h) => ({ name: h.name, state: 'ready' as const }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      ready: true,
+    };
+  }
+
+  async resetHost(
+    plan: EnvironmentPlan,
+    hostName: string,
+    options: ProvisionOptions = {},
+  ): Promise<EnvironmentStatus> {
+    const host = plan.hosts.find((h) => h.name === hostName);
+    if (!host)
+      throw new CyropError(
+        'NOT_FOUND',
+        `no host '${hostName}' in the plan of ${plan.exercise.id}/${plan.team.id}`,
+      );
+    refuseAddresses(plan);
+    const ref = refOf(plan);
+    const found = await this.activeNamespace(ref);
+    if (!found) return this.provision(plan, options);
+    const m = toKubernetes(plan, this.settings, found.metadata?.labels?.[KUBE_LABEL.generation] ?? '');
+    const p = m.pods.find((x) => x.host === hostName);
+    if (!p) throw new CyropError('INTERNAL', `no pod for host '${hostName}' in the manifests`);
+    await this.deletePod(m.namespace, podName(hostName), true);
+    if (p.secret) await this.api.apply(p.secret);
+    await this.api.apply(p.pod);
+    options.onProgress?.({ kind: 'host', host: hostName, state: 'recreated' });
+    await this.waitReady(plan, m.namespace, [host], options);
+    // Its address changed: every pod's /etc/hosts aliases are written again.
+    const ips = await this.podAddresses(m.namespace);
+    await this.writeHostsFiles(plan, ips);
+    return this.status(ref);
+  }
+
+  async status(ref: EnvironmentRef): Promise<EnvironmentStatus> {
+    const ns = await this.activeNamespace(ref);
+    if (!ns) return { ref, networks: [], hosts: [], ready: false };
+    const name = ns.metadata?.name ?? '';
+    const [pods, policies] = await Promise.all([
+      this.api.list('v1', 'Pod', MANAGED, name),
+      this.api.list('networking.k8s.io/v1', 'NetworkPolicy', `${MANAGED},${KUBE_LABEL.network}`, name),
+    ]);
+    const hosts = pods
+      .filter((p) => !p.metadata?.deletionTimestamp)
+      .map((p) => {
+        const state = podState(p);
+        const detail = podDetail(p);
+        return {
+          name: p.metadata?.labels?.[KUBE_LABEL.host] ?? p.metadata?.name ?? '',
+          state,
+          ...(detail ? { detail } : {}),
+        };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const planHash = ns.metadata?.annotations?.[KUBE_LABEL.planHash];
+    return {
+      ref,
+      ...(planHash ? { planHash } : {}),
+      networks: policies
+        .map((p) => ({ name: p.metadata?.labels?.[KUBE_LABEL.network] ?? '', exists: true }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      hosts,
+      ready: hosts.length > 0 && hosts.every((h) => h.state === 'running'),
+    };
+  }
+
+  async exec(ref: HostRef, cmd: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const started = Date.now();
+    const ns = await this.namespaceOf(ref);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let pid: number | undefined;
+    let pending = Buffer.alloc(0);
+    const keep = (into: Buffer[], chunk: Buffer) => {
+      const room = options.maxOutputBytes - size;
+      if (room <= 0) {
+        truncated ||= chunk.length > 0;
+        return;
+      }
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      truncated ||= part.length < chunk.length;
+      size += part.length;
+      into.push(part);
+    };
+    const result: { exitCode: number | null; failure?: string } = { exitCode: null };
+    let closed!: () => void;
+    const ended = new Promise<void>((resolve) => (closed = resolve));
+    const channel = await this.api.exec(
+      ns,
+      podName(ref.host),
+      CONTAINER,
+      execCommand(cmd, options),
+      { stdin: options.stdin !== undefined, tty: false },
+      {
+        onStdout: (chunk) => {
+          if (pid !== undefined) {
+            keep(out, chunk);
+            return;
+          }
+          pending = Buffer.concat([pending, chunk]);
+          const nl = pending.indexOf(10);
+          if (nl === -1) return;
+          pid = Number(pending.subarray(0, nl).toString('latin1'));
+          if (nl + 1 < pending.length) keep(out, pending.subarray(nl + 1));
+        },
+        onStderr: (chunk) => keep(err, chunk),
+        onStatus: (s) => {
+          result.exitCode = s.exitCode;
+          if (s.exitCode === null && s.status !== 'Success')
+            result.failure = s.message ?? s.reason ?? 'failed';
+        },
+        onClose: () => closed(),
+      },
+    );
+    if (options.stdin !== undefined) {
+      channel.sendStdin(Buffer.from(options.stdin));
+      channel.closeStdin();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+    });
+    const timedOut = (await Promise.race([ended, timeout])) === 'timeout';
+    clearTimeout(timer);
+    if (timedOut) {
+      if (pid !== undefined) await this.killTree(ns, ref.host, pid, options.user);
+      channel.close();
+    } else if (result.exitCode === null && result.failure !== undefined) {
+      // The command never ran (no such executable, no such user…): the engine's own error.
+      throw new CyropError(
+        'ENGINE_ERROR',
+        `exec in ${ref.exercise}/${ref.team}/${ref.host}: ${result.failure}`,
+      );
+    }
+    return {
+      exitCode: timedOut ? null : result.exitCode,
+      stdout: Buffer.concat(out),
+      stderr: Buffer.concat(err),
+      timedOut,
+      truncated,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  async openShell(ref: HostRef, options: ShellOptions): Promise<ShellStream> {
+    const ns = await this.namespaceOf(ref);
+    const shell = options.shell ?? '/bin/bash';
+    const stream = new ShellDuplex();
+    let exitCode: number | null = null;
+    let killed = false;
+    let onClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (onClosed = resolve));
+    let pidLine = Buffer.alloc(0);
+    let pid: number | undefined;
+    let gotPid!: (pid: number) => void;
+    let noPid!: (e: Error) => void;
+    const pidKnown = new Promise<number>((resolve, reject) => {
+      gotPid = resolve;
+      noPid = reject;
+    });
+    const channel = await this.api.exec(
+      ns,
+      podName(ref.host),
+      CONTAINER,
+      execCommand([shell, '-l'], {
+        ...(options.user ? { user: options.user } : {}),
+        ...(options.workdir ? { workdir: options.workdir } : {}),
+        env: { TERM: 'xterm-256color', LANG: 'C.UTF-8', ...options.env },
+      }),
+      { stdin: true, tty: true },
+      {
+        onStdout: (chunk) => {
+          if (pid === undefined) {
+            pidLine = Buffer.concat([pidLine, chunk]);
+            const nl = pidLine.indexOf(10);
+            if (nl === -1) return;
+            pid = Number(pidLine.subarray(0, nl).toString('latin1').trim());
+            gotPid(pid);
+            chunk = pidLine.subarray(nl + 1);
+            if (!chunk.length) return;
+          }
+          stream.deliver(chunk);
+        },
+        onStderr: (chunk) => stream.deliver(chunk),
+        onStatus: (s) => {
+          exitCode = s.exitCode;
+        },
+        onClose: () => {
+          noPid(
+            new CyropError(
+              'ENGINE_ERROR',
+              `the shell in ${ref.exercise}/${ref.team}/${ref.host} ended before it started`,
+            ),
+          );
+          stream.finish();
+          onClosed();
+        },
+      },
+    );
+    stream.attach(channel);
+    channel.resize(options.cols, options.rows);
+    const startedPid = await withTimeout(pidKnown, 20_000, 'the shell did not start within 20000 ms').catch(
+      (error: unknown) => {
+        channel.close();
+        throw error;
+      },
+    );
+    const exited = closed.then(() => (killed ? null : exitCode));
+    const kill = async () => {
+      if (killed) return;
+      killed = true;
+      await this.killTree(ns, ref.host, startedPid, options.user);
+      channel.close();
+      await closed;
+    };
+    // Closing (destroying) the stream kills the shell in the pod too, not only the connection.
+    stream.onDestroy = () => void kill();
+    return {
+      stream,
+      resize: (cols, rows) => {
+        channel.resize(cols, rows);
+        return Promise.resolve();
+      },
+      kill,
+      exited,
+    };
+  }
+
+  async destroy(ref: EnvironmentRef): Promise<void> {
+    const namespaces = await this.api.list('v1', 'Namespace', selectorOf(ref));
+    await Promise.all(namespaces.map((ns) => this.api.delete('v1', 'Namespace', ns.metadata?.name ?? '')));
+  }
+
+  async list(selector: Readonly<Record<string, string>> = {}): Promise<EnvironmentRef[]> {
+    const labels = [MANAGED, ...Object.entries(selector).map(([k, v]) => `${k}=${v}`)].join(',');
+    const namespaces = await this.api.list('v1', 'Namespace', labels);
+    const refs = new Map<string, EnvironmentRef>();
+    for (const ns of namespaces) {
+      if (terminating(ns)) continue;
+      const exercise = ns.metadata?.labels?.[KUBE_LABEL.exercise];
+      const team = ns.metadata?.labels?.[KUBE_LABEL.team];
+      if (exercise && team) refs.set(`${exercise}/${team}`, { exercise, team });
+    }
+    return [...refs.values()].sort(
+      (a, b) => a.exercise.localeCompare(b.exercise) || a.team.localeCompare(b.team),
+    );
+  }
+
+  // --- internals
+
+  /** The team's live namespace (the newest generation that is not being deleted). */
+  private async activeNamespace(ref: EnvironmentRef): Promise<LiveObject | undefined> {
+    const all = await this.api.list('v1', 'Namespace', selectorOf(ref));
+    const live = all.filter((ns) => !terminating(ns));
+    if (live.length > 1) {
+      // Two generations alive (a crash between creating one and deleting the other): keep one.
+      live.sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
+      for (const extra of live.slice(1)) await this.api.delete('v1', 'Namespace', extra.metadata?.name ?? '');
+    }
+    return live[0];
+  }
+
+  private readonly namespaces = new Map<string, string>();
+
+  private async namespaceOf(ref: EnvironmentRef): Promise<string> {
+    const key = `${ref.exercise}/${ref.team}`;
+    const cached = this.namespaces.get(key);
+    if (cached) {
+      const still = await this.api.get('v1', 'Namespace', cached);
+      if (still && !terminating(still)) return cached;
+      this.namespaces.delete(key);
+    }
+    const ns = await this.activeNamespace(ref);
+    if (!ns?.metadata?.name)
+      throw new CyropError('ENGINE_NOT_FOUND', `no environment ${ref.exercise}/${ref.team} on the cluster`);
+    this.namespaces.set(key, ns.metadata.name);
+    return ns.metadata.name;
+  }
+
+  /** Objects of an adopted namespace that the plan no longer has (a network or an alias gone). */
+  private async removeOrphans(m: KubernetesManifests): Promise<void> {
+    const wanted = new Set([...m.setup, ...m.pods.flatMap((p) => (p.secret ? [p.secret] : []))].map(keyOf));
+    for (const [apiVersion, kind] of [
+      ['networking.k8s.io/v1', 'NetworkPolicy'],
+      ['v1', 'Service'],
+      ['v1', 'Secret'],
+    ] as const) {
+      for (const o of await this.api.list(apiVersion, kind, MANAGED, m.namespace)) {
+        if (!wanted.has(`${kind}/${o.metadata?.name ?? ''}`))
+          await this.api.delete(apiVersion, kind, o.metadata?.name ?? '', m.namespace);
+      }
+    }
+  }
+
+  /** Delete a pod now; with `wait`, until it is gone (the name is reused, the quota counts it until then). */
+  private async deletePod(ns: string, name: string, wait = false): Promise<void> {
+    await this.api.delete('v1', 'Pod', name, ns, 0);
+    if (!wait) return;
+    const deadline = Date.now() + 60_000;
+    while (await this.api.get('v1', 'Pod', name, ns)) {
+      if (Date.now() > deadline)
+        throw new CyropError('ENGINE_TIMEOUT', `pod ${ns}/${name} was not gone within 60 s of its deletion`);
+      await sleep(200);
+    }
+  }
+
+  /**
+   * Wait, by watching the namespace's pods (the watch is restarted when it ends), until each host is
+   * Ready; fail fast when one cannot start. Resolves with every pod's address.
+   */
+  private waitReady(
+    plan: EnvironmentPlan,
+    ns: string,
+    hosts: readonly PlannedHost[],
+    options: ProvisionOptions,
+  ): Promise<Map<string, string>> {
+    const ref = refOf(plan);
+    const timeoutMs = Math.max(...hosts.map((h) => h.ready?.timeoutMs ?? DEFAULT_READY_MS), 1);
+    const pending = new Set(hosts.map((h) => h.name));
+    const ips = new Map<string, string>();
+    return new Promise((resolve, reject) => {
+      let stop: (() => void) | undefined;
+      let done = false;
+      const finish = (error?: Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        stop?.();
+        if (error) reject(error);
+        else resolve(ips);
+      };
+      const timer = setTimeout(() => {
+        for (const h of pending)
+          options.onProgress?.({ kind: 'host', host: h, state: 'failed', detail: 'not ready in time' });
+        finish(
+          new CyropError(
+            'ENGINE_TIMEOUT',
+            `host${pending.size > 1 ? 's' : ''} ${[...pending].map((h) => `'${h}'`).join(', ')} of ${ref.exercise}/${ref.team} not ready within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      const onAbort = () =>
+        finish(options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted'));
+      options.signal?.addEventListener('abort', onAbort);
+      const onEvent = (type: string, pod: LiveObject) => {
+        const host = pod.metadata?.labels?.[KUBE_LABEL.host];
+        if (!host || type === 'BOOKMARK') return;
+        if (pod.status?.podIP) ips.set(host, pod.status.podIP);
+        if (!pending.has(host) || type === 'DELETED' || pod.metadata?.deletionTimestamp) return;
+        const problem = startProblem(pod);
+        if (problem) {
+          options.onProgress?.({ kind: 'host', host, state: 'failed', detail: problem.detail });
+          finish(
+            new CyropError(problem.code, `host '${host}' of ${ref.exercise}/${ref.team}: ${problem.detail}`),
+          );
+          return;
+        }
+        if (isReady(pod)) {
+          pending.delete(host);
+          options.onProgress?.({ kind: 'host', host, state: 'ready' });
+          if (pending.size === 0) finish();
+        }
+      };
+      const start = () => {
+        if (done) return;
+        // Without a resourceVersion the watch begins with every pod as it is now (ADDED events).
+        this.api
+          .watchPods(ns, undefined, onEvent, () => {
+            if (!done) setTimeout(start, 100);
+          })
+          .then(
+            (s) => {
+              stop = s;
+              if (done) s();
+            },
+            () => {
+              if (!done) setTimeout(start, 500);
+            },
+          );
+      };
+      start();
+    });
+  }
+
+  private async podAddresses(ns: string): Promise<Map<string, string>> {
+    const ips = new Map<string, string>();
+    for (const pod of await this.api.list('v1', 'Pod', MANAGED, ns)) {
+      const host = pod.metadata?.labels?.[KUBE_LABEL.host];
+      if (host && pod.status?.podIP && !pod.metadata?.deletionTimestamp) ips.set(host, pod.status.podIP);
+    }
+    return ips;
+  }
+
+  /** Late-bound names: dotted aliases (`db.internal`) into every pod's /etc/hosts, once addresses are known. */
+  private async writeHostsFiles(plan: EnvironmentPlan, ips: Map<string, string>): Promise<void> {
+    const aliases = hostsFileAliases(plan);
+    if (!aliases.length) return;
+    const lines = aliases
+      .filter((a) => ips.has(a.host))
+      .map((a) => `${ips.get(a.host) ?? ''}\t${a.alias}\t# cyrop`)
+      .join('\n');
+    const script = `grep -v '# cyrop$' /etc/hosts > /tmp/.cyrop-hosts; printf '%s\\n' "$1" >> /tmp/.cyrop-hosts; cat /tmp/.cyrop-hosts > /etc/hosts; rm -f /tmp/.cyrop-hosts`;
+    await Promise.all(
+      plan.hosts.map(async (h) => {
+        const r = await this.exec(
+          { ...refOf(plan), host: h.name },
+          ['/bin/sh', '-c', script, 'cyrop-hosts', lines],
+          {
+            timeoutMs: 10_000,
+            maxOutputBytes: 4096,
+          },
+        );
+        if (r.exitCode !== 0)
+          throw new CyropError(
+            'ENGINE_ERROR',
+            `writing the aliases into /etc/hosts of host '${h.name}' failed (exit ${String(r.exitCode)}): ${r.stderr.toString('utf8').trim()}`,
+          );
+      }),
+    );
+  }
+
+  /**
+   * Kill a process tree in the pod: as the process's own user first (a scenario's root usually lacks
+   * CAP_KILL, so it cannot signal another user's processes), then as the container's user.
+   */
+  private async killTree(ns: string, host: string, pid: number, user: string | undefined): Promise<void> {
+    for (const as of user ? [user, undefined] : [undefined]) {
+      let closed!: () => void;
+      const ended = new Promise<void>((resolve) => (closed = resolve));
+      try {
+        const channel = await this.api.exec(
+          ns,
+          podName(host),
+          CONTAINER,
+          execCommand(
+            ['/bin/sh', '-c', KILL_TREE, 'cyrop-kill', String(pid)],
+            as ? { user: as } : {},
+            'cyrop-kill',
+          ),
+          { stdin: false, tty: false },
+          {
+            onStdout: () => undefined,
+            onStderr: () => undefined,
+            onStatus: () => undefined,
+            onClose: () => closed(),
+          },
+        );
+        await withTimeout(ended, KILL_TIMEOUT_MS, 'kill').catch(() => channel.close());
+      } catch {
+        // the pod is gone: nothing left to kill
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * The terminal stream: reads what the pod writes, writes keystrokes to the pod. When its reader
+ * stops reading (the buffer is full, or it was paused), the websocket is paused: the TCP window
+ * closes and the shell in the pod blocks on its terminal — back-pressure reaches the pod.
+ */
+class ShellDuplex extends Duplex {
+  private paused = false;
+  private channel!: ExecChannel;
+  /** Times the pod's output was paused for a slow reader (for tests and metrics). */
+  pauses = 0;
+  constructor() {
+    super({ highWaterMark: 64 * 1024 });
+  }
+  attach(channel: ExecChannel): void {
+    this.channel = channel;
+  }
+  deliver(chunk: Buffer): void {
+    if (!this.push(chunk) && !this.paused) {
+      this.paused = true;
+      this.pauses++;
+      this.channel.socket.pause();
+    }
+  }
+  finish(): void {
+    this.push(null);
+  }
+  override _read(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.channel.socket.resume();
+    }
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.channel.sendStdin(chunk);
+    // Wait for the websocket to hand the bytes to TCP when it is backed up.
+    if (this.channel.socket.bufferedAmount > 256 * 1024) setTimeout(() => callback(), 20);
+    else callback();
+  }
+  override _final(callback: (error?: Error | null) => void): void {
+    this.channel.closeStdin();
+    callback();
+  }
+  /** Set by openShell: kill the shell in the pod (then close the exec). */
+  onDestroy: (() => void) | undefined;
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.onDestroy) this.onDestroy();
+    else this.channel.close();
+    callback(error);
+  }
+}
+
+/** The engine factory's entry point. */
+export async function createKubernetesDriver(settings: KubernetesDriverSettings): Promise<RuntimeDriver> {
+  return KubernetesRuntimeDriver.connect(settings);
+}
+
+function refOf(plan: EnvironmentPlan): EnvironmentRef {
+  return { exercise: plan.exercise.id, team: plan.team.id };
+}
+
+function selectorOf(ref: EnvironmentRef): string {
+  return `${MANAGED},${KUBE_LABEL.exercise}=${ref.exercise},${KUBE_LABEL.team}=${ref.team}`;
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.kind}/${o.metadata.name}`;
+}
+
+function newGeneration(): string {
+  return randomBytes(3).toString('hex');
+}
+
+function terminating(ns: LiveObject): boolean {
+  return Boolean(ns.metadata?.deletionTimestamp) || ns.status?.phase === 'Terminating';
+}
+
+/** A plan that spells host addresses cannot run here (pod addresses are the cluster's): say where. */
+function refuseAddresses(plan: EnvironmentPlan): void {
+  const uses = addressUses(plan);
+  if (!uses.length) return;
+  throw new CyropError(
+    'SCENARIO_INVALID',
+    `scenario ${plan.scenario.id} uses host addresses, which Kubernetes assigns when pods start: ${uses
+      .map((u) => `${u.address} (host ${u.host} on ${u.network}) in ${u.where}`)
+      .join('; ')}; refer to hosts by name, or run it on Docker`,
+    { details: { uses } },
+  );
+}
+
+function isReady(pod: LiveObject): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+function startProblem(
+  pod: LiveObject,
+): { code: 'ENGINE_ERROR' | 'ENGINE_IMAGE_MISSING'; detail: string } | undefined {
+  const phase = pod.status?.phase;
+  const c = pod.status?.containerStatuses?.[0];
+  const terminated = c?.state?.terminated;
+  if (terminated || phase === 'Failed' || phase === 'Succeeded')
+    return {
+      code: 'ENGINE_ERROR',
+      detail: `exited with code ${String(terminated?.exitCode ?? '?')} instead of running${terminated?.message ? `: ${terminated.message.trim().slice(-500)}` : ''}`,
+    };
+  const waiting = c?.state?.waiting;
+  if (waiting?.reason && FATAL_WAITING.has(waiting.reason))
+    return {
+      code: /Image/.test(waiting.reason) ? 'ENGINE_IMAGE_MISSING' : 'ENGINE_ERROR',
+      detail: `${waiting.reason}: ${waiting.message ?? ''}${/Image/.test(waiting.reason) ? ' (push images with: npx cyrop images push --registry …)' : ''}`,
+    };
+  return undefined;
+}
+
+function podState(pod: LiveObject): HostState {
+  switch (pod.status?.phase) {
+    case 'Running':
+      return 'running';
+    case 'Pending':
+      return 'created';
+    default:
+      return 'exited';
+  }
+}
+
+function podDetail(pod: LiveObject): string | undefined {
+  const c = pod.status?.containerStatuses?.[0];
+  if (c?.state?.waiting?.reason) return c.state.waiting.reason;
+  if (c?.state?.terminated) return `exited with code ${c.state.terminated.exitCode}`;
+  return undefined;
+}
+
+/** The cluster DNS address: the endpoints of kube-system/kube-dns (what the kubelet's clusterDNS points at). */
+async function clusterDns(api: KubernetesAdapter): Promise<string> {
+  const slices = await api
+    .list('discovery.k8s.io/v1', 'EndpointSlice', 'kubernetes.io/service-name=kube-dns', 'kube-system')
+    .catch(() => []);
+  for (const s of slices) {
+    const address = (s as { endpoints?: { addresses?: string[] }[] }).endpoints?.[0]?.addresses?.[0];
+    if (address) return address;
+  }
+  throw new CyropError(
+    'CONFIG_INVALID',
+    'cannot tell the cluster DNS address (no endpoints of kube-system/kube-dns): set CYROP_KUBERNETES_DNS to the address pods resolve names with',
+  );
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CyropError('ENGINE_TIMEOUT', message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

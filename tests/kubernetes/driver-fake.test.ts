@@ -1,0 +1,172 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { contractPlan } from '../contract/runtime-driver-contract.ts';
+import { KubernetesRuntimeDriver } from '../../orchestrator/src/runtime/kubernetes/kubernetes-runtime-driver.ts';
+import { CyropError } from '../../orchestrator/src/errors.ts';
+import { FakeApiServer } from './fake-apiserver.ts';
+
+/**
+ * The driver's reconcile logic against an in-process fake API server (fake-apiserver.ts): what it
+ * applies and in which order, adoption, drift, orphans, generations, watches that end, throttling.
+ * Exec, shells and isolation need containers: see contract/isolation/shell tests on the real cluster.
+ */
+describe('Kubernetes driver against a fake API server', function () {
+  this.timeout(30_000);
+  let fake: FakeApiServer;
+  let driver: KubernetesRuntimeDriver;
+  // Without the dotted alias (db.internal), which the driver writes into /etc/hosts by exec: no exec here.
+  const noAliases = <T extends { hosts: { networks: { aliases: string[] }[] }[] }>(p: T): T => {
+    for (const h of p.hosts) for (const n of h.networks) n.aliases = [];
+    return p;
+  };
+  const [plan] = contractPlan('cyrop-test/box:1', 'fake-ex').map(noAliases);
+  const ref = { exercise: 'fake-ex', team: plan!.team.id };
+
+  beforeEach(async () => {
+    fake = new FakeApiServer();
+    await fake.start();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-fake-kube-'));
+    writeFileSync(path.join(dir, 'kubeconfig'), fake.kubeconfig());
+    driver = await KubernetesRuntimeDriver.connect({
+      kubeconfig: path.join(dir, 'kubeconfig'),
+      namespacePrefix: 'cyf',
+      inCluster: false,
+      dnsAddress: '10.254.254.1',
+      registry: 'reg.test:5000',
+    });
+  });
+  afterEach(async () => {
+    await fake.stop();
+  });
+
+  const applies = () => fake.requests.filter((r) => r.method === 'PATCH');
+  const kindOf = (p: string) => /\/([a-z]+)\/[^/]+$/.exec(p)?.[1] ?? '';
+
+  it('applies with server-side apply as one field manager, policies before any pod, and waits for readiness', async () => {
+    const events: string[] = [];
+    const status = await driver.provision(plan!, {
+      onProgress: (e) => events.push(`${e.kind}:${'host' in e ? e.host : e.network}:${e.state}`),
+    });
+    expect(status.ready).to.equal(true);
+    for (const r of applies()) {
+      expect(r.contentType).to.equal('application/apply-patch+yaml');
+      expect(r.fieldManager).to.equal('cyrop');
+      expect(r.force).to.equal('true');
+    }
+    const order = applies().map((r) => kindOf(r.path));
+    expect(order[0]).to.equal('namespaces');
+    expect(order.indexOf('pods')).to.be.greaterThan(order.lastIndexOf('networkpolicies'));
+    expect(events).to.include.members(['network:front:created', 'host:server:created', 'host:server:ready']);
+    const pod = fake.all('Pod').find((p) => p.metadata.name === 'server')!;
+    expect((pod['spec'] as { containers: { image: string }[] }).containers[0]!.image).to.equal(
+      'reg.test:5000/cyrop-test/box:1',
+    );
+    expect(await driver.list({ 'cyrop.io/exercise': 'fake-ex' })).to.deep.equal([ref]);
+    const seen = await driver.status(ref);
+    expect(seen.hosts.map((h) => `${h.name}:${h.state}`)).to.deep.equal([
+      'console:running',
+      'server:running',
+    ]);
+    expect(seen.networks.map((n) => n.name)).to.deep.equal(['back', 'front']);
+    expect(seen.planHash).to.equal(plan!.hash);
+  });
+
+  it('adopts what matches: a second provision applies no pod', async () => {
+    await driver.provision(plan!);
+    const before = applies().length;
+    const events: string[] = [];
+    await driver.provision(plan!, { onProgress: (e) => events.push(e.state) });
+    expect(
+      applies()
+        .slice(before)
+        .filter((r) => kindOf(r.path) === 'pods'),
+    ).to.deep.equal([]);
+    expect(events.filter((e) => e === 'created' || e === 'recreated')).to.deep.equal([]);
+    expect(fake.all('Namespace')).to.have.length(1);
+  });
+
+  it('recreates only the drifted host, and removes what the plan no longer has', async () => {
+    await driver.provision(plan!);
+    const [changed] = contractPlan('cyrop-test/box:1', 'fake-ex', 1, 'two').map(noAliases);
+    const consoleUid = fake.all('Pod').find((p) => p.metadata.name === 'console')!.metadata['uid'];
+    const serverUid = fake.all('Pod').find((p) => p.metadata.name === 'server')!.metadata['uid'];
+    const events: string[] = [];
+    await driver.provision(changed!, {
+      onProgress: (e) => events.push(`${'host' in e ? e.host : e.network}:${e.state}`),
+    });
+    expect(events).to.include.members(['console:recreated', 'server:adopted']);
+    expect(fake.all('Pod').find((p) => p.metadata.name === 'server')!.metadata['uid']).to.equal(serverUid);
+    expect(fake.all('Pod').find((p) => p.metadata.name === 'console')!.metadata['uid']).to.not.equal(
+      consoleUid,
+    );
+    // A plan without the server: its pod, Secret and policy of `back` go.
+    const smaller = {
+      ...changed!,
+      hosts: changed!.hosts.filter((h) => h.name === 'console'),
+      networks: changed!.networks.filter((n) => n.name === 'front'),
+    };
+    await driver.provision(smaller);
+    expect(fake.all('Pod').map((p) => p.metadata.name)).to.deep.equal(['console']);
+    expect(fake.all('Secret')).to.deep.equal([]);
+    expect(
+      fake
+        .all('NetworkPolicy')
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).to.deep.equal(['default-deny', 'dns', 'net-front']);
+  });
+
+  it('restarts a readiness watch that the server ends', async () => {
+    fake.endWatchesAfter = 2; // each watch sees the two pods once, then ends
+    fake.readyMs = 300;
+    const status = await driver.provision(plan!);
+    expect(status.ready).to.equal(true);
+    const watches = fake.requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith('/pods') && r.status === 200,
+    );
+    expect(watches.length).to.be.greaterThan(1);
+  });
+
+  it('destroys idempotently, and a rebuild does not wait for the terminating namespace', async () => {
+    fake.terminatingMs = 60_000;
+    await driver.provision(plan!);
+    const first = fake.all('Namespace')[0]!.metadata.name;
+    await driver.destroy(ref);
+    await driver.destroy(ref);
+    expect(await driver.list({ 'cyrop.io/exercise': 'fake-ex' })).to.deep.equal([]);
+    expect((await driver.status(ref)).hosts).to.deep.equal([]);
+    await driver.provision(plan!);
+    const live = fake.all('Namespace').filter((n) => !n.metadata['deletionTimestamp']);
+    expect(live).to.have.length(1);
+    expect(live[0]!.metadata.name).to.not.equal(first);
+    expect(live[0]!.metadata.name).to.match(/^cyf-fake-ex-team-1-[0-9a-f]{6}$/);
+  });
+
+  it('waits as long as Retry-After says on 429, then succeeds', async () => {
+    fake.throttle = { path: /\/namespaces\/[^/]+$/, count: 2, retryAfter: 1 };
+    await driver.provision(plan!);
+    const nsApplies = fake.requests.filter(
+      (r) => r.method === 'PATCH' && /\/api\/v1\/namespaces\/[^/]+$/.test(r.path),
+    );
+    expect(nsApplies.map((r) => r.status)).to.deep.equal([429, 429, 201]);
+    expect(nsApplies[1]!.at - nsApplies[0]!.at).to.be.at.least(950);
+    expect(nsApplies[2]!.at - nsApplies[1]!.at).to.be.at.least(950);
+  });
+
+  it('refuses a plan that spells host addresses, saying where', async () => {
+    const spelled = structuredClone(plan!);
+    const server = spelled.hosts.find((h) => h.name === 'server')!;
+    spelled.hosts.find((h) => h.name === 'console')!.env['TARGET'] = server.networks[0]!.address;
+    try {
+      await driver.provision(spelled);
+      expect.fail('provisioned');
+    } catch (error) {
+      expect(error).to.be.instanceOf(CyropError);
+      expect((error as CyropError).code).to.equal('SCENARIO_INVALID');
+      expect((error as CyropError).message).to.contain('environment variable TARGET of host console');
+    }
+    expect(applies()).to.deep.equal([]);
+  });
+});
