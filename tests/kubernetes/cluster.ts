@@ -18,11 +18,11 @@ export const CLUSTER = {
 };
 
 /**
- * The cluster DNS address: CYROP_KUBERNETES_DNS, else the API server's host (the local cluster runs
+ * The cluster DNS address: CYROP_KUBE_DNS, else the API server's host (the local cluster runs
  * CoreDNS as a process on its node, whose address the apiserver also listens on).
  */
 export function clusterDnsAddress(): string {
-  const fromEnv = process.env['CYROP_KUBERNETES_DNS'];
+  const fromEnv = process.env['CYROP_KUBE_DNS'];
   if (fromEnv) return fromEnv;
   const server = /server:\s*"?([^"\s]+)/.exec(readFileSync(CLUSTER.kubeconfig, 'utf8'))?.[1];
   if (!server) throw new Error(`${CLUSTER.kubeconfig}: no server`);

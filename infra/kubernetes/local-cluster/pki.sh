@@ -31,6 +31,10 @@ mkcert() {
 mkkubeconfig() {
   local out=$1 cert=$2 pki=$STATE/pki
   [ -s "$out" ] && return 0
+  # readable by root alone; the umask is the function's own (daemons started later need 022:
+  # containerd under 077 makes every container's / 0700, so no non-root user runs anything)
+  local umask_before
+  umask_before=$(umask)
   umask 077
   cat >"$out.tmp" <<EOF
 apiVersion: v1
@@ -50,6 +54,7 @@ contexts:
   context: { cluster: cyrop-local, user: $cert }
 current-context: cyrop-local
 EOF
+  umask "$umask_before"
   mv "$out.tmp" "$out"
 }
 

@@ -252,6 +252,7 @@ start() {
     kill -KILL "$pid" 2>/dev/null || true
   fi
   log "starting $name"
+  umask 022 # whatever the caller's: containers' files get their image's modes
   basename "$bin" >"$RUN/$name.exe"
   echo "$spec" >"$RUN/$name.spec"
   if [ "$where" = ns ]; then

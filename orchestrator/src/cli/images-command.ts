@@ -81,7 +81,7 @@ export function imagesCommand(program: Command, io: Io, setExit: (code: number) 
         names: string[],
         opts: { registry: string; record?: string; dir?: string; format: 'text' | 'json' },
       ) => {
-        const builder = new ImageBuilder(opts.dir ? { imagesDir: opts.dir } : {});
+        const builder = await createImageBuilder(opts.dir ? { imagesDir: opts.dir } : {});
         const entries = await builder.list(names);
         const stale = entries.filter((e) => e.state !== 'up-to-date');
         if (stale.length) {

@@ -124,7 +124,7 @@ describe('loadConfig', () => {
       .that.deep.equals([
         'CYROP_KUBECONFIG=/nonexistent/kubeconfig: no such file; must be the path of a kubeconfig file',
         'CYROP_KUBE_CONTEXT=a context: must be the name of a context of the kubeconfig (letters, digits, . _ : @ / -)',
-        'CYROP_KUBE_NAMESPACE_PREFIX=Cyrop_: must be from 1 to 20 lowercase letters, digits or hyphens, starting with a letter, such as cyrop-',
+        'CYROP_KUBE_NAMESPACE_PREFIX=Cyrop_: must be from 1 to 16 lowercase letters, digits or hyphens, starting with a letter and ending with a letter, a digit or one hyphen, such as cyrop-',
         'CYROP_IMAGE_REGISTRY=https://registry.lab.test: must be HOST[:PORT][/PATH] such as registry.example.org:5000/cyrop (no scheme)',
       ]);
   });

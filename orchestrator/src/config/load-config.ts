@@ -37,6 +37,8 @@ export interface Config {
   kubeInCluster: boolean;
   /** Where the engine pulls scenario images from (`HOST[:PORT]/PATH`); undefined: images are local to the engine. */
   imageRegistry: string | undefined;
+  /** Kubernetes: the address pods resolve names with; undefined: the endpoints of kube-system/kube-dns. */
+  kubeDns: string | undefined;
   /** How often the server reconciles the engine with the store (ms). */
   reconcileIntervalMs: number;
   /** How long a terminal's shell outlives its owner's dropped connection (ms). */
@@ -100,6 +102,8 @@ export interface KubernetesEngineSettings {
   registry?: string;
   /** Use the pod's service account (running in the cluster, no kubeconfig named). */
   inCluster: boolean;
+  /** The address pods resolve names with; absent: the endpoints of kube-system/kube-dns. */
+  dnsAddress?: string;
 }
 
 /** The Kubernetes settings of a configuration. */
@@ -110,6 +114,7 @@ export function kubernetesSettings(config: Config): KubernetesEngineSettings {
     namespacePrefix: config.kubeNamespacePrefix,
     ...(config.imageRegistry ? { registry: config.imageRegistry } : {}),
     inCluster: config.kubeInCluster,
+    ...(config.kubeDns ? { dnsAddress: config.kubeDns } : {}),
   };
 }
 
@@ -135,7 +140,12 @@ const VARIABLES: Record<Exclude<keyof Config, 'kubeInCluster'>, { env: string; d
   },
   kubeNamespacePrefix: {
     env: 'CYROP_KUBE_NAMESPACE_PREFIX',
-    describe: 'from 1 to 20 lowercase letters, digits or hyphens, starting with a letter, such as cyrop-',
+    describe:
+      'from 1 to 16 lowercase letters, digits or hyphens, starting with a letter and ending with a letter, a digit or one hyphen, such as cyrop-',
+  },
+  kubeDns: {
+    env: 'CYROP_KUBE_DNS',
+    describe: "the IPv4 address of the cluster's DNS server (default: the endpoints of kube-system/kube-dns)",
   },
   imageRegistry: {
     env: 'CYROP_IMAGE_REGISTRY',
@@ -259,7 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (kubeContext !== undefined && !/^[A-Za-z0-9._:@/-]{1,253}$/.test(kubeContext))
     problems.push(`${VARIABLES.kubeContext.env}=${kubeContext}: must be ${VARIABLES.kubeContext.describe}`);
   const kubeNamespacePrefix = overrides.kubeNamespacePrefix ?? raw('kubeNamespacePrefix') ?? 'cyrop-';
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(kubeNamespacePrefix))
+  if (!/^[a-z]([a-z0-9-]{0,14}[a-z0-9])?-?$/.test(kubeNamespacePrefix) || kubeNamespacePrefix.length > 16)
     problems.push(
       `${VARIABLES.kubeNamespacePrefix.env}=${kubeNamespacePrefix}: must be ${VARIABLES.kubeNamespacePrefix.describe}`,
     );
@@ -270,6 +280,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       env.KUBERNETES_SERVICE_HOST !== undefined &&
       env.KUBECONFIG === undefined &&
       existsSync(SERVICE_ACCOUNT_TOKEN));
+  const kubeDns = overrides.kubeDns ?? raw('kubeDns');
+  if (kubeDns !== undefined && isIP(kubeDns) !== 4)
+    problems.push(`${VARIABLES.kubeDns.env}=${kubeDns}: must be ${VARIABLES.kubeDns.describe}`);
   const imageRegistry = (overrides.imageRegistry ?? raw('imageRegistry'))?.replace(/\/+$/, '');
   if (
     imageRegistry !== undefined &&
@@ -411,6 +424,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     kubeNamespacePrefix,
     kubeInCluster,
     imageRegistry,
+    kubeDns,
     reconcileIntervalMs: overrides.reconcileIntervalMs ?? reconcileSeconds * 1000,
     terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
     recordingMaxBytes,

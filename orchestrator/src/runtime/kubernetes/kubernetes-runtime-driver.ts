@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
 import { CyropError } from '../../errors.ts';
-import { KILL_TREE } from '../docker/in-container.ts';
+import { KILL_TREE } from '../shared/in-container.ts';
 import type {
+  EngineCapabilities,
   EnvironmentRef,
   EnvironmentStatus,
   ExecOptions,
@@ -29,17 +30,6 @@ import {
   type KubernetesSettings,
 } from './to-kubernetes.ts';
 
-/**
- * What an engine can do, as the port declares it (runtime-driver.ts, `RuntimeDriver.capabilities`);
- * this mirrors the port's `EngineCapabilities` interface.
- */
-export interface EngineCapabilities {
-  fixedAddresses: boolean;
-  grantableCapabilities: readonly string[] | 'any';
-  diskLimits: boolean;
-  multiNetwork: boolean;
-}
-
 /** How the engine factory configures this driver (`CYROP_ENGINE=kubernetes`). */
 export interface KubernetesDriverSettings {
   kubeconfig?: string;
@@ -47,7 +37,7 @@ export interface KubernetesDriverSettings {
   namespacePrefix: string;
   registry?: string;
   inCluster: boolean;
-  /** The cluster DNS address pods use (default: CYROP_KUBERNETES_DNS, else the kube-dns Service's endpoints). */
+  /** The cluster DNS address pods use (CYROP_KUBE_DNS; default: the kube-dns Service's endpoints). */
   dnsAddress?: string;
   clusterDomain?: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
@@ -89,18 +79,19 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   ) {}
 
   static async connect(settings: KubernetesDriverSettings): Promise<KubernetesRuntimeDriver> {
-    if (!/^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/.test(settings.namespacePrefix))
+    // `cyrop-` and `cyrop` name the same namespaces (`cyrop-<exercise>-<team>-<generation>`)
+    const namespacePrefix = settings.namespacePrefix.replace(/-+$/, '');
+    if (!/^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/.test(namespacePrefix))
       throw new CyropError(
         'CONFIG_INVALID',
         `namespace prefix '${settings.namespacePrefix}' must be a DNS label of at most 16 characters starting with a letter`,
       );
     const { adapter, version } = await KubernetesAdapter.connect(settings);
-    const dnsAddress =
-      settings.dnsAddress ?? process.env['CYROP_KUBERNETES_DNS'] ?? (await clusterDns(adapter));
+    const dnsAddress = settings.dnsAddress ?? (await clusterDns(adapter));
     return new KubernetesRuntimeDriver(
       adapter,
       {
-        namespacePrefix: settings.namespacePrefix,
+        namespacePrefix,
         dnsAddress,
         ...(settings.clusterDomain ? { clusterDomain: settings.clusterDomain } : {}),
         ...(settings.registry ? { registry: settings.registry } : {}),
@@ -758,7 +749,7 @@ async function clusterDns(api: KubernetesAdapter): Promise<string> {
   }
   throw new CyropError(
     'CONFIG_INVALID',
-    'cannot tell the cluster DNS address (no endpoints of kube-system/kube-dns): set CYROP_KUBERNETES_DNS to the address pods resolve names with',
+    'cannot tell the cluster DNS address (no endpoints of kube-system/kube-dns): set CYROP_KUBE_DNS to the address pods resolve names with',
   );
 }
 
