@@ -107,7 +107,8 @@ class RateLimiter {
 }
 
 export class KubernetesAdapter {
-  private readonly limiter = new RateLimiter(20, 40);
+  /** 100 requests/s, bursts of 200: 20 teams × 3 hosts (~320 calls) launch in a few seconds; the API server's own priority and fairness guard it beyond. */
+  private readonly limiter = new RateLimiter(100, 200);
   private constructor(
     private readonly kc: KubeConfig,
     private readonly objects: KubernetesObjectApi,
