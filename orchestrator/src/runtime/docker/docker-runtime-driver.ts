@@ -21,6 +21,7 @@ import type {
 } from '../runtime-driver.ts';
 import { bridgeInterfaceOf, engineBlocks } from './addresses-in-use.ts';
 import { conflictWith, foreignTo, interfaceBlocks, routeBlocks } from '../shared/host-addresses.ts';
+import { plannedHost, readyStatus } from '../shared/plan-status.ts';
 import { ensureHostFirewall, removeHostFirewall } from './host-firewall.ts';
 import { ExecOutput } from '../shared/exec-output.ts';
 import { readPidLine, withTimeout } from '../shared/pid-line.ts';
@@ -212,15 +213,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     );
     await Promise.all(plan.hosts.map((host) => this.waitReady(ref, host, options)));
     // Everything was just checked one by one: no need to list it all again.
-    return {
-      ref,
-      planHash: plan.hash,
-      networks: plan.networks.map((n) => ({ name: n.name, exists: true })),
-      hosts: plan.hosts
-        .map((h) => ({ name: h.name, state: 'ready' as const }))
-        .sort((a, b) => a.name.localeCompare(b.name)),
-      ready: true,
-    };
+    return readyStatus(plan);
   }
 
   async resetHost(
@@ -228,12 +221,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     hostName: string,
     options: ProvisionOptions = {},
   ): Promise<EnvironmentStatus> {
-    const host = plan.hosts.find((h) => h.name === hostName);
-    if (!host)
-      throw new CyropError(
-        'NOT_FOUND',
-        `no host '${hostName}' in the plan of ${plan.exercise.id}/${plan.team.id}`,
-      );
+    const host = plannedHost(plan, hostName);
     const ref = { exercise: plan.exercise.id, team: plan.team.id };
     await this.checkImages({ ...plan, hosts: [host] }, `resetting ${ref.exercise}/${ref.team}/${hostName}`);
     const existing = await this.inventory(ref);

@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream';
 import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
 import { CyropError } from '../../errors.ts';
 import { KILL_TREE } from '../shared/in-container.ts';
+import { plannedHost, readyStatus } from '../shared/plan-status.ts';
 import type {
   EngineCapabilities,
   EnvironmentRef,
@@ -142,15 +143,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     );
     const ips = await this.waitReady(plan, m.namespace, plan.hosts, options);
     await this.writeHostsFiles(plan, ips);
-    return {
-      ref,
-      planHash: plan.hash,
-      networks: plan.networks.map((n) => ({ name: n.name, exists: true })),
-      hosts: plan.hosts
-        .map((h) => ({ name: h.name, state: 'ready' as const }))
-        .sort((a, b) => a.name.localeCompare(b.name)),
-      ready: true,
-    };
+    return readyStatus(plan);
   }
 
   async resetHost(
@@ -158,12 +151,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     hostName: string,
     options: ProvisionOptions = {},
   ): Promise<EnvironmentStatus> {
-    const host = plan.hosts.find((h) => h.name === hostName);
-    if (!host)
-      throw new CyropError(
-        'NOT_FOUND',
-        `no host '${hostName}' in the plan of ${plan.exercise.id}/${plan.team.id}`,
-      );
+    const host = plannedHost(plan, hostName);
     refuseAddresses(plan);
     const ref = refOf(plan);
     const found = await this.activeNamespace(ref);
