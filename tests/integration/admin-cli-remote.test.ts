@@ -12,7 +12,7 @@ import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
-import { REPO } from './helpers.ts';
+import { REPO, tinyScenario } from './helpers.ts';
 
 interface Run {
   status: number | null;
@@ -78,19 +78,6 @@ function normalised(value: unknown, ids: Map<string, string>): unknown {
   return value;
 }
 
-const TINY = (id: string) => `apiVersion: cyrop/v1
-kind: Scenario
-metadata: { id: ${id}, version: 1.0.0, title: Tiny, category: other, difficulty: beginner }
-hosts:
-  - name: box
-    image: cyrop/attacker:1
-    networks: [lan]
-    console: true
-networks: [{ name: lan }]
-objectives:
-  - { id: one, kind: question, title: One, points: 10, question: { answers: ["42"] } }
-`;
-
 /**
  * `cyrop org|user|scenario … --server URL` against a real server (in this process, on loopback, with
  * real SQLite): `cyrop login` keeps a 0600 session file, every command acts as the signed-in user
@@ -153,7 +140,7 @@ describe('cyrop CLI against a running server', function () {
     };
     folder = path.join(dir, 'tiny');
     mkdirSync(folder);
-    writeFileSync(path.join(folder, 'scenario.yaml'), TINY('cli-remote-tiny'));
+    writeFileSync(path.join(folder, 'scenario.yaml'), tinyScenario('cli-remote-tiny'));
   });
   after(async () => {
     await platform.close();
@@ -409,7 +396,7 @@ describe('cyrop CLI against a running server', function () {
     expect((JSON.parse(mine.stdout) as { email: string }[]).map((u) => u.email)).to.deep.equal([
       ADMIN_A.email,
     ]);
-    writeFileSync(path.join(folder, 'scenario.yaml'), TINY('cli-remote-a'));
+    writeFileSync(path.join(folder, 'scenario.yaml'), tinyScenario('cli-remote-a'));
     const up = await cli(['scenario', 'upload', folder, '--format', 'json']);
     expect(up.status, up.stderr).to.equal(0);
     expect(JSON.parse(up.stdout)).to.deep.include({
@@ -429,7 +416,7 @@ describe('cyrop CLI against a running server', function () {
     // a broken upload: the same file:line diagnostics as against the data directory, exit 1
     writeFileSync(
       path.join(folder, 'scenario.yaml'),
-      TINY('cli-remote-broken').replace('points: 10', 'points: -1'),
+      tinyScenario('cli-remote-broken').replace('points: 10', 'points: -1'),
     );
     const invalid = await cli(['scenario', 'upload', folder]);
     expect(invalid.status).to.equal(1);

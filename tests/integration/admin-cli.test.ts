@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
-import { cyrop, REPO } from './helpers.ts';
+import { cyrop, REPO, tinyScenario } from './helpers.ts';
 
 /**
  * `cyrop org|user|scenario …` against a data directory, as a set-up script would run them: every
@@ -132,19 +132,7 @@ describe('cyrop CLI: organisations, users and scenarios in the data directory', 
   it('uploads a folder for an organisation, archives, restores and publishes it; refuses a shipped id', async () => {
     const folder = path.join(dir, 'tiny');
     mkdirSync(folder, { recursive: true });
-    const yaml = (id: string) => `apiVersion: cyrop/v1
-kind: Scenario
-metadata: { id: ${id}, version: 1.0.0, title: Tiny, category: other, difficulty: beginner }
-hosts:
-  - name: box
-    image: cyrop/attacker:1
-    networks: [lan]
-    console: true
-networks: [{ name: lan }]
-objectives:
-  - { id: one, kind: question, title: One, points: 10, question: { answers: ["42"] } }
-`;
-    writeFileSync(path.join(folder, 'scenario.yaml'), yaml('cli-tiny'));
+    writeFileSync(path.join(folder, 'scenario.yaml'), tinyScenario('cli-tiny'));
     const up = json<{ id: string; ownerOrgId: string; publication: string; created: boolean }>([
       'scenario',
       'upload',
@@ -171,11 +159,14 @@ objectives:
       'web-sqli-basics:true',
     ]);
 
-    writeFileSync(path.join(folder, 'scenario.yaml'), yaml('web-sqli-basics'));
+    writeFileSync(path.join(folder, 'scenario.yaml'), tinyScenario('web-sqli-basics'));
     const shipped = cyrop(['scenario', 'upload', folder, '--org', orgId], env);
     expect(shipped.status).to.equal(2);
     expect(shipped.stderr).to.contain("'web-sqli-basics' is the id of a shipped scenario");
-    writeFileSync(path.join(folder, 'scenario.yaml'), yaml('cli-broken').replace('points: 10', 'points: -1'));
+    writeFileSync(
+      path.join(folder, 'scenario.yaml'),
+      tinyScenario('cli-broken').replace('points: 10', 'points: -1'),
+    );
     const invalid = cyrop(['scenario', 'upload', folder, '--org', orgId], env);
     expect(invalid.status).to.equal(1);
     expect(invalid.stdout).to.match(/scenario\.yaml:\d+:\d+ {2}\/objectives\/0\/points {2}must be >= 0/);

@@ -18,3 +18,17 @@ export function cyrop(
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** A one-host, one-question scenario with the given id, for the CLI tests' uploads. */
+export const tinyScenario = (id: string): string => `apiVersion: cyrop/v1
+kind: Scenario
+metadata: { id: ${id}, version: 1.0.0, title: Tiny, category: other, difficulty: beginner }
+hosts:
+  - name: box
+    image: cyrop/attacker:1
+    networks: [lan]
+    console: true
+networks: [{ name: lan }]
+objectives:
+  - { id: one, kind: question, title: One, points: 10, question: { answers: ["42"] } }
+`;
