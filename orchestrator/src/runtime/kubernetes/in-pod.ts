@@ -3,7 +3,7 @@
  * environment field (Docker's exec has all three), so this prelude does it inside the pod: it prints
  * its PID (so that a timed-out command or a closed shell can be killed with KILL_TREE), changes
  * directory, and execs the command through `setpriv` as the asked user, with a fresh login
- * environment plus the given variables. POSIX sh, util-linux `setpriv` (Debian's essential set).
+ * environment plus the given variables; its stdio (pipes or terminal) given to that user. POSIX sh, util-linux `setpriv` (Debian's essential set).
  *
  * Arguments: USER WORKDIR N VAR=VALUE×N COMMAND…
  */
@@ -22,6 +22,12 @@ if [ -n "$u" ] && [ "$u" != root ] && [ "$u" != 0 ]; then
   SHELL=$(printf '%s' "$entry" | cut -d: -f7)
   HOME=\${HOME:-/}; USER=\${USER:-$u}; SHELL=\${SHELL:-/bin/sh}; LOGNAME=$USER
   export HOME USER LOGNAME SHELL
+  # The exec API's pipes or terminal belong to root: give them to the user, as runc does for
+  # Docker's exec, so that /dev/stderr, /dev/tty (ssh's password prompt) open.
+  # (A subshell: dash may redirect its own descriptors while it runs a command.)
+  for fd in 0 1 2; do
+    if [ -p "/proc/$$/fd/$fd" ] || [ -t "$fd" ]; then (chown "$u:$g" "/proc/$$/fd/$fd") 2>/dev/null || true; fi
+  done
 fi
 while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done
 if [ -n "$d" ]; then cd "$d" || exit 126; fi

@@ -342,12 +342,14 @@ export function hostsFileAliases(plan: EnvironmentPlan): { alias: string; host: 
 
 /**
  * Capabilities the engine itself needs in a host beyond the scenario's: the exec API has no user
- * field, so commands and shells switch user inside the pod (setpriv: SETUID, SETGID), and files are
- * given their owner there (CHOWN; a file written as the owner of its folder goes back to root). The host's own process drops them from its bounding set before
- * the scenario's command starts (SETPCAP), so only what the engine runs by exec holds them.
+ * field, so commands and shells switch user inside the pod (setpriv: SETUID, SETGID) after giving
+ * the user its terminal or pipes, as runc does for Docker's exec (CHOWN; without it `/dev/tty`,
+ * `/dev/stderr` and ssh's password prompt fail), and files are given their owner there (CHOWN too).
+ * The host's own process drops them from its bounding set before the scenario's command starts
+ * (SETPCAP), so only what the engine runs by exec holds them.
  */
 export function engineCapabilities(host: PlannedHost): string[] {
-  const needed = ['SETGID', 'SETUID', ...(host.files.length ? ['CHOWN'] : [])];
+  const needed = ['SETGID', 'SETUID', 'CHOWN'];
   const extra = needed.filter((c) => !host.capabilities.includes(c));
   if (extra.length && !host.capabilities.includes('SETPCAP')) extra.push('SETPCAP');
   return extra;
