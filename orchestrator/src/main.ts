@@ -133,6 +133,10 @@ export async function startPlatform(
         },
       })
     : undefined;
+  // On an engine that gives hosts their own addresses, answers naming them change at launch and on
+  // resets: the scoring service rebuilds from its log with the plans as they are then.
+  if (orchestrator && scoring)
+    orchestrator.exercises.onAddressesBound((exercise) => scoring.unload(exercise));
   const broadcasts = new BroadcastBoard();
   const reconciler = orchestrator
     ? startReconciler(orchestrator, config.reconcileIntervalMs, logger)

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { planExercise } from '../../orchestrator/src/compiler/plan-exercise.ts';
 import type { EnvironmentPlan } from '../../orchestrator/src/compiler/environment-plan.ts';
 import { compileScenarioFile } from '../../orchestrator/src/scenarios/scenario-folder.ts';
+import { addressUses } from '../../orchestrator/src/compiler/plan-addresses.ts';
 import {
-  addressUses,
   namespaceName,
   toKubernetes,
   type KubeObject,

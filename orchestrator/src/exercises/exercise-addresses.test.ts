@@ -64,8 +64,8 @@ class AddressFakeDriver implements RuntimeDriver {
   openShell(): never {
     throw new Error('not used');
   }
-  resetHost(): never {
-    throw new Error('not used');
+  resetHost(_plan: EnvironmentPlan): Promise<EnvironmentStatus> {
+    return Promise.reject(new Error('not used'));
   }
   destroy(): Promise<void> {
     return Promise.resolve();
@@ -194,5 +194,91 @@ describe('ExerciseService: addresses (allocation around what is in use)', () => 
       secret: 'secret-addr',
     });
     expect(ok.teams).to.have.length(1);
+  });
+});
+
+/** An engine that gives hosts addresses of its own (as Kubernetes does): a new one on each (re)creation. */
+class AssigningFakeDriver extends AddressFakeDriver {
+  next = 7;
+  given: EnvironmentPlan[] = [];
+  override provision(plan: EnvironmentPlan): Promise<EnvironmentStatus> {
+    this.given.push(plan);
+    return this.assigned(plan);
+  }
+  override resetHost(plan: EnvironmentPlan): Promise<EnvironmentStatus> {
+    this.given.push(plan);
+    return this.assigned(plan);
+  }
+  private assigned(plan: EnvironmentPlan): Promise<EnvironmentStatus> {
+    const address = `10.244.0.${this.next++}`;
+    return Promise.resolve({
+      ref: { exercise: plan.exercise.id, team: plan.team.id },
+      networks: [],
+      hosts: [],
+      ready: true,
+      addresses: { box: { lan: address } },
+    });
+  }
+}
+
+describe('ExerciseService: addresses the engine assigns (late binding)', () => {
+  let dir: string;
+  let database: OpenedDatabase;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-bound-'));
+    mkdirSync(path.join(dir, 'scenario'));
+    writeFileSync(
+      path.join(dir, 'scenario', 'scenario.yaml'),
+      scenario().replace('answers: ["a"]', 'answers: ["{{hosts.box.address.lan}}"]'),
+    );
+    database = await openDatabase(path.join(dir, 'data'));
+  });
+  afterEach(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('states the plan with the addresses the hosts got, gives the engine the planned one, and tells listeners', async () => {
+    const driver = new AssigningFakeDriver();
+    const s = new ExerciseService({
+      db: database.db,
+      driver,
+      subnetPool: '10.253.0.0/16',
+      retryDelaysMs: [1],
+    });
+    const told: string[] = [];
+    s.onAddressesBound((exercise, team) => told.push(`${exercise}/${team}`));
+    await s.create({ scenarioPath: path.join(dir, 'scenario'), teams: 1, id: 'ex', secret: 'secret-addr' });
+    const planned = await s.plan('ex', 'team-1');
+    expect(planned.objectives[0]!.question!.answers).to.deep.equal(['10.253.0.10']);
+
+    await s.launch('ex');
+    const bound = await s.plan('ex', 'team-1');
+    expect(bound.objectives[0]!.question!.answers).to.deep.equal(['10.244.0.7']);
+    expect(bound.hosts[0]!.env.ME).to.equal('10.244.0.7');
+    expect(bound.hash).to.equal(planned.hash);
+    expect(driver.given).to.deep.equal([planned]); // the desired state, never the bound view
+    expect(told).to.deep.equal(['ex/team-1']);
+
+    await s.reset('ex', 'team-1', 'box');
+    expect((await s.plan('ex', 'team-1')).objectives[0]!.question!.answers).to.deep.equal(['10.244.0.8']);
+    expect(driver.given).to.deep.equal([planned, planned]);
+    expect(told).to.deep.equal(['ex/team-1', 'ex/team-1']);
+  });
+
+  it('keeps the planned addresses on an engine that honours them (no addresses reported)', async () => {
+    const s = new ExerciseService({
+      db: database.db,
+      driver: new AddressFakeDriver(),
+      subnetPool: '10.253.0.0/16',
+      retryDelaysMs: [1],
+    });
+    const told: string[] = [];
+    s.onAddressesBound((exercise) => told.push(exercise));
+    await s.create({ scenarioPath: path.join(dir, 'scenario'), teams: 1, id: 'ex', secret: 'secret-addr' });
+    await s.launch('ex');
+    expect((await s.plan('ex', 'team-1')).objectives[0]!.question!.answers).to.deep.equal(['10.253.0.10']);
+    expect(told).to.deep.equal([]);
   });
 });

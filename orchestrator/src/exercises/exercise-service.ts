@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CompetencyCatalogue, ScenarioLimits } from '../compiler/check-scenario.ts';
 import { formatDiagnostic, hasErrors } from '../compiler/diagnostic.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
+import { bindAddresses, type BoundAddresses } from '../compiler/plan-addresses.ts';
 import { LABEL, planExercise, planTeamAgain, type TeamSpec } from '../compiler/plan-exercise.ts';
 import type { ReservedBlock } from '../compiler/subnet-allocator.ts';
 import type { FrameworkId } from '../compiler/scenario.ts';
@@ -277,6 +278,7 @@ export class ExerciseService {
             team_index: p.team.index,
             plan: JSON.stringify(p),
             plan_hash: p.hash,
+            addresses: null,
             state: 'pending' as const,
             last_error: null,
             updated_at: now,
@@ -337,16 +339,56 @@ export class ExerciseService {
     return Promise.all(rows.map((r) => this.get(r.id)));
   }
 
-  /** The stored plan of one team (the desired state). */
+  /**
+   * The plan of one team as trainees see it and are judged against: the stored one, with the
+   * addresses the engine gave its hosts where the engine assigns them (Kubernetes).
+   */
   async plan(id: string, team: string): Promise<EnvironmentPlan> {
+    const row = await this.teamRow(id, team);
+    const plan = JSON.parse(row.plan) as EnvironmentPlan;
+    return row.addresses ? bindAddresses(plan, JSON.parse(row.addresses) as BoundAddresses) : plan;
+  }
+
+  /** The stored plan of one team: the desired state the engine is reconciled to. */
+  private async desiredPlan(id: string, team: string): Promise<EnvironmentPlan> {
+    return JSON.parse((await this.teamRow(id, team)).plan) as EnvironmentPlan;
+  }
+
+  private async teamRow(id: string, team: string) {
     const row = await this.db
       .selectFrom('exercise_teams')
-      .select('plan')
+      .select(['plan', 'addresses'])
       .where('exercise_id', '=', id)
       .where('team_id', '=', team)
       .executeTakeFirst();
     if (!row) throw new CyropError('NOT_FOUND', `no team '${team}' in exercise '${id}'`);
-    return JSON.parse(row.plan) as EnvironmentPlan;
+    return row;
+  }
+
+  /** Keep the addresses the engine gave a team's hosts (when it assigns them); tell who caches plans. */
+  private async storeAddresses(id: string, team: string, status: EnvironmentStatus): Promise<void> {
+    if (!status.addresses) return;
+    const addresses = JSON.stringify(status.addresses);
+    const { numUpdatedRows } = await this.db
+      .updateTable('exercise_teams')
+      .set({ addresses })
+      .where('exercise_id', '=', id)
+      .where('team_id', '=', team)
+      .where((eb) => eb.or([eb('addresses', 'is', null), eb('addresses', '!=', addresses)]))
+      .executeTakeFirst();
+    if (numUpdatedRows > 0n) for (const listener of this.addressListeners) listener(id, team);
+  }
+
+  private readonly addressListeners = new Set<(exercise: string, team: string) => void>();
+
+  /**
+   * Called when the engine gave a team's hosts new addresses (Kubernetes, at launch and on resets):
+   * `plan()` then answers differently, so whoever caches plans (the scoring service) forgets them.
+   * Returns the unsubscribe function.
+   */
+  onAddressesBound(listener: (exercise: string, team: string) => void): () => void {
+    this.addressListeners.add(listener);
+    return () => this.addressListeners.delete(listener);
   }
 
   /**
@@ -360,7 +402,7 @@ export class ExerciseService {
     const teams = exercise.teams.filter((t) => t.state !== 'ready' && t.state !== 'destroyed');
     // Created on another engine (the configuration changed since): refused before anything is created.
     const unfit = plansCannotBeHonoured(
-      await Promise.all(teams.map((t) => this.plan(id, t.id))),
+      await Promise.all(teams.map((t) => this.desiredPlan(id, t.id))),
       this.driver.capabilities,
       this.options.diskLimits ? { diskLimits: this.options.diskLimits } : {},
     );
@@ -396,16 +438,17 @@ export class ExerciseService {
     options: LaunchOptions & { by?: ExerciseActor } = {},
   ): Promise<ExerciseSummary> {
     await this.mustBeLive(id, host ? `reset host '${host}'` : 'reset a team');
-    const plan = await this.plan(id, team);
+    const plan = await this.desiredPlan(id, team);
     await this.audit(options.by, 'exercise.reset', id, host ? { host } : {}, team);
     this.announceEnding({ exercise: id, team, ...(host ? { host } : {}), reason: 'reset' });
     await this.setTeamState(id, team, 'resetting');
     try {
-      if (host) await this.driver.resetHost(plan, host, this.provisionOptions(id, team, options));
-      else {
-        await this.driver.destroy({ exercise: id, team });
-        await this.driver.provision(plan, this.provisionOptions(id, team, options));
-      }
+      const status = host
+        ? await this.driver.resetHost(plan, host, this.provisionOptions(id, team, options))
+        : await this.driver
+            .destroy({ exercise: id, team })
+            .then(() => this.driver.provision(plan, this.provisionOptions(id, team, options)));
+      await this.storeAddresses(id, team, status);
       await this.setTeamState(id, team, 'ready');
     } catch (error) {
       await this.setTeamState(id, team, 'failed', (error as Error).message);
@@ -624,7 +667,7 @@ export class ExerciseService {
   // --- internals
 
   private async provisionTeam(id: string, team: string, options: LaunchOptions): Promise<void> {
-    let plan = await this.plan(id, team);
+    let plan = await this.desiredPlan(id, team);
     const attempts = options.attempts ?? 3;
     let replans = 0;
     for (let attempt = 1; ; attempt++) {
@@ -632,7 +675,8 @@ export class ExerciseService {
       await this.setTeamState(id, team, 'provisioning', null, true);
       options.onEvent?.({ exercise: id, team, kind: 'team', state: 'provisioning', attempt });
       try {
-        await this.driver.provision(plan, this.provisionOptions(id, team, options));
+        const status = await this.driver.provision(plan, this.provisionOptions(id, team, options));
+        await this.storeAddresses(id, team, status);
         await this.setTeamState(id, team, 'ready');
         options.onEvent?.({ exercise: id, team, kind: 'team', state: 'ready', attempt });
         return;

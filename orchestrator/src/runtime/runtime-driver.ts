@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
+import type { BoundAddresses } from '../compiler/plan-addresses.ts';
 
 /**
  * The one port through which CYROP talks to an engine (Docker, Kubernetes). Everything above it —
@@ -108,6 +109,12 @@ export interface EnvironmentStatus {
   hosts: { name: string; state: HostState; detail?: string }[];
   /** Every host ready and every network present. */
   ready: boolean;
+  /**
+   * From an engine that gives hosts their addresses itself (no `fixedAddresses`): the addresses they
+   * got, by host and network, after provision and resetHost. The plan as trainees see and are judged
+   * against is `bindAddresses(plan, addresses)`; the engine has written them into the hosts' files.
+   */
+  addresses?: BoundAddresses;
 }
 
 export interface ExecOptions {

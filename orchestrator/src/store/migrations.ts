@@ -79,4 +79,11 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009-bound-addresses': {
+    async up(db: Kysely<unknown>) {
+      // The addresses an engine that assigns them (Kubernetes) gave a team's hosts (JSON, by host and
+      // network); null on an engine that honours the planned ones.
+      await db.schema.alterTable('exercise_teams').addColumn('addresses', 'text').execute();
+    },
+  },
 };

@@ -72,6 +72,11 @@ export interface ExerciseTeamsTable {
   /** The EnvironmentPlan (JSON): the desired state the engine is reconciled to. */
   plan: string;
   plan_hash: string;
+  /**
+   * BoundAddresses (JSON) when the engine gave the hosts addresses of its own (Kubernetes): the plan
+   * trainees see and are judged against is the stored one bound to these. Null otherwise.
+   */
+  addresses: string | null;
   state: TeamState;
   attempts: Generated<number>;
   last_error: string | null;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
+import { addressUses, bindAddresses, type BoundAddresses } from '../../compiler/plan-addresses.ts';
 import { CyropError } from '../../errors.ts';
 import { KILL_TREE } from '../shared/in-container.ts';
 import { plannedHost, readyStatus } from '../shared/plan-status.ts';
@@ -20,10 +21,10 @@ import type {
 import { execCommand } from './in-pod.ts';
 import { KubernetesAdapter, type ExecChannel, type LiveObject } from './kubernetes-adapter.ts';
 import {
-  addressUses,
   GRANTABLE_CAPABILITIES,
   hostsFileAliases,
   KUBE_LABEL,
+  LATE_FILES_DIR,
   podName,
   toKubernetes,
   type KubeObject,
@@ -121,6 +122,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       const host = pod.metadata?.labels?.[KUBE_LABEL.host];
       if (!m.pods.some((p) => p.host === host)) await this.deletePod(m.namespace, pod.metadata?.name ?? '');
     }
+    const created = new Set<string>();
     await Promise.all(
       m.pods.map(async (p) => {
         options.signal?.throwIfAborted();
@@ -138,12 +140,14 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         if (live) await this.deletePod(m.namespace, live.metadata?.name ?? p.host, true);
         if (p.secret) await this.api.apply(p.secret);
         await this.api.apply(p.pod);
+        created.add(p.host);
         options.onProgress?.({ kind: 'host', host: p.host, state: live ? 'recreated' : 'created' });
       }),
     );
-    const ips = await this.waitReady(plan, m.namespace, plan.hosts, options);
+    await this.bindLateFiles(plan, m, created, options);
+    const ips = await this.waitPods(plan, m.namespace, plan.hosts, options, 'ready');
     await this.writeHostsFiles(plan, ips);
-    return readyStatus(plan);
+    return { ...readyStatus(plan), addresses: boundOf(plan, ips) };
   }
 
   async resetHost(
@@ -163,11 +167,19 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     if (p.secret) await this.api.apply(p.secret);
     await this.api.apply(p.pod);
     options.onProgress?.({ kind: 'host', host: hostName, state: 'recreated' });
-    await this.waitReady(plan, m.namespace, [host], options);
-    // Its address changed: every pod's /etc/hosts aliases are written again.
+    // Its address changed: hosts whose files name it are recreated with the new one.
+    const created = await this.bindLateFiles(plan, m, new Set([host.name]), options);
+    await this.waitPods(
+      plan,
+      m.namespace,
+      plan.hosts.filter((h) => created.has(h.name)),
+      options,
+      'ready',
+    );
+    // …and every pod's /etc/hosts aliases are written again.
     const ips = await this.podAddresses(m.namespace);
     await this.writeHostsFiles(plan, ips);
-    return this.status(ref);
+    return { ...(await this.status(ref)), addresses: boundOf(plan, ips) };
   }
 
   async status(ref: EnvironmentRef): Promise<EnvironmentStatus> {
@@ -446,13 +458,15 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
 
   /**
    * Wait, by watching the namespace's pods (the watch is restarted when it ends), until each host is
-   * Ready; fail fast when one cannot start. Resolves with every pod's address.
+   * Ready (`running`: its container runs and the pod has its address); fail fast when one cannot
+   * start. Resolves with every pod's address.
    */
-  private waitReady(
+  private waitPods(
     plan: EnvironmentPlan,
     ns: string,
     hosts: readonly PlannedHost[],
     options: ProvisionOptions,
+    until: 'ready' | 'running',
   ): Promise<Map<string, string>> {
     const ref = refOf(plan);
     const timeoutMs = Math.max(...hosts.map((h) => h.ready?.timeoutMs ?? DEFAULT_READY_MS), 1);
@@ -496,9 +510,13 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
           );
           return;
         }
-        if (isReady(pod)) {
+        const reached =
+          until === 'ready'
+            ? isReady(pod)
+            : Boolean(pod.status?.podIP) && Boolean(pod.status?.containerStatuses?.[0]?.state?.running);
+        if (reached) {
           pending.delete(host);
-          options.onProgress?.({ kind: 'host', host, state: 'ready' });
+          if (until === 'ready') options.onProgress?.({ kind: 'host', host, state: 'ready' });
           if (pending.size === 0) finish();
         }
       };
@@ -530,6 +548,120 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       if (host && pod.status?.podIP && !pod.metadata?.deletionTimestamp) ips.set(host, pod.status.podIP);
     }
     return ips;
+  }
+
+  /**
+   * Late-bound addresses: the files that spell host addresses (`late` in the manifests) get the
+   * addresses the pods got. Waits until every pod of the team runs (a host with such files waits in
+   * its first process), recreates adopted pods whose files name an address that has changed since
+   * (in rounds: their own addresses change too), then writes the files of every pod created here.
+   * Resolves with the hosts created (or recreated).
+   */
+  private async bindLateFiles(
+    plan: EnvironmentPlan,
+    m: KubernetesManifests,
+    created: Set<string>,
+    options: ProvisionOptions,
+  ): Promise<Set<string>> {
+    const late = m.pods.filter((p) => p.late.length > 0);
+    if (!late.length) return created;
+    const uses = addressUses(plan).filter((u) => u.kind === 'file');
+    // What a host's files were written with: `host/network=address` for each address they name.
+    const stampOf = (host: string, bound: BoundAddresses) =>
+      [
+        ...new Set(
+          uses
+            .filter((u) => u.in?.host === host)
+            .map((u) => `${u.host}/${u.network}=${bound[u.host]?.[u.network] ?? ''}`),
+        ),
+      ]
+        .sort()
+        .join(' ');
+    for (;;) {
+      const ips = await this.waitPods(plan, m.namespace, plan.hosts, options, 'running');
+      const bound = boundOf(plan, ips);
+      const stale: typeof late = [];
+      await Promise.all(
+        late
+          .filter((p) => !created.has(p.host))
+          .map(async (p) => {
+            const r = await this.exec(
+              { ...refOf(plan), host: p.host },
+              ['cat', `${LATE_FILES_DIR}/addresses`],
+              {
+                timeoutMs: 10_000,
+                maxOutputBytes: 65_536,
+              },
+            );
+            if (r.exitCode !== 0 || r.stdout.toString('utf8') !== stampOf(p.host, bound)) stale.push(p);
+          }),
+      );
+      if (!stale.length) {
+        const boundPlan = bindAddresses(plan, bound);
+        await Promise.all(
+          late
+            .filter((p) => created.has(p.host))
+            .map((p) => this.writeLateFiles(boundPlan, p.host, p.late, stampOf(p.host, bound))),
+        );
+        return created;
+      }
+      for (const p of stale) {
+        await this.deletePod(m.namespace, podName(p.host), true);
+        if (p.secret) await this.api.apply(p.secret);
+        await this.api.apply(p.pod);
+        created.add(p.host);
+        options.onProgress?.({
+          kind: 'host',
+          host: p.host,
+          state: 'recreated',
+          detail: 'its files name an address that changed',
+        });
+      }
+    }
+  }
+
+  /** Into LATE_FILES_DIR of a host waiting for them: its files `late` (bound), then `addresses` and `ready`. */
+  private async writeLateFiles(
+    bound: EnvironmentPlan,
+    hostName: string,
+    late: readonly number[],
+    stamp: string,
+  ): Promise<void> {
+    const host = plannedHost(bound, hostName);
+    const ref = { ...refOf(bound), host: hostName };
+    const run = async (what: string, cmd: string[], stdin?: Buffer) => {
+      const r = await this.exec(ref, ['/bin/sh', '-c', ...cmd], {
+        timeoutMs: 30_000,
+        maxOutputBytes: 4096,
+        ...(stdin ? { stdin } : {}),
+      });
+      if (r.exitCode !== 0)
+        throw new CyropError(
+          'ENGINE_ERROR',
+          `${what} of host '${hostName}' failed (exit ${String(r.exitCode)}): ${r.stderr.toString('utf8').trim()}`,
+        );
+    };
+    for (const i of late) {
+      const f = host.files[i];
+      if (!f) throw new CyropError('INTERNAL', `host '${hostName}' has no file #${i}`);
+      await run(
+        `writing file ${f.path} with the pods' addresses`,
+        [
+          'umask 077; mkdir -p "$1" && chmod 755 "$1" && cat > "$1/$2.tmp" && chmod "$3" "$1/$2.tmp" && mv "$1/$2.tmp" "$1/$2"',
+          'cyrop-late',
+          LATE_FILES_DIR,
+          `f${i}`,
+          (0o400 | (f.mode & 0o777)).toString(8),
+        ],
+        Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8'),
+      );
+    }
+    await run('marking its files written', [
+      'printf %s "$2" > "$1/addresses" && : > "$1/ready"',
+      'cyrop-late',
+      LATE_FILES_DIR,
+      stamp,
+    ]);
   }
 
   /** Late-bound names: dotted aliases (`db.internal`) into every pod's /etc/hosts, once addresses are known. */
@@ -671,17 +803,31 @@ function terminating(ns: LiveObject): boolean {
   return Boolean(ns.metadata?.deletionTimestamp) || ns.status?.phase === 'Terminating';
 }
 
-/** A plan that spells host addresses cannot run here (pod addresses are the cluster's): say where. */
+/**
+ * Pod addresses are the cluster's, known once pods start: files and objectives are bound to them
+ * then, but a pod's environment and command are fixed before. A plan that spells addresses there
+ * cannot run here: say where.
+ */
 function refuseAddresses(plan: EnvironmentPlan): void {
-  const uses = addressUses(plan);
+  const uses = addressUses(plan).filter((u) => u.kind === 'env' || u.kind === 'command');
   if (!uses.length) return;
   throw new CyropError(
     'SCENARIO_INVALID',
-    `scenario ${plan.scenario.id} uses host addresses, which Kubernetes assigns when pods start: ${uses
+    `scenario ${plan.scenario.id} uses host addresses where Kubernetes cannot fill in the ones pods get (it can in files and objectives): ${uses
       .map((u) => `${u.address} (host ${u.host} on ${u.network}) in ${u.where}`)
       .join('; ')}; refer to hosts by name, or run it on Docker`,
     { details: { uses } },
   );
+}
+
+/** A pod has one address, whichever scenario networks its host is on. */
+function boundOf(plan: EnvironmentPlan, ips: ReadonlyMap<string, string>): BoundAddresses {
+  const bound: BoundAddresses = {};
+  for (const h of plan.hosts) {
+    const ip = ips.get(h.name);
+    if (ip) bound[h.name] = Object.fromEntries(h.networks.map((n) => [n.name, ip]));
+  }
+  return bound;
 }
 
 function isReady(pod: LiveObject): boolean {

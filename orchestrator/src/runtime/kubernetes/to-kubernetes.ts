@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
 import { canonicalJson } from '../../compiler/environment-plan.ts';
 import { LABEL } from '../../compiler/plan-exercise.ts';
+import { addressUses } from '../../compiler/plan-addresses.ts';
 import { CyropError } from '../../errors.ts';
 
 /**
@@ -25,6 +26,11 @@ export const NETWORK_LABEL_PREFIX = 'cyrop.io/net-';
 export const HOSTS_SERVICE = 'hosts';
 export const SERVICE_ACCOUNT = 'cyrop-host';
 export const FILES_MOUNT = '/run/cyrop/files';
+/**
+ * Files that spell host addresses are written here by the driver once every pod of the team has its
+ * address (`f<i>`, then `ready`); the host's first process waits for them (late-bound addresses).
+ */
+export const LATE_FILES_DIR = '/run/cyrop/late';
 /** Made by a host's first process once its files are in place: the pod is not Ready before. */
 export const INSTALLED_MARK = '/run/cyrop-installed';
 export const FIELD_MANAGER = 'cyrop';
@@ -93,8 +99,12 @@ export interface KubernetesManifests {
   podSecurityLevel: 'baseline' | 'privileged';
   /** Namespace first, then (in this order) policies, account, quota, limits, services, secrets. */
   setup: KubeObject[];
-  /** One per host, in plan order; `hash` is the pod's own hash (its label `cyrop.io/host-hash`). */
-  pods: { host: string; hash: string; pod: KubeObject; secret?: KubeObject }[];
+  /**
+   * One per host, in plan order; `hash` is the pod's own hash (its label `cyrop.io/host-hash`);
+   * `late`: the indexes of its files that spell host addresses, which the driver writes into
+   * LATE_FILES_DIR (as `f<i>`) once the pods have addresses.
+   */
+  pods: { host: string; hash: string; pod: KubeObject; secret?: KubeObject; late: number[] }[];
 }
 
 /** The plan hash as a label value (a label value holds at most 63 characters). */
@@ -280,10 +290,16 @@ export function toKubernetes(
   ];
 
   const searches = [`${HOSTS_SERVICE}.${ns}.svc.${domain}`];
+  const uses = addressUses(plan);
   const pods = plan.hosts.map((host) => {
-    const secret = host.files.length ? filesSecret(host, meta(`files-${host.name}`, 'files')) : undefined;
+    const late = host.files.flatMap((f, i) =>
+      uses.some((u) => u.kind === 'file' && u.in?.host === host.name && u.in.file === f.path) ? [i] : [],
+    );
+    const secret = host.files.length
+      ? filesSecret(host, meta(`files-${host.name}`, 'files'), late)
+      : undefined;
     const pod = hostPod(host, settings, ns, base, searches, secret);
-    return { host: host.name, hash: pod.hash, pod: pod.object, ...(secret ? { secret } : {}) };
+    return { host: host.name, hash: pod.hash, pod: pod.object, late, ...(secret ? { secret } : {}) };
   });
   return {
     namespace: ns,
@@ -355,13 +371,23 @@ export function engineCapabilities(host: PlannedHost): string[] {
   return extra;
 }
 
-/** The host's files as a Secret: `f<i>` keys, plus `manifest` (one line per file: key, mode, owner, path). */
-function filesSecret(host: PlannedHost, metadata: KubeObject['metadata']): KubeObject {
+/**
+ * The host's files as a Secret: `f<i>` keys, plus `manifest` (one line per file: key, mode, owner,
+ * path). A file in `late` is listed as `@f<i>`: its content (with the addresses the pods got) comes
+ * from LATE_FILES_DIR; the Secret keeps the planned one.
+ */
+function filesSecret(
+  host: PlannedHost,
+  metadata: KubeObject['metadata'],
+  late: readonly number[],
+): KubeObject {
   const data: Record<string, string> = {};
   const lines: string[] = [];
   host.files.forEach((f, i) => {
     data[`f${i}`] = f.encoding === 'base64' ? f.content : Buffer.from(f.content, 'utf8').toString('base64');
-    lines.push(`f${i} ${f.mode.toString(8).padStart(4, '0')} ${f.owner ?? '-'} ${f.path}`);
+    lines.push(
+      `${late.includes(i) ? '@' : ''}f${i} ${f.mode.toString(8).padStart(4, '0')} ${f.owner ?? '-'} ${f.path}`,
+    );
   });
   data['manifest'] = Buffer.from(lines.join('\n') + '\n', 'utf8').toString('base64');
   const bytes = Object.values(data).reduce((s, v) => s + (v.length * 3) / 4, 0);
@@ -386,17 +412,23 @@ export const HOST_INIT = `set -e
 # Root here has no CAP_DAC_OVERRIDE (nor, in the commands the driver runs later, any capability the
 # scenario did not grant): where it may not write (a trainee's home), the file is written as the
 # owner of the place, then given to root (or its planned owner) with CHOWN, as Docker's copy does.
+# Files that spell host addresses (\`@\` keys) are written by the driver once the pods have theirs.
+if [ -f ${FILES_MOUNT}/manifest ] && grep -q '^@' ${FILES_MOUNT}/manifest; then
+  while [ ! -e ${LATE_FILES_DIR}/ready ]; do sleep 0.2; done
+fi
 [ ! -f ${FILES_MOUNT}/manifest ] || while read -r key mode owner path; do
   [ -n "$key" ] || continue
+  src=${FILES_MOUNT}/$key
+  case $key in @*) key=\${key#@}; src=${LATE_FILES_DIR}/$key ;; esac
   place=$path
   [ -e "$place" ] || place=$(dirname "$path")
   while [ ! -e "$place" ]; do place=$(dirname "$place"); done
   if [ -w "$place" ]; then
     mkdir -p "$(dirname "$path")"
-    cat "${FILES_MOUNT}/$key" > "$path"
+    cat "$src" > "$path"
   else
     setpriv --reuid="$(stat -c %u "$place")" --regid="$(stat -c %g "$place")" --clear-groups -- \\
-      /bin/sh -c 'mkdir -p "$(dirname "$1")" && cat "$2" > "$1"' cyrop-file "$path" "${FILES_MOUNT}/$key"
+      /bin/sh -c 'mkdir -p "$(dirname "$1")" && cat "$2" > "$1"' cyrop-file "$path" "$src"
     [ "$owner" != - ] || owner=0:0
   fi
   # chmod is the owner's: before giving a root file away, after taking one back.
@@ -609,50 +641,4 @@ function checkPlan(plan: EnvironmentPlan): void {
         `${where}: the name must be a DNS label starting with a letter on Kubernetes`,
       );
   }
-}
-
-export interface AddressUse {
-  host: string;
-  network: string;
-  address: string;
-  /** Where the address appears: `file /opt/x.py of host app01, line 3`, `objective c2 answers`, … */
-  where: string;
-}
-
-/**
- * Where the plan spells a host's planned address. Pods get their addresses from the cluster when
- * they start, so on Kubernetes these values would be wrong: the driver refuses such plans with
- * this list (see README: late-bound addresses are not done yet).
- */
-export function addressUses(plan: EnvironmentPlan): AddressUse[] {
-  const uses: AddressUse[] = [];
-  const addresses = plan.hosts.flatMap((h) =>
-    h.networks.map((n) => ({ host: h.name, network: n.name, address: n.address })),
-  );
-  const find = (text: string, where: (line: number) => string) => {
-    for (const a of addresses) {
-      const re = new RegExp(`(^|[^0-9.])${a.address.replace(/\./g, '\\.')}(?![0-9]|\\.[0-9])`);
-      const lines = text.split('\n');
-      lines.forEach((line, i) => {
-        const w = where(i + 1);
-        if (re.test(line) && !uses.some((u) => u.where === w && u.address === a.address))
-          uses.push({ host: a.host, network: a.network, address: a.address, where: w });
-      });
-    }
-  };
-  for (const h of plan.hosts) {
-    for (const f of h.files) {
-      const text = f.encoding === 'utf8' ? f.content : Buffer.from(f.content, 'base64').toString('latin1');
-      find(text, (line) => `file ${f.path} of host ${h.name}, line ${line}`);
-    }
-    for (const [k, v] of Object.entries(h.env)) find(v, () => `environment variable ${k} of host ${h.name}`);
-    for (const part of [...(h.command ?? []), ...(h.entrypoint ?? [])])
-      find(part, (line) => `command of host ${h.name}, line ${line}`);
-  }
-  for (const o of plan.objectives) {
-    for (const answer of o.question?.answers ?? []) find(answer, () => `answers of objective ${o.id}`);
-    if (o.flag && 'exact' in o.flag) find(o.flag.exact, () => `flag of objective ${o.id}`);
-    if (o.check) find(o.check.run.join(' '), () => `check of objective ${o.id}`);
-  }
-  return uses;
 }
