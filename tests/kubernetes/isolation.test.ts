@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { compileScenario } from '../../orchestrator/src/compiler/compile-scenario.ts';
 import type { EnvironmentPlan } from '../../orchestrator/src/compiler/environment-plan.ts';
@@ -8,8 +9,8 @@ import { CLUSTER, connectDriver, pushedTestImage, requireCluster } from './clust
 
 /**
  * Isolation on the real cluster: two teams of a three-host, two-network scenario. Within a team
- * exactly the scenario's networks connect; team ↔ team, team → node and team → API server are
- * refused. kube-router needs a moment for a brand-new pod, so a forbidden connection is polled until
+ * exactly the scenario's networks connect; team ↔ team, team → node (kubelet), API server, CoreDNS's
+ * address except DNS, and a listener outside the pod network are refused. kube-router needs a moment for a brand-new pod, so a forbidden connection is polled until
  * it is refused and must then stay refused; an allowed one is polled until it connects.
  */
 const scenario = (image: string) => `apiVersion: cyrop/v1
@@ -40,6 +41,9 @@ hosts:
 objectives:
   - { id: q, kind: question, title: Q, points: 1, question: { answers: ["x"] } }
 `;
+
+/** The local cluster's network namespace (infra/kubernetes/local-cluster/env.sh), where the node's processes run. */
+const NODE_NETNS = '/run/netns/cyrop-k8s';
 
 describe('Kubernetes isolation (real cluster)', function () {
   this.timeout(300_000);
@@ -132,7 +136,7 @@ describe('Kubernetes isolation (real cluster)', function () {
     }
   });
 
-  it('refuses the node (kubelet, API server) and the API server service', async () => {
+  it('refuses the node (kubelet, API server: the address CoreDNS answers on, whose DNS alone is allowed) and the API server service', async () => {
     const server = new URL(
       /server:\s*(\S+)/.exec(readFileSync(CLUSTER.kubeconfig, 'utf8'))?.[1] ?? 'https://127.0.0.1:6443',
     );
@@ -146,6 +150,58 @@ describe('Kubernetes isolation (real cluster)', function () {
     }
     // The API server through its ClusterIP Service (kubernetes.default), by name.
     expect(await refused('team-1', 'middle', 'kubernetes.default.svc.cluster.local', 443)).to.equal(true);
+  });
+
+  it('refuses a listener the test opens on the node, outside the pod network', async function () {
+    // A TCP listener on the node's address, in the local cluster's network namespace (where the
+    // kubelet runs): a pod of a namespace without policies reaches it, so only the team's policies
+    // stand between the team and it.
+    if (!existsSync(NODE_NETNS)) {
+      console.log(`      (skipped: ${NODE_NETNS} does not exist — not the local cluster)`);
+      this.skip();
+    }
+    const node = driver.settings.dnsAddress;
+    const listener = spawn(
+      'nsenter',
+      [
+        `--net=${NODE_NETNS}`,
+        '--',
+        process.execPath,
+        '-e',
+        `const s = require('node:net').createServer((c) => { c.on('error', () => {}); c.end('hello'); });
+         s.listen(0, process.argv[1], () => console.log(s.address().port));`,
+        node,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = Number(
+        await new Promise<string>((resolve, reject) => {
+          listener.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+          listener.once('exit', (code) => reject(new Error(`the listener exited (${String(code)})`)));
+        }),
+      );
+      // It is there: the test itself connects, from the node's namespace.
+      const probe = spawnSync(
+        'nsenter',
+        [
+          `--net=${NODE_NETNS}`,
+          '--',
+          process.execPath,
+          '-e',
+          `const c = require('node:net').connect(Number(process.argv[2]), process.argv[1], () => process.exit(0));
+           c.on('error', () => process.exit(1));`,
+          node,
+          String(port),
+        ],
+        { timeout: 10_000 },
+      );
+      expect(probe.status, 'the listener answers on the node').to.equal(0);
+      for (const team of ['team-1', 'team-2'])
+        expect(await refused(team, 'middle', node, port), `${team} → ${node}:${port}`).to.equal(true);
+    } finally {
+      listener.kill();
+    }
   });
 
   it('resolves host names through the cluster DNS (allowed by the dns policy)', async () => {
