@@ -1,0 +1,163 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { DockerImageBuilder, stableTag } from '../../orchestrator/src/images/docker-image-builder.ts';
+import { pushImages } from '../../orchestrator/src/images/image-pusher.ts';
+import { REPO_ROOT } from '../../orchestrator/src/config/load-config.ts';
+import { CLUSTER, clusterDnsAddress, requireCluster } from './cluster.ts';
+
+const CHART = path.join(REPO_ROOT, 'infra', 'kubernetes', 'chart');
+const BUILD = path.join(REPO_ROOT, 'infra', 'kubernetes', 'local-cluster', 'build.sh');
+
+/**
+ * The chart installed into the local cluster with helm: the platform image (pushed to the cluster's
+ * registry, pulled by digest) becomes Ready with its ServiceAccount (in-cluster configuration, the
+ * Kubernetes engine), and the API server refuses its ServiceAccount what the chart does not grant.
+ * The local cluster has no storage provisioner: the test makes a hostPath PersistentVolume of its own
+ * StorageClass name. Everything is deleted afterwards (the namespace, the cluster-scoped RBAC, the volume).
+ */
+describe('Helm chart installed in the local cluster', function () {
+  this.timeout(20 * 60_000);
+  const id = randomBytes(3).toString('hex');
+  const namespace = `cyrop-chart-${id}`;
+  const release = `chart${id}`;
+  const fullname = `${release}-cyrop`;
+  const storageClass = `cyrop-chart-${id}`;
+  const hostDir = `/var/tmp/cyrop-chart-test-${id}`;
+  const env = { ...process.env, KUBECONFIG: CLUSTER.kubeconfig };
+  let helm = '';
+  let kubectl = '';
+  let installed = false;
+
+  const run = (cmd: string, args: string[], input?: string) =>
+    execFileSync(cmd, args, { encoding: 'utf8', env, ...(input ? { input } : {}) });
+  const k = (...args: string[]) => run(kubectl, args);
+  const canI = (...args: string[]) =>
+    spawnSync(kubectl, ['auth', 'can-i', ...args, `--as=system:serviceaccount:${namespace}:${fullname}`], {
+      encoding: 'utf8',
+      env,
+    }).stdout.trim();
+
+  before(async function () {
+    requireCluster(this);
+    helm = path.join(run('bash', [BUILD, 'helm']).trim(), 'helm');
+    kubectl = path.join(run('bash', [BUILD, 'kubernetes']).trim(), 'kubectl');
+    execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const [built] = await new DockerImageBuilder().build(['platform']);
+    expect(built?.error).to.equal(undefined);
+    const [pushed] = await pushImages([stableTag('platform')], CLUSTER.pushRegistry);
+    mkdirSync(hostDir, { recursive: true });
+    chownSync(hostDir, 10001, 10001);
+    k('create', 'namespace', namespace);
+    run(
+      kubectl,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: storageClass, labels: { 'cyrop.io/test': 'chart-install' } },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: storageClass,
+          persistentVolumeReclaimPolicy: 'Delete',
+          hostPath: { path: hostDir, type: 'Directory' },
+        },
+      }),
+    );
+    const args = [
+      'install',
+      release,
+      CHART,
+      '--namespace',
+      namespace,
+      '--wait',
+      '--timeout',
+      '10m',
+      '--set',
+      `image.repository=${CLUSTER.pullRegistry}/cyrop/platform`,
+      '--set',
+      `image.digest=${pushed?.digest ?? ''}`,
+      '--set',
+      `config.CYROP_KUBE_DNS=${clusterDnsAddress()}`,
+      '--set',
+      `config.CYROP_IMAGE_REGISTRY=${CLUSTER.pullRegistry}`,
+      '--set',
+      `config.CYROP_KUBE_NAMESPACE_PREFIX=cyq${id}-`,
+      '--set',
+      `persistence.storageClassName=${storageClass}`,
+      '--set',
+      'persistence.size=1Gi',
+    ];
+    installed = true;
+    const r = spawnSync(helm, args, { encoding: 'utf8', env });
+    if (r.status !== 0) {
+      const pods = spawnSync(kubectl, ['-n', namespace, 'describe', 'pods'], {
+        encoding: 'utf8',
+        env,
+      }).stdout;
+      throw new Error(`helm install failed: ${r.stderr}\n${pods.slice(-3000)}`);
+    }
+  });
+
+  after(() => {
+    if (!kubectl) return;
+    if (installed) spawnSync(helm, ['uninstall', release, '--namespace', namespace, '--wait'], { env });
+    spawnSync(kubectl, ['delete', 'namespace', namespace, '--wait=true', '--timeout=120s'], { env });
+    spawnSync(kubectl, ['delete', 'pv', storageClass, '--wait=false'], { env });
+    rmSync(hostDir, { recursive: true, force: true });
+  });
+
+  it('becomes Ready with the Kubernetes engine, in-cluster, as a non-root user', () => {
+    const pod = JSON.parse(
+      k('-n', namespace, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'json'),
+    ) as {
+      items: { status: { conditions: { type: string; status: string }[] } }[];
+    };
+    expect(pod.items).to.have.length(1);
+    expect(pod.items[0]?.status.conditions.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    const ready = k(
+      '-n',
+      namespace,
+      'exec',
+      `deploy/${fullname}`,
+      '--',
+      'node',
+      '-e',
+      'fetch("http://127.0.0.1:8080/readyz").then(r=>r.text()).then(t=>console.log(process.getuid(),t))',
+    ).trim();
+    expect(ready).to.match(/^10001 \{"status":"ready"/);
+    expect(ready).to.include('"engine":"kubernetes"');
+  });
+
+  it('its ServiceAccount may manage namespaces but is refused what the chart does not grant', () => {
+    expect(canI('create', 'namespaces')).to.equal('yes');
+    expect(canI('create', 'pods/exec', '-n', `cyq${id}-x`)).to.equal('yes');
+    // Reading a Secret in kube-system by name: refused by the API server.
+    expect(canI('get', 'secrets', '-n', 'kube-system')).to.equal('no');
+    const read = spawnSync(
+      kubectl,
+      [
+        '-n',
+        'kube-system',
+        'get',
+        'secret',
+        'anything',
+        `--as=system:serviceaccount:${namespace}:${fullname}`,
+      ],
+      { encoding: 'utf8', env },
+    );
+    expect(read.status).to.not.equal(0);
+    expect(read.stderr).to.include('Forbidden');
+    for (const [verb, resource] of [
+      ['get', 'nodes'],
+      ['create', 'clusterrolebindings'],
+      ['create', 'deployments'],
+      ['patch', 'configmaps'],
+      ['escalate', 'clusterroles'],
+    ] as const)
+      expect(canI(verb, resource, '-n', 'kube-system'), `${verb} ${resource}`).to.equal('no');
+  });
+});
