@@ -135,7 +135,12 @@ describe('Helm chart installed in the local cluster', function () {
   it('its ServiceAccount may manage namespaces but is refused what the chart does not grant', () => {
     expect(canI('create', 'namespaces')).to.equal('yes');
     expect(canI('create', 'pods/exec', '-n', `cyq${id}-x`)).to.equal('yes');
-    // Reading a Secret in kube-system by name: refused by the API server.
+    // Reading a Secret in kube-system by name: refused by the API server. Listing Secrets there is
+    // still allowed: the team rules are bound cluster-wide until the driver binds them per team
+    // namespace (infra/kubernetes/chart/README.md, "RBAC"). Printed, not asserted, so that it shows.
+    console.log(
+      `      (list secrets -n kube-system: ${canI('list', 'secrets', '-n', 'kube-system')} — see the chart's README, RBAC)`,
+    );
     expect(canI('get', 'secrets', '-n', 'kube-system')).to.equal('no');
     const read = spawnSync(
       kubectl,
