@@ -156,6 +156,19 @@ describe('Helm chart installed in the local cluster', function () {
     );
     expect(read.status).to.not.equal(0);
     expect(read.stderr).to.include('Forbidden');
+    // The admission policy: team namespaces only, kube-system neither deleted nor changed.
+    const as = `--as=system:serviceaccount:${namespace}:${fullname}`;
+    const tryIt = (...args: string[]) =>
+      spawnSync(kubectl, [...args, as, '--dry-run=server'], { encoding: 'utf8', env });
+    expect(tryIt('create', 'namespace', `cyq${id}--allowed`).status).to.equal(0);
+    for (const refused of [
+      tryIt('create', 'namespace', `other-${id}`),
+      tryIt('delete', 'namespace', namespace), // its own: not a team namespace (kube-system is immortal anyway)
+      tryIt('label', 'namespace', 'kube-system', 'x=y'),
+    ]) {
+      expect(refused.status).to.not.equal(0);
+      expect(refused.stderr, refused.stderr).to.include(`may only manage namespaces named cyq${id}--`);
+    }
     for (const [verb, resource] of [
       ['get', 'nodes'],
       ['create', 'clusterrolebindings'],

@@ -240,9 +240,39 @@ describe('Helm chart (infra/kubernetes/chart)', function () {
       ]);
     // With the DNS address given, not even the kube-system Role.
     expect(find(template({ config: { CYROP_KUBE_DNS: '10.96.0.10' } }), 'Role')).to.have.length(0);
+    // The namespace verbs are confined by an admission policy to team namespaces, for this ServiceAccount only.
+    const [policy] = find(objects, 'ValidatingAdmissionPolicy') as unknown as {
+      spec: {
+        matchConditions: { expression: string }[];
+        validations: { expression: string }[];
+        matchConstraints: { resourceRules: { resources: string[]; operations: string[] }[] };
+      };
+    }[];
+    expect(policy?.spec.matchConditions[0]?.expression).to.equal(
+      "request.userInfo.username == 'system:serviceaccount:cyrop-system:cyrop'",
+    );
+    expect(policy?.spec.matchConstraints.resourceRules).to.deep.include({
+      apiGroups: [''],
+      apiVersions: ['v1'],
+      operations: ['CREATE', 'UPDATE', 'DELETE'],
+      resources: ['namespaces'],
+    });
+    // namespaceName() of to-kubernetes.ts: `${prefix}-…`, so the default prefix `cyrop-` gives `cyrop--`.
+    expect(policy?.spec.validations[0]?.expression).to.include(".startsWith('cyrop--')");
+    const [policyBinding] = find(objects, 'ValidatingAdmissionPolicyBinding') as unknown as {
+      spec: { validationActions: string[] };
+    }[];
+    expect(policyBinding?.spec.validationActions).to.deep.equal(['Deny']);
     // Without rbac.create, no RBAC object at all.
     const bare = template({ rbac: { create: false } });
-    for (const kind of ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'])
+    for (const kind of [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ])
       expect(find(bare, kind), kind).to.have.length(0);
   });
 });

@@ -6,12 +6,13 @@ import { Ajv, type ValidateFunction } from 'ajv';
 
 /** The Kubernetes release whose API the manifests are checked against (the cluster we run). */
 export const KUBERNETES_MODULE = 'k8s.io/kubernetes@v1.34.4';
-/** The API groups checked: the driver's manifests (core, networking) and the Helm chart's (apps, rbac). */
+/** The API groups checked: the driver's manifests (core, networking) and the Helm chart's (apps, rbac, admission policies). */
 const SPEC_FILES = [
   'api__v1_openapi.json',
   'apis__networking.k8s.io__v1_openapi.json',
   'apis__apps__v1_openapi.json',
   'apis__rbac.authorization.k8s.io__v1_openapi.json',
+  'apis__admissionregistration.k8s.io__v1_openapi.json',
 ];
 
 /**
