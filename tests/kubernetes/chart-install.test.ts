@@ -1,12 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { parse } from 'yaml';
+import { KubernetesRuntimeDriver } from '../../orchestrator/src/runtime/kubernetes/kubernetes-runtime-driver.ts';
+import { contractPlan } from '../contract/runtime-driver-contract.ts';
 import { DockerImageBuilder, stableTag } from '../../orchestrator/src/images/docker-image-builder.ts';
 import { pushImages } from '../../orchestrator/src/images/image-pusher.ts';
 import { REPO_ROOT } from '../../orchestrator/src/config/load-config.ts';
-import { CLUSTER, clusterDnsAddress, requireCluster } from './cluster.ts';
+import { CLUSTER, clusterDnsAddress, pushedTestImage, requireCluster } from './cluster.ts';
 
 const CHART = path.join(REPO_ROOT, 'infra', 'kubernetes', 'chart');
 const BUILD = path.join(REPO_ROOT, 'infra', 'kubernetes', 'local-cluster', 'build.sh');
@@ -160,14 +164,14 @@ describe('Helm chart installed in the local cluster', function () {
     const as = `--as=system:serviceaccount:${namespace}:${fullname}`;
     const tryIt = (...args: string[]) =>
       spawnSync(kubectl, [...args, as, '--dry-run=server'], { encoding: 'utf8', env });
-    expect(tryIt('create', 'namespace', `cyq${id}--allowed`).status).to.equal(0);
+    expect(tryIt('create', 'namespace', `cyq${id}-allowed`).status).to.equal(0);
     for (const refused of [
       tryIt('create', 'namespace', `other-${id}`),
       tryIt('delete', 'namespace', namespace), // its own: not a team namespace (kube-system is immortal anyway)
       tryIt('label', 'namespace', 'kube-system', 'x=y'),
     ]) {
       expect(refused.status).to.not.equal(0);
-      expect(refused.stderr, refused.stderr).to.include(`may only manage namespaces named cyq${id}--`);
+      expect(refused.stderr, refused.stderr).to.include(`may only manage namespaces named cyq${id}-…`);
     }
     for (const [verb, resource] of [
       ['get', 'nodes'],
@@ -177,5 +181,48 @@ describe('Helm chart installed in the local cluster', function () {
       ['escalate', 'clusterroles'],
     ] as const)
       expect(canI(verb, resource, '-n', 'kube-system'), `${verb} ${resource}`).to.equal('no');
+  });
+
+  it("its ServiceAccount's rights are enough for the driver: a team environment launched, used, torn down", async () => {
+    // The driver as the in-cluster server runs it, with the ServiceAccount's token from outside.
+    const admin = parse(readFileSync(CLUSTER.kubeconfig, 'utf8')) as {
+      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+    };
+    const cluster = admin.clusters[0]!.cluster;
+    const token = k('-n', namespace, 'create', 'token', fullname, '--duration', '20m').trim();
+    const kubeconfig = path.join(os.tmpdir(), `cyrop-chart-sa-${id}.kubeconfig`);
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster }],
+        users: [{ name: 'sa', user: { token } }],
+        contexts: [{ name: 'sa', context: { cluster: 'c', user: 'sa' } }],
+        'current-context': 'sa',
+      }),
+      { mode: 0o600 },
+    );
+    const driver = await KubernetesRuntimeDriver.connect({
+      kubeconfig,
+      namespacePrefix: `cyq${id}-`,
+      inCluster: false,
+      registry: CLUSTER.pullRegistry,
+      dnsAddress: clusterDnsAddress(),
+    });
+    const ref = { exercise: `chart-${id}`, team: 'team-1' };
+    const plan = contractPlan(await pushedTestImage('box'), ref.exercise)[0]!;
+    try {
+      const status = await driver.provision(plan);
+      expect(status.ready, JSON.stringify(status.hosts)).to.equal(true);
+      const r = await driver.exec({ ...ref, host: 'console' }, ['/bin/sh', '-c', 'echo "$MARK"'], {
+        timeoutMs: 10_000,
+        maxOutputBytes: 1 << 16,
+      });
+      expect(r.stdout.toString()).to.equal('one\n');
+    } finally {
+      await driver.destroy(ref);
+      rmSync(kubeconfig, { force: true });
+    }
   });
 });
