@@ -6,7 +6,14 @@ import { Ajv, type ValidateFunction } from 'ajv';
 
 /** The Kubernetes release whose API the manifests are checked against (the cluster we run). */
 export const KUBERNETES_MODULE = 'k8s.io/kubernetes@v1.34.4';
-const SPEC_FILES = ['api__v1_openapi.json', 'apis__networking.k8s.io__v1_openapi.json'];
+/** The API groups checked: the driver's manifests (core, networking) and the Helm chart's (apps, rbac, admission policies). */
+const SPEC_FILES = [
+  'api__v1_openapi.json',
+  'apis__networking.k8s.io__v1_openapi.json',
+  'apis__apps__v1_openapi.json',
+  'apis__rbac.authorization.k8s.io__v1_openapi.json',
+  'apis__admissionregistration.k8s.io__v1_openapi.json',
+];
 
 /**
  * Kubernetes' own OpenAPI v3 documents, from the k8s.io/kubernetes module (api/openapi-spec/v3/),

@@ -6,7 +6,7 @@
 # builds nothing. Modules and the Go build cache live in the same cache (gomod/, gocache/).
 #
 # Usage: build.sh [COMPONENT...]   (default: all; components: kubernetes etcd kube-router coredns
-#        registry pause). Prints the bin directory of each component on stdout, progress on stderr.
+#        registry pause; `helm` is built only when named). Prints the bin directory of each component on stdout, progress on stderr.
 # Needs Go (the machine's; GOPROXY is whatever `go env GOPROXY` says) and, for `pause`, nothing else.
 set -euo pipefail
 
@@ -102,8 +102,13 @@ build_one() {
         registry=github.com/distribution/distribution/v3/cmd/registry
       ;;
     pause) build_pause ;;
+    helm)
+      build_go helm "$HELM_VERSION" \
+        "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
+        helm=helm.sh/helm/v4/cmd/helm
+      ;;
     *)
-      log "unknown component '$1' (known: kubernetes etcd kube-router coredns registry pause)"
+      log "unknown component '$1' (known: kubernetes etcd kube-router coredns registry pause helm)"
       exit 2
       ;;
   esac

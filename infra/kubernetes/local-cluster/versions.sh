@@ -6,4 +6,6 @@ KUBE_ROUTER_VERSION=v2.1.0
 COREDNS_VERSION=v1.15.0
 REGISTRY_VERSION=v3.1.2
 PAUSE_VERSION=3.10-cyrop1
+# helm is built only on request (`build.sh helm`): the chart's tests use it, the cluster does not.
+HELM_VERSION=v4.3.2
 PAUSE_IMAGE=registry.invalid/cyrop/pause:$PAUSE_VERSION

@@ -86,7 +86,7 @@ export function imagesCommand(program: Command, io: Io, setExit: (code: number) 
         const stale = entries.filter((e) => e.state !== 'up-to-date');
         if (stale.length) {
           io.err(
-            `cyrop: not built or outdated: ${stale.map((e) => `${e.tag} (${e.state})`).join(', ')} (build with: npx cyrop images build)\n`,
+            `cyrop: not built or outdated: ${stale.map((e) => `${e.tag} (${e.state})`).join(', ')} (build with: npx cyrop images build ${stale.map((e) => e.name).join(' ')})\n`,
           );
           setExit(EXIT.failed);
           return;

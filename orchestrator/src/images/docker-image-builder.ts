@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { CyropError } from '../errors.ts';
 import { isStatus, translateDockerError } from '../runtime/docker/translate-error.ts';
+import { contextFiles, readContextSpec, type ContextFile } from './image-context.ts';
 import type {
   ImageBuilder,
   ImageBuildEvent,
@@ -17,6 +18,8 @@ import type {
 
 /** `infra/images/` of this repository: one folder per image, each with a Dockerfile. */
 export const DEFAULT_IMAGES_DIR = fileURLToPath(new URL('../../../infra/images/', import.meta.url));
+/** This repository (what the platform image's `context.json` copies from). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
 /** Makes the base where no registry is reachable: debootstrap + docker import (needs root). */
 export const BASE_SCRIPT = path.join(DEFAULT_IMAGES_DIR, 'make-base.sh');
@@ -40,6 +43,10 @@ export interface ImageFolder {
   dir: string;
   /** Every file of the folder, relative, with `/` separators, sorted. */
   files: string[];
+  /** Built only when named (its `context.json` says `onRequest`). */
+  onRequest?: boolean;
+  /** Files from outside the folder its `context.json` adds (the platform image's server and Node). */
+  extras?: ContextFile[];
 }
 
 /** Makes the base image when it is missing; gets each line of its output. */
@@ -56,6 +63,8 @@ export interface DockerImageBuilderOptions {
   /** Builds at the same time (default 2). */
   concurrency?: number;
   makeBase?: BaseImageMaker;
+  /** The repository a `context.json` copies from (default: this one). */
+  repoRoot?: string;
 }
 
 /**
@@ -68,6 +77,8 @@ export class DockerImageBuilder implements ImageBuilder {
   readonly docker: Docker;
   readonly imagesDir: string;
   readonly baseImage: string;
+  /** Where the repository paths of a `context.json` are read from. */
+  readonly repoRoot: string;
   private readonly concurrency: number;
   private readonly makeBase: BaseImageMaker;
 
@@ -75,14 +86,18 @@ export class DockerImageBuilder implements ImageBuilder {
     this.docker = options.docker ?? new Docker();
     this.imagesDir = options.imagesDir ?? DEFAULT_IMAGES_DIR;
     this.baseImage = options.baseImage ?? DEFAULT_BASE_IMAGE;
+    this.repoRoot = options.repoRoot ?? REPO_ROOT;
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.makeBase = options.makeBase ?? makeBaseWithScript(BASE_SCRIPT);
   }
 
-  /** The image folders (all, or the named ones; an unknown name is an error). */
+  /**
+   * The image folders: the named ones (an unknown name is an error), or all but those built only
+   * on request (`cyrop/platform`). A folder with a `context.json` gets its extra files here.
+   */
   folders(names: readonly string[] = []): ImageFolder[] {
     const all = findImageFolders(this.imagesDir);
-    if (names.length === 0) return all;
+    if (names.length === 0) return all.filter((f) => !f.onRequest);
     const unknown = names.filter((n) => !all.some((f) => f.name === n));
     if (unknown.length > 0) {
       throw new CyropError(
@@ -90,7 +105,7 @@ export class DockerImageBuilder implements ImageBuilder {
         `no image ${unknown.join(', ')} in ${this.imagesDir} (images: ${all.map((f) => f.name).join(', ') || 'none'})`,
       );
     }
-    return all.filter((f) => names.includes(f.name));
+    return all.filter((f) => names.includes(f.name)).map((f) => withExtras(f, this.repoRoot));
   }
 
   /** The base image's id, or undefined when the engine does not have it. */
@@ -317,8 +332,18 @@ export function findImageFolders(dir: string): ImageFolder[] {
   if (!existsSync(dir)) throw new CyropError('NOT_FOUND', `${dir}: no such folder (image definitions)`);
   return readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(path.join(dir, e.name, 'Dockerfile')))
-    .map((e) => ({ name: e.name, dir: path.join(dir, e.name), files: listFiles(path.join(dir, e.name)) }))
+    .map((e) => {
+      const folder = path.join(dir, e.name);
+      const onRequest = readContextSpec(folder)?.onRequest === true;
+      return { name: e.name, dir: folder, files: listFiles(folder), ...(onRequest ? { onRequest } : {}) };
+    })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The folder with the files its `context.json` adds (none without one). */
+export function withExtras(folder: ImageFolder, repoRoot: string): ImageFolder {
+  const spec = readContextSpec(folder.dir);
+  return spec ? { ...folder, extras: contextFiles(spec, repoRoot) } : folder;
 }
 
 function listFiles(root: string, prefix = ''): string[] {
@@ -353,14 +378,23 @@ export function contentHash(folder: ImageFolder, baseImageId: string): string {
     part(isExecutable(file) ? 'x' : '-');
     part(readFileSync(file));
   }
+  // Files from outside the folder (none for a scenario host image, whose hash is unchanged).
+  for (const extra of folder.extras ?? []) {
+    part(`+${extra.rel}`);
+    part(isExecutable(extra.source) ? 'x' : '-');
+    part(readFileSync(extra.source));
+  }
   return hash.digest('hex');
 }
 
 /** The folder as a tar stream (the build context), with fixed times and owners. */
 export function buildContext(folder: ImageFolder): NodeJS.ReadableStream {
   const archive = pack();
-  for (const rel of folder.files) {
-    const file = path.join(folder.dir, rel);
+  const entries = [
+    ...folder.files.map((rel) => ({ rel, file: path.join(folder.dir, rel) })),
+    ...(folder.extras ?? []).map((e) => ({ rel: e.rel, file: e.source })),
+  ];
+  for (const { rel, file } of entries) {
     const content = readFileSync(file);
     archive.entry(
       {

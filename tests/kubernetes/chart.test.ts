@@ -1,0 +1,278 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from '../../orchestrator/src/config/load-config.ts';
+import { manifestValidator, type ManifestValidator } from './openapi.ts';
+
+const CHART = path.join(REPO_ROOT, 'infra', 'kubernetes', 'chart');
+const BUILD = path.join(REPO_ROOT, 'infra', 'kubernetes', 'local-cluster', 'build.sh');
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  rules?: Rule[];
+  roleRef?: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+  data?: Record<string, string>;
+  spec?: Record<string, unknown>;
+}
+
+/**
+ * What the Kubernetes driver calls (orchestrator/src/runtime/kubernetes/: kubernetes-adapter.ts's
+ * apply = server-side apply = patch, creating = create; get, list with a label selector, delete,
+ * the pod watch and the exec websocket), as `group/resource: verbs`. The chart's RBAC must be
+ * exactly this: a verb or resource more is a failure, and so is one fewer (the driver would break).
+ */
+const DRIVER_CLUSTER_SCOPED: Record<string, string[]> = {
+  '/namespaces': ['create', 'delete', 'get', 'list', 'patch'],
+};
+const DRIVER_IN_TEAM_NAMESPACES: Record<string, string[]> = {
+  '/pods': ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+  '/pods/exec': ['create', 'get'],
+  '/services': ['create', 'delete', 'list', 'patch'],
+  '/secrets': ['create', 'delete', 'list', 'patch'],
+  'networking.k8s.io/networkpolicies': ['create', 'delete', 'list', 'patch'],
+  '/resourcequotas': ['create', 'patch'],
+  '/limitranges': ['create', 'patch'],
+  '/serviceaccounts': ['create', 'patch'],
+};
+/** The cluster DNS lookup (kube-system/kube-dns EndpointSlices) when CYROP_KUBE_DNS is not set. */
+const DRIVER_IN_KUBE_SYSTEM: Record<string, string[]> = {
+  'discovery.k8s.io/endpointslices': ['list'],
+};
+
+/** `group/resource` → sorted verbs of a role's rules (one rule per group and resource expected). */
+function grants(rules: Rule[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const rule of rules) {
+    expect(rule.nonResourceURLs, 'non-resource URLs').to.equal(undefined);
+    for (const group of rule.apiGroups ?? [])
+      for (const resource of rule.resources ?? []) {
+        const key = `${group}/${resource}`;
+        out[key] = [...new Set([...(out[key] ?? []), ...rule.verbs])].sort();
+      }
+  }
+  return out;
+}
+
+/**
+ * The Helm chart of infra/kubernetes/chart/: `helm lint`, `helm template` with default and other
+ * values, every rendered object valid against Kubernetes' own OpenAPI v3 schema (unknown fields are
+ * errors), and RBAC that is exactly what the driver needs. Helm v4 is built once from the Go module
+ * proxy into the cluster binaries' cache (`build.sh helm`); a warm machine builds nothing.
+ */
+describe('Helm chart (infra/kubernetes/chart)', function () {
+  this.timeout(30 * 60_000);
+  let helm = '';
+  let validator: ManifestValidator;
+
+  before(() => {
+    const bin = execFileSync('bash', [BUILD, 'helm'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    helm = path.join(bin.trim(), 'helm');
+    validator = manifestValidator();
+  });
+
+  function template(values: Record<string, unknown> = {}, release = 'cyrop'): K8sObject[] {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-chart-'));
+    const file = path.join(dir, 'values.json');
+    writeFileSync(file, JSON.stringify(values));
+    const out = execFileSync(helm, ['template', release, CHART, '--namespace', 'cyrop-system', '-f', file], {
+      encoding: 'utf8',
+    });
+    return parseAllDocuments(out)
+      .map((d) => d.toJSON() as K8sObject | null)
+      .filter((o): o is K8sObject => o !== null);
+  }
+
+  function templateFails(values: Record<string, unknown>): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-chart-'));
+    const file = path.join(dir, 'values.json');
+    writeFileSync(file, JSON.stringify(values));
+    const r = spawnSync(helm, ['template', 'cyrop', CHART, '-f', file], { encoding: 'utf8' });
+    expect(r.status, 'helm template should have failed').to.not.equal(0);
+    return r.stderr;
+  }
+
+  const find = (objects: K8sObject[], kind: string, name?: string) =>
+    objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+
+  it('passes helm lint --strict, with the defaults and with other values', () => {
+    execFileSync(helm, ['lint', '--strict', CHART], { encoding: 'utf8' });
+    execFileSync(
+      helm,
+      ['lint', '--strict', CHART, '--set', 'ingress.enabled=true,ingress.host=range.example.org'],
+      { encoding: 'utf8' },
+    );
+  });
+
+  for (const [label, values] of [
+    ['default values', {}],
+    [
+      'ingress with TLS, a pinned digest, an existing claim and Secret, a fixed DNS address',
+      {
+        image: { repository: 'registry.example:5000/cyrop/platform', digest: `sha256:${'a'.repeat(64)}` },
+        imagePullSecrets: [{ name: 'pull' }],
+        ingress: { enabled: true, host: 'range.example.org', className: 'nginx', tlsSecretName: 'range-tls' },
+        persistence: { existingClaim: 'cyrop-db' },
+        secrets: { existingSecret: 'cyrop-secrets' },
+        config: { CYROP_KUBE_DNS: '10.96.0.10', CYROP_TRUST_PROXY: '1' },
+        nodeSelector: { 'kubernetes.io/os': 'linux' },
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'cyrop', effect: 'NoSchedule' }],
+        priorityClassName: 'high',
+      },
+    ],
+  ] as const) {
+    it(`renders objects valid against the Kubernetes schema (${label})`, () => {
+      const objects = template(values);
+      expect(objects.length).to.be.greaterThan(5);
+      const problems = objects.flatMap((o) => validator.check(o));
+      expect(problems).to.deep.equal([]);
+    });
+  }
+
+  it('runs one replica of the platform image with the Kubernetes engine in-cluster, probes, limits, non-root', () => {
+    const objects = template();
+    const [deployment] = find(objects, 'Deployment');
+    const spec = deployment?.spec as {
+      replicas: number;
+      strategy: { type: string };
+      template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } };
+    };
+    expect(spec.replicas).to.equal(1);
+    expect(spec.strategy.type).to.equal('Recreate');
+    const pod = spec.template.spec;
+    expect(pod.serviceAccountName).to.equal('cyrop');
+    expect(pod.automountServiceAccountToken).to.equal(true);
+    expect(pod.securityContext).to.include({ runAsNonRoot: true, runAsUser: 10001 });
+    const [c] = pod.containers as {
+      image: string;
+      readinessProbe: { httpGet: { path: string } };
+      livenessProbe: { httpGet: { path: string } };
+      resources: { requests: Record<string, string>; limits: Record<string, string> };
+      securityContext: Record<string, unknown>;
+      volumeMounts: { mountPath: string }[];
+    }[];
+    expect(c?.image).to.equal('cyrop/platform:1');
+    expect(c?.readinessProbe.httpGet.path).to.equal('/readyz');
+    expect(c?.livenessProbe.httpGet.path).to.equal('/healthz');
+    expect(Object.keys(c?.resources.requests ?? {}).sort()).to.deep.equal(['cpu', 'memory']);
+    expect(Object.keys(c?.resources.limits ?? {}).sort()).to.deep.equal(['cpu', 'memory']);
+    expect(c?.securityContext).to.include({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(c?.volumeMounts.map((m) => m.mountPath)).to.include('/var/lib/cyrop');
+    const [config] = find(objects, 'ConfigMap');
+    expect(config?.data).to.include({
+      CYROP_ENGINE: 'kubernetes',
+      CYROP_DATA_DIR: '/var/lib/cyrop',
+      CYROP_HOST: '0.0.0.0',
+    });
+    // No kubeconfig: the server uses its ServiceAccount (load-config.ts: kubeInCluster).
+    expect(Object.keys(config?.data ?? {})).to.not.include('CYROP_KUBECONFIG');
+    const [claim] = find(objects, 'PersistentVolumeClaim');
+    expect(claim?.metadata.annotations?.['helm.sh/resource-policy']).to.equal('keep');
+    expect(find(objects, 'Ingress')).to.have.length(0);
+  });
+
+  it('derives the public origin from the ingress host, and uses an existing claim, Secret and digest', () => {
+    const objects = template({
+      image: { digest: `sha256:${'b'.repeat(64)}` },
+      ingress: { enabled: true, host: 'range.example.org', tlsSecretName: 'tls' },
+      persistence: { existingClaim: 'db' },
+      secrets: { existingSecret: 'mine' },
+    });
+    expect(find(objects, 'ConfigMap')[0]?.data?.CYROP_PUBLIC_ORIGINS).to.equal('https://range.example.org');
+    expect(find(objects, 'Ingress')).to.have.length(1);
+    expect(find(objects, 'PersistentVolumeClaim')).to.have.length(0);
+    expect(find(objects, 'Secret')).to.have.length(0);
+    const text = JSON.stringify(find(objects, 'Deployment')[0]);
+    expect(text).to.include(`"image":"cyrop/platform@sha256:${'b'.repeat(64)}"`);
+    expect(text).to.include('"claimName":"db"').and.include('"name":"mine"');
+  });
+
+  it('refuses values that would break the server, naming them', () => {
+    expect(templateFails({ config: { LOG_LEVEL: 'debug' } })).to.include('config.LOG_LEVEL');
+    expect(templateFails({ config: { CYROP_DATA_DIR: '/x' } })).to.include(
+      'config.CYROP_DATA_DIR is set by the chart',
+    );
+    expect(templateFails({ ingress: { enabled: true } })).to.include('ingress.host');
+  });
+
+  it('grants exactly what the driver calls: namespaces cluster-wide, the team verbs, kube-dns in kube-system', () => {
+    const objects = template();
+    const clusterRoles = find(objects, 'ClusterRole');
+    const roles = find(objects, 'Role');
+    // Nothing anywhere is a wildcard, an escalation verb or a non-resource URL.
+    for (const role of [...clusterRoles, ...roles])
+      for (const rule of role.rules ?? []) {
+        for (const field of [rule.apiGroups, rule.resources, rule.verbs])
+          expect(field ?? [], role.metadata.name).to.not.include('*');
+        expect(rule.verbs, role.metadata.name).to.not.include.any.members([
+          'escalate',
+          'bind',
+          'impersonate',
+        ]);
+      }
+    const byName = (name: string) => grants(clusterRoles.find((r) => r.metadata.name === name)?.rules ?? []);
+    expect(byName('cyrop-namespaces')).to.deep.equal(DRIVER_CLUSTER_SCOPED);
+    expect(byName('cyrop-team')).to.deep.equal(DRIVER_IN_TEAM_NAMESPACES);
+    expect(clusterRoles.map((r) => r.metadata.name).sort()).to.deep.equal(['cyrop-namespaces', 'cyrop-team']);
+    expect(roles.map((r) => `${r.metadata.namespace ?? ''}/${r.metadata.name}`)).to.deep.equal([
+      'kube-system/cyrop-dns',
+    ]);
+    expect(grants(roles[0]?.rules ?? [])).to.deep.equal(DRIVER_IN_KUBE_SYSTEM);
+    // Every binding names the release's ServiceAccount and nothing else.
+    for (const binding of [...find(objects, 'ClusterRoleBinding'), ...find(objects, 'RoleBinding')])
+      expect(binding.subjects, binding.metadata.name).to.deep.equal([
+        { kind: 'ServiceAccount', name: 'cyrop', namespace: 'cyrop-system' },
+      ]);
+    // With the DNS address given, not even the kube-system Role.
+    expect(find(template({ config: { CYROP_KUBE_DNS: '10.96.0.10' } }), 'Role')).to.have.length(0);
+    // The namespace verbs are confined by an admission policy to team namespaces, for this ServiceAccount only.
+    const [policy] = find(objects, 'ValidatingAdmissionPolicy') as unknown as {
+      spec: {
+        matchConditions: { expression: string }[];
+        validations: { expression: string }[];
+        matchConstraints: { resourceRules: { resources: string[]; operations: string[] }[] };
+      };
+    }[];
+    expect(policy?.spec.matchConditions[0]?.expression).to.equal(
+      "request.userInfo.username == 'system:serviceaccount:cyrop-system:cyrop'",
+    );
+    expect(policy?.spec.matchConstraints.resourceRules).to.deep.include({
+      apiGroups: [''],
+      apiVersions: ['v1'],
+      operations: ['CREATE', 'UPDATE', 'DELETE'],
+      resources: ['namespaces'],
+    });
+    // The driver drops the prefix's trailing dashes and adds one: the default `cyrop-` gives `cyrop-…`.
+    expect(policy?.spec.validations[0]?.expression).to.include(".startsWith('cyrop-')");
+    const [policyBinding] = find(objects, 'ValidatingAdmissionPolicyBinding') as unknown as {
+      spec: { validationActions: string[] };
+    }[];
+    expect(policyBinding?.spec.validationActions).to.deep.equal(['Deny']);
+    // Without rbac.create, no RBAC object at all.
+    const bare = template({ rbac: { create: false } });
+    for (const kind of [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ])
+      expect(find(bare, kind), kind).to.have.length(0);
+  });
+});
