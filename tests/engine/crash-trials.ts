@@ -117,7 +117,7 @@ export function crashSafetyTrials(options: CrashTrialOptions): void {
         await exited;
 
         const reconcile = cli(['exercise', 'reconcile', '--format', 'json']);
-        expect(reconcile.status, `${context}: ${reconcile.stderr}`).to.equal(0);
+        expect(reconcile.status, `${context}: ${reconcile.stderr}${reconcile.stdout}`).to.equal(0);
 
         const status = cli(['exercise', 'status', id, '--format', 'json']);
         if (status.status !== 0) {
