@@ -138,9 +138,14 @@ export async function typeLine(page: Page, root: Locator, line: string): Promise
   await page.keyboard.press('Enter');
 }
 
-/** Save a full-page screenshot as `tests/e2e/screenshots/<lang>/<name>.png`. */
-export async function screenshot(page: Page, lang: string, name: string): Promise<string> {
-  const dir = path.join(SCREENSHOTS, lang);
+/** Save a full-page screenshot as `<root>/<lang>/<name>.png` (by default `tests/e2e/screenshots/`). */
+export async function screenshot(
+  page: Page,
+  lang: string,
+  name: string,
+  root = SCREENSHOTS,
+): Promise<string> {
+  const dir = path.join(root, lang);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });

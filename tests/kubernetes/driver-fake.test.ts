@@ -155,6 +155,24 @@ describe('Kubernetes driver against a fake API server', function () {
     expect(nsApplies[2]!.at - nsApplies[1]!.at).to.be.at.least(950);
   });
 
+  it('retries a pod its namespace quota refuses (usage not yet released), then creates it', async () => {
+    fake.quotaExceeded = { path: /\/pods\/server$/, count: 2 };
+    await driver.provision(plan!);
+    const serverApplies = fake.requests.filter((r) => r.method === 'PATCH' && /\/pods\/server$/.test(r.path));
+    expect(serverApplies.map((r) => r.status)).to.deep.equal([403, 403, 201]);
+  });
+
+  it('names a quota that keeps refusing, not the credentials', async function () {
+    this.timeout(20_000);
+    fake.quotaExceeded = { path: /\/pods\/server$/, count: 99 };
+    const error = await driver.provision(plan!).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).to.match(/exceeded quota: team/);
+    expect(error?.message).to.not.match(/credentials/);
+  });
+
   it('refuses a plan that spells a host address in an environment variable (fixed before pods have addresses), saying where', async () => {
     const spelled = structuredClone(plan!);
     const server = spelled.hosts.find((h) => h.name === 'server')!;

@@ -47,6 +47,8 @@ export class FakeApiServer {
   private version = 1;
   /** Answer the next `count` requests whose path matches with 429 and this Retry-After (seconds). */
   throttle: { path: RegExp; count: number; retryAfter: number } | undefined;
+  /** Answer the next `count` requests whose path matches with 403, as a ResourceQuota refusing a pod. */
+  quotaExceeded: { path: RegExp; count: number } | undefined;
   /** End each pod watch after this many events (the driver must restart it). */
   endWatchesAfter = Infinity;
   /** How long a deleted namespace stays Terminating. */
@@ -114,6 +116,18 @@ export class FakeApiServer {
           'retry-after': String(this.throttle.retryAfter),
         },
       );
+      return;
+    }
+    if (this.quotaExceeded && this.quotaExceeded.count > 0 && this.quotaExceeded.path.test(url.pathname)) {
+      this.quotaExceeded.count--;
+      send(403, {
+        kind: 'Status',
+        status: 'Failure',
+        reason: 'Forbidden',
+        code: 403,
+        message:
+          'pods "server" is forbidden: exceeded quota: team, requested: pods=1, used: pods=2, limited: pods=2',
+      });
       return;
     }
     if (url.pathname === '/version') {

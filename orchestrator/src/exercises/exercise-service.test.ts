@@ -199,6 +199,22 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
     expect((await service.get('crashed')).state).to.equal('running');
   });
 
+  it('reconcile reports a team that failed every attempt as failed, not converged', async () => {
+    await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 2,
+      id: 'half',
+      secret: 'secret-hhhh',
+      launching: true,
+    });
+    driver.failures.set('team-2', 99); // never works
+    const report = await service.reconcile();
+    expect(report.converged.map((r) => r.team)).to.deep.equal(['team-1']);
+    expect(report.failed.map((f) => [f.ref.team, f.error])).to.deep.equal([
+      ['team-2', 'engine hiccup for team-2'],
+    ]);
+  });
+
   it('tears down expired exercises on reconcile, and extend pushes the expiry back', async () => {
     await service.create({
       scenarioPath: path.join(dir, 'scenario'),

@@ -603,7 +603,15 @@ export class ExerciseService {
         const ref = { exercise: e.id, team: t.team_id };
         try {
           await this.provisionTeam(e.id, t.team_id, { ...options, attempts: options.attempts ?? 2 });
-          report.converged.push(ref);
+          // provisionTeam records a team that failed every attempt instead of throwing
+          const after = await this.db
+            .selectFrom('exercise_teams')
+            .select(['state', 'last_error'])
+            .where('exercise_id', '=', e.id)
+            .where('team_id', '=', t.team_id)
+            .executeTakeFirst();
+          if (after?.state === 'failed') report.failed.push({ ref, error: after.last_error ?? 'failed' });
+          else report.converged.push(ref);
         } catch (error) {
           report.failed.push({ ref, error: (error as Error).message });
         }

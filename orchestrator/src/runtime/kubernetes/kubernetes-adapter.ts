@@ -77,6 +77,13 @@ export interface ExecHandlers {
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
+/**
+ * A 403 from the namespace's ResourceQuota. The driver's quota is exactly what the plan's pods
+ * need, so when it refuses a planned pod, usage the quota controller has not yet released is in the
+ * way (a pod just deleted, a create aborted after admission charged it): retried like a 429.
+ */
+const QUOTA_EXCEEDED = /exceeded quota/;
+
 /** Token bucket: `qps` requests per second on average, bursts of `burst`. */
 class RateLimiter {
   private tokens: number;
@@ -337,6 +344,7 @@ export class KubernetesAdapter {
         const status = error instanceof ApiException ? error.code : undefined;
         const transient =
           (status !== undefined && RETRYABLE.has(status)) ||
+          (status === 403 && QUOTA_EXCEEDED.test(describeFully(error))) ||
           (status === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/i.test(String(error)));
         if (!transient || attempt >= 5) throw translate(error, what, this.server);
         const after = error instanceof ApiException ? retryAfter(error.headers) : undefined;
@@ -419,8 +427,16 @@ function translate(error: unknown, what: string, server: string): CyropError {
         return new CyropError('ENGINE_NOT_FOUND', detail, { cause: error });
       case 409:
         return new CyropError('ENGINE_CONFLICT', detail, { cause: error });
-      case 401:
       case 403:
+        // Forbidden is also what a ResourceQuota or Pod Security admission answers: not a matter of rights
+        if (!/ cannot [a-z]+ resource /.test(detail))
+          return new CyropError('ENGINE_ERROR', detail, { cause: error });
+        return new CyropError(
+          'ENGINE_ERROR',
+          `${detail} (the orchestrator's Kubernetes credentials lack this right)`,
+          { cause: error },
+        );
+      case 401:
         return new CyropError(
           'ENGINE_ERROR',
           `${detail} (the orchestrator's Kubernetes credentials lack this right)`,
