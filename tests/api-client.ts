@@ -12,8 +12,8 @@ export interface ApiResponse {
 export function apiClient(baseUrl: string) {
   let cookie = '';
   const origin = new URL(baseUrl).origin;
-  const call = async (method: string, url: string, body?: unknown): Promise<ApiResponse> => {
-    const res = await fetch(new URL(url, baseUrl), {
+  const send = (method: string, url: string, body?: unknown) =>
+    fetch(new URL(url, baseUrl), {
       method,
       headers: {
         origin,
@@ -21,6 +21,14 @@ export function apiClient(baseUrl: string) {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const call = async (method: string, url: string, body?: unknown): Promise<ApiResponse> => {
+    const res = await send(method, url, body).catch((error: unknown) => {
+      // A kept-alive connection the server closed as idle just as it was reused (e.g. after a test
+      // blocked the event loop of an in-process server with spawnSync): a read is sent again once.
+      const reset = (error as { cause?: { code?: string } }).cause?.code === 'ECONNRESET';
+      if (reset && (method === 'GET' || method === 'HEAD')) return send(method, url, body);
+      throw error;
     });
     const set = res.headers.get('set-cookie');
     if (set) cookie = set.split(';')[0]!;

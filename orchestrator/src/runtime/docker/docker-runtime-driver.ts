@@ -528,16 +528,19 @@ export class DockerRuntimeDriver implements RuntimeDriver {
   }
 
   private async createHost(spec: DockerContainerSpec, host: PlannedHost): Promise<void> {
-    let container: Docker.Container;
-    try {
-      container = await this.docker.createContainer(spec.options);
-    } catch (error) {
-      if (!isStatus(error, 409)) throw translateDockerError(error, `creating container ${spec.name}`);
-      // Created by an earlier, interrupted run: start over from a clean container.
-      await this.removeContainer(spec.name);
-      container = await this.docker.createContainer(spec.options).catch((e: unknown) => {
-        throw translateDockerError(e, `creating container ${spec.name}`);
-      });
+    let container: Docker.Container | undefined;
+    for (let attempt = 1; !container; attempt++) {
+      try {
+        container = await this.docker.createContainer(spec.options);
+      } catch (error) {
+        if (!isStatus(error, 409) || attempt >= NAME_CONFLICT_ATTEMPTS)
+          throw translateDockerError(error, `creating container ${spec.name}`);
+        // Created by an earlier, interrupted run: start over from a clean container. Or still being
+        // created for a run that was killed meanwhile: the engine holds the name before the container
+        // can be found or removed (404), so remove and try again until it is there to remove.
+        await this.removeContainer(spec.name);
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** (attempt - 1))));
+      }
     }
     for (const { network, config } of spec.connect) {
       await this.docker
@@ -722,6 +725,9 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     }
   }
 }
+
+/** Attempts at creating a container whose name is taken (about 30 s in all, see createHost). */
+const NAME_CONFLICT_ATTEMPTS = 20;
 
 /** A shell that has not reported its process id by then is given up (the engine is stuck or gone). */
 const SHELL_START_TIMEOUT_MS = 20_000;
