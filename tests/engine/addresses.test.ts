@@ -287,6 +287,7 @@ describe('addresses on a shared Docker engine', function () {
       pino({ level: 'silent' }),
     );
     const operator = apiClient(platform.url);
+    let launched: string | undefined; // torn down in `finally` when the test fails before it does
     try {
       expect(
         (await operator('POST', '/api/auth/login', { email: 'admin@localhost', password })).status,
@@ -299,6 +300,7 @@ describe('addresses on a shared Docker engine', function () {
       const first = await operator('POST', '/api/exercises', { scenario: 'addresses', teams: 2 });
       expect(first.status, JSON.stringify(first.body)).to.equal(202);
       const id = first.body.id as string;
+      launched = id;
       const second = await operator('POST', '/api/exercises', { scenario: 'addresses', teams: 1 });
       expect(second.status).to.equal(409);
       const error = second.body.error as { code: string; message: string };
@@ -323,7 +325,10 @@ describe('addresses on a shared Docker engine', function () {
         await new Promise((r) => setTimeout(r, 500));
       }
       expect((await operator('DELETE', `/api/exercises/${id}`)).status).to.equal(200);
+      launched = undefined;
     } finally {
+      // A failure must not leave the pool's networks to the next run on this engine.
+      if (launched) await operator('DELETE', `/api/exercises/${launched}`).catch(() => undefined);
       await platform.close();
       rmSync(dir, { recursive: true, force: true });
     }

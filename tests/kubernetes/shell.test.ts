@@ -37,8 +37,9 @@ describe('Kubernetes shells: back-pressure reaches the pod (real cluster)', func
       return Number(r.stdout.toString().trim() || 0);
     };
     // Never read: the stream stays paused as handed over.
+    // The count is renamed into place: `>` alone truncates first, and a read then sees nothing.
     shell.stream.write(
-      'i=0; while :; do i=$((i+1)); printf "%01000d\\n" $i; [ $((i % 64)) -eq 0 ] && echo $i > /tmp/count; done\n',
+      'i=0; while :; do i=$((i+1)); printf "%01000d\\n" $i; [ $((i % 64)) -eq 0 ] && echo $i > /tmp/count.new && mv /tmp/count.new /tmp/count; done\n',
     );
     const samples: number[] = [];
     for (let i = 0; i < 6; i++) {
