@@ -632,18 +632,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   ): Promise<void> {
     const host = plannedHost(bound, hostName);
     const ref = { ...refOf(bound), host: hostName };
-    const run = async (what: string, cmd: string[], stdin?: Buffer) => {
-      const r = await this.exec(ref, ['/bin/sh', '-c', ...cmd], {
-        timeoutMs: 30_000,
-        maxOutputBytes: 4096,
-        ...(stdin ? { stdin } : {}),
-      });
-      if (r.exitCode !== 0)
-        throw new CyropError(
-          'ENGINE_ERROR',
-          `${what} of host '${hostName}' failed (exit ${String(r.exitCode)}): ${r.stderr.toString('utf8').trim()}`,
-        );
-    };
+    const run = (what: string, args: string[], stdin?: Buffer) =>
+      this.mustRun(ref, what, args, 30_000, stdin);
     for (const i of late) {
       const f = host.files[i];
       if (!f) throw new CyropError('INTERNAL', `host '${hostName}' has no file #${i}`);
@@ -678,21 +668,34 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     const script = `grep -v '# cyrop$' /etc/hosts > /tmp/.cyrop-hosts; printf '%s\\n' "$1" >> /tmp/.cyrop-hosts; cat /tmp/.cyrop-hosts > /etc/hosts; rm -f /tmp/.cyrop-hosts`;
     await Promise.all(
       plan.hosts.map(async (h) => {
-        const r = await this.exec(
+        await this.mustRun(
           { ...refOf(plan), host: h.name },
-          ['/bin/sh', '-c', script, 'cyrop-hosts', lines],
-          {
-            timeoutMs: 10_000,
-            maxOutputBytes: 4096,
-          },
+          'writing the aliases into /etc/hosts',
+          [script, 'cyrop-hosts', lines],
+          10_000,
         );
-        if (r.exitCode !== 0)
-          throw new CyropError(
-            'ENGINE_ERROR',
-            `writing the aliases into /etc/hosts of host '${h.name}' failed (exit ${String(r.exitCode)}): ${r.stderr.toString('utf8').trim()}`,
-          );
       }),
     );
+  }
+
+  /** Run an engine's own shell script (`sh -c ARGS…`) in a host as root; a non-zero exit is an ENGINE_ERROR naming `what`. */
+  private async mustRun(
+    ref: HostRef,
+    what: string,
+    args: string[],
+    timeoutMs: number,
+    stdin?: Buffer,
+  ): Promise<void> {
+    const r = await this.exec(ref, ['/bin/sh', '-c', ...args], {
+      timeoutMs,
+      maxOutputBytes: 4096,
+      ...(stdin ? { stdin } : {}),
+    });
+    if (r.exitCode !== 0)
+      throw new CyropError(
+        'ENGINE_ERROR',
+        `${what} of host '${ref.host}' failed (exit ${String(r.exitCode)}): ${r.stderr.toString('utf8').trim()}`,
+      );
   }
 
   /**
