@@ -1,6 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -11,6 +12,10 @@ import { DockerImageBuilder, stableTag } from '../../orchestrator/src/images/doc
 import { pushImages } from '../../orchestrator/src/images/image-pusher.ts';
 import { REPO_ROOT } from '../../orchestrator/src/config/load-config.ts';
 import { CLUSTER, clusterDnsAddress, pushedTestImage, requireCluster } from './cluster.ts';
+import { TerminalClient } from '../engine/terminal-client.ts';
+
+/** The shipped scenario the in-cluster server launches: one host, one image. */
+const SCENARIO = { id: 'usb-leak-forensics', image: 'cyrop/forensics-workstation:1', host: 'workstation' };
 
 const CHART = path.join(REPO_ROOT, 'infra', 'kubernetes', 'chart');
 const BUILD = path.join(REPO_ROOT, 'infra', 'kubernetes', 'local-cluster', 'build.sh');
@@ -31,6 +36,8 @@ describe('Helm chart installed in the local cluster', function () {
   const storageClass = `cyrop-chart-${id}`;
   const hostDir = `/var/tmp/cyrop-chart-test-${id}`;
   const env = { ...process.env, KUBECONFIG: CLUSTER.kubeconfig };
+  // Where the test reaches the server (kubectl port-forward): its public origin, as an installer sets it.
+  let localPort = 0;
   let helm = '';
   let kubectl = '';
   let installed = false;
@@ -52,6 +59,14 @@ describe('Helm chart installed in the local cluster', function () {
     const [built] = await new DockerImageBuilder().build(['platform']);
     expect(built?.error).to.equal(undefined);
     const [pushed] = await pushImages([stableTag('platform')], CLUSTER.pushRegistry);
+    // The scenario image the in-cluster server will pull (by tag: it has no digests recorded).
+    await pushImages([SCENARIO.image], CLUSTER.pushRegistry);
+    localPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
     mkdirSync(hostDir, { recursive: true });
     chownSync(hostDir, 10001, 10001);
     k('create', 'namespace', namespace);
@@ -90,6 +105,8 @@ describe('Helm chart installed in the local cluster', function () {
       `config.CYROP_IMAGE_REGISTRY=${CLUSTER.pullRegistry}`,
       '--set',
       `config.CYROP_KUBE_NAMESPACE_PREFIX=cyq${id}-`,
+      '--set',
+      `config.CYROP_PUBLIC_ORIGINS=http://127.0.0.1:${localPort}`,
       '--set',
       `persistence.storageClassName=${storageClass}`,
       '--set',
@@ -136,16 +153,17 @@ describe('Helm chart installed in the local cluster', function () {
     expect(ready).to.include('"engine":"kubernetes"');
   });
 
-  it('its ServiceAccount may manage namespaces but is refused what the chart does not grant', () => {
+  it('its ServiceAccount may manage team namespaces but is refused what the chart does not grant', () => {
     expect(canI('create', 'namespaces')).to.equal('yes');
-    expect(canI('create', 'pods/exec', '-n', `cyq${id}-x`)).to.equal('yes');
-    // Reading a Secret in kube-system by name: refused by the API server. Listing Secrets there is
-    // still allowed: the team rules are bound cluster-wide until the driver binds them per team
-    // namespace (infra/kubernetes/chart/README.md, "RBAC"). Printed, not asserted, so that it shows.
-    console.log(
-      `      (list secrets -n kube-system: ${canI('list', 'secrets', '-n', 'kube-system')} — see the chart's README, RBAC)`,
-    );
-    expect(canI('get', 'secrets', '-n', 'kube-system')).to.equal('no');
+    // The team rules hold only where the driver binds them (a team namespace it made): nowhere yet.
+    for (const where of [['-n', 'kube-system'], ['--all-namespaces'], ['-n', `cyq${id}-x`]])
+      for (const [verb, resource] of [
+        ['list', 'secrets'],
+        ['get', 'secrets'],
+        ['create', 'pods/exec'],
+        ['delete', 'pods'],
+      ] as const)
+        expect(canI(verb, resource, ...where), `${verb} ${resource} ${where.join(' ')}`).to.equal('no');
     const read = spawnSync(
       kubectl,
       [
@@ -181,6 +199,32 @@ describe('Helm chart installed in the local cluster', function () {
       ['escalate', 'clusterroles'],
     ] as const)
       expect(canI(verb, resource, '-n', 'kube-system'), `${verb} ${resource}`).to.equal('no');
+    // `bind` on the team role: only in a team namespace, only that role, only to itself.
+    const binding = (ns: string, role: string, subject: string) =>
+      tryIt(
+        'create',
+        'rolebinding',
+        'probe',
+        '-n',
+        ns,
+        `--clusterrole=${role}`,
+        `--serviceaccount=${subject}`,
+      );
+    const self = `${namespace}:${fullname}`;
+    k('create', 'namespace', `cyq${id}-bindings`);
+    try {
+      expect(binding(`cyq${id}-bindings`, `${fullname}-team`, self).status).to.equal(0);
+      const outside = binding('kube-system', `${fullname}-team`, self);
+      expect(outside.stderr).to.include(`may only make RoleBindings in team namespaces (cyq${id}-…)`);
+      const other = binding(`cyq${id}-bindings`, `${fullname}-team`, 'kube-system:default');
+      expect(other.stderr).to.include(`may only bind the ClusterRole ${fullname}-team, to itself`);
+      // Another role: refused by RBAC itself (no `bind` on it, and the SA does not hold its rights).
+      const admin = binding(`cyq${id}-bindings`, 'admin', self);
+      expect(admin.status).to.not.equal(0);
+      expect(admin.stderr).to.match(/forbidden/i);
+    } finally {
+      k('delete', 'namespace', `cyq${id}-bindings`, '--wait=false');
+    }
   });
 
   it("its ServiceAccount's rights are enough for the driver: a team environment launched, used, torn down", async () => {
@@ -205,6 +249,8 @@ describe('Helm chart installed in the local cluster', function () {
     );
     const driver = await KubernetesRuntimeDriver.connect({
       kubeconfig,
+      // As the chart configures the server: the team role bound in each team namespace it makes.
+      teamRole: `${fullname}-team`,
       namespacePrefix: `cyq${id}-`,
       inCluster: false,
       registry: CLUSTER.pullRegistry,
@@ -223,6 +269,106 @@ describe('Helm chart installed in the local cluster', function () {
     } finally {
       await driver.destroy(ref);
       rmSync(kubeconfig, { force: true });
+    }
+  });
+
+  it('launches an exercise of a shipped scenario through the in-cluster server; a terminal opens through it', async () => {
+    // The server's Service, reached through the API server (kubectl port-forward to host loopback).
+    const forward = spawn(kubectl, ['-n', namespace, 'port-forward', `svc/${fullname}`, `${localPort}:80`], {
+      env,
+    });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        forward.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+          if (m?.[1]) resolve(m[1]);
+        });
+        forward.on('exit', (code) => reject(new Error(`port-forward ended (${String(code)}): ${out}`)));
+      });
+      const origin = `http://127.0.0.1:${port}`;
+      let cookie = '';
+      const call = async (method: string, url: string, body?: unknown) => {
+        const res = await fetch(origin + url, {
+          method,
+          headers: {
+            origin,
+            ...(cookie ? { cookie } : {}),
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        const set = res.headers.get('set-cookie');
+        if (set) cookie = set.split(';')[0]!;
+        const text = await res.text();
+        return { status: res.status, text, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+      };
+      // The first operator's one-time password, as an installer reads it (README.md of the chart).
+      const logs = k('-n', namespace, 'logs', `deploy/${fullname}`);
+      const once = /one-time password (\S+)/.exec(logs)?.[1];
+      expect(once, 'the first start prints a one-time password').to.be.a('string');
+      const signIn = await call('POST', '/api/auth/login', { email: 'admin@localhost', password: once });
+      expect(signIn.status, signIn.text).to.equal(200);
+      const changed = await call('POST', '/api/auth/password', {
+        currentPassword: once,
+        newPassword: 'chart test password 1',
+      });
+      expect(changed.status, changed.text).to.equal(200);
+
+      const launched = await call('POST', '/api/exercises', { scenario: SCENARIO.id, teams: 1 });
+      expect(launched.status, launched.text).to.equal(202);
+      const exercise = launched.body.id as string;
+      try {
+        let state: Record<string, unknown> = {};
+        for (let i = 0; i < 360; i++) {
+          state = (await call('GET', `/api/exercises/${exercise}`)).body;
+          const teams = state.teams as { state: string }[] | undefined;
+          if (state.state === 'running' && teams?.length === 1 && teams[0]?.state === 'ready') break;
+          if (teams?.some((t) => t.state === 'failed')) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        expect((state.teams as { state: string }[] | undefined)?.[0]?.state, JSON.stringify(state)).to.equal(
+          'ready',
+        );
+        // The team namespace holds the RoleBinding the in-cluster driver gave itself.
+        const bindings = JSON.parse(
+          k('get', 'rolebindings', '--all-namespaces', '-l', `cyrop.io/exercise=${exercise}`, '-o', 'json'),
+        ) as { items: { metadata: { namespace: string; name: string }; roleRef: { name: string } }[] };
+        expect(
+          bindings.items.map((b) => [b.metadata.namespace.startsWith(`cyq${id}-`), b.roleRef.name]),
+        ).to.deep.equal([[true, `${fullname}-team`]]);
+
+        const client = await TerminalClient.connect(origin, cookie);
+        if ('error' in client) throw new Error(`terminal socket refused: ${client.error}`);
+        try {
+          const attached = await client.openOk({
+            exerciseId: exercise,
+            teamId: 'team-1',
+            host: SCENARIO.host,
+            cols: 100,
+            rows: 30,
+          });
+          await client.run(attached.terminal.terminalId, 'echo "$(id -un) $((6*7))"', /trainee 42/, 30_000);
+        } finally {
+          client.disconnect();
+        }
+      } finally {
+        const ended = await call('DELETE', `/api/exercises/${exercise}`);
+        expect(ended.status, ended.text).to.be.oneOf([200, 202]);
+        // The in-cluster server deletes the team namespace (its RoleBinding with it).
+        let left = 1;
+        for (let i = 0; i < 240 && left > 0; i++) {
+          left = k('get', 'namespaces', '-l', `cyrop.io/exercise=${exercise}`, '-o', 'name')
+            .trim()
+            .split('\n')
+            .filter(Boolean).length;
+          if (left > 0) await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(left, 'team namespaces left after teardown').to.equal(0);
+      }
+    } finally {
+      forward.kill();
     }
   });
 });

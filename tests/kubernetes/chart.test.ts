@@ -36,6 +36,9 @@ interface K8sObject {
  */
 const DRIVER_CLUSTER_SCOPED: Record<string, string[]> = {
   '/namespaces': ['create', 'delete', 'get', 'list', 'patch'],
+  // The RoleBinding the driver makes for itself in each team namespace, to the team role only.
+  'rbac.authorization.k8s.io/rolebindings': ['create', 'patch'],
+  'rbac.authorization.k8s.io/clusterroles': ['bind'],
 };
 const DRIVER_IN_TEAM_NAMESPACES: Record<string, string[]> = {
   '/pods': ['create', 'delete', 'get', 'list', 'patch', 'watch'],
@@ -208,6 +211,9 @@ describe('Helm chart (infra/kubernetes/chart)', function () {
       'config.CYROP_DATA_DIR is set by the chart',
     );
     expect(templateFails({ ingress: { enabled: true } })).to.include('ingress.host');
+    expect(templateFails({ config: { CYROP_KUBE_TEAM_ROLE: 'admin' } })).to.include(
+      'config.CYROP_KUBE_TEAM_ROLE is set by the chart',
+    );
   });
 
   it('grants exactly what the driver calls: namespaces cluster-wide, the team verbs, kube-dns in kube-system', () => {
@@ -219,11 +225,10 @@ describe('Helm chart (infra/kubernetes/chart)', function () {
       for (const rule of role.rules ?? []) {
         for (const field of [rule.apiGroups, rule.resources, rule.verbs])
           expect(field ?? [], role.metadata.name).to.not.include('*');
-        expect(rule.verbs, role.metadata.name).to.not.include.any.members([
-          'escalate',
-          'bind',
-          'impersonate',
-        ]);
+        expect(rule.verbs, role.metadata.name).to.not.include.any.members(['escalate', 'impersonate']);
+        // `bind` only on the team role, by name.
+        if (rule.verbs.includes('bind')) expect(rule.resourceNames).to.deep.equal(['cyrop-team']);
+        else expect(rule.resourceNames).to.equal(undefined);
       }
     const byName = (name: string) => grants(clusterRoles.find((r) => r.metadata.name === name)?.rules ?? []);
     expect(byName('cyrop-namespaces')).to.deep.equal(DRIVER_CLUSTER_SCOPED);
@@ -233,11 +238,20 @@ describe('Helm chart (infra/kubernetes/chart)', function () {
       'kube-system/cyrop-dns',
     ]);
     expect(grants(roles[0]?.rules ?? [])).to.deep.equal(DRIVER_IN_KUBE_SYSTEM);
-    // Every binding names the release's ServiceAccount and nothing else.
-    for (const binding of [...find(objects, 'ClusterRoleBinding'), ...find(objects, 'RoleBinding')])
+    // Every binding names the release's ServiceAccount and nothing else; the team role is bound by
+    // no binding of the chart (the driver binds it in each team namespace), which it names.
+    const bindings = [...find(objects, 'ClusterRoleBinding'), ...find(objects, 'RoleBinding')] as unknown as {
+      metadata: { name: string };
+      subjects: unknown;
+      roleRef: { name: string };
+    }[];
+    for (const binding of bindings)
       expect(binding.subjects, binding.metadata.name).to.deep.equal([
         { kind: 'ServiceAccount', name: 'cyrop', namespace: 'cyrop-system' },
       ]);
+    expect(bindings.map((b) => b.roleRef.name).sort()).to.deep.equal(['cyrop-dns', 'cyrop-namespaces']);
+    const [config] = find(objects, 'ConfigMap') as unknown as { data: Record<string, string> }[];
+    expect(config?.data.CYROP_KUBE_TEAM_ROLE).to.equal('cyrop-team');
     // With the DNS address given, not even the kube-system Role.
     expect(find(template({ config: { CYROP_KUBE_DNS: '10.96.0.10' } }), 'Role')).to.have.length(0);
     // The namespace verbs are confined by an admission policy to team namespaces, for this ServiceAccount only.
@@ -251,12 +265,20 @@ describe('Helm chart (infra/kubernetes/chart)', function () {
     expect(policy?.spec.matchConditions[0]?.expression).to.equal(
       "request.userInfo.username == 'system:serviceaccount:cyrop-system:cyrop'",
     );
-    expect(policy?.spec.matchConstraints.resourceRules).to.deep.include({
-      apiGroups: [''],
-      apiVersions: ['v1'],
-      operations: ['CREATE', 'UPDATE', 'DELETE'],
-      resources: ['namespaces'],
-    });
+    expect(policy?.spec.matchConstraints.resourceRules).to.deep.equal([
+      {
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE', 'UPDATE', 'DELETE'],
+        resources: ['namespaces'],
+      },
+      {
+        apiGroups: ['rbac.authorization.k8s.io'],
+        apiVersions: ['v1'],
+        operations: ['CREATE', 'UPDATE', 'DELETE'],
+        resources: ['rolebindings'],
+      },
+    ]);
     // The driver drops the prefix's trailing dashes and adds one: the default `cyrop-` gives `cyrop-…`.
     expect(policy?.spec.validations[0]?.expression).to.include(".startsWith('cyrop-')");
     const [policyBinding] = find(objects, 'ValidatingAdmissionPolicyBinding') as unknown as {
@@ -274,5 +296,7 @@ describe('Helm chart (infra/kubernetes/chart)', function () {
       'ValidatingAdmissionPolicyBinding',
     ])
       expect(find(bare, kind), kind).to.have.length(0);
+    const [bareConfig] = find(bare, 'ConfigMap') as unknown as { data: Record<string, string> }[];
+    expect(bareConfig?.data).to.not.have.property('CYROP_KUBE_TEAM_ROLE');
   });
 });

@@ -148,6 +148,30 @@ describe('Kubernetes manifests of the shipped scenarios', function () {
     expect(addressUses(plansOf('ssh-server-hardening')[0]!)).to.deep.equal([]);
   });
 
+  it('with a team role, binds it in the namespace to the driver itself, and only then', () => {
+    const [plan] = plansOf('web-sqli-pivot');
+    expect(toKubernetes(plan!, SETTINGS, 'g1').grant).to.equal(undefined);
+    for (const subject of [
+      { kind: 'ServiceAccount' as const, name: 'range', namespace: 'cyrop-system' },
+      { kind: 'User' as const, name: 'jane@example.org' },
+    ]) {
+      const m = toKubernetes(plan!, { ...SETTINGS, teamAccess: { role: 'range-team', subject } }, 'g1');
+      expect(m.grant).to.deep.include({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' });
+      expect(m.grant?.metadata.namespace).to.equal(m.namespace);
+      expect(m.grant?.roleRef).to.deep.equal({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'range-team',
+      });
+      expect(m.grant?.subjects).to.deep.equal([
+        subject.kind === 'User' ? { apiGroup: 'rbac.authorization.k8s.io', ...subject } : subject,
+      ]);
+      expect(validator.check(m.grant!)).to.deep.equal([]);
+      // Not among the setup objects: the driver applies it between the namespace and them.
+      expect(m.setup.some((o) => o.kind === 'RoleBinding')).to.equal(false);
+    }
+  });
+
   it('keeps namespace names DNS labels and fresh per generation', () => {
     const long = namespaceName('cyrop', 'a'.repeat(32), 'b'.repeat(32), 'g7k2');
     expect(long.length).to.be.at.most(63);

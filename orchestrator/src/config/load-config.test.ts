@@ -99,6 +99,7 @@ describe('loadConfig', () => {
       CYROP_KUBE_CONTEXT: 'range@lab',
       CYROP_KUBE_NAMESPACE_PREFIX: 'lab-',
       CYROP_IMAGE_REGISTRY: 'registry.lab.test:5000/cyrop/',
+      CYROP_KUBE_TEAM_ROLE: 'range-cyrop-team',
     });
     expect(kubernetesSettings(config)).to.deep.equal({
       kubeconfig,
@@ -106,6 +107,7 @@ describe('loadConfig', () => {
       namespacePrefix: 'lab-',
       registry: 'registry.lab.test:5000/cyrop',
       inCluster: false,
+      teamRole: 'range-cyrop-team',
     });
   });
 
@@ -117,6 +119,7 @@ describe('loadConfig', () => {
         CYROP_KUBE_CONTEXT: 'a context',
         CYROP_KUBE_NAMESPACE_PREFIX: 'Cyrop_',
         CYROP_IMAGE_REGISTRY: 'https://registry.lab.test',
+        CYROP_KUBE_TEAM_ROLE: 'Team Role',
       }),
     )
       .to.throw(CyropError)
@@ -125,6 +128,7 @@ describe('loadConfig', () => {
         'CYROP_KUBECONFIG=/nonexistent/kubeconfig: no such file; must be the path of a kubeconfig file',
         'CYROP_KUBE_CONTEXT=a context: must be the name of a context of the kubeconfig (letters, digits, . _ : @ / -)',
         'CYROP_KUBE_NAMESPACE_PREFIX=Cyrop_: must be from 1 to 16 lowercase letters, digits or hyphens, starting with a letter and ending with a letter, a digit or one hyphen, such as cyrop-',
+        'CYROP_KUBE_TEAM_ROLE=Team Role: must be the name of a ClusterRole (lowercase letters, digits, hyphens, dots and colons)',
         'CYROP_IMAGE_REGISTRY=https://registry.lab.test: must be HOST[:PORT][/PATH] such as registry.example.org:5000/cyrop (no scheme)',
       ]);
   });

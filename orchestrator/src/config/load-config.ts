@@ -39,6 +39,12 @@ export interface Config {
   imageRegistry: string | undefined;
   /** Kubernetes: the address pods resolve names with; undefined: the endpoints of kube-system/kube-dns. */
   kubeDns: string | undefined;
+  /**
+   * Kubernetes: a ClusterRole the driver binds to itself in each team namespace it creates (a
+   * RoleBinding), so that its rights on pods, Secrets… hold there and nowhere else; undefined: none
+   * (its credentials already hold them, e.g. an administrator's kubeconfig).
+   */
+  kubeTeamRole: string | undefined;
   /** How often the server reconciles the engine with the store (ms). */
   reconcileIntervalMs: number;
   /** How long a terminal's shell outlives its owner's dropped connection (ms). */
@@ -104,6 +110,8 @@ export interface KubernetesEngineSettings {
   inCluster: boolean;
   /** The address pods resolve names with; absent: the endpoints of kube-system/kube-dns. */
   dnsAddress?: string;
+  /** The ClusterRole the driver binds to itself in each team namespace; absent: none. */
+  teamRole?: string;
 }
 
 /** The Kubernetes settings of a configuration. */
@@ -115,6 +123,7 @@ export function kubernetesSettings(config: Config): KubernetesEngineSettings {
     ...(config.imageRegistry ? { registry: config.imageRegistry } : {}),
     inCluster: config.kubeInCluster,
     ...(config.kubeDns ? { dnsAddress: config.kubeDns } : {}),
+    ...(config.kubeTeamRole ? { teamRole: config.kubeTeamRole } : {}),
   };
 }
 
@@ -146,6 +155,10 @@ const VARIABLES: Record<Exclude<keyof Config, 'kubeInCluster'>, { env: string; d
   kubeDns: {
     env: 'CYROP_KUBE_DNS',
     describe: "the IPv4 address of the cluster's DNS server (default: the endpoints of kube-system/kube-dns)",
+  },
+  kubeTeamRole: {
+    env: 'CYROP_KUBE_TEAM_ROLE',
+    describe: 'the name of a ClusterRole (lowercase letters, digits, hyphens, dots and colons)',
   },
   imageRegistry: {
     env: 'CYROP_IMAGE_REGISTRY',
@@ -283,6 +296,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const kubeDns = overrides.kubeDns ?? raw('kubeDns');
   if (kubeDns !== undefined && isIP(kubeDns) !== 4)
     problems.push(`${VARIABLES.kubeDns.env}=${kubeDns}: must be ${VARIABLES.kubeDns.describe}`);
+  const kubeTeamRole = overrides.kubeTeamRole ?? raw('kubeTeamRole');
+  if (kubeTeamRole !== undefined && !/^[a-z0-9]([a-z0-9.:-]{0,251}[a-z0-9])?$/.test(kubeTeamRole))
+    problems.push(
+      `${VARIABLES.kubeTeamRole.env}=${kubeTeamRole}: must be ${VARIABLES.kubeTeamRole.describe}`,
+    );
   const imageRegistry = (overrides.imageRegistry ?? raw('imageRegistry'))?.replace(/\/+$/, '');
   if (
     imageRegistry !== undefined &&
@@ -425,6 +443,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     kubeInCluster,
     imageRegistry,
     kubeDns,
+    kubeTeamRole,
     reconcileIntervalMs: overrides.reconcileIntervalMs ?? reconcileSeconds * 1000,
     terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
     recordingMaxBytes,

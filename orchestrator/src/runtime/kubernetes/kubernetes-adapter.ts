@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import {
+  AuthenticationV1Api,
   ApiException,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   V1ObjectMeta,
+  V1SelfSubjectReview,
   VersionApi,
   Watch,
   type KubernetesObject,
@@ -167,6 +169,27 @@ export class KubernetesAdapter {
       );
     }
     return { adapter: new KubernetesAdapter(kc, KubernetesObjectApi.makeApiClient(kc), server), version };
+  }
+
+  /**
+   * Who the API server takes these credentials for (SelfSubjectReview, which every authenticated
+   * user may ask): `system:serviceaccount:<namespace>:<name>` for a ServiceAccount.
+   */
+  async whoAmI(): Promise<string> {
+    const body = new V1SelfSubjectReview();
+    body.apiVersion = 'authentication.k8s.io/v1';
+    body.kind = 'SelfSubjectReview';
+    const review = await this.call(
+      'asking the API server who these credentials are (SelfSubjectReview)',
+      () => this.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body }),
+    );
+    const name = review.status?.userInfo?.username;
+    if (!name)
+      throw new CyropError(
+        'ENGINE_ERROR',
+        `the API server ${this.server} did not say who these credentials are`,
+      );
+    return name;
   }
 
   /** Server-side apply with CYROP's field manager, forcing ownership of the fields we set. */
@@ -434,7 +457,7 @@ function translate(error: unknown, what: string, server: string): CyropError {
         return new CyropError(
           'ENGINE_ERROR',
           `${detail} (the orchestrator's Kubernetes credentials lack this right)`,
-          { cause: error },
+          { cause: error, details: { forbidden: true } },
         );
       case 401:
         return new CyropError(

@@ -30,6 +30,7 @@ import {
   type KubeObject,
   type KubernetesManifests,
   type KubernetesSettings,
+  type RbacSubject,
 } from './to-kubernetes.ts';
 
 /** How the engine factory configures this driver (`CYROP_ENGINE=kubernetes`). */
@@ -44,6 +45,11 @@ export interface KubernetesDriverSettings {
   clusterDomain?: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   digests?: Readonly<Record<string, string>>;
+  /**
+   * A ClusterRole holding the driver's rights in team namespaces (CYROP_KUBE_TEAM_ROLE; the chart's
+   * `<name>-team`): bound, in each team namespace, to whoever these credentials are.
+   */
+  teamRole?: string;
 }
 
 const MANAGED = `${KUBE_LABEL.managedBy}=cyrop`;
@@ -90,6 +96,9 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       );
     const { adapter, version } = await KubernetesAdapter.connect(settings);
     const dnsAddress = settings.dnsAddress ?? (await clusterDns(adapter));
+    const teamAccess = settings.teamRole
+      ? { role: settings.teamRole, subject: subjectOf(await adapter.whoAmI()) }
+      : undefined;
     return new KubernetesRuntimeDriver(
       adapter,
       {
@@ -99,6 +108,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         ...(settings.registry ? { registry: settings.registry } : {}),
         ...(settings.digests ? { digests: settings.digests } : {}),
         ...(settings.imagePullPolicy ? { imagePullPolicy: settings.imagePullPolicy } : {}),
+        ...(teamAccess ? { teamAccess } : {}),
       },
       version,
     );
@@ -115,7 +125,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     // and services: pods come only after all of them.
     const [namespace, ...inside] = m.setup;
     if (namespace) await this.api.apply(namespace);
-    await Promise.all(inside.map((object) => this.api.apply(object)));
+    if (m.grant) await this.api.apply(m.grant);
+    await Promise.all(inside.map((object) => this.applyGranted(object, Boolean(m.grant))));
     for (const n of plan.networks)
       options.onProgress?.({ kind: 'network', network: n.name, state: found ? 'adopted' : 'created' });
     if (found) await this.removeOrphans(m);
@@ -443,6 +454,25 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       for (const o of await this.api.list(apiVersion, kind, MANAGED, m.namespace)) {
         if (!wanted.has(`${kind}/${o.metadata?.name ?? ''}`))
           await this.api.delete(apiVersion, kind, o.metadata?.name ?? '', m.namespace);
+      }
+    }
+  }
+
+  /**
+   * Apply into a namespace whose RoleBinding was just made: the API server's authorizer learns of a
+   * new binding from its watch cache, so the first requests may still be refused for a moment.
+   */
+  private async applyGranted(object: KubeObject, granted: boolean): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+      try {
+        await this.api.apply(object);
+        return;
+      } catch (error) {
+        const forbidden =
+          error instanceof CyropError && (error.details as { forbidden?: boolean } | undefined)?.forbidden;
+        if (!granted || !forbidden || Date.now() > deadline) throw error;
+        await sleep(delay);
       }
     }
   }
@@ -903,4 +933,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The RoleBinding subject for a user name: a ServiceAccount's is `system:serviceaccount:<namespace>:<name>`. */
+export function subjectOf(username: string): RbacSubject {
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+  return sa
+    ? { kind: 'ServiceAccount', namespace: sa[1] ?? '', name: sa[2] ?? '' }
+    : { kind: 'User', name: username };
 }

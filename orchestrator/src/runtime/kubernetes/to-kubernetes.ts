@@ -81,7 +81,19 @@ export interface KubernetesSettings {
   digests?: Readonly<Record<string, string>>;
   /** `IfNotPresent` unless told otherwise (`Never` for clusters that only have imported images). */
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /**
+   * The driver's rights inside team namespaces come from a RoleBinding it makes in each (the
+   * platform's ServiceAccount holds them nowhere else): this ClusterRole, bound to this subject.
+   */
+  teamAccess?: { role: string; subject: RbacSubject };
 }
+
+/** Who a RoleBinding grants to: a ServiceAccount, or a user by name. */
+export type RbacSubject =
+  { kind: 'ServiceAccount'; name: string; namespace: string } | { kind: 'User'; name: string };
+
+/** The RoleBinding name the driver gives itself in each team namespace. */
+export const TEAM_ACCESS_BINDING = 'cyrop-platform';
 
 export type KubeObject = {
   apiVersion: string;
@@ -99,6 +111,8 @@ export interface KubernetesManifests {
   podSecurityLevel: 'baseline' | 'privileged';
   /** Namespace first, then (in this order) policies, account, quota, limits, services, secrets. */
   setup: KubeObject[];
+  /** With `teamAccess`: the RoleBinding giving the driver its rights in the namespace, applied right after it. */
+  grant?: KubeObject;
   /**
    * One per host, in plan order; `hash` is the pod's own hash (its label `cyrop.io/host-hash`);
    * `late`: the indexes of its files that spell host addresses, which the driver writes into
@@ -215,6 +229,18 @@ export function toKubernetes(
     })),
   ];
 
+  const grant: KubeObject | undefined = settings.teamAccess && {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: meta(TEAM_ACCESS_BINDING, 'access'),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: settings.teamAccess.role },
+    subjects: [
+      settings.teamAccess.subject.kind === 'User'
+        ? { apiGroup: 'rbac.authorization.k8s.io', ...settings.teamAccess.subject }
+        : settings.teamAccess.subject,
+    ],
+  };
+
   const account: KubeObject = {
     apiVersion: 'v1',
     kind: 'ServiceAccount',
@@ -305,6 +331,7 @@ export function toKubernetes(
     namespace: ns,
     podSecurityLevel: level,
     setup: [namespace, ...policies, account, quota, limits, ...services],
+    ...(grant ? { grant } : {}),
     pods,
   };
 }
