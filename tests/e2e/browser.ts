@@ -9,6 +9,7 @@ import {
   type Locator,
   type Page,
 } from 'playwright-core';
+import { PNG } from 'pngjs';
 
 /** Debian's chromium (infra/engine/ensure-browsers.sh); no tool downloads its own browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -138,17 +139,59 @@ export async function typeLine(page: Page, root: Locator, line: string): Promise
   await page.keyboard.press('Enter');
 }
 
-/** Save a full-page screenshot as `<root>/<lang>/<name>.png` (by default `tests/e2e/screenshots/`). */
+/**
+ * How much of a row of underscores is drawn: the row of `root`'s terminal whose text is only
+ * underscores (at least 8) is photographed, and each of its first 8 character cells is scanned for
+ * bright pixels. Returns, per cell, the share of its pixel columns that have one. A clipped
+ * underscore (drawn below its row's box) gives 0.
+ */
+export async function underscoreCoverage(root: Locator): Promise<number[]> {
+  const row = root.locator('.xterm-rows > div', { hasText: /^_{8,}\s*$/ }).last();
+  await row.waitFor();
+  const box = await row.boundingBox();
+  if (!box) throw new Error('the underscore row is not on screen');
+  // One cell's width, from the span of underscores xterm drew (it spaces letters to whole cells).
+  const cell = await row.evaluate((el) => {
+    const span = Array.from(el.querySelectorAll('span')).find((s) => /^_+$/.test(s.textContent));
+    return span ? span.getBoundingClientRect().width / span.textContent.length : 0;
+  });
+  if (!(cell > 0)) throw new Error('no span of underscores in the row');
+  const png = PNG.sync.read(await row.screenshot());
+  const scale = png.width / box.width;
+  const coverage: number[] = [];
+  for (let c = 0; c < 8; c++) {
+    const x0 = Math.floor(c * cell * scale);
+    const x1 = Math.floor((c + 1) * cell * scale);
+    let lit = 0;
+    for (let x = x0; x < x1; x++) {
+      let any = false;
+      for (let y = 0; y < png.height && !any; y++) {
+        const i = (y * png.width + x) * 4;
+        // the console's foreground is #e6e6e6 on #0f1419
+        if ((png.data[i] ?? 0) > 128 && (png.data[i + 1] ?? 0) > 128) any = true;
+      }
+      if (any) lit++;
+    }
+    coverage.push(x1 > x0 ? lit / (x1 - x0) : 0);
+  }
+  return coverage;
+}
+
+/**
+ * Save a screenshot, of the full page or (`fullPage` false) of what the window shows, as
+ * `<root>/<lang>/<name>.png` (by default `tests/e2e/screenshots/`).
+ */
 export async function screenshot(
   page: Page,
   lang: string,
   name: string,
   root = SCREENSHOTS,
+  fullPage = true,
 ): Promise<string> {
   const dir = path.join(root, lang);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 

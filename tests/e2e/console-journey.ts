@@ -11,6 +11,7 @@ import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
+import { DEFAULT_FONT_SIZE, TERMINAL_FONT_SIZES } from '../../web-console/src/terminal/terminal-style.ts';
 import {
   launchBrowser,
   screenshot,
@@ -18,6 +19,7 @@ import {
   terminal,
   terminalText,
   typeLine,
+  underscoreCoverage,
   waitForTerminalText,
   type TestBrowser,
 } from './browser.ts';
@@ -271,6 +273,63 @@ export function consoleJourney(engine: ConsoleEngine): void {
       await typeLine(trainee, term, 'echo READY-$((6*7)) && id -un');
       await waitForTerminalText(term, /^READY-42$/m);
       await waitForTerminalText(term, /^trainee$/m);
+    });
+
+    it('the terminal draws every underscore at each text size, and stays beside the objectives on a 1366×768 laptop', async function () {
+      this.timeout(120_000);
+      const term = terminal(trainee, { host: CONSOLE_HOST });
+      await trainee.setViewportSize({ width: 1366, height: 768 });
+      try {
+        await typeLine(trainee, term, "printf '%s\\n' ________");
+        await waitForTerminalText(term, /^_{8}$/m);
+        const size = async () => Number(await term.getAttribute('data-font-size'));
+        const step = async (button: 'terminal-smaller' | 'terminal-larger') => {
+          const before = await size();
+          await term.getByTestId(button).click();
+          for (let i = 0; i < 100 && (await size()) === before; i++) await trainee.waitForTimeout(20);
+        };
+        while (await term.getByTestId('terminal-smaller').isEnabled()) await step('terminal-smaller');
+        const seen: number[] = [];
+        for (;;) {
+          const coverage = await underscoreCoverage(term);
+          // Each underscore spans most of its cell (glyph side bearings leave a pixel or two).
+          expect(
+            Math.min(...coverage),
+            `underscores at ${await size()} px: ${coverage.join(' ')}`,
+          ).to.be.at.least(0.6);
+          seen.push(await size());
+          if (!(await term.getByTestId('terminal-larger').isEnabled())) break;
+          await step('terminal-larger');
+        }
+        expect(seen).to.deep.equal([...TERMINAL_FONT_SIZES]);
+        while ((await size()) > DEFAULT_FONT_SIZE) await step('terminal-smaller');
+
+        // Beside the objectives, in view, whichever objective the trainee scrolled to.
+        const last = trainee.getByTestId('objective').last();
+        await last.getByRole('button').first().scrollIntoViewIfNeeded();
+        await screenshot(
+          trainee,
+          'en',
+          'play-laptop-1366x768',
+          engine.keepScreenshots ? undefined : path.join(dir, 'screenshots'),
+          false,
+        );
+        const [box, card] = await Promise.all([term.boundingBox(), last.boundingBox()]);
+        expect(box && card, 'terminal and last objective on the page').to.not.equal(null);
+        expect(box!.x, 'the terminal is right of the objectives').to.be.at.least(card!.x + card!.width);
+        expect(box!.y, 'the terminal top is in the window').to.be.at.least(0);
+        expect(box!.y + box!.height, 'the terminal bottom is in the window').to.be.at.most(768);
+        expect(box!.height, 'the terminal takes most of the window height').to.be.above(768 / 2);
+        // The grip makes it taller with the keyboard too.
+        const grip = term.getByTestId('terminal-grip');
+        const screenBefore = (await term.locator('.terminal-screen').boundingBox())!.height;
+        await grip.focus();
+        await trainee.keyboard.press('ArrowDown');
+        const screenAfter = (await term.locator('.terminal-screen').boundingBox())!.height;
+        expect(screenAfter).to.be.above(screenBefore);
+      } finally {
+        await trainee.setViewportSize({ width: 1440, height: 900 });
+      }
     });
 
     it('Japanese typed through an input method (IME composition) reaches the shell once', async () => {

@@ -162,6 +162,9 @@ export const en = {
   'terminal.error': 'Terminal error {code}: {message}',
   'terminal.pasteTooLarge': 'Paste refused: {size} is more than the {max} a terminal accepts at once.',
   'terminal.pasteSplit': 'Large paste ({size}) sent in {parts} parts.',
+  'terminal.smaller': 'Smaller text (now {size} px)',
+  'terminal.larger': 'Larger text (now {size} px)',
+  'terminal.resize': 'Drag (or use the arrow keys) to make the terminal taller or shorter',
   'terminal.help':
     'Copy: Ctrl+Shift+C · Paste: Ctrl+Shift+V · Leave the terminal with the keyboard: Esc, then Tab.',
 

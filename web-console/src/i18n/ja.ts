@@ -162,6 +162,9 @@ export const ja: Record<keyof typeof en, string> = {
   'terminal.error': 'ターミナルのエラー {code}：{message}',
   'terminal.pasteTooLarge': '貼り付けを拒否しました：{size} は一度に送れる上限 {max} を超えています。',
   'terminal.pasteSplit': '大きな貼り付け（{size}）を {parts} 回に分けて送信しました。',
+  'terminal.smaller': '文字を小さく（現在 {size} px）',
+  'terminal.larger': '文字を大きく（現在 {size} px）',
+  'terminal.resize': 'ドラッグ（または矢印キー）で端末の高さを変更',
   'terminal.help':
     'コピー：Ctrl+Shift+C · 貼り付け：Ctrl+Shift+V · キーボードでターミナルから移動：Esc のあと Tab',
 

@@ -13,6 +13,13 @@ import { AckCounter } from './ack-counter.ts';
 import { splitInput, utf8Length } from './split-input.ts';
 import type { TerminalConnection, TerminalListener } from './terminal-connection.ts';
 import { MAX_PASTE_BYTES, TERMINAL_LIMITS } from './terminal-limits.ts';
+import {
+  stepFontSize,
+  storedFontSize,
+  TERMINAL_FONT,
+  TERMINAL_FONT_SIZES,
+  TERMINAL_LINE_HEIGHT,
+} from './terminal-style.ts';
 
 export type TerminalPaneMode =
   | {
@@ -39,17 +46,14 @@ type Overlay = 'none' | 'connecting' | 'reconnecting' | 'ended' | 'failed';
 const OPEN_TIMEOUT_MS = 15_000;
 const RESIZE_DEBOUNCE_MS = 120;
 
-/** Fonts with box drawing and Japanese glyphs where the system has them. */
-export const TERMINAL_FONT =
-  'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, "Noto Sans Mono", "Noto Sans Mono CJK JP", "Noto Sans CJK JP", monospace';
-
-export function createXterm(readOnly: boolean): Terminal {
+export function createXterm(readOnly: boolean, fontSize = storedFontSize()): Terminal {
   const term = new Terminal({
     allowProposedApi: true,
     cursorBlink: !readOnly,
     disableStdin: true,
     fontFamily: TERMINAL_FONT,
-    fontSize: 14,
+    fontSize,
+    lineHeight: TERMINAL_LINE_HEIGHT,
     scrollback: 5000,
     convertEol: false,
     screenReaderMode: false,
@@ -78,6 +82,10 @@ export class TerminalPane implements TerminalListener {
   private readonly screen: HTMLDivElement;
   private readonly overlay: HTMLDivElement;
   private readonly notice: HTMLDivElement;
+  private readonly smaller: HTMLButtonElement;
+  private readonly larger: HTMLButtonElement;
+  /** Drag (or arrow keys) to make the terminal taller or shorter than the window gives it. */
+  private readonly grip: HTMLDivElement;
   private readonly term: Terminal;
   private readonly fit = new FitAddon();
   private readonly acks: AckCounter;
@@ -103,6 +111,27 @@ export class TerminalPane implements TerminalListener {
     this.screen = h('div', { class: 'terminal-screen' });
     this.overlay = h('div', { class: 'terminal-overlay', role: 'status' });
     this.notice = h('div', { class: 'terminal-notice', role: 'status', 'aria-live': 'polite' });
+    this.smaller = h('button', {
+      type: 'button',
+      class: 'terminal-size',
+      'data-testid': 'terminal-smaller',
+      onclick: () => this.setFontSize(stepFontSize(this.term.options.fontSize ?? 14, -1)),
+    });
+    this.larger = h('button', {
+      type: 'button',
+      class: 'terminal-size',
+      'data-testid': 'terminal-larger',
+      onclick: () => this.setFontSize(stepFontSize(this.term.options.fontSize ?? 14, 1)),
+    });
+    this.grip = h('div', {
+      class: 'terminal-grip',
+      role: 'separator',
+      tabindex: 0,
+      'aria-orientation': 'horizontal',
+      'data-testid': 'terminal-grip',
+      onpointerdown: (event) => this.dragGrip(event as PointerEvent),
+      onkeydown: (event) => this.keyGrip(event as KeyboardEvent),
+    });
     this.element = h(
       'div',
       {
@@ -113,10 +142,12 @@ export class TerminalPane implements TerminalListener {
         'aria-label': t(this.readOnly ? 'terminal.viewerLabel' : 'terminal.label', { host: mode.host }),
       },
       this.screen,
+      h('div', { class: 'terminal-toolbar' }, this.readOnly ? null : this.grip, this.smaller, this.larger),
       this.overlay,
       this.notice,
     );
     this.term = createXterm(this.readOnly);
+    this.labelControls();
     this.term.loadAddon(this.fit);
     this.acks = new AckCounter(TERMINAL_LIMITS.ackEveryBytes, (bytes) => {
       const id = this.terminalId;
@@ -169,7 +200,61 @@ export class TerminalPane implements TerminalListener {
       'aria-label',
       t(this.readOnly ? 'terminal.viewerLabel' : 'terminal.label', { host: this.options.mode.host }),
     );
+    this.labelControls();
     this.renderOverlay();
+  }
+
+  /** A supported font size (TERMINAL_FONT_SIZES): the rows and columns follow. */
+  setFontSize(size: number): void {
+    if (!TERMINAL_FONT_SIZES.includes(size)) return;
+    this.term.options.fontSize = size;
+    this.element.dataset.fontSize = String(size);
+    this.labelControls();
+    if (this.started && !this.readOnly) this.fitNow();
+  }
+
+  private labelControls(): void {
+    const size = this.term.options.fontSize ?? 14;
+    this.element.dataset.fontSize = String(size);
+    this.smaller.textContent = 'A−';
+    this.larger.textContent = 'A+';
+    this.smaller.title = t('terminal.smaller', { size });
+    this.larger.title = t('terminal.larger', { size });
+    this.smaller.setAttribute('aria-label', this.smaller.title);
+    this.larger.setAttribute('aria-label', this.larger.title);
+    this.smaller.disabled = size <= (TERMINAL_FONT_SIZES[0] ?? size);
+    this.larger.disabled = size >= (TERMINAL_FONT_SIZES.at(-1) ?? size);
+    this.grip.setAttribute('aria-label', t('terminal.resize'));
+    this.grip.title = t('terminal.resize');
+  }
+
+  private setScreenHeight(px: number): void {
+    const max = Math.max(window.innerHeight * 2, 400);
+    this.screen.style.height = `${Math.round(Math.min(max, Math.max(160, px)))}px`;
+  }
+
+  private dragGrip(event: PointerEvent): void {
+    event.preventDefault();
+    const startY = event.clientY;
+    const startHeight = this.screen.getBoundingClientRect().height;
+    this.grip.setPointerCapture(event.pointerId);
+    const move = (e: PointerEvent) => this.setScreenHeight(startHeight + e.clientY - startY);
+    const up = () => {
+      this.grip.removeEventListener('pointermove', move);
+      this.grip.removeEventListener('pointerup', up);
+      this.grip.removeEventListener('pointercancel', up);
+    };
+    this.grip.addEventListener('pointermove', move);
+    this.grip.addEventListener('pointerup', up);
+    this.grip.addEventListener('pointercancel', up);
+  }
+
+  private keyGrip(event: KeyboardEvent): void {
+    if (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') return;
+    event.preventDefault();
+    const step = (this.term.options.fontSize ?? 14) * TERMINAL_LINE_HEIGHT * 2;
+    const height = this.screen.getBoundingClientRect().height;
+    this.setScreenHeight(height + (event.key === 'ArrowDown' ? step : -step));
   }
 
   dispose(): void {

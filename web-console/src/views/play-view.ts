@@ -99,6 +99,8 @@ export class PlayView implements View {
             this.objectivesStatus,
             this.objectivesList,
           ),
+          this.boardSlot,
+          this.timelineSlot,
         ),
         h(
           'div',
@@ -110,7 +112,6 @@ export class PlayView implements View {
             this.terminalsSlot,
             this.terminalHelp,
           ),
-          h('div', { class: 'two-columns' }, this.boardSlot, this.timelineSlot),
         ),
       ),
     );
