@@ -530,6 +530,40 @@ export function consoleJourney(engine: ConsoleEngine): void {
       expect(browser.cspViolations).to.deep.equal([]);
     });
 
+    it('resets and the end of scoring wait for a confirmation naming what they act on; ended scoring reopens', async function () {
+      this.timeout(180_000);
+      const team2 = instructor.locator('[data-testid="team-row"][data-team-id="team-2"]');
+      await team2.getByTestId('reset-host-select').selectOption(CONSOLE_HOST);
+      await team2.getByTestId('reset-host-button').click();
+      const confirmation = team2.getByTestId('reset-confirmation');
+      expect(await confirmation.innerText())
+        .to.include(CONSOLE_HOST)
+        .and.include('Team 2');
+      await team2.getByTestId('reset-cancel').click();
+      expect(await confirmation.count(), 'Cancel leaves nothing to confirm').to.equal(0);
+      expect(await team2.locator('[role="status"]').count(), 'Cancel reset nothing').to.equal(0);
+      await team2.getByTestId('reset-host-button').click();
+      await shootBoth(instructor, 'reset-confirm', {
+        en: `Reset ${CONSOLE_HOST} of Team 2?`,
+        ja: `Team 2 の ${CONSOLE_HOST} をリセットしますか？`,
+      });
+      await team2.getByTestId('reset-confirm').click();
+      await team2
+        .locator('[role="status"].good', { hasText: `${CONSOLE_HOST} was reset.` })
+        .waitFor({ timeout: 150_000 });
+
+      await instructor.getByTestId('scoring-end').click();
+      expect(
+        await instructor.locator('.confirm', { hasText: 'End scoring for every team now?' }).count(),
+      ).to.equal(1);
+      await instructor.getByTestId('scoring-end-confirm').click();
+      await instructor.locator('[data-testid="scoring-status"][data-status="ended"]').waitFor();
+      const reopen = instructor.getByTestId('scoring-start');
+      expect(await reopen.innerText()).to.equal('Reopen scoring');
+      await reopen.click();
+      await instructor.locator('[data-testid="scoring-status"][data-status="running"]').waitFor();
+    });
+
     it('the instructor tears the exercise down', async function () {
       this.timeout(180_000);
       await instructor.getByTestId('teardown-button').click();
@@ -542,6 +576,18 @@ export function consoleJourney(engine: ConsoleEngine): void {
         .locator(`[data-testid="terminal"][data-host="${CONSOLE_HOST}"][data-ended="exercise-ended"]`)
         .waitFor({ timeout: 30_000 });
       expect(await engine.teamsOnEngine(exerciseId), 'environments left on the engine').to.deep.equal([]);
+      // The page agrees with itself: scoring is over, nothing is offered that cannot act any more.
+      expect(await instructor.getByTestId('scoring-status').innerText()).to.equal(
+        'Over (the exercise has ended)',
+      );
+      for (const id of ['scoring-start', 'scoring-end', 'scoring-freeze', 'scoring-unfreeze'])
+        expect(await instructor.getByTestId(id).count(), id).to.equal(0);
+      for (const id of ['extend-button', 'broadcast-submit', 'teardown-button'])
+        expect(await instructor.getByTestId(id).isDisabled(), id).to.equal(true);
+      for (const button of await instructor
+        .locator('[data-testid="reset-host-button"], [data-testid="reset-team-button"]')
+        .all())
+        expect(await button.isDisabled()).to.equal(true);
     });
   });
 }

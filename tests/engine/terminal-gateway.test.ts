@@ -499,7 +499,11 @@ describe('terminal gateway (Docker engine)', function () {
     const download = async (exercise: string, recording: RecordingInfo) => {
       const res = await ok('instrA', 'GET', `/api/exercises/${exercise}/recordings/${recording.recordingId}`);
       expect(res.headers.get('content-type')).to.equal('application/x-asciicast');
-      expect(res.headers.get('content-disposition')).to.include(`${recording.recordingId}.cast`);
+      // Named for a person: exercise, team, host, start time, then the id's first characters.
+      const stamp = recording.startedAt.slice(0, 19).replace(/-/g, '').replace('T', '-').replace(/:/g, '');
+      expect(res.headers.get('content-disposition')).to.equal(
+        `attachment; filename="${exercise}-${recording.teamId}-${recording.host}-${stamp}-${recording.recordingId.slice(0, 8)}.cast"`,
+      );
       const lines = res.text.trimEnd().split('\n');
       const header = JSON.parse(lines[0]!) as Record<string, unknown>;
       const events = lines.slice(1).map((l) => JSON.parse(l) as [number, string, string]);

@@ -98,7 +98,11 @@ describe('export-results', () => {
   });
 
   it('writes CSV that a spreadsheet reads back without evaluating anything, naming the scenario version it ran', () => {
-    const csv = exportResults(finishedExercise().projection, { format: 'csv' });
+    const withBom = exportResults(finishedExercise().projection, { format: 'csv' });
+    // A byte order mark first, once: Japanese Excel then reads UTF-8.
+    expect(withBom.startsWith('\uFEFF')).to.equal(true);
+    const csv = withBom.slice(1);
+    expect(csv.includes('\uFEFF')).to.equal(false);
     const lines = csv.split('\r\n');
     expect(lines[0]).to.equal(
       'exercise,scenario,scenario_version,scenario_hash,rank,team_id,team_name,kind,objective,solved,time,via,points,first_blood,hints_used,hint_ids,hint_cost,net,note',

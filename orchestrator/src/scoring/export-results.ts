@@ -153,10 +153,14 @@ export function toCsv(header: readonly string[], records: readonly (readonly Csv
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** UTF-8 with a byte order mark: Japanese Excel reads team names and notes as UTF-8, not Shift_JIS. */
 export function resultsCsv(rows: readonly ResultRow[]): string {
-  return toCsv(
-    COLUMNS.map((c) => c.header),
-    rows.map((row) => COLUMNS.map((c) => c.cell(row))),
+  return (
+    '\uFEFF' +
+    toCsv(
+      COLUMNS.map((c) => c.header),
+      rows.map((row) => COLUMNS.map((c) => c.cell(row))),
+    )
   );
 }
 

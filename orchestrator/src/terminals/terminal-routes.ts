@@ -5,6 +5,7 @@ import { STAFF, type ApiRegistry, type Principal } from '../api/api-registry.ts'
 import { mustWatchExercise } from '../access/exercise-access.ts';
 import { CyropError } from '../errors.ts';
 import type { RecordingStore } from './recording-store.ts';
+import type { RecordingInfo } from './terminal-events-map.ts';
 
 export interface TerminalRouteDeps {
   recordings: RecordingStore;
@@ -92,7 +93,7 @@ export function terminalRoutes(api: ApiRegistry, { recordings, canWatch }: Termi
       );
       res.status(200);
       res.setHeader('content-type', 'application/x-asciicast');
-      res.setHeader('content-disposition', `attachment; filename="${params.recordingId}.cast"`);
+      res.setHeader('content-disposition', `attachment; filename="${recordingFileName(recording)}"`);
       res.setHeader('content-length', String(size));
       res.setHeader('cache-control', 'no-store');
       // a live recording grows: send what existed when asked
@@ -100,4 +101,18 @@ export function terminalRoutes(api: ApiRegistry, { recordings, canWatch }: Termi
       return undefined;
     },
   });
+}
+
+/**
+ * What a downloaded recording is called: exercise, team, host and start time (UTC, to the second),
+ * then the recording's first 8 characters so that two shells started in one second differ, e.g.
+ * `ex1-team-1-workstation-20261204-102441-1a2b3c4d.cast`. Ids are DNS labels already; anything else
+ * becomes `-`.
+ */
+export function recordingFileName(
+  r: Pick<RecordingInfo, 'exerciseId' | 'teamId' | 'host' | 'startedAt' | 'recordingId'>,
+): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
+  const stamp = r.startedAt.slice(0, 19).replace(/-/g, '').replace('T', '-').replace(/:/g, '');
+  return `${[r.exerciseId, r.teamId, r.host, stamp, r.recordingId.slice(0, 8)].map(safe).join('-')}.cast`;
 }

@@ -269,6 +269,17 @@ export const en = {
   'exercise.scoringFreeze': 'Freeze scoreboard',
   'exercise.scoringUnfreeze': 'Unfreeze scoreboard',
   'exercise.scoringEnd': 'End scoring',
+  'exercise.scoringEndConfirm':
+    'End scoring for every team now? Trainees can no longer submit answers or run checks; you can reopen scoring later.',
+  'exercise.scoringEndYes': 'End scoring now',
+  'exercise.scoringRestart': 'Reopen scoring',
+  'exercise.scoringOver': 'Over (the exercise has ended)',
+  'exercise.resetHostConfirm':
+    'Reset {host} of {team}? It is recreated from the scenario: its files and running programs are lost, and shells on it end.',
+  'exercise.resetHostYes': 'Reset {host}',
+  'exercise.resetTeamConfirm':
+    'Reset every host of {team}? They are recreated from the scenario: their files and running programs are lost, and every shell of the team ends.',
+  'exercise.resetTeamYes': 'Reset all of {team}',
   'exercise.scoringPending': 'Scoring has not started: trainees cannot submit answers yet.',
   'exercise.scoringDone': 'Scoring: {status}.',
   'exercise.broadcastLabel': 'Message to every team',

@@ -269,6 +269,17 @@ export const ja: Record<keyof typeof en, string> = {
   'exercise.scoringFreeze': 'スコアボードを凍結',
   'exercise.scoringUnfreeze': 'スコアボードの凍結を解除',
   'exercise.scoringEnd': '採点を終了',
+  'exercise.scoringEndConfirm':
+    'すべてのチームの採点を今すぐ終了しますか？受講者は解答の送信もチェックの実行もできなくなります。採点は後で再開できます。',
+  'exercise.scoringEndYes': '今すぐ採点を終了',
+  'exercise.scoringRestart': '採点を再開',
+  'exercise.scoringOver': '終了（演習は終了しました）',
+  'exercise.resetHostConfirm':
+    '{team} の {host} をリセットしますか？シナリオから作り直すため、ファイルと実行中のプログラムは失われ、そのホストのシェルは終了します。',
+  'exercise.resetHostYes': '{host} をリセット',
+  'exercise.resetTeamConfirm':
+    '{team} のすべてのホストをリセットしますか？シナリオから作り直すため、ファイルと実行中のプログラムは失われ、チームのシェルはすべて終了します。',
+  'exercise.resetTeamYes': '{team} をすべてリセット',
   'exercise.scoringPending': '採点はまだ開始されていません。受講者はまだ解答を送信できません。',
   'exercise.scoringDone': '採点：{status}',
   'exercise.broadcastLabel': '全チームへのメッセージ',

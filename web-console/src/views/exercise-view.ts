@@ -82,6 +82,9 @@ export class ExerciseView implements View {
   private teamFeedback = new Map<string, Feedback>();
   private actionFeedback: Feedback;
   private confirmingTeardown = false;
+  /** A reset waiting for the instructor's confirmation, naming what it will recreate. */
+  private confirmingReset: { teamId: string; host?: string } | undefined;
+  private confirmingScoringEnd = false;
   private liveTerminals: TerminalInfo[] | undefined;
   private terminalsError = '';
   private recordings: RecordingInfo[] | undefined;
@@ -465,6 +468,59 @@ export class ExerciseView implements View {
     this.renderTeams();
   }
 
+  private askReset(teamId: string, host: string | undefined): void {
+    this.confirmingReset = { teamId, ...(host !== undefined ? { host } : {}) };
+    this.renderTeams();
+    this.slots.teams.querySelector<HTMLButtonElement>('[data-testid="reset-confirm"]')?.focus();
+  }
+
+  /** "Reset host web of Team 1?" with what it costs, then the button that does it, or Cancel. */
+  private resetConfirmation(teamName: string): HTMLElement | false {
+    const c = this.confirmingReset;
+    if (!c) return false;
+    const cancel = () => {
+      const back = c.host !== undefined ? 'reset-host-button' : 'reset-team-button';
+      this.confirmingReset = undefined;
+      this.renderTeams();
+      this.slots.teams
+        .querySelector<HTMLElement>(`[data-team-id="${CSS.escape(c.teamId)}"] [data-testid="${back}"]`)
+        ?.focus();
+    };
+    return h(
+      'div',
+      {
+        class: 'confirm',
+        role: 'group',
+        'aria-label': t('exercise.reset'),
+        'data-testid': 'reset-confirmation',
+      },
+      h(
+        'p',
+        {},
+        c.host !== undefined
+          ? t('exercise.resetHostConfirm', { host: c.host, team: teamName })
+          : t('exercise.resetTeamConfirm', { team: teamName }),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          'data-testid': 'reset-confirm',
+          onclick: () => {
+            this.confirmingReset = undefined;
+            void this.reset(c.teamId, c.host);
+          },
+        },
+        c.host !== undefined
+          ? t('exercise.resetHostYes', { host: c.host })
+          : t('exercise.resetTeamYes', { team: teamName }),
+      ),
+      ' ',
+      h('button', { type: 'button', 'data-testid': 'reset-cancel', onclick: cancel }, t('common.cancel')),
+    );
+  }
+
   private async reset(teamId: string, host: string | undefined): Promise<void> {
     this.teamFeedback.set(teamId, {
       ok: true,
@@ -541,6 +597,7 @@ export class ExerciseView implements View {
   }
 
   private scoringLabel(): string {
+    if (this.status?.state === 'ended') return t('exercise.scoringOver');
     return this.frozen
       ? `${exerciseStateLabel(this.scoringStatus)} (${t('board.frozen')})`
       : exerciseStateLabel(this.scoringStatus);
@@ -742,6 +799,7 @@ export class ExerciseView implements View {
             'tbody',
             {},
             s.teams.map((team) => {
+              const over = s.state === 'ended';
               const env = s.environments.find((e) => e.team === team.id);
               const total = env?.hosts.length ?? team.hosts.length;
               const ready =
@@ -847,7 +905,8 @@ export class ExerciseView implements View {
                     {
                       type: 'button',
                       'data-testid': 'reset-host-button',
-                      onclick: () => void this.reset(team.id, hostSelect.value),
+                      disabled: over,
+                      onclick: () => this.askReset(team.id, hostSelect.value),
                     },
                     t('exercise.resetHost'),
                   ),
@@ -857,10 +916,12 @@ export class ExerciseView implements View {
                     {
                       type: 'button',
                       'data-testid': 'reset-team-button',
-                      onclick: () => void this.reset(team.id, undefined),
+                      disabled: over,
+                      onclick: () => this.askReset(team.id, undefined),
                     },
                     t('exercise.resetTeam'),
                   ),
+                  this.confirmingReset?.teamId === team.id && this.resetConfirmation(team.name),
                   feedback &&
                     h(
                       'p',
@@ -906,6 +967,9 @@ export class ExerciseView implements View {
 
   private renderActions(): void {
     const broadcastId = this.broadcastInput.id;
+    // Torn down: nothing left to score, extend, reset or tell; the page says so once.
+    const over = this.status?.state === 'ended';
+    this.broadcastInput.disabled = over;
     const f = this.actionFeedback;
     replaceChildren(
       this.slots.actions,
@@ -919,7 +983,8 @@ export class ExerciseView implements View {
           { 'data-testid': 'scoring-status', 'data-status': this.scoringStatus },
           this.scoringLabel(),
         ),
-        this.scoringStatus === 'pending' &&
+        !over &&
+          this.scoringStatus !== 'running' &&
           h(
             'button',
             {
@@ -928,9 +993,10 @@ export class ExerciseView implements View {
               'data-testid': 'scoring-start',
               onclick: () => void this.scoringAction('start'),
             },
-            t('exercise.scoringStart'),
+            t(this.scoringStatus === 'ended' ? 'exercise.scoringRestart' : 'exercise.scoringStart'),
           ),
-        this.scoringStatus === 'running' &&
+        !over &&
+          this.scoringStatus === 'running' &&
           h(
             'button',
             {
@@ -940,14 +1006,59 @@ export class ExerciseView implements View {
             },
             t(this.frozen ? 'exercise.scoringUnfreeze' : 'exercise.scoringFreeze'),
           ),
-        this.scoringStatus === 'running' &&
+        !over &&
+          this.scoringStatus === 'running' &&
+          !this.confirmingScoringEnd &&
           h(
             'button',
-            { type: 'button', 'data-testid': 'scoring-end', onclick: () => void this.scoringAction('end') },
+            {
+              type: 'button',
+              'data-testid': 'scoring-end',
+              onclick: () => {
+                this.confirmingScoringEnd = true;
+                this.renderActions();
+                this.slots.actions
+                  .querySelector<HTMLButtonElement>('[data-testid="scoring-end-confirm"]')
+                  ?.focus();
+              },
+            },
             t('exercise.scoringEnd'),
           ),
       ),
-      this.scoringStatus === 'pending' && h('p', { class: 'warn' }, t('exercise.scoringPending')),
+      !over &&
+        this.confirmingScoringEnd &&
+        this.scoringStatus === 'running' &&
+        h(
+          'div',
+          { class: 'confirm', role: 'group', 'aria-label': t('exercise.scoringEnd') },
+          h('p', {}, t('exercise.scoringEndConfirm')),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              'data-testid': 'scoring-end-confirm',
+              onclick: () => {
+                this.confirmingScoringEnd = false;
+                void this.scoringAction('end');
+              },
+            },
+            t('exercise.scoringEndYes'),
+          ),
+          ' ',
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: () => {
+                this.confirmingScoringEnd = false;
+                this.renderActions();
+              },
+            },
+            t('common.cancel'),
+          ),
+        ),
+      !over && this.scoringStatus === 'pending' && h('p', { class: 'warn' }, t('exercise.scoringPending')),
       h(
         'form',
         {
@@ -964,7 +1075,7 @@ export class ExerciseView implements View {
           this.broadcastInput,
           h(
             'button',
-            { type: 'submit', class: 'primary', 'data-testid': 'broadcast-submit' },
+            { type: 'submit', class: 'primary', 'data-testid': 'broadcast-submit', disabled: over },
             t('exercise.broadcast'),
           ),
         ),
@@ -974,7 +1085,12 @@ export class ExerciseView implements View {
         { class: 'row buttons' },
         h(
           'button',
-          { type: 'button', 'data-testid': 'extend-button', onclick: () => void this.extend() },
+          {
+            type: 'button',
+            'data-testid': 'extend-button',
+            disabled: over,
+            onclick: () => void this.extend(),
+          },
           t('exercise.extend'),
         ),
         h(
