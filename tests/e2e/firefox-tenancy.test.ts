@@ -16,7 +16,7 @@ import {
   startFreshPlatform,
 } from './tenancy-fixtures.ts';
 
-type MessageKey = keyof typeof en;
+type MessageKey = Exclude<keyof typeof en, `${string}#${string}`>;
 const KEYS = Object.keys(en);
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 

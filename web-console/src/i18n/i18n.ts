@@ -1,11 +1,16 @@
 import { en } from './en.ts';
 import { ja } from './ja.ts';
+import { template, type Locale } from './template.ts';
 
-export type MessageKey = keyof typeof en;
-export type Locale = 'en' | 'ja';
+/**
+ * A message. A language that inflects for number adds forms as `<key>#<plural category>` (`#one`
+ * beside `'{count} tries'`): `t` picks one by the `count` parameter with `Intl.PluralRules`.
+ */
+export type MessageKey = Exclude<keyof typeof en, `${string}#${string}`>;
+export type { Locale } from './template.ts';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
 
-const CATALOGUES: Record<Locale, Record<MessageKey, string>> = { en, ja };
+const CATALOGUES: Record<Locale, Readonly<Record<string, string>>> = { en, ja };
 const STORAGE_KEY = 'cyrop.lang';
 
 let current: Locale = initialLocale();
@@ -44,7 +49,10 @@ export function onLocaleChange(listener: (locale: Locale) => void): () => void {
 
 /** The message `key` in the current language, `{name}` placeholders replaced (numbers formatted). */
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  const template = CATALOGUES[current][key];
+  return fill(template(CATALOGUES[current], current, key, params.count), params);
+}
+
+function fill(template: string, params: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = params[name];
     if (value === undefined) return whole;

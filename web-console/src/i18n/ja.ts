@@ -1,7 +1,7 @@
 import type { en } from './en.ts';
 
 /** 日本語のメッセージ。キーと `{placeholders}` は `en.ts` と同じ（`catalogues.test.ts` で検査）。 */
-export const ja: Record<keyof typeof en, string> = {
+export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string> = {
   'title.home': 'ホーム',
   'title.login': 'サインイン',
   'title.join': 'チームに参加',
