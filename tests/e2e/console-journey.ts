@@ -220,6 +220,13 @@ export function consoleJourney(engine: ConsoleEngine): void {
       await row.waitFor();
       expect(await instructor.getByTestId('scenario-row').count()).to.be.at.least(6);
       await row.getByTestId('scenario-valid').waitFor();
+      // Categories and durations in words of the page's language, not the scenario's slugs.
+      expect(await row.innerText())
+        .to.include('· Forensics · 1 h 30 min')
+        .and.not.include('· forensics');
+      await selectLanguage(instructor, 'ja');
+      expect(await row.innerText()).to.include('フォレンジック');
+      await selectLanguage(instructor, 'en');
       await shootBoth(instructor, 'instructor-catalogue', STAFF_LABEL);
     });
 
@@ -227,6 +234,12 @@ export function consoleJourney(engine: ConsoleEngine): void {
       this.timeout(300_000);
       await instructor.getByTestId('create-scenario').selectOption(SCENARIO);
       await instructor.getByTestId('create-teams').fill('2');
+      // A duration the API would refuse is explained in words before anything is sent…
+      await instructor.getByTestId('create-ttl').fill('1h30');
+      await instructor.getByTestId('create-submit').click();
+      await instructor.getByText('The duration “1h30” is not one', { exact: false }).waitFor();
+      // …and the one the help text offers is taken.
+      await instructor.getByTestId('create-ttl').fill('1h30m');
       await instructor.getByTestId('create-submit').click();
       await instructor.waitForURL(/#\/instructor\/exercises\/[^/]+$/);
       exerciseId = decodeURIComponent(/#\/instructor\/exercises\/([^/]+)$/.exec(instructor.url())![1]!);
@@ -575,6 +588,11 @@ export function consoleJourney(engine: ConsoleEngine): void {
       await trainee
         .locator(`[data-testid="terminal"][data-host="${CONSOLE_HOST}"][data-ended="exercise-ended"]`)
         .waitFor({ timeout: 30_000 });
+      // …in words, not the server's code for it
+      const overlay = await terminal(trainee, { host: CONSOLE_HOST })
+        .locator('.terminal-overlay')
+        .innerText();
+      expect(overlay).to.include('The shell has ended: the exercise has ended.');
       expect(await engine.teamsOnEngine(exerciseId), 'environments left on the engine').to.deep.equal([]);
       // The page agrees with itself: scoring is over, nothing is offered that cannot act any more.
       expect(await instructor.getByTestId('scoring-status').innerText()).to.equal(

@@ -1,4 +1,5 @@
-import { t } from './i18n/i18n.ts';
+import { durationSeconds } from './duration-syntax.ts';
+import { locale, t, type MessageKey } from './i18n/i18n.ts';
 
 /** Labels for the server's enumerations; an unknown value is shown as it is. */
 export function difficultyLabel(difficulty: string): string {
@@ -112,4 +113,44 @@ export function roleLabel(role: string): string {
     default:
       return role;
   }
+}
+
+/** Scenario categories the catalogue uses; another slug is shown as words ("threat-hunting" → "Threat hunting"). */
+const CATEGORIES: Record<string, MessageKey> = {
+  forensics: 'category.forensics',
+  hardening: 'category.hardening',
+  'incident-response': 'category.incidentResponse',
+  'log-analysis': 'category.logAnalysis',
+  'packet-analysis': 'category.packetAnalysis',
+  'penetration-testing': 'category.penetrationTesting',
+  web: 'category.web',
+  crypto: 'category.crypto',
+  'reverse-engineering': 'category.reverseEngineering',
+  'malware-analysis': 'category.malwareAnalysis',
+};
+
+export function categoryLabel(slug: string): string {
+  const key = CATEGORIES[slug];
+  if (key) return t(key);
+  const words = slug.replace(/[-_]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * A scenario or API duration (`90m`, `1h30m`, `2h`) said in the current language: "1 h 30 min",
+ * "1時間30分". Seconds are kept only when there are no whole minutes; text that is not a duration is
+ * shown as it is.
+ */
+export function durationLabel(text: string): string {
+  const seconds = durationSeconds(text);
+  if (seconds === undefined) return text;
+  const days = Math.floor(seconds / 86_400);
+  const hours = Math.floor((seconds % 86_400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const parts: string[] = [];
+  if (days) parts.push(t('duration.days', { count: days }));
+  if (hours) parts.push(t('duration.hours', { count: hours }));
+  if (minutes) parts.push(t('duration.minutes', { count: minutes }));
+  if (!parts.length) parts.push(t('duration.seconds', { count: Math.round(seconds) }));
+  return parts.join(locale() === 'ja' ? '' : ' ');
 }

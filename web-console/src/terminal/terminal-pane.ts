@@ -8,7 +8,7 @@ import type {
   TerminalError,
 } from '../../../orchestrator/src/terminals/terminal-events-map.ts';
 import { h, replaceChildren } from '../dom.ts';
-import { formatBytes, t } from '../i18n/i18n.ts';
+import { formatBytes, t, type MessageKey } from '../i18n/i18n.ts';
 import { AckCounter } from './ack-counter.ts';
 import { splitInput, utf8Length } from './split-input.ts';
 import type { TerminalConnection, TerminalListener } from './terminal-connection.ts';
@@ -45,6 +45,27 @@ type Overlay = 'none' | 'connecting' | 'reconnecting' | 'ended' | 'failed';
 
 const OPEN_TIMEOUT_MS = 15_000;
 const RESIZE_DEBOUNCE_MS = 120;
+
+/** The server's reasons a shell ended (`exit` event), as people say them. */
+const END_REASONS: Record<string, MessageKey> = {
+  exit: 'terminal.reasonExit',
+  closed: 'terminal.reasonClosed',
+  'grace-expired': 'terminal.reasonGraceExpired',
+  'session-expired': 'terminal.reasonSessionExpired',
+  'server-shutdown': 'terminal.reasonServerShutdown',
+  'exercise-ended': 'terminal.reasonExerciseEnded',
+  'host-reset': 'terminal.reasonHostReset',
+  'team-reset': 'terminal.reasonTeamReset',
+};
+
+/** "the shell exited (status 1)", "an instructor reset this host"… ; an unknown reason as sent. */
+export function endReason(exit: { code: number | null; reason: string }): string {
+  const key = END_REASONS[exit.reason];
+  if (!key) return exit.code !== null ? `${exit.reason} (${exit.code})` : exit.reason;
+  if (exit.reason === 'exit' && exit.code !== null && exit.code !== 0)
+    return t('terminal.reasonExitCode', { code: exit.code });
+  return t(key);
+}
 
 export function createXterm(readOnly: boolean, fontSize = storedFontSize()): Terminal {
   const term = new Terminal({
@@ -95,7 +116,8 @@ export class TerminalPane implements TerminalListener {
   private started = false;
   private disposed = false;
   private overlayState: Overlay = 'connecting';
-  private endedReason = '';
+  /** Why the shell ended, said in the current language (re-said after a language switch). */
+  private endedReason: () => string = () => '';
   private failure = '';
   private generation = 0;
   private lastSent: { cols: number; rows: number } | undefined;
@@ -409,7 +431,7 @@ export class TerminalPane implements TerminalListener {
     this.element.dataset['connected'] = 'false';
     this.element.dataset['ended'] = reason.reason;
     delete this.element.dataset['terminalId'];
-    this.endedReason = reason.code !== null ? `${reason.reason} (${reason.code})` : reason.reason;
+    this.endedReason = () => endReason(reason);
     this.setOverlay('ended');
   }
 
@@ -527,7 +549,7 @@ export class TerminalPane implements TerminalListener {
           h(
             'p',
             {},
-            t(this.readOnly ? 'terminal.viewEnded' : 'terminal.ended', { reason: this.endedReason }),
+            t(this.readOnly ? 'terminal.viewEnded' : 'terminal.ended', { reason: this.endedReason() }),
           ),
           !this.readOnly &&
             h(

@@ -2,7 +2,7 @@ import { api } from '../api.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { pickText, t } from '../i18n/i18n.ts';
-import { difficultyLabel } from '../labels.ts';
+import { categoryLabel, difficultyLabel, durationLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
 import { setSession } from '../session.ts';
 import type { CardList, MyExercise, Principal, Session } from '../types.ts';
@@ -131,7 +131,11 @@ export class HomeView implements View {
               h(
                 'p',
                 { class: 'meta' },
-                [difficultyLabel(s.difficulty), s.duration ?? '', s.category]
+                [
+                  difficultyLabel(s.difficulty),
+                  s.duration ? durationLabel(s.duration) : '',
+                  categoryLabel(s.category),
+                ]
                   .filter((x) => x !== '')
                   .join(' · '),
               ),

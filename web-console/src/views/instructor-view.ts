@@ -3,7 +3,8 @@ import { api, ApiError } from '../api.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatDateTime, formatNumber, pickText, t } from '../i18n/i18n.ts';
-import { difficultyLabel, exerciseStateLabel } from '../labels.ts';
+import { DURATION } from '../duration-syntax.ts';
+import { categoryLabel, difficultyLabel, durationLabel, exerciseStateLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
 import type {
   CatalogueList,
@@ -256,7 +257,6 @@ export class InstructorView implements View {
             id: ttlId,
             type: 'text',
             placeholder: '2h',
-            pattern: '^[0-9]+(s|m|h|d)$',
             value: this.form.ttl,
             'aria-describedby': `${ttlId}-help`,
             'data-testid': 'create-ttl',
@@ -300,6 +300,12 @@ export class InstructorView implements View {
 
   private async create(): Promise<void> {
     if (this.creating) return;
+    const ttl = this.form.ttl.trim();
+    if (ttl !== '' && !DURATION.test(ttl)) {
+      this.createError = t('instructor.durationInvalid', { value: ttl });
+      this.relocalize();
+      return;
+    }
     this.creating = true;
     this.createError = '';
     this.createStatus.textContent = t('instructor.launching');
@@ -423,7 +429,7 @@ export class InstructorView implements View {
                   h(
                     'span',
                     { class: 'muted small' },
-                    `${s.id}@${s.version} · ${s.category}${s.duration ? ` · ${s.duration}` : ''}`,
+                    `${s.id}@${s.version} · ${categoryLabel(s.category)}${s.duration ? ` · ${durationLabel(s.duration)}` : ''}`,
                   ),
                 ),
                 h('td', {}, difficultyLabel(s.difficulty)),
