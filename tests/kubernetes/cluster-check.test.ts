@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
@@ -234,19 +235,14 @@ describe('cyrop cluster check (local cluster)', function () {
     takeLock();
     try {
       stopKubeRouter();
-      const r = await cyrop(['--image', image, '--only', 'network-policy', '--format', 'json']);
+      const r = await cyrop(['--image', image, '--only', 'network-policy']);
       expect(r.code, r.stdout + r.stderr).to.equal(1);
-      const np = byName(report(r))['network-policy'];
-      expect(np?.status).to.equal('fail');
-      expect(np?.detail).to.match(
-        /NOT enforced: NetworkPolicy objects are accepted, but 20 s after a default-deny/,
+      expect(r.stdout).to.match(
+        /^✗ network-policy {2}NOT enforced: NetworkPolicy objects are accepted, but 20 s after a default-deny ingress policy/m,
       );
-      expect(np?.missing).to.match(/NetworkPolicy controller/);
-      expect(report(r).cleanedUp).to.equal(true);
-      const text = await cyrop(['--image', image, '--only', 'network-policy']);
-      expect(text.code).to.equal(1);
-      expect(text.stdout).to.match(/^✗ network-policy {2}NOT enforced/m);
-      expect(text.stdout).to.match(/fix: run a network plugin that enforces NetworkPolicy/);
+      expect(r.stdout).to.match(/missing: a NetworkPolicy controller/);
+      expect(r.stdout).to.match(/fix: run a network plugin that enforces NetworkPolicy/);
+      expect(r.stdout).to.match(/^cleaned up: cyrop-check-\w+-a, cyrop-check-\w+-b deleted$/m);
     } finally {
       startKubeRouter();
       rmSync(LOCK, { force: true });
@@ -318,3 +314,61 @@ function stopKubeRouter(): void {
 function startKubeRouter(): void {
   execFileSync('bash', [path.join(LOCAL, 'up.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
+
+describe('cyrop cluster check without a cluster', function () {
+  this.timeout(60_000);
+  const run = (args: string[], env: NodeJS.ProcessEnv): Promise<Ran> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'cluster', 'check', ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const bare = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/root' };
+
+  it('refuses to guess a cluster when none is named (exit 2)', async () => {
+    const r = await run([], bare);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(
+      /no cluster named: pass --kubeconfig FILE, or set CYROP_KUBECONFIG or KUBECONFIG/,
+    );
+  });
+
+  it('names a kubeconfig that does not exist, and a server that does not answer (exit 2)', async () => {
+    const missing = await run(['--kubeconfig', '/nonexistent/kubeconfig'], bare);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/kubeconfig \/nonexistent\/kubeconfig does not exist/);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cyrop-ccheck-')), 'kubeconfig');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+        'users: [{name: u, user: {token: x}}]',
+        'contexts: [{name: c, context: {cluster: c, user: u}}]',
+        'current-context: c',
+      ].join('\n'),
+    );
+    const dead = await run([], { ...bare, KUBECONFIG: file });
+    expect(dead.code).to.equal(2);
+    expect(dead.stderr).to.match(/no Kubernetes API server answers at https:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('refuses an unknown --only check and a malformed --service-account (exit 2)', async () => {
+    const only = await run(['--only', 'dns,firewall'], bare);
+    expect(only.code).to.equal(2);
+    expect(only.stderr).to.match(
+      /--only: unknown check firewall; the checks are network-policy, pod-security/,
+    );
+    const sa = await run(['--service-account', 'just-a-name'], bare);
+    expect(sa.code).to.equal(2);
+    expect(sa.stderr).to.match(/--service-account just-a-name: must be NAMESPACE\/NAME/);
+  });
+});
