@@ -7,7 +7,13 @@ import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../../orchestrator/src/config/load-config.ts';
 import type { ClusterCheckReport } from '../../orchestrator/src/runtime/kubernetes/cluster-check.ts';
-import { CLUSTER, pushedTestImage, requireCluster } from './cluster.ts';
+import {
+  CLUSTER,
+  NETWORK_POLICY_OFF_LOCK,
+  networkPolicyLockHolder,
+  pushedTestImage,
+  requireCluster,
+} from './cluster.ts';
 
 const CLI = path.join(REPO_ROOT, 'orchestrator', 'bin', 'cyrop.js');
 const LOCAL = path.join(REPO_ROOT, 'infra', 'kubernetes', 'local-cluster');
@@ -15,8 +21,8 @@ const CHART = path.join(REPO_ROOT, 'infra', 'kubernetes', 'chart');
 /** The local cluster's run directory (pids) and its kube-router, the NetworkPolicy controller. */
 const RUN = '/run/cyrop-k8s';
 const KUBE_ROUTER_PID = path.join(RUN, 'kube-router.pid');
-/** Held while kube-router is stopped, so that a second run of this file elsewhere waits. */
-const LOCK = path.join(RUN, 'network-policy-off.lock');
+/** Held while kube-router is stopped: requireCluster() (every cluster test's before hook) waits for it. */
+const LOCK = NETWORK_POLICY_OFF_LOCK;
 const SYSTEM_NAMESPACES = new Set(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
 
 interface Ran {
@@ -218,7 +224,8 @@ describe('cyrop cluster check (local cluster)', function () {
    * 'tests/kubernetes/**\/*.test.ts'`, no --parallel), and the Docker suite run beside it
    * (test:engines) does not use the cluster. Other processes on the same machine are not covered by
    * that: the test waits (at most 3 minutes) until no namespace but the system ones exists, and skips
-   * when the cluster stays busy; a lock file in /run/cyrop-k8s keeps two runs of this test apart.
+   * when the cluster stays busy; while kube-router is stopped it holds NETWORK_POLICY_OFF_LOCK, which
+   * requireCluster() (the before hook of every cluster test) waits for.
    */
   it('fails naming NetworkPolicy while the NetworkPolicy controller (kube-router) is stopped; the cluster is healthy again after', async function () {
     if (CLUSTER.kubeconfig !== '/var/lib/cyrop-k8s/admin.kubeconfig' || !existsSync(KUBE_ROUTER_PID)) {
@@ -280,16 +287,10 @@ function takeLock(): void {
   try {
     writeFileSync(LOCK, `${process.pid}\n`, { flag: 'wx' });
   } catch {
-    const holder = Number(readFileSync(LOCK, 'utf8').trim());
-    let alive: boolean;
-    try {
-      process.kill(holder, 0);
-      alive = true;
-    } catch {
-      alive = false;
-    }
-    if (alive) throw new Error(`${LOCK} is held by process ${holder}: another run has kube-router stopped`);
-    writeFileSync(LOCK, `${process.pid}\n`);
+    const holder = networkPolicyLockHolder();
+    if (holder !== undefined && holder !== process.pid)
+      throw new Error(`${LOCK} is held by process ${holder}: another run has kube-router stopped`);
+    writeFileSync(LOCK, `${process.pid}\n`); // left by a run that died
   }
 }
 

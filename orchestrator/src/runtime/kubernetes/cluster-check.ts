@@ -170,15 +170,6 @@ export async function checkCluster(
       fix: `pass --image an image this cluster can pull that runs as a non-root user under Pod Security "restricted" (it needs sh, and node, python3 or nc)`,
     });
 
-    if (wanted.has('network-policy')) {
-      abortable();
-      progress('network-policy: connecting without a policy, then after a default-deny ingress policy');
-      put(
-        server && client
-          ? await checkNetworkPolicy(api, ns, server, client, options.signal)
-          : noPods('network-policy'),
-      );
-    }
     if (wanted.has('pod-security')) {
       abortable();
       progress(
@@ -195,6 +186,18 @@ export async function checkCluster(
       abortable();
       progress('pids: reading pids.max in a pod and the kubelets\u2019 podPidsLimit');
       put(client ? await checkPids(api, client) : noPods('pids'));
+    }
+    // Last of the pod checks: its default-deny egress policy would cut the client pod off DNS.
+    if (wanted.has('network-policy')) {
+      abortable();
+      progress(
+        'network-policy: connecting without a policy, after a default-deny ingress policy, after a default-deny egress policy',
+      );
+      put(
+        server && client
+          ? await checkNetworkPolicy(api, ns, server, client, options.signal)
+          : noPods('network-policy'),
+      );
     }
     if (wanted.has('rbac')) {
       abortable();
@@ -445,35 +448,64 @@ async function checkNetworkPolicy(
         missing: 'pod-to-pod traffic across namespaces',
         fix: 'check the pod network (CNI) between namespaces; something denies it before any NetworkPolicy exists',
       };
-    // 2. Deny all ingress into A: the same connection must now fail.
-    await api.apply({
+    // Poll until the connection has the wanted outcome (refused: twice in a row), for 20 s at most.
+    let attempts = 0;
+    const until = async (connected: boolean): Promise<boolean> => {
+      const deadline = Date.now() + 20_000;
+      let inARow = 0;
+      while (Date.now() < deadline) {
+        if (signal?.aborted) throw new CyropError('ENGINE_ERROR', 'the cluster check was interrupted');
+        const r = await connects(api, client, server);
+        attempts++;
+        inARow = (r.code === 0) === connected ? inARow + 1 : 0;
+        if (inARow >= (connected ? 1 : 2)) return true;
+        if (r.code === 0) await sleep(1000);
+      }
+      return false;
+    };
+    const policy = (namespace: string, type: 'Ingress' | 'Egress'): KubeObject => ({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: 'default-deny-ingress', namespace: ns.a, labels: {} },
-      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+      metadata: { name: `default-deny-${type.toLowerCase()}`, namespace, labels: {} },
+      spec: { podSelector: {}, policyTypes: [type] },
     });
-    const deadline = Date.now() + 20_000;
-    let refusedInARow = 0;
-    let attempts = 0;
-    while (Date.now() < deadline) {
-      if (signal?.aborted) throw new CyropError('ENGINE_ERROR', 'the cluster check was interrupted');
-      const r = await connects(api, client, server);
-      attempts++;
-      refusedInARow = r.code === 0 ? 0 : refusedInARow + 1;
-      if (refusedInARow >= 2)
-        return {
-          name,
-          status: 'pass',
-          detail: `enforced: with no policy the client in ${ns.b} connected to ${target}; after a default-deny ingress policy in ${ns.a} it was refused (${attempts} attempts)`,
-        };
-      if (r.code === 0) await sleep(1000);
-    }
-    return {
-      name,
-      status: 'fail',
-      detail: `NOT enforced: NetworkPolicy objects are accepted, but 20 s after a default-deny ingress policy in ${ns.a} the client in ${ns.b} still connects to ${target}`,
+    const controllerMissing = {
       missing: 'a NetworkPolicy controller (no component enforces NetworkPolicy on this cluster)',
       fix: 'run a network plugin that enforces NetworkPolicy on every node (Calico, Cilium, kube-router with --run-firewall, …); without it teams are not isolated from each other',
+    };
+    // 2. Deny all ingress into A: the same connection must now fail.
+    await api.apply(policy(ns.a, 'Ingress'));
+    if (!(await until(false)))
+      return {
+        name,
+        status: 'fail',
+        detail: `NOT enforced: NetworkPolicy objects are accepted, but 20 s after a default-deny ingress policy in ${ns.a} the client in ${ns.b} still connects to ${target}`,
+        ...controllerMissing,
+      };
+    // 3. Without that policy it connects again (the refusal was the policy's doing).
+    await api.delete('networking.k8s.io/v1', 'NetworkPolicy', 'default-deny-ingress', ns.a);
+    if (!(await until(true)))
+      return {
+        name,
+        status: 'fail',
+        detail: `a default-deny ingress policy in ${ns.a} was enforced, but 20 s after it was deleted the client in ${ns.b} still cannot connect to ${target}`,
+        missing: 'NetworkPolicy changes applied in time (a deleted policy still blocks)',
+        fix: "check the NetworkPolicy controller's logs and resync interval",
+      };
+    // 4. Deny all egress from B: the client's connection must fail again (team namespaces deny egress).
+    await api.apply(policy(ns.b, 'Egress'));
+    if (!(await until(false)))
+      return {
+        name,
+        status: 'fail',
+        detail: `ingress policies are enforced, but 20 s after a default-deny egress policy in ${ns.b} its client still connects to ${target}`,
+        missing: 'egress NetworkPolicy enforcement',
+        fix: 'use a network plugin that enforces egress rules (Calico, Cilium, kube-router, …): CYROP team namespaces deny egress, or a team reaches the node, other teams and the outside',
+      };
+    return {
+      name,
+      status: 'pass',
+      detail: `enforced, ingress and egress: with no policy the client in ${ns.b} connected to ${target}; refused after a default-deny ingress policy in ${ns.a}, connected again once it was deleted, refused after a default-deny egress policy in ${ns.b} (${attempts} attempts)`,
     };
   } catch (error) {
     if (signal?.aborted) throw error;
