@@ -29,11 +29,43 @@ export function clusterDnsAddress(): string {
   return new URL(server).hostname;
 }
 
+/**
+ * Held (a pid in it) while tests/kubernetes/cluster-check.test.ts has the local cluster's NetworkPolicy
+ * controller (kube-router) stopped: other Kubernetes tests, which rely on isolation, wait for it.
+ */
+export const NETWORK_POLICY_OFF_LOCK = '/run/cyrop-k8s/network-policy-off.lock';
+
+/** The live process holding NETWORK_POLICY_OFF_LOCK, if any. */
+export function networkPolicyLockHolder(): number | undefined {
+  let holder: number;
+  try {
+    holder = Number(readFileSync(NETWORK_POLICY_OFF_LOCK, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(holder) || holder <= 0) return undefined;
+  try {
+    process.kill(holder, 0);
+    return holder;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Mocha `before` hook body: skip the suite, saying why, when the cluster is not there. */
 export function requireCluster(ctx: Mocha.Context): void {
   if (!existsSync(CLUSTER.kubeconfig)) {
     console.log(`      (skipped: ${CLUSTER.kubeconfig} does not exist — the local cluster is not set up)`);
     ctx.skip();
+  }
+  // Another process has NetworkPolicy enforcement off for a moment: wait (5 minutes at most).
+  const holder = networkPolicyLockHolder();
+  if (holder !== undefined && holder !== process.pid) {
+    console.log(`      (waiting: process ${holder} has the NetworkPolicy controller stopped)`);
+    ctx.timeout(ctx.timeout() + 300_000);
+    const deadline = Date.now() + 300_000;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (networkPolicyLockHolder() !== undefined && Date.now() < deadline) Atomics.wait(pause, 0, 0, 1000);
   }
 }
 

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { REPO_ROOT } from '../config/load-config.ts';
+import { lookupKubeconfig } from '../config/kubeconfig-lookup.ts';
+import { REPO_ROOT, loadConfig } from '../config/load-config.ts';
 import { CyropError } from '../errors.ts';
+import { DEFAULT_TEAM_ROLE } from '../runtime/kubernetes/access.ts';
+import type { CheckName, ClusterCheckReport } from '../runtime/kubernetes/cluster-check.ts';
 import { EXIT, type Io } from './main.ts';
 
 /** The scripts that build, start, stop and inspect the local cluster (bash; they need root). */
@@ -69,6 +72,40 @@ export function clusterCommand(program: Command, io: Io, setExit: (code: number)
     });
 
   cluster
+    .command('check')
+    .description(
+      'verify for real that a cluster (any, not only the local one) gives what the Kubernetes engine relies on: ' +
+        'NetworkPolicy enforced, Pod Security admission, cluster DNS, a pids limit, the platform RBAC; ' +
+        'probe pods in throw-away namespaces, deleted at the end (progress on stderr; exit 1 when a check fails)',
+    )
+    .option(
+      '--kubeconfig <file>',
+      'the cluster (default: CYROP_KUBECONFIG, else $KUBECONFIG, else the in-cluster ServiceAccount)',
+    )
+    .option('--context <name>', 'a context of the kubeconfig (default: its current context)')
+    .option(
+      '--image <ref>',
+      "the probe pods' image (default: the platform image, cyrop/platform:1 under CYROP_IMAGE_REGISTRY)",
+    )
+    .option('--cluster-domain <domain>', 'the cluster DNS domain', 'cluster.local')
+    .option(
+      '--service-account <namespace/name>',
+      "the platform's ServiceAccount whose RBAC is checked (without it the RBAC check is skipped)",
+    )
+    .option(
+      '--team-role <name>',
+      'the ClusterRole the driver binds in each team namespace',
+      DEFAULT_TEAM_ROLE,
+    )
+    .option('--no-dns-lookup', 'do not require list endpointslices in kube-system (CYROP_KUBE_DNS is set)')
+    .option('--only <checks>', `comma-separated subset of: ${CHECK_LIST.join(', ')}`)
+    .option('--pod-timeout <seconds>', 'how long a probe pod may take to become ready', '120')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: CheckOptions) => {
+      setExit(await checkCommand(opts, io));
+    });
+
+  cluster
     .command('kubectl')
     .description("run the cluster's kubectl with its admin kubeconfig: cyrop cluster kubectl -- get nodes")
     .argument('[args...]', 'kubectl arguments (after --)')
@@ -77,6 +114,116 @@ export function clusterCommand(program: Command, io: Io, setExit: (code: number)
     .action(async (args: string[]) => {
       setExit(await runScript('kubectl.sh', args, io, 'inherit'));
     });
+}
+
+const CHECK_LIST: readonly CheckName[] = ['network-policy', 'pod-security', 'dns', 'pids', 'rbac'];
+
+interface CheckOptions {
+  kubeconfig?: string;
+  context?: string;
+  image?: string;
+  clusterDomain: string;
+  serviceAccount?: string;
+  teamRole: string;
+  dnsLookup: boolean;
+  only?: string;
+  podTimeout: string;
+  format: 'text' | 'json';
+}
+
+/** `cyrop cluster check`: connect, run the checks (Ctrl-C stops them and still cleans up), print. */
+async function checkCommand(opts: CheckOptions, io: Io): Promise<number> {
+  const only = opts.only
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const unknown = only?.filter((c) => !(CHECK_LIST as readonly string[]).includes(c)) ?? [];
+  if (unknown.length)
+    throw new CyropError(
+      'BAD_REQUEST',
+      `--only: unknown check ${unknown.join(', ')}; the checks are ${CHECK_LIST.join(', ')}`,
+    );
+  let serviceAccount: { namespace: string; name: string } | undefined;
+  if (opts.serviceAccount !== undefined) {
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(opts.serviceAccount);
+    if (!m)
+      throw new CyropError('BAD_REQUEST', `--service-account ${opts.serviceAccount}: must be NAMESPACE/NAME`);
+    serviceAccount = { namespace: m[1] ?? '', name: m[3] ?? '' };
+  }
+  const podTimeout = Number(opts.podTimeout);
+  if (!Number.isInteger(podTimeout) || podTimeout < 5 || podTimeout > 3600)
+    throw new CyropError(
+      'BAD_REQUEST',
+      `--pod-timeout ${opts.podTimeout}: must be whole seconds from 5 to 3600`,
+    );
+
+  const config = loadConfig();
+  const found = opts.kubeconfig
+    ? { kubeconfig: path.resolve(opts.kubeconfig), source: '--kubeconfig' }
+    : lookupKubeconfig(config);
+  if (!found)
+    throw new CyropError(
+      'CONFIG_INVALID',
+      'no cluster named: pass --kubeconfig FILE, or set CYROP_KUBECONFIG or KUBECONFIG (the local cluster: /var/lib/cyrop-k8s/admin.kubeconfig)',
+    );
+  const image = opts.image ?? `${config.imageRegistry ? `${config.imageRegistry}/` : ''}cyrop/platform:1`;
+  const { KubernetesAdapter } = await import('../runtime/kubernetes/kubernetes-adapter.ts');
+  const { checkCluster } = await import('../runtime/kubernetes/cluster-check.ts');
+  const { adapter, version } = await KubernetesAdapter.connect({
+    ...('kubeconfig' in found ? { kubeconfig: found.kubeconfig } : {}),
+    ...(opts.context ? { context: opts.context } : {}),
+    inCluster: 'inCluster' in found,
+  });
+  io.err(
+    `cyrop cluster check: ${adapter.server} (Kubernetes ${version}, from ${found.source}), probe image ${image}\n`,
+  );
+
+  const controller = new AbortController();
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    io.err(
+      `cyrop cluster check: ${signal}: stopping and deleting the probe namespaces (again to quit at once)\n`,
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  let report: ClusterCheckReport;
+  try {
+    report = await checkCluster(adapter, {
+      image,
+      clusterDomain: opts.clusterDomain,
+      ...(serviceAccount ? { serviceAccount } : {}),
+      teamRole: opts.teamRole,
+      dnsLookup: opts.dnsLookup,
+      ...(only ? { only: only as CheckName[] } : {}),
+      podTimeoutMs: podTimeout * 1000,
+      signal: controller.signal,
+      progress: (line) => io.err(`cyrop cluster check: ${line}\n`),
+    });
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  io.out(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : checkAsText(report));
+  return report.ok ? EXIT.ok : EXIT.invalid;
+}
+
+function checkAsText(r: ClusterCheckReport): string {
+  const width = Math.max(...r.checks.map((c) => c.name.length));
+  const lines: string[] = [];
+  for (const c of r.checks) {
+    const mark = c.status === 'pass' ? '\u2713' : c.status === 'fail' ? '\u2717' : '-';
+    lines.push(`${mark} ${c.name.padEnd(width)}  ${c.detail}`);
+    if (c.missing) lines.push(`  ${' '.repeat(width)}  missing: ${c.missing}`);
+    if (c.fix) lines.push(`  ${' '.repeat(width)}  fix: ${c.fix}`);
+  }
+  lines.push(
+    r.cleanedUp
+      ? `cleaned up: ${r.namespaces.length ? r.namespaces.join(', ') + ' deleted' : 'nothing was created'}`
+      : `\u2717 cleanup: namespaces labelled cyrop.io/cluster-check=${r.run} are still there (${r.namespaces.join(', ')}); delete them with kubectl delete namespace -l cyrop.io/cluster-check=${r.run}`,
+  );
+  return lines.join('\n') + '\n';
 }
 
 /** Run status.sh and parse its JSON. */

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import {
   AuthenticationV1Api,
   ApiException,
+  CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
@@ -205,6 +206,52 @@ export class KubernetesAdapter {
           true,
           PatchStrategy.ServerSideApply,
         ),
+    );
+  }
+
+  /**
+   * Create (POST), for what server-side apply cannot make: reviews (SubjectAccessReview answers in the
+   * returned object's `status`), and `dryRun` requests (admission runs, nothing is stored).
+   */
+  async create(
+    object: { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } } & Record<
+      string,
+      unknown
+    >,
+    options: { dryRun?: boolean } = {},
+  ): Promise<Record<string, unknown>> {
+    return this.call(
+      `creating ${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`,
+      () =>
+        this.objects.create(
+          object as unknown as KubernetesObject,
+          undefined,
+          options.dryRun ? 'All' : undefined,
+          FIELD_MANAGER,
+        ),
+    ) as Promise<unknown> as Promise<Record<string, unknown>>;
+  }
+
+  /** A node's kubelet configuration (`/api/v1/nodes/<node>/proxy/configz`: needs `get nodes/proxy`). */
+  async kubeletConfig(node: string): Promise<Record<string, unknown>> {
+    // Declared as a string, but the client parses a JSON body.
+    const body: unknown = await this.call(`reading the kubelet configuration of node ${node}`, () =>
+      this.kc.makeApiClient(CoreV1Api).connectGetNodeProxyWithPath({ name: node, path: 'configz' }),
+    );
+    let parsed: unknown = body;
+    if (typeof body === 'string') {
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    const config = (parsed as { kubeletconfig?: unknown } | undefined)?.kubeletconfig;
+    if (config && typeof config === 'object') return config as Record<string, unknown>;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    throw new CyropError(
+      'ENGINE_ERROR',
+      `node ${node}: /configz answered something that is not a kubelet configuration: ${text.slice(0, 200)}`,
     );
   }
 
