@@ -251,7 +251,10 @@ describe('README and docs examples', function () {
     const unclassified = all.filter((e) => !(e.command in CLASSIFIED));
     expect(
       unclassified.map((e) => `${e.where}: ${e.command}`),
-      'add these to CLASSIFIED in tests/integration/readme-examples.test.ts',
+      'add these to CLASSIFIED in tests/integration/readme-examples.test.ts, as { run: {…} } or ' +
+        '{ skip: reason }; the keys, ready to paste:\n' +
+        unclassified.map((e) => `  ${JSON.stringify(e.command).replace(/^"|"$/g, "'")}: …,`).join('\n') +
+        '\n',
     ).to.deep.equal([]);
     const present = new Set(all.map((e) => e.command));
     expect(
