@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -224,8 +224,12 @@ describe('README and docs examples', function () {
   const all = examples();
   let dir: string;
   let env: NodeJS.ProcessEnv;
+  const repoState = (): string =>
+    execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: REPO, encoding: 'utf8' });
+  let stateBefore: string;
 
   before(() => {
+    stateBefore = repoState();
     dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-readme-'));
     mkdirSync(path.join(dir, 'home'));
     // a clean environment: none of the caller's CYROP_* settings (server, password, engine, folders)
@@ -283,6 +287,10 @@ describe('README and docs examples', function () {
       if (run.stdout) expect(r.stdout).to.match(run.stdout);
     });
   }
+
+  it('left the repository as it found it (the examples wrote only to their temporary folders)', () => {
+    expect(repoState()).to.equal(stateBefore);
+  });
 });
 
 describe('the scenarios of docs/scenario-format.md', function () {
