@@ -200,6 +200,8 @@ const CLASSIFIED: Record<string, Classification> = {
   'npx cyrop cluster status --format json': { skip: CLUSTER },
   'npx cyrop cluster kubectl -- get nodes': { skip: CLUSTER },
   'npx cyrop cluster down [--purge]': { skip: CLUSTER },
+  'npx cyrop cluster check --kubeconfig /var/lib/cyrop-k8s/admin.kubeconfig --image 127.0.0.1:5100/cyrop/platform:1 --service-account cyrop-system/cyrop [--format json]':
+    { skip: CLUSTER },
   // scenarios/README.md
   'npx cyrop nice import /path/to/cprt_SP_800_181_2_1_0.json': {
     skip: 'NIST file path of the reader; the test imports the same file from the nice tests data when present',
