@@ -210,7 +210,12 @@ export async function startPlatform(
     unhook.push(accounts.onSessionsEnded((ids) => scoringSockets.endSessions(ids)));
     const scoringNamespace = io.of(SCORING_NAMESPACE);
     stopBroadcasts = broadcasts.subscribe((b) => {
-      scoringNamespace.to(scoringRooms.public(b.exerciseId)).emit('broadcast', b);
+      // To one team: its members and the instructors only.
+      if (b.teamId !== undefined)
+        scoringNamespace
+          .to([scoringRooms.team(b.exerciseId, b.teamId), scoringRooms.instructors(b.exerciseId)])
+          .emit('broadcast', b);
+      else scoringNamespace.to(scoringRooms.public(b.exerciseId)).emit('broadcast', b);
     });
     scoring.startTimers(1000);
   }

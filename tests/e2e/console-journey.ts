@@ -543,6 +543,27 @@ export function consoleJourney(engine: ConsoleEngine): void {
       expect(browser.cspViolations).to.deep.equal([]);
     });
 
+    it('a message to one team reaches that team only', async function () {
+      this.timeout(60_000);
+      const send = async (to: string, message: string) => {
+        await instructor.getByTestId('broadcast-to').selectOption(to);
+        await instructor.getByTestId('broadcast-input').fill(message);
+        await instructor.getByTestId('broadcast-submit').click();
+        await instructor.getByText(`: ${message}`, { exact: false }).first().waitFor();
+      };
+      await send('team-2', 'Team 2 only: restart your web server');
+      await send('team-1', 'Team 1: look at the bash history again');
+      const live = trainee.getByTestId('broadcast');
+      await live.filter({ hasText: 'look at the bash history again' }).waitFor();
+      expect(await live.innerText()).to.include('Message from your instructor to your team');
+      // Team 2's message never reached team 1's page, not even among the older ones.
+      expect(await trainee.locator('body').innerText()).to.not.include('Team 2 only');
+      await trainee.reload();
+      await trainee.getByTestId('mission').waitFor();
+      await live.filter({ hasText: 'look at the bash history again' }).waitFor();
+      expect(await trainee.locator('body').innerText()).to.not.include('Team 2 only');
+    });
+
     it('resets and the end of scoring wait for a confirmation naming what they act on; ended scoring reopens', async function () {
       this.timeout(180_000);
       const team2 = instructor.locator('[data-testid="team-row"][data-team-id="team-2"]');

@@ -21,4 +21,21 @@ describe('BroadcastBoard', () => {
     ]);
     expect(board.of('none')).to.deep.equal([]);
   });
+
+  it('keeps a message to one team from the other teams, not from the instructors', () => {
+    const board = new BroadcastBoard(10, () => Date.parse('2026-12-04T10:00:00Z'));
+    board.send('ex1', 'to all');
+    board.send('ex1', 'team 1: look at /var/log', 'team-1');
+    board.send('ex1', 'team 2: your web server is down', 'team-2');
+    expect(board.of('ex1', 'team-1').map((b) => b.message)).to.deep.equal([
+      'to all',
+      'team 1: look at /var/log',
+    ]);
+    expect(board.of('ex1', 'team-2').map((b) => b.message)).to.deep.equal([
+      'to all',
+      'team 2: your web server is down',
+    ]);
+    expect(board.of('ex1')).to.have.length(3);
+    expect(board.of('ex1')[1]).to.deep.include({ teamId: 'team-1' });
+  });
 });

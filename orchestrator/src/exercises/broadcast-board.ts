@@ -3,10 +3,12 @@ export interface Broadcast {
   /** ISO 8601. */
   at: string;
   message: string;
+  /** To this team only (its trainees and the instructors); absent: to every team. */
+  teamId?: string;
 }
 
 /**
- * The instructors' broadcasts to the teams of an exercise: the last few are kept per exercise for
+ * The instructors' messages to the teams of an exercise (to all, or to one team): the last few are kept per exercise for
  * consoles that open later, and every new one goes to the listeners (the scoring socket pushes it).
  * Kept in memory: a broadcast is a notice of the moment, not a record (the audit log has them all).
  */
@@ -19,17 +21,26 @@ export class BroadcastBoard {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  send(exerciseId: string, message: string): Broadcast {
-    const broadcast = { exerciseId, at: new Date(this.clock()).toISOString(), message };
+  send(exerciseId: string, message: string, teamId?: string): Broadcast {
+    const broadcast: Broadcast = {
+      exerciseId,
+      at: new Date(this.clock()).toISOString(),
+      message,
+      ...(teamId !== undefined ? { teamId } : {}),
+    };
     const list = [...(this.recent.get(exerciseId) ?? []), broadcast].slice(-this.keep);
     this.recent.set(exerciseId, list);
     for (const listener of this.listeners) listener(broadcast);
     return broadcast;
   }
 
-  /** The recent broadcasts of an exercise, oldest first. */
-  of(exerciseId: string): Broadcast[] {
-    return [...(this.recent.get(exerciseId) ?? [])];
+  /**
+   * The recent broadcasts of an exercise, oldest first: with `teamId`, those a member of that team
+   * may read (to everyone, or to that team); without, all of them (instructors).
+   */
+  of(exerciseId: string, teamId?: string): Broadcast[] {
+    const all = this.recent.get(exerciseId) ?? [];
+    return teamId === undefined ? [...all] : all.filter((b) => b.teamId === undefined || b.teamId === teamId);
   }
 
   subscribe(listener: (broadcast: Broadcast) => void): () => void {

@@ -94,6 +94,7 @@ export const en = {
   'play.recordingNotice':
     'Your terminal sessions are recorded, including what you type. Do not type passwords you use elsewhere.',
   'play.broadcast': 'Message from your instructor ({time}): {message}',
+  'play.broadcastTeam': 'Message from your instructor to your team ({time}): {message}',
   'play.olderBroadcasts': 'Earlier messages ({count})',
   'play.mission': 'Mission',
   'play.objectives': 'Objectives',
@@ -312,6 +313,9 @@ export const en = {
   'exercise.broadcastLabel': 'Message to every team',
   'exercise.broadcast': 'Send',
   'exercise.broadcastDone': 'Sent: {message}',
+  'exercise.broadcastTeamDone': 'Sent to {team}: {message}',
+  'exercise.broadcastTo': 'To',
+  'exercise.broadcastEveryone': 'Every team',
   'exercise.broadcastSent': 'Broadcast delivered: {message}',
   'exercise.extend': 'Extend by 30 minutes',
   'exercise.extended': 'Extended: the exercise now expires {time}.',

@@ -93,6 +93,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'play.recordingNotice':
     'ターミナルの操作は入力したキーも含めて記録されます。ほかで使っているパスワードは入力しないでください。',
   'play.broadcast': '講師からのメッセージ（{time}）：{message}',
+  'play.broadcastTeam': '講師からあなたのチームへのメッセージ（{time}）：{message}',
   'play.olderBroadcasts': '以前のメッセージ（{count} 件）',
   'play.mission': 'ミッション',
   'play.objectives': '課題',
@@ -310,6 +311,9 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'exercise.broadcastLabel': '全チームへのメッセージ',
   'exercise.broadcast': '送信',
   'exercise.broadcastDone': '送信しました：{message}',
+  'exercise.broadcastTeamDone': '{team} に送信しました：{message}',
+  'exercise.broadcastTo': '宛先',
+  'exercise.broadcastEveryone': '全チーム',
   'exercise.broadcastSent': 'メッセージを配信しました：{message}',
   'exercise.extend': '30 分延長',
   'exercise.extended': '延長しました。新しい期限は {time} です。',

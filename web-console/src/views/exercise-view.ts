@@ -101,6 +101,8 @@ export class ExerciseView implements View {
   private listTimer: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
   private readonly broadcastInput: HTMLInputElement;
+  /** Who the next message goes to: '' every team, else a team id. */
+  private broadcastTo = '';
   private readonly liveRegion = h('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
 
   constructor(private readonly exerciseId: string) {
@@ -564,9 +566,16 @@ export class ExerciseView implements View {
     const message = this.broadcastInput.value.trim();
     if (message === '') return;
     try {
-      await api('POST', `${this.base()}/broadcast`, { message });
+      const to = this.status?.teams.find((team) => team.id === this.broadcastTo);
+      await api('POST', `${this.base()}/broadcast`, { message, ...(to ? { team: to.id } : {}) });
       this.broadcastInput.value = '';
-      this.actionFeedback = { ok: true, text: () => t('exercise.broadcastDone', { message }) };
+      this.actionFeedback = {
+        ok: true,
+        text: () =>
+          to
+            ? t('exercise.broadcastTeamDone', { message, team: to.name })
+            : t('exercise.broadcastDone', { message }),
+      };
     } catch (error) {
       this.actionFeedback = { ok: false, text: () => describeError(error) };
     }
@@ -1072,6 +1081,22 @@ export class ExerciseView implements View {
         h(
           'div',
           { class: 'row' },
+          h('label', { for: `${broadcastId}-to`, class: 'sr-only' }, t('exercise.broadcastTo')),
+          h(
+            'select',
+            {
+              id: `${broadcastId}-to`,
+              'data-testid': 'broadcast-to',
+              disabled: over,
+              onchange: (event) => {
+                this.broadcastTo = (event.target as HTMLSelectElement).value;
+              },
+            },
+            h('option', { value: '', selected: this.broadcastTo === '' }, t('exercise.broadcastEveryone')),
+            (this.status?.teams ?? []).map((team) =>
+              h('option', { value: team.id, selected: this.broadcastTo === team.id }, team.name),
+            ),
+          ),
           this.broadcastInput,
           h(
             'button',

@@ -314,7 +314,10 @@ export class PlayView implements View {
     const latest = this.broadcasts.at(-1);
     this.broadcastLive.hidden = latest === undefined;
     this.broadcastLive.textContent = latest
-      ? t('play.broadcast', { time: formatTime(latest.at), message: latest.message })
+      ? t(latest.teamId !== undefined ? 'play.broadcastTeam' : 'play.broadcast', {
+          time: formatTime(latest.at),
+          message: latest.message,
+        })
       : '';
     const older = this.broadcasts.slice(0, -1).reverse();
     replaceChildren(

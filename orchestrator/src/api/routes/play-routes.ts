@@ -74,16 +74,17 @@ export function playRoutes(api: ApiRegistry, { exercises, accounts, broadcasts }
         status: exercise.state,
         endsAt: exercise.expiresAt === null ? null : new Date(exercise.expiresAt).toISOString(),
         recordsInput: exercise.recordInput,
-        broadcasts: broadcasts.of(exercise.id),
+        broadcasts: broadcasts.of(exercise.id, team.id),
       };
     },
   });
 
-  api.add<{ message: string }, { id: string }>({
+  api.add<{ message: string; team?: string }, { id: string }>({
     method: 'post',
     path: '/api/exercises/{id}/broadcast',
     operationId: 'broadcast',
-    summary: 'Send a short message to every team of an exercise (shown at once in their consoles)',
+    summary:
+      'Send a short message to every team of an exercise, or to one (`team`): shown at once in their consoles',
     tags: ['exercises'],
     access: STAFF,
     params: { required: ['id'], properties: { id: ID } },
@@ -91,15 +92,32 @@ export function playRoutes(api: ApiRegistry, { exercises, accounts, broadcasts }
       type: 'object',
       additionalProperties: false,
       required: ['message'],
-      properties: { message: { type: 'string', minLength: 1, maxLength: MAX_BROADCAST_CHARS } },
+      properties: {
+        message: { type: 'string', minLength: 1, maxLength: MAX_BROADCAST_CHARS },
+        team: { type: 'string', minLength: 1, maxLength: 63, description: 'a team id: to that team only' },
+      },
     },
     response: { status: 204, description: 'sent' },
     handler: async ({ principal, params, body, res }) => {
       await mustWatchExercise((p, e) => accounts.canWatchExercise(p, e), principal, params.id);
       const message = body.message.trim();
       if (message === '') throw new CyropError('BAD_REQUEST', 'the message is empty');
-      await accounts.audit(principal ?? 'anonymous', 'exercise.broadcast', params.id, { message });
-      broadcasts.send(params.id, message);
+      if (body.team !== undefined) {
+        const exercise = await exercises.get(params.id);
+        if (!exercise.teams.some((t) => t.id === body.team))
+          throw new CyropError(
+            'BAD_REQUEST',
+            `team '${body.team}' is not a team of exercise '${params.id}'`,
+            {
+              details: { field: 'team' },
+            },
+          );
+      }
+      await accounts.audit(principal ?? 'anonymous', 'exercise.broadcast', params.id, {
+        message,
+        ...(body.team !== undefined ? { team: body.team } : {}),
+      });
+      broadcasts.send(params.id, message, body.team);
       res.status(204).end();
       return undefined;
     },
