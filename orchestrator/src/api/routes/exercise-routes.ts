@@ -15,6 +15,8 @@ export interface ExerciseRouteDeps {
   rosters: RosterService;
   scenarios: ScenarioLibrary;
   onLaunchError?: (exerciseId: string, error: unknown) => void;
+  /** Opens scoring of a new exercise (`startScoring: true` at creation); absent: no scoring here. */
+  startScoring?: (exerciseId: string) => Promise<unknown>;
 }
 
 const ID = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' };
@@ -68,7 +70,7 @@ export function inviteLinks(imported: {
 /** Exercises for instructors: create and launch from the catalogue, status, reset, extend, teardown. */
 export function exerciseRoutes(
   api: ApiRegistry,
-  { exercises, accounts, rosters, scenarios, onLaunchError }: ExerciseRouteDeps,
+  { exercises, accounts, rosters, scenarios, onLaunchError, startScoring }: ExerciseRouteDeps,
 ): void {
   /** The caller, once it may act on the exercise (404 otherwise), as the exercise service audits it. */
   const own = async (principal: Principal | undefined, id: string, ip?: string): Promise<ExerciseActor> => {
@@ -111,6 +113,7 @@ export function exerciseRoutes(
     ttl?: string;
     id?: string;
     recordInput?: boolean;
+    startScoring?: boolean;
   }>({
     method: 'post',
     path: '/api/exercises',
@@ -151,6 +154,11 @@ export function exerciseRoutes(
         id: ID,
         /** Terminal recordings capture keystrokes too (trainees are told); default false. */
         recordInput: { type: 'boolean' },
+        startScoring: {
+          type: 'boolean',
+          description:
+            'open scoring at once (submissions accepted from launch); default false: the instructor starts it (POST /api/exercises/{id}/scoring/status)',
+        },
       },
     },
     response: {
@@ -170,6 +178,8 @@ export function exerciseRoutes(
           },
         );
       const teams = teamsFor(body.teams, body.teamNames, roster?.rows);
+      if (body.startScoring && !startScoring)
+        throw new CyropError('BAD_REQUEST', 'startScoring: this platform runs no scoring; nothing was created');
       const created = await exercises.create({
         scenarioPath: file,
         orgId: principal?.kind === 'user' ? principal.orgId : null,
@@ -181,6 +191,8 @@ export function exerciseRoutes(
         ...(body.recordInput ? { recordInput: true } : {}),
         ...(principal ? { by: { actor: principal, ip: req.ip } } : {}),
       });
+      // Scoring opens before the first team is ready: nobody sees "not started" on a class that said "at launch".
+      if (body.startScoring && startScoring) await startScoring(created.id);
       exercises.launch(created.id).catch((error: unknown) => onLaunchError?.(created.id, error));
       if (!roster || !principal) return created;
       const imported = await rosters.importRoster(created.id, roster.rows, { actor: principal, ip: req.ip });
