@@ -96,7 +96,8 @@ export function checkReason(stdout: string): string {
   const line = stdout.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   // control characters (escape sequences) would reach the page as garbage
   const clean = line.replace(/\p{Cc}/gu, ' ').trim();
-  const chars = [...clean];
+  // cut between user-perceived characters, never inside one
+  const chars = Array.from(new Intl.Segmenter().segment(clean), (s) => s.segment);
   return chars.length > CHECK_REASON_CHARS ? `${chars.slice(0, CHECK_REASON_CHARS - 1).join('')}…` : clean;
 }
 

@@ -179,7 +179,10 @@ export function exerciseRoutes(
         );
       const teams = teamsFor(body.teams, body.teamNames, roster?.rows);
       if (body.startScoring && !startScoring)
-        throw new CyropError('BAD_REQUEST', 'startScoring: this platform runs no scoring; nothing was created');
+        throw new CyropError(
+          'BAD_REQUEST',
+          'startScoring: this platform runs no scoring; nothing was created',
+        );
       const created = await exercises.create({
         scenarioPath: file,
         orgId: principal?.kind === 'user' ? principal.orgId : null,
