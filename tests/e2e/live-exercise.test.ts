@@ -10,6 +10,7 @@ import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
+import { en } from '../../web-console/src/i18n/en.ts';
 import { TerminalClient } from '../engine/terminal-client.ts';
 import {
   launchBrowser,
@@ -369,6 +370,10 @@ describe('trainee page follows the live exercise (Chromium + Firefox, Docker eng
     const objective = traineeA.locator('[data-testid="objective"][data-objective-id="answer"]');
     await objective.getByTestId('answer-submit').click();
     await objective.locator('[data-testid="answer-feedback"][data-outcome="correct"]').waitFor();
+    // the team's timeline tells the early answer apart from one sent after the end
+    const timeline = traineeA.getByTestId('timeline');
+    await timeline.locator('li', { hasText: 'refused: scoring had not started' }).waitFor();
+    expect(await timeline.innerText()).to.not.contain('refused: closed');
   });
 
   it('A: a check shows its one-line reason, not an exit code, failing and then passing', async () => {
@@ -528,7 +533,21 @@ async function assertLanguage(page: Page, lang: 'en' | 'ja', label: string): Pro
   checkLanguageText(await page.evaluate(visibleText), lang, label);
 }
 
+/**
+ * The fixed parts (before any `{placeholder}`, 12 characters or more) of the English messages this
+ * feature added: none may appear on a Japanese page.
+ */
+const ENGLISH_ONLY = Object.entries(en)
+  .filter(([key]) =>
+    /^(?:live\.|end\.|feedback\.notStarted|check\.\w+Reason|timeline\.submission\.notStarted)/.test(key),
+  )
+  .map(([, text]) => text.split('{')[0]!.trim())
+  .filter((text) => text.length >= 12);
+
 function checkLanguageText(text: string, lang: 'en' | 'ja', label: string): void {
+  if (lang === 'ja')
+    for (const english of ENGLISH_ONLY)
+      expect(text, 'English message on the Japanese page').to.not.include(english);
   expect(text, `the ${lang} page shows '${label}'`).to.include(label);
   if (lang === 'ja') expect(text, 'Japanese text on the Japanese page').to.match(JAPANESE);
   else expect(text, 'no Japanese text on the English page').to.not.match(JAPANESE);

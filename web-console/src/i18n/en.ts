@@ -136,6 +136,7 @@ export const en = {
   'timeline.submission.rateLimited': 'Answer for “{objective}” refused: too many attempts',
   'timeline.submission.locked': 'Answer for “{objective}” refused: locked',
   'timeline.submission.alreadySolved': 'Answer for “{objective}”: already solved',
+  'timeline.submission.notStarted': 'Answer for “{objective}” refused: scoring had not started',
   'timeline.submission.closed': 'Answer for “{objective}” refused: closed',
   'timeline.solve': 'Solved “{objective}”',
   'timeline.checkPassed': 'Check passed for “{objective}”',
@@ -587,8 +588,7 @@ export const en = {
   'live.countdown': 'Time left',
   'end.title': 'The exercise has ended',
   'end.scoringTitle': 'Scoring has ended',
-  'end.result':
-    'Team {team}: rank {rank} of {teams}, {points} points, {solved} of {total} objectives solved.',
+  'end.result': '{team}: rank {rank} of {teams}, {points} points, {solved} of {total} objectives solved.',
   'end.hostsGone': 'Its hosts have been removed and the terminals are closed. Thank you for taking part!',
   'end.ending': 'The exercise is ending: its hosts are being removed.',
   'end.noShells': 'The exercise has ended: its hosts are gone, so no shell can be opened.',

@@ -191,6 +191,7 @@ export class PlayView implements View {
     this.terminalHelp.textContent = t('terminal.help');
     this.renderHeader();
     this.renderError();
+    if (this.over()) this.closeTerminals();
     this.liveSignature = '';
     this.renderLive();
     this.renderEnd();
@@ -404,9 +405,14 @@ export class PlayView implements View {
 
   /** No shell after the end: the panes go, and the panel says why. */
   private closeTerminals(): void {
-    if (this.terminalsSlot.querySelector('[data-testid="no-shells"]')) return;
+    const notice = this.terminalsSlot.querySelector('[data-testid="no-shells"]');
+    if (notice) {
+      notice.textContent = t('end.noShells'); // a language switch after the end
+      return;
+    }
     for (const pane of this.panes.values()) pane.dispose();
     this.panes.clear();
+    this.terminalHelp.hidden = true;
     this.terminals?.close();
     this.terminals = undefined;
     this.tabs = undefined;
@@ -433,7 +439,7 @@ export class PlayView implements View {
           alert: true,
           text: t(level === '2' ? 'live.warn2' : 'live.warn10'),
         });
-      if (this.extendedTo !== undefined && level === 'none')
+      if (this.extendedTo !== undefined && level === 'none' && this.scoringStatus !== 'ended')
         banners.push({
           kind: 'extended',
           alert: false,
