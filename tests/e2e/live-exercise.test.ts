@@ -468,6 +468,10 @@ describe('trainee page follows the live exercise (Chromium + Firefox, Docker eng
     // a reload shows the same end: nothing is offered from a fresh page either
     await traineeA.reload();
     await traineeA.locator('[data-testid="end-screen"][data-reason="exercise"]').waitFor();
+    // the final result survives the reload (the own row comes from the scoreboard, not the socket)
+    await traineeA
+      .locator('[data-testid="final-result"][data-points="30"][data-rank="1"][data-solves="2"]')
+      .waitFor();
     await traineeA.getByTestId('no-shells').waitFor();
     expect(await traineeA.getByTestId('terminal').count()).to.equal(0);
     await fox.waitForSelector(testid('end-screen', { 'data-reason': 'exercise' }), 120_000);

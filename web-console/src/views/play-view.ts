@@ -272,7 +272,14 @@ export class PlayView implements View {
         ),
         api<{ events: ScoringEvent[] }>('GET', '/api/play/timeline'),
       ]);
-      if (this.disposed || board.seq <= this.seq) return;
+      if (this.disposed) return;
+      // The team's own row is in no socket snapshot: take it even when the socket brought this seq first.
+      if (board.team && board.seq >= this.seq) {
+        this.ownRow = board.team;
+        this.renderBoard();
+        this.renderEnd();
+      }
+      if (board.seq <= this.seq) return;
       this.seq = board.seq;
       this.board = board.board;
       this.frozen = board.frozen;
@@ -475,6 +482,8 @@ export class PlayView implements View {
       return;
     }
     const row = this.ownRow;
+    // while the board is frozen, the team's live rank would tell what the freeze hides
+    const rank = row && !this.frozen ? row.rank : undefined;
     const solved = this.objectives.filter((o) => o.solved).length;
     const total = this.objectives.length;
     const teamName = this.exercise.teamName;
@@ -494,11 +503,12 @@ export class PlayView implements View {
           {
             class: 'end-result',
             'data-testid': 'final-result',
-            ...(row ? { 'data-rank': row.rank, 'data-points': row.points, 'data-solves': row.solves } : {}),
+            ...(row ? { 'data-points': row.points, 'data-solves': row.solves } : {}),
+            ...(rank !== undefined ? { 'data-rank': rank } : {}),
           },
           t('end.result', {
             team: teamName,
-            rank: row ? formatNumber(row.rank) : '—',
+            rank: rank !== undefined ? formatNumber(rank) : '—',
             teams: formatNumber(Math.max(this.board.length, row ? 1 : 0)),
             points: formatNumber(row?.points ?? 0),
             solved: row?.solves ?? solved,

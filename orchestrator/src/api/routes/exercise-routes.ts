@@ -3,7 +3,7 @@ import { parseRosterCsv, rosterTeams, type RosterRow } from '../../accounts/rost
 import type { RosterService } from '../../accounts/roster-service.ts';
 import type { TeamSpec } from '../../compiler/plan-exercise.ts';
 import { DURATION_PATTERN, parseDuration } from '../../compiler/durations.ts';
-import { CyropError } from '../../errors.ts';
+import { CyropError, isCyropError } from '../../errors.ts';
 import type { ExerciseActor, ExerciseService } from '../../exercises/exercise-service.ts';
 import { mustWatchExercise } from '../../access/exercise-access.ts';
 import type { ScenarioLibrary } from '../../scenarios/scenario-library.ts';
@@ -194,9 +194,17 @@ export function exerciseRoutes(
         ...(body.recordInput ? { recordInput: true } : {}),
         ...(principal ? { by: { actor: principal, ip: req.ip } } : {}),
       });
-      // Scoring opens before the first team is ready: nobody sees "not started" on a class that said "at launch".
-      if (body.startScoring && startScoring) await startScoring(created.id);
       exercises.launch(created.id).catch((error: unknown) => onLaunchError?.(created.id, error));
+      // Scoring opens before the first team is ready: nobody sees "not started" on a class that said "at launch".
+      if (body.startScoring && startScoring)
+        await startScoring(created.id).catch((error: unknown) => {
+          // the scoring service's own refusal keeps its code (and its message reaches the instructor)
+          throw new CyropError(
+            isCyropError(error) ? error.code : 'INTERNAL',
+            `exercise '${created.id}' was created and is launching, but its scoring could not be started (${(error as Error).message}): start it on the exercise page`,
+            { cause: error },
+          );
+        });
       if (!roster || !principal) return created;
       const imported = await rosters.importRoster(created.id, roster.rows, { actor: principal, ip: req.ip });
       return { ...created, roster: inviteLinks(imported) };
