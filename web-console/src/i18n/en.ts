@@ -84,6 +84,7 @@ export const en = {
   'play.objectives': 'Objectives',
   'play.progress': '{solved} of {total} solved',
   'play.closed': 'The exercise is over: {solved} of {total} solved',
+  'play.scoringClosed': 'Scoring is over: {solved} of {total} solved',
   'play.terminals': 'Terminals',
   'play.noConsole': 'This exercise has no terminal for you.',
   'play.scoreboard': 'Scoreboard',

@@ -84,6 +84,7 @@ export const ja: Record<keyof typeof en, string> = {
   'play.objectives': '課題',
   'play.progress': '{total} 問中 {solved} 問正解',
   'play.closed': '演習は終了しました：{total} 問中 {solved} 問正解',
+  'play.scoringClosed': '採点は終了しました：{total} 問中 {solved} 問正解',
   'play.terminals': 'ターミナル',
   'play.noConsole': 'この演習には使えるターミナルがありません。',
   'play.scoreboard': 'スコアボード',

@@ -610,9 +610,11 @@ export class PlayView implements View {
     this.objectivesStatus.textContent =
       this.objectives.length === 0
         ? t('common.loading')
-        : this.scoringStatus === 'ended' || this.over()
+        : this.over()
           ? t('play.closed', { solved, total: this.objectives.length })
-          : t('play.progress', { solved, total: this.objectives.length });
+          : this.scoringStatus === 'ended'
+            ? t('play.scoringClosed', { solved, total: this.objectives.length })
+            : t('play.progress', { solved, total: this.objectives.length });
   }
 
   private renderBoard(): void {
