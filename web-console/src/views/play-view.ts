@@ -366,7 +366,9 @@ export class PlayView implements View {
   /** Every second: the countdown's text, and the banners when a threshold was crossed. */
   private tick(): void {
     const countdown = this.headerSlot.querySelector<HTMLElement>('[data-testid="countdown"]');
-    if (countdown && countdown.dataset['level'] === this.warningLevel()) {
+    if (!countdown && this.remainingMs() === undefined) {
+      // no end time to count down to: nothing changes by the second
+    } else if (countdown && countdown.dataset['level'] === this.warningLevel()) {
       const ends = Date.parse(countdown.dataset['endsAt'] ?? '');
       countdown.textContent = t('play.endsAt', {
         time: formatDateTime(ends),
