@@ -176,6 +176,7 @@ export async function startPlatform(
           onLaunchError: (exercise, err) => {
             logger.error({ exercise, err }, 'launch failed');
           },
+          ...(scoring ? { startScoring: (exercise: string) => scoring.start(exercise) } : {}),
         });
         playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
         rosterRoutes(api, { rosters, canWatch });
@@ -217,6 +218,26 @@ export async function startPlatform(
           .emit('broadcast', b);
       else scoringNamespace.to(scoringRooms.public(b.exerciseId)).emit('broadcast', b);
     });
+    // Launch, extend, teardown and expiry reach every page of the exercise at once (no polling).
+    if (orchestrator) {
+      const exercises = orchestrator.exercises;
+      unhook.push(
+        exercises.onExerciseChanged((exerciseId) => {
+          exercises.get(exerciseId).then(
+            (e) => {
+              scoringNamespace.to(scoringRooms.public(exerciseId)).emit('exercise:state', {
+                exerciseId,
+                state: e.state,
+                endsAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString(),
+              });
+            },
+            (err: unknown) => {
+              logger.warn({ err, exercise: exerciseId }, 'exercise state push failed');
+            },
+          );
+        }),
+      );
+    }
     scoring.startTimers(1000);
   }
   let terminals: TerminalGateway | undefined;

@@ -54,13 +54,19 @@ export interface TimelineNames {
   showTeam: boolean;
 }
 
-/** One scoring event as a sentence. */
-export function describeEvent(event: ScoringEvent, names: TimelineNames): string {
+/**
+ * One scoring event as a sentence. `startSeq`: the seq of the event that started scoring (none yet:
+ * undefined), so that an answer refused before it reads "scoring had not started", not "closed".
+ */
+export function describeEvent(event: ScoringEvent, names: TimelineNames, startSeq?: number): string {
   switch (event.type) {
-    case 'submission':
-      return t(`timeline.submission.${outcomeKey(event.outcome)}`, {
+    case 'submission': {
+      const key = outcomeKey(event.outcome);
+      const early = key === 'closed' && (startSeq === undefined || event.seq < startSeq);
+      return t(early ? 'timeline.submission.notStarted' : `timeline.submission.${key}`, {
         objective: names.objective(event.objectiveId),
       });
+    }
     case 'solve':
       return t('timeline.solve', { objective: names.objective(event.objectiveId) });
     case 'check-result':
@@ -113,6 +119,8 @@ export function timelineList(
   limit = 200,
 ): HTMLElement {
   const shown = [...events].sort((a, b) => b.at - a.at || b.seq - a.seq).slice(0, limit);
+  const starts = events.filter((e) => e.type === 'exercise-started').map((e) => e.seq);
+  const startSeq = starts.length > 0 ? Math.min(...starts) : undefined;
   return h(
     'ol',
     { class: 'timeline', 'data-testid': 'timeline', reversed: true },
@@ -124,7 +132,7 @@ export function timelineList(
         h('time', { datetime: new Date(event.at).toISOString() }, formatTime(event.at)),
         ' ',
         names.showTeam && 'teamId' in event && h('strong', {}, names.team(event.teamId), ' — '),
-        describeEvent(event, names),
+        describeEvent(event, names, startSeq),
       ),
     ),
   );

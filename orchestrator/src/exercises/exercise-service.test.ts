@@ -242,6 +242,37 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
     ]);
   });
 
+  it('tells listeners of each state change and extension (what pages are pushed), once per change', async () => {
+    const told: string[] = [];
+    const stop = service.onExerciseChanged((id) => {
+      // read back as main.ts does: the change is stored before listeners are told
+      void service.get(id).then((e) => told.push(`${e.state} ${e.expiresAt ?? 'none'}`));
+    });
+    await service.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 1,
+      id: 'told',
+      secret: 'secret-tttt',
+      ttlMs: 60_000,
+    });
+    await service.launch('told');
+    await service.reconcile(); // sets 'running' again: not a change
+    await service.extend('told', 60_000);
+    now += 200_000;
+    await service.reconcile(); // expired: the janitor tears it down
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stop();
+    await service.extend('told', 1).catch(() => undefined);
+    const start = now - 200_000;
+    expect(told).to.deep.equal([
+      `launching ${start + 60_000}`,
+      `running ${start + 60_000}`,
+      `running ${start + 120_000}`,
+      `tearing-down ${start + 120_000}`,
+      `ended ${start + 120_000}`,
+    ]);
+  });
+
   it('an ended exercise refuses reset and extend: its hosts never come back with no lifetime', async () => {
     await service.create({
       scenarioPath: path.join(dir, 'scenario'),

@@ -176,6 +176,7 @@ export class ExerciseService {
   private readonly clock: () => number;
   private readonly retryDelaysMs: readonly number[];
   private readonly endingListeners = new Set<(event: EnvironmentEnding) => void>();
+  private readonly changeListeners = new Set<(exerciseId: string) => void>();
 
   constructor(private readonly options: ExerciseServiceOptions) {
     this.db = options.db;
@@ -479,6 +480,7 @@ export class ExerciseService {
       byMs: ms,
       expiresAt: new Date(expiresAt).toISOString(),
     });
+    this.announceChange(id);
     return this.get(id);
   }
 
@@ -555,6 +557,25 @@ export class ExerciseService {
   }
 
   /**
+   * Be told after an exercise's state or expiry changed (launch, extend, teardown, expiry), with its
+   * id (read it with `get`); returns the unsubscribe. Listeners run synchronously and must not throw.
+   */
+  onExerciseChanged(listener: (exerciseId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private announceChange(exerciseId: string): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(exerciseId);
+      } catch (error) {
+        this.options.logger?.warn({ err: error, exercise: exerciseId }, 'exercise change listener failed');
+      }
+    }
+  }
+
+  /**
    * Make the engine match the store: converge every team of every live exercise (create what is
    * missing, recreate what drifted, adopt the rest), finish interrupted teardowns, tear down expired
    * exercises, and remove environments that belong to no live exercise.
@@ -577,6 +598,7 @@ export class ExerciseService {
           .set({ expires_at: expiresAt })
           .where('id', '=', e.id)
           .execute();
+        this.announceChange(e.id);
         this.options.logger?.info(
           { exercise: e.id, expiresAt },
           'exercise without expiry given the default lifetime',
@@ -841,11 +863,18 @@ export class ExerciseService {
   }
 
   private async setExerciseState(id: string, state: ExerciseState): Promise<void> {
+    const before = await this.db
+      .selectFrom('exercises')
+      .select('state')
+      .where('id', '=', id)
+      .executeTakeFirst();
     await this.db
       .updateTable('exercises')
       .set({ state, updated_at: this.clock() })
       .where('id', '=', id)
       .execute();
+    // reconcile sets 'running' again on every round: only a real change is announced
+    if (before?.state !== state) this.announceChange(id);
   }
 
   private async setTeamState(

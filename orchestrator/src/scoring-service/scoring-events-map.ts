@@ -80,6 +80,17 @@ export interface InstructorUpdateMessage {
   frozen: boolean;
 }
 
+/**
+ * The exercise's lifecycle changed (launch, extend, teardown, expiry): pushed to every subscriber of
+ * the exercise (`<ex>:public`), so pages follow it without polling. `state` is the exercise's state
+ * (`created | launching | running | tearing-down | ended`), `endsAt` its expiry (ISO) or null.
+ */
+export interface ExerciseStateMessage {
+  exerciseId: string;
+  state: string;
+  endsAt: string | null;
+}
+
 export interface ScoringErrorMessage {
   code: string;
   message: string;
@@ -93,6 +104,8 @@ export interface ScoringServerToClient {
   'scoring:error': (message: ScoringErrorMessage) => void;
   /** An instructor's message to every team of the exercise (also in `GET /api/play/exercise`). */
   broadcast: (message: Broadcast) => void;
+  /** The exercise's state or end time changed (also in `GET /api/play/exercise`). */
+  'exercise:state': (message: ExerciseStateMessage) => void;
 }
 
 export type SubscribeReply =

@@ -202,18 +202,22 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
           exitCode: { type: ['integer', 'null'] },
           timedOut: { type: 'boolean' },
           durationMs: { type: 'integer' },
+          reason: {
+            type: 'string',
+            description: "the check's one-line reason (first line it printed), empty when none",
+          },
         },
       },
     },
     handler: async ({ principal, body, res }) => {
       const p = participant(principal);
       try {
-        const { passed, solved, exitCode, timedOut, durationMs } = await service.runCheck(
+        const { passed, solved, exitCode, timedOut, durationMs, reason } = await service.runCheck(
           p.exerciseId,
           p.teamId,
           body.objective,
         );
-        return { passed, solved, exitCode, timedOut, durationMs };
+        return { passed, solved, exitCode, timedOut, durationMs, reason };
       } catch (error) {
         const retryAfterMs = (error as { details?: { retryAfterMs?: number } }).details?.retryAfterMs;
         if (retryAfterMs !== undefined)

@@ -9,7 +9,7 @@ import { openDatabase, type OpenedDatabase } from '../store/database.ts';
 import { ScoreboardProjection } from '../scoring/scoreboard-projection.ts';
 import { scoringExerciseFromPlans } from '../scoring/scoring-exercise.ts';
 import { syntheticEventStream, teamFlag, testPlans } from '../scoring/scoring-test-data.ts';
-import { ScoringService, type ScoringChange } from './scoring-service.ts';
+import { CHECK_REASON_CHARS, checkReason, ScoringService, type ScoringChange } from './scoring-service.ts';
 import { ScoringStore } from './scoring-store.ts';
 
 /** An in-memory engine: `exec` answers what the test says, and counts concurrency. */
@@ -202,6 +202,40 @@ describe('ScoringService', () => {
       expect(isCyropError(error) && error.code).to.equal('RATE_LIMITED');
       now += 10_000;
       expect((await service.runCheck(ex, 'b', 'patch')).passed).to.equal(false);
+    });
+
+    it("gives the trainee the check's one-line reason: its first printed line, never the engine's error", async () => {
+      driver.answer = (host) =>
+        host.team === 'a'
+          ? {
+              exitCode: 1,
+              stdout: Buffer.from(
+                '\n  sshd still accepts passwords \u001b[31m(PasswordAuthentication yes)\n2nd line\n',
+              ),
+            }
+          : host.team === 'b'
+            ? { exitCode: 1, stderr: Buffer.from('sh: 1: /opt/checks/x: not found\n') }
+            : new Error('engine went away: docker.sock refused');
+      const [a, b, c] = await Promise.all([
+        service.runCheck(ex, 'a', 'patch'),
+        service.runCheck(ex, 'b', 'patch'),
+        service.runCheck(ex, 'c', 'patch'),
+      ]);
+      expect(a.reason).to.equal('sshd still accepts passwords  [31m(PasswordAuthentication yes)');
+      expect(b.reason, 'stderr is not a reason').to.equal('');
+      expect(c.reason, 'an engine failure is not shown to trainees').to.equal('');
+      driver.answer = () => ({ exitCode: 0, stdout: Buffer.from(`SAFE ${'é'.repeat(300)}\n`) });
+      now += 10_000;
+      const long = await service.runCheck(ex, 'b', 'patch');
+      expect(long.passed).to.equal(true);
+      expect(Array.from(new Intl.Segmenter().segment(long.reason))).to.have.length(CHECK_REASON_CHARS);
+      expect(long.reason).to.match(/^SAFE é+…$/);
+    });
+
+    it('checkReason keeps one line of printable text', () => {
+      expect(checkReason('')).to.equal('');
+      expect(checkReason('\r\n\t\r\nok: done\r\nmore')).to.equal('ok: done');
+      expect(checkReason('a\u0000b\u0007c')).to.equal('a b c');
     });
 
     it('records timeouts and engine failures as failed checks', async () => {

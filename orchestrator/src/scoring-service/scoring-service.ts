@@ -81,6 +81,24 @@ export interface CheckResult {
   readonly timedOut: boolean;
   readonly durationMs: number;
   readonly seq: number;
+  /**
+   * The check's one-line reason for the trainee (the first non-blank line of its standard output, at
+   * most CHECK_REASON_CHARS characters); empty when it printed none, timed out or the engine failed.
+   */
+  readonly reason: string;
+}
+
+/** The longest reason a check shows the trainee. */
+export const CHECK_REASON_CHARS = 200;
+
+/** The first non-blank line of a check's standard output, trimmed and cut to CHECK_REASON_CHARS. */
+export function checkReason(stdout: string): string {
+  const line = stdout.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  // control characters (escape sequences) would reach the page as garbage
+  const clean = line.replace(/\p{Cc}/gu, ' ').trim();
+  // cut between user-perceived characters, never inside one
+  const chars = Array.from(new Intl.Segmenter().segment(clean), (s) => s.segment);
+  return chars.length > CHECK_REASON_CHARS ? `${chars.slice(0, CHECK_REASON_CHARS - 1).join('')}…` : clean;
 }
 
 interface Pending {
@@ -447,6 +465,7 @@ export class ScoringService {
             timedOut: exec.timedOut,
             durationMs: Math.round(exec.durationMs),
             seq: events[0]?.seq ?? 0,
+            reason: exec.timedOut ? '' : checkReason(exec.stdout),
           }),
         };
       });

@@ -209,6 +209,9 @@ export function attachTerminalGateway(io: Server, deps: TerminalGatewayDeps): Te
     const exercise = await deps.exercises.get(exerciseId);
     if (exercise.state !== 'running')
       throw new CyropError('CONFLICT', `the exercise is ${exercise.state}, not running`);
+    // past its end and waiting for the janitor's teardown: no new shell on hosts about to go
+    if (exercise.expiresAt !== null && exercise.expiresAt <= clock())
+      throw new CyropError('CONFLICT', `the exercise ended at ${new Date(exercise.expiresAt).toISOString()}`);
     const team = exercise.teams.find((t) => t.id === teamId);
     if (!team) throw new CyropError('NOT_FOUND', `no team '${teamId}'`);
     // 'provisioning' is also a periodic reconcile of a running team: the engine answers for the host then

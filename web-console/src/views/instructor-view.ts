@@ -36,7 +36,15 @@ export class InstructorView implements View {
   private error = '';
   private createError = '';
   private creating = false;
-  private form = { scenario: '', version: '', teams: 2, ttl: '', teamNames: '', maxMembers: '' };
+  private form = {
+    scenario: '',
+    version: '',
+    teams: 2,
+    ttl: '',
+    teamNames: '',
+    maxMembers: '',
+    startScoring: false,
+  };
   private roster: { name: string; csv: string } | undefined;
   /** Launchable versions of the chosen scenario, newest first (loaded when it is chosen). */
   private versions: { version: string; archived: boolean }[] = [];
@@ -118,6 +126,7 @@ export class InstructorView implements View {
     const capId = uid('max-members');
     const teamsId = uid('teams');
     const ttlId = uid('ttl');
+    const startScoringId = uid('start-scoring');
     const valid = this.catalogue?.scenarios.filter((s) => s.valid) ?? [];
     return h(
       'section',
@@ -267,6 +276,26 @@ export class InstructorView implements View {
           h('span', { id: `${ttlId}-help`, class: 'muted small' }, t('instructor.durationHelp')),
         ),
         h(
+          'div',
+          { class: 'field start-scoring-field' },
+          h(
+            'span',
+            { class: 'checkbox-line' },
+            h('input', {
+              id: startScoringId,
+              type: 'checkbox',
+              checked: this.form.startScoring,
+              'aria-describedby': `${startScoringId}-help`,
+              'data-testid': 'create-start-scoring',
+              onchange: (event) => {
+                this.form.startScoring = (event.target as HTMLInputElement).checked;
+              },
+            }),
+            h('label', { for: startScoringId }, t('instructor.startScoring')),
+          ),
+          h('span', { id: `${startScoringId}-help`, class: 'muted small' }, t('instructor.startScoringHelp')),
+        ),
+        h(
           'button',
           {
             type: 'submit',
@@ -317,6 +346,7 @@ export class InstructorView implements View {
         ...this.teamsOfForm(),
         ...(this.form.maxMembers.trim() !== '' ? { maxMembersPerTeam: Number(this.form.maxMembers) } : {}),
         ...(this.form.ttl.trim() !== '' ? { ttl: this.form.ttl.trim() } : {}),
+        ...(this.form.startScoring ? { startScoring: true } : {}),
       });
       // Invitation links of the roster are shown once: the exercise page's people panel shows them.
       if (created.roster) rememberRosterImport(created.id, created.roster);

@@ -7,7 +7,16 @@ import type { SubmitOutcome, VisibleObjective } from '../types.ts';
 
 type Feedback = { outcome: SubmitOutcome; points?: number; retrySeconds?: number } | { error: string };
 type CheckFeedback =
-  { passed: boolean; solved: boolean; exitCode: number | null; timedOut: boolean } | { error: string };
+  | { passed: boolean; solved: boolean; exitCode: number | null; timedOut: boolean; reason?: string }
+  | { error: string };
+
+/** Where scoring and the exercise stand, as the trainee's page knows it (pushed over `/scoring`). */
+export interface CardLiveState {
+  /** The scoring status: `pending` (not started), `running` or `ended`. */
+  scoring: string;
+  /** The exercise has ended (or is ending): nothing can be sent any more. */
+  over: boolean;
+}
 
 /**
  * One objective of the trainee's team (`objective`): its text, the answer form with feedback for
@@ -35,6 +44,7 @@ export class ObjectiveCard {
   private retryUntil = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private hintError = '';
+  private live: CardLiveState = { scoring: '', over: false };
 
   constructor(
     private objective: VisibleObjective,
@@ -107,6 +117,13 @@ export class ObjectiveCard {
     this.render();
   }
 
+  /** Scoring opened or closed, or the exercise ended: the card's buttons and messages follow. */
+  setLive(live: CardLiveState): void {
+    if (live.scoring === this.live.scoring && live.over === this.live.over) return;
+    this.live = live;
+    this.render();
+  }
+
   dispose(): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
   }
@@ -119,6 +136,8 @@ export class ObjectiveCard {
     this.element.dataset['solved'] = String(o.solved);
     this.element.classList.toggle('solved', o.solved);
     const waiting = this.retryUntil > Date.now();
+    // after the end (of scoring or of the exercise) there is nothing left to send
+    const closed = this.live.over || this.live.scoring === 'ended';
     replaceChildren(
       this.head,
       h('h3', { id: titleId }, pickText(o.title)),
@@ -139,15 +158,15 @@ export class ObjectiveCard {
     );
     this.form.hidden = o.kind === 'check';
     this.label.textContent = t(o.kind === 'flag' ? 'objective.flag' : 'objective.answer');
-    this.input.disabled = o.solved;
+    this.input.disabled = o.solved || closed;
     this.submitButton.textContent = t('objective.submit');
-    this.submitButton.disabled = o.solved || this.busy || waiting;
+    this.submitButton.disabled = o.solved || this.busy || waiting || closed;
     this.checkBlock.hidden = o.kind !== 'check';
     this.checkHelp.textContent = t(
       o.checkEveryMs !== undefined ? 'objective.checkAuto' : 'objective.checkHelp',
     );
     this.checkButton.textContent = t('objective.runCheck');
-    this.checkButton.disabled = o.solved || this.busy || waiting;
+    this.checkButton.disabled = o.solved || this.busy || waiting || closed;
     this.renderFeedback();
     this.renderCheckFeedback();
     this.renderHints();
@@ -219,6 +238,7 @@ export class ObjectiveCard {
                 'data-testid': 'hint-button',
                 'data-hint-id': hint.id,
                 'data-cost': hint.cost,
+                disabled: this.live.over || this.live.scoring === 'ended',
                 onclick: () => {
                   this.confirming = hint.id;
                   this.renderHints();
@@ -248,7 +268,9 @@ export class ObjectiveCard {
       this.feedback.classList.add('bad');
       return;
     }
-    this.feedback.dataset['outcome'] = f.outcome;
+    // before the instructor starts scoring, the server answers `closed`: the trainee is told why
+    const notStarted = f.outcome === 'closed' && this.live.scoring === 'pending';
+    this.feedback.dataset['outcome'] = notStarted ? 'not-started' : f.outcome;
     this.feedback.classList.add(
       f.outcome === 'correct' ? 'good' : f.outcome === 'already-solved' ? 'info' : 'bad',
     );
@@ -267,7 +289,7 @@ export class ObjectiveCard {
         this.feedback.textContent = t('feedback.alreadySolved');
         break;
       case 'closed':
-        this.feedback.textContent = t('feedback.closed');
+        this.feedback.textContent = t(notStarted ? 'feedback.notStarted' : 'feedback.closed');
         break;
       case 'rate-limited':
         this.feedback.textContent = t('feedback.rateLimited', { seconds: f.retrySeconds ?? 60 });
@@ -291,11 +313,17 @@ export class ObjectiveCard {
     }
     this.checkFeedback.dataset['passed'] = String(c.passed);
     this.checkFeedback.classList.add(c.passed ? 'good' : 'bad');
+    const reason = c.reason ?? '';
+    this.checkFeedback.dataset['reason'] = reason;
     this.checkFeedback.textContent = c.passed
-      ? t(c.solved ? 'check.passedSolved' : 'check.passed')
+      ? reason !== ''
+        ? t(c.solved ? 'check.passedSolvedReason' : 'check.passedReason', { reason })
+        : t(c.solved ? 'check.passedSolved' : 'check.passed')
       : c.timedOut
         ? t('check.timedOut')
-        : t('check.failed', { code: c.exitCode === null ? '—' : formatNumber(c.exitCode) });
+        : reason !== ''
+          ? t('check.failedReason', { reason })
+          : t('check.failed', { code: c.exitCode === null ? '—' : formatNumber(c.exitCode) });
   }
 
   private async submit(): Promise<void> {
@@ -351,6 +379,7 @@ export class ObjectiveCard {
         solved: boolean;
         exitCode: number | null;
         timedOut: boolean;
+        reason?: string;
       }>('POST', '/api/play/checks', { objective: this.objective.id });
       if (this.checkState.solved) this.changed();
     } catch (error) {

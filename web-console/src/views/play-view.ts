@@ -2,15 +2,7 @@ import { api } from '../api.ts';
 import { boardTable, Tabs, timelineList } from '../components.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren } from '../dom.ts';
-import {
-  formatDateTime,
-  formatNumber,
-  formatRelative,
-  formatTime,
-  locale,
-  pickText,
-  t,
-} from '../i18n/i18n.ts';
+import { formatDateTime, formatNumber, formatTime, locale, pickText, t } from '../i18n/i18n.ts';
 import { exerciseStateLabel } from '../labels.ts';
 import { renderMarkdown } from '../markdown.ts';
 import { connectScoring, type ScoringSocket } from '../scoring-connection.ts';
@@ -28,6 +20,12 @@ import type {
 import type { View } from '../view.ts';
 import { ObjectiveCard } from './objective-card.ts';
 
+/** The warnings before the end: ten and two minutes (the lower one wins). */
+export const WARNING_MINUTES = [10, 2] as const;
+
+/** Exercise states after which the hosts are gone (or going): no shell, nothing to send. */
+const OVER_STATES = new Set(['tearing-down', 'ended']);
+
 type Participant = Extract<Principal, { kind: 'participant' }>;
 
 /**
@@ -38,6 +36,16 @@ export class PlayView implements View {
   readonly element: HTMLElement;
   private readonly headerSlot = h('div', { class: 'play-head' });
   private readonly noticeSlot = h('div', {});
+  /** Not started, the warnings before the end, time up, extended, scoring ended (see renderLive). */
+  private readonly liveSlot = h('div', { class: 'live-banners', 'data-testid': 'live-banners' });
+  /** The end screen: the team's final result once scoring or the exercise has ended. */
+  private readonly endSlot = h('div', {});
+  /** What renderLive drew last: banners are redrawn only when it changes (no re-announcement every second). */
+  private liveSignature = '';
+  /** The later end time an extension pushed (shown as a notice). */
+  private extendedTo: number | undefined;
+  /** Pushes of the exercise's state received; a load started before one keeps the pushed state. */
+  private lifecyclePushes = 0;
   private readonly broadcastSlot = h('div', { class: 'broadcast-area' });
   private readonly broadcastLive = h('p', {
     class: 'broadcast',
@@ -83,6 +91,8 @@ export class PlayView implements View {
       { class: 'page play' },
       this.headerSlot,
       this.errorSlot,
+      this.endSlot,
+      this.liveSlot,
       this.noticeSlot,
       this.broadcastSlot,
       h(
@@ -121,7 +131,7 @@ export class PlayView implements View {
       this.seq = snapshot.seq;
       this.board = snapshot.board;
       this.frozen = snapshot.frozen;
-      this.scoringStatus = snapshot.status;
+      this.setScoringStatus(snapshot.status);
       if (snapshot.team) this.timeline = [...snapshot.team.timeline];
       this.renderBoard();
       this.renderTimeline();
@@ -131,7 +141,7 @@ export class PlayView implements View {
       this.seq = delta.seq;
       this.board = mergeRows(this.board, delta.rows);
       this.frozen = delta.frozen;
-      this.scoringStatus = delta.status;
+      this.setScoringStatus(delta.status);
       for (const stats of delta.objectives) {
         const o = this.objectives.find((x) => x.id === stats.objectiveId);
         if (o && (o.value !== stats.value || o.solves !== stats.solves)) {
@@ -141,6 +151,7 @@ export class PlayView implements View {
         }
       }
       this.renderBoard();
+      this.renderEnd();
     });
     this.scoring.on('team:update', (update) => {
       if (update.teamId !== this.principal.teamId) return;
@@ -148,6 +159,7 @@ export class PlayView implements View {
       this.ownRow = update.row;
       this.renderTimeline();
       this.renderBoard();
+      this.renderEnd();
       // A solve, a hint or an unlock changes what the team sees.
       if (update.event.type !== 'submission' || update.unlocked.length > 0) this.scheduleReload();
     });
@@ -156,7 +168,18 @@ export class PlayView implements View {
       this.broadcasts.push(broadcast);
       this.renderBroadcasts();
     });
-    this.clock = setInterval(() => this.renderHeader(), 30_000);
+    this.scoring.on('exercise:state', (message) => {
+      if (message.exerciseId !== this.principal.exerciseId) return;
+      this.lifecyclePushes++;
+      this.applyLifecycle(message.state, message.endsAt);
+    });
+    // After a lost connection, pushes may have been missed: read the exercise again.
+    this.scoring.io.on('reconnect', () => {
+      void this.loadExercise();
+      void this.loadBoard();
+    });
+    // The countdown is local: one timer per page, no request.
+    this.clock = setInterval(() => this.tick(), 1000);
     this.relocalize();
     void this.loadExercise();
     void this.loadObjectives();
@@ -169,6 +192,10 @@ export class PlayView implements View {
     this.terminalHelp.textContent = t('terminal.help');
     this.renderHeader();
     this.renderError();
+    if (this.over()) this.closeTerminals();
+    this.liveSignature = '';
+    this.renderLive();
+    this.renderEnd();
     this.renderNotice();
     this.renderBroadcasts();
     this.renderMission();
@@ -199,9 +226,15 @@ export class PlayView implements View {
 
   private async loadExercise(): Promise<void> {
     try {
-      const exercise = await api<PlayExercise>('GET', `/api/play/exercise?lang=${locale()}`);
+      const pushes = this.lifecyclePushes;
+      const loaded = await api<PlayExercise>('GET', `/api/play/exercise?lang=${locale()}`);
       if (this.disposed) return;
       const first = this.exercise === undefined;
+      // a push that arrived while this request was out is newer than its answer
+      const exercise =
+        pushes !== this.lifecyclePushes && this.exercise
+          ? { ...loaded, status: this.exercise.status, endsAt: this.exercise.endsAt }
+          : loaded;
       this.exercise = exercise;
       if (first) this.broadcasts = [...exercise.broadcasts];
       this.recordsInput = this.recordsInput || exercise.recordsInput === true;
@@ -210,6 +243,7 @@ export class PlayView implements View {
       this.renderMission();
       this.renderBroadcasts();
       if (first) this.buildTerminals();
+      this.liveChanged();
     } catch (error) {
       this.error = describeError(error);
       this.renderError();
@@ -221,7 +255,7 @@ export class PlayView implements View {
       const result = await api<PlayObjectives>('GET', `/api/play/objectives?lang=${locale()}`);
       if (this.disposed) return;
       this.objectives = result.objectives;
-      if (this.scoringStatus === '') this.scoringStatus = result.status;
+      if (this.scoringStatus === '') this.setScoringStatus(result.status);
       this.renderObjectives();
       this.renderTimeline();
     } catch (error) {
@@ -239,15 +273,23 @@ export class PlayView implements View {
         ),
         api<{ events: ScoringEvent[] }>('GET', '/api/play/timeline'),
       ]);
-      if (this.disposed || board.seq <= this.seq) return;
+      if (this.disposed) return;
+      // The team's own row is in no socket snapshot: take it even when the socket brought this seq first.
+      if (board.team && board.seq >= this.seq) {
+        this.ownRow = board.team;
+        this.renderBoard();
+        this.renderEnd();
+      }
+      if (board.seq <= this.seq) return;
       this.seq = board.seq;
       this.board = board.board;
       this.frozen = board.frozen;
-      this.scoringStatus = board.status;
+      this.setScoringStatus(board.status);
       if (board.team) this.ownRow = board.team;
       this.timeline = timeline.events;
       this.renderBoard();
       this.renderTimeline();
+      this.renderEnd();
     } catch {
       // the socket's snapshot brings the same
     }
@@ -265,7 +307,8 @@ export class PlayView implements View {
 
   private renderHeader(): void {
     const e = this.exercise;
-    const ends = e?.endsAt ? Date.parse(e.endsAt) : undefined;
+    const ends = e?.endsAt && !this.over() ? Date.parse(e.endsAt) : undefined;
+    const level = this.warningLevel();
     replaceChildren(
       this.headerSlot,
       h('h1', {}, e ? pickText(e.title) : t('play.title')),
@@ -281,11 +324,202 @@ export class PlayView implements View {
           ' · ',
           h(
             'span',
-            { class: ends - Date.now() < 10 * 60_000 ? 'warn' : '' },
-            t('play.endsAt', { time: formatDateTime(ends), relative: formatRelative(ends) }),
+            {
+              class: level !== 'none' ? 'warn' : '',
+              'data-testid': 'countdown',
+              'data-ends-at': new Date(ends).toISOString(),
+              'data-level': level,
+            },
+            t('play.endsAt', {
+              time: formatDateTime(ends),
+              relative: t('live.remaining', { time: formatCountdown(ends - Date.now()) }),
+            }),
           ),
         ],
         this.frozen && [' · ', h('span', { class: 'badge' }, t('board.frozen'))],
+      ),
+    );
+  }
+
+  // ── the exercise's lifecycle ─────────────────────────────────────────────────────────────────
+
+  /** The hosts are gone or going (teardown, expiry). */
+  private over(): boolean {
+    return this.exercise !== undefined && OVER_STATES.has(this.exercise.status);
+  }
+
+  /** Milliseconds left until the exercise's end, when it has one and is not over. */
+  private remainingMs(): number | undefined {
+    const endsAt = this.exercise?.endsAt;
+    if (!endsAt || this.over()) return undefined;
+    return Date.parse(endsAt) - Date.now();
+  }
+
+  /** Which warning the time left calls for: `10`, `2` (minutes), `0` (time is up) or `none`. */
+  private warningLevel(): 'none' | '10' | '2' | '0' {
+    const left = this.remainingMs();
+    if (left === undefined) return 'none';
+    if (left <= 0) return '0';
+    const minutes = [...WARNING_MINUTES].sort((a, b) => a - b).find((m) => left <= m * 60_000);
+    return minutes === undefined ? 'none' : (String(minutes) as '10' | '2');
+  }
+
+  /** Every second: the countdown's text, and the banners when a threshold was crossed. */
+  private tick(): void {
+    const countdown = this.headerSlot.querySelector<HTMLElement>('[data-testid="countdown"]');
+    if (!countdown && this.remainingMs() === undefined) {
+      // no end time to count down to: nothing changes by the second
+    } else if (countdown && countdown.dataset['level'] === this.warningLevel()) {
+      const ends = Date.parse(countdown.dataset['endsAt'] ?? '');
+      countdown.textContent = t('play.endsAt', {
+        time: formatDateTime(ends),
+        relative: t('live.remaining', { time: formatCountdown(ends - Date.now()) }),
+      });
+    } else this.renderHeader();
+    this.renderLive();
+  }
+
+  /** A push (or a load) brought the exercise's state and end time. */
+  private applyLifecycle(state: string, endsAt: string | null): void {
+    const e = this.exercise;
+    if (!e) return; // the load under way brings the same
+    const before = e.endsAt ? Date.parse(e.endsAt) : undefined;
+    const after = endsAt ? Date.parse(endsAt) : undefined;
+    if (before !== undefined && after !== undefined && after > before) this.extendedTo = after;
+    this.exercise = { ...e, status: state, endsAt };
+    this.liveChanged();
+  }
+
+  private setScoringStatus(status: string): void {
+    if (status === this.scoringStatus) return;
+    const was = this.scoringStatus;
+    this.scoringStatus = status;
+    // the final result is the board as it stands at the end
+    if (status === 'ended' && was !== '') void this.loadBoard();
+    this.liveChanged();
+  }
+
+  /** The exercise's state, its end or scoring's status changed: everything that depends on them. */
+  private liveChanged(): void {
+    const over = this.over();
+    for (const card of this.cards.values()) card.setLive({ scoring: this.scoringStatus, over });
+    if (over) {
+      this.closeTerminals();
+      void this.loadBoard();
+    }
+    this.renderHeader();
+    this.renderLive();
+    this.renderEnd();
+    this.renderObjectivesStatus();
+  }
+
+  /** No shell after the end: the panes go, and the panel says why. */
+  private closeTerminals(): void {
+    const notice = this.terminalsSlot.querySelector('[data-testid="no-shells"]');
+    if (notice) {
+      notice.textContent = t('end.noShells'); // a language switch after the end
+      return;
+    }
+    for (const pane of this.panes.values()) pane.dispose();
+    this.panes.clear();
+    this.terminalHelp.hidden = true;
+    this.terminals?.close();
+    this.terminals = undefined;
+    this.tabs = undefined;
+    replaceChildren(
+      this.terminalsSlot,
+      h('p', { class: 'muted', 'data-testid': 'no-shells' }, t('end.noShells')),
+    );
+  }
+
+  /** The banners above the page; redrawn only when what they say changes. */
+  private renderLive(): void {
+    const banners: { kind: string; level?: string; alert: boolean; text: string }[] = [];
+    if (this.exercise && !this.over()) {
+      const level = this.warningLevel();
+      if (this.scoringStatus === 'pending')
+        banners.push({ kind: 'not-started', alert: false, text: t('live.notStarted') });
+      if (this.scoringStatus === 'ended')
+        banners.push({ kind: 'scoring-ended', alert: false, text: t('live.scoringEnded') });
+      if (level === '0') banners.push({ kind: 'time-up', alert: true, text: t('live.timeUp') });
+      else if (level !== 'none')
+        banners.push({
+          kind: 'warning',
+          level,
+          alert: true,
+          text: t(level === '2' ? 'live.warn2' : 'live.warn10'),
+        });
+      if (this.extendedTo !== undefined && level === 'none' && this.scoringStatus !== 'ended')
+        banners.push({
+          kind: 'extended',
+          alert: false,
+          text: t('live.extended', { time: formatDateTime(this.extendedTo) }),
+        });
+    }
+    const signature = JSON.stringify(banners);
+    if (signature === this.liveSignature) return;
+    this.liveSignature = signature;
+    replaceChildren(
+      this.liveSlot,
+      banners.map((b) =>
+        h(
+          'p',
+          {
+            class: `live-banner live-${b.kind}`,
+            'data-testid': 'live-banner',
+            'data-kind': b.kind,
+            ...(b.level !== undefined ? { 'data-level': b.level } : {}),
+            role: b.alert ? 'alert' : 'status',
+          },
+          b.text,
+        ),
+      ),
+    );
+  }
+
+  /** The end screen: the exercise (or its scoring) has ended, with the team's final result. */
+  private renderEnd(): void {
+    const over = this.over();
+    if (!this.exercise || (!over && this.scoringStatus !== 'ended')) {
+      replaceChildren(this.endSlot);
+      return;
+    }
+    const row = this.ownRow;
+    // while the board is frozen, the team's live rank would tell what the freeze hides
+    const rank = row && !this.frozen ? row.rank : undefined;
+    const solved = this.objectives.filter((o) => o.solved).length;
+    const total = this.objectives.length;
+    const teamName = this.exercise.teamName;
+    replaceChildren(
+      this.endSlot,
+      h(
+        'section',
+        {
+          class: 'panel end-screen',
+          'data-testid': 'end-screen',
+          'data-reason': over ? 'exercise' : 'scoring',
+          'aria-labelledby': 'end-screen-title',
+        },
+        h('h2', { id: 'end-screen-title' }, t(over ? 'end.title' : 'end.scoringTitle')),
+        h(
+          'p',
+          {
+            class: 'end-result',
+            'data-testid': 'final-result',
+            ...(row ? { 'data-points': row.points, 'data-solves': row.solves } : {}),
+            ...(rank !== undefined ? { 'data-rank': rank } : {}),
+          },
+          t('end.result', {
+            team: teamName,
+            rank: rank !== undefined ? formatNumber(rank) : '—',
+            teams: formatNumber(Math.max(this.board.length, row ? 1 : 0)),
+            points: formatNumber(row?.points ?? 0),
+            solved: row?.solves ?? solved,
+            total,
+          }),
+        ),
+        over &&
+          h('p', { class: 'muted' }, t(this.exercise.status === 'ended' ? 'end.hostsGone' : 'end.ending')),
       ),
     );
   }
@@ -358,6 +592,7 @@ export class PlayView implements View {
       if (card) card.update(objective);
       else {
         card = new ObjectiveCard(objective, () => this.scheduleReload());
+        card.setLive({ scoring: this.scoringStatus, over: this.over() });
         this.cards.set(objective.id, card);
       }
       nodes.push(card.element);
@@ -381,9 +616,11 @@ export class PlayView implements View {
     this.objectivesStatus.textContent =
       this.objectives.length === 0
         ? t('common.loading')
-        : this.scoringStatus === 'ended'
+        : this.over()
           ? t('play.closed', { solved, total: this.objectives.length })
-          : t('play.progress', { solved, total: this.objectives.length });
+          : this.scoringStatus === 'ended'
+            ? t('play.scoringClosed', { solved, total: this.objectives.length })
+            : t('play.progress', { solved, total: this.objectives.length });
   }
 
   private renderBoard(): void {
@@ -418,6 +655,10 @@ export class PlayView implements View {
   }
 
   private buildTerminals(): void {
+    if (this.over()) {
+      this.closeTerminals();
+      return;
+    }
     const hosts = this.consoleHosts();
     if (hosts.length === 0) {
       replaceChildren(this.terminalsSlot, h('p', { class: 'muted' }, t('play.noConsole')));
@@ -454,6 +695,15 @@ export class PlayView implements View {
     replaceChildren(this.terminalsSlot, this.tabs.element);
     this.tabs.select(0, false);
   }
+}
+
+/** Time left as `1:02:03`, `12:34` or `0:05` (never negative). */
+export function formatCountdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
 }
 
 function mergeRows(rows: readonly BoardRow[], changed: readonly BoardRow[]): BoardRow[] {

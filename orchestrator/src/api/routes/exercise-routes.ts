@@ -3,7 +3,7 @@ import { parseRosterCsv, rosterTeams, type RosterRow } from '../../accounts/rost
 import type { RosterService } from '../../accounts/roster-service.ts';
 import type { TeamSpec } from '../../compiler/plan-exercise.ts';
 import { DURATION_PATTERN, parseDuration } from '../../compiler/durations.ts';
-import { CyropError } from '../../errors.ts';
+import { CyropError, isCyropError } from '../../errors.ts';
 import type { ExerciseActor, ExerciseService } from '../../exercises/exercise-service.ts';
 import { mustWatchExercise } from '../../access/exercise-access.ts';
 import type { ScenarioLibrary } from '../../scenarios/scenario-library.ts';
@@ -15,6 +15,8 @@ export interface ExerciseRouteDeps {
   rosters: RosterService;
   scenarios: ScenarioLibrary;
   onLaunchError?: (exerciseId: string, error: unknown) => void;
+  /** Opens scoring of a new exercise (`startScoring: true` at creation); absent: no scoring here. */
+  startScoring?: (exerciseId: string) => Promise<unknown>;
 }
 
 const ID = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' };
@@ -68,7 +70,7 @@ export function inviteLinks(imported: {
 /** Exercises for instructors: create and launch from the catalogue, status, reset, extend, teardown. */
 export function exerciseRoutes(
   api: ApiRegistry,
-  { exercises, accounts, rosters, scenarios, onLaunchError }: ExerciseRouteDeps,
+  { exercises, accounts, rosters, scenarios, onLaunchError, startScoring }: ExerciseRouteDeps,
 ): void {
   /** The caller, once it may act on the exercise (404 otherwise), as the exercise service audits it. */
   const own = async (principal: Principal | undefined, id: string, ip?: string): Promise<ExerciseActor> => {
@@ -111,6 +113,7 @@ export function exerciseRoutes(
     ttl?: string;
     id?: string;
     recordInput?: boolean;
+    startScoring?: boolean;
   }>({
     method: 'post',
     path: '/api/exercises',
@@ -151,6 +154,11 @@ export function exerciseRoutes(
         id: ID,
         /** Terminal recordings capture keystrokes too (trainees are told); default false. */
         recordInput: { type: 'boolean' },
+        startScoring: {
+          type: 'boolean',
+          description:
+            'open scoring at once (submissions accepted from launch); default false: the instructor starts it (POST /api/exercises/{id}/scoring/status)',
+        },
       },
     },
     response: {
@@ -170,6 +178,11 @@ export function exerciseRoutes(
           },
         );
       const teams = teamsFor(body.teams, body.teamNames, roster?.rows);
+      if (body.startScoring && !startScoring)
+        throw new CyropError(
+          'BAD_REQUEST',
+          'startScoring: this platform runs no scoring; nothing was created',
+        );
       const created = await exercises.create({
         scenarioPath: file,
         orgId: principal?.kind === 'user' ? principal.orgId : null,
@@ -182,6 +195,16 @@ export function exerciseRoutes(
         ...(principal ? { by: { actor: principal, ip: req.ip } } : {}),
       });
       exercises.launch(created.id).catch((error: unknown) => onLaunchError?.(created.id, error));
+      // Scoring opens before the first team is ready: nobody sees "not started" on a class that said "at launch".
+      if (body.startScoring && startScoring)
+        await startScoring(created.id).catch((error: unknown) => {
+          // the scoring service's own refusal keeps its code (and its message reaches the instructor)
+          throw new CyropError(
+            isCyropError(error) ? error.code : 'INTERNAL',
+            `exercise '${created.id}' was created and is launching, but its scoring could not be started (${(error as Error).message}): start it on the exercise page`,
+            { cause: error },
+          );
+        });
       if (!roster || !principal) return created;
       const imported = await rosters.importRoster(created.id, roster.rows, { actor: principal, ip: req.ip });
       return { ...created, roster: inviteLinks(imported) };
