@@ -1,9 +1,9 @@
 // Types of build-stamp.js (plain JavaScript, as it runs before TypeScript can be compiled).
 
 export interface BuildStamp {
-  version: 1;
-  /** Repository-relative path → sha256 (hex) of its content. */
-  files: Record<string, string>;
+  version: 2;
+  /** Repository-relative path → the sha256 (hex) of its content, its size and mtime when built. */
+  files: Record<string, { sha256: string; size: number; mtimeMs: number }>;
 }
 
 export type BuildState = { state: 'current' } | { state: 'absent' } | { state: 'stale'; reason: string };

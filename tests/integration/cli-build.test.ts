@@ -1,9 +1,18 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkBuild } from '../../orchestrator/bin/build-stamp.js';
+import { checkBuild, type BuildStamp } from '../../orchestrator/bin/build-stamp.js';
 import { REPO } from './helpers.ts';
 
 // The compiled CLI (orchestrator/build.ts → orchestrator/dist/, run by bin/cyrop.js when current),
@@ -158,19 +167,20 @@ register('./module-log.mjs', import.meta.url, { data: { log: process.env.CYROP_T
     expect(again.packages).to.deep.equal(['cli-progress', 'commander']);
   });
 
-  it('calls a build stale when a file it was made from is gone, and absent when there is none', () => {
+  it('calls a build stale when a file it was made from is gone, absent when there is none, current when a file was only touched', () => {
     const extra = path.join(root, 'orchestrator/dist.test-copy');
     cpSync(path.join(root, 'orchestrator/dist'), extra, { recursive: true });
-    const stamp = JSON.parse(readFileSync(path.join(extra, 'build.json'), 'utf8')) as {
-      files: Record<string, string>;
-    };
-    stamp.files['orchestrator/src/not-there.ts'] = 'feed';
+    const stamp = JSON.parse(readFileSync(path.join(extra, 'build.json'), 'utf8')) as BuildStamp;
+    stamp.files['orchestrator/src/not-there.ts'] = { sha256: 'feed', size: 1, mtimeMs: 1 };
     writeFileSync(path.join(extra, 'build.json'), JSON.stringify(stamp));
     expect(checkBuild(root, extra)).to.deep.equal({
       state: 'stale',
       reason: 'orchestrator/src/not-there.ts, which orchestrator/dist.test-copy was built from, is gone',
     });
     expect(checkBuild(root, path.join(root, 'orchestrator/no-build'))).to.deep.equal({ state: 'absent' });
+    // Touched, not changed (a checkout, a copy): its hash still matches, the build is current.
+    utimesSync(path.join(root, 'orchestrator/src/errors.ts'), new Date(), new Date(2001, 1, 1));
+    expect(checkBuild(root, path.join(root, 'orchestrator/dist'))).to.deep.equal({ state: 'current' });
   });
 
   it('refuses to build a module that reads its own location (it would name orchestrator/dist/ once compiled)', () => {
