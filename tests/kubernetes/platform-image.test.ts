@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import Docker from 'dockerode';
 import { DockerImageBuilder, stableTag } from '../../orchestrator/src/images/docker-image-builder.ts';
@@ -25,8 +27,9 @@ describe('platform image (Docker engine)', function () {
     } catch {
       this.skip(); // no engine on this machine (infra/engine/ensure-docker.sh starts one)
     }
-    // The console is part of the image: build it as `npm start` does.
+    // The console and the compiled server are part of the image: build them as `npm start` does.
     execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    execFileSync('npm', ['run', '--silent', 'build:orchestrator'], { cwd: REPO_ROOT, stdio: 'ignore' });
   });
 
   after(async () => {
@@ -41,12 +44,19 @@ describe('platform image (Docker engine)', function () {
     expect(rels).to.include.members([
       'node/node',
       'app/orchestrator/bin/cyrop.js',
+      'app/orchestrator/dist/cli.js',
+      'app/orchestrator/dist/build.json',
       'app/web-console/dist/index.html',
       'app/node_modules/better-sqlite3/package.json',
     ]);
     // Development packages and tests stay out.
     expect(rels.filter((r) => r.startsWith('app/node_modules/mocha/'))).to.deep.equal([]);
     expect(rels.filter((r) => r.startsWith('app/orchestrator/') && r.endsWith('.test.ts'))).to.deep.equal([]);
+    // Every file the build was made from travels with it, so bin/cyrop.js finds it current and runs it.
+    const stamp = JSON.parse(readFileSync(path.join(REPO_ROOT, 'orchestrator/dist/build.json'), 'utf8')) as {
+      files: Record<string, unknown>;
+    };
+    expect(rels).to.include.members(Object.keys(stamp.files).map((f) => `app/${f}`));
     expect(productionPackages(REPO_ROOT))
       .to.include('node_modules/express')
       .and.not.include('node_modules/chai');

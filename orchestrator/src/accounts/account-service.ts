@@ -10,6 +10,7 @@ import {
 } from '../access/account-access.ts';
 import { CLI_USER_ID, type Principal, type Role } from '../access/principal.ts';
 import { mayWatchExercise } from '../access/exercise-access.ts';
+import { ORGANISATION_CATEGORIES } from '../store/schema.ts';
 import { CyropError, isCyropError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
 import type {
@@ -82,15 +83,7 @@ export interface OrganisationDetails {
   invoiceRegistrationNumber?: string | null;
 }
 
-export const ORGANISATION_CATEGORIES: readonly OrganisationCategory[] = [
-  'large-enterprise',
-  'sme',
-  'general-incorporated-association',
-  'npo',
-  'educational-institution',
-  'government',
-  'individual-expert',
-];
+export { ORGANISATION_CATEGORIES };
 
 export type Language = 'en' | 'ja';
 

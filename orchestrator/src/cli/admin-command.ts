@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { ORGANISATION_CATEGORIES } from '../accounts/account-service.ts';
 import { loadClientConfig, serverOrigin } from '../config/client-config.ts';
 import { CyropError, isCyropError } from '../errors.ts';
-import { UPLOAD_LIMITS, type ScenarioFiles } from '../scenarios/scenario-uploads.ts';
-import type { OrganisationCategory, UserRole } from '../store/schema.ts';
+import type { ScenarioFiles } from '../scenarios/scenario-uploads.ts';
+import { ORGANISATION_CATEGORIES, type OrganisationCategory, type UserRole } from '../store/schema.ts';
 import {
   orgLine,
   parseVersionRef,
@@ -14,7 +13,6 @@ import {
   type AdminBackend,
   type NewOrganisation,
 } from './admin-backend.ts';
-import { openLocalBackend } from './admin-local.ts';
 import { login, logout, remoteBackend } from './admin-remote.ts';
 import { SessionFile } from './cli-sessions.ts';
 import { EXIT, type Io } from './main.ts';
@@ -54,7 +52,9 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
   const run = async (opts: Common, fn: (backend: AdminBackend) => Promise<void>): Promise<void> => {
     try {
       const origin = originOf(opts);
-      const backend = origin ? remoteBackend(origin, sessionFile()) : await openLocalBackend(io.err);
+      const backend = origin
+        ? remoteBackend(origin, sessionFile())
+        : await (await import('./admin-local.ts')).openLocalBackend(io.err); // the store and services: loaded only here
       try {
         await fn(backend);
       } finally {
@@ -270,7 +270,8 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
     )
     .action(async (folder: string, opts: Common & { org?: string }) => {
       await run(opts, async (b) => {
-        const result = await b.uploadScenario(readFolder(folder), opts.org);
+        const { UPLOAD_LIMITS } = await import('../scenarios/scenario-uploads.ts');
+        const result = await b.uploadScenario(readFolder(folder, UPLOAD_LIMITS.files), opts.org);
         if (!result.stored) {
           const errors = result.diagnostics.filter((d) => d.severity === 'error');
           print(
@@ -317,7 +318,7 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
 }
 
 /** A scenario folder as the API takes it: relative path → text; dot-files skipped. */
-function readFolder(folder: string): ScenarioFiles {
+function readFolder(folder: string, maxFiles: number): ScenarioFiles {
   let root: string;
   try {
     root = statSync(folder).isDirectory() ? folder : path.dirname(folder);
@@ -331,8 +332,8 @@ function readFolder(folder: string): ScenarioFiles {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.isFile()) {
-        if (Object.keys(files).length >= UPLOAD_LIMITS.files)
-          throw new CyropError('PAYLOAD_TOO_LARGE', `${folder} has more than ${UPLOAD_LIMITS.files} files`);
+        if (Object.keys(files).length >= maxFiles)
+          throw new CyropError('PAYLOAD_TOO_LARGE', `${folder} has more than ${maxFiles} files`);
         files[path.relative(root, full).split(path.sep).join('/')] = readFileSync(full, 'utf8');
       }
     }

@@ -4,7 +4,7 @@ import { DURATION_PATTERN, parseDuration } from '../compiler/durations.ts';
 import { loadConfig } from '../config/load-config.ts';
 import type { ExerciseStatus, ExerciseSummary, LaunchEvent } from '../exercises/exercise-service.ts';
 import { CyropError } from '../errors.ts';
-import { openOrchestrator, type Orchestrator } from '../main.ts';
+import type { Orchestrator } from '../main.ts';
 import { EXIT, type Io } from './main.ts';
 
 type Format = { format: 'text' | 'json' };
@@ -17,6 +17,7 @@ export function exerciseCommand(program: Command, io: Io, setExit: (code: number
   const format = () =>
     new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
   const withOrchestrator = async <T>(fn: (o: Orchestrator) => Promise<T>): Promise<T> => {
+    const { openOrchestrator } = await import('../main.ts'); // the composition root: loaded by the action only
     const o = await openOrchestrator(loadConfig());
     try {
       return await fn(o);

@@ -5,9 +5,6 @@ import { clusterCommand } from './cluster-command.ts';
 import { exerciseCommand } from './exercise-command.ts';
 import { imagesCommand } from './images-command.ts';
 import { niceCommand } from './nice-command.ts';
-import { planCommand } from './plan-command.ts';
-import { serveCommand } from './serve-command.ts';
-import { validateCommand } from './validate-command.ts';
 
 /** Exit statuses: 0 success, 1 the input has problems (validation errors), 2 the command could not run. */
 export const EXIT = { ok: 0, invalid: 1, failed: 2 } as const;
@@ -25,6 +22,9 @@ const defaultIo: Io = {
   interactive: process.stderr.isTTY,
 };
 
+// Each command's action imports what it runs (`await import`), so that starting the command loads
+// only commander and the wiring below: `cyrop --help` does not load the server, the store or an engine
+// client (tests/integration/cli-build.test.ts checks it, tests/bench/cli-startup/ measures it).
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   const setExit = (code: number): void => {
@@ -46,6 +46,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .argument('<paths...>', 'scenario files or folders')
     .addOption(format())
     .action(async (paths: string[], opts: { format: 'text' | 'json' }) => {
+      const { validateCommand } = await import('./validate-command.ts');
       setExit(await validateCommand(paths, opts, io));
     });
 
@@ -63,6 +64,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         scenario: string,
         opts: { teams: number; secret?: string; exercise: string; pool?: string; format: 'text' | 'json' },
       ) => {
+        const { planCommand } = await import('./plan-command.ts');
         setExit(await planCommand(scenario, opts, io));
       },
     );
@@ -79,6 +81,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option('--port <port>', 'TCP port (default from CYROP_PORT, else 8420)', parsePort)
     .option('--host <address>', 'address to bind (default 127.0.0.1)')
     .action(async (opts: { port?: number; host?: string }) => {
+      const { serveCommand } = await import('./serve-command.ts');
       await serveCommand(opts, io);
     });
 

@@ -1,25 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { joinPointer, type Diagnostic } from './diagnostic.ts';
 import type { SourceMap } from './load-yaml.ts';
 import { closestWords } from '../text/closest.ts';
+import { COMPILED, ORCHESTRATOR_URL } from '../paths.ts';
+import { precompiledValidator, scenarioAjv } from './schema-ajv.ts';
 
 /** The published JSON Schema (draft 2020-12) of cyrop/v1 scenarios. */
-export const SCENARIO_SCHEMA_URL = new URL('../../schema/scenario.schema.json', import.meta.url);
+export const SCENARIO_SCHEMA_URL = new URL('schema/scenario.schema.json', ORCHESTRATOR_URL);
 export const scenarioSchema = JSON.parse(readFileSync(SCENARIO_SCHEMA_URL, 'utf8')) as Record<
   string,
   unknown
 >;
 
-const ajv = new Ajv2020({
-  allErrors: true,
-  verbose: true,
-  strict: true,
-  allowUnionTypes: true,
-  strictRequired: false,
-});
-ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-const validate = ajv.compile(scenarioSchema);
+const validate: ValidateFunction = COMPILED ? precompiledValidator() : scenarioAjv().compile(scenarioSchema);
 
 type SchemaObject = Record<string, unknown> & {
   'x-hint'?: string;

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseCidr } from '../compiler/ipv4.ts';
 import { DURATION_PATTERN, parseDuration, parseMemory } from '../compiler/durations.ts';
 import { CyropError } from '../errors.ts';
+import { REPO_ROOT } from '../paths.ts';
 
 /** Where the repository (and so the shipped scenario catalogue) is. */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export { REPO_ROOT };
 
 export interface Config {
   /** Address the platform server binds to; loopback unless told otherwise. */

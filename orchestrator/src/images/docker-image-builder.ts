@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { CyropError } from '../errors.ts';
+import { REPO_ROOT } from '../paths.ts';
 import { isStatus, translateDockerError } from '../runtime/docker/translate-error.ts';
 import { contextFiles, readContextSpec, type ContextFile } from './image-context.ts';
 import type {
@@ -17,9 +17,9 @@ import type {
 } from './image-builder.ts';
 
 /** `infra/images/` of this repository: one folder per image, each with a Dockerfile. */
-export const DEFAULT_IMAGES_DIR = fileURLToPath(new URL('../../../infra/images/', import.meta.url));
+export const DEFAULT_IMAGES_DIR = path.join(REPO_ROOT, 'infra', 'images') + path.sep;
 /** This repository (what the platform image's `context.json` copies from). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export { REPO_ROOT };
 export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
 /** Makes the base where no registry is reachable: debootstrap + docker import (needs root). */
 export const BASE_SCRIPT = path.join(DEFAULT_IMAGES_DIR, 'make-base.sh');

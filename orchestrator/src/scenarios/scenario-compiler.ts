@@ -1,5 +1,6 @@
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { CyropError } from '../errors.ts';
+import { COMPILED, ORCHESTRATOR_URL } from '../paths.ts';
 import type { ScenarioLimits } from '../compiler/check-scenario.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import type { PlanOptions } from '../compiler/plan-exercise.ts';
@@ -27,9 +28,14 @@ export interface ScenarioCompilerOptions extends Partial<CompileLimits> {
   scenarioLimits?: ScenarioLimits;
 }
 
-// The worker runs our TypeScript sources through tsx, as the main thread does (bin/cyrop.js, mocha).
-const TSX = import.meta.resolve('tsx');
-const WORKER = new URL('./compile-worker.ts', import.meta.url).href;
+// The worker runs what the main thread runs: the compiled build's compile-worker.js (orchestrator/build.ts
+// makes it an entry of its own), or the TypeScript source through tsx (bin/cyrop.js without a build, mocha).
+const WORKER = COMPILED
+  ? { filename: new URL('dist/compile-worker.js', ORCHESTRATOR_URL).href, execArgv: [] }
+  : {
+      filename: new URL('src/scenarios/compile-worker.ts', ORCHESTRATOR_URL).href,
+      execArgv: ['--import', import.meta.resolve('tsx')],
+    };
 
 /**
  * Compiles scenario files of untrusted origin (uploads, and exercises launched from them) off the
@@ -84,7 +90,9 @@ export class ScenarioCompiler {
     }
     this.inFlight++;
     try {
-      return await this.workers().run(task, { name, signal: AbortSignal.timeout(this.limits.timeoutMs) });
+      return await (
+        await this.workers()
+      ).run(task, { name, signal: AbortSignal.timeout(this.limits.timeoutMs) });
     } catch (error) {
       throw this.translate(error, file);
     } finally {
@@ -99,13 +107,15 @@ export class ScenarioCompiler {
     await pool?.destroy();
   }
 
-  private workers(): Piscina {
+  /** The pool, made at the first compilation (piscina is loaded only then: `cyrop --help` does without it). */
+  private async workers(): Promise<Piscina> {
+    if (this.pool) return this.pool;
+    const { Piscina } = await import('piscina');
     this.pool ??= new Piscina({
-      filename: WORKER,
+      ...WORKER,
       minThreads: 0,
       maxThreads: this.limits.threads,
       idleTimeout: 60_000,
-      execArgv: ['--import', TSX],
       resourceLimits: {
         maxOldGenerationSizeMb: this.limits.heapMb,
         maxYoungGenerationSizeMb: Math.min(64, Math.max(8, Math.floor(this.limits.heapMb / 8))),

@@ -124,6 +124,17 @@ export type OrganisationCategory =
   | 'government'
   | 'individual-expert';
 
+/** Every OrganisationCategory (here, where loading it loads nothing else: the CLI's `--category` choices). */
+export const ORGANISATION_CATEGORIES: readonly OrganisationCategory[] = [
+  'large-enterprise',
+  'sme',
+  'general-incorporated-association',
+  'npo',
+  'educational-institution',
+  'government',
+  'individual-expert',
+];
+
 export interface OrganisationsTable {
   id: string;
   name: string;
