@@ -581,10 +581,23 @@ export function consoleJourney(engine: ConsoleEngine): void {
         en: `Reset ${CONSOLE_HOST} of Team 2?`,
         ja: `Team 2 の ${CONSOLE_HOST} をリセットしますか？`,
       });
+      // The instructor's own shell on that host ends with it, and says why in words.
+      await team2.locator(`[data-testid="staff-terminal-button"][data-host="${CONSOLE_HOST}"]`).click();
+      const ownShell = instructor.getByTestId('staff-terminal');
+      await instructor
+        .locator('[data-testid="staff-terminal"][data-connected="true"]')
+        .waitFor({ timeout: 60_000 });
+      await team2.getByTestId('reset-host-button').click();
       await team2.getByTestId('reset-confirm').click();
       await team2
         .locator('[role="status"].good', { hasText: `${CONSOLE_HOST} was reset.` })
         .waitFor({ timeout: 150_000 });
+      await instructor
+        .locator('[data-testid="staff-terminal"][data-ended="host-reset"]')
+        .waitFor({ timeout: 30_000 });
+      expect(await ownShell.locator('.terminal-overlay').innerText()).to.include(
+        'The shell has ended: an instructor reset this host.',
+      );
 
       await instructor.getByTestId('scoring-end').click();
       expect(
