@@ -162,6 +162,33 @@ describe('Kubernetes driver against a fake API server', function () {
     expect(serverApplies.map((r) => r.status)).to.deep.equal([403, 403, 201]);
   });
 
+  it('retries a pod refused while its quota has no status yet (just created), then creates it', async () => {
+    fake.quotaUnknown = { path: /\/pods\/server$/, count: 3 };
+    await driver.provision(plan!);
+    const serverApplies = fake.requests.filter((r) => r.method === 'PATCH' && /\/pods\/server$/.test(r.path));
+    expect(serverApplies.map((r) => r.status)).to.deep.equal([403, 403, 403, 201]);
+  });
+
+  it('waits for a drifted pod to be gone by watching it, not by polling, before applying it again', async () => {
+    await driver.provision(plan!);
+    fake.podDeletionMs = 1_500; // the kubelet takes its time
+    const [changed] = contractPlan('cyrop-test/box:1', 'fake-ex', 1, 'two').map(noAliases);
+    const from = fake.requests.length;
+    await driver.provision(changed!);
+    const during = fake.requests.slice(from);
+    const deleted = during.find((r) => r.method === 'DELETE' && /\/pods\/console$/.test(r.path));
+    const reapplied = during.find((r) => r.method === 'PATCH' && /\/pods\/console$/.test(r.path));
+    expect(deleted, 'the drifted pod was deleted').to.not.equal(undefined);
+    expect(reapplied!.at - deleted!.at, 'applied again only once gone').to.be.at.least(1_400);
+    // one read of the pod (then a watch on its name), not one every 200 ms for 1.5 s
+    expect(during.filter((r) => r.method === 'GET' && /\/pods\/console$/.test(r.path)).length).to.be.at.most(
+      2,
+    );
+    expect(
+      fake.all('Pod').find((p) => p.metadata.name === 'console')?.metadata['deletionTimestamp'],
+    ).to.equal(undefined);
+  });
+
   it('names a quota that keeps refusing, not the credentials', async function () {
     this.timeout(20_000);
     fake.quotaExceeded = { path: /\/pods\/server$/, count: 99 };

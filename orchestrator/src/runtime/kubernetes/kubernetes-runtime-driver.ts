@@ -44,6 +44,9 @@ export interface KubernetesDriverSettings {
   clusterDomain?: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   digests?: Readonly<Record<string, string>>;
+  /** Client-side rate limit towards the API server (CYROP_KUBE_QPS, CYROP_KUBE_BURST; default 100/s, bursts of 200). */
+  qps?: number;
+  burst?: number;
 }
 
 const MANAGED = `${KUBE_LABEL.managedBy}=cyrop`;
@@ -447,16 +450,10 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     }
   }
 
-  /** Delete a pod now; with `wait`, until it is gone (the name is reused, the quota counts it until then). */
+  /** Delete a pod now; with `wait`, until it is gone (the name is reused, the quota counts it until then), by a watch. */
   private async deletePod(ns: string, name: string, wait = false): Promise<void> {
     await this.api.delete('v1', 'Pod', name, ns, 0);
-    if (!wait) return;
-    const deadline = Date.now() + 60_000;
-    while (await this.api.get('v1', 'Pod', name, ns)) {
-      if (Date.now() > deadline)
-        throw new CyropError('ENGINE_TIMEOUT', `pod ${ns}/${name} was not gone within 60 s of its deletion`);
-      await sleep(200);
-    }
+    if (wait) await this.api.waitPodGone(ns, name, 60_000);
   }
 
   /**
@@ -899,8 +896,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     timer = setTimeout(() => reject(new CyropError('ENGINE_TIMEOUT', message)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
