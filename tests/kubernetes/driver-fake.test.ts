@@ -84,7 +84,25 @@ describe('Kubernetes driver against a fake API server', function () {
         .filter((r) => kindOf(r.path) === 'pods'),
     ).to.deep.equal([]);
     expect(events.filter((e) => e === 'created' || e === 'recreated')).to.deep.equal([]);
+    expect(events.filter((e) => e === 'ready')).to.have.length(plan!.hosts.length);
     expect(fake.all('Namespace')).to.have.length(1);
+    // every pod Ready in the list it just read: no readiness watch (a reconcile of 1,000 converged teams)
+    const from = fake.requests.length;
+    await driver.provision(plan!);
+    const gets = fake.requests.slice(from).filter((r) => r.method === 'GET' && r.path.endsWith('/pods'));
+    expect(gets, 'the list, no watch').to.have.length(1);
+  });
+
+  it('still watches on a re-provision when an adopted pod is not Ready yet', async () => {
+    await driver.provision(plan!);
+    const pod = fake.all('Pod').find((p) => p.metadata.name === 'server')!;
+    fake.readyMs = 1_500; // still Pending when provision lists the pods
+    fake.unready(pod.metadata.namespace!, 'server');
+    const from = fake.requests.length;
+    const status = await driver.provision(plan!);
+    expect(status.ready).to.equal(true);
+    const gets = fake.requests.slice(from).filter((r) => r.method === 'GET' && r.path.endsWith('/pods'));
+    expect(gets.length, 'the list, then a watch').to.equal(2);
   });
 
   it('recreates only the drifted host, and removes what the plan no longer has', async () => {

@@ -267,6 +267,17 @@ export class FakeApiServer {
     send(405, status(405, `${req.method ?? ''} not supported by the fake`));
   }
 
+  /** Make a pod Pending again (a node restarting it), Ready after `readyMs` as a new one. */
+  unready(namespace: string, name: string): void {
+    const key = `Pod/${namespace}/${name}`;
+    const pod = this.objects.get(key);
+    if (!pod) throw new Error(`the fake has no pod ${namespace}/${name}`);
+    pod.status = { phase: 'Pending' };
+    pod.metadata['resourceVersion'] = String(++this.version);
+    this.notify('MODIFIED', pod);
+    this.schedulePod(key);
+  }
+
   private schedulePod(key: string): void {
     setTimeout(() => {
       const pod = this.objects.get(key);

@@ -151,7 +151,15 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       }),
     );
     await this.bindLateFiles(plan, m, created, options);
-    const ips = await this.waitPods(plan, m.namespace, plan.hosts, options, 'ready');
+    // Nothing created: the pods just listed say whether a watch is needed at all.
+    const ips = await this.waitPods(
+      plan,
+      m.namespace,
+      plan.hosts,
+      options,
+      'ready',
+      created.size ? [] : pods,
+    );
     await this.writeHostsFiles(plan, ips);
     return { ...readyStatus(plan), addresses: boundOf(plan, ips) };
   }
@@ -459,7 +467,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   /**
    * Wait, by watching the namespace's pods (the watch is restarted when it ends), until each host is
    * Ready (`running`: its container runs and the pod has its address); fail fast when one cannot
-   * start. Resolves with every pod's address.
+   * start. Resolves with every pod's address. `known`: the pods as just listed (none created since):
+   * when they are all there already, no watch is opened (a reconcile of a converged team).
    */
   private waitPods(
     plan: EnvironmentPlan,
@@ -467,6 +476,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     hosts: readonly PlannedHost[],
     options: ProvisionOptions,
     until: 'ready' | 'running',
+    known: readonly LiveObject[] = [],
   ): Promise<Map<string, string>> {
     const ref = refOf(plan);
     const timeoutMs = Math.max(...hosts.map((h) => h.ready?.timeoutMs ?? DEFAULT_READY_MS), 1);
@@ -537,7 +547,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
             },
           );
       };
-      start();
+      for (const pod of known) onEvent('ADDED', pod);
+      start(); // returns at once when the known pods settled it
     });
   }
 
