@@ -207,6 +207,17 @@ describe('Kubernetes driver against a fake API server', function () {
     ).to.equal(undefined);
   });
 
+  it('recreates a quota whose usage counts a pod that was never stored (a killed create), then creates the pod', async function () {
+    this.timeout(20_000);
+    // the adapter gives up after 6 refusals; the 7th would be the driver's first try after recreating
+    fake.quotaExceeded = { path: /\/pods\/server$/, count: 6 };
+    await driver.provision(plan!);
+    const quota = fake.requests.filter((r) => /\/resourcequotas\/team$/.test(r.path)).map((r) => r.method);
+    expect(quota).to.deep.equal(['PATCH', 'DELETE', 'PATCH']);
+    const serverApplies = fake.requests.filter((r) => r.method === 'PATCH' && /\/pods\/server$/.test(r.path));
+    expect(serverApplies.map((r) => r.status)).to.deep.equal([403, 403, 403, 403, 403, 403, 201]);
+  });
+
   it('names a quota that keeps refusing, not the credentials', async function () {
     this.timeout(20_000);
     fake.quotaExceeded = { path: /\/pods\/server$/, count: 99 };

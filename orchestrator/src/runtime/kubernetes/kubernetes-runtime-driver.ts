@@ -145,7 +145,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         }
         if (live) await this.deletePod(m.namespace, live.metadata?.name ?? p.host, true);
         if (p.secret) await this.api.apply(p.secret);
-        await this.api.apply(p.pod);
+        await this.applyPod(m, p.pod);
         created.add(p.host);
         options.onProgress?.({ kind: 'host', host: p.host, state: live ? 'recreated' : 'created' });
       }),
@@ -179,7 +179,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     if (!p) throw new CyropError('INTERNAL', `no pod for host '${hostName}' in the manifests`);
     await this.deletePod(m.namespace, podName(hostName), true);
     if (p.secret) await this.api.apply(p.secret);
-    await this.api.apply(p.pod);
+    await this.applyPod(m, p.pod);
     options.onProgress?.({ kind: 'host', host: hostName, state: 'recreated' });
     // Its address changed: hosts whose files name it are recreated with the new one.
     const created = await this.bindLateFiles(plan, m, new Set([host.name]), options);
@@ -458,6 +458,26 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     }
   }
 
+  /**
+   * Apply a pod; when the namespace's quota still refuses it after the adapter's retries ("exceeded
+   * quota"), its usage counts a pod that does not exist: a create the API server admitted (and
+   * charged) but never stored, e.g. that of a platform killed mid-request. The quota controller
+   * recomputes usage only on its periodic resync (5 min by default), so the quota is deleted and
+   * applied again (its new status is computed from the pods that exist; pods are retried meanwhile)
+   * and the pod applied once more. The quota is exactly the plan's pods, so nothing else is let in.
+   */
+  private async applyPod(m: KubernetesManifests, pod: KubeObject): Promise<void> {
+    try {
+      await this.api.apply(pod);
+    } catch (error) {
+      const quota = m.setup.find((o) => o.kind === 'ResourceQuota');
+      if (!(error instanceof CyropError) || !/exceeded quota/.test(error.message) || !quota) throw error;
+      await this.api.delete('v1', 'ResourceQuota', quota.metadata.name, m.namespace);
+      await this.api.apply(quota);
+      await this.api.apply(pod);
+    }
+  }
+
   /** Delete a pod now; with `wait`, until it is gone (the name is reused, the quota counts it until then), by a watch. */
   private async deletePod(ns: string, name: string, wait = false): Promise<void> {
     await this.api.delete('v1', 'Pod', name, ns, 0);
@@ -619,7 +639,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       for (const p of stale) {
         await this.deletePod(m.namespace, podName(p.host), true);
         if (p.secret) await this.api.apply(p.secret);
-        await this.api.apply(p.pod);
+        await this.applyPod(m, p.pod);
         created.add(p.host);
         options.onProgress?.({
           kind: 'host',
