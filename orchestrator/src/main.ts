@@ -401,6 +401,7 @@ export async function openOrchestrator(
       limits: scenarioLimits(config),
       diskLimits: config.diskLimits,
       quotas,
+      concurrency: config.launchConcurrency,
       audit: (e) =>
         auditLog.audit(e.by.actor, e.action, e.target, e.details, { ip: e.by.ip, orgId: e.orgId }),
       ...(logger ? { logger } : {}),

@@ -84,7 +84,25 @@ describe('Kubernetes driver against a fake API server', function () {
         .filter((r) => kindOf(r.path) === 'pods'),
     ).to.deep.equal([]);
     expect(events.filter((e) => e === 'created' || e === 'recreated')).to.deep.equal([]);
+    expect(events.filter((e) => e === 'ready')).to.have.length(plan!.hosts.length);
     expect(fake.all('Namespace')).to.have.length(1);
+    // every pod Ready in the list it just read: no readiness watch (a reconcile of 1,000 converged teams)
+    const from = fake.requests.length;
+    await driver.provision(plan!);
+    const gets = fake.requests.slice(from).filter((r) => r.method === 'GET' && r.path.endsWith('/pods'));
+    expect(gets, 'the list, no watch').to.have.length(1);
+  });
+
+  it('still watches on a re-provision when an adopted pod is not Ready yet', async () => {
+    await driver.provision(plan!);
+    const pod = fake.all('Pod').find((p) => p.metadata.name === 'server')!;
+    fake.readyMs = 1_500; // still Pending when provision lists the pods
+    fake.unready(pod.metadata.namespace!, 'server');
+    const from = fake.requests.length;
+    const status = await driver.provision(plan!);
+    expect(status.ready).to.equal(true);
+    const gets = fake.requests.slice(from).filter((r) => r.method === 'GET' && r.path.endsWith('/pods'));
+    expect(gets.length, 'the list, then a watch').to.equal(2);
   });
 
   it('recreates only the drifted host, and removes what the plan no longer has', async () => {
@@ -160,6 +178,44 @@ describe('Kubernetes driver against a fake API server', function () {
     await driver.provision(plan!);
     const serverApplies = fake.requests.filter((r) => r.method === 'PATCH' && /\/pods\/server$/.test(r.path));
     expect(serverApplies.map((r) => r.status)).to.deep.equal([403, 403, 201]);
+  });
+
+  it('retries a pod refused while its quota has no status yet (just created), then creates it', async () => {
+    fake.quotaUnknown = { path: /\/pods\/server$/, count: 3 };
+    await driver.provision(plan!);
+    const serverApplies = fake.requests.filter((r) => r.method === 'PATCH' && /\/pods\/server$/.test(r.path));
+    expect(serverApplies.map((r) => r.status)).to.deep.equal([403, 403, 403, 201]);
+  });
+
+  it('waits for a drifted pod to be gone by watching it, not by polling, before applying it again', async () => {
+    await driver.provision(plan!);
+    fake.podDeletionMs = 1_500; // the kubelet takes its time
+    const [changed] = contractPlan('cyrop-test/box:1', 'fake-ex', 1, 'two').map(noAliases);
+    const from = fake.requests.length;
+    await driver.provision(changed!);
+    const during = fake.requests.slice(from);
+    const deleted = during.find((r) => r.method === 'DELETE' && /\/pods\/console$/.test(r.path));
+    const reapplied = during.find((r) => r.method === 'PATCH' && /\/pods\/console$/.test(r.path));
+    expect(deleted, 'the drifted pod was deleted').to.not.equal(undefined);
+    expect(reapplied!.at - deleted!.at, 'applied again only once gone').to.be.at.least(1_400);
+    // one read of the pod (then a watch on its name), not one every 200 ms for 1.5 s
+    expect(during.filter((r) => r.method === 'GET' && /\/pods\/console$/.test(r.path)).length).to.be.at.most(
+      2,
+    );
+    expect(
+      fake.all('Pod').find((p) => p.metadata.name === 'console')?.metadata['deletionTimestamp'],
+    ).to.equal(undefined);
+  });
+
+  it('recreates a quota whose usage counts a pod that was never stored (a killed create), then creates the pod', async function () {
+    this.timeout(20_000);
+    // the adapter gives up after 6 refusals; the 7th would be the driver's first try after recreating
+    fake.quotaExceeded = { path: /\/pods\/server$/, count: 6 };
+    await driver.provision(plan!);
+    const quota = fake.requests.filter((r) => /\/resourcequotas\/team$/.test(r.path)).map((r) => r.method);
+    expect(quota).to.deep.equal(['PATCH', 'DELETE', 'PATCH']);
+    const serverApplies = fake.requests.filter((r) => r.method === 'PATCH' && /\/pods\/server$/.test(r.path));
+    expect(serverApplies.map((r) => r.status)).to.deep.equal([403, 403, 403, 403, 403, 403, 201]);
   });
 
   it('names a quota that keeps refusing, not the credentials', async function () {

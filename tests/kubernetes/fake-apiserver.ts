@@ -42,13 +42,17 @@ const NETWORKING: Record<string, { kind: string; namespaced: boolean }> = {
 export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly objects = new Map<string, Obj>();
-  private readonly watchers = new Set<{ ns: string; res: http.ServerResponse }>();
+  private readonly watchers = new Set<{ ns: string; name?: string; res: http.ServerResponse }>();
   private server!: http.Server;
   private version = 1;
   /** Answer the next `count` requests whose path matches with 429 and this Retry-After (seconds). */
   throttle: { path: RegExp; count: number; retryAfter: number } | undefined;
   /** Answer the next `count` requests whose path matches with 403, as a ResourceQuota refusing a pod. */
   quotaExceeded: { path: RegExp; count: number } | undefined;
+  /** Answer the next `count` matching requests with 403 as a quota with no status yet (just created). */
+  quotaUnknown: { path: RegExp; count: number } | undefined;
+  /** How long a deleted pod stays (terminating, `deletionTimestamp` set) before it is gone; 0: at once. */
+  podDeletionMs = 0;
   /** End each pod watch after this many events (the driver must restart it). */
   endWatchesAfter = Infinity;
   /** How long a deleted namespace stays Terminating. */
@@ -130,6 +134,18 @@ export class FakeApiServer {
       });
       return;
     }
+    if (this.quotaUnknown && this.quotaUnknown.count > 0 && this.quotaUnknown.path.test(url.pathname)) {
+      this.quotaUnknown.count--;
+      send(403, {
+        kind: 'Status',
+        status: 'Failure',
+        reason: 'Forbidden',
+        code: 403,
+        message:
+          'pods "server" is forbidden: status unknown for quota: team, resources: limits.cpu,limits.memory,pods',
+      });
+      return;
+    }
     if (url.pathname === '/version') {
       send(200, { gitVersion: 'v1.34.4-fake', major: '1', minor: '34' });
       return;
@@ -159,9 +175,13 @@ export class FakeApiServer {
 
     if (req.method === 'GET' && url.searchParams.get('watch') === 'true' && info.kind === 'Pod' && ns) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      const watcher = { ns, res, sent: 0 };
+      // fieldSelector metadata.name=<pod> only (what the driver uses to wait for one pod)
+      const only = /^metadata\.name=(.+)$/.exec(url.searchParams.get('fieldSelector') ?? '')?.[1];
+      const watcher = { ns, ...(only ? { name: only } : {}), res, sent: 0 };
       this.watchers.add(watcher);
-      for (const pod of this.all('Pod').filter((p) => p.metadata.namespace === ns))
+      for (const pod of this.all('Pod').filter(
+        (p) => p.metadata.namespace === ns && (!only || p.metadata.name === only),
+      ))
         this.emit(watcher, 'ADDED', pod);
       res.on('close', () => this.watchers.delete(watcher));
       return;
@@ -226,6 +246,17 @@ export class FakeApiServer {
           for (const [k, v] of this.objects)
             if (v.metadata.namespace === name || k === key(name)) this.objects.delete(k);
         }, this.terminatingMs);
+      } else if (info.kind === 'Pod' && this.podDeletionMs > 0) {
+        if (!o.metadata['deletionTimestamp']) {
+          o.metadata['deletionTimestamp'] = new Date().toISOString();
+          o.metadata['resourceVersion'] = String(++this.version);
+          this.notify('MODIFIED', o);
+          setTimeout(() => {
+            if (this.objects.get(key(name)) !== o) return;
+            this.objects.delete(key(name));
+            this.notify('DELETED', o);
+          }, this.podDeletionMs);
+        }
       } else {
         this.objects.delete(key(name));
         if (info.kind === 'Pod') this.notify('DELETED', o);
@@ -234,6 +265,17 @@ export class FakeApiServer {
       return;
     }
     send(405, status(405, `${req.method ?? ''} not supported by the fake`));
+  }
+
+  /** Make a pod Pending again (a node restarting it), Ready after `readyMs` as a new one. */
+  unready(namespace: string, name: string): void {
+    const key = `Pod/${namespace}/${name}`;
+    const pod = this.objects.get(key);
+    if (!pod) throw new Error(`the fake has no pod ${namespace}/${name}`);
+    pod.status = { phase: 'Pending' };
+    pod.metadata['resourceVersion'] = String(++this.version);
+    this.notify('MODIFIED', pod);
+    this.schedulePod(key);
   }
 
   private schedulePod(key: string): void {
@@ -252,7 +294,9 @@ export class FakeApiServer {
   }
 
   private notify(type: string, pod: Obj): void {
-    for (const w of this.watchers) if (w.ns === pod.metadata.namespace) this.emit(w as never, type, pod);
+    for (const w of this.watchers)
+      if (w.ns === pod.metadata.namespace && (!w.name || w.name === pod.metadata.name))
+        this.emit(w as never, type, pod);
   }
 
   private emit(w: { ns: string; res: http.ServerResponse; sent: number }, type: string, object: Obj): void {

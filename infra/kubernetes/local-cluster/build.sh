@@ -6,7 +6,7 @@
 # builds nothing. Modules and the Go build cache live in the same cache (gomod/, gocache/).
 #
 # Usage: build.sh [COMPONENT...]   (default: all; components: kubernetes etcd kube-router coredns
-#        registry pause; `helm` is built only when named). Prints the bin directory of each component on stdout, progress on stderr.
+#        registry pause; `helm` and `kwok` are built only when named). Prints the bin directory of each component on stdout, progress on stderr.
 # Needs Go (the machine's; GOPROXY is whatever `go env GOPROXY` says) and, for `pause`, nothing else.
 set -euo pipefail
 
@@ -86,6 +86,32 @@ build_pause() {
   echo "$out/bin"
 }
 
+# kwok, for the throw-away control plane of the scale test (../kwok-cluster/): the binary, and the
+# stages it plays (node: initialize + heartbeat with lease; pod: ready, complete, delete) taken from the
+# same module version into one file beside it (kwok itself embeds none). The stages go in before the
+# .complete marker, so an interrupted build is done again.
+build_kwok() {
+  local out="$CACHE/kwok-$KWOK_VERSION"
+  if [ -f "$out/.complete" ]; then
+    echo "$out/bin"
+    return 0
+  fi
+  (build_go kwok "$KWOK_VERSION" "" kwok=sigs.k8s.io/kwok/cmd/kwok >/dev/null)
+  rm -f "$out/.complete"
+  local src f
+  src=$(cd "$CACHE/work/kwok-$KWOK_VERSION" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  {
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+      pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+      echo "---"
+      echo "# sigs.k8s.io/kwok@$KWOK_VERSION kustomize/stage/$f"
+      cat "$src/kustomize/stage/$f"
+    done
+  } >"$out/bin/stages.yaml"
+  date -u +%FT%TZ >"$out/.complete"
+  echo "$out/bin"
+}
+
 build_one() {
   case "$1" in
     kubernetes) build_kubernetes ;;
@@ -102,13 +128,14 @@ build_one() {
         registry=github.com/distribution/distribution/v3/cmd/registry
       ;;
     pause) build_pause ;;
+    kwok) build_kwok ;;
     helm)
       build_go helm "$HELM_VERSION" \
         "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
         helm=helm.sh/helm/v4/cmd/helm
       ;;
     *)
-      log "unknown component '$1' (known: kubernetes etcd kube-router coredns registry pause helm)"
+      log "unknown component '$1' (known: kubernetes etcd kube-router coredns registry pause helm kwok)"
       exit 2
       ;;
   esac

@@ -9,3 +9,6 @@ PAUSE_VERSION=3.10-cyrop1
 # helm is built only on request (`build.sh helm`): the chart's tests use it, the cluster does not.
 HELM_VERSION=v4.3.2
 PAUSE_IMAGE=registry.invalid/cyrop/pause:$PAUSE_VERSION
+# kwok (simulated nodes and pods) is built only on request (`build.sh kwok`): the scale test's
+# throw-away control plane (../kwok-cluster/) uses it, the cluster does not.
+KWOK_VERSION=v0.8.0

@@ -44,12 +44,14 @@ export function exerciseCommand(program: Command, io: Io, setExit: (code: number
       '--ttl <duration>',
       'tear down automatically after this long, e.g. 4h (default CYROP_EXERCISE_TTL, at most CYROP_EXERCISE_TTL_MAX)',
     )
-    .option('--concurrency <n>', 'teams provisioned at once', (v) => positive(v, '--concurrency'), 4)
+    .option('--concurrency <n>', 'teams provisioned at once (default CYROP_LAUNCH_CONCURRENCY, 4)', (v) =>
+      positive(v, '--concurrency'),
+    )
     .addOption(format())
     .action(
       async (
         scenario: string,
-        opts: Format & { teams: number; secret?: string; id?: string; ttl?: string; concurrency: number },
+        opts: Format & { teams: number; secret?: string; id?: string; ttl?: string; concurrency?: number },
       ) => {
         await withOrchestrator(async ({ exercises }) => {
           const created = await exercises.create({
@@ -66,7 +68,7 @@ export function exerciseCommand(program: Command, io: Io, setExit: (code: number
             );
           const progress = new LaunchProgress(io, opts.format === 'text', created);
           const result = await exercises.launch(created.id, {
-            concurrency: opts.concurrency,
+            ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
             onEvent: (e) => progress.event(e),
           });
           progress.stop();

@@ -131,7 +131,10 @@ describe('compileScenario and planExercise', () => {
       /exercise id 'Bad Id'/,
     );
     expect(() => planExercise(compiled, { exerciseId: 'ex', teams: 0, secret: 'secret-abc' })).to.throw(
-      /teams must be a whole number from 1 to 500/,
+      /teams must be a whole number from 1 to 1000/,
+    );
+    expect(() => planExercise(compiled, { exerciseId: 'ex', teams: 1001, secret: 'secret-abc' })).to.throw(
+      /teams must be a whole number from 1 to 1000 \(got 1001\)/,
     );
     expect(() =>
       planExercise(compiled, {

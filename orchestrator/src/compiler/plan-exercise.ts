@@ -48,7 +48,7 @@ export const DEFAULTS = {
   checkTimeout: '10s',
   fileMode: 0o644,
   wrongSubmissionsPerMinute: 10,
-  maxTeams: 500,
+  maxTeams: 1000,
 } as const;
 
 export const LABEL = {

@@ -91,7 +91,13 @@ describe('loadConfig', () => {
   it('reads the Kubernetes engine keys into the settings the driver is built from', () => {
     const defaults = loadConfig({ CYROP_ENGINE: 'kubernetes' });
     expect(defaults.engine).to.equal('kubernetes');
-    expect(kubernetesSettings(defaults)).to.deep.equal({ namespacePrefix: 'cyrop-', inCluster: false });
+    expect(kubernetesSettings(defaults)).to.deep.equal({
+      namespacePrefix: 'cyrop-',
+      inCluster: false,
+      qps: 100,
+      burst: 200,
+    });
+    expect(defaults.launchConcurrency).to.equal(4);
     const kubeconfig = fileURLToPath(import.meta.url); // any file that exists
     const config = loadConfig({
       CYROP_ENGINE: 'kubernetes',
@@ -100,6 +106,8 @@ describe('loadConfig', () => {
       CYROP_KUBE_NAMESPACE_PREFIX: 'lab-',
       CYROP_IMAGE_REGISTRY: 'registry.lab.test:5000/cyrop/',
       CYROP_KUBE_TEAM_ROLE: 'range-cyrop-team',
+      CYROP_KUBE_QPS: '400',
+      CYROP_LAUNCH_CONCURRENCY: '64',
     });
     expect(kubernetesSettings(config)).to.deep.equal({
       kubeconfig,
@@ -108,7 +116,27 @@ describe('loadConfig', () => {
       registry: 'registry.lab.test:5000/cyrop',
       inCluster: false,
       teamRole: 'range-cyrop-team',
+      qps: 400,
+      burst: 800, // twice the rate unless set
     });
+    expect(config.launchConcurrency).to.equal(64);
+    expect(kubernetesSettings(loadConfig({ CYROP_KUBE_QPS: '50', CYROP_KUBE_BURST: '50' }))).to.include({
+      qps: 50,
+      burst: 50,
+    });
+  });
+
+  it('refuses rate limits and a launch concurrency out of range, naming the variable', () => {
+    expect(() =>
+      loadConfig({ CYROP_KUBE_QPS: '0', CYROP_KUBE_BURST: 'lots', CYROP_LAUNCH_CONCURRENCY: '5000' }),
+    )
+      .to.throw(CyropError)
+      .with.property('details')
+      .that.deep.equals([
+        'CYROP_KUBE_QPS=0: must be a whole number of requests per second from 1 to 10000',
+        'CYROP_KUBE_BURST=lots: must be a whole number of requests from 1 to 20000',
+        'CYROP_LAUNCH_CONCURRENCY=5000: must be a whole number of teams from 1 to 1000',
+      ]);
   });
 
   it('names each bad Kubernetes key', () => {

@@ -45,6 +45,12 @@ export interface Config {
    * (its credentials already hold them, e.g. an administrator's kubeconfig).
    */
   kubeTeamRole: string | undefined;
+  /** Kubernetes: requests per second the platform sends the API server on average (client-side limit). */
+  kubeQps: number;
+  /** Kubernetes: requests the platform may send at once above that average (the limiter's bucket). */
+  kubeBurst: number;
+  /** Teams provisioned (and reconciled, torn down) at once by a launch, reconcile or teardown. */
+  launchConcurrency: number;
   /** How often the server reconciles the engine with the store (ms). */
   reconcileIntervalMs: number;
   /** How long a terminal's shell outlives its owner's dropped connection (ms). */
@@ -112,6 +118,9 @@ export interface KubernetesEngineSettings {
   dnsAddress?: string;
   /** The ClusterRole the driver binds to itself in each team namespace; absent: none. */
   teamRole?: string;
+  /** The client-side rate limit towards the API server: requests per second, and the burst above it. */
+  qps: number;
+  burst: number;
 }
 
 /** The Kubernetes settings of a configuration. */
@@ -124,6 +133,8 @@ export function kubernetesSettings(config: Config): KubernetesEngineSettings {
     inCluster: config.kubeInCluster,
     ...(config.kubeDns ? { dnsAddress: config.kubeDns } : {}),
     ...(config.kubeTeamRole ? { teamRole: config.kubeTeamRole } : {}),
+    qps: config.kubeQps,
+    burst: config.kubeBurst,
   };
 }
 
@@ -159,6 +170,12 @@ const VARIABLES: Record<Exclude<keyof Config, 'kubeInCluster'>, { env: string; d
   kubeTeamRole: {
     env: 'CYROP_KUBE_TEAM_ROLE',
     describe: 'the name of a ClusterRole (lowercase letters, digits, hyphens, dots and colons)',
+  },
+  kubeQps: { env: 'CYROP_KUBE_QPS', describe: 'a whole number of requests per second from 1 to 10000' },
+  kubeBurst: { env: 'CYROP_KUBE_BURST', describe: 'a whole number of requests from 1 to 20000' },
+  launchConcurrency: {
+    env: 'CYROP_LAUNCH_CONCURRENCY',
+    describe: 'a whole number of teams from 1 to 1000',
   },
   imageRegistry: {
     env: 'CYROP_IMAGE_REGISTRY',
@@ -404,6 +421,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     9_999_999,
   );
   const quotaHosts = whole('quotaHosts', 400, 1_000_000);
+  const kubeQps = whole('kubeQps', 100, 10_000);
+  const kubeBurst = whole('kubeBurst', 2 * (kubeQps >= 1 && kubeQps <= 10_000 ? kubeQps : 100), 20_000);
+  const launchConcurrency = whole('launchConcurrency', 4, 1000);
   const cpuText = raw('quotaCpu');
   const quotaCpu =
     overrides.quotaCpu ??
@@ -444,6 +464,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     imageRegistry,
     kubeDns,
     kubeTeamRole,
+    kubeQps,
+    kubeBurst,
+    launchConcurrency,
     reconcileIntervalMs: overrides.reconcileIntervalMs ?? reconcileSeconds * 1000,
     terminalGraceMs: overrides.terminalGraceMs ?? graceSeconds * 1000,
     recordingMaxBytes,

@@ -65,10 +65,15 @@ class FakeDriver implements RuntimeDriver {
     this.calls.push(`reset ${plan.team.id}`);
     return this.status({ exercise: plan.exercise.id, team: plan.team.id });
   }
-  destroy(ref: EnvironmentRef): Promise<void> {
+  destroying = 0;
+  maxDestroying = 0;
+  async destroy(ref: EnvironmentRef): Promise<void> {
     this.calls.push(`destroy ${ref.exercise}/${ref.team}`);
+    this.destroying++;
+    this.maxDestroying = Math.max(this.maxDestroying, this.destroying);
+    await new Promise((r) => setTimeout(r, 2));
+    this.destroying--;
     this.environments.delete(`${ref.exercise}/${ref.team}`);
-    return Promise.resolve();
   }
   list(selector: Readonly<Record<string, string>> = {}): Promise<EnvironmentRef[]> {
     return Promise.resolve(
@@ -166,6 +171,36 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
       'team-2:ready:3',
       'team-5:failed:3',
     ]);
+  });
+
+  it('holds launch, reconcile and teardown to the configured concurrency when the call names none', async () => {
+    const bounded = new ExerciseService({
+      db: database.db,
+      driver,
+      subnetPool: '10.240.0.0/16',
+      retryDelaysMs: [1],
+      clock: () => now,
+      concurrency: 3,
+    });
+    await bounded.create({
+      scenarioPath: path.join(dir, 'scenario'),
+      teams: 10,
+      id: 'wide',
+      secret: 'secret-wwww',
+    });
+    const launched = await bounded.launch('wide');
+    expect(launched.teams.every((t) => t.state === 'ready')).to.equal(true);
+    expect(driver.maxActive, 'launch').to.equal(3);
+    driver.maxActive = 0;
+    await bounded.reconcile();
+    expect(driver.maxActive, 'reconcile').to.equal(3);
+    driver.maxActive = 0;
+    await bounded.launch('wide', { concurrency: 5 }); // every team ready already: nothing to do
+    expect(driver.maxActive, 'a launch of ready teams provisions none').to.equal(0);
+    const ended = await bounded.teardown('wide');
+    expect(ended.teams.every((t) => t.state === 'destroyed')).to.equal(true);
+    expect(driver.maxDestroying, 'teardown').to.equal(3);
+    expect(driver.environments.size).to.equal(0);
   });
 
   it('reconcile provisions an exercise left launching by a crash, and removes orphans of this installation only', async () => {

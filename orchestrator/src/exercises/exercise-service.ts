@@ -38,6 +38,12 @@ export interface ExerciseServiceOptions {
   compiler?: ScenarioCompiler;
   /** The operator's limits on scenarios (the largest `resources.disk`); the compiler has its own copy. */
   limits?: ScenarioLimits;
+  /**
+   * Teams provisioned at once by a launch or a reconcile, and torn down at once by a teardown, unless
+   * the call says otherwise (`CYROP_LAUNCH_CONCURRENCY`; default 4). Also what bounds the platform's
+   * memory during a launch: each team in flight holds its manifests and a watch.
+   */
+  concurrency?: number;
   /** Waits between provisioning attempts of a team (the last one is used for any further attempt). */
   retryDelaysMs?: readonly number[];
   /**
@@ -175,6 +181,7 @@ export class ExerciseService {
   private readonly driver: RuntimeDriver;
   private readonly clock: () => number;
   private readonly retryDelaysMs: readonly number[];
+  private readonly concurrency: number;
   private readonly endingListeners = new Set<(event: EnvironmentEnding) => void>();
   private readonly changeListeners = new Set<(exerciseId: string) => void>();
 
@@ -183,6 +190,7 @@ export class ExerciseService {
     this.driver = options.driver;
     this.clock = options.clock ?? Date.now;
     this.retryDelaysMs = options.retryDelaysMs ?? [1_000, 3_000, 10_000];
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
   /** Compile the scenario, plan every team (subnets clear of every active exercise) and store it all. */
@@ -414,7 +422,9 @@ export class ExerciseService {
         { details: unfit },
       );
     await this.setExerciseState(id, 'launching');
-    await runLimited(teams, options.concurrency ?? 4, (t) => this.provisionTeam(id, t.id, options));
+    await runLimited(teams, options.concurrency ?? this.concurrency, (t) =>
+      this.provisionTeam(id, t.id, options),
+    );
     const after = await this.get(id);
     await this.setExerciseState(id, after.teams.some((t) => t.state === 'ready') ? 'running' : 'launching');
     return this.get(id);
@@ -498,12 +508,11 @@ export class ExerciseService {
       await this.audit(by, why === 'asked' ? 'exercise.teardown' : 'exercise.expired', id, {});
     this.announceEnding({ exercise: id, reason: 'teardown' });
     await this.setExerciseState(id, 'tearing-down');
-    await Promise.all(
-      exercise.teams.map(async (t) => {
-        await this.driver.destroy({ exercise: id, team: t.id });
-        await this.setTeamState(id, t.id, 'destroyed');
-      }),
-    );
+    // Bounded like a launch: a thousand teams do not become a thousand requests in flight at once.
+    await runLimited(exercise.teams, this.concurrency, async (t) => {
+      await this.driver.destroy({ exercise: id, team: t.id });
+      await this.setTeamState(id, t.id, 'destroyed');
+    });
     await this.setExerciseState(id, 'ended');
     this.options.logger?.info({ exercise: id }, 'exercise torn down');
     return this.get(id);
@@ -621,7 +630,7 @@ export class ExerciseService {
         .where('exercise_id', '=', e.id)
         .where('state', '!=', 'destroyed')
         .execute();
-      await runLimited(teams, options.concurrency ?? 4, async (t) => {
+      await runLimited(teams, options.concurrency ?? this.concurrency, async (t) => {
         const ref = { exercise: e.id, team: t.team_id };
         try {
           await this.provisionTeam(e.id, t.team_id, { ...options, attempts: options.attempts ?? 2 });

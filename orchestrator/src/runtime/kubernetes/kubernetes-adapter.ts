@@ -17,6 +17,7 @@ import {
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import type WebSocket from 'isomorphic-ws';
 import { CyropError } from '../../errors.ts';
+import { RateLimiter } from './rate-limiter.ts';
 import { FIELD_MANAGER, type KubeObject } from './to-kubernetes.ts';
 
 /**
@@ -30,7 +31,13 @@ export interface ClusterConnection {
   kubeconfig?: string;
   context?: string;
   inCluster: boolean;
+  /** Client-side rate limit: requests per second on average (default 100) and bursts (default 2 × qps). */
+  qps?: number;
+  burst?: number;
 }
+
+/** The client-side rate limit when none is configured (`CYROP_KUBE_QPS`, `CYROP_KUBE_BURST`). */
+export const DEFAULT_QPS = 100;
 
 /** A Kubernetes object as the API returns it (what the driver reads of it). */
 export interface LiveObject {
@@ -81,50 +88,41 @@ export interface ExecHandlers {
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
 /**
- * A 403 from the namespace's ResourceQuota. The driver's quota is exactly what the plan's pods
- * need, so when it refuses a planned pod, usage the quota controller has not yet released is in the
- * way (a pod just deleted, a create aborted after admission charged it): retried like a 429.
+ * A 403 from the namespace's ResourceQuota that time resolves. `exceeded quota`: the driver's quota
+ * is exactly what the plan's pods need, so when it refuses a planned pod, usage the quota controller
+ * has not yet released is in the way (a pod just deleted, a create aborted after admission charged
+ * it). `status unknown for quota`: the quota was just created and the controller has not yet written
+ * its first status (admission refuses every pod until it has; at a thousand teams the controller
+ * lags by seconds). Both are retried like a 429.
  */
-const QUOTA_EXCEEDED = /exceeded quota/;
+const QUOTA_NOT_YET = /exceeded quota|status unknown for quota/;
 
-/** Token bucket: `qps` requests per second on average, bursts of `burst`. */
-class RateLimiter {
-  private tokens: number;
-  private last = Date.now();
-  private queue: Promise<void> = Promise.resolve();
-  constructor(
-    private readonly qps: number,
-    private readonly burst: number,
-  ) {
-    this.tokens = burst;
-  }
-  take(): Promise<void> {
-    const next = this.queue.then(async () => {
-      for (;;) {
-        const now = Date.now();
-        this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
-        this.last = now;
-        if (this.tokens >= 1) {
-          this.tokens -= 1;
-          return;
-        }
-        await sleep(Math.ceil(((1 - this.tokens) / this.qps) * 1000));
-      }
-    });
-    this.queue = next;
-    return next;
-  }
+/** Whether a failed request is worth sending again (after a backoff): overload, a quota catching up, a dropped connection. */
+export function isTransient(status: number | undefined, message: string): boolean {
+  return (
+    (status !== undefined && RETRYABLE.has(status)) ||
+    (status === 403 && QUOTA_NOT_YET.test(message)) ||
+    (status === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/i.test(message))
+  );
 }
 
 export class KubernetesAdapter {
-  /** 100 requests/s, bursts of 200: 20 teams × 3 hosts (~320 calls) launch in a few seconds; the API server's own priority and fairness guard it beyond. */
-  private readonly limiter = new RateLimiter(100, 200);
+  /**
+   * Every request (watches and execs included) takes a token first. Default 100 requests/s, bursts of
+   * 200: 20 teams × 3 hosts (~320 calls) launch in a few seconds; the API server's own priority and
+   * fairness guard it beyond.
+   */
+  private readonly limiter: RateLimiter;
   private constructor(
     private readonly kc: KubeConfig,
     private readonly objects: KubernetesObjectApi,
     /** Where the cluster is, for messages. */
     readonly server: string,
-  ) {}
+    rate: { qps?: number; burst?: number } = {},
+  ) {
+    const qps = rate.qps ?? DEFAULT_QPS;
+    this.limiter = new RateLimiter(qps, rate.burst ?? 2 * qps);
+  }
 
   /** Load the configuration and ask the cluster its version: a clear error when no cluster answers. */
   static async connect(
@@ -169,7 +167,13 @@ export class KubernetesAdapter {
         { cause: error },
       );
     }
-    return { adapter: new KubernetesAdapter(kc, KubernetesObjectApi.makeApiClient(kc), server), version };
+    return {
+      adapter: new KubernetesAdapter(kc, KubernetesObjectApi.makeApiClient(kc), server, {
+        ...(connection.qps !== undefined ? { qps: connection.qps } : {}),
+        ...(connection.burst !== undefined ? { burst: connection.burst } : {}),
+      }),
+      version,
+    };
   }
 
   /**
@@ -344,6 +348,59 @@ export class KubernetesAdapter {
     return () => controller.abort();
   }
 
+  /**
+   * Resolve once the pod `name` of `namespace` no longer exists, by watching it (one GET, then a watch
+   * on its name from that version, restarted when it ends) rather than polling; ENGINE_TIMEOUT after
+   * `timeoutMs`.
+   */
+  async waitPodGone(namespace: string, name: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pod = await this.get('v1', 'Pod', name, namespace);
+      if (!pod) return;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new CyropError(
+          'ENGINE_TIMEOUT',
+          `pod ${namespace}/${name} was not gone within ${Math.round(timeoutMs / 1000)} s of its deletion`,
+        );
+      // Watch from the version read: its DELETED event cannot be missed. Ends (gone, the watch
+      // closed, or the time up): read again.
+      await this.limiter.take();
+      await new Promise<void>((resolve) => {
+        let settled = false;
+        let abort: (() => void) | undefined;
+        const done = () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          abort?.();
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        new Watch(this.kc)
+          .watch(
+            `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+            {
+              fieldSelector: `metadata.name=${name}`,
+              ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+            },
+            (type: string) => {
+              if (type === 'DELETED') done();
+            },
+            () => done(),
+          )
+          .then(
+            (controller) => {
+              abort = () => controller.abort();
+              if (settled) controller.abort();
+            },
+            () => setTimeout(done, 200),
+          );
+      });
+    }
+  }
+
   /** Open the exec websocket of a pod's container (stdin and TTY as asked). */
   async exec(
     namespace: string,
@@ -412,10 +469,7 @@ export class KubernetesAdapter {
         return await fn();
       } catch (error) {
         const status = error instanceof ApiException ? error.code : undefined;
-        const transient =
-          (status !== undefined && RETRYABLE.has(status)) ||
-          (status === 403 && QUOTA_EXCEEDED.test(describeFully(error))) ||
-          (status === undefined && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up/i.test(String(error)));
+        const transient = isTransient(status, status === undefined ? String(error) : describeFully(error));
         if (!transient || attempt >= 5) throw translate(error, what, this.server);
         const after = error instanceof ApiException ? retryAfter(error.headers) : undefined;
         await sleep(after ?? delay);

@@ -50,6 +50,9 @@ export interface KubernetesDriverSettings {
    * `<name>-team`): bound, in each team namespace, to whoever these credentials are.
    */
   teamRole?: string;
+  /** Client-side rate limit towards the API server (CYROP_KUBE_QPS, CYROP_KUBE_BURST; default 100/s, bursts of 200). */
+  qps?: number;
+  burst?: number;
 }
 
 const MANAGED = `${KUBE_LABEL.managedBy}=cyrop`;
@@ -153,13 +156,21 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
         }
         if (live) await this.deletePod(m.namespace, live.metadata?.name ?? p.host, true);
         if (p.secret) await this.api.apply(p.secret);
-        await this.api.apply(p.pod);
+        await this.applyPod(m, p.pod);
         created.add(p.host);
         options.onProgress?.({ kind: 'host', host: p.host, state: live ? 'recreated' : 'created' });
       }),
     );
     await this.bindLateFiles(plan, m, created, options);
-    const ips = await this.waitPods(plan, m.namespace, plan.hosts, options, 'ready');
+    // Nothing created: the pods just listed say whether a watch is needed at all.
+    const ips = await this.waitPods(
+      plan,
+      m.namespace,
+      plan.hosts,
+      options,
+      'ready',
+      created.size ? [] : pods,
+    );
     await this.writeHostsFiles(plan, ips);
     return { ...readyStatus(plan), addresses: boundOf(plan, ips) };
   }
@@ -179,7 +190,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     if (!p) throw new CyropError('INTERNAL', `no pod for host '${hostName}' in the manifests`);
     await this.deletePod(m.namespace, podName(hostName), true);
     if (p.secret) await this.api.apply(p.secret);
-    await this.api.apply(p.pod);
+    await this.applyPod(m, p.pod);
     options.onProgress?.({ kind: 'host', host: hostName, state: 'recreated' });
     // Its address changed: hosts whose files name it are recreated with the new one.
     const created = await this.bindLateFiles(plan, m, new Set([host.name]), options);
@@ -477,22 +488,37 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     }
   }
 
-  /** Delete a pod now; with `wait`, until it is gone (the name is reused, the quota counts it until then). */
+  /**
+   * Apply a pod; when the namespace's quota still refuses it after the adapter's retries ("exceeded
+   * quota"), its usage counts a pod that does not exist: a create the API server admitted (and
+   * charged) but never stored, e.g. that of a platform killed mid-request. The quota controller
+   * recomputes usage only on its periodic resync (5 min by default), so the quota is deleted and
+   * applied again (its new status is computed from the pods that exist; pods are retried meanwhile)
+   * and the pod applied once more. The quota is exactly the plan's pods, so nothing else is let in.
+   */
+  private async applyPod(m: KubernetesManifests, pod: KubeObject): Promise<void> {
+    try {
+      await this.api.apply(pod);
+    } catch (error) {
+      const quota = m.setup.find((o) => o.kind === 'ResourceQuota');
+      if (!(error instanceof CyropError) || !/exceeded quota/.test(error.message) || !quota) throw error;
+      await this.api.delete('v1', 'ResourceQuota', quota.metadata.name, m.namespace);
+      await this.api.apply(quota);
+      await this.api.apply(pod);
+    }
+  }
+
+  /** Delete a pod now; with `wait`, until it is gone (the name is reused, the quota counts it until then), by a watch. */
   private async deletePod(ns: string, name: string, wait = false): Promise<void> {
     await this.api.delete('v1', 'Pod', name, ns, 0);
-    if (!wait) return;
-    const deadline = Date.now() + 60_000;
-    while (await this.api.get('v1', 'Pod', name, ns)) {
-      if (Date.now() > deadline)
-        throw new CyropError('ENGINE_TIMEOUT', `pod ${ns}/${name} was not gone within 60 s of its deletion`);
-      await sleep(200);
-    }
+    if (wait) await this.api.waitPodGone(ns, name, 60_000);
   }
 
   /**
    * Wait, by watching the namespace's pods (the watch is restarted when it ends), until each host is
    * Ready (`running`: its container runs and the pod has its address); fail fast when one cannot
-   * start. Resolves with every pod's address.
+   * start. Resolves with every pod's address. `known`: the pods as just listed (none created since):
+   * when they are all there already, no watch is opened (a reconcile of a converged team).
    */
   private waitPods(
     plan: EnvironmentPlan,
@@ -500,6 +526,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     hosts: readonly PlannedHost[],
     options: ProvisionOptions,
     until: 'ready' | 'running',
+    known: readonly LiveObject[] = [],
   ): Promise<Map<string, string>> {
     const ref = refOf(plan);
     const timeoutMs = Math.max(...hosts.map((h) => h.ready?.timeoutMs ?? DEFAULT_READY_MS), 1);
@@ -570,7 +597,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
             },
           );
       };
-      start();
+      for (const pod of known) onEvent('ADDED', pod);
+      start(); // returns at once when the known pods settled it
     });
   }
 
@@ -641,7 +669,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       for (const p of stale) {
         await this.deletePod(m.namespace, podName(p.host), true);
         if (p.secret) await this.api.apply(p.secret);
-        await this.api.apply(p.pod);
+        await this.applyPod(m, p.pod);
         created.add(p.host);
         options.onProgress?.({
           kind: 'host',
