@@ -1,5 +1,6 @@
 import { pushImages } from '../../orchestrator/src/images/image-pusher.ts';
 import { KubernetesAdapter } from '../../orchestrator/src/runtime/kubernetes/kubernetes-adapter.ts';
+import { terminating } from '../../orchestrator/src/runtime/kubernetes/kubernetes-runtime-driver.ts';
 import { KUBE_LABEL } from '../../orchestrator/src/runtime/kubernetes/to-kubernetes.ts';
 import { CLUSTER, clusterDnsAddress, requireCluster } from '../kubernetes/cluster.ts';
 import { consoleJourney } from './console-journey.ts';
@@ -33,9 +34,7 @@ consoleJourney({
   teamsOnEngine: async (exercise) => {
     // a team's namespace that is not being deleted, with its pods Ready
     const namespaces = await adapter.list('v1', 'Namespace', `${KUBE_LABEL.exercise}=${exercise}`);
-    const live = namespaces.filter(
-      (ns) => !ns.metadata?.deletionTimestamp && ns.status?.phase !== 'Terminating',
-    );
+    const live = namespaces.filter((ns) => !terminating(ns));
     const pods = await adapter.list('v1', 'Pod', `${KUBE_LABEL.exercise}=${exercise}`);
     return live
       .filter((ns) => {

@@ -6,6 +6,7 @@ import {
   KubernetesAdapter,
   type LiveObject,
 } from '../../orchestrator/src/runtime/kubernetes/kubernetes-adapter.ts';
+import { terminating } from '../../orchestrator/src/runtime/kubernetes/kubernetes-runtime-driver.ts';
 import { KUBE_LABEL } from '../../orchestrator/src/runtime/kubernetes/to-kubernetes.ts';
 import { crashSafetyTrials } from '../engine/crash-trials.ts';
 import { CLUSTER, clusterDnsAddress, pushedTestImage, requireCluster } from './cluster.ts';
@@ -44,8 +45,6 @@ objectives:
   - { id: flag, kind: flag, title: Flag, points: 10, flag: "{{params.secret}}" }
 `;
 
-const terminating = (o: LiveObject) =>
-  Boolean(o.metadata?.deletionTimestamp) || o.status?.phase === 'Terminating';
 const label = (o: LiveObject, key: string) => o.metadata?.labels?.[key] ?? '';
 const sorted = (values: string[]) => [...values].sort();
 

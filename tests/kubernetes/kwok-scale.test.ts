@@ -8,6 +8,7 @@ import {
   KubernetesAdapter,
   type LiveObject,
 } from '../../orchestrator/src/runtime/kubernetes/kubernetes-adapter.ts';
+import { terminating } from '../../orchestrator/src/runtime/kubernetes/kubernetes-runtime-driver.ts';
 import { KUBE_LABEL } from '../../orchestrator/src/runtime/kubernetes/to-kubernetes.ts';
 import { kwokUnavailable, startKwokCluster, type KwokCluster } from './kwok-cluster.ts';
 
@@ -34,8 +35,6 @@ objectives:
   - { id: q, kind: question, title: Q, points: 1, question: { answers: ["a"] } }
 `;
 
-const terminating = (o: LiveObject) =>
-  Boolean(o.metadata?.deletionTimestamp) || o.status?.phase === 'Terminating';
 const ready = (p: LiveObject) =>
   p.status?.phase === 'Running' &&
   p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;

@@ -863,7 +863,8 @@ function newGeneration(): string {
   return randomBytes(3).toString('hex');
 }
 
-function terminating(ns: LiveObject): boolean {
+/** An object on its way out (namespaces stay `Terminating` until everything in them is gone). */
+export function terminating(ns: LiveObject): boolean {
   return Boolean(ns.metadata?.deletionTimestamp) || ns.status?.phase === 'Terminating';
 }
 
