@@ -218,6 +218,18 @@ describe('Kubernetes driver against a fake API server', function () {
     expect(serverApplies.map((r) => r.status)).to.deep.equal([403, 403, 403, 403, 403, 403, 201]);
   });
 
+  it('renews the quota once when a service and a secret are refused by stale usage, then creates them', async function () {
+    this.timeout(20_000);
+    // a killed platform's admitted-but-never-stored creates: the services and secrets all exhaust the
+    // adapter's retries; one renewal of the quota serves them all
+    fake.staleQuota = /\/(services|secrets)\/[^/]+$/;
+    await driver.provision(plan!);
+    const quota = fake.requests.filter((r) => /\/resourcequotas\/team$/.test(r.path)).map((r) => r.method);
+    expect(quota).to.deep.equal(['PATCH', 'DELETE', 'PATCH']);
+    expect(fake.all('Service').map((o) => o.metadata.name)).to.include('hosts');
+    expect(fake.all('Secret')).to.have.length.greaterThan(0);
+  });
+
   it('names a quota that keeps refusing, not the credentials', async function () {
     this.timeout(20_000);
     fake.quotaExceeded = { path: /\/pods\/server$/, count: 99 };

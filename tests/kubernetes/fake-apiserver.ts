@@ -49,6 +49,11 @@ export class FakeApiServer {
   throttle: { path: RegExp; count: number; retryAfter: number } | undefined;
   /** Answer the next `count` requests whose path matches with 403, as a ResourceQuota refusing a pod. */
   quotaExceeded: { path: RegExp; count: number } | undefined;
+  /**
+   * Refuse every request whose path matches with 403 "exceeded quota" until the namespace's quota is
+   * deleted: usage charged for creates that were never stored, which only a new quota forgets.
+   */
+  staleQuota: RegExp | undefined;
   /** Answer the next `count` matching requests with 403 as a quota with no status yet (just created). */
   quotaUnknown: { path: RegExp; count: number } | undefined;
   /** How long a deleted pod stays (terminating, `deletionTimestamp` set) before it is gone; 0: at once. */
@@ -131,6 +136,18 @@ export class FakeApiServer {
         code: 403,
         message:
           'pods "server" is forbidden: exceeded quota: team, requested: pods=1, used: pods=2, limited: pods=2',
+      });
+      return;
+    }
+    if (this.staleQuota && req.method === 'DELETE' && /\/resourcequotas\//.test(url.pathname))
+      this.staleQuota = undefined;
+    if (this.staleQuota?.test(url.pathname)) {
+      send(403, {
+        kind: 'Status',
+        status: 'Failure',
+        reason: 'Forbidden',
+        code: 403,
+        message: `${url.pathname} is forbidden: exceeded quota: team, requested: services=1, used: services=2, limited: services=2`,
       });
       return;
     }

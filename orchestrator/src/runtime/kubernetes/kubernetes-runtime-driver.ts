@@ -129,7 +129,13 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     const [namespace, ...inside] = m.setup;
     if (namespace) await this.api.apply(namespace);
     if (m.grant) await this.api.apply(m.grant);
-    await Promise.all(inside.map((object) => this.applyGranted(object, Boolean(m.grant))));
+    await Promise.all(
+      inside.map((object) =>
+        object.kind === 'ResourceQuota'
+          ? this.applyGranted(object, Boolean(m.grant))
+          : this.applyCounted(m, object, Boolean(m.grant)),
+      ),
+    );
     for (const n of plan.networks)
       options.onProgress?.({ kind: 'network', network: n.name, state: found ? 'adopted' : 'created' });
     if (found) await this.removeOrphans(m);
@@ -155,8 +161,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
           return;
         }
         if (live) await this.deletePod(m.namespace, live.metadata?.name ?? p.host, true);
-        if (p.secret) await this.api.apply(p.secret);
-        await this.applyPod(m, p.pod);
+        if (p.secret) await this.applyCounted(m, p.secret);
+        await this.applyCounted(m, p.pod);
         created.add(p.host);
         options.onProgress?.({ kind: 'host', host: p.host, state: live ? 'recreated' : 'created' });
       }),
@@ -189,8 +195,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     const p = m.pods.find((x) => x.host === hostName);
     if (!p) throw new CyropError('INTERNAL', `no pod for host '${hostName}' in the manifests`);
     await this.deletePod(m.namespace, podName(hostName), true);
-    if (p.secret) await this.api.apply(p.secret);
-    await this.applyPod(m, p.pod);
+    if (p.secret) await this.applyCounted(m, p.secret);
+    await this.applyCounted(m, p.pod);
     options.onProgress?.({ kind: 'host', host: hostName, state: 'recreated' });
     // Its address changed: hosts whose files name it are recreated with the new one.
     const created = await this.bindLateFiles(plan, m, new Set([host.name]), options);
@@ -438,6 +444,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   }
 
   private readonly namespaces = new Map<string, string>();
+  /** Quota renewals in flight, by namespace (see `applyCounted`). */
+  private readonly renewingQuota = new Map<string, Promise<void>>();
 
   private async namespaceOf(ref: EnvironmentRef): Promise<string> {
     const key = `${ref.exercise}/${ref.team}`;
@@ -489,22 +497,31 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   }
 
   /**
-   * Apply a pod; when the namespace's quota still refuses it after the adapter's retries ("exceeded
-   * quota"), its usage counts a pod that does not exist: a create the API server admitted (and
-   * charged) but never stored, e.g. that of a platform killed mid-request. The quota controller
-   * recomputes usage only on its periodic resync (5 min by default), so the quota is deleted and
-   * applied again (its new status is computed from the pods that exist; pods are retried meanwhile)
-   * and the pod applied once more. The quota is exactly the plan's pods, so nothing else is let in.
+   * Apply an object the namespace's quota counts (a pod, service, secret, the config map); when the
+   * quota still refuses it after the adapter's retries ("exceeded quota"), its usage counts an object
+   * that does not exist: a create the API server admitted (and charged) but never stored, e.g. that of
+   * a platform killed mid-request. The quota controller recomputes usage only on its periodic resync
+   * (5 min by default), so the quota is deleted and applied again (its new status is computed from the
+   * objects that exist; creates are retried meanwhile) and the object applied once more. The quota is
+   * exactly what the plan needs, so nothing else is let in. Concurrent refusals in one namespace
+   * share one renewal.
    */
-  private async applyPod(m: KubernetesManifests, pod: KubeObject): Promise<void> {
+  private async applyCounted(m: KubernetesManifests, object: KubeObject, granted = false): Promise<void> {
     try {
-      await this.api.apply(pod);
+      await this.applyGranted(object, granted);
     } catch (error) {
       const quota = m.setup.find((o) => o.kind === 'ResourceQuota');
       if (!(error instanceof CyropError) || !/exceeded quota/.test(error.message) || !quota) throw error;
-      await this.api.delete('v1', 'ResourceQuota', quota.metadata.name, m.namespace);
-      await this.api.apply(quota);
-      await this.api.apply(pod);
+      let renewal = this.renewingQuota.get(m.namespace);
+      if (!renewal) {
+        renewal = (async () => {
+          await this.api.delete('v1', 'ResourceQuota', quota.metadata.name, m.namespace);
+          await this.api.apply(quota);
+        })().finally(() => this.renewingQuota.delete(m.namespace));
+        this.renewingQuota.set(m.namespace, renewal);
+      }
+      await renewal;
+      await this.applyGranted(object, granted);
     }
   }
 
@@ -668,8 +685,8 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
       }
       for (const p of stale) {
         await this.deletePod(m.namespace, podName(p.host), true);
-        if (p.secret) await this.api.apply(p.secret);
-        await this.applyPod(m, p.pod);
+        if (p.secret) await this.applyCounted(m, p.secret);
+        await this.applyCounted(m, p.pod);
         created.add(p.host);
         options.onProgress?.({
           kind: 'host',
