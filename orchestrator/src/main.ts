@@ -413,6 +413,8 @@ export async function openOrchestrator(
       exercises,
       quotas,
       close: async () => {
+        // a driver passed in is its owner's to close
+        if (!driver) await engine.close?.();
         await ownCompiler?.close();
         await database.close();
       },
