@@ -1,0 +1,241 @@
+import { lstatSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  hostNetworkName,
+  isForgeableCheck,
+  isTraineeControlled,
+  type FrameworkId,
+  type LocalizedText,
+  type Scenario,
+} from '../compiler/scenario.ts';
+import { CyropError } from '../errors.ts';
+import type { ScenarioFileResult } from './scenario-folder.ts';
+
+/** One objective as the instructor's scenario page shows it (no answers: those are per team). */
+export interface GuideObjective {
+  id: string;
+  kind: 'flag' | 'question' | 'check';
+  title: LocalizedText;
+  description?: LocalizedText;
+  points: number;
+  /** Objectives that must be solved first (the objective is locked until then). */
+  requires: string[];
+  /** NICE ids of this objective. */
+  competencies: string[];
+  hints: { id: string; cost: number; text: LocalizedText }[];
+  /** For a check: the host it is about, where it runs, and whether a trainee could forge it. */
+  check?: { host: string; from?: string; forgeable: boolean };
+}
+
+export interface GuideHost {
+  name: string;
+  image: string;
+  description?: LocalizedText;
+  console: boolean;
+  traineeControlled: boolean;
+  networks: { name: string; address?: string; aliases: string[] }[];
+}
+
+/**
+ * Everything an instructor needs to run a scenario, in the scenario's own words: the story, every
+ * objective in order (kind, points, what it requires, hints with their costs, NICE ids), the NICE
+ * mapping, the topology and the solution text. No per-team value: the answer key is the exercise's.
+ */
+export interface ScenarioGuide {
+  id: string;
+  version: string;
+  /** sha256 of the scenario's source files. */
+  contentHash: string;
+  title: LocalizedText;
+  summary?: LocalizedText;
+  story?: LocalizedText;
+  category: string;
+  difficulty: string;
+  duration?: string;
+  tags: string[];
+  competencies: { framework: FrameworkId | null; workRoles: string[]; statements: string[] };
+  objectives: GuideObjective[];
+  /** The scenario's networks in order (those hosts name without declaring them included). */
+  networks: { name: string; subnet?: string; description?: LocalizedText }[];
+  hosts: GuideHost[];
+  /**
+   * The solution (markdown): the "How it is solved" section of the scenario folder's README.md
+   * (`解き方` / `解法` also count), else `solution/README.md`; null when it has neither.
+   */
+  solution: string | null;
+}
+
+/** The largest README read for the solution; past it, the solution is left out. */
+const SOLUTION_FILE_MAX_BYTES = 256 * 1024;
+
+/** The guide of a compiled scenario. Pure. */
+export function scenarioGuide(
+  scenario: Scenario,
+  contentHash: string,
+  solution: string | null,
+): ScenarioGuide {
+  const declared = scenario.networks ?? [];
+  const named = scenario.hosts.flatMap((h) => h.networks.map(hostNetworkName));
+  const networks = [
+    ...declared.map((n) => ({
+      name: n.name,
+      ...(n.subnet !== undefined ? { subnet: n.subnet } : {}),
+      ...(n.description !== undefined ? { description: n.description } : {}),
+    })),
+    ...[...new Set(named)].filter((n) => !declared.some((d) => d.name === n)).map((name) => ({ name })),
+  ];
+  const m = scenario.metadata;
+  return {
+    id: m.id,
+    version: m.version,
+    contentHash,
+    title: m.title,
+    ...(m.summary !== undefined ? { summary: m.summary } : {}),
+    ...(m.story !== undefined ? { story: m.story } : {}),
+    category: m.category,
+    difficulty: m.difficulty,
+    ...(m.duration !== undefined ? { duration: m.duration } : {}),
+    tags: m.tags ?? [],
+    competencies: {
+      framework: scenario.competencies?.framework ?? null,
+      workRoles: scenario.competencies?.workRoles ?? [],
+      statements: scenario.competencies?.statements ?? [],
+    },
+    objectives: scenario.objectives.map((o) => ({
+      id: o.id,
+      kind: o.kind,
+      title: o.title,
+      ...(o.description !== undefined ? { description: o.description } : {}),
+      points: o.points,
+      requires: o.requires ?? [],
+      competencies: o.competencies ?? [],
+      hints: (o.hints ?? []).map((h) => ({ id: h.id, cost: h.cost ?? 0, text: h.text })),
+      ...(o.check
+        ? {
+            check: {
+              host: o.check.host,
+              ...(o.check.from !== undefined ? { from: o.check.from } : {}),
+              forgeable: isForgeableCheck(scenario.hosts, o.check),
+            },
+          }
+        : {}),
+    })),
+    networks,
+    hosts: scenario.hosts.map((h) => ({
+      name: h.name,
+      image: h.image,
+      ...(h.description !== undefined ? { description: h.description } : {}),
+      console: Boolean(h.console),
+      traineeControlled: isTraineeControlled(h),
+      networks: h.networks.map((n) =>
+        typeof n === 'string'
+          ? { name: n, aliases: [] }
+          : {
+              name: n.name,
+              ...(n.address !== undefined ? { address: n.address } : {}),
+              aliases: n.aliases ?? [],
+            },
+      ),
+    })),
+    solution,
+  };
+}
+
+/**
+ * The "How it is solved" section of a README (`## How it is solved`, `## 解き方`, `## 解法`, any
+ * heading level from 1 to 3), up to the next heading of the same or a higher level; null without one.
+ */
+export function solutionSection(readme: string): string | null {
+  const lines = readme.replace(/\r\n?/g, '\n').split('\n');
+  let start = -1;
+  let level = 0;
+  let fenced = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (fenced) continue;
+    const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
+    if (!heading) continue;
+    const depth = heading[1]?.length ?? 0;
+    if (start < 0) {
+      if (depth <= 3 && /^(how it is solved|solution|解き方|解法)$/i.test(heading[2] ?? '')) {
+        start = i + 1;
+        level = depth;
+      }
+    } else if (depth <= level) {
+      return trimmed(lines.slice(start, i));
+    }
+  }
+  return start < 0 ? null : trimmed(lines.slice(start));
+}
+
+function trimmed(lines: string[]): string | null {
+  const text = lines.join('\n').trim();
+  return text === '' ? null : text;
+}
+
+/** Reads a regular file of the folder (never through a symbolic link), at most the size limit. */
+function readSmallFile(file: string): string | undefined {
+  try {
+    const stat = lstatSync(file);
+    if (!stat.isFile() || stat.size > SOLUTION_FILE_MAX_BYTES) return undefined;
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The solution text of the scenario folder holding `scenarioFile` (see `ScenarioGuide.solution`). */
+export function readSolution(scenarioFile: string): string | null {
+  const folder = path.dirname(scenarioFile);
+  const readme = readSmallFile(path.join(folder, 'README.md'));
+  const section = readme === undefined ? null : solutionSection(readme);
+  if (section !== null) return section;
+  const separate = readSmallFile(path.join(folder, 'solution', 'README.md'));
+  return separate === undefined ? null : trimmed(separate.split(/\r?\n/));
+}
+
+/**
+ * Guides of scenario files, compiled by `compile` (the bounded compiler: uploads are untrusted) and
+ * kept for the most recent files (scenario versions never change on disk; the shipped catalogue
+ * changes only with a restart).
+ */
+export class ScenarioGuides {
+  private readonly cache = new Map<string, Promise<ScenarioGuide>>();
+
+  constructor(
+    private readonly compile: (file: string) => Promise<ScenarioFileResult>,
+    private readonly keep = 32,
+  ) {}
+
+  /** The guide of a scenario file; SCENARIO_INVALID (422) when the file no longer compiles. */
+  guideOf(file: string): Promise<ScenarioGuide> {
+    const cached = this.cache.get(file);
+    if (cached) {
+      // most recently used last
+      this.cache.delete(file);
+      this.cache.set(file, cached);
+      return cached;
+    }
+    const made = this.make(file);
+    this.cache.set(file, made);
+    made.catch(() => this.cache.delete(file));
+    while (this.cache.size > this.keep) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+    return made;
+  }
+
+  private async make(file: string): Promise<ScenarioGuide> {
+    const result = await this.compile(file);
+    if (!result.compiled)
+      throw new CyropError(
+        'SCENARIO_INVALID',
+        `${path.basename(path.dirname(file))}/${path.basename(file)} no longer compiles (${result.diagnostics.filter((d) => d.severity === 'error').length} error(s))`,
+        { details: result.diagnostics },
+      );
+    return scenarioGuide(result.compiled.scenario, result.compiled.sourceHash, readSolution(file));
+  }
+}
