@@ -119,6 +119,8 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
       ['backup', ['internal'], false],
     ]);
     expect(guide.solution).to.match(/nmap/);
+    // no story in the scenario file: the README's "Story" section
+    expect(guide.story).to.match(/Kitahama Tea Shop/);
     expect(guide.solution).not.to.match(/^## /m);
     expect(typeof guide.title === 'object' && guide.title.ja).to.be.a('string');
     // no per-team value and no answer in the page of the scenario
@@ -179,6 +181,7 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
         if (o.expected.match === 'exact') expect(p.flag).to.deep.equal({ exact: o.expected.value });
         if (o.expected.match === 'any-of') expect(p.question?.answers).to.deep.equal(o.expected.values);
         if (o.expected.match === 'check') expect(p.check?.run).to.deep.equal(o.expected.run);
+        expect(o.description).to.deep.equal(p.description);
       }
     }
     const flag = (t: number, id: string) => {

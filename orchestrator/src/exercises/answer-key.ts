@@ -23,6 +23,8 @@ export interface AnswerKeyTeam {
     objectiveId: string;
     kind: PlannedObjective['kind'];
     title: LocalizedText;
+    /** The objective's text as this team reads it (per-team values such as passwords filled in). */
+    description?: LocalizedText;
     points: number;
     expected: ExpectedAnswer;
   }[];
@@ -69,6 +71,7 @@ export function answerKeyOf(exerciseId: string, plans: readonly EnvironmentPlan[
         objectiveId: o.id,
         kind: o.kind,
         title: o.title,
+        ...(o.description !== undefined ? { description: o.description } : {}),
         points: o.points,
         expected: expectedAnswer(o),
       })),

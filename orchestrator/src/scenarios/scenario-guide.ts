@@ -48,6 +48,7 @@ export interface ScenarioGuide {
   contentHash: string;
   title: LocalizedText;
   summary?: LocalizedText;
+  /** `metadata.story`; without one, the "Story" section of the folder's README.md (as written). */
   story?: LocalizedText;
   category: string;
   difficulty: string;
@@ -146,6 +147,16 @@ export function scenarioGuide(
  * heading level from 1 to 3), up to the next heading of the same or a higher level; null without one.
  */
 export function solutionSection(readme: string): string | null {
+  return readmeSection(readme, /^(how it is solved|solution|解き方|解法)$/i);
+}
+
+/** The `## Story` (`ストーリー`, `背景`) section of a README; null without one. */
+export function storySection(readme: string): string | null {
+  return readmeSection(readme, /^(story|ストーリー|背景)$/i);
+}
+
+/** The section under the first heading (levels 1 to 3) whose text matches `title`, up to the next heading of its level. */
+function readmeSection(readme: string, title: RegExp): string | null {
   const lines = readme.replace(/\r\n?/g, '\n').split('\n');
   let start = -1;
   let level = 0;
@@ -158,7 +169,7 @@ export function solutionSection(readme: string): string | null {
     if (!heading) continue;
     const depth = heading[1]?.length ?? 0;
     if (start < 0) {
-      if (depth <= 3 && /^(how it is solved|solution|解き方|解法)$/i.test(heading[2] ?? '')) {
+      if (depth <= 3 && title.test(heading[2] ?? '')) {
         start = i + 1;
         level = depth;
       }
@@ -185,14 +196,18 @@ function readSmallFile(file: string): string | undefined {
   }
 }
 
-/** The solution text of the scenario folder holding `scenarioFile` (see `ScenarioGuide.solution`). */
-export function readSolution(scenarioFile: string): string | null {
+/**
+ * What the README of the scenario folder holding `scenarioFile` adds to the guide: the solution
+ * (see `ScenarioGuide.solution`) and its story section (used when the scenario file has no story).
+ */
+export function readReadme(scenarioFile: string): { story: string | null; solution: string | null } {
   const folder = path.dirname(scenarioFile);
   const readme = readSmallFile(path.join(folder, 'README.md'));
+  const story = readme === undefined ? null : storySection(readme);
   const section = readme === undefined ? null : solutionSection(readme);
-  if (section !== null) return section;
+  if (section !== null) return { story, solution: section };
   const separate = readSmallFile(path.join(folder, 'solution', 'README.md'));
-  return separate === undefined ? null : trimmed(separate.split(/\r?\n/));
+  return { story, solution: separate === undefined ? null : trimmed(separate.split(/\r?\n/)) };
 }
 
 /**
@@ -236,6 +251,11 @@ export class ScenarioGuides {
         `${path.basename(path.dirname(file))}/${path.basename(file)} no longer compiles (${result.diagnostics.filter((d) => d.severity === 'error').length} error(s))`,
         { details: result.diagnostics },
       );
-    return scenarioGuide(result.compiled.scenario, result.compiled.sourceHash, readSolution(file));
+    const readme = readReadme(file);
+    const scenario = result.compiled.scenario;
+    const guide = scenarioGuide(scenario, result.compiled.sourceHash, readme.solution);
+    return scenario.metadata.story === undefined && readme.story !== null
+      ? { ...guide, story: readme.story }
+      : guide;
   }
 }

@@ -256,6 +256,7 @@ export function scenarioGuideRoutes(
                   objectiveId: { type: 'string' },
                   kind: { enum: ['flag', 'question', 'check'] },
                   title: localized,
+                  description: localized,
                   points: { type: 'integer' },
                   expected,
                 },
