@@ -48,7 +48,8 @@ import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
-import { ScenarioGuides } from './scenarios/scenario-guide.ts';
+import { niceNamer, ScenarioGuides } from './scenarios/scenario-guide.ts';
+import { NiceCatalogueStore } from './nice/nice-catalogue-store.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
 import { QuotaBook, type QuotaLimits } from './exercises/quotas.ts';
@@ -185,7 +186,9 @@ export async function startPlatform(
       }
       scenarioGuideRoutes(api, {
         scenarios,
-        guides: new ScenarioGuides((file) => compiler.compileFile(file)),
+        guides: new ScenarioGuides((file) => compiler.compileFile(file), {
+          niceNames: niceNamer(new NiceCatalogueStore(config.dataDir)),
+        }),
         accounts,
         ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
       });

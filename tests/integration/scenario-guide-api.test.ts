@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -9,6 +9,7 @@ import type { EnvironmentPlan } from '../../orchestrator/src/compiler/environmen
 import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import type { AnswerKey } from '../../orchestrator/src/exercises/answer-key.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
+import { compileScenarioFile } from '../../orchestrator/src/scenarios/scenario-folder.ts';
 import { FakeRuntimeDriver } from '../../orchestrator/src/runtime/fake/fake-runtime-driver.ts';
 import type { ScenarioGuide } from '../../orchestrator/src/scenarios/scenario-guide.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
@@ -50,6 +51,43 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-guide-api-'));
     const dataDir = path.join(dir, 'data');
+    // An imported NICE catalogue (the stored form `cyrop nice import` writes) naming every id the
+    // scenario uses: the page gives their names.
+    const compiled = compileScenarioFile(path.join(REPO, 'scenarios/web-sqli-pivot/scenario.yaml')).compiled!;
+    const used = [
+      ...(compiled.scenario.competencies?.statements ?? []),
+      ...compiled.scenario.objectives.flatMap((o) => o.competencies ?? []),
+    ];
+    mkdirSync(path.join(dataDir, 'nice'), { recursive: true });
+    writeFileSync(
+      path.join(dataDir, 'nice', 'nice-2.1.0.json'),
+      JSON.stringify({
+        format: 'cyrop-nice-catalogue',
+        formatVersion: 1,
+        catalogue: {
+          framework: 'nice-2.1.0',
+          sourceVersion: '2.1.0',
+          sourceName: 'test.json',
+          sourceTitle: 'test',
+          categories: [],
+          workRoles: (compiled.scenario.competencies?.workRoles ?? []).map((id) => ({
+            id,
+            name: `Role ${id}`,
+            description: '',
+            category: id.slice(0, 2),
+            opmCodes: [],
+            statements: [],
+          })),
+          statements: [...new Set(used)].map((id) => ({
+            id,
+            type: id.startsWith('K') ? 'knowledge' : id.startsWith('S') ? 'skill' : 'task',
+            text: `Statement ${id}`,
+          })),
+          competencyAreas: [],
+          warnings: [],
+        },
+      }),
+    );
     const database = await openDatabase(dataDir);
     const first = (await new AccountService({ db: database.db }).ensureFirstOperator())!;
     await database.close();
@@ -112,6 +150,9 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
     expect(guide.objectives[1]?.competencies).to.include('K1079');
     expect(guide.competencies.workRoles).to.deep.equal(['PD-WRL-007', 'DD-WRL-005']);
     expect(guide.competencies.framework).to.equal('nice-2.1.0');
+    // names from the imported catalogue
+    expect(guide.niceNames['PD-WRL-007']).to.equal('Role PD-WRL-007');
+    expect(guide.niceNames['K1079']).to.equal('Statement K1079');
     expect(guide.networks.map((n) => n.name)).to.deep.equal(['dmz', 'internal']);
     expect(guide.hosts.map((h) => [h.name, h.networks.map((n) => n.name), h.console])).to.deep.equal([
       ['attacker', ['dmz'], true],
@@ -140,6 +181,7 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
     const own = '/api/scenarios/a-private/versions/1.0.0/guide';
     const mine = await c.adminA('GET', own);
     expect(mine.status, mine.text).to.equal(200);
+    expect((mine.body as unknown as ScenarioGuide).niceNames).to.deep.equal({});
     expect((mine.body as unknown as ScenarioGuide).solution).to.equal('Answer 42.');
     expect((await c.operator('GET', own)).status).to.equal(200);
     const other = await c.instrB('GET', own);

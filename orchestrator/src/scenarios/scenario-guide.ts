@@ -9,6 +9,8 @@ import {
   type Scenario,
 } from '../compiler/scenario.ts';
 import { CyropError } from '../errors.ts';
+import { findNiceEntry, isNiceFramework } from '../nice/nice-catalogue.ts';
+import type { NiceCatalogueSource } from '../nice/nice-catalogue-store.ts';
 import type { ScenarioFileResult } from './scenario-folder.ts';
 
 /** One objective as the instructor's scenario page shows it (no answers: those are per team). */
@@ -59,6 +61,12 @@ export interface ScenarioGuide {
   /** The scenario's networks in order (those hosts name without declaring them included). */
   networks: { name: string; subnet?: string; description?: LocalizedText }[];
   hosts: GuideHost[];
+  /**
+   * Names of the NICE ids the scenario and its objectives use (a work role's or competency area's
+   * name, a statement's text), from the catalogue imported for its framework (`cyrop nice import`);
+   * empty without one.
+   */
+  niceNames: Record<string, string>;
   /**
    * The solution (markdown): the "How it is solved" section of the scenario folder's README.md
    * (`解き方` / `解法` also count), else `solution/README.md`; null when it has neither.
@@ -139,6 +147,7 @@ export function scenarioGuide(
       ),
     })),
     solution,
+    niceNames: {},
   };
 }
 
@@ -220,11 +229,33 @@ export class ScenarioGuides {
 
   constructor(
     private readonly compile: (file: string) => Promise<ScenarioFileResult>,
-    private readonly keep = 32,
+    private readonly options: {
+      /** Names of NICE ids in a framework's imported catalogue (see `niceNamer`). */
+      niceNames?: (framework: FrameworkId, ids: readonly string[]) => Promise<Record<string, string>>;
+      /** How many guides are kept. */
+      keep?: number;
+    } = {},
   ) {}
 
-  /** The guide of a scenario file; SCENARIO_INVALID (422) when the file no longer compiles. */
-  guideOf(file: string): Promise<ScenarioGuide> {
+  /**
+   * The guide of a scenario file, with the names of its NICE ids as the catalogues are now;
+   * SCENARIO_INVALID (422) when the file no longer compiles.
+   */
+  async guideOf(file: string): Promise<ScenarioGuide> {
+    const guide = await this.compiledGuide(file);
+    const framework = guide.competencies.framework;
+    if (!framework || !this.options.niceNames) return guide;
+    const ids = [
+      ...new Set([
+        ...guide.competencies.workRoles,
+        ...guide.competencies.statements,
+        ...guide.objectives.flatMap((o) => o.competencies),
+      ]),
+    ];
+    return { ...guide, niceNames: await this.options.niceNames(framework, ids) };
+  }
+
+  private compiledGuide(file: string): Promise<ScenarioGuide> {
     const cached = this.cache.get(file);
     if (cached) {
       // most recently used last
@@ -235,7 +266,7 @@ export class ScenarioGuides {
     const made = this.make(file);
     this.cache.set(file, made);
     made.catch(() => this.cache.delete(file));
-    while (this.cache.size > this.keep) {
+    while (this.cache.size > (this.options.keep ?? 32)) {
       const oldest = this.cache.keys().next().value;
       if (oldest === undefined) break;
       this.cache.delete(oldest);
@@ -258,4 +289,31 @@ export class ScenarioGuides {
       ? { ...guide, story: readme.story }
       : guide;
   }
+}
+
+/**
+ * Names of NICE ids from the catalogues a source holds (the data directory's imports): a work role's
+ * or competency area's name, a statement's text. Ids the catalogue lacks, and every id when no
+ * catalogue of the framework was imported, are left out.
+ */
+export function niceNamer(source: NiceCatalogueSource) {
+  return async (framework: FrameworkId, ids: readonly string[]): Promise<Record<string, string>> => {
+    if (!isNiceFramework(framework)) return {};
+    const catalogue = await source.load(framework).catch(() => undefined);
+    if (!catalogue) return {};
+    const names: Record<string, string> = {};
+    for (const id of ids) {
+      const entry = findNiceEntry(catalogue, id);
+      if (!entry) continue;
+      names[id] =
+        entry.kind === 'workRole'
+          ? entry.workRole.name
+          : entry.kind === 'statement'
+            ? entry.statement.text
+            : entry.kind === 'competencyArea'
+              ? entry.competencyArea.name
+              : entry.category.name;
+    }
+    return names;
+  };
 }

@@ -154,13 +154,21 @@ export class ScenarioView implements View {
   }
 
   private renderNice(g: ScenarioGuide): HTMLElement {
+    const named = Object.keys(g.niceNames).length > 0;
     const ids = (list: string[], testId: string) =>
       list.length === 0
         ? h('p', { class: 'muted' }, t('guide.noIds'))
         : h(
             'ul',
-            { class: 'id-list', 'data-testid': testId },
-            list.map((id) => h('li', {}, h('code', {}, id))),
+            { class: named ? 'id-list named' : 'id-list', 'data-testid': testId },
+            list.map((id) =>
+              h(
+                'li',
+                { 'data-nice-id': id },
+                h('code', {}, id),
+                g.niceNames[id] !== undefined && [' ', h('span', { class: 'nice-name' }, g.niceNames[id])],
+              ),
+            ),
           );
     return h(
       'section',
@@ -293,7 +301,13 @@ export class ScenarioView implements View {
       o.competencies.length > 0 &&
         h(
           'p',
-          { class: 'small muted', 'data-testid': 'scenario-objective-nice' },
+          {
+            class: 'small muted',
+            'data-testid': 'scenario-objective-nice',
+            title: o.competencies
+              .map((id) => (g.niceNames[id] ? `${id}: ${g.niceNames[id]}` : id))
+              .join('\n'),
+          },
           t('guide.nice.objective', { ids: o.competencies.join(', ') }),
         ),
       h(

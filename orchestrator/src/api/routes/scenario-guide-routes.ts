@@ -48,6 +48,7 @@ export function scenarioGuideRoutes(
       'networks',
       'hosts',
       'solution',
+      'niceNames',
     ],
     properties: {
       id: { type: 'string' },
@@ -125,6 +126,12 @@ export function scenarioGuideRoutes(
             },
           },
         },
+      },
+      niceNames: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description:
+          'names of the NICE ids used, from the imported catalogue of the framework (empty without one)',
       },
       solution: {
         type: ['string', 'null'],
