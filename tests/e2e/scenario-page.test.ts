@@ -204,6 +204,46 @@ describe('instructor scenario page and answer key (headless Chromium, in-memory 
     await screenshot(page, 'en', 'scenario-topology', undefined, false);
   });
 
+  it('draws every shipped scenario with one node per host, apart and inside the window', async () => {
+    const list = (await instructorApi('GET', '/api/scenarios')).body.scenarios as {
+      id: string;
+      version: string;
+    }[];
+    expect(list.length).to.be.at.least(6);
+    for (const entry of list) {
+      const g = (await instructorApi('GET', `/api/scenarios/${entry.id}/versions/${entry.version}/guide`))
+        .body as unknown as ScenarioGuide;
+      await page.goto(`${origin}/#/instructor/scenarios/${entry.id}/${entry.version}`);
+      // the page of this scenario, not the one before it (a hash change keeps the old view a moment)
+      await page
+        .getByTestId('scenario-meta')
+        .filter({ hasText: `${entry.id} ·` })
+        .waitFor();
+      const svg = page.locator('svg[data-testid="topology"]');
+      const hosts = svg.getByTestId('topology-host');
+      expect(await hosts.count(), entry.id).to.equal(g.hosts.length);
+      expect(await svg.getByTestId('topology-link').count(), entry.id).to.equal(
+        g.hosts.reduce((n, h) => n + h.networks.length, 0),
+      );
+      const rects = await hosts.evaluateAll((els) =>
+        els.map((e) => e.querySelector('rect')!.getBoundingClientRect().toJSON() as DOMRect),
+      );
+      for (const [i, a] of rects.entries())
+        for (const b of rects.slice(i + 1))
+          expect(
+            a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top,
+            entry.id,
+          ).to.equal(true);
+      const box = await svg.boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= 1366, entry.id).to.equal(true);
+      expect(await page.getByTestId('scenario-objective').count(), entry.id).to.equal(g.objectives.length);
+      if (entry.id === 'compromised-server-ir') {
+        await svg.scrollIntoViewIfNeeded();
+        await screenshot(page, 'en', 'scenario-topology-ir', undefined, false);
+      }
+    }
+  });
+
   it("opens from the exercise page, hides the answer key until 'Show answers', then shows team 1's answers as the server computes them", async () => {
     await page.goto(`${origin}/#/instructor/exercises/${exerciseId}`);
     await page.getByTestId('exercise-scenario-link').click();
