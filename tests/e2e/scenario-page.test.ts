@@ -144,6 +144,12 @@ describe('instructor scenario page and answer key (headless Chromium, in-memory 
     }
     expect(await page.getByTestId('scenario-work-roles').innerText()).to.match(/PD-WRL-007[\s\S]*DD-WRL-005/);
     expect(await page.getByTestId('scenario-story').innerText()).to.match(/Kitahama Tea Shop/);
+    // a per-team value in an objective's text is said to be one, not shown as a template
+    const patchText = await page
+      .locator('[data-testid="scenario-objective"][data-objective-id="patch"]')
+      .innerText();
+    expect(patchText).to.include('‹per team: params.dev_password›');
+    expect(patchText).not.to.include('{{');
     // the solution is folded until asked for
     const solution = page.getByTestId('scenario-solution');
     expect(await solution.evaluate((d) => (d as HTMLDetailsElement).open)).to.equal(false);

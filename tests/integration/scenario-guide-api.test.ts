@@ -192,6 +192,10 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
   it("gives the exercise's staff the answer key cyrop plan derives from the exercise secret, per team", async () => {
     const res = await c.instrA('GET', `/api/exercises/${exerciseId}/answer-key`);
     expect(res.status, res.text).to.equal(200);
+    const raw = await fetch(new URL(`/api/exercises/${exerciseId}/answer-key`, platform.url), {
+      headers: { cookie: c.instrA.cookie() },
+    });
+    expect(raw.headers.get('cache-control')).to.equal('no-store');
     expect(res.text).not.to.match(/secret/i);
     const key = res.body as unknown as AnswerKey;
     expect(key.teams.map((t) => t.teamId)).to.deep.equal(['team-1', 'team-2']);

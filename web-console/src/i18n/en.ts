@@ -218,6 +218,7 @@ export const en = {
   'guide.noFramework': 'This scenario is not mapped to the NICE Framework.',
   'guide.workRoles': 'Work roles',
   'guide.statements': 'Knowledge, skill and task statements',
+  'guide.perTeamValue': '‹per team: {expression}›',
   'guide.noIds': 'None given.',
   'guide.topology': 'Topology',
   'guide.topologyLabel': 'Network diagram of {title}: {hosts} hosts on {networks} networks',

@@ -217,6 +217,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'guide.noFramework': 'このシナリオは NICE フレームワークに対応付けられていません。',
   'guide.workRoles': 'ワークロール',
   'guide.statements': '知識・スキル・タスクの記述',
+  'guide.perTeamValue': '‹チームごとの値: {expression}›',
   'guide.noIds': '指定なし',
   'guide.topology': 'ネットワーク構成',
   'guide.topologyLabel': '{title} のネットワーク構成図: ホスト {hosts} 台、ネットワーク {networks} 個',

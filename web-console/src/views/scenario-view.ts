@@ -9,6 +9,16 @@ import type { View } from '../view.ts';
 import { AnswerKeyPanel } from './answer-key-panel.ts';
 import { topologyDiagram } from './topology-diagram.ts';
 
+/**
+ * A scenario text with its template expressions (`{{params.dev_password}}`, values that differ per
+ * team) said as such: `‹per team: params.dev_password›`. Each team's own text is in the answer key.
+ */
+export function withTemplatesMarked(text: string): string {
+  return text.replace(/\{\{\s*([^{}]+?)\s*\}\}/g, (_whole, expression: string) =>
+    t('guide.perTeamValue', { expression }),
+  );
+}
+
 /** A scenario version from the catalogue, or the version an exercise was planned from. */
 export type ScenarioTarget = { scenarioId: string; version?: string | undefined } | { exerciseId: string };
 
@@ -133,7 +143,7 @@ export class ScenarioView implements View {
           { class: 'panel', 'data-testid': 'scenario-story' },
           h('h2', {}, t('guide.story')),
           g.story !== undefined
-            ? h('div', { class: 'markdown' }, renderMarkdown(pickText(g.story)))
+            ? h('div', { class: 'markdown' }, renderMarkdown(withTemplatesMarked(pickText(g.story))))
             : h('p', { class: 'muted' }, t('guide.noStory')),
         ),
         this.renderNice(g),
@@ -296,7 +306,8 @@ export class ScenarioView implements View {
           ? t('guide.requires', { objectives: o.requires.map(titleOf).join(', ') })
           : h('span', { class: 'muted' }, t('guide.unlocked')),
       ),
-      o.description !== undefined && h('div', { class: 'markdown' }, renderMarkdown(pickText(o.description))),
+      o.description !== undefined &&
+        h('div', { class: 'markdown' }, renderMarkdown(withTemplatesMarked(pickText(o.description)))),
       check,
       o.competencies.length > 0 &&
         h(
@@ -329,7 +340,11 @@ export class ScenarioView implements View {
                     hint.cost > 0 ? t('guide.hintCost', { cost: hint.cost }) : t('guide.hintFree'),
                   ),
                   ' ',
-                  h('span', { class: 'markdown inline' }, renderMarkdown(pickText(hint.text), true)),
+                  h(
+                    'span',
+                    { class: 'markdown inline' },
+                    renderMarkdown(withTemplatesMarked(pickText(hint.text)), true),
+                  ),
                 ),
               ),
             ),
