@@ -311,6 +311,26 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
     expect((await c.adminA('GET', `/api/exercises/${exerciseId}/scenario-guide`)).status).to.equal(200);
   });
 
+  it('still gives the answer key when the files the exercise was planned from no longer compile', async () => {
+    const created = await c.instrA('POST', '/api/exercises', { scenario: 'a-private', teams: 1 });
+    expect(created.status, created.text).to.equal(202);
+    const id = created.body.id as string;
+    writeFileSync(
+      path.join(dir, 'data', 'scenarios', 'a-private', '1.0.0', 'scenario.yaml'),
+      'kind: [broken\n',
+    );
+    const page = await c.instrA('GET', `/api/exercises/${id}/scenario-guide`);
+    expect(page.status, page.text).to.equal(422);
+    expect((page.body.error as { code: string }).code).to.equal('SCENARIO_INVALID');
+    const key = await c.instrA('GET', `/api/exercises/${id}/answer-key`);
+    expect(key.status, key.text).to.equal(200);
+    expect((key.body as unknown as AnswerKey).teams[0]?.objectives[0]?.expected).to.deep.equal({
+      match: 'any-of',
+      values: ['42'],
+      caseSensitive: false,
+    });
+  });
+
   it('documents the three operations in the OpenAPI document with typed responses', async () => {
     const doc = (await c.anon('GET', '/api/openapi.json')).body as {
       paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;

@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   hostNetworkName,
@@ -194,6 +194,16 @@ function trimmed(lines: string[]): string | null {
   return text === '' ? null : text;
 }
 
+/** Size and time of last change of a file ('' when it cannot be read). */
+function fileStamp(file: string): string {
+  try {
+    const stat = statSync(file);
+    return `${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
 /** Reads a regular file of the folder (never through a symbolic link), at most the size limit. */
 function readSmallFile(file: string): string | undefined {
   try {
@@ -221,8 +231,8 @@ export function readReadme(scenarioFile: string): { story: string | null; soluti
 
 /**
  * Guides of scenario files, compiled by `compile` (the bounded compiler: uploads are untrusted) and
- * kept for the most recent files (scenario versions never change on disk; the shipped catalogue
- * changes only with a restart).
+ * kept for the most recent files, by path, size and time of change (scenario versions never change
+ * on disk, but a shipped file edited in place, or a damaged upload, is compiled again).
  */
 export class ScenarioGuides {
   private readonly cache = new Map<string, Promise<ScenarioGuide>>();
@@ -256,16 +266,18 @@ export class ScenarioGuides {
   }
 
   private compiledGuide(file: string): Promise<ScenarioGuide> {
-    const cached = this.cache.get(file);
+    // Keyed by the file's size and time of change as well: a file changed in place is compiled again.
+    const key = `${file}\u0000${fileStamp(file)}`;
+    const cached = this.cache.get(key);
     if (cached) {
       // most recently used last
-      this.cache.delete(file);
-      this.cache.set(file, cached);
+      this.cache.delete(key);
+      this.cache.set(key, cached);
       return cached;
     }
     const made = this.make(file);
-    this.cache.set(file, made);
-    made.catch(() => this.cache.delete(file));
+    this.cache.set(key, made);
+    made.catch(() => this.cache.delete(key));
     while (this.cache.size > (this.options.keep ?? 32)) {
       const oldest = this.cache.keys().next().value;
       if (oldest === undefined) break;
