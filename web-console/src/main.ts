@@ -16,6 +16,7 @@ import { JoinView } from './views/join-view.ts';
 import { LoginView } from './views/login-view.ts';
 import { MessageView } from './views/message-view.ts';
 import { PlayView } from './views/play-view.ts';
+import { ScenarioView } from './views/scenario-view.ts';
 
 const TITLES = {
   home: 'title.home',
@@ -27,6 +28,8 @@ const TITLES = {
   admin: 'title.admin',
   account: 'title.account',
   sheet: 'title.sheet',
+  scenario: 'title.scenario',
+  exerciseScenario: 'title.scenario',
   invite: 'title.invite',
 } as const satisfies Record<Route['name'], MessageKey>;
 
@@ -160,6 +163,8 @@ async function route(): Promise<void> {
     }
     case 'instructor':
     case 'sheet':
+    case 'scenario':
+    case 'exerciseScenario':
     case 'exercise': {
       const here = location.hash;
       if (!principal || who?.mustChangePassword) {
@@ -175,7 +180,11 @@ async function route(): Promise<void> {
           ? new InstructorView(principal)
           : target.name === 'sheet'
             ? new JoinSheetView(target.exerciseId)
-            : new ExerciseView(target.exerciseId);
+            : target.name === 'scenario'
+              ? new ScenarioView({ scenarioId: target.scenarioId, version: target.version })
+              : target.name === 'exerciseScenario'
+                ? new ScenarioView({ exerciseId: target.exerciseId })
+                : new ExerciseView(target.exerciseId);
       break;
     }
   }
