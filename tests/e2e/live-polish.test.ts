@@ -369,11 +369,17 @@ describe('live-class polish: instructor and trainee pages (Chromium, Docker engi
     const broken = await instructor.evaluate(() => {
       const out: string[] = [];
       const lines = (el: Element) => {
-        // the distinct line boxes the element's text occupies
+        // the line boxes the element's text occupies: rectangles that overlap vertically share a line
         const range = document.createRange();
         range.selectNodeContents(el);
-        return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)))
-          .size;
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top);
+        let count = 0;
+        let bottom = -Infinity;
+        for (const r of rects) {
+          if (r.top >= bottom - 2) count++;
+          bottom = Math.max(bottom, r.bottom);
+        }
+        return count;
       };
       const must = [
         ...document.querySelectorAll('[data-testid="join-code"]'),
@@ -385,6 +391,22 @@ describe('live-class polish: instructor and trainee pages (Chromium, Docker engi
       for (const el of must) {
         if ((el as HTMLElement).offsetParent === null) continue;
         if (lines(el) > 1) out.push(`${el.tagName} "${el.textContent.trim()}" takes ${lines(el)} lines`);
+      }
+      // the team's (Japanese) name, the first text of its row header: a line may end only between
+      // words (after a space or the katakana middle dot), never inside one
+      for (const th of document.querySelectorAll('[data-testid="team-row"] > th')) {
+        const name = th.firstChild;
+        const text = name?.textContent ?? '';
+        let top: number | undefined;
+        for (let i = 0; name && i < text.length; i++) {
+          const range = document.createRange();
+          range.setStart(name, i);
+          range.setEnd(name, i + 1);
+          const at = Math.round(range.getBoundingClientRect().top);
+          if (top !== undefined && at > top + 2 && !/[\s・]/.test(text[i - 1] ?? ''))
+            out.push(`team name "${text}" breaks inside a word, before "${text.slice(i)}"`);
+          top = at;
+        }
       }
       if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1)
         out.push(`the page is wider than the window: ${document.documentElement.scrollWidth}px`);

@@ -773,6 +773,7 @@ export class ExerciseView implements View {
           h(
             'span',
             {
+              class: 'scenario-version',
               'data-testid': 'exercise-scenario-version',
               title: t('exercise.contentHash', { hash: s.scenario.hash }),
             },
@@ -870,7 +871,7 @@ export class ExerciseView implements View {
                   h(
                     'span',
                     {
-                      class: 'small',
+                      class: 'small hosts-ready',
                       'data-testid': 'hosts-ready',
                       'data-ready': ready,
                       'data-total': total,
