@@ -453,7 +453,7 @@ export function lockedCard(objective: LockedObjective): HTMLElement {
       'header',
       { class: 'objective-head' },
       h('h3', { id: titleId }, pickText(objective.title)),
-      h('span', { class: 'badge' }, h('span', { 'aria-hidden': 'true' }, '🔒 '), t('objective.locked')),
+      h('span', { class: 'badge' }, t('objective.locked')),
     ),
     objective.requires.length > 0 &&
       h(
