@@ -189,8 +189,7 @@ export class ExerciseView implements View {
       };
       keepingFocus(this.slots.teams, () => this.renderTeams());
     });
-    // after a lost connection, pushes may have been missed: read the exercise once more
-    this.scoring.io.on('reconnect', () => void this.loadStatus());
+    // after a lost connection the socket subscribes again, and then reads the exercise once more
     this.gridHeading.id = uid('grid-heading');
     this.slots.grid.append(this.gridHeading, this.gridScroll, this.gridLegend);
     this.gridScroll.setAttribute('aria-labelledby', this.gridHeading.id);
@@ -275,6 +274,8 @@ export class ExerciseView implements View {
         this.subscribed = true;
         // events pushed while the socket was away are in the staff timeline
         void this.loadTimeline(this.timelineTeam);
+        // and provisioning pushed before this subscription began is in the exercise's status
+        void this.loadStatus();
         const snapshot = reply.snapshot;
         if (snapshot.seq >= this.seq) {
           this.seq = snapshot.seq;
