@@ -346,12 +346,16 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
     release();
     await launching;
     expect((await service.get('two')).teams[0]).to.include({ state: 'ready', readyHosts: 2 });
+    // the janitor's reconcile provisions the ready team again: its hosts stay counted
+    await service.reconcile();
     await service.teardown('two');
     expect((await service.get('two')).teams[0]).to.include({ state: 'destroyed', readyHosts: 0 });
     stop();
     expect(told).to.deep.equal([
       'two team-1 provisioning 0',
       'two team-1 provisioning 1',
+      'two team-1 provisioning 2',
+      'two team-1 ready 2',
       'two team-1 provisioning 2',
       'two team-1 ready 2',
       'two team-1 destroyed 0',

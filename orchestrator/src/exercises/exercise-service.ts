@@ -750,9 +750,18 @@ export class ExerciseService {
     let plan = await this.desiredPlan(id, team);
     const attempts = options.attempts ?? 3;
     let replans = 0;
+    // A ready team provisioned again (reconcile) keeps its hosts counted: the engine adopts them, and
+    // a host it recreates or that fails is taken off the count by its own report.
+    const before = await this.db
+      .selectFrom('exercise_teams')
+      .select('state')
+      .where('exercise_id', '=', id)
+      .where('team_id', '=', team)
+      .executeTakeFirst();
+    const up = this.hostsUpOf(id, team);
+    if (before?.state === 'ready') for (const host of plan.hosts) up.add(host.name);
     for (let attempt = 1; ; attempt++) {
       options.signal?.throwIfAborted();
-      this.hostsUpOf(id, team).clear();
       await this.setTeamState(id, team, 'provisioning', null, true);
       options.onEvent?.({ exercise: id, team, kind: 'team', state: 'provisioning', attempt });
       try {
@@ -810,8 +819,11 @@ export class ExerciseService {
         if (event.kind === 'host') {
           const up = this.hostsUpOf(id, team);
           const before = up.size;
+          // 'adopted' and 'started' leave the count alone: an adopted host stays as it was, a started one
+          // was taken off when it was created or recreated
           if (event.state === 'ready') up.add(event.host);
-          else up.delete(event.host);
+          else if (event.state === 'created' || event.state === 'recreated' || event.state === 'failed')
+            up.delete(event.host);
           if (up.size !== before) this.announceTeam(id, team);
         }
         options.onEvent?.({ exercise: id, team, ...event });
