@@ -360,12 +360,7 @@ export class ExerciseService {
         attempts: t.attempts,
         lastError: t.last_error,
         hosts: (plans[i] as EnvironmentPlan).hosts.map((h) => h.name),
-        readyHosts: this.readyHostCount(
-          id,
-          t.team_id,
-          t.state,
-          (plans[i] as EnvironmentPlan).hosts.length,
-        ),
+        readyHosts: this.readyHostCount(id, t.team_id, t.state, (plans[i] as EnvironmentPlan).hosts.length),
       })),
     };
   }

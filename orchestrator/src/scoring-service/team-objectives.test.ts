@@ -18,12 +18,14 @@ describe('a team’s objectives beyond the visible ones', () => {
       ['patch', ['recon']],
     ]);
     expect(locked[0]?.title).to.deep.equal({ en: 'Log in as admin' });
-    log.append(decideSubmission(log.projection, { teamId: 'red', objectiveId: 'recon', text: 'tcp/8080' }, 2).events);
+    log.append(
+      decideSubmission(log.projection, { teamId: 'red', objectiveId: 'recon', text: 'tcp/8080' }, 2).events,
+    );
     expect(lockedObjectives(log.projection, 'red')).to.deep.equal([]);
-    expect(lockedObjectives(log.projection, 'blue').map((o) => o.id), 'other teams unchanged').to.deep.equal([
-      'sqli',
-      'patch',
-    ]);
+    expect(
+      lockedObjectives(log.projection, 'blue').map((o) => o.id),
+      'other teams unchanged',
+    ).to.deep.equal(['sqli', 'patch']);
   });
 
   it('gives back the team’s own accepted text and a passing check’s reason, nothing for wrong tries or other teams', () => {
