@@ -247,6 +247,16 @@ export async function startPlatform(
             },
           );
         }),
+        // provisioning progress per team, to the instructors' pages (no polling of the engine)
+        exercises.onTeamChanged((change) => {
+          scoringNamespace.to(scoringRooms.instructors(change.exercise)).emit('exercise:team', {
+            exerciseId: change.exercise,
+            teamId: change.team,
+            state: change.state,
+            lastError: change.lastError,
+            readyHosts: change.readyHosts,
+          });
+        }),
       );
     }
     scoring.startTimers(1000);

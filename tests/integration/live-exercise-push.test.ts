@@ -10,6 +10,7 @@ import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main
 import { FakeRuntimeDriver } from '../../orchestrator/src/runtime/fake/fake-runtime-driver.ts';
 import type {
   ExerciseStateMessage,
+  ExerciseTeamMessage,
   ScoringClientToServer,
   ScoringServerToClient,
 } from '../../orchestrator/src/scoring-service/scoring-events-map.ts';
@@ -46,7 +47,8 @@ class GatedDriver extends FakeRuntimeDriver {
  * Through the real server on the in-memory engine: `startScoring` at creation opens scoring before
  * any team is ready (and is documented in the OpenAPI document); without it scoring waits for the
  * instructor. A trainee's `/scoring` socket is pushed `exercise:state` for the launch, an extension
- * and the teardown, without asking.
+ * and the teardown, without asking; an instructor's is also pushed `exercise:team` (state and ready
+ * hosts of each team), which never reaches a trainee.
  */
 describe('live exercise state over /scoring, and scoring at launch (real server, in-memory engine)', function () {
   this.timeout(60_000);
@@ -131,7 +133,7 @@ describe('live exercise state over /scoring, and scoring at launch (real server,
     await waitReady(later.id);
   });
 
-  it("pushes the exercise's state and end time to a trainee's socket: launch, extension, teardown", async () => {
+  it("pushes the exercise's state and end time to a trainee's socket (launch, extension, teardown), and each team's provisioning to the instructor only", async () => {
     driver.shut(); // the launch waits until the trainee's socket is there
     const created = (await ok('POST', '/api/exercises', { scenario: 'plain', teams: 1, ttl: '1h' })) as {
       id: string;
@@ -162,9 +164,38 @@ describe('live exercise state over /scoring, and scoring at launch (real server,
       expect(test(), `${what}: ${JSON.stringify(pushed)}`).to.equal(true);
     };
 
+    // the instructor's page subscribes to the exercise: it alone is pushed each team's provisioning
+    const instructor: Socket<ScoringServerToClient, ScoringClientToServer> = connect(`${origin}/scoring`, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { origin, cookie: staff.cookie() },
+    });
+    sockets.push(instructor);
+    const teamPushes: ExerciseTeamMessage[] = [];
+    const leaked: ExerciseTeamMessage[] = [];
+    instructor.on('exercise:team', (m) => teamPushes.push(m));
+    socket.on('exercise:team', (m) => leaked.push(m));
+    await new Promise<void>((resolve, reject) => {
+      instructor.once('connect', () => {
+        instructor.emit('subscribe', { exerciseId: id }, (reply) => {
+          if (reply.ok) resolve();
+          else reject(new Error(reply.error.message));
+        });
+      });
+      instructor.once('connect_error', reject);
+    });
+
     driver.open();
     await waitReady(id);
     await until('running pushed', () => pushed.some((m) => m.state === 'running'));
+    await until('ready pushed to the instructor', () => teamPushes.some((m) => m.state === 'ready'));
+    // (its 'provisioning' began with the launch, before this subscription) the engine reported the
+    // host ready before the team was: 1 of 1 while provisioning, then ready
+    expect(teamPushes.map((m) => `${m.teamId} ${m.state} ${m.readyHosts}`)).to.deep.equal([
+      'team-1 provisioning 1',
+      'team-1 ready 1',
+    ]);
     const before = pushed.at(-1)!.endsAt!;
 
     const extended = (await ok('POST', `/api/exercises/${id}/extend`, { by: '30m' })) as {
@@ -176,6 +207,8 @@ describe('live exercise state over /scoring, and scoring at launch (real server,
 
     await ok('DELETE', `/api/exercises/${id}`);
     await until('the end pushed', () => pushed.at(-1)?.state === 'ended');
+    expect(teamPushes.at(-1)).to.deep.include({ teamId: 'team-1', state: 'destroyed', readyHosts: 0 });
+    expect(leaked, 'a trainee is never pushed provisioning').to.deep.equal([]);
     expect(pushed.map((m) => m.state)).to.include('tearing-down');
     expect(pushed.every((m) => m.exerciseId === id)).to.equal(true);
   });

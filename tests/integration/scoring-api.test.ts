@@ -123,6 +123,10 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
     const objectives = res.body['objectives'] as { id: string; title: string }[];
     expect(objectives.map((o) => o.id)).to.deep.equal(['recon', 'flag1', 'flag2', 'patch']); // sqli is locked
     expect(objectives[0]!.title).to.equal('ショップは何番ポートですか？');
+    // the locked one by title only, with what opens it, in the language asked for
+    const locked = res.body['locked'] as { id: string; kind: string; title: unknown; requires: unknown }[];
+    expect(locked.map((o) => [o.id, o.kind, typeof o.title])).to.deep.equal([['sqli', 'flag', 'string']]);
+    expect(locked[0]!.requires).to.deep.equal([{ id: 'recon', title: 'ショップは何番ポートですか？' }]);
     const text = JSON.stringify(res.body);
     expect(text).to.not.contain('8080');
     expect(text).to.not.contain('CYROP{');
@@ -206,9 +210,18 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
     expect((await call(team('team-3'), 'GET', `/api/exercises/${EX}/timeline`)).status).to.equal(403);
   });
 
-  it('accepts a full-width answer to a question', async () => {
+  it('accepts a full-width answer to a question, and gives it back as accepted to that team only', async () => {
     const res = await submit('team-2', 'recon', '８０８０');
     expect(res.body).to.deep.equal({ outcome: 'correct', points: 55 });
+    const accepted = async (teamId: string) =>
+      (
+        (await call(team(teamId), 'GET', '/api/play/objectives')).body['objectives'] as {
+          id: string;
+          accepted?: string;
+        }[]
+      ).find((o) => o.id === 'recon')?.accepted;
+    expect(await accepted('team-2'), 'as the team typed it').to.equal('８０８０');
+    expect(await accepted('team-3'), 'nothing for a team that did not solve it').to.equal(undefined);
   });
 
   it('counts one solve for 20 concurrent identical correct submissions', async () => {

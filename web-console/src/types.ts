@@ -9,8 +9,17 @@ import type { Broadcast } from '../../orchestrator/src/exercises/broadcast-board
 import type { ScenarioCard, ScenarioVersionView } from '../../orchestrator/src/scenarios/scenario-library.ts';
 import type { VisibleObjective } from '../../orchestrator/src/scoring/scoreboard-projection.ts';
 import type { ResultRow } from '../../orchestrator/src/scoring/export-results.ts';
+import type { LockedObjective } from '../../orchestrator/src/scoring-service/team-objectives.ts';
 
-export type { Principal, Diagnostic, ExerciseStatus, Broadcast, VisibleObjective, ResultRow };
+export type {
+  Principal,
+  Diagnostic,
+  ExerciseStatus,
+  Broadcast,
+  VisibleObjective,
+  ResultRow,
+  LockedObjective,
+};
 export type {
   BoardRow,
   ObjectiveStats,
@@ -71,11 +80,16 @@ export interface PlayExercise {
   broadcasts: Broadcast[];
 }
 
+/** A visible objective; a solved one says what was accepted (the team's own answer, or the check's reason). */
+export type PlayObjective = VisibleObjective & { accepted?: string };
+
 export interface PlayObjectives {
   exerciseId: string;
   teamId: string;
   status: string;
-  objectives: VisibleObjective[];
+  objectives: PlayObjective[];
+  /** The objectives not open yet: their titles and what they wait for. */
+  locked: LockedObjective[];
 }
 
 export type SubmitOutcome = 'correct' | 'wrong' | 'locked' | 'already-solved' | 'closed' | 'rate-limited';

@@ -7,6 +7,7 @@ import {
   ALL_CAPABILITIES,
   type EnvironmentRef,
   type EnvironmentStatus,
+  type ProvisionOptions,
   type RuntimeDriver,
 } from '../runtime/runtime-driver.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
@@ -305,6 +306,59 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
       `running ${start + 120_000}`,
       `tearing-down ${start + 120_000}`,
       `ended ${start + 120_000}`,
+    ]);
+  });
+
+  it('counts a team’s hosts ready as the engine reports them, and tells team listeners (what instructors are pushed)', async () => {
+    mkdirSync(path.join(dir, 'two'));
+    writeFileSync(
+      path.join(dir, 'two', 'scenario.yaml'),
+      SCENARIO.replace(
+        '  - { name: box, image: cyrop/attacker:1, networks: [lan], console: true }',
+        '  - { name: a, image: cyrop/attacker:1, networks: [lan], console: true }\n' +
+          '  - { name: b, image: cyrop/attacker:1, networks: [lan] }',
+      ),
+    );
+    // the engine reports `a` ready (a started container alone is not), then waits before `b`
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached: () => void = () => undefined;
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    const provision = driver.provision.bind(driver);
+    driver.provision = async (plan: EnvironmentPlan, options?: ProvisionOptions) => {
+      options?.onProgress?.({ kind: 'host', host: 'a', state: 'started' });
+      options?.onProgress?.({ kind: 'host', host: 'b', state: 'started' });
+      options?.onProgress?.({ kind: 'host', host: 'a', state: 'ready' });
+      reached();
+      await gate;
+      options?.onProgress?.({ kind: 'host', host: 'b', state: 'ready' });
+      return provision(plan);
+    };
+    const told: string[] = [];
+    const stop = service.onTeamChanged((c) =>
+      told.push(`${c.exercise} ${c.team} ${c.state} ${c.readyHosts}`),
+    );
+    await service.create({ scenarioPath: path.join(dir, 'two'), teams: 1, id: 'two', secret: 'secret-2222' });
+    expect((await service.get('two')).teams[0]).to.include({ state: 'pending', readyHosts: 0 });
+    const launching = service.launch('two');
+    await atGate;
+    expect((await service.get('two')).teams[0]).to.include({ state: 'provisioning', readyHosts: 1 });
+    release();
+    await launching;
+    expect((await service.get('two')).teams[0]).to.include({ state: 'ready', readyHosts: 2 });
+    // the janitor's reconcile provisions the ready team again: its hosts stay counted
+    await service.reconcile();
+    await service.teardown('two');
+    expect((await service.get('two')).teams[0]).to.include({ state: 'destroyed', readyHosts: 0 });
+    stop();
+    expect(told).to.deep.equal([
+      'two team-1 provisioning 0',
+      'two team-1 provisioning 1',
+      'two team-1 provisioning 2',
+      'two team-1 ready 2',
+      'two team-1 provisioning 2',
+      'two team-1 ready 2',
+      'two team-1 destroyed 0',
     ]);
   });
 

@@ -131,6 +131,22 @@ export interface TeamSummary {
   attempts: number;
   lastError: string | null;
   hosts: string[];
+  /**
+   * How many of its hosts are ready now: all of them when the team is ready; while it is provisioned
+   * or reset, those the engine has reported ready so far (known to this process; 0 after a restart
+   * until the next report); none when pending or destroyed.
+   */
+  readyHosts: number;
+}
+
+/** A team's provisioning moved (its state, or one of its hosts came up or went away). */
+export interface TeamChange {
+  exercise: string;
+  team: string;
+  state: TeamState;
+  lastError: string | null;
+  /** The hosts reported ready so far (as `TeamSummary.readyHosts`, except that a `ready` team has them all). */
+  readyHosts: number;
 }
 
 export interface ExerciseSummary {
@@ -184,6 +200,11 @@ export class ExerciseService {
   private readonly concurrency: number;
   private readonly endingListeners = new Set<(event: EnvironmentEnding) => void>();
   private readonly changeListeners = new Set<(exerciseId: string) => void>();
+  private readonly teamListeners = new Set<(change: TeamChange) => void>();
+  /** Per `exercise/team`: the hosts the engine reported ready since the team's provisioning or reset began. */
+  private readonly hostsUp = new Map<string, Set<string>>();
+  /** Per `exercise/team`: the state and error last written by this process (for pushes between writes). */
+  private readonly lastTeamState = new Map<string, { state: TeamState; error: string | null }>();
 
   constructor(private readonly options: ExerciseServiceOptions) {
     this.db = options.db;
@@ -339,6 +360,7 @@ export class ExerciseService {
         attempts: t.attempts,
         lastError: t.last_error,
         hosts: (plans[i] as EnvironmentPlan).hosts.map((h) => h.name),
+        readyHosts: this.readyHostCount(id, t.team_id, t.state, (plans[i] as EnvironmentPlan).hosts.length),
       })),
     };
   }
@@ -452,6 +474,10 @@ export class ExerciseService {
     const plan = await this.desiredPlan(id, team);
     await this.audit(options.by, 'exercise.reset', id, host ? { host } : {}, team);
     this.announceEnding({ exercise: id, team, ...(host ? { host } : {}), reason: 'reset' });
+    // one host: the others stay up; the whole team: every host comes up again
+    const up = this.hostsUpOf(id, team);
+    up.clear();
+    if (host) for (const h of plan.hosts) if (h.name !== host) up.add(h.name);
     await this.setTeamState(id, team, 'resetting');
     try {
       const status = host
@@ -572,6 +598,16 @@ export class ExerciseService {
   onExerciseChanged(listener: (exerciseId: string) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Be told as a team's provisioning moves: its state (provisioning, ready, failed, resetting,
+   * destroyed) and each host the engine reports ready; returns the unsubscribe. Listeners run
+   * synchronously and must not throw. A ready team's `readyHosts` counts the hosts seen coming up.
+   */
+  onTeamChanged(listener: (change: TeamChange) => void): () => void {
+    this.teamListeners.add(listener);
+    return () => this.teamListeners.delete(listener);
   }
 
   private announceChange(exerciseId: string): void {
@@ -709,6 +745,16 @@ export class ExerciseService {
     let plan = await this.desiredPlan(id, team);
     const attempts = options.attempts ?? 3;
     let replans = 0;
+    // A ready team provisioned again (reconcile) keeps its hosts counted: the engine adopts them, and
+    // a host it recreates or that fails is taken off the count by its own report.
+    const before = await this.db
+      .selectFrom('exercise_teams')
+      .select('state')
+      .where('exercise_id', '=', id)
+      .where('team_id', '=', team)
+      .executeTakeFirst();
+    const up = this.hostsUpOf(id, team);
+    if (before?.state === 'ready') for (const host of plan.hosts) up.add(host.name);
     for (let attempt = 1; ; attempt++) {
       options.signal?.throwIfAborted();
       await this.setTeamState(id, team, 'provisioning', null, true);
@@ -764,8 +810,55 @@ export class ExerciseService {
   private provisionOptions(id: string, team: string, options: LaunchOptions) {
     return {
       ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: (event: ProvisionEvent) => options.onEvent?.({ exercise: id, team, ...event }),
+      onProgress: (event: ProvisionEvent) => {
+        if (event.kind === 'host') {
+          const up = this.hostsUpOf(id, team);
+          const before = up.size;
+          // 'adopted' and 'started' leave the count alone: an adopted host stays as it was, a started one
+          // was taken off when it was created or recreated
+          if (event.state === 'ready') up.add(event.host);
+          else if (event.state === 'created' || event.state === 'recreated' || event.state === 'failed')
+            up.delete(event.host);
+          if (up.size !== before) this.announceTeam(id, team);
+        }
+        options.onEvent?.({ exercise: id, team, ...event });
+      },
     };
+  }
+
+  private hostsUpOf(id: string, team: string): Set<string> {
+    const key = `${id}/${team}`;
+    let up = this.hostsUp.get(key);
+    if (!up) this.hostsUp.set(key, (up = new Set()));
+    return up;
+  }
+
+  private readyHostCount(id: string, team: string, state: TeamState, total: number): number {
+    if (state === 'ready') return total;
+    if (state === 'pending' || state === 'destroyed') return 0;
+    return Math.min(total, this.hostsUp.get(`${id}/${team}`)?.size ?? 0);
+  }
+
+  /** Tell the team listeners where a team's provisioning stands (no I/O: from this process's memory). */
+  private announceTeam(id: string, team: string): void {
+    if (this.teamListeners.size === 0) return;
+    const last = this.lastTeamState.get(`${id}/${team}`) ?? { state: 'provisioning' as const, error: null };
+    const up = this.hostsUp.get(`${id}/${team}`)?.size ?? 0;
+    const change: TeamChange = {
+      exercise: id,
+      team,
+      state: last.state,
+      lastError: last.error,
+      // the total is not known here: a ready team has every host up (readers know how many)
+      readyHosts: last.state === 'pending' || last.state === 'destroyed' ? 0 : up,
+    };
+    for (const listener of this.teamListeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.options.logger?.warn({ err: error, exercise: id, team }, 'team change listener failed');
+      }
+    }
   }
 
   /**
@@ -904,6 +997,11 @@ export class ExerciseService {
       .where('exercise_id', '=', id)
       .where('team_id', '=', team)
       .execute();
+    const key = `${id}/${team}`;
+    this.lastTeamState.set(key, { state, error });
+    if (state === 'destroyed') this.hostsUp.delete(key);
+    this.announceTeam(id, team);
+    if (state === 'destroyed') this.lastTeamState.delete(key);
   }
 }
 

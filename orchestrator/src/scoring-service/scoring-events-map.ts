@@ -91,6 +91,19 @@ export interface ExerciseStateMessage {
   endsAt: string | null;
 }
 
+/**
+ * A team's provisioning moved (its state, or a host came up): pushed to the exercise's instructors
+ * (`<ex>:instructors`) so their page follows provisioning without polling. `readyHosts`: the hosts
+ * reported ready so far; a `ready` team has every host up.
+ */
+export interface ExerciseTeamMessage {
+  exerciseId: string;
+  teamId: string;
+  state: string;
+  lastError: string | null;
+  readyHosts: number;
+}
+
 export interface ScoringErrorMessage {
   code: string;
   message: string;
@@ -106,6 +119,8 @@ export interface ScoringServerToClient {
   broadcast: (message: Broadcast) => void;
   /** The exercise's state or end time changed (also in `GET /api/play/exercise`). */
   'exercise:state': (message: ExerciseStateMessage) => void;
+  /** Instructors only: a team's provisioning state or ready hosts changed (also in `GET /api/exercises/{id}`). */
+  'exercise:team': (message: ExerciseTeamMessage) => void;
 }
 
 export type SubscribeReply =

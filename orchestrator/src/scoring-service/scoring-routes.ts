@@ -13,6 +13,7 @@ import type {
 } from '../scoring/scoreboard-projection.ts';
 import type { ScoringEvent } from '../scoring/scoring-events.ts';
 import type { ScoringService } from './scoring-service.ts';
+import { acceptedAnswers, lockedObjectives } from './team-objectives.ts';
 
 export interface ScoringRouteDeps {
   service: ScoringService;
@@ -96,32 +97,50 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     method: 'get',
     path: '/api/play/objectives',
     operationId: 'playObjectives',
-    summary: "The objectives the team can see now, with the team's progress (no answers)",
+    summary:
+      "The objectives the team can see now, with the team's progress and what was accepted; the locked ones by title",
     tags: ['play'],
     access: 'participant',
     query: { properties: { lang: LANG } },
     response: {
-      description: 'visible objectives in scenario order; texts in `lang` when given, else every language',
+      description:
+        'visible objectives in scenario order (a solved one with `accepted`: the team’s own accepted ' +
+        'answer, or the passing check’s reason), and `locked`: the others, with the titles of the ' +
+        'objectives they wait for; texts in `lang` when given, else every language',
       schema: {
         type: 'object',
-        required: ['exerciseId', 'teamId', 'status', 'objectives'],
+        required: ['exerciseId', 'teamId', 'status', 'objectives', 'locked'],
         properties: {
           exerciseId: { type: 'string' },
           teamId: { type: 'string' },
           status: { type: 'string' },
           objectives: { type: 'array', items: { type: 'object' } },
+          locked: { type: 'array', items: { type: 'object' } },
         },
       },
     },
     handler: async ({ principal, query }) => {
       const p = participant(principal);
       const projection = await service.load(p.exerciseId);
-      const objectives = projection.visibleObjectives(p.teamId);
+      const accepted = acceptedAnswers(projection, p.teamId);
+      const objectives = projection.visibleObjectives(p.teamId).map((o) => {
+        const answer = accepted.get(o.id);
+        return answer !== undefined ? { ...o, accepted: answer } : o;
+      });
+      const lang = query.lang;
+      const locked = lockedObjectives(projection, p.teamId);
       return {
         exerciseId: p.exerciseId,
         teamId: p.teamId,
         status: projection.status,
-        objectives: query.lang ? objectives.map((o) => localize(o, query.lang as string)) : objectives,
+        objectives: lang ? objectives.map((o) => localize(o, lang)) : objectives,
+        locked: lang
+          ? locked.map((o) => ({
+              ...o,
+              title: pick(o.title, lang),
+              requires: o.requires.map((r) => ({ id: r.id, title: pick(r.title, lang) })),
+            }))
+          : locked,
       };
     },
   });
@@ -536,7 +555,7 @@ function pick(text: LocalizedText, lang: string): string {
 }
 
 /** One objective with every text in `lang` (falling back to English, then any language). */
-function localize(o: VisibleObjective, lang: string): VisibleObjective {
+function localize<T extends VisibleObjective>(o: T, lang: string): T {
   return {
     ...o,
     title: pick(o.title, lang),

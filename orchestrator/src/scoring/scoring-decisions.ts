@@ -91,7 +91,8 @@ export function decideSubmission(
         outcome: 'correct',
         reply: 'correct',
         events: [
-          { ...base, outcome: 'correct' },
+          // the team's own accepted text: shown back to that team on its solved objective
+          { ...base, outcome: 'correct', textExcerpt: utf8Excerpt(text, MAX_TEXT_EXCERPT_BYTES) },
           {
             type: 'solve',
             at: now,

@@ -59,8 +59,9 @@ export interface SubmissionEvent extends EventBase {
   /** SHA-256 (hex) of the text exactly as submitted. */
   textSha256: string;
   /**
-   * The start of the submitted text (≤ MAX_TEXT_EXCERPT_BYTES of UTF-8), kept for `wrong` outcomes
-   * only: correct answers and other teams' flags are secrets and are kept as their hash.
+   * The start of the submitted text (≤ MAX_TEXT_EXCERPT_BYTES of UTF-8), kept for `wrong` and
+   * `correct` outcomes (a correct one is shown back to its own team on the solved objective; the
+   * instructors know every answer anyway). Other teams' flags are secrets and are kept as their hash.
    */
   textExcerpt?: string;
   reason?: WrongReason;

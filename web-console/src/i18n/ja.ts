@@ -34,6 +34,20 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'error.notFound': '見つかりません。',
   'error.rateLimited': '試行回数が多すぎます。少し待ってください。',
   'error.rateLimitedRetry': '試行回数が多すぎます。{seconds} 秒後にもう一度お試しください。',
+  'error.exerciseOver': '演習は終了しています。この操作はもうできません。',
+  'error.exerciseNotRunning': '演習はまだ始まっていません。マシンの準備ができるまでお待ちください。',
+  'error.teamNotReady':
+    'チームのマシンの準備ができていません（{state}）。少し待ってからもう一度お試しください。',
+  'error.conflict': '今はこの操作はできません：{message}',
+  'error.badRequest': 'リクエストを受け付けられませんでした：{message}',
+  'error.tooLarge': '大きすぎて送信できません。',
+  'error.scenarioInvalid': 'このシナリオは使えません：{message}',
+  'error.quota': '組織の上限に達しています：{message}',
+  'error.noAddresses':
+    '演習のマシンに割り当てるネットワークアドレスが足りません。プラットフォーム運営者にお問い合わせください。',
+  'error.engine': '演習のマシンに今は接続できません。少し待ってからもう一度お試しください。',
+  'error.internal':
+    'サーバでエラーが発生しました。もう一度お試しください。続く場合はプラットフォーム運営者にお知らせください。',
   'error.staffOnly': '講師専用',
   'error.staffOnlyBody': 'このページは講師用です。講師のアカウントでサインインしてください。',
 
@@ -122,6 +136,11 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'objective.hintButton': 'ヒント {n} を見る（{cost} 点消費）',
   'objective.hintConfirm': 'このヒントを見るとチームの得点が {cost} 点減ります。表示しますか？',
   'objective.hintReveal': 'はい、ヒントを見る',
+  'objective.locked': 'ロック中',
+  'objective.unlocksAfter': '次の問題を解くと開きます：{titles}',
+  'objective.accepted': '受理された解答：',
+  'objective.acceptedCheck': 'チェックに合格しました：{reason}',
+  'objective.acceptedCheckPlain': 'チェックに合格しました。',
 
   'feedback.correct': '正解です！',
   'feedback.correctPoints': '正解です！ +{points} 点',
@@ -185,7 +204,6 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'terminal.noAnswer': 'ターミナルサービスから応答がありません。',
   'terminal.unavailable': 'ターミナルサービスに接続できません（{message}）。再試行しています…',
   'terminal.notOwner': 'このターミナルは別のウィンドウで開かれています。そちらで入力してください。',
-  'terminal.error': 'ターミナルのエラー {code}：{message}',
   'terminal.pasteTooLarge': '貼り付けを拒否しました：{size} は一度に送れる上限 {max} を超えています。',
   'terminal.pasteSplit': '大きな貼り付け（{size}）を {parts} 回に分けて送信しました。',
   'terminal.smaller': '文字を小さく（現在 {size} px）',
@@ -402,7 +420,10 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'exercise.notSolved': '未正解',
   'exercise.tries': '{count} 回試行',
   'exercise.board': 'スコアボード',
-  'exercise.boardLive': 'ライブのスコアボード（凍結なし）',
+  'exercise.boardLiveSame':
+    'ライブのスコアボードです。受講者にも同じスコアボードが表示されています（凍結なし）。',
+  'exercise.boardLiveFrozen':
+    'ライブのスコアボード（講師のみ）です。受講者には凍結されたスコアボードが表示され、凍結後の得点は見えません。',
   'exercise.timeline': 'タイムライン',
   'exercise.timelineTeam': 'チーム',
   'exercise.allTeams': 'すべてのチーム',

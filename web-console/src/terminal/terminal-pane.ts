@@ -7,6 +7,7 @@ import type {
   Reply,
   TerminalError,
 } from '../../../orchestrator/src/terminals/terminal-events-map.ts';
+import { describeCode } from '../describe-error.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { formatBytes, t, type MessageKey } from '../i18n/i18n.ts';
 import { AckCounter } from './ack-counter.ts';
@@ -592,6 +593,6 @@ function describeError(error: TerminalError): string {
     case 'NOT_OWNER':
       return t('terminal.notOwner');
     default:
-      return t('terminal.error', { code: error.code, message: error.message });
+      return describeCode(error.code, error.message);
   }
 }

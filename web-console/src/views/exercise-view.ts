@@ -5,7 +5,7 @@ import type {
 } from '../../../orchestrator/src/terminals/terminal-events-map.ts';
 import { api } from '../api.ts';
 import { boardTable, timelineList } from '../components.ts';
-import { describeError } from '../describe-error.ts';
+import { describeCode, describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatBytes, formatDateTime, formatRelative, formatTime, pickText, t } from '../i18n/i18n.ts';
 import { exerciseStateLabel, teamStateLabel } from '../labels.ts';
@@ -29,8 +29,6 @@ import type {
 import type { View } from '../view.ts';
 import { PeoplePanel } from './people-panel.ts';
 
-const FAST_POLL_MS = 1000;
-const SLOW_POLL_MS = 10_000;
 /** Live terminals and recordings are refreshed together this often while the page is visible. */
 const LIST_REFRESH_MS = 5000;
 
@@ -97,7 +95,6 @@ export class ExerciseView implements View {
   private replay: { info: RecordingInfo; player: ReplayPlayer } | undefined;
   private readonly scoring: ScoringSocket;
   private terminalConnection: TerminalConnection | undefined;
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private listTimer: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
   private readonly broadcastInput: HTMLInputElement;
@@ -163,11 +160,41 @@ export class ExerciseView implements View {
       if (broadcast.exerciseId === this.exerciseId)
         this.say(t('exercise.broadcastSent', { message: broadcast.message }));
     });
+    // The exercise's lifecycle and each team's provisioning are pushed: no polling of the engine.
+    this.scoring.on('exercise:state', (message) => {
+      if (message.exerciseId !== this.exerciseId || !this.status) return;
+      this.status = {
+        ...this.status,
+        state: message.state as ExerciseStatus['state'],
+        expiresAt: message.endsAt === null ? null : Date.parse(message.endsAt),
+      };
+      this.renderHead();
+      this.renderTeams();
+      this.renderActions();
+    });
+    this.scoring.on('exercise:team', (message) => {
+      if (message.exerciseId !== this.exerciseId || !this.status) return;
+      this.status = {
+        ...this.status,
+        teams: this.status.teams.map((team) =>
+          team.id === message.teamId
+            ? {
+                ...team,
+                state: message.state as typeof team.state,
+                lastError: message.lastError,
+                readyHosts: message.readyHosts,
+              }
+            : team,
+        ),
+      };
+      keepingFocus(this.slots.teams, () => this.renderTeams());
+    });
+    // after a lost connection the socket subscribes again, and then reads the exercise once more
     this.gridHeading.id = uid('grid-heading');
     this.slots.grid.append(this.gridHeading, this.gridScroll, this.gridLegend);
     this.gridScroll.setAttribute('aria-labelledby', this.gridHeading.id);
     this.relocalize();
-    void this.poll();
+    void this.loadStatus();
     void this.loadResults();
     void this.loadTimeline();
     void this.loadSharing();
@@ -195,7 +222,6 @@ export class ExerciseView implements View {
 
   dispose(): void {
     this.disposed = true;
-    if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
     if (this.listTimer !== undefined) clearInterval(this.listTimer);
     this.scoring.disconnect();
     this.shadow?.pane.dispose();
@@ -206,7 +232,8 @@ export class ExerciseView implements View {
 
   // ── loading ──────────────────────────────────────────────────────────────────────────────────
 
-  private async poll(): Promise<void> {
+  /** The exercise, its teams and the engine's view, read once (then followed by pushes). */
+  private async loadStatus(): Promise<void> {
     try {
       const status = await api<ExerciseStatus>(
         'GET',
@@ -224,12 +251,6 @@ export class ExerciseView implements View {
     this.renderHead();
     this.renderTeams();
     this.renderActions();
-    const settled =
-      this.status !== undefined &&
-      (this.status.state === 'ended' ||
-        (this.status.state === 'running' &&
-          this.status.teams.every((team) => team.state === 'ready' || team.state === 'failed')));
-    this.pollTimer = setTimeout(() => void this.poll(), settled ? SLOW_POLL_MS : FAST_POLL_MS);
   }
 
   private async loadScenario(id: string, version: string): Promise<void> {
@@ -253,6 +274,8 @@ export class ExerciseView implements View {
         this.subscribed = true;
         // events pushed while the socket was away are in the staff timeline
         void this.loadTimeline(this.timelineTeam);
+        // and provisioning pushed before this subscription began is in the exercise's status
+        void this.loadStatus();
         const snapshot = reply.snapshot;
         if (snapshot.seq >= this.seq) {
           this.seq = snapshot.seq;
@@ -389,11 +412,7 @@ export class ExerciseView implements View {
           const before = JSON.stringify([this.terminalsError, this.liveTerminals]);
           const ids = new Set(this.liveTerminals?.map((x) => x.terminalId));
           if (error || !reply) this.terminalsError = t('terminal.noAnswer');
-          else if (!reply.ok)
-            this.terminalsError = t('terminal.error', {
-              code: reply.error.code,
-              message: reply.error.message,
-            });
+          else if (!reply.ok) this.terminalsError = describeCode(reply.error.code, reply.error.message);
           else {
             this.terminalsError = '';
             const appearedOrEnded =
@@ -755,6 +774,7 @@ export class ExerciseView implements View {
           h(
             'span',
             {
+              class: 'scenario-version',
               'data-testid': 'exercise-scenario-version',
               title: t('exercise.contentHash', { hash: s.scenario.hash }),
             },
@@ -815,10 +835,9 @@ export class ExerciseView implements View {
             {},
             s.teams.map((team) => {
               const over = s.state === 'ended';
-              const env = s.environments.find((e) => e.team === team.id);
-              const total = env?.hosts.length ?? team.hosts.length;
-              const ready =
-                env?.hosts.filter((host) => host.state === 'ready' || host.state === 'running').length ?? 0;
+              // a running container is not a ready host: the count is the server's (pushed as hosts come up)
+              const total = team.hosts.length;
+              const ready = team.state === 'ready' ? total : Math.min(total, team.readyHosts);
               const code = this.codes.get(team.id);
               const link = code ? `${location.origin}/#/join/${encodeURIComponent(code.code)}` : '';
               const feedback = this.teamFeedback.get(team.id);
@@ -843,7 +862,7 @@ export class ExerciseView implements View {
                   { scope: 'row' },
                   team.name,
                   h('br', {}),
-                  h('span', { class: 'muted small' }, team.id),
+                  h('span', { class: 'muted small team-id' }, team.id),
                 ),
                 h(
                   'td',
@@ -856,7 +875,16 @@ export class ExerciseView implements View {
                     'aria-label': t('exercise.hostsReady', { ready, total }),
                   }),
                   ' ',
-                  h('span', { class: 'small' }, t('exercise.hostsReady', { ready, total })),
+                  h(
+                    'span',
+                    {
+                      class: 'small hosts-ready',
+                      'data-testid': 'hosts-ready',
+                      'data-ready': ready,
+                      'data-total': total,
+                    },
+                    t('exercise.hostsReady', { ready, total }),
+                  ),
                   team.attempts > 1 &&
                     team.state !== 'ready' &&
                     h('span', { class: 'muted small' }, ` · ${t('exercise.attempt', { n: team.attempts })}`),
@@ -1362,8 +1390,19 @@ export class ExerciseView implements View {
     replaceChildren(
       this.slots.board,
       h('h2', {}, t('exercise.board')),
-      h('p', { class: 'muted small' }, t('exercise.boardLive')),
-      boardTable(this.board, { caption: t('exercise.boardLive') }),
+      // what trainees see: the same board, or the board frozen (this one stays live)
+      h(
+        'p',
+        {
+          class: this.frozen ? 'notice small' : 'muted small',
+          'data-testid': 'board-audience',
+          'data-frozen': String(this.frozen),
+        },
+        t(this.frozen ? 'exercise.boardLiveFrozen' : 'exercise.boardLiveSame'),
+      ),
+      boardTable(this.board, {
+        caption: t(this.frozen ? 'exercise.boardLiveFrozen' : 'exercise.boardLiveSame'),
+      }),
     );
   }
 

@@ -1,9 +1,9 @@
 import { api, ApiError } from '../api.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
-import { formatNumber, pickText, t } from '../i18n/i18n.ts';
+import { formatNumber, locale, pickText, t } from '../i18n/i18n.ts';
 import { renderMarkdown } from '../markdown.ts';
-import type { SubmitOutcome, VisibleObjective } from '../types.ts';
+import type { LockedObjective, PlayObjective, SubmitOutcome } from '../types.ts';
 
 type Feedback = { outcome: SubmitOutcome; points?: number; retrySeconds?: number } | { error: string };
 type CheckFeedback =
@@ -37,6 +37,8 @@ export class ObjectiveCard {
   private readonly checkButton: HTMLButtonElement;
   private readonly checkFeedback: HTMLElement;
   private readonly hintsSlot = h('div', { class: 'hints' });
+  /** What was accepted, on a solved objective (also after a reload). */
+  private readonly acceptedSlot = h('div', {});
   private feedbackState: Feedback | undefined;
   private checkState: CheckFeedback | undefined;
   private confirming: string | undefined;
@@ -47,7 +49,7 @@ export class ObjectiveCard {
   private live: CardLiveState = { scoring: '', over: false };
 
   constructor(
-    private objective: VisibleObjective,
+    private objective: PlayObjective,
     /** Something changed for the team (solve, hint): reload the objectives. */
     private readonly changed: () => void,
   ) {
@@ -101,6 +103,7 @@ export class ObjectiveCard {
       { class: 'objective', 'data-testid': 'objective', 'data-objective-id': objective.id },
       this.head,
       this.texts,
+      this.acceptedSlot,
       this.form,
       this.checkBlock,
       this.hintsSlot,
@@ -108,7 +111,7 @@ export class ObjectiveCard {
     this.render();
   }
 
-  update(objective: VisibleObjective): void {
+  update(objective: PlayObjective): void {
     this.objective = objective;
     this.render();
   }
@@ -156,6 +159,7 @@ export class ObjectiveCard {
       description !== '' && h('div', { class: 'markdown' }, renderMarkdown(description)),
       question !== '' && h('div', { class: 'markdown question' }, renderMarkdown(question)),
     );
+    this.renderAccepted();
     this.form.hidden = o.kind === 'check';
     this.label.textContent = t(o.kind === 'flag' ? 'objective.flag' : 'objective.answer');
     this.input.disabled = o.solved || closed;
@@ -170,6 +174,24 @@ export class ObjectiveCard {
     this.renderFeedback();
     this.renderCheckFeedback();
     this.renderHints();
+  }
+
+  private renderAccepted(): void {
+    const o = this.objective;
+    const accepted = o.solved ? o.accepted : undefined;
+    replaceChildren(
+      this.acceptedSlot,
+      accepted !== undefined &&
+        h(
+          'p',
+          { class: 'accepted', 'data-testid': 'accepted-answer', 'data-kind': o.kind },
+          o.kind === 'check'
+            ? accepted !== ''
+              ? t('objective.acceptedCheck', { reason: accepted })
+              : t('objective.acceptedCheckPlain')
+            : [t('objective.accepted'), ' ', h('code', { class: 'answer-text' }, accepted)],
+        ),
+    );
   }
 
   private renderHints(): void {
@@ -411,4 +433,35 @@ function rateLimit(error: unknown): number | undefined {
   const ms = error.details?.['retryAfterMs'];
   if (typeof ms === 'number') return Math.max(1, Math.ceil(ms / 1000));
   return error.retryAfterSeconds ?? 60;
+}
+
+/**
+ * An objective the team cannot work on yet (`objective-locked`): its title, and the objectives that
+ * open it (`unlocks-after`). Nothing else of it is known to the page.
+ */
+export function lockedCard(objective: LockedObjective): HTMLElement {
+  const titleId = uid('locked');
+  return h(
+    'article',
+    {
+      class: 'objective locked',
+      'data-testid': 'objective-locked',
+      'data-objective-id': objective.id,
+      'aria-labelledby': titleId,
+    },
+    h(
+      'header',
+      { class: 'objective-head' },
+      h('h3', { id: titleId }, pickText(objective.title)),
+      h('span', { class: 'badge' }, t('objective.locked')),
+    ),
+    objective.requires.length > 0 &&
+      h(
+        'p',
+        { class: 'muted', 'data-testid': 'unlocks-after' },
+        t('objective.unlocksAfter', {
+          titles: objective.requires.map((r) => pickText(r.title)).join(locale() === 'ja' ? '、' : ', '),
+        }),
+      ),
+  );
 }

@@ -11,14 +11,15 @@ import { TerminalPane } from '../terminal/terminal-pane.ts';
 import type {
   BoardRow,
   Broadcast,
+  LockedObjective,
   PlayExercise,
+  PlayObjective,
   PlayObjectives,
   Principal,
   ScoringEvent,
-  VisibleObjective,
 } from '../types.ts';
 import type { View } from '../view.ts';
-import { ObjectiveCard } from './objective-card.ts';
+import { lockedCard, ObjectiveCard } from './objective-card.ts';
 
 /** The warnings before the end: ten and two minutes (the lower one wins). */
 export const WARNING_MINUTES = [10, 2] as const;
@@ -66,7 +67,9 @@ export class PlayView implements View {
   private readonly errorSlot = h('div', {});
 
   private exercise: PlayExercise | undefined;
-  private objectives: VisibleObjective[] = [];
+  private objectives: PlayObjective[] = [];
+  /** Objectives not open yet (shown as locked cards, counted in the total). */
+  private locked: LockedObjective[] = [];
   private readonly cards = new Map<string, ObjectiveCard>();
   private board: readonly BoardRow[] = [];
   private ownRow: BoardRow | undefined;
@@ -255,6 +258,7 @@ export class PlayView implements View {
       const result = await api<PlayObjectives>('GET', `/api/play/objectives?lang=${locale()}`);
       if (this.disposed) return;
       this.objectives = result.objectives;
+      this.locked = result.locked;
       if (this.scoringStatus === '') this.setScoringStatus(result.status);
       this.renderObjectives();
       this.renderTimeline();
@@ -488,7 +492,7 @@ export class PlayView implements View {
     // while the board is frozen, the team's live rank would tell what the freeze hides
     const rank = row && !this.frozen ? row.rank : undefined;
     const solved = this.objectives.filter((o) => o.solved).length;
-    const total = this.objectives.length;
+    const total = this.objectives.length + this.locked.length;
     const teamName = this.exercise.teamName;
     replaceChildren(
       this.endSlot,
@@ -608,19 +612,24 @@ export class PlayView implements View {
       if (this.objectivesList.children[index] !== node)
         this.objectivesList.insertBefore(node, this.objectivesList.children[index] ?? null);
     });
+    // then the locked ones (redrawn: they hold nothing typed)
+    for (const old of [...this.objectivesList.children].slice(nodes.length)) old.remove();
+    for (const locked of this.locked) this.objectivesList.append(lockedCard(locked));
     this.renderObjectivesStatus();
   }
 
   private renderObjectivesStatus(): void {
     const solved = this.objectives.filter((o) => o.solved).length;
+    // locked objectives count too: "0 of 3 solved", not "0 of 1"
+    const total = this.objectives.length + this.locked.length;
     this.objectivesStatus.textContent =
-      this.objectives.length === 0
+      total === 0
         ? t('common.loading')
         : this.over()
-          ? t('play.closed', { solved, total: this.objectives.length })
+          ? t('play.closed', { solved, total })
           : this.scoringStatus === 'ended'
-            ? t('play.scoringClosed', { solved, total: this.objectives.length })
-            : t('play.progress', { solved, total: this.objectives.length });
+            ? t('play.scoringClosed', { solved, total })
+            : t('play.progress', { solved, total });
   }
 
   private renderBoard(): void {
