@@ -16,6 +16,7 @@ import { JoinView } from './views/join-view.ts';
 import { LoginView } from './views/login-view.ts';
 import { MessageView } from './views/message-view.ts';
 import { PlayView } from './views/play-view.ts';
+import { ProjectorView } from './views/projector-view.ts';
 
 const TITLES = {
   home: 'title.home',
@@ -27,6 +28,7 @@ const TITLES = {
   admin: 'title.admin',
   account: 'title.account',
   sheet: 'title.sheet',
+  board: 'title.board',
   invite: 'title.invite',
 } as const satisfies Record<Route['name'], MessageKey>;
 
@@ -160,6 +162,7 @@ async function route(): Promise<void> {
     }
     case 'instructor':
     case 'sheet':
+    case 'board':
     case 'exercise': {
       const here = location.hash;
       if (!principal || who?.mustChangePassword) {
@@ -175,7 +178,9 @@ async function route(): Promise<void> {
           ? new InstructorView(principal)
           : target.name === 'sheet'
             ? new JoinSheetView(target.exerciseId)
-            : new ExerciseView(target.exerciseId);
+            : target.name === 'board'
+              ? new ProjectorView(target.exerciseId)
+              : new ExerciseView(target.exerciseId);
       break;
     }
   }

@@ -9,6 +9,7 @@ export type Route =
   | { name: 'admin'; tab?: string }
   | { name: 'account' }
   | { name: 'sheet'; exerciseId: string }
+  | { name: 'board'; exerciseId: string }
   | { name: 'invite'; token: string };
 
 export function parseRoute(hash: string): Route {
@@ -27,7 +28,9 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'instructor' && parts[1] === 'exercises' && parts[2] !== undefined)
     return parts[3] === 'sheet'
       ? { name: 'sheet', exerciseId: parts[2] }
-      : { name: 'exercise', exerciseId: parts[2] };
+      : parts[3] === 'board'
+        ? { name: 'board', exerciseId: parts[2] }
+        : { name: 'exercise', exerciseId: parts[2] };
   if (parts[0] === 'invite' && parts[1] !== undefined) return { name: 'invite', token: parts[1] };
   if (parts[0] === 'instructor') return { name: 'instructor' };
   if (parts[0] === 'admin')
