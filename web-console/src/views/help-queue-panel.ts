@@ -53,6 +53,8 @@ export class HelpQueuePanel {
   }
 
   relocalize(): void {
+    // an announcement of the moment, not re-read in the new language
+    this.live.textContent = '';
     this.render();
   }
 

@@ -27,7 +27,8 @@ export class HelpRequestPanel {
   private request: HelpRequest | null = null;
   private formOpen = false;
   private sending = false;
-  private error = '';
+  /** The last refusal, said at each render (so it follows a language switch). */
+  private error: (() => string) | undefined;
   private readonly messageInput = h('textarea', {
     'data-testid': 'help-message',
     id: uid('help-message'),
@@ -78,7 +79,7 @@ export class HelpRequestPanel {
   private async send(): Promise<void> {
     if (this.sending) return;
     this.sending = true;
-    this.error = '';
+    this.error = undefined;
     this.render();
     try {
       const message = this.messageInput.value.trim();
@@ -92,7 +93,7 @@ export class HelpRequestPanel {
       this.objective = '';
       this.host = '';
     } catch (error) {
-      this.error = describeHelpError(error);
+      this.error = () => describeHelpError(error);
       // the open request that refused this one is the state to show
       const open =
         error instanceof ApiError ? (error.details?.['request'] as HelpRequest | undefined) : undefined;
@@ -162,7 +163,7 @@ export class HelpRequestPanel {
             'data-testid': 'help-ask',
             onclick: () => {
               this.formOpen = true;
-              this.error = '';
+              this.error = undefined;
               this.render();
               this.messageInput.focus();
             },
@@ -242,7 +243,7 @@ export class HelpRequestPanel {
                 'data-testid': 'help-cancel',
                 onclick: () => {
                   this.formOpen = false;
-                  this.error = '';
+                  this.error = undefined;
                   this.render();
                 },
               },
@@ -250,8 +251,8 @@ export class HelpRequestPanel {
             ),
           ),
         ),
-      this.error !== '' &&
-        h('p', { class: 'error', role: 'alert', 'data-testid': 'help-error', tabindex: -1 }, this.error),
+      this.error &&
+        h('p', { class: 'error', role: 'alert', 'data-testid': 'help-error', tabindex: -1 }, this.error()),
     );
   }
 }

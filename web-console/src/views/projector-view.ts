@@ -1,6 +1,6 @@
 import { api } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
-import { formatNumber, pickText, t } from '../i18n/i18n.ts';
+import { formatNumber, LOCALES, locale, pickText, setLocale, t, type Locale } from '../i18n/i18n.ts';
 import { connectScoring, type ScoringSocket } from '../scoring-connection.ts';
 import type { BoardRow, ExerciseStatus, ObjectiveStats, ScenarioDetail } from '../types.ts';
 import type { View } from '../view.ts';
@@ -164,6 +164,17 @@ export class ProjectorView implements View {
               },
               t('projector.fullscreen'),
             ),
+          h(
+            'select',
+            {
+              'data-testid': 'projector-lang',
+              'aria-label': t('app.language'),
+              onchange: (event) => setLocale((event.target as HTMLSelectElement).value as Locale),
+            },
+            LOCALES.map((l) =>
+              h('option', { value: l, selected: l === locale(), lang: l }, l === 'en' ? 'English' : '日本語'),
+            ),
+          ),
           !fullscreen &&
             h(
               'a',
