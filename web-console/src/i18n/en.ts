@@ -693,6 +693,7 @@ export const en = {
   'projector.pending': 'Scoring has not started',
   'projector.running': 'Live',
   'projector.ended': 'Final standings',
+  'projector.points': '{points} points',
   'projector.objectives': 'Objectives',
   'projector.solvedBy': '{count} teams',
   'projector.solvedBy#one': '{count} team',

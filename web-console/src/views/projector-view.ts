@@ -274,8 +274,7 @@ export class ProjectorView implements View {
         h(
           'span',
           { class: 'projector-objective-stats' },
-          stats &&
-            h('span', { class: 'projector-value' }, `${formatNumber(stats.value)} ${t('board.points')}`),
+          stats && h('span', { class: 'projector-value' }, t('projector.points', { points: stats.value })),
           ' · ',
           h('strong', {}, t('projector.solvedBy', { count: solves })),
           first && [' · ', t('projector.firstBlood', { team: first.teamName })],
