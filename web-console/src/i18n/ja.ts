@@ -687,7 +687,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'projector.pending': '採点はまだ始まっていません',
   'projector.running': 'ライブ',
   'projector.ended': '最終順位',
-  'projector.points': '{points} 点',
+  'projector.points': '{count} 点',
   'projector.objectives': '課題',
   'projector.solvedBy': '{count} チーム',
   'projector.firstBlood': '最速：{team}',

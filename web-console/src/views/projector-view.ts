@@ -7,6 +7,8 @@ import type { View } from '../view.ts';
 
 /** Rows the board is sized for at least (a few teams get large type, many get smaller). */
 const MIN_ROWS = 6;
+/** Most rows in one column of the board: more teams are shown in two or three columns side by side. */
+const ROWS_PER_COLUMN = 16;
 
 /**
  * The projector scoreboard (`#/instructor/exercises/<id>/board`): full screen, large type, the
@@ -114,7 +116,9 @@ export class ProjectorView implements View {
 
   private render(): void {
     const title = this.scenario ? pickText(this.scenario.title) : (this.exercise?.scenario.id ?? '');
-    const rows = Math.max(MIN_ROWS, this.board.length);
+    const columns = Math.min(3, Math.max(1, Math.ceil(this.board.length / ROWS_PER_COLUMN)));
+    const perColumn = Math.ceil(this.board.length / columns);
+    const rows = Math.max(MIN_ROWS, perColumn);
     const statusKey =
       this.status === 'running'
         ? 'projector.running'
@@ -128,6 +132,7 @@ export class ProjectorView implements View {
     this.element.dataset['frozen'] = String(this.frozen);
     this.element.dataset['seq'] = String(this.seq);
     this.element.style.setProperty('--rows', String(rows));
+    this.element.dataset['columns'] = String(columns);
     replaceChildren(
       this.element,
       h(
@@ -195,7 +200,13 @@ export class ProjectorView implements View {
       h(
         'div',
         { class: 'projector-body' },
-        this.boardTable(),
+        h(
+          'div',
+          { class: 'projector-boards' },
+          Array.from({ length: columns }, (_, i) =>
+            this.boardTable(this.board.slice(i * perColumn, (i + 1) * perColumn), i === 0),
+          ),
+        ),
         h(
           'section',
           { class: 'projector-objectives', 'aria-labelledby': 'projector-objectives-title' },
@@ -206,7 +217,8 @@ export class ProjectorView implements View {
     );
   }
 
-  private boardTable(): HTMLElement {
+  /** One column of the board (`first`: the one that says so when there are no teams). */
+  private boardTable(rows: readonly BoardRow[], first: boolean): HTMLElement {
     return h(
       'table',
       { class: 'projector-board', 'data-testid': 'projector-board' },
@@ -219,15 +231,15 @@ export class ProjectorView implements View {
           {},
           h('th', { scope: 'col', class: 'projector-rank' }, t('board.rank')),
           h('th', { scope: 'col' }, t('board.team')),
-          h('th', { scope: 'col', class: 'num' }, t('board.solves')),
+          h('th', { scope: 'col', class: 'num projector-solves' }, t('board.solves')),
           h('th', { scope: 'col', class: 'num' }, t('board.points')),
         ),
       ),
       h(
         'tbody',
         {},
-        this.board.length === 0 && h('tr', {}, h('td', { colspan: 4, class: 'muted' }, t('board.empty'))),
-        this.board.map((row) =>
+        first && rows.length === 0 && h('tr', {}, h('td', { colspan: 4, class: 'muted' }, t('board.empty'))),
+        rows.map((row) =>
           h(
             'tr',
             {
@@ -239,8 +251,8 @@ export class ProjectorView implements View {
               class: row.rank <= 3 ? `projector-top projector-top-${row.rank}` : '',
             },
             h('td', { class: 'projector-rank' }, formatNumber(row.rank)),
-            h('th', { scope: 'row', class: 'projector-team' }, row.teamName),
-            h('td', { class: 'num' }, formatNumber(row.solves)),
+            h('th', { scope: 'row', class: 'projector-team', title: row.teamName }, row.teamName),
+            h('td', { class: 'num projector-solves' }, formatNumber(row.solves)),
             h('td', { class: 'num projector-points' }, formatNumber(row.points)),
           ),
         ),
@@ -274,7 +286,7 @@ export class ProjectorView implements View {
         h(
           'span',
           { class: 'projector-objective-stats' },
-          stats && h('span', { class: 'projector-value' }, t('projector.points', { points: stats.value })),
+          stats && h('span', { class: 'projector-value' }, t('projector.points', { count: stats.value })),
           ' · ',
           h('strong', {}, t('projector.solvedBy', { count: solves })),
           first && [' · ', t('projector.firstBlood', { team: first.teamName })],
