@@ -34,6 +34,7 @@ import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
 import { exerciseRoutes } from './api/routes/exercise-routes.ts';
+import { scenarioGuideRoutes } from './api/routes/scenario-guide-routes.ts';
 import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
 import { forTeam as helpForTeam, HelpRequestService } from './help-requests/help-request-service.ts';
@@ -49,6 +50,8 @@ import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
+import { niceNamer, ScenarioGuides } from './scenarios/scenario-guide.ts';
+import { NiceCatalogueStore } from './nice/nice-catalogue-store.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
 import { QuotaBook, type QuotaLimits } from './exercises/quotas.ts';
@@ -197,6 +200,14 @@ export async function startPlatform(
         playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
         rosterRoutes(api, { rosters, canWatch });
       }
+      scenarioGuideRoutes(api, {
+        scenarios,
+        guides: new ScenarioGuides((file) => compiler.compileFile(file), {
+          niceNames: niceNamer(new NiceCatalogueStore(config.dataDir)),
+        }),
+        accounts,
+        ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
+      });
       if (helpRequests)
         helpRoutes(api, {
           service: helpRequests,
@@ -446,6 +457,8 @@ export async function openOrchestrator(
       exercises,
       quotas,
       close: async () => {
+        // a driver passed in is its owner's to close
+        if (!driver) await engine.close?.();
         await ownCompiler?.close();
         await database.close();
       },

@@ -326,6 +326,20 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         expect(listed, c).to.equal(['operator', 'adminA', 'instrA'].includes(c));
       },
     },
+    // the instructor's scenario page: staff who may see the version
+    {
+      op: 'GET /api/scenarios/{id}/versions/{version}/guide',
+      note: 'contract',
+      expect: STAFF_ALL(200),
+      request: () => ({ path: '/api/scenarios/contract/versions/1.0.0/guide' }),
+      verify: (_c, r) => expect(r.text).not.to.match(/CYROP\{/),
+    },
+    {
+      op: 'GET /api/scenarios/{id}/versions/{version}/guide',
+      note: "org A's private scenario",
+      expect: [401, 200, 200, 200, 404, 403, 403, 403, 403],
+      request: () => ({ path: `/api/scenarios/${PRIVATE}/versions/1.0.0/guide` }),
+    },
     {
       op: 'POST /api/scenarios/{id}/versions/{version}/archive',
       note: "org A's private 1.0.0",
@@ -688,6 +702,23 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: STAFF_Y(200),
       request: () => ({ path: `/api/exercises/${Y}` }),
     },
+    // the scenario page of an exercise and its per-team answer key: the exercise's staff only
+    ...[X, Y].flatMap((ex) => [
+      {
+        op: 'GET /api/exercises/{id}/scenario-guide',
+        note: ex === X ? 'X' : 'Y',
+        expect: ex === X ? STAFF_X(200) : STAFF_Y(200),
+        request: () => ({ path: `/api/exercises/${ex}/scenario-guide` }),
+      },
+      {
+        op: 'GET /api/exercises/{id}/answer-key',
+        note: ex === X ? 'X' : 'Y',
+        expect: ex === X ? STAFF_X(200) : STAFF_Y(200),
+        request: () => ({ path: `/api/exercises/${ex}/answer-key` }),
+        verify: (_c: Caller, r: Res) =>
+          expect((r.body.teams as { teamId: string }[]).length).to.be.greaterThan(0),
+      },
+    ]),
     {
       op: 'POST /api/exercises/{id}/teams/{team}/reset',
       note: 'X team-2, host console',

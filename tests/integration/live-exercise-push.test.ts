@@ -30,7 +30,7 @@ objectives:
 class GatedDriver extends FakeRuntimeDriver {
   private release: () => void = () => undefined;
   private gate: Promise<void> = Promise.resolve();
-  close(): void {
+  shut(): void {
     this.gate = new Promise((resolve) => (this.release = resolve));
   }
   open(): void {
@@ -132,7 +132,7 @@ describe('live exercise state over /scoring, and scoring at launch (real server,
   });
 
   it("pushes the exercise's state and end time to a trainee's socket: launch, extension, teardown", async () => {
-    driver.close(); // the launch waits until the trainee's socket is there
+    driver.shut(); // the launch waits until the trainee's socket is there
     const created = (await ok('POST', '/api/exercises', { scenario: 'plain', teams: 1, ttl: '1h' })) as {
       id: string;
     };

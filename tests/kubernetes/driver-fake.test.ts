@@ -38,6 +38,7 @@ describe('Kubernetes driver against a fake API server', function () {
     });
   });
   afterEach(async () => {
+    await driver.close();
     await fake.stop();
   });
 
@@ -239,6 +240,67 @@ describe('Kubernetes driver against a fake API server', function () {
     );
     expect(error?.message).to.match(/exceeded quota: team/);
     expect(error?.message).to.not.match(/credentials/);
+  });
+
+  describe('team namespaces, from one watch', () => {
+    const namespaceLists = () =>
+      fake.requests.filter(
+        (r) => r.method === 'GET' && r.path === '/api/v1/namespaces' && r.query.get('watch') !== 'true',
+      );
+    const namespaceWatches = () =>
+      fake.requests.filter((r) => r.path === '/api/v1/namespaces' && r.query.get('watch') === 'true');
+    /** Ask until `ok` holds (the watch's events arrive in a moment); fails after 10 s. */
+    const eventually = async (ask: () => Promise<boolean>) => {
+      for (const until = Date.now() + 10_000; !(await ask());) {
+        if (Date.now() > until) throw new Error('not seen within 10 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const teams = contractPlan('cyrop-test/box:1', 'fake-many', 8).map(noAliases);
+
+    it('lists the namespaces once for a launch of many teams, then answers from the watch', async () => {
+      await Promise.all(teams.map((p) => driver.provision(p)));
+      await Promise.all(teams.map((p) => driver.provision(p))); // a reconcile
+      expect(namespaceLists()).to.have.length(1);
+      expect(namespaceWatches()).to.have.length(1);
+      expect(await driver.list({ 'cyrop.io/exercise': 'fake-many' })).to.have.length(8);
+    });
+
+    it('sees a namespace deleted by someone else, and provisions the team again in a new one', async () => {
+      const [first] = teams;
+      await driver.provision(first!);
+      const ref = { exercise: 'fake-many', team: first!.team.id };
+      const [ns] = fake.all('Namespace').map((o) => o.metadata.name);
+      fake.deleteNamespace(ns!);
+      await eventually(async () => (await driver.list({ 'cyrop.io/exercise': 'fake-many' })).length === 0);
+      expect((await driver.status(ref)).ready).to.equal(false);
+      await driver.provision(first!);
+      const live = fake.all('Namespace').filter((o) => !o.metadata['deletionTimestamp']);
+      expect(live.map((o) => o.metadata.name))
+        .to.have.length(1)
+        .and.not.include(ns);
+    });
+
+    it('restarts a watch the server ends, from the last version it saw', async () => {
+      await driver.provision(teams[0]!);
+      fake.endNamespaceWatches();
+      await eventually(() => Promise.resolve(namespaceWatches().length === 2));
+      const [, again] = namespaceWatches();
+      expect(Number(again!.query.get('resourceVersion'))).to.be.greaterThan(0);
+      const [ns] = fake.all('Namespace').map((o) => o.metadata.name);
+      fake.deleteNamespace(ns!);
+      await eventually(async () => (await driver.list({ 'cyrop.io/exercise': 'fake-many' })).length === 0);
+      expect(namespaceLists()).to.have.length(1);
+    });
+
+    it('asks with a LIST each time when the server refuses the watch (RBAC without watch), and still works', async () => {
+      fake.refuseNamespaceWatch = true;
+      await driver.provision(teams[0]!);
+      await driver.provision(teams[0]!);
+      expect(fake.all('Pod')).to.have.length(teams[0]!.hosts.length);
+      expect(namespaceWatches()).to.have.length(1);
+      expect(namespaceLists().length).to.be.at.least(3);
+    });
   });
 
   it('refuses a plan that spells a host address in an environment variable (fixed before pods have addresses), saying where', async () => {

@@ -19,6 +19,8 @@ type Obj = {
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query parameters (`watch`, `resourceVersion`, `labelSelector`…). */
+  query: URLSearchParams;
   contentType?: string;
   fieldManager?: string;
   force?: string;
@@ -43,6 +45,10 @@ export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly objects = new Map<string, Obj>();
   private readonly watchers = new Set<{ ns: string; name?: string; res: http.ServerResponse }>();
+  /** Watches of namespaces (by label selector). */
+  private readonly namespaceWatchers = new Set<{ selector: string | null; res: http.ServerResponse }>();
+  /** Refuse watches of namespaces with 403 (an RBAC without `watch` on namespaces). */
+  refuseNamespaceWatch = false;
   private server!: http.Server;
   private version = 1;
   /** Answer the next `count` requests whose path matches with 429 and this Retry-After (seconds). */
@@ -78,6 +84,7 @@ export class FakeApiServer {
 
   async stop(): Promise<void> {
     for (const w of this.watchers) w.res.end();
+    this.endNamespaceWatches();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -102,6 +109,7 @@ export class FakeApiServer {
     const record: RecordedRequest = {
       method: req.method ?? '',
       path: url.pathname,
+      query: url.searchParams,
       ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
       ...(url.searchParams.get('fieldManager')
         ? { fieldManager: url.searchParams.get('fieldManager')! }
@@ -203,6 +211,23 @@ export class FakeApiServer {
       res.on('close', () => this.watchers.delete(watcher));
       return;
     }
+    if (req.method === 'GET' && url.searchParams.get('watch') === 'true' && info.kind === 'Namespace') {
+      if (this.refuseNamespaceWatch) {
+        send(403, status(403, 'namespaces is forbidden: cannot watch resource "namespaces"'));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      const watcher = { selector: url.searchParams.get('labelSelector'), res };
+      this.namespaceWatchers.add(watcher);
+      // from a version: what changed since (the fake keeps no history: every newer namespace)
+      const from = Number(url.searchParams.get('resourceVersion') ?? 0);
+      for (const o of this.all('Namespace'))
+        if (Number(o.metadata['resourceVersion']) > from && matches(o, watcher.selector))
+          res.write(JSON.stringify({ type: 'ADDED', object: o }) + '\n');
+      res.on('close', () => this.namespaceWatchers.delete(watcher));
+      return;
+    }
     if (req.method === 'GET' && !name) {
       const items = this.all(info.kind).filter(
         (o) =>
@@ -247,6 +272,7 @@ export class FakeApiServer {
       }
       this.objects.set(key(name), obj);
       if (info.kind === 'Pod') this.notify(existing ? 'MODIFIED' : 'ADDED', obj);
+      if (info.kind === 'Namespace') this.notifyNamespace(existing ? 'MODIFIED' : 'ADDED', obj);
       send(existing ? 200 : 201, obj);
       return;
     }
@@ -257,12 +283,7 @@ export class FakeApiServer {
         return;
       }
       if (info.kind === 'Namespace') {
-        o.metadata['deletionTimestamp'] = new Date().toISOString();
-        o.status = { phase: 'Terminating' };
-        setTimeout(() => {
-          for (const [k, v] of this.objects)
-            if (v.metadata.namespace === name || k === key(name)) this.objects.delete(k);
-        }, this.terminatingMs);
+        this.deleteNamespace(name);
       } else if (info.kind === 'Pod' && this.podDeletionMs > 0) {
         if (!o.metadata['deletionTimestamp']) {
           o.metadata['deletionTimestamp'] = new Date().toISOString();
@@ -282,6 +303,32 @@ export class FakeApiServer {
       return;
     }
     send(405, status(405, `${req.method ?? ''} not supported by the fake`));
+  }
+
+  /** Delete a namespace as the API server would: Terminating, then gone with all it held. */
+  deleteNamespace(name: string): void {
+    const o = this.objects.get(`Namespace//${name}`);
+    if (!o || o.metadata['deletionTimestamp']) return;
+    o.metadata['deletionTimestamp'] = new Date().toISOString();
+    o.metadata['resourceVersion'] = String(++this.version);
+    o.status = { phase: 'Terminating' };
+    this.notifyNamespace('MODIFIED', o);
+    setTimeout(() => {
+      for (const [k, v] of this.objects)
+        if (v.metadata.namespace === name || k === `Namespace//${name}`) this.objects.delete(k);
+      this.notifyNamespace('DELETED', o);
+    }, this.terminatingMs);
+  }
+
+  /** End every namespace watch, as an API server does after its timeout (clients restart them). */
+  endNamespaceWatches(): void {
+    for (const w of this.namespaceWatchers) w.res.end();
+    this.namespaceWatchers.clear();
+  }
+
+  private notifyNamespace(type: string, ns: Obj): void {
+    for (const w of this.namespaceWatchers)
+      if (matches(ns, w.selector)) w.res.write(JSON.stringify({ type, object: ns }) + '\n');
   }
 
   /** Make a pod Pending again (a node restarting it), Ready after `readyMs` as a new one. */

@@ -154,3 +154,17 @@ export function durationLabel(text: string): string {
   if (!parts.length) parts.push(t('duration.seconds', { count: Math.round(seconds) }));
   return parts.join(locale() === 'ja' ? '' : ' ');
 }
+
+/** An objective's kind: flag, question or check. */
+export function objectiveKindLabel(kind: string): string {
+  switch (kind) {
+    case 'flag':
+      return t('guide.kind.flag');
+    case 'question':
+      return t('guide.kind.question');
+    case 'check':
+      return t('guide.kind.check');
+    default:
+      return kind;
+  }
+}

@@ -17,6 +17,7 @@ import { LoginView } from './views/login-view.ts';
 import { MessageView } from './views/message-view.ts';
 import { PlayView } from './views/play-view.ts';
 import { ProjectorView } from './views/projector-view.ts';
+import { ScenarioView } from './views/scenario-view.ts';
 
 const TITLES = {
   home: 'title.home',
@@ -29,6 +30,8 @@ const TITLES = {
   account: 'title.account',
   sheet: 'title.sheet',
   board: 'title.board',
+  scenario: 'title.scenario',
+  exerciseScenario: 'title.scenario',
   invite: 'title.invite',
 } as const satisfies Record<Route['name'], MessageKey>;
 
@@ -163,6 +166,8 @@ async function route(): Promise<void> {
     case 'instructor':
     case 'sheet':
     case 'board':
+    case 'scenario':
+    case 'exerciseScenario':
     case 'exercise': {
       const here = location.hash;
       if (!principal || who?.mustChangePassword) {
@@ -180,7 +185,11 @@ async function route(): Promise<void> {
             ? new JoinSheetView(target.exerciseId)
             : target.name === 'board'
               ? new ProjectorView(target.exerciseId)
-              : new ExerciseView(target.exerciseId);
+              : target.name === 'scenario'
+                ? new ScenarioView({ scenarioId: target.scenarioId, version: target.version })
+                : target.name === 'exerciseScenario'
+                  ? new ScenarioView({ exerciseId: target.exerciseId })
+                  : new ExerciseView(target.exerciseId);
       break;
     }
   }

@@ -10,6 +10,8 @@ export type Route =
   | { name: 'account' }
   | { name: 'sheet'; exerciseId: string }
   | { name: 'board'; exerciseId: string }
+  | { name: 'scenario'; scenarioId: string; version?: string }
+  | { name: 'exerciseScenario'; exerciseId: string }
   | { name: 'invite'; token: string };
 
 export function parseRoute(hash: string): Route {
@@ -30,7 +32,13 @@ export function parseRoute(hash: string): Route {
       ? { name: 'sheet', exerciseId: parts[2] }
       : parts[3] === 'board'
         ? { name: 'board', exerciseId: parts[2] }
-        : { name: 'exercise', exerciseId: parts[2] };
+        : parts[3] === 'scenario'
+          ? { name: 'exerciseScenario', exerciseId: parts[2] }
+          : { name: 'exercise', exerciseId: parts[2] };
+  if (parts[0] === 'instructor' && parts[1] === 'scenarios' && parts[2] !== undefined)
+    return parts[3] !== undefined
+      ? { name: 'scenario', scenarioId: parts[2], version: parts[3] }
+      : { name: 'scenario', scenarioId: parts[2] };
   if (parts[0] === 'invite' && parts[1] !== undefined) return { name: 'invite', token: parts[1] };
   if (parts[0] === 'instructor') return { name: 'instructor' };
   if (parts[0] === 'admin')

@@ -112,3 +112,22 @@ export interface Account {
   user: import('../../orchestrator/src/accounts/account-service.ts').User;
   organisation: { id: string; name: string; kind: string };
 }
+
+export type {
+  ScenarioGuide,
+  GuideObjective,
+  GuideHost,
+} from '../../orchestrator/src/scenarios/scenario-guide.ts';
+export type {
+  AnswerKey,
+  AnswerKeyTeam,
+  ExpectedAnswer,
+} from '../../orchestrator/src/exercises/answer-key.ts';
+
+/** GET /api/exercises/{id}/scenario-guide */
+export interface ExerciseScenarioGuide {
+  exerciseId: string;
+  /** The version and content hash the exercise was planned from; `current`: the files still have it. */
+  pinned: { version: string; hash: string; current: boolean };
+  guide: import('../../orchestrator/src/scenarios/scenario-guide.ts').ScenarioGuide;
+}

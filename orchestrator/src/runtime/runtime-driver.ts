@@ -41,6 +41,8 @@ export interface RuntimeDriver {
    * firewall rules), for `cyrop gc --firewall` when no environment is left. Absent: nothing to remove.
    */
   removeHostSetup?(): Promise<void>;
+  /** Release what the driver keeps open between calls (Kubernetes: its namespace watch). */
+  close?(): Promise<void>;
 }
 
 /** The engines CYROP has drivers for (`CYROP_ENGINE`). */

@@ -1567,6 +1567,17 @@ export class AdminView implements View {
                   pickText(v.title),
                   h('br', {}),
                   h('span', { class: 'muted small' }, v.id),
+                  ' · ',
+                  h(
+                    'a',
+                    {
+                      href: `#/instructor/scenarios/${encodeURIComponent(v.id)}/${encodeURIComponent(v.version)}`,
+                      class: 'small',
+                      'data-testid': 'scenario-guide-link',
+                      title: t('guide.openTitle', { id: v.id, version: v.version }),
+                    },
+                    t('guide.open'),
+                  ),
                 ),
                 h('td', {}, v.version),
                 h(

@@ -782,6 +782,12 @@ export class ExerciseView implements View {
             `${s.scenario.id}@${s.scenario.version}`,
             h('code', { class: 'muted small' }, ` ${s.scenario.hash.slice(0, 12)}`),
           ),
+          ' · ',
+          h(
+            'a',
+            { href: `#/instructor/exercises/${s.id}/scenario`, 'data-testid': 'exercise-scenario-link' },
+            t('guide.openFromExercise'),
+          ),
           ` · ${s.engine} · `,
           t('exercise.createdAt', { time: formatDateTime(s.createdAt) }),
           s.expiresAt !== null && [

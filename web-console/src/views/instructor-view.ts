@@ -461,6 +461,16 @@ export class InstructorView implements View {
                     { class: 'muted small' },
                     `${s.id}@${s.version} · ${categoryLabel(s.category)}${s.duration ? ` · ${durationLabel(s.duration)}` : ''}`,
                   ),
+                  h('br', {}),
+                  h(
+                    'a',
+                    {
+                      href: `#/instructor/scenarios/${encodeURIComponent(s.id)}/${encodeURIComponent(s.version)}`,
+                      'data-testid': 'scenario-guide-link',
+                      title: t('guide.openTitle', { id: s.id, version: s.version }),
+                    },
+                    t('guide.open'),
+                  ),
                 ),
                 h('td', {}, difficultyLabel(s.difficulty)),
                 h(

@@ -69,10 +69,10 @@ export const DRIVER_ACCESS: {
   ],
   clusterWide: [
     ...each(
-      ['get', 'list', 'create', 'patch', 'delete'],
+      ['get', 'list', 'watch', 'create', 'patch', 'delete'],
       '',
       'namespaces',
-      'team namespaces: found by label, applied, read, deleted at teardown',
+      'team namespaces: listed once and watched by label, applied, read, deleted at teardown',
     ),
     ...each(
       ['create', 'patch'],

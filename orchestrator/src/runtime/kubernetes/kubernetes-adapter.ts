@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import {
   AuthenticationV1Api,
@@ -281,8 +284,19 @@ export class KubernetesAdapter {
     labelSelector: string,
     namespace?: string,
   ): Promise<LiveObject[]> {
-    const out: LiveObject[] = [];
+    return (await this.listVersioned(apiVersion, kind, labelSelector, namespace)).items;
+  }
+
+  /** `list`, with the list's resource version (where a watch of the same objects starts). */
+  async listVersioned(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+    namespace?: string,
+  ): Promise<{ items: LiveObject[]; resourceVersion: string | undefined }> {
+    const items: LiveObject[] = [];
     let token: string | undefined;
+    let resourceVersion: string | undefined;
     do {
       const page = await this.call(`listing ${kind} ${labelSelector}`, () =>
         this.objects.list(
@@ -298,10 +312,11 @@ export class KubernetesAdapter {
           token,
         ),
       );
-      out.push(...(page.items as LiveObject[]));
+      items.push(...(page.items as LiveObject[]));
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       token = page.metadata?._continue || undefined;
     } while (token);
-    return out;
+    return { items, resourceVersion };
   }
 
   /** Delete; gone already is fine. */
@@ -332,16 +347,96 @@ export class KubernetesAdapter {
    * Watch the pods of a namespace from `resourceVersion`; `onEvent` gets each change, `onEnd` when the
    * server or the network ends the watch (the caller restarts it). Returns a stop function.
    */
-  async watchPods(
+  watchPods(
     namespace: string,
     resourceVersion: string | undefined,
     onEvent: (type: string, pod: LiveObject) => void,
     onEnd: (error: unknown) => void,
   ): Promise<() => void> {
+    return this.watch(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      {},
+      resourceVersion,
+      onEvent,
+      onEnd,
+    );
+  }
+
+  /**
+   * Watch the namespaces that `labelSelector` selects from `resourceVersion` (bookmarks on), in the
+   * background: the connection never keeps the process alive (a CLI command exits when its work is
+   * done). `onEnd` gets an error (with `statusCode` when the server refused the watch, e.g. 403) or
+   * null when the server ended it. Resolves once the server answered; returns a stop function.
+   */
+  async watchNamespaces(
+    labelSelector: string,
+    resourceVersion: string | undefined,
+    onEvent: (type: string, namespace: LiveObject) => void,
+    onEnd: (error: unknown) => void,
+  ): Promise<() => void> {
+    await this.limiter.take();
+    const url = new URL(`${this.server}/api/v1/namespaces`);
+    url.searchParams.set('watch', 'true');
+    url.searchParams.set('allowWatchBookmarks', 'true');
+    url.searchParams.set('labelSelector', labelSelector);
+    if (resourceVersion) url.searchParams.set('resourceVersion', resourceVersion);
+    const options: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(options);
+    let ended = false;
+    const end = (error: unknown) => {
+      if (ended) return;
+      ended = true;
+      onEnd(error);
+    };
+    return new Promise((resolve) => {
+      const request = (url.protocol === 'https:' ? https : http).get(url, options, (response) => {
+        const stop = () => {
+          ended = true;
+          response.destroy();
+        };
+        if (response.statusCode !== 200) {
+          response.resume();
+          end(
+            Object.assign(new Error(`watch of namespaces: HTTP ${response.statusCode}`), {
+              statusCode: response.statusCode,
+            }),
+          );
+          resolve(stop);
+          return;
+        }
+        // answered: from now on the watch waits in the background (before, the answer was awaited)
+        response.socket.unref();
+        const lines = createInterface({ input: response });
+        lines.on('line', (line) => {
+          try {
+            const event = JSON.parse(line) as { type: string; object: LiveObject };
+            onEvent(event.type, event.object);
+          } catch {
+            // a torn last line of a dropped connection: the watch restarts from the last version
+          }
+        });
+        response.on('close', () => end(null));
+        response.on('error', end);
+        resolve(stop);
+      });
+      request.on('error', (error) => {
+        end(error);
+        resolve(() => request.destroy());
+      });
+    });
+  }
+
+  private async watch(
+    path: string,
+    params: Record<string, string>,
+    resourceVersion: string | undefined,
+    onEvent: (type: string, object: LiveObject) => void,
+    onEnd: (error: unknown) => void,
+  ): Promise<() => void> {
     await this.limiter.take();
     const controller = await new Watch(this.kc).watch(
-      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      { allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
+      path,
+      { ...params, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
       (type: string, object: unknown) => onEvent(type, object as LiveObject),
       onEnd,
     );

@@ -20,6 +20,7 @@ import type {
 } from '../runtime-driver.ts';
 import { execCommand } from './in-pod.ts';
 import { KubernetesAdapter, type ExecChannel, type LiveObject } from './kubernetes-adapter.ts';
+import { NamespaceIndex } from './namespace-index.ts';
 import {
   GRANTABLE_CAPABILITIES,
   hostsFileAliases,
@@ -82,12 +83,23 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     multiNetwork: true,
   };
 
+  /** The team namespaces, from one watch (see namespace-index.ts). */
+  private readonly index: NamespaceIndex;
+
   private constructor(
     private readonly api: KubernetesAdapter,
     readonly settings: KubernetesSettings,
     /** The API server's version, e.g. v1.34.4. */
     readonly version: string,
-  ) {}
+  ) {
+    this.index = new NamespaceIndex(api, MANAGED);
+  }
+
+  /** Close the namespace watch (it never keeps the process alive; this is for tidiness). */
+  close(): Promise<void> {
+    this.index.close();
+    return Promise.resolve();
+  }
 
   static async connect(settings: KubernetesDriverSettings): Promise<KubernetesRuntimeDriver> {
     // `cyrop-` and `cyrop` name the same namespaces (`cyrop-<exercise>-<team>-<generation>`)
@@ -127,7 +139,7 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     // The namespace, then at once its policies (default-deny before any pod), account, quota, limits
     // and services: pods come only after all of them.
     const [namespace, ...inside] = m.setup;
-    if (namespace) await this.api.apply(namespace);
+    if (namespace) this.index.noteApplied(await this.api.apply(namespace));
     if (m.grant) await this.api.apply(m.grant);
     await Promise.all(
       inside.map((object) =>
@@ -410,13 +422,12 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
   }
 
   async destroy(ref: EnvironmentRef): Promise<void> {
-    const namespaces = await this.api.list('v1', 'Namespace', selectorOf(ref));
-    await Promise.all(namespaces.map((ns) => this.api.delete('v1', 'Namespace', ns.metadata?.name ?? '')));
+    const namespaces = await this.index.find(labelsOf(ref));
+    await Promise.all(namespaces.map((ns) => this.deleteNamespace(ns.metadata?.name ?? '')));
   }
 
   async list(selector: Readonly<Record<string, string>> = {}): Promise<EnvironmentRef[]> {
-    const labels = [MANAGED, ...Object.entries(selector).map(([k, v]) => `${k}=${v}`)].join(',');
-    const namespaces = await this.api.list('v1', 'Namespace', labels);
+    const namespaces = await this.index.find(selector);
     const refs = new Map<string, EnvironmentRef>();
     for (const ns of namespaces) {
       if (terminating(ns)) continue;
@@ -433,33 +444,29 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
 
   /** The team's live namespace (the newest generation that is not being deleted). */
   private async activeNamespace(ref: EnvironmentRef): Promise<LiveObject | undefined> {
-    const all = await this.api.list('v1', 'Namespace', selectorOf(ref));
+    const all = await this.index.find(labelsOf(ref));
     const live = all.filter((ns) => !terminating(ns));
     if (live.length > 1) {
       // Two generations alive (a crash between creating one and deleting the other): keep one.
       live.sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
-      for (const extra of live.slice(1)) await this.api.delete('v1', 'Namespace', extra.metadata?.name ?? '');
+      for (const extra of live.slice(1)) await this.deleteNamespace(extra.metadata?.name ?? '');
     }
     return live[0];
   }
 
-  private readonly namespaces = new Map<string, string>();
+  private async deleteNamespace(name: string): Promise<void> {
+    await this.api.delete('v1', 'Namespace', name);
+    this.index.noteDeleted(name);
+  }
+
   /** Quota renewals in flight, by namespace (see `applyCounted`). */
   private readonly renewingQuota = new Map<string, Promise<void>>();
 
   private async namespaceOf(ref: EnvironmentRef): Promise<string> {
-    const key = `${ref.exercise}/${ref.team}`;
-    const cached = this.namespaces.get(key);
-    if (cached) {
-      const still = await this.api.get('v1', 'Namespace', cached);
-      if (still && !terminating(still)) return cached;
-      this.namespaces.delete(key);
-    }
-    const ns = await this.activeNamespace(ref);
-    if (!ns?.metadata?.name)
+    const ns = (await this.activeNamespace(ref))?.metadata?.name;
+    if (!ns)
       throw new CyropError('ENGINE_NOT_FOUND', `no environment ${ref.exercise}/${ref.team} on the cluster`);
-    this.namespaces.set(key, ns.metadata.name);
-    return ns.metadata.name;
+    return ns;
   }
 
   /** Objects of an adopted namespace that the plan no longer has (a network or an alias gone). */
@@ -868,8 +875,8 @@ function refOf(plan: EnvironmentPlan): EnvironmentRef {
   return { exercise: plan.exercise.id, team: plan.team.id };
 }
 
-function selectorOf(ref: EnvironmentRef): string {
-  return `${MANAGED},${KUBE_LABEL.exercise}=${ref.exercise},${KUBE_LABEL.team}=${ref.team}`;
+function labelsOf(ref: EnvironmentRef): Record<string, string> {
+  return { [KUBE_LABEL.exercise]: ref.exercise, [KUBE_LABEL.team]: ref.team };
 }
 
 function keyOf(o: KubeObject): string {
