@@ -37,6 +37,8 @@ import { exerciseRoutes } from './api/routes/exercise-routes.ts';
 import { scenarioGuideRoutes } from './api/routes/scenario-guide-routes.ts';
 import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
+import { forTeam as helpForTeam, HelpRequestService } from './help-requests/help-request-service.ts';
+import { helpRoutes } from './help-requests/help-routes.ts';
 import { plansFromExercises, ScoringService } from './scoring-service/scoring-service.ts';
 import { scoringRoutes } from './scoring-service/scoring-routes.ts';
 import {
@@ -141,6 +143,20 @@ export async function startPlatform(
   if (orchestrator && scoring)
     orchestrator.exercises.onAddressesBound((exercise) => scoring.unload(exercise));
   const broadcasts = new BroadcastBoard();
+  const helpRequests = orchestrator
+    ? new HelpRequestService({
+        db,
+        scope: async (exerciseId, teamId) => {
+          const exercise = await orchestrator.exercises.get(exerciseId);
+          const plan = await orchestrator.exercises.plan(exerciseId, teamId);
+          return {
+            state: exercise.state,
+            hosts: plan.hosts.map((host) => host.name),
+            objectives: plan.objectives.map((objective) => objective.id),
+          };
+        },
+      })
+    : undefined;
   const reconciler = orchestrator
     ? startReconciler(orchestrator, config.reconcileIntervalMs, logger)
     : undefined;
@@ -192,6 +208,12 @@ export async function startPlatform(
         accounts,
         ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
       });
+      if (helpRequests)
+        helpRoutes(api, {
+          service: helpRequests,
+          canWatch,
+          audit: (actor, action, target, details) => accounts.audit(actor, action, target, details),
+        });
       quotaRoutes(api, {
         quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
         accounts,
@@ -229,6 +251,17 @@ export async function startPlatform(
           .emit('broadcast', b);
       else scoringNamespace.to(scoringRooms.public(b.exerciseId)).emit('broadcast', b);
     });
+    // A help request goes to the exercise's instructors, and to the team that asked (without the
+    // instructors' names); never to another exercise's rooms.
+    if (helpRequests)
+      unhook.push(
+        helpRequests.subscribe((request) => {
+          scoringNamespace.to(scoringRooms.instructors(request.exerciseId)).emit('help:update', request);
+          scoringNamespace
+            .to(scoringRooms.team(request.exerciseId, request.teamId))
+            .emit('help:update', helpForTeam(request));
+        }),
+      );
     // Launch, extend, teardown and expiry reach every page of the exercise at once (no polling).
     if (orchestrator) {
       const exercises = orchestrator.exercises;

@@ -78,6 +78,8 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
   const userIds: Record<string, string> = {};
   let sharedCode = '';
   let spareCodeId = '';
+  /** Each participant's help request (made by the POST /api/play/help row). */
+  const helpIds: Partial<Record<Caller, string>> = {};
   let invitationId = '';
   let invitationToken = '';
   let seq = 0;
@@ -840,6 +842,72 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
           if (e.teamId !== undefined) expect(e.teamId, JSON.stringify(e)).to.equal(o.teamId);
         expect(JSON.stringify(r.body.attempts)).not.to.include(o.other);
       },
+    },
+    // help requests: a participant asks for its own team; the exercise's staff list, acknowledge, resolve
+    {
+      op: 'POST /api/play/help',
+      note: 'own team',
+      expect: [401, 403, 403, 403, 403, 403, 201, 201, 201],
+      request: () => ({ path: '/api/play/help', body: { message: 'stuck', host: 'console' } }),
+      verify: (c, r) => {
+        const o = own(c);
+        expect(r.body.exerciseId).to.equal(o.exerciseId);
+        expect(r.body.teamId).to.equal(o.teamId);
+        expect(r.body.requestedBy).to.equal(c);
+        helpIds[c] = r.body.id as string;
+      },
+    },
+    {
+      op: 'GET /api/play/help',
+      note: "own team's request",
+      expect: PARTICIPANTS,
+      request: () => ({ path: '/api/play/help' }),
+      verify: (c, r) => {
+        expect((r.body.request as { id: string; teamId: string }).id).to.equal(helpIds[c]);
+        expect((r.body.request as { teamId: string }).teamId).to.equal(own(c).teamId);
+      },
+    },
+    {
+      op: 'GET /api/exercises/{id}/help-requests',
+      note: 'X',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/help-requests` }),
+      verify: (_c, r) => {
+        const ids = (r.body.requests as { id: string; exerciseId: string }[]).map((q) => q.id);
+        expect(ids).to.have.members([helpIds.x1, helpIds.x2]);
+      },
+    },
+    {
+      op: 'GET /api/exercises/{id}/help-requests',
+      note: 'Y',
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}/help-requests` }),
+      verify: (_c, r) =>
+        expect((r.body.requests as { id: string }[]).map((q) => q.id)).to.deep.equal([helpIds.y1]),
+    },
+    {
+      op: 'POST /api/exercises/{id}/help-requests/{request}/acknowledge',
+      note: "X team-1's request",
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/help-requests/${helpIds.x1}/acknowledge` }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/help-requests/{request}/acknowledge',
+      note: "Y's request asked of X: another exercise's request does not exist there",
+      expect: [401, 404, 404, 404, 404, 403, 403, 403, 403],
+      request: () => ({ path: `/api/exercises/${X}/help-requests/${helpIds.y1}/acknowledge` }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/help-requests/{request}/resolve',
+      note: "X team-2's request",
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/help-requests/${helpIds.x2}/resolve` }),
+    },
+    {
+      op: 'POST /api/exercises/{id}/help-requests/{request}/resolve',
+      note: "Y's request",
+      expect: STAFF_Y(200),
+      request: () => ({ path: `/api/exercises/${Y}/help-requests/${helpIds.y1}/resolve` }),
     },
     // instructors' scoring views
     ...(['scoreboard', 'attempts', 'sharing', 'results'] as const).flatMap((view): Case[] => [

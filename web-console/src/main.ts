@@ -16,6 +16,7 @@ import { JoinView } from './views/join-view.ts';
 import { LoginView } from './views/login-view.ts';
 import { MessageView } from './views/message-view.ts';
 import { PlayView } from './views/play-view.ts';
+import { ProjectorView } from './views/projector-view.ts';
 import { ScenarioView } from './views/scenario-view.ts';
 
 const TITLES = {
@@ -28,6 +29,7 @@ const TITLES = {
   admin: 'title.admin',
   account: 'title.account',
   sheet: 'title.sheet',
+  board: 'title.board',
   scenario: 'title.scenario',
   exerciseScenario: 'title.scenario',
   invite: 'title.invite',
@@ -163,6 +165,7 @@ async function route(): Promise<void> {
     }
     case 'instructor':
     case 'sheet':
+    case 'board':
     case 'scenario':
     case 'exerciseScenario':
     case 'exercise': {
@@ -180,11 +183,13 @@ async function route(): Promise<void> {
           ? new InstructorView(principal)
           : target.name === 'sheet'
             ? new JoinSheetView(target.exerciseId)
-            : target.name === 'scenario'
-              ? new ScenarioView({ scenarioId: target.scenarioId, version: target.version })
-              : target.name === 'exerciseScenario'
-                ? new ScenarioView({ exerciseId: target.exerciseId })
-                : new ExerciseView(target.exerciseId);
+            : target.name === 'board'
+              ? new ProjectorView(target.exerciseId)
+              : target.name === 'scenario'
+                ? new ScenarioView({ scenarioId: target.scenarioId, version: target.version })
+                : target.name === 'exerciseScenario'
+                  ? new ScenarioView({ exerciseId: target.exerciseId })
+                  : new ExerciseView(target.exerciseId);
       break;
     }
   }

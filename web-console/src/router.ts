@@ -9,6 +9,7 @@ export type Route =
   | { name: 'admin'; tab?: string }
   | { name: 'account' }
   | { name: 'sheet'; exerciseId: string }
+  | { name: 'board'; exerciseId: string }
   | { name: 'scenario'; scenarioId: string; version?: string }
   | { name: 'exerciseScenario'; exerciseId: string }
   | { name: 'invite'; token: string };
@@ -29,9 +30,11 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'instructor' && parts[1] === 'exercises' && parts[2] !== undefined)
     return parts[3] === 'sheet'
       ? { name: 'sheet', exerciseId: parts[2] }
-      : parts[3] === 'scenario'
-        ? { name: 'exerciseScenario', exerciseId: parts[2] }
-        : { name: 'exercise', exerciseId: parts[2] };
+      : parts[3] === 'board'
+        ? { name: 'board', exerciseId: parts[2] }
+        : parts[3] === 'scenario'
+          ? { name: 'exerciseScenario', exerciseId: parts[2] }
+          : { name: 'exercise', exerciseId: parts[2] };
   if (parts[0] === 'instructor' && parts[1] === 'scenarios' && parts[2] !== undefined)
     return parts[3] !== undefined
       ? { name: 'scenario', scenarioId: parts[2], version: parts[3] }

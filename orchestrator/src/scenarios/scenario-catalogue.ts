@@ -17,7 +17,15 @@ export interface CatalogueEntry {
   framework?: FrameworkId;
   workRoles: string[];
   /** `forgeable`: a check that runs on a host the trainee controls (shown to instructors). */
-  objectives: { id: string; kind: string; title: LocalizedText; points: number; forgeable?: true }[];
+  objectives: {
+    id: string;
+    kind: string;
+    title: LocalizedText;
+    points: number;
+    /** Objectives to solve before this one is shown to a team. */
+    requires?: string[];
+    forgeable?: true;
+  }[];
   hosts: { name: string; image: string; console: boolean }[];
   valid: boolean;
   competencyCheck: ScenarioFileResult['competencyCheck'];
@@ -124,6 +132,8 @@ export class ScenarioCatalogue {
         kind: o.kind,
         title: o.title,
         points: o.points,
+        // which objectives start hidden (a projector names only those every team can see)
+        ...(o.requires && o.requires.length > 0 ? { requires: o.requires } : {}),
         ...(o.check && isForgeableCheck(scenario.hosts, o.check) ? { forgeable: true as const } : {}),
       })),
       hosts: scenario.hosts.map((h) => ({ name: h.name, image: h.image, console: Boolean(h.console) })),

@@ -8,6 +8,7 @@ import type {
 } from '../scoring/scoreboard-projection.ts';
 import type { ScoringEvent } from '../scoring/scoring-events.ts';
 import type { Broadcast } from '../exercises/broadcast-board.ts';
+import type { HelpRequest } from '../help-requests/help-request-service.ts';
 
 /**
  * The socket.io messages of the `/scoring` namespace, shared by the server (`scoring-socket.ts`)
@@ -121,6 +122,11 @@ export interface ScoringServerToClient {
   'exercise:state': (message: ExerciseStateMessage) => void;
   /** Instructors only: a team's provisioning state or ready hosts changed (also in `GET /api/exercises/{id}`). */
   'exercise:team': (message: ExerciseTeamMessage) => void;
+  /**
+   * A help request was made, acknowledged or resolved (pushed from `main.ts`): to the exercise's
+   * instructors in full, and to the asking team without the instructors' names.
+   */
+  'help:update': (message: HelpRequest) => void;
 }
 
 export type SubscribeReply =

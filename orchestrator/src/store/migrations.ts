@@ -5,6 +5,7 @@ import { adminMigration } from '../accounts/admin-migration.ts';
 import { scenariosMigration } from '../scenarios/scenarios-migration.ts';
 import { scoringMigration } from '../scoring-service/scoring-migration.ts';
 import { terminalsMigration } from '../terminals/terminals-migration.ts';
+import { helpRequestsMigration } from '../help-requests/help-requests-migration.ts';
 
 /** Versioned schema migrations, applied in name order, each once. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
@@ -86,4 +87,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('exercise_teams').addColumn('addresses', 'text').execute();
     },
   },
+  '0010-help-requests': helpRequestsMigration,
 };

@@ -19,6 +19,7 @@ export interface DatabaseSchema {
   exercise_members: ExerciseMembersTable;
   scenario_versions: ScenarioVersionsTable;
   org_quotas: OrgQuotasTable;
+  help_requests: HelpRequestsTable;
 }
 
 export type ExerciseState = 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
@@ -277,4 +278,23 @@ export interface OrgQuotasTable {
   default_ttl_ms: number | null;
   max_ttl_ms: number | null;
   updated_at: number;
+}
+
+/** A trainee's request for help (orchestrator/src/help-requests/). */
+export interface HelpRequestsTable {
+  id: string;
+  exercise_id: string;
+  team_id: string;
+  /** The display name of the trainee who asked. */
+  requested_by: string;
+  message: string;
+  objective_id: string | null;
+  host: string | null;
+  state: 'open' | 'acknowledged' | 'resolved';
+  created_at: number;
+  acknowledged_at: number | null;
+  /** The instructor's name. */
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
 }

@@ -27,6 +27,7 @@ import type {
   SharingReport,
 } from '../types.ts';
 import type { View } from '../view.ts';
+import { HelpQueuePanel } from './help-queue-panel.ts';
 import { PeoplePanel } from './people-panel.ts';
 
 /** Live terminals and recordings are refreshed together this often while the page is visible. */
@@ -94,6 +95,7 @@ export class ExerciseView implements View {
   private readonly gridLegend = h('details', { class: 'grid-legend' });
   private replay: { info: RecordingInfo; player: ReplayPlayer } | undefined;
   private readonly scoring: ScoringSocket;
+  private readonly help: HelpQueuePanel;
   private terminalConnection: TerminalConnection | undefined;
   private listTimer: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
@@ -127,6 +129,11 @@ export class ExerciseView implements View {
       this.slots.sharing,
     );
     this.scoring = connectScoring();
+    this.help = new HelpQueuePanel(this.exerciseId, this.scoring, {
+      teamName: (id) => this.teamName(id),
+      objectiveTitle: (id) => this.objectiveTitle(id),
+    });
+    this.slots.actions.before(this.help.element);
     this.scoring.on('connect', () => this.subscribe());
     this.scoring.on('board:snapshot', (snapshot) => {
       if (snapshot.exerciseId !== this.exerciseId) return;
@@ -206,6 +213,7 @@ export class ExerciseView implements View {
 
   relocalize(): void {
     this.renderHead();
+    this.help.relocalize();
     this.renderTeams();
     this.people.relocalize();
     this.renderActions();
@@ -224,6 +232,7 @@ export class ExerciseView implements View {
     this.disposed = true;
     if (this.listTimer !== undefined) clearInterval(this.listTimer);
     this.scoring.disconnect();
+    this.help.dispose();
     this.shadow?.pane.dispose();
     this.ownShell?.pane.dispose();
     this.replay?.player.dispose();
@@ -753,6 +762,18 @@ export class ExerciseView implements View {
         h('a', { href: '#/instructor' }, t('nav.instructor')),
         ' / ',
         this.exerciseId,
+        ' · ',
+        h(
+          'a',
+          {
+            href: `${location.pathname}#/instructor/exercises/${encodeURIComponent(this.exerciseId)}/board`,
+            target: '_blank',
+            rel: 'noopener',
+            'data-testid': 'projector-link',
+            title: t('projector.linkHelp'),
+          },
+          t('projector.link'),
+        ),
       ),
       h(
         'h1',

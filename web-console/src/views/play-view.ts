@@ -19,6 +19,7 @@ import type {
   ScoringEvent,
 } from '../types.ts';
 import type { View } from '../view.ts';
+import { HelpRequestPanel } from './help-request-panel.ts';
 import { lockedCard, ObjectiveCard } from './objective-card.ts';
 
 /** The warnings before the end: ten and two minutes (the lower one wins). */
@@ -81,6 +82,7 @@ export class PlayView implements View {
   private recordsInput = false;
   private error = '';
   private readonly scoring: ScoringSocket;
+  private readonly help: HelpRequestPanel;
   private terminals: TerminalConnection | undefined;
   private readonly panes = new Map<string, TerminalPane>();
   private tabs: Tabs | undefined;
@@ -129,6 +131,11 @@ export class PlayView implements View {
       ),
     );
     this.scoring = connectScoring();
+    this.help = new HelpRequestPanel(this.scoring, {
+      objectives: () => this.objectives,
+      hosts: () => (this.exercise?.hosts ?? []).map((host) => host.name),
+    });
+    this.missionSlot.before(this.help.element);
     this.scoring.on('board:snapshot', (snapshot) => {
       if (snapshot.exerciseId !== this.principal.exerciseId) return;
       this.seq = snapshot.seq;
@@ -195,6 +202,7 @@ export class PlayView implements View {
     this.terminalHelp.textContent = t('terminal.help');
     this.renderHeader();
     this.renderError();
+    this.help.relocalize();
     if (this.over()) this.closeTerminals();
     this.liveSignature = '';
     this.renderLive();
@@ -220,6 +228,7 @@ export class PlayView implements View {
     clearInterval(this.clock);
     if (this.reloadTimer !== undefined) clearTimeout(this.reloadTimer);
     this.scoring.disconnect();
+    this.help.dispose();
     for (const card of this.cards.values()) card.dispose();
     for (const pane of this.panes.values()) pane.dispose();
     this.terminals?.close();
