@@ -17,6 +17,9 @@ import { sessionAuthenticator } from './api/auth/session-authenticator.ts';
 import { socketAuthenticator } from './api/auth/socket-authenticator.ts';
 import { RecordingStore } from './terminals/recording-store.ts';
 import { attachTerminalGateway, type TerminalGateway } from './terminals/terminal-gateway.ts';
+import { WebGrants } from './web-services/web-grants.ts';
+import { createWebProxy } from './web-services/web-proxy.ts';
+import { webRoutes } from './web-services/web-routes.ts';
 import { terminalRoutes } from './terminals/terminal-routes.ts';
 import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
 import {
@@ -54,6 +57,8 @@ import path from 'node:path';
 
 export interface RunningPlatform {
   url: string;
+  /** The origin of the web service listener (web service tabs), when it runs. */
+  webOrigin?: string;
   server: Server;
   logger: Logger;
   close(): Promise<void>;
@@ -138,6 +143,22 @@ export async function startPlatform(
   if (orchestrator && scoring)
     orchestrator.exercises.onAddressesBound((exercise) => scoring.unload(exercise));
   const broadcasts = new BroadcastBoard();
+  // Web service tabs: a listener of its own (its own origin), when configured and the engine connects.
+  const webGrants = new WebGrants();
+  const webAccess = orchestrator ? { exercises: orchestrator.exercises, canWatch } : undefined;
+  const webServer =
+    orchestrator && webAccess && config.webPort !== undefined && orchestrator.driver.openTcp
+      ? createWebProxy({
+          grants: webGrants,
+          driver: orchestrator.driver,
+          access: webAccess,
+          resolveSession: async (token) =>
+            (await accounts.resolveSession(token, { touch: false }))?.principal,
+          secureCookies: config.webOrigin?.startsWith('https:') ?? false,
+          logger: logger.child({ module: 'web-services' }),
+        })
+      : undefined;
+  let webOrigin = config.webOrigin ?? '';
   const reconciler = orchestrator
     ? startReconciler(orchestrator, config.reconcileIntervalMs, logger)
     : undefined;
@@ -180,6 +201,13 @@ export async function startPlatform(
         });
         playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
         rosterRoutes(api, { rosters, canWatch });
+        if (webServer && webAccess)
+          webRoutes(api, {
+            access: webAccess,
+            grants: webGrants,
+            webOrigin: () => webOrigin,
+            audit: (principal, action, target, details) => accounts.audit(principal, action, target, details),
+          });
       }
       quotaRoutes(api, {
         quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
@@ -282,13 +310,31 @@ export async function startPlatform(
   origins.listening(port);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
+  if (webServer) {
+    await new Promise<void>((resolve, reject) => {
+      webServer.once('error', reject);
+      webServer.listen(config.webPort, config.host, () => {
+        webServer.off('error', reject);
+        resolve();
+      });
+    });
+    const webPort = (webServer.address() as AddressInfo).port;
+    webOrigin ||= `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : host}:${webPort}`;
+    logger.info({ webOrigin, port: webPort }, 'web services listening');
+  }
   logger.info({ url, scenarios: catalogue.list().length, engine: config.engine }, 'platform listening');
   return {
     url,
     server,
     logger,
+    ...(webServer ? { webOrigin } : {}),
     close: async () => {
       clearInterval(pruner);
+      if (webServer?.listening)
+        await new Promise<void>((resolve) => {
+          webServer.close(() => resolve());
+          webServer.closeAllConnections();
+        });
       for (const stop of unhook) stop();
       await terminals?.close();
       detachScoring?.();
