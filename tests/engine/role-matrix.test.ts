@@ -767,7 +767,12 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         const o = own(c);
         expect(r.body.exerciseId).to.equal(o.exerciseId);
         expect(r.body.teamId).to.equal(o.teamId);
-        expect(r.body.hosts).to.deep.include({ name: 'console', console: true });
+        expect(r.body.hosts).to.deep.include({ name: 'console', console: true, web: [] });
+        expect(r.body.hosts).to.deep.include({
+          name: 'server',
+          console: false,
+          web: [{ port: 8080, title: 'Service', path: '/' }],
+        });
         expect((r.body.broadcasts as { message: string }[]).map((b) => b.message)).to.include(
           'ten minutes left',
         );
