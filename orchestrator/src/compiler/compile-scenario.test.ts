@@ -200,14 +200,14 @@ describe('compileScenario and planExercise', () => {
       '    networks: [lan, { name: core, address: 10.50.0.20 }]\n',
       '    networks: [lan, { name: core, address: 10.50.0.20 }]\n' +
         '    web:\n' +
-        '      - { port: 8080, title: { en: "Shop of {{team.name}}", ja: ショップ }, path: /login }\n' +
+        '      - { port: 8080, title: { en: Shop, ja: ショップ }, path: /login }\n' +
         '      - { port: 9000 }\n',
     );
     const compiled = compileScenario(withWeb, { file: 'unit.yaml', readSource: files('x') });
     expect(compiled.diagnostics).to.deep.equal([]);
     const [plan] = planExercise(compiled.compiled!, { exerciseId: 'ex', teams: 1, secret: 'web-secret-1' });
     expect(plan!.hosts[1]!.web).to.deep.equal([
-      { port: 8080, title: { en: 'Shop of Team 1', ja: 'ショップ' }, path: '/login' },
+      { port: 8080, title: { en: 'Shop', ja: 'ショップ' }, path: '/login' },
       { port: 9000, title: 'server:9000', path: '/' },
     ]);
     expect(plan!.hosts[0]!.web, 'a host without web services has none').to.equal(undefined);
@@ -218,6 +218,15 @@ describe('compileScenario and planExercise', () => {
       secret: 'web-secret-1',
     });
     expect(plan!.hosts[1]!.hash).to.equal(bare!.hosts[1]!.hash);
+
+    const templated = compileScenario(withWeb.replace('en: Shop,', 'en: "Shop of {{team.name}}",'), {
+      file: 'unit.yaml',
+      readSource: files('x'),
+    });
+    expect(
+      templated.diagnostics.map((d) => `${d.severity} ${d.pointer}`),
+      'a title is the same for every team: {{ … }} would be shown as it is',
+    ).to.deep.equal(['warning /hosts/1/web/0/title/en']);
 
     const duplicate = compileScenario(withWeb.replace('{ port: 9000 }', '{ port: 8080 }'), {
       file: 'unit.yaml',

@@ -234,7 +234,7 @@ function planTeam(
     };
     const web = host.web?.map((w) => ({
       port: w.port,
-      title: w.title ? renderText(w.title) : `${host.name}:${w.port}`,
+      title: w.title ?? `${host.name}:${w.port}`,
       path: w.path ?? '/',
     }));
     return { ...body, ...(web ? { web } : {}), hash: hashOf(body) };
