@@ -179,6 +179,24 @@ describe('web proxy (web service tabs)', () => {
     expect(big.status).to.equal(413);
     expect(seen.some((s) => s.url === '/upload' && s.body.length > 1024)).to.equal(false);
 
+    // without a Content-Length (chunked), counted as it streams: cut at the bound
+    const streamed = await fetch(`${base}/upload-stream`, {
+      method: 'POST',
+      headers: { cookie: grant },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 8; i++) controller.enqueue(new Uint8Array(512));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).to.equal(413);
+    expect(
+      seen.some((s) => s.url === '/upload-stream'),
+      'the host never got the whole body',
+    ).to.equal(false);
+
     const hanging = fetch(`${base}/hang`, { headers: { cookie: grant } });
     const meanwhile = await fetch(`${base}/other`, { headers: { cookie: grant } });
     expect(await meanwhile.text()).to.equal('hello GET /other');
