@@ -1,3 +1,4 @@
+import { CyropError } from './errors.ts';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
@@ -310,14 +311,58 @@ export async function startPlatform(
   origins.listening(port);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
-  if (webServer) {
-    await new Promise<void>((resolve, reject) => {
-      webServer.once('error', reject);
-      webServer.listen(config.webPort, config.host, () => {
-        webServer.off('error', reject);
-        resolve();
+  /** Stops everything started above, in order (also when the start fails half-way). */
+  const close = async (): Promise<void> => {
+    clearInterval(pruner);
+    if (webServer?.listening)
+      await new Promise<void>((resolve) => {
+        webServer.close(() => resolve());
+        webServer.closeAllConnections();
       });
+    for (const stop of unhook) stop();
+    await terminals?.close();
+    detachScoring?.();
+    stopBroadcasts?.();
+    await scoring?.stopTimers();
+    await io?.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
     });
+    await reconciler?.stop();
+    await orchestrator?.close();
+    await compiler.close();
+    await ownDatabase?.close();
+  };
+  if (webServer) {
+    const listenWeb = (port: number | undefined) =>
+      new Promise<void>((resolve, reject) => {
+        webServer.once('error', reject);
+        webServer.listen(port, config.host, () => {
+          webServer.off('error', reject);
+          resolve();
+        });
+      });
+    try {
+      await listenWeb(config.webPort);
+    } catch (error) {
+      // The default port beside the console's is taken: with no origin configured for it, any port
+      // will do (links are made per click); a port or an origin the operator set must be the one.
+      const byDefault = config.webPort === config.port + 1 && config.webOrigin === undefined;
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !byDefault) {
+        await close();
+        throw new CyropError(
+          'CONFIG_INVALID',
+          `the web service listener cannot listen on ${config.host}:${String(config.webPort)} (CYROP_WEB_PORT): ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      logger.warn(
+        { port: config.webPort },
+        'the web service port is taken: listening on a free one (set CYROP_WEB_PORT to choose it)',
+      );
+      await listenWeb(0);
+    }
     const webPort = (webServer.address() as AddressInfo).port;
     webOrigin ||= `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : host}:${webPort}`;
     logger.info({ webOrigin, port: webPort }, 'web services listening');
@@ -328,28 +373,7 @@ export async function startPlatform(
     server,
     logger,
     ...(webServer ? { webOrigin } : {}),
-    close: async () => {
-      clearInterval(pruner);
-      if (webServer?.listening)
-        await new Promise<void>((resolve) => {
-          webServer.close(() => resolve());
-          webServer.closeAllConnections();
-        });
-      for (const stop of unhook) stop();
-      await terminals?.close();
-      detachScoring?.();
-      stopBroadcasts?.();
-      await scoring?.stopTimers();
-      await io?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await reconciler?.stop();
-      await orchestrator?.close();
-      await compiler.close();
-      await ownDatabase?.close();
-    },
+    close,
   };
 }
 
