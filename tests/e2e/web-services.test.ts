@@ -159,6 +159,23 @@ describe('web service tabs in the browser (Chromium, Docker engine, web-sqli-piv
     await stranger.context.close();
   });
 
+  it("opens a team's shop for the instructor from the exercise page", async () => {
+    const { context, page, errors } = await browser!.newPage();
+    const [name, value] = staff.cookie().split('=') as [string, string];
+    await context.addCookies([{ name, value, url: origin }]);
+    await page.goto(`${origin}/#/instructor/exercises/${X}`);
+    const button = page.locator(
+      '[data-team-id="team-2"] [data-testid="staff-web-button"][data-host="shop"][data-port="8080"]',
+    );
+    await button.waitFor();
+    expect(await button.textContent()).to.equal('Open shop:8080');
+    const [shop] = await Promise.all([context.waitForEvent('page'), button.click()]);
+    await shop.getByText('Staff login').waitFor();
+    expect(new URL(shop.url()).origin).to.equal(platform!.webOrigin);
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
   it('reported no Content-Security-Policy violation on the console', () => {
     expect(browser!.cspViolations.filter((v) => v.startsWith(origin))).to.deep.equal([]);
   });

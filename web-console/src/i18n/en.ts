@@ -380,6 +380,7 @@ export const en = {
   'recordings.refresh': 'Refresh the recordings and the live terminals',
   'exercise.staffTerminal': 'Your terminal',
   'exercise.openTerminal': 'Open terminal on {host}',
+  'exercise.openWeb': 'Open {host}:{port}',
   'exercise.ownShellTitle': 'Your own shell on {team} / {host}',
   'exercise.ownShellNote':
     "This is your own interactive shell in the team's host, not a trainee's terminal: what you type really runs there, and it is listed with the live terminals and recordings. Closing the panel ends this shell.",
