@@ -1,3 +1,4 @@
+import { CyropError } from './errors.ts';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
@@ -17,6 +18,9 @@ import { sessionAuthenticator } from './api/auth/session-authenticator.ts';
 import { socketAuthenticator } from './api/auth/socket-authenticator.ts';
 import { RecordingStore } from './terminals/recording-store.ts';
 import { attachTerminalGateway, type TerminalGateway } from './terminals/terminal-gateway.ts';
+import { WebGrants } from './web-services/web-grants.ts';
+import { createWebProxy } from './web-services/web-proxy.ts';
+import { webRoutes } from './web-services/web-routes.ts';
 import { terminalRoutes } from './terminals/terminal-routes.ts';
 import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
 import {
@@ -59,6 +63,8 @@ import path from 'node:path';
 
 export interface RunningPlatform {
   url: string;
+  /** The origin of the web service listener (web service tabs), when it runs. */
+  webOrigin?: string;
   server: Server;
   logger: Logger;
   close(): Promise<void>;
@@ -157,6 +163,22 @@ export async function startPlatform(
         },
       })
     : undefined;
+  // Web service tabs: a listener of its own (its own origin), when configured and the engine connects.
+  const webGrants = new WebGrants();
+  const webAccess = orchestrator ? { exercises: orchestrator.exercises, canWatch } : undefined;
+  const webServer =
+    orchestrator && webAccess && config.webPort !== undefined && orchestrator.driver.openTcp
+      ? createWebProxy({
+          grants: webGrants,
+          driver: orchestrator.driver,
+          access: webAccess,
+          resolveSession: async (token) =>
+            (await accounts.resolveSession(token, { touch: false }))?.principal,
+          secureCookies: config.webOrigin?.startsWith('https:') ?? false,
+          logger: logger.child({ module: 'web-services' }),
+        })
+      : undefined;
+  let webOrigin = config.webOrigin ?? '';
   const reconciler = orchestrator
     ? startReconciler(orchestrator, config.reconcileIntervalMs, logger)
     : undefined;
@@ -199,6 +221,13 @@ export async function startPlatform(
         });
         playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
         rosterRoutes(api, { rosters, canWatch });
+        if (webServer && webAccess)
+          webRoutes(api, {
+            access: webAccess,
+            grants: webGrants,
+            webOrigin: () => webOrigin,
+            audit: (principal, action, target, details) => accounts.audit(principal, action, target, details),
+          });
       }
       scenarioGuideRoutes(api, {
         scenarios,
@@ -336,28 +365,69 @@ export async function startPlatform(
   origins.listening(port);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/`;
+  /** Stops everything started above, in order (also when the start fails half-way). */
+  const close = async (): Promise<void> => {
+    clearInterval(pruner);
+    if (webServer?.listening)
+      await new Promise<void>((resolve) => {
+        webServer.close(() => resolve());
+        webServer.closeAllConnections();
+      });
+    for (const stop of unhook) stop();
+    await terminals?.close();
+    detachScoring?.();
+    stopBroadcasts?.();
+    await scoring?.stopTimers();
+    await io?.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await reconciler?.stop();
+    await orchestrator?.close();
+    await compiler.close();
+    await ownDatabase?.close();
+  };
+  if (webServer) {
+    const listenWeb = (port: number | undefined) =>
+      new Promise<void>((resolve, reject) => {
+        webServer.once('error', reject);
+        webServer.listen(port, config.host, () => {
+          webServer.off('error', reject);
+          resolve();
+        });
+      });
+    try {
+      await listenWeb(config.webPort);
+    } catch (error) {
+      // The default port beside the console's is taken: with no origin configured for it, any port
+      // will do (links are made per click); a port or an origin the operator set must be the one.
+      const byDefault = config.webPort === config.port + 1 && config.webOrigin === undefined;
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !byDefault) {
+        await close();
+        throw new CyropError(
+          'CONFIG_INVALID',
+          `the web service listener cannot listen on ${config.host}:${String(config.webPort)} (CYROP_WEB_PORT): ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      logger.warn(
+        { port: config.webPort },
+        'the web service port is taken: listening on a free one (set CYROP_WEB_PORT to choose it)',
+      );
+      await listenWeb(0);
+    }
+    const webPort = (webServer.address() as AddressInfo).port;
+    webOrigin ||= `http://${['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : host}:${webPort}`;
+    logger.info({ webOrigin, port: webPort }, 'web services listening');
+  }
   logger.info({ url, scenarios: catalogue.list().length, engine: config.engine }, 'platform listening');
   return {
     url,
     server,
     logger,
-    close: async () => {
-      clearInterval(pruner);
-      for (const stop of unhook) stop();
-      await terminals?.close();
-      detachScoring?.();
-      stopBroadcasts?.();
-      await scoring?.stopTimers();
-      await io?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await reconciler?.stop();
-      await orchestrator?.close();
-      await compiler.close();
-      await ownDatabase?.close();
-    },
+    ...(webServer ? { webOrigin } : {}),
+    close,
   };
 }
 

@@ -7,6 +7,7 @@
  * printed, never silent (modelled on Hono's shared router suite, where each router skips cases).
  */
 import { expect } from 'chai';
+import type { Duplex } from 'node:stream';
 import { compileScenario } from '../../orchestrator/src/compiler/compile-scenario.ts';
 import type { EnvironmentPlan } from '../../orchestrator/src/compiler/environment-plan.ts';
 import { planExercise } from '../../orchestrator/src/compiler/plan-exercise.ts';
@@ -34,7 +35,8 @@ export type ContractClause =
   | 'shell-back-pressure-blocks-producer'
   | 'drift'
   | 'reset'
-  | 'destroy';
+  | 'destroy'
+  | 'tcp';
 
 export interface ContractOptions {
   /** Clauses this driver cannot be held to, each with the reason printed when it is skipped. */
@@ -120,6 +122,17 @@ async function readUntil(shell: ShellStream, pattern: RegExp, timeoutMs = 10_000
   });
 }
 
+/** Everything a stream yields until it ends, or the error it ends with (also one from before the call). */
+function drain(stream: Duplex): Promise<{ text: string; error?: string }> {
+  return new Promise((resolve) => {
+    if (stream.errored) resolve({ text: '', error: stream.errored.message });
+    let text = '';
+    stream.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    stream.on('end', () => resolve({ text }));
+    stream.on('error', (e) => resolve({ text, error: e.message }));
+  });
+}
+
 export function runtimeDriverContract(
   name: string,
   connect: () => Promise<RuntimeDriver>,
@@ -153,7 +166,12 @@ export function runtimeDriverContract(
     /** A clause: skipped, with its reason printed, where the driver or its capabilities rule it out. */
     const clause = (id: ContractClause, title: string, fn: () => Promise<void>) => {
       it(`${title} [${id}]`, async function () {
-        const reason = options.notApplicable?.[id] ?? NEEDS[id]?.(driver.capabilities);
+        const reason =
+          options.notApplicable?.[id] ??
+          NEEDS[id]?.(driver.capabilities) ??
+          (id === 'tcp' && !driver.openTcp
+            ? 'the driver opens no TCP connections to hosts (no openTcp: no web service tabs on it)'
+            : undefined);
         if (reason !== undefined) {
           // mocha prints skipped tests as pending; the reason goes beside it
           console.log(`      - ${name}: [${id}] not applicable: ${reason}`);
@@ -401,6 +419,43 @@ export function runtimeDriverContract(
         } finally {
           await paused.shell.kill();
         }
+      },
+    );
+
+    clause(
+      'tcp',
+      "opens the platform's TCP connection to a port of a host, both ways; a closed port fails naming it",
+      async () => {
+        await sh(
+          'server',
+          '(printf "hello from server\\n" | nc -N -l -p 9090 > /tmp/got 2>/dev/null &) </dev/null >/dev/null 2>&1',
+        );
+        // 9090 = 0x2382: wait until the background listener is there
+        for (let i = 0; i < 40; i++) {
+          if (
+            (
+              await sh('server', 'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -ci ":2382 .* 0A"')
+            ).out.trim() !== '0'
+          )
+            break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const stream = await driver.openTcp!(host('server'), 9090, { timeoutMs: 10_000 });
+        const received = drain(stream);
+        stream.end('ping from the platform\n');
+        expect(await received).to.deep.equal({ text: 'hello from server\n' });
+        for (let i = 0; i < 40 && (await sh('server', 'cat /tmp/got')).out === ''; i++)
+          await new Promise((r) => setTimeout(r, 250));
+        expect((await sh('server', 'cat /tmp/got')).out).to.equal('ping from the platform\n');
+
+        const closed = await driver.openTcp!(host('server'), 9999, { timeoutMs: 10_000 }).then(
+          async (s) => {
+            s.write('anything\n');
+            return (await drain(s)).error ?? 'no error';
+          },
+          (error: unknown) => (error as Error).message,
+        );
+        expect(closed).to.match(/9999/);
       },
     );
 

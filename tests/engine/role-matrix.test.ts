@@ -47,7 +47,10 @@ const PW = (who: string) => `${who} secret password 1`;
 
 /** The scenario: the contract scenario plus a check objective with a hint (play/hints, play/checks). */
 const scenarioText = (image: string) =>
-  contractScenario(image) +
+  contractScenario(image).replace(
+    '    ready: { tcp: 8080, timeout: 30s }\n',
+    '    ready: { tcp: 8080, timeout: 30s }\n    web: [{ port: 8080, title: Service }]\n',
+  ) +
   `  - id: probe
     kind: check
     title: Probe
@@ -755,6 +758,24 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: STAFF_Y(204),
       request: () => ({ path: `/api/exercises/${Y}/broadcast`, body: { message: 'ten minutes left' } }),
     },
+    // web service tabs: a team's own host, the exercise's staff; another team of the same exercise is
+    // refused (403), anyone else is told there is no such exercise (404)
+    {
+      op: 'POST /api/exercises/{id}/teams/{team}/web',
+      note: 'X team-1 server:8080',
+      expect: [401, 201, 201, 201, 404, 404, 201, 403, 404],
+      request: () => ({ path: `/api/exercises/${X}/teams/team-1/web`, body: { host: 'server', port: 8080 } }),
+      verify: (_c, r) => {
+        expect(r.body.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/\.cyrop\/enter\?ticket=[A-Za-z0-9_-]{43}$/);
+        expect(r.body.url).not.to.include(new URL(base()).origin);
+      },
+    },
+    {
+      op: 'POST /api/exercises/{id}/teams/{team}/web',
+      note: 'X team-1 undeclared port 22',
+      expect: [401, 404, 404, 404, 404, 404, 404, 403, 404],
+      request: () => ({ path: `/api/exercises/${X}/teams/team-1/web`, body: { host: 'server', port: 22 } }),
+    },
     // participants: their own team of their own exercise, from the session only
     {
       op: 'GET /api/play/objectives',
@@ -779,7 +800,12 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         const o = own(c);
         expect(r.body.exerciseId).to.equal(o.exerciseId);
         expect(r.body.teamId).to.equal(o.teamId);
-        expect(r.body.hosts).to.deep.include({ name: 'console', console: true });
+        expect(r.body.hosts).to.deep.include({ name: 'console', console: true, web: [] });
+        expect(r.body.hosts).to.deep.include({
+          name: 'server',
+          console: false,
+          web: [{ port: 8080, title: 'Service', path: '/' }],
+        });
         expect((r.body.broadcasts as { message: string }[]).map((b) => b.message)).to.include(
           'ten minutes left',
         );

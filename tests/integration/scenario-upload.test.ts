@@ -110,7 +110,7 @@ describe('scenario upload, versions and ownership (API)', function () {
         severity: 'error',
         rule: 'schema.type',
         file: 'scenario.yaml',
-        line: 54,
+        line: 56,
         column: 13,
         pointer: '/objectives/0/points',
         message: 'must be an integer (got "fifty")',

@@ -73,7 +73,12 @@ export interface PlayExercise {
   title: LocalizedText;
   summary?: LocalizedText;
   story?: LocalizedText;
-  hosts: { name: string; console: boolean }[];
+  hosts: {
+    name: string;
+    console: boolean;
+    /** Web services the team opens in the browser (web service tabs). */
+    web?: { port: number; title: LocalizedText; path: string }[];
+  }[];
   status: string;
   endsAt: string | null;
   recordsInput?: boolean;

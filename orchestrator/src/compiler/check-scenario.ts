@@ -188,6 +188,13 @@ export function checkScenario(scenario: Scenario, options: CheckOptions): Diagno
     const hp = `/hosts/${hi}`;
     if (host.console) consoles++;
     duplicates(
+      host.web ?? [],
+      (w) => String(w.port),
+      (i) => `${hp}/web/${i}/port`,
+      'duplicate.web-port',
+      (port, l) => `host '${host.name}' declares web service port ${port} twice (first at line ${l})`,
+    );
+    duplicates(
       host.networks,
       hostNetworkName,
       (i) => `${hp}/networks/${i}`,

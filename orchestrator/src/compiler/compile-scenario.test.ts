@@ -195,6 +195,56 @@ describe('compileScenario and planExercise', () => {
     );
   });
 
+  it('plans web services with their titles, default paths, and refuses a bad or duplicate port where it is', () => {
+    const withWeb = SCENARIO.replace(
+      '    networks: [lan, { name: core, address: 10.50.0.20 }]\n',
+      '    networks: [lan, { name: core, address: 10.50.0.20 }]\n' +
+        '    web:\n' +
+        '      - { port: 8080, title: { en: Shop, ja: ショップ }, path: /login }\n' +
+        '      - { port: 9000 }\n',
+    );
+    const compiled = compileScenario(withWeb, { file: 'unit.yaml', readSource: files('x') });
+    expect(compiled.diagnostics).to.deep.equal([]);
+    const [plan] = planExercise(compiled.compiled!, { exerciseId: 'ex', teams: 1, secret: 'web-secret-1' });
+    expect(plan!.hosts[1]!.web).to.deep.equal([
+      { port: 8080, title: { en: 'Shop', ja: 'ショップ' }, path: '/login' },
+      { port: 9000, title: 'server:9000', path: '/' },
+    ]);
+    expect(plan!.hosts[0]!.web, 'a host without web services has none').to.equal(undefined);
+    // web services are not engine configuration: the host's hash is the one it has without them
+    const [bare] = planExercise(compile(SCENARIO, 'x').compiled!, {
+      exerciseId: 'ex',
+      teams: 1,
+      secret: 'web-secret-1',
+    });
+    expect(plan!.hosts[1]!.hash).to.equal(bare!.hosts[1]!.hash);
+
+    const templated = compileScenario(withWeb.replace('en: Shop,', 'en: "Shop of {{team.name}}",'), {
+      file: 'unit.yaml',
+      readSource: files('x'),
+    });
+    expect(
+      templated.diagnostics.map((d) => `${d.severity} ${d.pointer}`),
+      'a title is the same for every team: {{ … }} would be shown as it is',
+    ).to.deep.equal(['warning /hosts/1/web/0/title/en']);
+
+    const duplicate = compileScenario(withWeb.replace('{ port: 9000 }', '{ port: 8080 }'), {
+      file: 'unit.yaml',
+      readSource: files('x'),
+    });
+    expect(duplicate.diagnostics.map((d) => `${d.line} ${d.pointer} ${d.rule}: ${d.message}`)).to.deep.equal([
+      "19 /hosts/1/web/1/port duplicate.web-port: host 'server' declares web service port 8080 twice (first at line 18)",
+    ]);
+    const badPort = compileScenario(withWeb.replace('{ port: 9000 }', '{ port: 70000 }'), {
+      file: 'unit.yaml',
+      readSource: files('x'),
+    });
+    expect(badPort.compiled).to.equal(undefined);
+    expect(badPort.diagnostics.map((d) => `${d.line} ${d.pointer}`)).to.deep.equal([
+      '19 /hosts/1/web/1/port',
+    ]);
+  });
+
   it('finds every requires cycle once', () => {
     expect(
       findCycles([

@@ -230,7 +230,10 @@ function untemplatedTexts(scenario: Scenario): { pointer: string; text: string }
   add('/metadata/summary', scenario.metadata.summary);
   add('/metadata/story', scenario.metadata.story);
   scenario.objectives.forEach((o, i) => add(`/objectives/${i}/title`, o.title));
-  scenario.hosts.forEach((h, i) => add(`/hosts/${i}/description`, h.description));
+  scenario.hosts.forEach((h, i) => {
+    add(`/hosts/${i}/description`, h.description);
+    (h.web ?? []).forEach((w, wi) => add(`/hosts/${i}/web/${wi}/title`, w.title));
+  });
   (scenario.networks ?? []).forEach((n, i) => add(`/networks/${i}/description`, n.description));
   return out;
 }

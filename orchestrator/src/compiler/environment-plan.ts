@@ -54,6 +54,19 @@ export interface PlannedHost {
   user?: string;
   workdir?: string;
   ready?: { tcp?: number; exec?: string[]; timeoutMs: number };
+  /**
+   * Web applications of this host that trainees of its team open through the platform's web proxy.
+   * Not part of `hash`: what the engine runs does not depend on it.
+   */
+  web?: PlannedWebService[];
+}
+
+export interface PlannedWebService {
+  port: number;
+  /** What the tab says (default: the host name and port). */
+  title: LocalizedText;
+  /** The path the tab opens. */
+  path: string;
 }
 
 export interface PlannedObjective {

@@ -232,7 +232,12 @@ function planTeam(
           }
         : {}),
     };
-    return { ...body, hash: hashOf(body) };
+    const web = host.web?.map((w) => ({
+      port: w.port,
+      title: w.title ?? `${host.name}:${w.port}`,
+      path: w.path ?? '/',
+    }));
+    return { ...body, ...(web ? { web } : {}), hash: hashOf(body) };
   });
 
   const objectives: PlannedObjective[] = scenario.objectives.map((o) => ({

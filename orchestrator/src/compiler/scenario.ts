@@ -58,6 +58,15 @@ export interface HostSpec {
   user?: string;
   workdir?: string;
   ready?: ReadySpec;
+  /** Web applications trainees of the team open in their browser through the platform. */
+  web?: WebServiceSpec[];
+}
+
+export interface WebServiceSpec {
+  port: number;
+  title?: LocalizedText;
+  /** The path the tab opens (default `/`). */
+  path?: string;
 }
 
 export interface HintSpec {

@@ -22,6 +22,33 @@ describe('loadConfig', () => {
     expect(config.fixedSubnetPools).to.deep.equal([]); // fixed subnets refused unless the operator allows some
   });
 
+  it('puts the web service listener beside the console unless told otherwise, on an origin apart', () => {
+    expect(loadConfig({}).webPort).to.equal(8421);
+    expect(loadConfig({ CYROP_PORT: '0' }).webPort, 'a free port when the console takes one').to.equal(0);
+    expect(loadConfig({ CYROP_WEB_PORT: 'off' }).webPort).to.equal(undefined);
+    expect(loadConfig({ CYROP_WEB_PORT: '9443' }).webPort).to.equal(9443);
+    expect(loadConfig({ CYROP_WEB_ORIGIN: 'https://web.range.example.org/' }).webOrigin).to.equal(
+      'https://web.range.example.org',
+    );
+    expect(() =>
+      loadConfig({
+        CYROP_WEB_PORT: '70000',
+        CYROP_WEB_ORIGIN: 'https://range.example.org',
+        CYROP_PUBLIC_ORIGINS: 'https://range.example.org',
+      }),
+    )
+      .to.throw(CyropError)
+      .with.property('details')
+      .that.deep.equals([
+        'CYROP_WEB_PORT=70000: must be a TCP port from 0 to 65535 (0 picks a free one), or off',
+        "CYROP_WEB_ORIGIN=https://range.example.org: must be an origin such as https://web.range.example.org (scheme, host, optional port; no path), other than the console's (it is one of CYROP_PUBLIC_ORIGINS)",
+      ]);
+    expect(() => loadConfig({ CYROP_WEB_ORIGIN: 'https://web.example.org/shop' }))
+      .to.throw(CyropError)
+      .with.property('details')
+      .that.has.length(1);
+  });
+
   it('reads the fixed-subnet pools and names a bad one', () => {
     expect(
       loadConfig({ CYROP_FIXED_SUBNET_POOLS: '10.20.0.0/16, 192.168.50.0/24' }).fixedSubnetPools,

@@ -78,6 +78,17 @@ export interface Config {
    * origins of the port it listens on (and `http://<host>:<port>` for a specific bind address).
    */
   publicOrigins: string[] | undefined;
+  /**
+   * The port of the web service listener (trainees' web applications, proxied into team networks),
+   * a distinct origin from the console's; 0 picks a free one; `off` (undefined) serves no web services.
+   * Default: the console's port + 1 (0 when the console's is 0).
+   */
+  webPort: number | undefined;
+  /**
+   * The origin browsers reach the web service listener at (`https://web.range.example.org`); must
+   * differ from every public origin of the console. Default: `http://<host>:<webPort>`.
+   */
+  webOrigin: string | undefined;
   /** A bearer token that lets a scraper read /metrics (operators may with their session). */
   metricsToken: string | undefined;
   /** The most one scenario host may write on top of its image (`resources.disk`, bytes). */
@@ -211,6 +222,15 @@ const VARIABLES: Record<Exclude<keyof Config, 'kubeInCluster'>, { env: string; d
     env: 'CYROP_TRUST_PROXY',
     describe:
       'false, a hop count from 1 to 10, or a comma-separated list of proxy addresses/subnets (loopback, linklocal, uniquelocal allowed); not true (anyone could pick their address)',
+  },
+  webPort: {
+    env: 'CYROP_WEB_PORT',
+    describe: 'a TCP port from 0 to 65535 (0 picks a free one), or off',
+  },
+  webOrigin: {
+    env: 'CYROP_WEB_ORIGIN',
+    describe:
+      "an origin such as https://web.range.example.org (scheme, host, optional port; no path), other than the console's",
   },
   publicOrigins: {
     env: 'CYROP_PUBLIC_ORIGINS',
@@ -370,6 +390,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const trustProxy = overrides.trustProxy ?? parseTrustProxy(raw('trustProxy'), problems);
   const publicOrigins = overrides.publicOrigins ?? parsePublicOrigins(raw('publicOrigins'), problems);
+  const webPortText = raw('webPort');
+  const webPort =
+    'webPort' in overrides
+      ? overrides.webPort
+      : webPortText === undefined
+        ? !Number.isInteger(port) || port === 0 || port >= 65535
+          ? 0
+          : port + 1
+        : webPortText === 'off'
+          ? undefined
+          : /^\d{1,5}$/.test(webPortText) && Number(webPortText) <= 65535
+            ? Number(webPortText)
+            : NaN;
+  if (webPort !== undefined && !(Number.isInteger(webPort) && webPort >= 0 && webPort <= 65535))
+    problems.push(
+      `${VARIABLES.webPort.env}=${webPortText ?? String(webPort)}: must be ${VARIABLES.webPort.describe}`,
+    );
+  const webOrigin = overrides.webOrigin ?? raw('webOrigin');
+  if (webOrigin !== undefined) {
+    const parsed = parsePublicOrigins(webOrigin, []) ?? [];
+    if (parsed.length !== 1 || parsed[0] !== webOrigin.replace(/\/$/, ''))
+      problems.push(`${VARIABLES.webOrigin.env}=${webOrigin}: must be ${VARIABLES.webOrigin.describe}`);
+    else if (publicOrigins?.includes(parsed[0]))
+      problems.push(
+        `${VARIABLES.webOrigin.env}=${webOrigin}: must be ${VARIABLES.webOrigin.describe} (it is one of CYROP_PUBLIC_ORIGINS)`,
+      );
+  }
   const metricsToken = overrides.metricsToken ?? raw('metricsToken');
   if (metricsToken !== undefined && !/^[\x21-\x7e]{32,200}$/.test(metricsToken))
     problems.push(`${VARIABLES.metricsToken.env}=(redacted): must be ${VARIABLES.metricsToken.describe}`);
@@ -477,6 +524,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     exerciseTerminalInputBytesPerSecond,
     trustProxy,
     publicOrigins,
+    webPort,
+    webOrigin: webOrigin?.replace(/\/$/, ''),
     metricsToken,
     hostDiskMaxBytes,
     diskLimits,

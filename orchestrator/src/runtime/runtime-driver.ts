@@ -23,6 +23,14 @@ export interface RuntimeDriver {
   exec(host: HostRef, cmd: readonly string[], options: ExecOptions): Promise<ExecResult>;
   /** An interactive TTY shell; closing the stream kills the shell inside the container. */
   openShell(host: HostRef, options: ShellOptions): Promise<ShellStream>;
+  /**
+   * A TCP connection from the platform to `port` of a host, as a client on the team's own network
+   * would make it (the web proxy of web service tabs). The host's side sees the platform, never a
+   * trainee; nothing on the host can open a connection back. Fails with ENGINE_* when the host is
+   * gone or the port refuses (ENGINE_ERROR), ENGINE_TIMEOUT when nothing answers within `timeoutMs`. Absent: this
+   * engine offers no web services.
+   */
+  openTcp?(host: HostRef, port: number, options: { timeoutMs: number }): Promise<Duplex>;
   /** Recreate one host from its plan (fresh filesystem), keeping its addresses. */
   resetHost(plan: EnvironmentPlan, host: string, options?: ProvisionOptions): Promise<EnvironmentStatus>;
   /** Remove everything of the environment. Idempotent: destroying what is gone is fine. */

@@ -26,7 +26,13 @@ export interface CatalogueEntry {
     requires?: string[];
     forgeable?: true;
   }[];
-  hosts: { name: string; image: string; console: boolean }[];
+  /** `web`: the host's web services (web service tabs), for the staff's buttons. */
+  hosts: {
+    name: string;
+    image: string;
+    console: boolean;
+    web: { port: number; title?: LocalizedText; path: string }[];
+  }[];
   valid: boolean;
   competencyCheck: ScenarioFileResult['competencyCheck'];
   diagnostics: Diagnostic[];
@@ -136,7 +142,16 @@ export class ScenarioCatalogue {
         ...(o.requires && o.requires.length > 0 ? { requires: o.requires } : {}),
         ...(o.check && isForgeableCheck(scenario.hosts, o.check) ? { forgeable: true as const } : {}),
       })),
-      hosts: scenario.hosts.map((h) => ({ name: h.name, image: h.image, console: Boolean(h.console) })),
+      hosts: scenario.hosts.map((h) => ({
+        name: h.name,
+        image: h.image,
+        console: Boolean(h.console),
+        web: (h.web ?? []).map((w) => ({
+          port: w.port,
+          ...(w.title ? { title: w.title } : {}),
+          path: w.path ?? '/',
+        })),
+      })),
       valid: true,
       competencyCheck: result.competencyCheck,
       diagnostics,

@@ -116,6 +116,9 @@ export const en = {
   'play.scoringClosed': 'Scoring is over: {solved} of {total} solved',
   'play.terminals': 'Terminals',
   'play.noConsole': 'This exercise has no terminal for you.',
+  'play.webServices': 'Web services',
+  'play.openWeb': 'Open {title}',
+  'play.webFailed': 'The web service did not open: {reason}',
   'play.scoreboard': 'Scoreboard',
   'play.ownScore': 'Your team: {points} points, {solves} solved',
   'play.timeline': 'Your team’s timeline',
@@ -465,6 +468,7 @@ export const en = {
   'recordings.refresh': 'Refresh the recordings and the live terminals',
   'exercise.staffTerminal': 'Your terminal',
   'exercise.openTerminal': 'Open terminal on {host}',
+  'exercise.openWeb': 'Open {host}:{port}',
   'exercise.ownShellTitle': 'Your own shell on {team} / {host}',
   'exercise.ownShellNote':
     "This is your own interactive shell in the team's host, not a trainee's terminal: what you type really runs there, and it is listed with the live terminals and recordings. Closing the panel ends this shell.",

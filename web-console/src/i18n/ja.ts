@@ -116,6 +116,9 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'play.scoringClosed': '採点は終了しました：{total} 問中 {solved} 問正解',
   'play.terminals': 'ターミナル',
   'play.noConsole': 'この演習には使えるターミナルがありません。',
+  'play.webServices': 'Web サービス',
+  'play.openWeb': '{title} を開く',
+  'play.webFailed': 'Web サービスを開けませんでした：{reason}',
   'play.scoreboard': 'スコアボード',
   'play.ownScore': 'あなたのチーム：{points} 点、{solves} 問正解',
   'play.timeline': 'チームのタイムライン',
@@ -464,6 +467,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'recordings.refresh': '録画と使用中のターミナルを更新',
   'exercise.staffTerminal': 'あなたのターミナル',
   'exercise.openTerminal': '{host} でターミナルを開く',
+  'exercise.openWeb': '{host}:{port} を開く',
   'exercise.ownShellTitle': '{team} / {host} 上のあなた自身のシェル',
   'exercise.ownShellNote':
     'これはチームのホスト上で動くあなた自身の対話シェルで、受講者のターミナルではありません。入力したコマンドは実際にそのホストで実行され、使用中のターミナルと録画の一覧にも表示されます。パネルを閉じるとこのシェルは終了します。',

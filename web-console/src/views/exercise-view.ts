@@ -673,6 +673,35 @@ export class ExerciseView implements View {
     return hosts.filter((host) => consoles.has(host));
   }
 
+  /** The web services of a team's hosts (per the scenario; none until it is loaded). */
+  private webServices(hosts: readonly string[]): { host: string; port: number }[] {
+    const present = new Set(hosts);
+    return (this.scenario?.hosts ?? [])
+      .filter((x) => present.has(x.name))
+      .flatMap((x) => x.web.map((w) => ({ host: x.name, port: w.port })));
+  }
+
+  /**
+   * A team's web service in a new tab, as its trainees see it (through the web listener's own
+   * origin; the window gets no handle on this page). Opened at the click, then sent to the link.
+   */
+  private async openWeb(teamId: string, host: string, port: number): Promise<void> {
+    const opened = window.open('about:blank', '_blank');
+    if (opened) opened.opener = null;
+    try {
+      const link = await api<{ url: string }>(
+        'POST',
+        `/api/exercises/${encodeURIComponent(this.exerciseId)}/teams/${encodeURIComponent(teamId)}/web`,
+        { host, port },
+      );
+      if (opened) opened.location.href = link.url;
+      else window.open(link.url, '_blank', 'noopener');
+    } catch (error) {
+      opened?.close();
+      this.say(describeError(error));
+    }
+  }
+
   /** The instructor's own interactive shell on a team's console host (one at a time). */
   private openShell(teamId: string, host: string): void {
     if (this.ownShell?.teamId === teamId && this.ownShell.host === host) {
@@ -996,6 +1025,22 @@ export class ExerciseView implements View {
                 h(
                   'td',
                   {},
+                  this.webServices(team.hosts).map(({ host, port }) =>
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        'data-testid': 'staff-web-button',
+                        'data-host': host,
+                        'data-port': String(port),
+                        disabled: team.state !== 'ready' || s.state !== 'running',
+                        onclick: () => {
+                          void this.openWeb(team.id, host, port);
+                        },
+                      },
+                      t('exercise.openWeb', { host, port: String(port) }),
+                    ),
+                  ),
                   this.consoleHosts(team.hosts).map((host) =>
                     h(
                       'button',

@@ -63,6 +63,9 @@ export class PlayView implements View {
   private readonly terminalsHeading = h('h2', {});
   private readonly terminalsSlot = h('div', { class: 'terminals' });
   private readonly terminalHelp = h('p', { class: 'muted small' });
+  /** Web service tabs: one button per declared web service of the team's hosts (hidden when none). */
+  private readonly webSlot = h('section', { class: 'panel web-services', 'data-testid': 'web-services' });
+  private webStatus = '';
   private readonly boardSlot = h('section', { class: 'panel' });
   private readonly timelineSlot = h('section', { class: 'panel' });
   private readonly errorSlot = h('div', {});
@@ -120,6 +123,7 @@ export class PlayView implements View {
         h(
           'div',
           { class: 'play-main' },
+          this.webSlot,
           h(
             'section',
             { class: 'panel terminals-panel' },
@@ -255,6 +259,7 @@ export class PlayView implements View {
       this.renderMission();
       this.renderBroadcasts();
       if (first) this.buildTerminals();
+      this.renderWeb();
       this.liveChanged();
     } catch (error) {
       this.error = describeError(error);
@@ -424,6 +429,73 @@ export class PlayView implements View {
     this.renderLive();
     this.renderEnd();
     this.renderObjectivesStatus();
+    this.renderWeb();
+  }
+
+  /**
+   * The web services of the team's hosts, each a button that opens it in a new browser tab through
+   * the platform's web listener (its own origin: see orchestrator/src/web-services/README.md). The
+   * window is opened at the click, before the one-time link is asked for, so that no popup blocker
+   * stops it; it gets no handle on this page (opener cleared).
+   */
+  private renderWeb(): void {
+    const services = (this.exercise?.hosts ?? []).flatMap((host) =>
+      (host.web ?? []).map((w) => ({ host: host.name, ...w })),
+    );
+    this.webSlot.hidden = services.length === 0 || this.over();
+    if (this.webSlot.hidden) {
+      replaceChildren(this.webSlot);
+      return;
+    }
+    replaceChildren(
+      this.webSlot,
+      h('h2', {}, t('play.webServices')),
+      h(
+        'ul',
+        { class: 'web-service-list' },
+        ...services.map((service) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              {
+                type: 'button',
+                'data-testid': 'web-service',
+                'data-host': service.host,
+                'data-port': String(service.port),
+                onclick: () => {
+                  void this.openWeb(service.host, service.port);
+                },
+              },
+              t('play.openWeb', { title: pickText(service.title) || `${service.host}:${service.port}` }),
+            ),
+            ' ',
+            h('span', { class: 'muted small' }, `${service.host}:${service.port}`),
+          ),
+        ),
+      ),
+      h('p', { class: 'muted small', role: 'status', 'data-testid': 'web-status' }, this.webStatus),
+    );
+  }
+
+  private async openWeb(host: string, port: number): Promise<void> {
+    const { exerciseId, teamId } = this.principal;
+    const opened = window.open('about:blank', '_blank');
+    if (opened) opened.opener = null;
+    try {
+      const link = await api<{ url: string }>('POST', `/api/exercises/${exerciseId}/teams/${teamId}/web`, {
+        host,
+        port,
+      });
+      if (opened) opened.location.href = link.url;
+      else window.location.assign(link.url); // popups refused: open it here instead
+      this.webStatus = '';
+    } catch (error) {
+      opened?.close();
+      this.webStatus = t('play.webFailed', { reason: describeError(error) });
+    }
+    this.renderWeb();
   }
 
   /** No shell after the end: the panes go, and the panel says why. */

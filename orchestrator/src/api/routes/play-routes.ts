@@ -70,7 +70,12 @@ export function playRoutes(api: ApiRegistry, { exercises, accounts, broadcasts }
         title: text(meta?.title ?? exercise.scenario.id),
         ...(meta?.summary !== undefined ? { summary: text(meta.summary) } : {}),
         ...(meta?.story !== undefined ? { story: text(meta.story) } : {}),
-        hosts: plan.hosts.map((h) => ({ name: h.name, console: h.console !== null })),
+        hosts: plan.hosts.map((h) => ({
+          name: h.name,
+          console: h.console !== null,
+          // the web services trainees open as tabs (POST /api/exercises/{id}/teams/{team}/web)
+          web: (h.web ?? []).map((w) => ({ port: w.port, title: text(w.title), path: w.path })),
+        })),
         status: exercise.state,
         endsAt: exercise.expiresAt === null ? null : new Date(exercise.expiresAt).toISOString(),
         recordsInput: exercise.recordInput,

@@ -51,7 +51,19 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
         type: 'array',
         items: {
           type: 'object',
-          properties: { name: { type: 'string' }, image: { type: 'string' }, console: { type: 'boolean' } },
+          properties: {
+            name: { type: 'string' },
+            image: { type: 'string' },
+            console: { type: 'boolean' },
+            web: {
+              type: 'array',
+              description: "the host's web services (web service tabs)",
+              items: {
+                type: 'object',
+                properties: { port: { type: 'integer' }, title: localized, path: { type: 'string' } },
+              },
+            },
+          },
         },
       },
       valid: { type: 'boolean' },

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import type { EnvironmentPlan, PlannedHost } from '../../compiler/environment-plan.ts';
@@ -299,6 +300,28 @@ export class DockerRuntimeDriver implements RuntimeDriver {
       timedOut,
       durationMs: Date.now() - started,
     };
+  }
+
+  /**
+   * Straight to the container's address on one of its team bridges: the host has an address on each
+   * bridge, and the host firewall admits the replies of connections the host opened (REPLY_RULE in
+   * host-firewall.ts) while still dropping anything a container opens towards the host.
+   */
+  async openTcp(ref: HostRef, port: number, options: { timeoutMs: number }): Promise<Duplex> {
+    const where = `${ref.exercise}/${ref.team}/${ref.host}:${port}`;
+    const info = await this.docker
+      .getContainer(containerName(ref.exercise, ref.team, ref.host))
+      .inspect()
+      .catch((error: unknown) => {
+        throw translateDockerError(error, `connecting to ${where}`);
+      });
+    if (!info.State.Running)
+      throw new CyropError('ENGINE_ERROR', `host ${where} is not running (${info.State.Status})`);
+    const address = Object.values(info.NetworkSettings.Networks)
+      .map((n) => n.IPAddress)
+      .find((a) => a);
+    if (!address) throw new CyropError('ENGINE_ERROR', `host ${where} has no address on a team network`);
+    return connectTcp(address, port, options.timeoutMs, where);
   }
 
   async openShell(ref: HostRef, options: ShellOptions): Promise<ShellStream> {
@@ -731,6 +754,32 @@ const NAME_CONFLICT_ATTEMPTS = 20;
 
 /** A shell that has not reported its process id by then is given up (the engine is stuck or gone). */
 const SHELL_START_TIMEOUT_MS = 20_000;
+
+/** A TCP connection, resolved once connected; refused and silent ports as errors naming `where`. */
+function connectTcp(address: string, port: number, timeoutMs: number, where: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: address, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new CyropError('ENGINE_TIMEOUT', `nothing answered on ${where} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        new CyropError(
+          'ENGINE_ERROR',
+          `cannot connect to ${where}: ${error.code === 'ECONNREFUSED' ? 'nothing listens there' : error.message}`,
+          { cause: error },
+        ),
+      );
+    });
+  });
+}
 
 async function readFileFrom(container: Docker.Container, path: string): Promise<string> {
   const { extract } = await import('tar-stream');

@@ -55,6 +55,13 @@ export const DRIVER_ACCESS: {
       'hosts are pods: applied, adopted by label, watched until ready, recreated',
     ),
     ...each(['get', 'create'], '', 'pods', 'terminals and checks run by exec (websocket)', 'exec'),
+    ...each(
+      ['get', 'create'],
+      '',
+      'pods',
+      "web service tabs: the platform's connection to a host's web port (websocket)",
+      'portforward',
+    ),
     ...each(['list', 'create', 'patch', 'delete'], '', 'services', 'host names (headless Services)'),
     ...each(['list', 'create', 'patch', 'delete'], '', 'secrets', "each host's files"),
     ...each(
@@ -213,14 +220,6 @@ export const DRIVER_ACCESS: {
       group: '',
       resource: 'pods',
       subresource: 'attach',
-      why: 'not used',
-    },
-    {
-      namespace: 'team',
-      verb: 'create',
-      group: '',
-      resource: 'pods',
-      subresource: 'portforward',
       why: 'not used',
     },
     { namespace: 'team', verb: 'get', group: '', resource: 'secrets', why: 'not used (files are applied)' },

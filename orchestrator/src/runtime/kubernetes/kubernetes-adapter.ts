@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import { PassThrough } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import {
   AuthenticationV1Api,
   ApiException,
@@ -553,6 +553,67 @@ export class KubernetesAdapter {
         if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close();
       },
     };
+  }
+
+  /**
+   * One TCP connection to `port` of a pod, through the API server's port-forward websocket (the
+   * kubelet connects inside the pod's network namespace). Channel 0 carries the data, channel 1 the
+   * kubelet's errors (e.g. nothing listens); each channel's first frame starts with the port number
+   * (2 bytes), which is dropped. Resolves once the websocket is open; a refused port then ends the
+   * stream with an error naming it.
+   */
+  async portForward(namespace: string, pod: string, port: number): Promise<Duplex> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward?ports=${port}`;
+    const where = `port ${port} of pod ${namespace}/${pod}`;
+    const dummies = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };
+    const handler = new WebSocketHandler(this.kc, undefined, dummies);
+    const firstFrame = [true, true];
+    let socket: WebSocket.WebSocket | undefined;
+    const stream = new Duplex({
+      write(chunk: Buffer, _encoding, callback) {
+        if (!socket || socket.readyState !== socket.OPEN) {
+          callback(new Error(`the port-forward to ${where} is closed`));
+          return;
+        }
+        socket.send(Buffer.concat([Buffer.from([0]), chunk]), (error) => callback(error ?? null));
+      },
+      final(callback) {
+        socket?.close();
+        callback();
+      },
+      read() {
+        // data is pushed as it arrives
+      },
+      destroy(error, callback) {
+        if (socket?.readyState === socket?.OPEN || socket?.readyState === socket?.CONNECTING) socket?.close();
+        callback(error);
+      },
+    });
+    // The kubelet's error may come in the same read as the upgrade, before the caller has the stream
+    // to listen on: it is kept (`stream.errored`, and the next read or write fails) instead of thrown.
+    stream.on('error', () => undefined);
+    await this.limiter.take();
+    try {
+      socket = await handler.connect(path, null, (channel: number, data: Buffer) => {
+        if (channel > 1) return true;
+        let payload = data;
+        if (firstFrame[channel]) {
+          payload = data.subarray(2);
+          firstFrame[channel] = false;
+        }
+        if (channel === 0) {
+          if (payload.length) stream.push(payload);
+        } else if (payload.length) {
+          stream.destroy(new CyropError('ENGINE_ERROR', `${where}: ${payload.toString('utf8').trim()}`));
+        }
+        return true;
+      });
+    } catch (error) {
+      throw new CyropError('ENGINE_ERROR', `port-forward to ${where}: ${describe(error)}`, { cause: error });
+    }
+    socket.on('close', () => stream.push(null));
+    socket.on('error', () => undefined);
+    return stream;
   }
 
   /** Rate-limited, with retries on 429/5xx and connection errors (honouring Retry-After). */

@@ -257,6 +257,39 @@ export class KubernetesRuntimeDriver implements RuntimeDriver {
     };
   }
 
+  /**
+   * Through the API server's port-forward (pods/portforward): the kubelet connects inside the pod's
+   * own network namespace, so team NetworkPolicies neither need nor get an exception, and nothing in
+   * the team namespace can open a connection back.
+   */
+  async openTcp(ref: HostRef, port: number, options: { timeoutMs: number }): Promise<Duplex> {
+    const ns = await this.namespaceOf(ref);
+    const where = `${ref.exercise}/${ref.team}/${ref.host}:${port}`;
+    let timer: NodeJS.Timeout | undefined;
+    const opening = this.api.portForward(ns, podName(ref.host), port);
+    try {
+      return await Promise.race([
+        opening,
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => {
+            void opening.then(
+              (late) => late.destroy(),
+              () => undefined,
+            );
+            reject(
+              new CyropError(
+                'ENGINE_TIMEOUT',
+                `the port-forward to ${where} did not open within ${options.timeoutMs} ms`,
+              ),
+            );
+          }, options.timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async exec(ref: HostRef, cmd: readonly string[], options: ExecOptions): Promise<ExecResult> {
     const started = Date.now();
     const ns = await this.namespaceOf(ref);
