@@ -1,14 +1,10 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { pino } from 'pino';
-import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
-import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
-import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
-import { openDatabase } from '../../orchestrator/src/store/database.ts';
+import type { RunningPlatform } from '../../orchestrator/src/main.ts';
+import { startClassPlatform } from './class-platform.ts';
 import { en } from '../../web-console/src/i18n/en.ts';
 import { apiClient } from '../api-client.ts';
 import { launchBrowser, screenshot, selectLanguage, type TestBrowser } from './browser.ts';
@@ -136,48 +132,13 @@ describe('help requests and the projector scoreboard (Chromium, Docker engine)',
 
   before(async function () {
     this.timeout(300_000);
-    if (!existsSync(path.join(REPO, 'web-console', 'dist', 'index.html')))
-      throw new Error('the web console is not built: run `npm run build:web` first');
-    dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-classroom-e2e-'));
-    const scenarios = path.join(dir, 'scenarios');
-    mkdirSync(path.join(scenarios, 'class-drill'), { recursive: true });
-    writeFileSync(path.join(scenarios, 'class-drill', 'scenario.yaml'), SCENARIO);
-    const dataDir = path.join(dir, 'data');
-    const database = await openDatabase(dataDir);
-    const first = (await new AccountService({ db: database.db }).ensureFirstOperator())!.password;
-    await database.close();
-    platform = await startPlatform(
-      loadConfig({ CYROP_SUBNET_POOL: '10.234.0.0/16' }, { port: 0, dataDir, scenariosDir: scenarios }),
-      pino({ level: 'silent' }),
-    );
+    ({ dir, platform, origin, staffApi } = await startClassPlatform({
+      scenario: { id: 'class-drill', yaml: SCENARIO },
+      env: { CYROP_SUBNET_POOL: '10.234.0.0/16' },
+      organisation: 'Class Co',
+      instructor: INSTRUCTOR,
+    }));
     started.platform = true;
-    origin = platform.url.replace(/\/$/, '');
-    const operator = apiClient(platform.url);
-    expect(
-      (await operator('POST', '/api/auth/login', { email: 'admin@localhost', password: first })).status,
-    ).to.equal(200);
-    expect(
-      (
-        await operator('POST', '/api/auth/password', {
-          currentPassword: first,
-          newPassword: 'classroom e2e operator secret 1',
-        })
-      ).status,
-    ).to.equal(200);
-    const org = await operator('POST', '/api/organisations', { name: 'Class Co', kind: 'training-company' });
-    expect(org.status, org.text).to.equal(201);
-    const made = await operator('POST', `/api/organisations/${org.body.id as string}/users`, {
-      email: INSTRUCTOR.email,
-      name: INSTRUCTOR.name,
-      role: 'instructor',
-      password: INSTRUCTOR.password,
-    });
-    expect(made.status, made.text).to.equal(201);
-    staffApi = apiClient(platform.url);
-    expect(
-      (await staffApi('POST', '/api/auth/login', { email: INSTRUCTOR.email, password: INSTRUCTOR.password }))
-        .status,
-    ).to.equal(200);
     const created = await staff('POST', '/api/exercises', {
       scenario: 'class-drill',
       teams: 2,

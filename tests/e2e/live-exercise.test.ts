@@ -1,14 +1,10 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { pino } from 'pino';
-import { AccountService } from '../../orchestrator/src/accounts/account-service.ts';
-import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
-import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
-import { openDatabase } from '../../orchestrator/src/store/database.ts';
+import type { RunningPlatform } from '../../orchestrator/src/main.ts';
+import { startClassPlatform } from './class-platform.ts';
 import { apiClient } from '../api-client.ts';
 import { en } from '../../web-console/src/i18n/en.ts';
 import { TerminalClient } from '../engine/terminal-client.ts';
@@ -184,49 +180,14 @@ describe('trainee page follows the live exercise (Chromium + Firefox, Docker eng
 
   before(async function () {
     this.timeout(300_000);
-    if (!existsSync(path.join(REPO, 'web-console', 'dist', 'index.html')))
-      throw new Error('the web console is not built: run `npm run build:web` first');
-    dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-live-e2e-'));
-    const scenarios = path.join(dir, 'scenarios');
-    mkdirSync(path.join(scenarios, 'live-drill'), { recursive: true });
-    writeFileSync(path.join(scenarios, 'live-drill', 'scenario.yaml'), SCENARIO);
-    const dataDir = path.join(dir, 'data');
-    const database = await openDatabase(dataDir);
-    const first = (await new AccountService({ db: database.db }).ensureFirstOperator())!.password;
-    await database.close();
     // The janitor tears expired exercises down every 20 s (the default is minutes).
-    platform = await startPlatform(
-      loadConfig(
-        { CYROP_SUBNET_POOL: '10.236.0.0/16', CYROP_RECONCILE_SECONDS: '20' },
-        { port: 0, dataDir, scenariosDir: scenarios },
-      ),
-      pino({ level: 'silent' }),
-    );
+    ({ dir, platform, origin, staffApi } = await startClassPlatform({
+      scenario: { id: 'live-drill', yaml: SCENARIO },
+      env: { CYROP_SUBNET_POOL: '10.236.0.0/16', CYROP_RECONCILE_SECONDS: '20' },
+      organisation: 'Live Co',
+      instructor: { ...INSTRUCTOR, name: 'Live Teacher' },
+    }));
     started.platform = true;
-    origin = platform.url.replace(/\/$/, '');
-    const operator = apiClient(platform.url);
-    expect(
-      (await operator('POST', '/api/auth/login', { email: 'admin@localhost', password: first })).status,
-    ).to.equal(200);
-    expect(
-      (
-        await operator('POST', '/api/auth/password', {
-          currentPassword: first,
-          newPassword: 'live e2e operator secret 1',
-        })
-      ).status,
-    ).to.equal(200);
-    const org = await operator('POST', '/api/organisations', { name: 'Live Co', kind: 'training-company' });
-    expect(org.status, org.text).to.equal(201);
-    const made = await operator('POST', `/api/organisations/${org.body.id as string}/users`, {
-      email: INSTRUCTOR.email,
-      name: 'Live Teacher',
-      role: 'instructor',
-      password: INSTRUCTOR.password,
-    });
-    expect(made.status, made.text).to.equal(201);
-    staffApi = apiClient(platform.url);
-    expect((await staffApi('POST', '/api/auth/login', INSTRUCTOR)).status).to.equal(200);
     browser = await launchBrowser();
     started.browser = true;
   });

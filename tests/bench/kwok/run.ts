@@ -46,6 +46,8 @@ const NODES = flag('nodes', Math.max(1, Math.ceil((TEAMS * 3) / 400)));
 const PODS_PER_NODE = flag('pods-per-node', 500);
 const BATCH = flag('batch', 50);
 const PARALLEL = flag('parallel', 8);
+/** `--cpu-prof=DIR`: the platform's processes write V8 CPU profiles there (open in Chrome's DevTools). */
+const CPU_PROF = process.argv.find((a) => a.startsWith('--cpu-prof='))?.split('=')[1];
 const SKIP = new Set(
   (process.argv.find((a) => a.startsWith('--skip='))?.split('=')[1] ?? '').split(',').filter(Boolean),
 );
@@ -96,7 +98,11 @@ export function platformEnv(cluster: KwokCluster, dataDir: string, prefix: strin
 async function platform(cluster: KwokCluster, env: NodeJS.ProcessEnv, args: string[]) {
   const before = await scrapeMetrics(cluster);
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [CYROP, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, CYROP, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const rss = sampleRss(child.pid!);
   let stdout = '';
   let stderr = '';
