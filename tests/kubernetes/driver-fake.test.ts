@@ -266,6 +266,15 @@ describe('Kubernetes driver against a fake API server', function () {
       expect(await driver.list({ 'cyrop.io/exercise': 'fake-many' })).to.have.length(8);
     });
 
+    it('keeps its connections to the API server open across requests (no new TLS connection per call)', async () => {
+      for (const p of teams) await driver.provision(p); // one team at a time: few requests at once
+      const requests = fake.requests.length;
+      // every pod watch and the namespace watch hold a connection of their own
+      const watches = fake.requests.filter((r) => r.query.get('watch') === 'true').length;
+      expect(requests).to.be.greaterThan(100);
+      expect(fake.connections - watches).to.be.below(requests / 4);
+    });
+
     it('sees a namespace deleted by someone else, and provisions the team again in a new one', async () => {
       const [first] = teams;
       await driver.provision(first!);

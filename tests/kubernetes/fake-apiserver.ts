@@ -47,6 +47,8 @@ export class FakeApiServer {
   private readonly watchers = new Set<{ ns: string; name?: string; res: http.ServerResponse }>();
   /** Watches of namespaces (by label selector). */
   private readonly namespaceWatchers = new Set<{ selector: string | null; res: http.ServerResponse }>();
+  /** TCP connections accepted so far. */
+  connections = 0;
   /** Refuse watches of namespaces with 403 (an RBAC without `watch` on namespaces). */
   refuseNamespaceWatch = false;
   private server!: http.Server;
@@ -78,6 +80,7 @@ export class FakeApiServer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
     });
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
