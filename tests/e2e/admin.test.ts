@@ -10,7 +10,13 @@ import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
-import { launchBrowser, screenshot, selectLanguage, type TestBrowser } from './browser.ts';
+import {
+  launchBrowser,
+  screenshot,
+  selectLanguage,
+  skipAfterFirstFailure,
+  type TestBrowser,
+} from './browser.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
@@ -108,13 +114,7 @@ describe('administration console end to end (headless Chromium)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  let failed = '';
-  beforeEach(function () {
-    if (failed) this.skip();
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = this.currentTest.title;
-  });
+  skipAfterFirstFailure();
 
   it('the operator signs in and lands on the organisations; a wrong invoice number is refused by name', async () => {
     ({ page: operator } = await browser.newPage());

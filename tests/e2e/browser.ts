@@ -204,3 +204,17 @@ export async function selectLanguage(page: Page, lang: 'en' | 'ja'): Promise<voi
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * For a describe block whose steps build on each other (a journey): after a step fails, the later
+ * ones are skipped, not failed again. Call it inside the block.
+ */
+export function skipAfterFirstFailure(): void {
+  let failed = false;
+  beforeEach(function () {
+    if (failed) this.skip();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+}

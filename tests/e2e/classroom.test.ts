@@ -7,7 +7,13 @@ import type { RunningPlatform } from '../../orchestrator/src/main.ts';
 import { startClassPlatform } from './class-platform.ts';
 import { en } from '../../web-console/src/i18n/en.ts';
 import { apiClient } from '../api-client.ts';
-import { launchBrowser, screenshot, selectLanguage, type TestBrowser } from './browser.ts';
+import {
+  launchBrowser,
+  screenshot,
+  selectLanguage,
+  skipAfterFirstFailure,
+  type TestBrowser,
+} from './browser.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(REPO, 'tests', 'e2e', 'screenshots');
@@ -168,13 +174,7 @@ describe('help requests and the projector scoreboard (Chromium, Docker engine)',
     }
   });
 
-  let failed = '';
-  beforeEach(function () {
-    if (failed) this.skip();
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = this.currentTest.title;
-  });
+  skipAfterFirstFailure();
 
   it('the trainee asks for help about an objective and a host; the instructor sees it live, with team, who, when and text', async () => {
     ({ page: instructor } = await browser.newPage());

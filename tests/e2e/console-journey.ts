@@ -16,12 +16,13 @@ import {
   launchBrowser,
   screenshot,
   selectLanguage,
+  skipAfterFirstFailure,
   terminal,
   terminalText,
+  type TestBrowser,
   typeLine,
   underscoreCoverage,
   waitForTerminalText,
-  type TestBrowser,
 } from './browser.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -190,14 +191,7 @@ export function consoleJourney(engine: ConsoleEngine): void {
       }
     });
 
-    // The steps build on each other: after a failure the later ones are skipped, not failed again.
-    let failed = '';
-    beforeEach(function () {
-      if (failed) this.skip();
-    });
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') failed = this.currentTest.title;
-    });
+    skipAfterFirstFailure();
 
     it('the instructor signs in on the login page', async () => {
       ({ page: instructor } = await browser.newPage());

@@ -7,6 +7,7 @@ import { en } from '../../web-console/src/i18n/en.ts';
 import { ja } from '../../web-console/src/i18n/ja.ts';
 import type { apiClient } from '../api-client.ts';
 import { FirefoxBrowser, testid, type FirefoxPage } from './firefox.ts';
+import { skipAfterFirstFailure } from './browser.ts';
 import {
   OPERATOR_PASSWORD,
   ROSTER,
@@ -118,13 +119,7 @@ describe('tenancy in the console, in Firefox: admin, invitations, uploads, roste
     }
   });
 
-  let failed = '';
-  beforeEach(function () {
-    if (failed) this.skip();
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = this.currentTest.title;
-  });
+  skipAfterFirstFailure();
 
   it('the operator creates an organisation on the administration page', async () => {
     operator = await browser!.newPage();

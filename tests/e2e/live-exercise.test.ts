@@ -12,10 +12,11 @@ import {
   launchBrowser,
   screenshot,
   selectLanguage,
+  skipAfterFirstFailure,
   terminal,
+  type TestBrowser,
   typeLine,
   waitForTerminalText,
-  type TestBrowser,
 } from './browser.ts';
 import { FirefoxBrowser, testid, type FirefoxPage } from './firefox.ts';
 
@@ -210,13 +211,7 @@ describe('trainee page follows the live exercise (Chromium + Firefox, Docker eng
     }
   });
 
-  let failed = '';
-  beforeEach(function () {
-    if (failed) this.skip();
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = this.currentTest.title;
-  });
+  skipAfterFirstFailure();
 
   it('the launch form offers "Start scoring at launch" (off by default); on, scoring is open before any team is ready', async function () {
     ({ page: instructor } = await browser.newPage());

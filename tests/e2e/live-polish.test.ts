@@ -12,10 +12,11 @@ import {
   launchBrowser,
   screenshot,
   selectLanguage,
+  skipAfterFirstFailure,
   terminal,
+  type TestBrowser,
   typeLine,
   waitForTerminalText,
-  type TestBrowser,
 } from './browser.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -146,13 +147,7 @@ describe('live-class polish: instructor and trainee pages (Chromium, Docker engi
     }
   });
 
-  let failed = '';
-  beforeEach(function () {
-    if (failed) this.skip();
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = this.currentTest.title;
-  });
+  skipAfterFirstFailure();
 
   it('the instructor page follows provisioning host by host from pushes: never "2/2 ready" while a host is coming up', async function () {
     this.timeout(240_000);
