@@ -164,12 +164,61 @@ describe('Helm chart (infra/kubernetes/chart)', function () {
     expect(text).to.include('"claimName":"db"').and.include('"name":"mine"');
   });
 
+  it('serves web-service tabs on a second port and host of their own, or not at all when disabled', () => {
+    type Port = { name: string; port?: number; containerPort?: number };
+    const ports = (objects: K8sObject[]) => ({
+      service: (find(objects, 'Service')[0]?.spec as { ports: Port[] }).ports.map(
+        (p) => `${p.name}:${p.port}`,
+      ),
+      container: JSON.stringify(find(objects, 'Deployment')[0]).includes('"name":"web","containerPort":8081'),
+    });
+    const withIngress = template({
+      ingress: { enabled: true, host: 'range.example.org', tlsSecretName: 'tls' },
+    });
+    expect(find(withIngress, 'ConfigMap')[0]?.data).to.include({
+      CYROP_WEB_PORT: '8081',
+      CYROP_WEB_ORIGIN: 'https://web.range.example.org',
+    });
+    expect(ports(withIngress)).to.deep.equal({ service: ['http:80', 'web:8081'], container: true });
+    const ingress = find(withIngress, 'Ingress')[0]?.spec as {
+      tls: { hosts: string[] }[];
+      rules: { host: string; http: { paths: { backend: { service: { port: { name: string } } } }[] } }[];
+    };
+    expect(ingress.tls[0]?.hosts).to.deep.equal(['range.example.org', 'web.range.example.org']);
+    expect(ingress.rules.map((r) => `${r.host}>${r.http.paths[0]?.backend.service.port.name}`)).to.deep.equal(
+      ['range.example.org>http', 'web.range.example.org>web'],
+    );
+    const ownHost = template({
+      ingress: { enabled: true, host: 'range.example.org' },
+      webServices: { host: 'tabs.example.net' },
+    });
+    expect(find(ownHost, 'ConfigMap')[0]?.data?.CYROP_WEB_ORIGIN).to.equal('http://tabs.example.net');
+
+    const off = template({
+      webServices: { enabled: false },
+      ingress: { enabled: true, host: 'range.example.org' },
+    });
+    expect(find(off, 'ConfigMap')[0]?.data?.CYROP_WEB_PORT).to.equal('off');
+    expect(find(off, 'ConfigMap')[0]?.data).to.not.have.property('CYROP_WEB_ORIGIN');
+    expect(ports(off)).to.deep.equal({ service: ['http:80'], container: false });
+    expect(JSON.stringify(find(off, 'Ingress')[0])).to.not.include('web.range.example.org');
+  });
+
   it('refuses values that would break the server, naming them', () => {
     expect(templateFails({ config: { LOG_LEVEL: 'debug' } })).to.include('config.LOG_LEVEL');
     expect(templateFails({ config: { CYROP_DATA_DIR: '/x' } })).to.include(
       'config.CYROP_DATA_DIR is set by the chart',
     );
     expect(templateFails({ ingress: { enabled: true } })).to.include('ingress.host');
+    expect(templateFails({ config: { CYROP_WEB_PORT: '9000' } })).to.include(
+      'config.CYROP_WEB_PORT is set by the chart',
+    );
+    expect(
+      templateFails({
+        ingress: { enabled: true, host: 'range.example.org' },
+        webServices: { host: 'range.example.org' },
+      }),
+    ).to.include('webServices.host must differ from ingress.host');
     expect(templateFails({ config: { CYROP_KUBE_TEAM_ROLE: 'admin' } })).to.include(
       'config.CYROP_KUBE_TEAM_ROLE is set by the chart',
     );

@@ -47,3 +47,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "cyrop.secretName" -}}
 {{- default (include "cyrop.fullname" .) .Values.secrets.existingSecret -}}
 {{- end -}}
+
+{{/* The host name of the web-service origin on the Ingress: webServices.host, or web.<ingress.host>. */}}
+{{- define "cyrop.webHost" -}}
+{{- if .Values.webServices.host -}}
+{{- if eq .Values.webServices.host .Values.ingress.host -}}
+{{- fail "webServices.host must differ from ingress.host: web-service tabs need an origin of their own, apart from the console's cookies" -}}
+{{- end -}}
+{{- .Values.webServices.host -}}
+{{- else -}}
+{{- printf "web.%s" .Values.ingress.host -}}
+{{- end -}}
+{{- end }}
