@@ -15,9 +15,9 @@ const SHOTS = path.join(REPO_ROOT, 'tests', 'e2e', 'screenshots');
 /**
  * Web service tabs in headless Chromium on the Docker engine: a trainee of web-sqli-pivot's team 1
  * clicks the shop's button on the trainee page and gets the shop in a new tab, served from the web
- * listener's own origin, with no handle on the console's window; the trainee logs into the shop
- * there (its own cookie). Team 2's trainee gets its own shop, and another browser without a link
- * gets nothing.
+ * listener's own origin, with no handle on the console's window; the shop's live line, a
+ * WebSocket, talks to the shop both ways; the trainee logs into the shop there (its own cookie).
+ * Team 2's trainee gets its own shop, and another browser without a link gets nothing.
  */
 describe('web service tabs in the browser (Chromium, Docker engine, web-sqli-pivot)', function () {
   this.timeout(180_000);
@@ -113,6 +113,21 @@ describe('web service tabs in the browser (Chromium, Docker engine, web-sqli-piv
       true,
     );
     expect(new URL(shop.url()).origin).not.to.equal(origin);
+
+    // the shop's live line is a WebSocket to the shop: it goes through the web listener both ways
+    await shop.locator('#live').filter({ hasText: "today's tea is Gyokuro" }).waitFor();
+    const echoed = await shop.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/live`);
+          ws.onmessage = (e) => {
+            if (String(e.data).includes('you said')) resolve(String(e.data));
+            else ws.send('ほうじ茶をください');
+          };
+          ws.onerror = () => reject(new Error('the WebSocket failed'));
+        }),
+    );
+    expect(echoed).to.equal('Tea room: you said ほうじ茶をください');
 
     // the shop's own login, its cookie and its redirect work in the tab (the scenario's first flag)
     await shop.goto(`${platform!.webOrigin}/login`);

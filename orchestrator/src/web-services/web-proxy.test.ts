@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import http, { type IncomingMessage } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../access/principal.ts';
 import type { EnvironmentPlan } from '../compiler/environment-plan.ts';
 import { CyropError } from '../errors.ts';
@@ -205,19 +207,97 @@ describe('web proxy (web service tabs)', () => {
     expect(await timedOut.text()).to.include('shop:8080 did not answer');
   });
 
-  it('refuses WebSocket upgrades with 501', async () => {
-    await start();
-    const grant = await enter();
-    const answer = await new Promise<string>((resolve) => {
-      const s = net.connect((proxy.address() as AddressInfo).port, '127.0.0.1', () => {
-        s.write(
-          `GET /ws HTTP/1.1\r\nHost: x\r\nCookie: ${grant}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
-        );
+  /** A WebSocket to the proxy as a browser holding `cookie` opens it: open, or the status it was refused with. */
+  const openSocket = (path: string, cookie: string) =>
+    new Promise<{ ws?: WebSocket; status?: number; body?: string }>((resolve) => {
+      const ws = new WebSocket(`${base.replace('http:', 'ws:')}${path}`, { headers: { cookie } });
+      ws.once('open', () => resolve({ ws }));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       });
-      let text = '';
-      s.on('data', (c: Buffer) => (text += c.toString()));
-      s.on('close', () => resolve(text));
+      ws.once('error', () => resolve({ status: -1 }));
     });
-    expect(answer.split('\r\n')[0]).to.equal('HTTP/1.1 501 Not Implemented');
+  const nextMessage = (ws: WebSocket) =>
+    new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+
+  describe('WebSockets', () => {
+    let wss: WebSocketServer;
+    const upgrades: IncomingMessage['headers'][] = [];
+    beforeEach(() => {
+      upgrades.length = 0;
+      wss = new WebSocketServer({ noServer: true });
+      wss.on('connection', (ws) => ws.on('message', (m: Buffer) => ws.send(`echo ${m.toString()}`)));
+      host.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        upgrades.push(req.headers);
+        if (req.url !== '/ws') {
+          socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 7\r\n\r\nno ws\r\n');
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      });
+    });
+    afterEach(() => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+    });
+
+    it("go through both ways to the granted host, without the platform's cookies", async () => {
+      await start();
+      const grant = await enter();
+      const { ws, status } = await openSocket('/ws', `${grant}; shop_session=abc`);
+      expect(status, 'the upgrade was refused').to.equal(undefined);
+      ws!.send('hello');
+      expect(await nextMessage(ws!)).to.equal('echo hello');
+      ws!.send(Buffer.alloc(200_000, 'x'));
+      expect((await nextMessage(ws!)).length).to.equal(5 + 200_000);
+      expect(upgrades[0]?.cookie).to.equal('shop_session=abc');
+      expect(upgrades[0]?.['sec-websocket-key'], 'the handshake key reaches the host').to.be.a('string');
+      ws!.close();
+    });
+
+    it('are refused without a grant, beyond the per-grant limit, and for upgrades other than WebSocket', async () => {
+      await start({ maxWebSocketsPerGrant: 1 });
+      expect((await openSocket('/ws', 'shop_session=abc')).status).to.equal(401);
+      expect(upgrades, 'a refused browser reached the host').to.have.length(0);
+      const grant = await enter();
+      const first = await openSocket('/ws', grant);
+      expect(first.ws).to.not.equal(undefined);
+      const second = await openSocket('/ws', grant);
+      expect(second.status).to.equal(429);
+      expect(second.body).to.include('at most 1');
+      first.ws!.close();
+      const answer = await new Promise<string>((resolve) => {
+        const s = net.connect((proxy.address() as AddressInfo).port, '127.0.0.1', () =>
+          s.write(
+            `GET / HTTP/1.1\r\nHost: x\r\nCookie: ${grant}\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`,
+          ),
+        );
+        let text = '';
+        s.on('data', (c: Buffer) => (text += c.toString()));
+        s.on('close', () => resolve(text));
+      });
+      expect(answer.split('\r\n')[0]).to.equal('HTTP/1.1 501 Not Implemented');
+    });
+
+    it("pass the host's refusal of an upgrade back as it is", async () => {
+      await start();
+      const grant = await enter();
+      const refused = await openSocket('/elsewhere', grant);
+      expect(refused.status).to.equal(403);
+    });
+
+    it('are closed once the exercise no longer allows them', async () => {
+      await start();
+      const grant = await enter();
+      const { ws } = await openSocket('/ws', grant);
+      ws!.send('one');
+      expect(await nextMessage(ws!)).to.equal('echo one');
+      const closed = new Promise<void>((resolve) => ws!.once('close', () => resolve()));
+      exerciseState = 'ended';
+      await closed;
+      expect((await openSocket('/ws', grant)).status, 'the grant is gone').to.equal(401);
+    });
   });
 });

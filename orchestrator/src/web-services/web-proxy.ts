@@ -31,6 +31,11 @@ export interface WebProxyLimits {
   maxInFlight: number;
   /** How long a grant's permission check is trusted before it is made again (5 s). */
   recheckMs: number;
+  /** WebSocket connections open at once for one grant (8) and for the whole listener (512); beyond: refused. */
+  maxWebSocketsPerGrant: number;
+  maxWebSockets: number;
+  /** Silence on both sides after which a WebSocket connection is closed (10 min). */
+  webSocketIdleTimeoutMs: number;
 }
 
 export const DEFAULT_WEB_PROXY_LIMITS: WebProxyLimits = {
@@ -42,6 +47,9 @@ export const DEFAULT_WEB_PROXY_LIMITS: WebProxyLimits = {
   maxInFlightPerGrant: 16,
   maxInFlight: 256,
   recheckMs: 5_000,
+  maxWebSocketsPerGrant: 8,
+  maxWebSockets: 512,
+  webSocketIdleTimeoutMs: 10 * 60_000,
 };
 
 export interface WebProxyDeps {
@@ -79,7 +87,9 @@ const PLATFORM_COOKIE = /^(?:__host-|__secure-)?cyrop_/i;
  * driver's `openTcp`, and the answer back. Headers and bodies go through as they are, except the
  * hop-by-hop headers and the platform's own cookies (never sent to a host, never set by one).
  * Every request re-checks (at most every `recheckMs`) that the grant's console session still holds
- * and still allows the service; sizes, times and concurrency are bounded. WebSocket upgrades are refused.
+ * and still allows the service; sizes, times and concurrency are bounded. WebSocket upgrades go
+ * through the same way (other upgrades are refused); an open WebSocket is checked again every
+ * `recheckMs` and closed once its session or the exercise no longer allows it.
  */
 export function createWebProxy(deps: WebProxyDeps): http.Server {
   const limits = { ...DEFAULT_WEB_PROXY_LIMITS, ...deps.limits };
@@ -102,6 +112,25 @@ export function createWebProxy(deps: WebProxyDeps): http.Server {
     if (checked.size > 20_000) checked.clear();
   };
 
+  /** The grant of a browser's request, checked; refused with the reason otherwise. */
+  const admit = async (req: IncomingMessage): Promise<{ id: string; grant: WebGrant }> => {
+    const id = parseCookies(req.headers.cookie).get(WEB_COOKIE);
+    const grant = id === undefined ? undefined : deps.grants.use(id);
+    if (id === undefined || !grant)
+      throw new CyropError(
+        'UNAUTHENTICATED',
+        'open this web service from the CYROP console (its link signs this browser in)',
+      );
+    try {
+      await authorise(id, grant);
+    } catch (error) {
+      if (isCyropError(error) && ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'].includes(error.code))
+        deps.grants.revoke(id);
+      throw error;
+    }
+    return { id, grant };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://web.invalid');
     if (url.pathname === ENTER_PATH) {
@@ -121,20 +150,7 @@ export function createWebProxy(deps: WebProxyDeps): http.Server {
       deps.logger?.info({ ...redeemed.grant.target, service: undefined }, 'web service opened');
       return;
     }
-    const id = parseCookies(req.headers.cookie).get(WEB_COOKIE);
-    const grant = id === undefined ? undefined : deps.grants.use(id);
-    if (id === undefined || !grant)
-      throw new CyropError(
-        'UNAUTHENTICATED',
-        'open this web service from the CYROP console (its link signs this browser in)',
-      );
-    try {
-      await authorise(id, grant);
-    } catch (error) {
-      if (isCyropError(error) && ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'].includes(error.code))
-        deps.grants.revoke(id);
-      throw error;
-    }
+    const { id, grant } = await admit(req);
     if (total >= limits.maxInFlight)
       throw new CyropError('ENGINE_UNAVAILABLE', 'the web service listener is busy: try again shortly');
     if ((inFlight.get(id) ?? 0) >= limits.maxInFlightPerGrant)
@@ -151,6 +167,127 @@ export function createWebProxy(deps: WebProxyDeps): http.Server {
     }
   };
 
+  const connect = (target: WebGrant['target']): Promise<Duplex> => {
+    if (!deps.driver.openTcp)
+      throw new CyropError('ENGINE_ERROR', 'this engine offers no connections to web services');
+    return deps.driver.openTcp(
+      { exercise: target.exerciseId, team: target.teamId, host: target.host },
+      target.port,
+      { timeoutMs: limits.connectTimeoutMs },
+    );
+  };
+
+  const sockets = new Map<string, number>(); // grant id → WebSocket connections open
+
+  /**
+   * A WebSocket upgrade: the handshake goes to the host as a request (its Sec-WebSocket-* headers
+   * untouched, the platform's cookies removed); the host's 101 comes back, and from then on bytes
+   * are copied both ways until either side closes, the connection is silent too long, or a re-check
+   * finds the grant no longer allowed.
+   */
+  const upgrade = async (req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> => {
+    const { id, grant } = await admit(req);
+    const open = sockets.get(id) ?? 0;
+    let all = 0;
+    for (const n of sockets.values()) all += n;
+    if (all >= limits.maxWebSockets)
+      throw new CyropError('ENGINE_UNAVAILABLE', 'the web service listener is busy: try again shortly');
+    if (open >= limits.maxWebSocketsPerGrant)
+      throw new CyropError(
+        'RATE_LIMITED',
+        `too many WebSocket connections to this web service (at most ${limits.maxWebSocketsPerGrant})`,
+      );
+    const { target } = grant;
+    const where = `${target.host}:${target.port}`;
+    const socket = await connect(target);
+    sockets.set(id, open + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearInterval(recheck);
+      const left = (sockets.get(id) ?? 1) - 1;
+      if (left > 0) sockets.set(id, left);
+      else sockets.delete(id);
+      socket.destroy();
+      client.destroy();
+    };
+    const recheck = setInterval(
+      () => {
+        authorise(id, grant).catch(() => {
+          deps.grants.revoke(id);
+          release();
+        });
+      },
+      Math.max(limits.recheckMs, 100),
+    );
+    recheck.unref();
+    client.on('close', release);
+    client.on('error', release);
+    await new Promise<void>((resolve, reject) => {
+      const upstream = http.request({
+        createConnection: () => socket,
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: { ...requestHeaders(req.headers), connection: 'Upgrade', upgrade: 'websocket' },
+      });
+      const timer = setTimeout(() => {
+        upstream.destroy();
+        reject(
+          new CyropError('ENGINE_TIMEOUT', `${where} did not answer within ${limits.responseTimeoutMs} ms`),
+        );
+      }, limits.responseTimeoutMs);
+      upstream.on('error', (error) => {
+        clearTimeout(timer);
+        reject(new CyropError('ENGINE_ERROR', `${where}: ${error.message}`, { cause: error }));
+      });
+      // The host refused the upgrade: its answer goes back as it is, and the connection ends.
+      upstream.on('response', (answer) => {
+        clearTimeout(timer);
+        client.write(statusLine(answer) + headerLines(responseHeaders(answer.rawHeaders)) + '\r\n');
+        answer.on('data', (chunk: Buffer) => client.write(chunk));
+        answer.on('end', () => {
+          client.end();
+          resolve();
+        });
+        answer.on('error', () => {
+          release();
+          resolve();
+        });
+      });
+      upstream.on('upgrade', (answer, hostSocket: Duplex, hostHead: Buffer) => {
+        clearTimeout(timer);
+        client.write(
+          statusLine(answer) +
+            headerLines([
+              'Connection',
+              'Upgrade',
+              'Upgrade',
+              'websocket',
+              ...responseHeaders(answer.rawHeaders),
+            ]) +
+            '\r\n',
+        );
+        if (hostHead.length) client.write(hostHead);
+        if (head.length) hostSocket.write(head);
+        for (const s of [client, hostSocket] as (Duplex & Partial<Socket>)[]) {
+          s.setTimeout?.(limits.webSocketIdleTimeoutMs);
+          s.on('timeout', release);
+        }
+        hostSocket.on('close', release);
+        hostSocket.on('error', release);
+        hostSocket.pipe(client);
+        client.pipe(hostSocket);
+        deps.logger?.debug({ ...target, service: undefined }, 'web service WebSocket opened');
+        resolve();
+      });
+      upstream.end();
+    }).catch((error: unknown) => {
+      release();
+      throw error;
+    });
+  };
+
   const forward = async (req: IncomingMessage, res: ServerResponse, grant: WebGrant): Promise<void> => {
     const { target } = grant;
     const where = `${target.host}:${target.port}`;
@@ -160,13 +297,7 @@ export function createWebProxy(deps: WebProxyDeps): http.Server {
         'PAYLOAD_TOO_LARGE',
         `the request body is larger than ${limits.maxRequestBodyBytes} bytes, the limit of web services`,
       );
-    if (!deps.driver.openTcp)
-      throw new CyropError('ENGINE_ERROR', 'this engine offers no connections to web services');
-    const socket: Duplex = await deps.driver.openTcp(
-      { exercise: target.exerciseId, team: target.teamId, host: target.host },
-      target.port,
-      { timeoutMs: limits.connectTimeoutMs },
-    );
+    const socket = await connect(target);
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       const finish = (error?: CyropError) => {
@@ -275,14 +406,7 @@ export function createWebProxy(deps: WebProxyDeps): http.Server {
       handle(req, res).catch((error: unknown) => {
         const known = isCyropError(error) ? error : undefined;
         if (!known) deps.logger?.error({ err: error }, 'web proxy failed');
-        const status =
-          known?.code === 'ENGINE_TIMEOUT'
-            ? 504
-            : known?.code === 'ENGINE_ERROR' || known?.code === 'ENGINE_NOT_FOUND'
-              ? 502
-              : known
-                ? HTTP_STATUS[known.code]
-                : 500;
+        const status = known ? statusOf(known) : 500;
         if (res.headersSent) {
           res.destroy();
           return;
@@ -291,13 +415,46 @@ export function createWebProxy(deps: WebProxyDeps): http.Server {
       });
     },
   );
-  server.on('upgrade', (_req, socket: Duplex) => {
-    socket.end(
-      'HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-type: text/plain\r\n\r\n' +
-        'WebSocket connections to web services are not supported\n',
-    );
+  server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
+    client.on('error', () => client.destroy());
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      client.end(
+        'HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-type: text/plain\r\n\r\n' +
+          'only WebSocket upgrades go through to web services\n',
+      );
+      return;
+    }
+    upgrade(req, client, head).catch((error: unknown) => {
+      const known = isCyropError(error) ? error : undefined;
+      if (!known) deps.logger?.error({ err: error }, 'web proxy upgrade failed');
+      const status = !known ? 500 : statusOf(known);
+      if (!client.writable) return;
+      const text = `${known?.message ?? 'internal error'}\n`;
+      client.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nconnection: close\r\n` +
+          `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+      );
+    });
   });
   return server;
+}
+
+/** The HTTP status a refusal of the web listener answers with: the engine's failures as a gateway's. */
+function statusOf(error: CyropError): number {
+  if (error.code === 'ENGINE_TIMEOUT') return 504;
+  if (error.code === 'ENGINE_ERROR' || error.code === 'ENGINE_NOT_FOUND') return 502;
+  return HTTP_STATUS[error.code];
+}
+
+function statusLine(answer: IncomingMessage): string {
+  return `HTTP/1.1 ${answer.statusCode ?? 502} ${answer.statusMessage ?? ''}\r\n`;
+}
+
+/** A flat name, value… list as header lines (no CR or LF can come through: Node refuses them when parsing). */
+function headerLines(flat: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i + 1 < flat.length; i += 2) out += `${flat[i]}: ${flat[i + 1]}\r\n`;
+  return out;
 }
 
 /** The browser's headers a host gets: all but hop-by-hop ones and the platform's cookies. */

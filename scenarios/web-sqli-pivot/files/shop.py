@@ -2,12 +2,14 @@
 # Kitahama Tea Shop: the deliberately vulnerable web application of the web-sqli-pivot scenario.
 # Runs as the unprivileged user "shop" on port 8080. The two queries marked VULNERABLE build SQL
 # from user input; fixing them is the last objective of the scenario.
+import base64
 import hashlib
 import html
 import http.cookies
 import http.server
 import secrets
 import sqlite3
+import struct
 import urllib.parse
 import urllib.request
 
@@ -15,6 +17,11 @@ DB = "/srv/app/data/shop.db"
 FLAG_FILE = "/srv/app/data/admin-flag.txt"
 PORT = 8080
 SESSIONS = {}  # session id -> (username, role)
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455
+LIVE_SCRIPT = ("<script>(function(){var p=document.getElementById('live');"
+               "var ws=new WebSocket((location.protocol==='https:'?'wss://':'ws://')+location.host+'/live');"
+               "ws.onmessage=function(e){p.textContent=e.data};"
+               "ws.onclose=function(){p.textContent+=' (tea room closed)'}})();</script>")
 
 STYLE = "body{font-family:sans-serif;max-width:52em;margin:2em auto}td,th{padding:.2em .8em}"
 
@@ -54,6 +61,9 @@ class Shop(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
+        if url.path == "/live" and self.headers.get("Upgrade", "").lower() == "websocket":
+            self.tea_room()
+            return
         query = urllib.parse.parse_qs(url.query)
         routes = {"/": self.home, "/search": self.search, "/login": self.login_form,
                   "/admin": self.admin, "/admin/preview": self.preview}
@@ -77,6 +87,43 @@ class Shop(http.server.BaseHTTPRequestHandler):
         except sqlite3.Error as error:
             self.database_error(error)
 
+    def tea_room(self):
+        # The home page's live line: a WebSocket (RFC 6455, text frames only) that greets the
+        # visitor and answers each message, so that the tab shows it works through the platform.
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.close_connection = True
+        self.ws_send("Tea room: today's tea is Gyokuro, 5 tins left")
+        while True:
+            head = self.rfile.read(2)
+            if len(head) < 2:
+                return
+            opcode, length = head[0] & 0x0F, head[1] & 0x7F
+            if length == 126:
+                length = struct.unpack(">H", self.rfile.read(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", self.rfile.read(8))[0]
+            if length > 65536:
+                return
+            mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+            data = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(length)))
+            if opcode == 8:  # close
+                self.wfile.write(b"\x88\x00")
+                return
+            if opcode == 1:
+                self.ws_send("Tea room: you said " + data.decode(errors="replace")[:200])
+
+    def ws_send(self, text):
+        data = text.encode()
+        self.wfile.write(bytes([0x81, len(data)]) + data if len(data) < 126
+                         else bytes([0x81, 126]) + struct.pack(">H", len(data)) + data)
+        self.wfile.flush()
+
     def database_error(self, error):
         detail = "%s.%s: %s" % (type(error).__module__, type(error).__name__, error)
         self.send(500, page("Database error", "<pre>%s</pre>" % html.escape(detail)))
@@ -84,7 +131,8 @@ class Shop(http.server.BaseHTTPRequestHandler):
     def home(self, _query):
         body = ("<p>Fine Japanese teas since 1952.</p>"
                 "<form action=\"/search\"><input name=\"q\" placeholder=\"Search teas\">"
-                "<button>Search</button></form>")
+                "<button>Search</button></form><p id=\"live\">Connecting to the tea room...</p>"
+                + LIVE_SCRIPT)
         self.send(200, page("Kitahama Tea Shop", body))
 
     def search(self, query):
