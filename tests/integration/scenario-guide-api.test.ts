@@ -135,7 +135,7 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
   });
 
   it("gives staff a shipped scenario's page: objectives in order, requires, hints, NICE ids, topology, solution", async () => {
-    const res = await c.instrA('GET', '/api/scenarios/web-sqli-pivot/versions/1.0.0/guide');
+    const res = await c.instrA('GET', '/api/scenarios/web-sqli-pivot/versions/1.1.0/guide');
     expect(res.status, res.text).to.equal(200);
     const guide = res.body as unknown as ScenarioGuide;
     expect(guide.objectives.map((o) => [o.id, o.kind, o.points, o.requires])).to.deep.equal([
@@ -160,18 +160,20 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
       ['backup', ['internal'], false],
     ]);
     expect(guide.solution).to.match(/nmap/);
-    // no story in the scenario file: the README's "Story" section
-    expect(guide.story).to.match(/Kitahama Tea Shop/);
+    // the scenario file's story, in both languages (the README's "Story" section is the fallback)
+    const story = guide.story as unknown as { en: string; ja: string };
+    expect(story.en).to.match(/Kitahama Tea Shop/);
+    expect(story.ja).to.match(/北浜茶舗/);
     expect(guide.solution).not.to.match(/^## /m);
     expect(typeof guide.title === 'object' && guide.title.ja).to.be.a('string');
     // no per-team value and no answer in the page of the scenario
     expect(res.text).not.to.match(/"flag"\s*:\s*\{|"answers"/);
-    const adminA = await c.adminA('GET', '/api/scenarios/web-sqli-pivot/versions/1.0.0/guide');
+    const adminA = await c.adminA('GET', '/api/scenarios/web-sqli-pivot/versions/1.1.0/guide');
     expect(adminA.status).to.equal(200);
   });
 
   it('refuses the scenario page to anonymous callers and trainees, and hides a private one from other organisations', async () => {
-    const shipped = '/api/scenarios/web-sqli-pivot/versions/1.0.0/guide';
+    const shipped = '/api/scenarios/web-sqli-pivot/versions/1.1.0/guide';
     expect((await c.anon('GET', shipped)).status).to.equal(401);
     expect((await c.traineeA('GET', shipped)).status).to.equal(403);
     expect((await c.team1('GET', shipped)).status).to.equal(403);
@@ -306,7 +308,7 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
     const res = await c.instrA('GET', `/api/exercises/${exerciseId}/scenario-guide`);
     expect(res.status, res.text).to.equal(200);
     const body = res.body as { pinned: { version: string; current: boolean }; guide: ScenarioGuide };
-    expect(body.pinned).to.include({ version: '1.0.0', current: true });
+    expect(body.pinned).to.include({ version: '1.1.0', current: true });
     expect(body.guide.id).to.equal('web-sqli-pivot');
     expect((await c.adminA('GET', `/api/exercises/${exerciseId}/scenario-guide`)).status).to.equal(200);
   });

@@ -191,12 +191,12 @@ describe('scenario upload, versions and ownership (API)', function () {
       ?.sourceHash;
     for (const as of ['instA', 'instB', 'operator']) {
       const { entry, file } = library.forLaunch(who[as], 'web-sqli-pivot');
-      expect(entry.version).to.equal('1.0.0');
+      expect(entry.version).to.equal('1.1.0');
       expect(entry.contentHash).to.equal(shippedHash);
       expect(file).to.equal(path.join(SHIPPED, 'web-sqli-pivot/scenario.yaml'));
     }
     expect(
-      (await call('POST', '/api/scenarios/web-sqli-pivot/versions/1.0.0/archive', 'operator')).status,
+      (await call('POST', '/api/scenarios/web-sqli-pivot/versions/1.1.0/archive', 'operator')).status,
     ).to.equal(403);
   });
 
@@ -315,8 +315,8 @@ describe('scenario ownership: a data directory of the previous release', functio
       const hijack = path.join(uploads, 'web-sqli-pivot/9.9.9');
       cpSync(path.join(SHIPPED, 'web-sqli-pivot'), hijack, { recursive: true });
       const yaml = readFileSync(path.join(hijack, 'scenario.yaml'), 'utf8').replace(
-        'version: 1.0.0',
-        'version: 9.9.9',
+        /^  version: .*$/m,
+        '  version: 9.9.9',
       );
       writeFileSync(path.join(hijack, 'scenario.yaml'), yaml);
       const database = await openDatabase(dir);
@@ -352,11 +352,11 @@ describe('scenario ownership: a data directory of the previous release', functio
         });
         expect(() => library.get(stranger, 'web-sqli-basics')).to.throw(/no scenario/);
         expect(library.forLaunch(stranger, 'web-sqli-pivot').entry).to.include({
-          version: '1.0.0',
+          version: '1.1.0',
           shipped: true,
         });
         expect(library.forLaunch(operator, 'web-sqli-pivot').entry).to.include({
-          version: '1.0.0',
+          version: '1.1.0',
           shipped: true,
         });
         expect(library.get(operator, 'web-sqli-pivot', '9.9.9')).to.include({
