@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { PlannedScoring } from '../compiler/environment-plan.ts';
 import {
   compareStandings,
+  compareTeamIds,
   dynamicValue,
   firstBloodBonus,
   freezeDueAt,
@@ -81,6 +82,27 @@ describe('scoring-rules', () => {
       'f',
       'e',
     ]);
+  });
+
+  it('orders tied teams as people count them: team-2 before team-10, and totally', () => {
+    const ids = ['team-10', 'team-2', 'team-1', 'team-11', 'team-3', 'blue', 'team-02', 'team-1b', 'team-1a'];
+    const tied = ids.map((teamId) => ({ teamId, points: 0, lastScoringAt: null }));
+    expect(tied.sort(compareStandings).map((r) => r.teamId)).to.deep.equal([
+      'blue',
+      'team-1',
+      'team-1a',
+      'team-1b',
+      'team-02',
+      'team-2',
+      'team-3',
+      'team-10',
+      'team-11',
+    ]);
+    for (const a of ids)
+      for (const b of ids) {
+        expect(Math.sign(compareTeamIds(a, b)), `${a} ${b}`).to.equal(-Math.sign(compareTeamIds(b, a)));
+        if (a !== b) expect(compareTeamIds(a, b), `${a} ${b}`).to.not.equal(0);
+      }
   });
 
   it('schedules the freeze before the planned end', () => {

@@ -86,7 +86,48 @@ export function compareStandings(a: StandingKey, b: StandingKey): number {
     if (b.lastScoringAt === null) return -1;
     return a.lastScoringAt - b.lastScoringAt;
   }
-  return a.teamId < b.teamId ? -1 : a.teamId > b.teamId ? 1 : 0;
+  return compareTeamIds(a.teamId, b.teamId);
+}
+
+/**
+ * Team ids in the order people count them: digit runs by value (`team-2` before `team-10`), the rest
+ * by character code; ids that differ only in leading zeros fall back to plain order, so it is total.
+ */
+export function compareTeamIds(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    if (isDigit(ca) && isDigit(cb)) {
+      let si = i;
+      let sj = j;
+      while (a.charCodeAt(si) === 48) si++;
+      while (b.charCodeAt(sj) === 48) sj++;
+      let ei = si;
+      let ej = sj;
+      while (ei < a.length && isDigit(a.charCodeAt(ei))) ei++;
+      while (ej < b.length && isDigit(b.charCodeAt(ej))) ej++;
+      if (ei - si !== ej - sj) return ei - si - (ej - sj);
+      for (let k = 0; k < ei - si; k++) {
+        const d = a.charCodeAt(si + k) - b.charCodeAt(sj + k);
+        if (d !== 0) return d;
+      }
+      i = ei;
+      j = ej;
+      continue;
+    }
+    if (ca !== cb) return ca - cb;
+    i++;
+    j++;
+  }
+  const rest = a.length - i - (b.length - j);
+  if (rest !== 0) return rest;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /** When the server should append `freeze`: `freezeBeforeEndMs` before the planned end, if both exist. */
