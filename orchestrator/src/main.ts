@@ -152,6 +152,7 @@ export async function startPlatform(
   const helpRequests = orchestrator
     ? new HelpRequestService({
         db,
+        minIntervalMs: config.helpRequestIntervalMs,
         scope: async (exerciseId, teamId) => {
           const exercise = await orchestrator.exercises.get(exerciseId);
           const plan = await orchestrator.exercises.plan(exerciseId, teamId);

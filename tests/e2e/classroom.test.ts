@@ -249,6 +249,34 @@ describe('help requests and the projector scoreboard (Chromium, Docker engine)',
     await shootBoth(trainee, 'help-resolved', { en: 'is resolved', ja: '解決済みです' });
   });
 
+  it("another team's trainee withdraws its request; the instructor sees it withdrawn by the team", async () => {
+    const { page: other } = await browser.newPage();
+    const { code } = (await staff('POST', `/api/exercises/${exercise}/teams/team-2/join-codes`, {})) as {
+      code: string;
+    };
+    await other.goto(`${origin}/#/join/${code}`);
+    await other.getByTestId('join-name').fill('Kenji');
+    await other.getByTestId('join-submit').click();
+    await other.waitForURL(/#\/play$/);
+    await other.getByTestId('help-ask').click();
+    await other.getByTestId('help-submit').click();
+    await other.locator('[data-testid="help-status"][data-state="open"]').waitFor();
+    const row = instructor.locator('[data-testid="help-row"][data-team-id="team-2"]');
+    await row.waitFor();
+    await shootBoth(other, 'help-open-withdraw', { en: 'Withdraw request', ja: '依頼を取り下げる' });
+    await other.getByTestId('help-withdraw').click();
+    const withdrawn = other.locator('[data-testid="help-status"][data-state="resolved"]');
+    await withdrawn.waitFor();
+    expect(await withdrawn.innerText()).to.include('Your team withdrew its request');
+    expect(await other.getByTestId('help-withdraw').count()).to.equal(0);
+    // gone from the instructor's open list, folded below as withdrawn by the team (not by an instructor)
+    const folded = instructor.locator('.help-resolved [data-testid="help-row"][data-team-id="team-2"]');
+    await folded.and(instructor.locator('[data-state="resolved"]')).waitFor({ state: 'attached' });
+    expect(await row.and(instructor.locator('[data-state="open"]')).count()).to.equal(0);
+    expect(await folded.textContent()).to.include('withdrawn by the team');
+    await other.close();
+  });
+
   it('the projector board opens from the exercise page, and follows a solve live over the socket (no HTTP request)', async () => {
     const href = await instructor.getByTestId('projector-link').getAttribute('href');
     expect(href).to.match(new RegExp(`#/instructor/exercises/${exercise}/board$`));

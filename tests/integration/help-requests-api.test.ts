@@ -282,6 +282,30 @@ describe('help requests API and push (real server, SQLite, in-memory engine)', f
     ]);
   });
 
+  it('a team withdraws its own open request: instructors see it withdrawn, pushed and audited', async () => {
+    const asked2 = (await ok(people.x2, 'GET', '/api/play/help')) as { request: HelpRequest | null };
+    expect(asked2.request?.state, "team 2's request from an earlier step").to.equal('open');
+    const withdrawn = (await ok(people.x2, 'DELETE', '/api/play/help')) as unknown as HelpRequest;
+    expect(withdrawn).to.include({ id: asked2.request?.id, state: 'resolved', withdrawn: true });
+    await until('the instructors see it withdrawn', () =>
+      seen.instrA.some((r) => r.id === withdrawn.id && r.withdrawn),
+    );
+    const list = (await ok(people.instrA, 'GET', `/api/exercises/${X}/help-requests`)) as {
+      requests: HelpRequest[];
+    };
+    expect(list.requests.find((r) => r.id === withdrawn.id)).to.include({
+      withdrawn: true,
+      resolvedBy: null,
+    });
+    const again = await people.x2('DELETE', '/api/play/help');
+    expect(again.status, again.text).to.equal(404);
+    expect((await people.instrA('DELETE', '/api/play/help')).status, 'staff are not a team').to.equal(403);
+    const audit = (await ok(operator, 'GET', '/api/audit?action=exercise.help-withdraw')) as {
+      entries: { action: string; details: { team: string } }[];
+    };
+    expect(audit.entries.map((e) => e.details.team)).to.deep.equal(['team-2']);
+  });
+
   it('refuses requests once the exercise has ended', async () => {
     await ok(people.instrB, 'DELETE', `/api/exercises/${Y}`);
     for (let i = 0; i < 200; i++) {

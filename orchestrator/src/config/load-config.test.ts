@@ -22,6 +22,19 @@ describe('loadConfig', () => {
     expect(config.fixedSubnetPools).to.deep.equal([]); // fixed subnets refused unless the operator allows some
   });
 
+  it('spaces help requests of a team a minute apart unless told otherwise', () => {
+    expect(loadConfig({}).helpRequestIntervalMs).to.equal(60_000);
+    expect(loadConfig({ CYROP_HELP_REQUEST_INTERVAL: '5m' }).helpRequestIntervalMs).to.equal(300_000);
+    expect(loadConfig({ CYROP_HELP_REQUEST_INTERVAL: '0' }).helpRequestIntervalMs).to.equal(0);
+    for (const bad of ['2h', 'soon', '-1s'])
+      expect(() => loadConfig({ CYROP_HELP_REQUEST_INTERVAL: bad }))
+        .to.throw(CyropError)
+        .with.property('details')
+        .that.deep.equals([
+          `CYROP_HELP_REQUEST_INTERVAL=${bad}: must be a duration up to 1h such as 60s or 5m, or 0 for none (ms, s, m, h)`,
+        ]);
+  });
+
   it('puts the web service listener beside the console unless told otherwise, on an origin apart', () => {
     expect(loadConfig({}).webPort).to.equal(8421);
     expect(loadConfig({ CYROP_PORT: '0' }).webPort, 'a free port when the console takes one').to.equal(0);

@@ -111,6 +111,8 @@ export interface Config {
   exerciseTtlDefaultMs: number;
   /** The longest an exercise may live from its creation, extensions included (ms). */
   exerciseTtlMaxMs: number;
+  /** Least time between two help requests of one team (0: none). Default 60 s. */
+  helpRequestIntervalMs: number;
 }
 
 /** The engine settings the Kubernetes driver is built from (runtime/select-driver.ts). */
@@ -257,6 +259,10 @@ const VARIABLES: Record<Exclude<keyof Config, 'kubeInCluster'>, { env: string; d
     describe: 'a duration from 1m to the maximum such as 4h (ms, s, m, h, d)',
   },
   exerciseTtlMaxMs: { env: 'CYROP_EXERCISE_TTL_MAX', describe: 'a duration from 1m to 365d such as 7d' },
+  helpRequestIntervalMs: {
+    env: 'CYROP_HELP_REQUEST_INTERVAL',
+    describe: 'a duration up to 1h such as 60s or 5m, or 0 for none (ms, s, m, h)',
+  },
 };
 
 /**
@@ -487,6 +493,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     problems.push(
       `${VARIABLES.exerciseTtlDefaultMs.env}: the default lifetime is longer than ${VARIABLES.exerciseTtlMaxMs.env}, the maximum`,
     );
+  const helpText = raw('helpRequestIntervalMs');
+  const helpRequestIntervalMs =
+    overrides.helpRequestIntervalMs ??
+    (helpText === undefined
+      ? 60_000
+      : helpText === '0'
+        ? 0
+        : new RegExp(DURATION_PATTERN).test(helpText)
+          ? parseDuration(helpText)
+          : NaN);
+  if (!(helpRequestIntervalMs >= 0 && helpRequestIntervalMs <= 3_600_000))
+    problems.push(
+      `${VARIABLES.helpRequestIntervalMs.env}=${helpText ?? String(helpRequestIntervalMs)}: must be ${VARIABLES.helpRequestIntervalMs.describe}`,
+    );
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -536,6 +556,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     quotaMemoryBytes,
     quotaDiskBytes,
     exerciseTtlDefaultMs,
+    helpRequestIntervalMs,
     exerciseTtlMaxMs,
   };
 }

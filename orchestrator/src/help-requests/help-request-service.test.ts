@@ -104,6 +104,24 @@ describe('HelpRequestService (real SQLite)', () => {
     expect((await service.ofTeam('ex-a', 'team-1')).request?.message).to.equal('still stuck');
   });
 
+  it('lets the team withdraw its unresolved request (not another team’s); the wait before asking again stays', async () => {
+    expect((await refusal(service.withdraw('ex-a', 'team-1'))).code).to.equal('NOT_FOUND');
+    const mine = await service.ask('ex-a', 'team-1', 'Bea', {});
+    const theirs = await service.ask('ex-a', 'team-2', 'Dan', {});
+    await service.acknowledge('ex-a', mine.id, 'Teacher');
+    now += 5_000;
+    const withdrawn = await service.withdraw('ex-a', 'team-1');
+    expect(withdrawn).to.include({ id: mine.id, state: 'resolved', resolvedBy: null, withdrawn: true });
+    expect(withdrawn.resolvedAt).to.equal(now);
+    expect(pushed.at(-1)).to.deep.equal(withdrawn);
+    expect((await service.get('ex-a', theirs.id)).state, "the other team's request").to.equal('open');
+    expect((await refusal(service.withdraw('ex-a', 'team-1'))).code).to.equal('NOT_FOUND');
+    expect((await service.ofTeam('ex-a', 'team-1')).retryAfterMs).to.equal(55_000);
+    expect((await refusal(service.ask('ex-a', 'team-1', 'Bea', {}))).code).to.equal('RATE_LIMITED');
+    const byTeacher = await service.resolve('ex-a', theirs.id, 'Teacher');
+    expect(byTeacher.withdrawn, 'resolved by an instructor').to.equal(false);
+  });
+
   it('the database refuses a second unresolved request of a team even past the service', async () => {
     await service.ask('ex-a', 'team-1', 'Bea', {});
     let code = '';

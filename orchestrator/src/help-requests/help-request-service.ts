@@ -24,6 +24,8 @@ export interface HelpRequest {
   acknowledgedBy: string | null;
   resolvedAt: number | null;
   resolvedBy: string | null;
+  /** Resolved by the team itself (it no longer needs help), not by an instructor. */
+  withdrawn: boolean;
 }
 
 /** What a team is told of its own latest request, and when it may ask again. */
@@ -222,6 +224,23 @@ export class HelpRequestService {
     return this.changed(await this.get(exerciseId, id));
   }
 
+  /**
+   * The team no longer needs help: its unresolved request is resolved, by nobody (`withdrawn`).
+   * NOT_FOUND when the team has none; the time before it may ask again is unchanged.
+   */
+  async withdraw(exerciseId: string, teamId: string): Promise<HelpRequest> {
+    const latest = await this.latestOf(exerciseId, teamId);
+    if (!latest || latest.state === 'resolved')
+      throw new CyropError('NOT_FOUND', 'your team has no open help request to withdraw');
+    await this.db
+      .updateTable('help_requests')
+      .set({ state: 'resolved', resolved_at: this.clock(), resolved_by: null })
+      .where('id', '=', latest.id)
+      .where('state', '<>', 'resolved')
+      .execute();
+    return this.changed(await this.get(exerciseId, latest.id));
+  }
+
   /** One request of an exercise (NOT_FOUND when it is not one of that exercise's). */
   async get(exerciseId: string, id: string): Promise<HelpRequest> {
     const row = await this.db
@@ -278,5 +297,6 @@ function fromRow(row: HelpRequestsTable): HelpRequest {
     acknowledgedBy: row.acknowledged_by,
     resolvedAt: row.resolved_at,
     resolvedBy: row.resolved_by,
+    withdrawn: row.state === 'resolved' && row.resolved_by === null,
   };
 }

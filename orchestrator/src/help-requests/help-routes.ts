@@ -41,6 +41,7 @@ export function helpRoutes(api: ApiRegistry, { service, canWatch, audit }: HelpR
       'host',
       'state',
       'createdAt',
+      'withdrawn',
     ],
     properties: {
       id: { type: 'string' },
@@ -56,6 +57,7 @@ export function helpRoutes(api: ApiRegistry, { service, canWatch, audit }: HelpR
       acknowledgedBy: { type: ['string', 'null'], description: "the instructor's name (null for trainees)" },
       resolvedAt: { type: ['integer', 'null'] },
       resolvedBy: { type: ['string', 'null'], description: "the instructor's name (null for trainees)" },
+      withdrawn: { type: 'boolean', description: 'resolved by the team itself: it no longer needs help' },
     },
   });
   const participant = (principal: Principal | undefined) => {
@@ -132,6 +134,22 @@ export function helpRoutes(api: ApiRegistry, { service, canWatch, audit }: HelpR
       const p = participant(principal);
       const state = await service.ofTeam(p.exerciseId, p.teamId);
       return { request: state.request && forTeam(state.request), retryAfterMs: state.retryAfterMs };
+    },
+  });
+
+  api.add({
+    method: 'delete',
+    path: '/api/play/help',
+    operationId: 'playHelpWithdraw',
+    summary: "Withdraw the team's open help request (it no longer needs help); 404 when it has none",
+    tags: ['play'],
+    access: 'participant',
+    response: { description: 'the request, resolved and withdrawn', schema: request },
+    handler: async ({ principal }) => {
+      const p = participant(principal);
+      const withdrawn = await service.withdraw(p.exerciseId, p.teamId);
+      await audit(p, 'exercise.help-withdraw', p.exerciseId, { request: withdrawn.id, team: p.teamId });
+      return forTeam(withdrawn);
     },
   });
 

@@ -754,6 +754,9 @@ export const en = {
   'help.badgeOpen': 'Sent',
   'help.badgeAcknowledged': 'Seen',
   'help.badgeResolved': 'Resolved',
+  'help.badgeWithdrawn': 'Withdrawn',
+  'help.withdraw': 'Withdraw request',
+  'help.stateWithdrawn': 'Your team withdrew its request at {time}.',
   'help.about': 'About: {what}',
   'help.yourText': 'Your text: {message}',
   'help.errorOpen':
@@ -773,6 +776,7 @@ export const en = {
   'helpQueue.new': 'New help request from {team}',
   'helpQueue.seenBy': 'seen by {name} at {time}',
   'helpQueue.resolvedBy': 'resolved by {name} at {time}',
+  'helpQueue.withdrawn': 'withdrawn by the team at {time}',
   'helpQueue.resolvedList': 'Resolved ({count})',
   'helpQueue.stateOpen': 'Open',
   'helpQueue.stateAcknowledged': 'Seen',

@@ -750,6 +750,9 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'help.badgeOpen': '送信済み',
   'help.badgeAcknowledged': '確認済み',
   'help.badgeResolved': '解決済み',
+  'help.badgeWithdrawn': '取り下げ',
+  'help.withdraw': '依頼を取り下げる',
+  'help.stateWithdrawn': 'チームが {time} に依頼を取り下げました。',
   'help.about': '対象：{what}',
   'help.yourText': '依頼内容：{message}',
   'help.errorOpen':
@@ -769,6 +772,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'helpQueue.new': '{team} からヘルプ依頼が届きました',
   'helpQueue.seenBy': '{time} に {name} が確認',
   'helpQueue.resolvedBy': '{time} に {name} が解決',
+  'helpQueue.withdrawn': '{time} にチームが取り下げ',
   'helpQueue.resolvedList': '解決済み（{count} 件）',
   'helpQueue.stateOpen': '未対応',
   'helpQueue.stateAcknowledged': '確認済み',

@@ -193,7 +193,11 @@ export class HelpQueuePanel {
             ` · ${t('helpQueue.seenBy', { name: r.acknowledgedBy ?? '', time: formatTime(r.acknowledgedAt) })}`,
           r.state === 'resolved' &&
             r.resolvedAt !== null &&
-            ` · ${t('helpQueue.resolvedBy', { name: r.resolvedBy ?? '', time: formatTime(r.resolvedAt) })}`,
+            ` · ${
+              r.withdrawn
+                ? t('helpQueue.withdrawn', { time: formatTime(r.resolvedAt) })
+                : t('helpQueue.resolvedBy', { name: r.resolvedBy ?? '', time: formatTime(r.resolvedAt) })
+            }`,
         ),
       ),
       about.length > 0 && h('p', { class: 'small' }, t('help.about', { what: about.join(' · ') })),

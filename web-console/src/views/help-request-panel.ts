@@ -76,6 +76,24 @@ export class HelpRequestPanel {
     }
   }
 
+  private async withdraw(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    this.error = undefined;
+    try {
+      this.request = await api<HelpRequest>('DELETE', '/api/play/help');
+    } catch (error) {
+      this.error = () => describeHelpError(error);
+      void this.load();
+    } finally {
+      this.sending = false;
+    }
+    this.render();
+    this.element
+      .querySelector<HTMLElement>('[data-testid="help-status"], [data-testid="help-error"]')
+      ?.focus();
+  }
+
   private async send(): Promise<void> {
     if (this.sending) return;
     this.sending = true;
@@ -134,14 +152,16 @@ export class HelpRequestPanel {
           h(
             'span',
             { class: `badge ${r.state === 'resolved' ? 'ok' : r.state === 'acknowledged' ? 'warn' : ''}` },
-            t(badgeKey(r.state)),
+            t(r.withdrawn ? 'help.badgeWithdrawn' : badgeKey(r.state)),
           ),
           ' ',
           r.state === 'open'
             ? t('help.stateOpen', { time: formatTime(r.createdAt), name: r.requestedBy })
             : r.state === 'acknowledged'
               ? t('help.stateAcknowledged', { time: formatTime(r.acknowledgedAt ?? r.createdAt) })
-              : t('help.stateResolved', { time: formatTime(r.createdAt) }),
+              : r.withdrawn
+                ? t('help.stateWithdrawn', { time: formatTime(r.resolvedAt ?? r.createdAt) })
+                : t('help.stateResolved', { time: formatTime(r.createdAt) }),
           unresolved &&
             about.length > 0 &&
             h(
@@ -152,6 +172,17 @@ export class HelpRequestPanel {
           unresolved &&
             r.message !== '' &&
             h('p', { class: 'help-text' }, t('help.yourText', { message: r.message })),
+        ),
+      unresolved &&
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'help-withdraw',
+            disabled: this.sending,
+            onclick: () => void this.withdraw(),
+          },
+          t('help.withdraw'),
         ),
       !r && h('p', { class: 'muted small' }, t('help.intro')),
       !unresolved &&
