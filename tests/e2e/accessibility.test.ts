@@ -86,17 +86,26 @@ interface Violation {
 }
 interface AuditRow {
   page: string;
+  /** How many rules found nothing wrong (axe ran), and which could not decide (e.g. text on an image). */
+  passed: number;
+  incomplete: string[];
   lang: 'en' | 'ja';
   serious: Violation[];
   /** Moderate and minor violations: rule id → nodes, printed at the end, not asserted. */
   lesser: Record<string, number>;
+  /** Where they are (the first few nodes of each). */
+  lesserAt: string[];
 }
 
 /** Run axe-core on the page as it is now (injecting it once per document). */
-async function runAxe(page: Page): Promise<Violation[]> {
+async function runAxe(
+  page: Page,
+): Promise<{ violations: Violation[]; passed: number; incomplete: string[] }> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   return page.evaluate(async (exclude) => {
     interface AxeResult {
+      passes: unknown[];
+      incomplete: { id: string; nodes: { target: string[] }[] }[];
       violations: {
         id: string;
         impact: string | null;
@@ -109,12 +118,22 @@ async function runAxe(page: Page): Promise<Violation[]> {
       { include: [document], exclude: exclude.map((s) => [s]) },
       { resultTypes: ['violations'] },
     );
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary ?? '' })),
-    }));
+    return {
+      passed: result.passes.length,
+      incomplete: result.incomplete.map(
+        (r) =>
+          `${r.id}: ${r.nodes
+            .slice(0, 3)
+            .map((n) => n.target.join(' '))
+            .join(', ')}${r.nodes.length > 3 ? ` (+${r.nodes.length - 3})` : ''}`,
+      ),
+      violations: result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary ?? '' })),
+      })),
+    };
   }, EXCLUDE);
 }
 
@@ -137,7 +156,8 @@ async function focusState(page: Page): Promise<{ shown: boolean; what: string; t
       (s.boxShadow !== 'none' && s.boxShadow !== '');
     if (el.classList.contains('xterm-helper-textarea')) {
       const pane = el.closest('[data-testid="terminal"]');
-      for (holder = el; holder && !ringed(getComputedStyle(holder)) && holder !== pane;)
+      // (the textarea's own outline does not count: it is 0×0 and off-screen)
+      for (holder = el.parentElement; holder && !ringed(getComputedStyle(holder)) && holder !== pane;)
         holder = holder.parentElement;
       if (!holder) return { shown: false, what: 'xterm outside a terminal pane', testid: '' };
       style = getComputedStyle(holder);
@@ -215,11 +235,14 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
       expect(await page.evaluate(() => document.documentElement.lang), `<html lang> on ${name}`).to.equal(
         lang,
       );
-      const violations = await runAxe(page);
-      const row: AuditRow = { page: name, lang, serious: [], lesser: {} };
+      const { violations, passed, incomplete } = await runAxe(page);
+      const row: AuditRow = { page: name, lang, passed, incomplete, serious: [], lesser: {}, lesserAt: [] };
       for (const v of violations) {
         if (v.impact === 'serious' || v.impact === 'critical') row.serious.push(v);
-        else row.lesser[`${v.id} (${v.impact ?? 'unknown'})`] = v.nodes.length;
+        else {
+          row.lesser[`${v.id} (${v.impact ?? 'unknown'})`] = v.nodes.length;
+          row.lesserAt.push(...v.nodes.slice(0, 3).map((n) => `${v.id}: ${n.target}`));
+        }
       }
       report.push(row);
       for (const v of row.serious)
@@ -284,12 +307,21 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
     this.timeout(180_000);
     // the moderate and minor findings: counted, not asserted
     const lesser: Record<string, Record<string, number>> = {};
-    for (const row of report) lesser[`${row.page} (${row.lang})`] = row.lesser;
+    const review: Record<string, string[]> = {};
+    const where: Record<string, string[]> = {};
+    for (const row of report) {
+      lesser[`${row.page} (${row.lang})`] = row.lesser;
+      if (row.lesserAt.length > 0) where[`${row.page} (${row.lang})`] = row.lesserAt;
+      if (row.incomplete.length > 0) review[`${row.page} (${row.lang})`] = row.incomplete;
+    }
     console.log(
       JSON.stringify({
         audited: report.length,
         serious: report.reduce((n, r) => n + r.serious.length, 0),
         moderateOrMinor: lesser,
+        moderateOrMinorAt: where,
+        rulesPassedPerPage: Object.fromEntries(report.map((r) => [`${r.page} (${r.lang})`, r.passed])),
+        needsReview: review,
       }),
     );
     try {
@@ -311,6 +343,32 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
       await page.goto(`${origin}/#/`);
       await page.getByTestId('home-code').waitFor();
       await audit(page, 'home', text(page, { en: 'The accessibility drill', ja: 'アクセシビリティ演習' }));
+    });
+
+    it('the audit finds what it must: a nameless button, a field without a label, grey text on grey', async () => {
+      // the same run as on every page, on the home page with three faults put into it
+      await page.evaluate(() => {
+        const probe = document.createElement('div');
+        probe.id = 'axe-probe';
+        const button = document.createElement('button');
+        const input = document.createElement('input');
+        const faint = document.createElement('p');
+        faint.textContent = 'Faint words';
+        faint.style.color = '#aaaaaa';
+        faint.style.background = '#bbbbbb';
+        probe.append(button, input, faint);
+        document.querySelector('main')?.append(probe);
+      });
+      const { violations } = await runAxe(page);
+      const found = (id: string) =>
+        violations.find((v) => v.id === id && v.nodes.some((n) => n.target.includes('axe-probe')));
+      expect(found('button-name')?.impact, 'a nameless button').to.equal('critical');
+      expect(found('label')?.impact, 'a field without a label').to.equal('critical');
+      expect(found('color-contrast')?.impact, 'grey text on grey').to.equal('serious');
+      await page.evaluate(() => document.getElementById('axe-probe')?.remove());
+      expect(
+        (await runAxe(page)).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+      ).to.deep.equal([]);
     });
 
     it('sign-in, and its error', async () => {
@@ -352,6 +410,7 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
     });
   });
 
+  let trainee: Page;
   describe('the trainee', () => {
     let page: Page;
     before(async () => {
@@ -360,6 +419,7 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
       await page.getByTestId('join-name').fill('Audit Trainee');
       await page.getByTestId('join-submit').click();
       await page.waitForURL(/#\/play$/);
+      trainee = page;
     });
 
     it('play: a terminal open with output, a hint shown, an answer refused with its feedback, a check run', async () => {
@@ -369,6 +429,7 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
       await waitForTerminalText(term, 'audit-42');
       const card = page.locator('[data-testid="objective"][data-objective-id="answer"]');
       await card.getByTestId('hint-button').click();
+      await audit(page, 'play-hint-confirm', async () => card.getByTestId('hint-confirm').waitFor());
       await card.getByTestId('hint-confirm').click();
       await card.getByTestId('answer-input').fill('41');
       await card.getByTestId('answer-submit').click();
@@ -513,6 +574,14 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
       );
       await button.click();
       await staffPage.locator('[data-testid="staff-terminal"][data-connected="true"]').waitFor();
+      // the trainee's terminal shadowed, read-only
+      await staffPage.getByTestId('terminals-refresh').click();
+      await staffPage
+        .locator('[data-testid="terminal-row"][data-team-id="team-1"]')
+        .first()
+        .getByTestId('shadow-button')
+        .click();
+      await waitForTerminalText(terminal(staffPage, { testId: 'shadow-terminal' }), 'audit-42');
       await audit(staffPage, 'exercise', async () =>
         staffPage
           .locator(
@@ -520,6 +589,14 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
           )
           .waitFor(),
       );
+    });
+
+    it('exercise: a recording replayed', async () => {
+      await staffPage.getByTestId('recordings-refresh').click();
+      const row = staffPage.locator('[data-testid="recording-row"][data-team-id="team-1"]').first();
+      await row.waitFor();
+      await row.getByTestId('replay-button').click();
+      await audit(staffPage, 'exercise-replay', async () => staffPage.getByTestId('replay').waitFor());
     });
 
     it('scenario page: story, objectives, topology, the solution opened', async () => {
@@ -586,5 +663,49 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
           operatorPage.getByTestId(ready).first().waitFor(),
         );
       });
+  });
+
+  describe('an org-admin’s administration', () => {
+    let page: Page;
+    before(async () => {
+      const orgs = (await ok(operatorApi('GET', '/api/organisations'), 'organisations')).organisations as {
+        id: string;
+        name: string;
+      }[];
+      const org = orgs.find((o) => o.name === 'Ally Training')!;
+      await ok(
+        operatorApi('POST', `/api/organisations/${org.id}/users`, {
+          email: 'ally-admin@example.com',
+          name: 'Ally Admin',
+          role: 'org-admin',
+          password: 'ally admin secret 1',
+        }),
+        'org-admin',
+      );
+      ({ page } = await browser.newPage());
+      await signIn(page, 'ally-admin@example.com', 'ally admin secret 1');
+    });
+
+    const tabs: [string, string][] = [
+      ['users', 'invitation-form'],
+      ['scenarios', 'admin-tab'],
+      ['exercises', 'org-exercise-list'],
+    ];
+    for (const [tab, ready] of tabs)
+      it(`org-admin: ${tab}`, async () => {
+        await page.goto(`${origin}/#/admin/${tab}`);
+        await audit(page, `org-admin-${tab}`, async () => page.getByTestId(ready).first().waitFor());
+      });
+  });
+
+  describe('the end', () => {
+    it('play: the end screen with the team’s result once scoring has ended', async () => {
+      await ok(
+        staffApi('POST', `/api/exercises/${exercise}/scoring/status`, { action: 'end' }),
+        'end scoring',
+      );
+      await trainee.getByTestId('end-screen').waitFor();
+      await audit(trainee, 'play-end', async () => trainee.getByTestId('final-result').waitFor());
+    });
   });
 });

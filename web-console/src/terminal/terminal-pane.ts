@@ -159,6 +159,8 @@ export class TerminalPane implements TerminalListener {
       'div',
       {
         class: `terminal-pane${this.readOnly ? ' read-only' : ''}`,
+        // a labelled group ("Terminal on desk"): a plain div may not carry a name
+        role: 'group',
         'data-testid': options.testId ?? 'terminal',
         'data-host': mode.host,
         'data-connected': 'false',
