@@ -46,6 +46,11 @@ hosts:
     console: { user: trainee, shell: /bin/bash, workdir: /home/trainee }
     resources: { cpu: 0.5, memory: 128Mi, pids: 64, disk: 256Mi }
     command: [sleep, infinity]
+    # shown as a web service button on the trainee page (nothing needs to answer for the audit)
+    web:
+      - port: 8080
+        title: { en: Notes, ja: メモ }
+        path: /
 objectives:
   - id: answer
     kind: question
@@ -408,6 +413,27 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
       await page.goto(`${origin}/#/play`);
       await audit(page, 'message', text(page, { en: 'Join', ja: '参加' }));
     });
+
+    it('the forced change of a one-time password', async () => {
+      const orgs = (await ok(operatorApi('GET', '/api/organisations'), 'organisations')).organisations as {
+        id: string;
+        name: string;
+      }[];
+      const org = orgs.find((o) => o.name === 'Ally Training')!;
+      const made = await ok(
+        operatorApi('POST', `/api/organisations/${org.id}/users`, {
+          email: 'new-coach@example.com',
+          name: 'New Coach',
+          role: 'instructor',
+        }),
+        'a user with a one-time password',
+      );
+      await page.goto(`${origin}/#/login`);
+      await page.getByTestId('login-email').fill('new-coach@example.com');
+      await page.getByTestId('login-password').fill(made.oneTimePassword as string);
+      await page.getByTestId('login-submit').click();
+      await audit(page, 'login-change-password', async () => page.getByTestId('password-new').waitFor());
+    });
   });
 
   let trainee: Page;
@@ -438,6 +464,7 @@ describe('accessibility: axe-core on every console page and a keyboard-only walk
       await check.getByTestId('check-button').click();
       await check.locator('[data-testid="check-feedback"][data-passed="false"]').waitFor();
       await page.locator('[data-testid="objective-locked"][data-objective-id="secret-room"]').waitFor();
+      await page.locator('[data-testid="web-service"][data-host="desk"][data-port="8080"]').waitFor();
       await audit(page, 'play', async () =>
         page.locator('[data-testid="terminal"][data-connected="true"]').waitFor(),
       );
