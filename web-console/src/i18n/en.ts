@@ -212,6 +212,7 @@ export const en = {
   'terminal.smaller': 'Smaller text (now {size} px)',
   'terminal.larger': 'Larger text (now {size} px)',
   'terminal.resize': 'Drag (or use the arrow keys) to make the terminal taller or shorter',
+  'terminal.rows': '{rows} rows',
   'terminal.help':
     'Copy: Ctrl+Shift+C · Paste: Ctrl+Shift+V · Leave the terminal with the keyboard: Esc, then Tab.',
 

@@ -212,6 +212,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'terminal.smaller': '文字を小さく（現在 {size} px）',
   'terminal.larger': '文字を大きく（現在 {size} px）',
   'terminal.resize': 'ドラッグ（または矢印キー）で端末の高さを変更',
+  'terminal.rows': '{rows} 行',
   'terminal.help':
     'コピー：Ctrl+Shift+C · 貼り付け：Ctrl+Shift+V · キーボードでターミナルから移動：Esc のあと Tab',
 

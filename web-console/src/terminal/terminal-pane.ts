@@ -159,6 +159,8 @@ export class TerminalPane implements TerminalListener {
       'div',
       {
         class: `terminal-pane${this.readOnly ? ' read-only' : ''}`,
+        // a labelled group ("Terminal on desk"): a plain div may not carry a name
+        role: 'group',
         'data-testid': options.testId ?? 'terminal',
         'data-host': mode.host,
         'data-connected': 'false',
@@ -178,7 +180,10 @@ export class TerminalPane implements TerminalListener {
         this.options.connection.socket.emit('ack', { terminalId: id, bytes });
     });
     this.term.onData((data) => this.input(data));
-    this.term.onResize(({ cols, rows }) => this.sendResize(cols, rows));
+    this.term.onResize(({ cols, rows }) => {
+      this.sendResize(cols, rows);
+      this.labelGrip();
+    });
     this.term.attachCustomKeyEventHandler((event) => this.keyEvent(event));
     this.unsubscribe = options.connection.onState((connected) => {
       if (connected) this.attach();
@@ -243,12 +248,23 @@ export class TerminalPane implements TerminalListener {
     this.larger.textContent = 'A+';
     this.smaller.title = t('terminal.smaller', { size });
     this.larger.title = t('terminal.larger', { size });
-    this.smaller.setAttribute('aria-label', this.smaller.title);
-    this.larger.setAttribute('aria-label', this.larger.title);
+    // the name starts with what the button shows (A− / A+), so a person using speech input can say it
+    this.smaller.setAttribute('aria-label', `A− ${this.smaller.title}`);
+    this.larger.setAttribute('aria-label', `A+ ${this.larger.title}`);
     this.smaller.disabled = size <= (TERMINAL_FONT_SIZES[0] ?? size);
     this.larger.disabled = size >= (TERMINAL_FONT_SIZES.at(-1) ?? size);
     this.grip.setAttribute('aria-label', t('terminal.resize'));
     this.grip.title = t('terminal.resize');
+    this.labelGrip();
+  }
+
+  /** The resize handle is a focusable separator: its value is the terminal's height in rows. */
+  private labelGrip(): void {
+    const rows = this.term.rows;
+    this.grip.setAttribute('aria-valuemin', String(TERMINAL_LIMITS.minRows));
+    this.grip.setAttribute('aria-valuemax', String(TERMINAL_LIMITS.maxRows));
+    this.grip.setAttribute('aria-valuenow', String(rows));
+    this.grip.setAttribute('aria-valuetext', t('terminal.rows', { rows }));
   }
 
   private setScreenHeight(px: number): void {

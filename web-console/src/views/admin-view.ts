@@ -1301,6 +1301,8 @@ export class AdminView implements View {
             f[key] = (event.target as HTMLInputElement).value;
           },
         }),
+        // what aria-describedby names: the placeholder's example, still said once the field is filled
+        help && h('span', { id: `${id}-help`, class: 'sr-only' }, t(help)),
       );
     };
     const query = this.auditQuery();

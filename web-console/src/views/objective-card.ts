@@ -215,39 +215,39 @@ export class ObjectiveCard {
           if (this.confirming === hint.id)
             return h(
               'li',
-              {
-                class: 'hint confirm',
-                'data-hint-id': hint.id,
-                role: 'group',
-                'aria-label': t('objective.hintN', { n: index + 1 }),
-              },
-              h('p', {}, t('objective.hintConfirm', { cost: hint.cost })),
+              { class: 'hint confirm', 'data-hint-id': hint.id },
+              // the group inside the item: a list item keeps its role, so the list stays a list
               h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'primary',
-                  'data-testid': 'hint-confirm',
-                  disabled: this.busy,
-                  onclick: () => void this.unlock(hint.id),
-                },
-                t('objective.hintReveal'),
-              ),
-              ' ',
-              h(
-                'button',
-                {
-                  type: 'button',
-                  'data-testid': 'hint-cancel',
-                  onclick: () => {
-                    this.confirming = undefined;
-                    this.renderHints();
-                    this.hintsSlot
-                      .querySelector<HTMLButtonElement>(`[data-hint-id="${hint.id}"] button`)
-                      ?.focus();
+                'div',
+                { role: 'group', 'aria-label': t('objective.hintN', { n: index + 1 }) },
+                h('p', {}, t('objective.hintConfirm', { cost: hint.cost })),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'primary',
+                    'data-testid': 'hint-confirm',
+                    disabled: this.busy,
+                    onclick: () => void this.unlock(hint.id),
                   },
-                },
-                t('common.cancel'),
+                  t('objective.hintReveal'),
+                ),
+                ' ',
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    'data-testid': 'hint-cancel',
+                    onclick: () => {
+                      this.confirming = undefined;
+                      this.renderHints();
+                      this.hintsSlot
+                        .querySelector<HTMLButtonElement>(`[data-hint-id="${hint.id}"] button`)
+                        ?.focus();
+                    },
+                  },
+                  t('common.cancel'),
+                ),
               ),
             );
           return h(

@@ -173,7 +173,7 @@ export class PeoplePanel {
                   h('th', { scope: 'col', class: 'num' }, t('people.uses')),
                   h('th', { scope: 'col' }, t('people.expires')),
                   h('th', { scope: 'col' }, t('people.state')),
-                  h('th', { scope: 'col' }, ''),
+                  h('th', { scope: 'col' }, t('exercise.actions')),
                 ),
               ),
               h(

@@ -621,7 +621,7 @@ export class PlayView implements View {
       this.noticeSlot,
       this.recordsInput &&
         h(
-          'p',
+          'div',
           { class: 'notice', 'data-testid': 'recording-notice', role: 'note' },
           h('span', { 'aria-hidden': 'true' }, '⏺ '),
           t('play.recordingNotice'),
