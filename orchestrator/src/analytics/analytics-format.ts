@@ -2,7 +2,10 @@ import type { CoverageFigures, CoverageReport, Fraction, GapReport } from './cov
 import { formatFraction } from './coverage.ts';
 
 /** CSV as spreadsheet programs open it: UTF-8 with BOM, CRLF, every field quoted when it needs it. */
-export function csv(header: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
+export function csv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | null)[])[],
+): string {
   const cell = (v: string | number | null): string => {
     const s = v === null ? '' : String(v);
     return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -16,7 +19,15 @@ const pct = (f: Fraction) => (f.percent === null ? '' : f.percent);
 export function coverageCsv(report: CoverageReport): string {
   const rows: (string | number | null)[][] = [];
   const add = (basis: string, figures: CoverageFigures) => {
-    rows.push(['overall', report.framework, '', figures.overall.covered, figures.overall.total, pct(figures.overall), basis]);
+    rows.push([
+      'overall',
+      report.framework,
+      '',
+      figures.overall.covered,
+      figures.overall.total,
+      pct(figures.overall),
+      basis,
+    ]);
     for (const [type, f] of Object.entries(figures.byType))
       rows.push(['type', type, '', f.covered, f.total, pct(f), basis]);
     for (const r of figures.byRole) rows.push(['role', r.id, r.name, r.covered, r.total, pct(r), basis]);
@@ -38,11 +49,16 @@ export function coverageText(report: CoverageReport): string {
     '',
     'by work role (statements NIST links to the role):',
     ...report.byRole.map(
-      (r) => `  ${r.id.padEnd(11)} ${formatFraction(r).padEnd(20)} ${r.name}${r.namedBy ? ` (named by ${r.namedBy})` : ''}`,
+      (r) =>
+        `  ${r.id.padEnd(11)} ${formatFraction(r).padEnd(20)} ${r.name}${r.namedBy ? ` (named by ${r.namedBy})` : ''}`,
     ),
   ];
   if (report.otherIds.length > 0)
-    lines.push('', `ids that are not statements of ${report.framework}: ` + report.otherIds.map((o) => `${o.material}:${o.id} (${o.reason})`).join(', '));
+    lines.push(
+      '',
+      `ids that are not statements of ${report.framework}: ` +
+        report.otherIds.map((o) => `${o.material}:${o.id} (${o.reason})`).join(', '),
+    );
   const x = report.crosswalked;
   if (x) {
     lines.push(
@@ -50,7 +66,9 @@ export function coverageText(report: CoverageReport): string {
       `CROSSWALKED (not part of the figures above): ${x.rule}`,
       `statements covered, direct + crosswalked: ${formatFraction(x.overall)}; added only by the crosswalk: ${formatFraction(x.addedOnly)}`,
       ...Object.entries(x.byType).map(([t, f]) => `  ${t.padEnd(10)} ${formatFraction(f)}`),
-      ...x.sources.map((s) => `  from ${s.material} (${s.framework}): ${s.crossed} ids crossed, ${s.notCrossed} did not`),
+      ...x.sources.map(
+        (s) => `  from ${s.material} (${s.framework}): ${s.crossed} ids crossed, ${s.notCrossed} did not`,
+      ),
     );
   }
   return lines.join('\n') + '\n';

@@ -46,7 +46,12 @@ const rev0 = catalogue(
   [{ id: 'PR-CIR-001', opm: '521', statements: ['T0003', 'K0009', 'A0001'] }],
 );
 
-const m = (id: string, framework: NiceFramework | undefined, statements: string[], workRoles: string[] = []): Material => ({
+const m = (
+  id: string,
+  framework: NiceFramework | undefined,
+  statements: string[],
+  workRoles: string[] = [],
+): Material => ({
   id,
   framework,
   statements,
@@ -71,7 +76,13 @@ describe('analytics coverage (hand-made catalogues)', () => {
       ['PD-WRL-001', 2, 5, 1],
       ['PD-WRL-002', 1, 5, 0],
     ]);
-    expect(report.materials).to.deep.equal({ total: 3, direct: 2, otherFramework: 0, unmapped: 1, covering: 2 });
+    expect(report.materials).to.deep.equal({
+      total: 3,
+      direct: 2,
+      otherFramework: 0,
+      unmapped: 1,
+      covering: 2,
+    });
     expect(report.otherIds).to.deep.equal([
       { material: 'b', id: 'K9999', reason: 'unknown' },
       { material: 'b', id: 'NF-COM-007', reason: 'competency-area' },
@@ -106,7 +117,9 @@ describe('analytics coverage (hand-made catalogues)', () => {
     const x = crossed.crosswalked!;
     expect(x.overall).to.deep.equal({ covered: 4, total: 10, percent: 40 });
     expect(x.addedOnly).to.deep.equal({ covered: 3, total: 10, percent: 30 });
-    expect(x.sources).to.deep.equal([{ material: 'old', framework: 'nice-sp800-181r0', crossed: 3, notCrossed: 2 }]);
+    expect(x.sources).to.deep.equal([
+      { material: 'old', framework: 'nice-sp800-181r0', crossed: 3, notCrossed: 2 },
+    ]);
     // role PD-WRL-002 (OPM 521) gains T0003, K0004, S0002 and is named through PR-CIR-001's OPM code
     expect(x.byRole.find((r) => r.id === 'PD-WRL-002')).to.include({ covered: 3, total: 5, namedBy: 1 });
     // without the other catalogue nothing crosses
@@ -162,7 +175,14 @@ describe('analytics coverage (NIST files)', () => {
       // every statement of every other version, as one material each
       const materials = catalogues
         .filter((c) => c !== target)
-        .map((c) => m(c.framework, c.framework, c.statements.map((s) => s.id), c.workRoles.map((r) => r.id)));
+        .map((c) =>
+          m(
+            c.framework,
+            c.framework,
+            c.statements.map((s) => s.id),
+            c.workRoles.map((r) => r.id),
+          ),
+        );
       const report = computeCoverage(target, materials, { crosswalk: { catalogues } });
       const x = report.crosswalked!;
       expect(report.overall.covered, target.framework).to.equal(0);
@@ -181,9 +201,15 @@ describe('analytics coverage (NIST files)', () => {
 
   it('crosses exactly the ids shared by 2017 and v2.1.0 (107, per the shared crosswalk note)', () => {
     const [r0, , v21f] = all();
-    const everything2017 = m('all-2017', 'nice-sp800-181r0', r0!.statements.map((s) => s.id));
+    const everything2017 = m(
+      'all-2017',
+      'nice-sp800-181r0',
+      r0!.statements.map((s) => s.id),
+    );
     const x = computeCoverage(v21f!, [everything2017], { crosswalk: { catalogues: [r0!] } }).crosswalked!;
-    const shared = r0!.statements.filter((s) => v21f!.statements.some((t) => t.id === s.id && t.type === s.type));
+    const shared = r0!.statements.filter((s) =>
+      v21f!.statements.some((t) => t.id === s.id && t.type === s.type),
+    );
     expect(x.addedOnly.covered).to.equal(shared.length);
     expect(shared.length).to.be.within(100, 110);
   });

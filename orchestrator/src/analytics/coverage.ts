@@ -170,10 +170,16 @@ export function computeCoverage(
       if (findStatement(catalogue, id)) {
         covered.add(id);
         any = true;
-      } else otherIds.push({ material: m.id, id, reason: /^NF-COM-\d{3}$/.test(id) ? 'competency-area' : 'unknown' });
+      } else
+        otherIds.push({
+          material: m.id,
+          id,
+          reason: /^NF-COM-\d{3}$/.test(id) ? 'competency-area' : 'unknown',
+        });
     }
     if (any) covering += 1;
-    for (const r of new Set(m.workRoles)) if (findWorkRole(catalogue, r)) namedBy.set(r, (namedBy.get(r) ?? 0) + 1);
+    for (const r of new Set(m.workRoles))
+      if (findWorkRole(catalogue, r)) namedBy.set(r, (namedBy.get(r) ?? 0) + 1);
   }
   const figures = coverageFigures(catalogue, covered, namedBy, options.role);
   const report: CoverageReport = {
@@ -184,8 +190,9 @@ export function computeCoverage(
     materials: {
       total: materials.length,
       direct: direct.length,
-      otherFramework: materials.filter((m) => m.framework !== undefined && m.framework !== catalogue.framework)
-        .length,
+      otherFramework: materials.filter(
+        (m) => m.framework !== undefined && m.framework !== catalogue.framework,
+      ).length,
       unmapped: materials.filter((m) => m.framework === undefined).length,
       covering,
     },
@@ -251,7 +258,11 @@ export interface GapReport {
 const TYPE_ORDER: Record<NiceStatementType, number> = { task: 0, knowledge: 1, skill: 2, ability: 3 };
 
 /** The statements of a work role that no material covers directly: the backlog for new materials. */
-export function roleGaps(catalogue: NiceCatalogue, materials: readonly Material[], roleId: string): GapReport {
+export function roleGaps(
+  catalogue: NiceCatalogue,
+  materials: readonly Material[],
+  roleId: string,
+): GapReport {
   const role = requireRole(catalogue, roleId);
   const covered = coveredStatements(catalogue, materials);
   const ids = [...new Set(role.statements)];
