@@ -150,13 +150,14 @@ export class EvidenceReader {
     const solves = await this.solvesOf(exerciseId);
     const out = [];
     for (const m of members) {
+      if (m.user_id === null) continue;
       const evidence = await this.build(
-        { kind: 'trainee', userId: m.user_id! },
+        { kind: 'trainee', userId: m.user_id },
         [{ exerciseId, teamId: m.team_id, since: m.created_at }],
         options.role,
         solves,
       );
-      out.push({ userId: m.user_id!, displayName: m.display_name, teamId: m.team_id, evidence });
+      out.push({ userId: m.user_id, displayName: m.display_name, teamId: m.team_id, evidence });
     }
     return out;
   }
@@ -332,8 +333,10 @@ export function frameworkEvidence(
   return { framework, catalogueImported: catalogue !== undefined, statements, roles };
 }
 
+const TYPE_OF_LETTER: Record<string, NiceStatementType> = { T: 'task', K: 'knowledge', S: 'skill', A: 'ability' };
+
 function typeOfId(id: string): NiceStatementType {
-  return ({ T: 'task', K: 'knowledge', S: 'skill', A: 'ability' } as const)[id[0] as 'T'] ?? 'task';
+  return TYPE_OF_LETTER[id.charAt(0)] ?? 'task';
 }
 
 /** "31 of 212 statements of PD-WRL-001 demonstrated". */

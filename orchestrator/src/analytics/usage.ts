@@ -86,7 +86,7 @@ export async function usageReport(
             .groupBy('exercise_id')
             .execute(),
         ]);
-  const endOf = new Map(ends.map((e) => [e.exercise_id, Number(e.at)]));
+  const endOf = new Map(ends.map((e) => [e.exercise_id, e.at]));
   const realTeams = new Map<string, Set<string>>();
   const mark = (exerciseId: string, teamId: string) => {
     const set = realTeams.get(exerciseId) ?? new Set<string>();
