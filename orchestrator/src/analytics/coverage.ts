@@ -1,3 +1,4 @@
+import { CyropError } from '../errors.ts';
 import {
   findStatement,
   findWorkRole,
@@ -137,7 +138,8 @@ export function coverageFigures(
 export function requireRole(catalogue: NiceCatalogue, role: string) {
   const found = findWorkRole(catalogue, role);
   if (!found)
-    throw new RangeError(
+    throw new CyropError(
+      'BAD_REQUEST',
       `unknown work role ${role} in ${catalogue.framework} (roles look like ${catalogue.workRoles[0]?.id ?? '?'})`,
     );
   return found;

@@ -1,3 +1,4 @@
+import { CyropError } from '../errors.ts';
 import type { LocalizedText } from '../compiler/scenario.ts';
 import {
   findStatement,
@@ -113,10 +114,13 @@ interface Membership {
 export class EvidenceReader {
   constructor(private readonly sources: EvidenceSources) {}
 
-  /** A trainee's evidence across every exercise they were a team member of. */
+  /**
+   * A trainee's evidence across every exercise they were a team member of (`exerciseIds`: only those,
+   * e.g. one course's runs; `orgId`: only that organisation's exercises).
+   */
   async forTrainee(
     userId: string,
-    options: { role?: string; exerciseIds?: readonly string[] } = {},
+    options: { role?: string; exerciseIds?: readonly string[]; orgId?: string } = {},
   ): Promise<Evidence> {
     const rows = await this.sources.db
       .selectFrom('exercise_members')
@@ -127,7 +131,7 @@ export class EvidenceReader {
     const memberships = rows
       .filter((r) => !wanted || wanted.has(r.exercise_id))
       .map((r) => ({ exerciseId: r.exercise_id, teamId: r.team_id, since: r.created_at }));
-    return this.build({ kind: 'trainee', userId }, memberships, options.role);
+    return this.build({ kind: 'trainee', userId }, memberships, options.role, undefined, options.orgId);
   }
 
   /** One team's evidence in one exercise (anonymous joins included). */
@@ -177,6 +181,8 @@ export class EvidenceReader {
     memberships: readonly Membership[],
     role: string | undefined,
     cachedSolves?: Awaited<ReturnType<EvidenceReader['solvesOf']>>,
+    /** Only the exercises of this organisation (what its staff may see). */
+    onlyOrg?: string,
   ): Promise<Evidence> {
     const { db } = this.sources;
     const exercises: ExerciseEvidence[] = [];
@@ -187,7 +193,7 @@ export class EvidenceReader {
         .select(['id', 'scenario_id', 'scenario_version', 'org_id', 'created_at'])
         .where('id', '=', m.exerciseId)
         .executeTakeFirst();
-      if (!exercise) continue;
+      if (!exercise || (onlyOrg !== undefined && exercise.org_id !== onlyOrg)) continue;
       const team = await db
         .selectFrom('exercise_teams')
         .select(['team_name'])
@@ -320,7 +326,7 @@ export function frameworkEvidence(
   const roles: RoleProgress[] = [];
   if (catalogue) {
     if (role !== undefined && !findWorkRole(catalogue, role))
-      throw new RangeError(`unknown work role ${role} in ${framework}`);
+      throw new CyropError('BAD_REQUEST', `unknown work role ${role} in ${framework}`);
     for (const r of catalogue.workRoles) {
       const ids = new Set(r.statements);
       let demonstrated = 0;
@@ -333,7 +339,12 @@ export function frameworkEvidence(
   return { framework, catalogueImported: catalogue !== undefined, statements, roles };
 }
 
-const TYPE_OF_LETTER: Record<string, NiceStatementType> = { T: 'task', K: 'knowledge', S: 'skill', A: 'ability' };
+const TYPE_OF_LETTER: Record<string, NiceStatementType> = {
+  T: 'task',
+  K: 'knowledge',
+  S: 'skill',
+  A: 'ability',
+};
 
 function typeOfId(id: string): NiceStatementType {
   return TYPE_OF_LETTER[id.charAt(0)] ?? 'task';

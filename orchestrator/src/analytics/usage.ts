@@ -1,3 +1,4 @@
+import { CyropError } from '../errors.ts';
 import type { LocalizedText } from '../compiler/scenario.ts';
 import type { Db } from '../store/database.ts';
 import { fraction, type Fraction } from './coverage.ts';
@@ -51,7 +52,8 @@ export async function usageReport(
   input: { from: number; to: number; orgId?: string; now: number; materials: readonly UsageMaterial[] },
 ): Promise<UsageReport> {
   if (!(input.from < input.to))
-    throw new RangeError(
+    throw new CyropError(
+      'BAD_REQUEST',
       `usage period: from (${new Date(input.from).toISOString()}) must be before to (${new Date(input.to).toISOString()})`,
     );
   let query = db
