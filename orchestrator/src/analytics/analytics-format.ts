@@ -1,4 +1,5 @@
 import type { CoverageFigures, CoverageReport, Fraction, GapReport } from './coverage.ts';
+import type { UsageReport } from './usage.ts';
 import { formatFraction } from './coverage.ts';
 
 /** CSV as spreadsheet programs open it: UTF-8 with BOM, CRLF, every field quoted when it needs it. */
@@ -88,4 +89,60 @@ export function gapsText(report: GapReport): string {
       ...report.gaps.map((g) => `  ${g.id}  ${g.text}`),
     ].join('\n') + '\n'
   );
+}
+
+const titleOf = (t: unknown): string =>
+  typeof t === 'string'
+    ? t
+    : t && typeof t === 'object'
+      ? String((t as Record<string, string>)['en'] ?? Object.values(t)[0] ?? '')
+      : '';
+
+export function usageCsv(r: UsageReport): string {
+  return csv(
+    [
+      'scenario_id',
+      'title',
+      'in_catalogue',
+      'launches',
+      'launches_with_real_teams',
+      'real_teams',
+      'trainees',
+      'trainee_hours',
+    ],
+    [
+      ...r.materials.map((m) => [m, 'yes'] as const),
+      ...r.outsideCatalogue.map((m) => [m, 'no'] as const),
+    ].map(([m, inCat]) => [
+      m.id,
+      titleOf(m.title),
+      inCat,
+      m.launches,
+      m.realLaunches,
+      m.realTeams,
+      m.trainees,
+      m.traineeHours,
+    ]),
+  );
+}
+
+export function usageText(r: UsageReport): string {
+  const lines = [
+    `material use ${new Date(r.period.from).toISOString()} – ${new Date(r.period.to).toISOString()}${r.orgId ? ` (organisation ${r.orgId})` : ' (platform-wide)'}`,
+    `materials used with real teams: ${r.utilisation.covered} of ${r.utilisation.total}${r.utilisation.percent === null ? '' : ` (${r.utilisation.percent}%)`}`,
+    `launches: ${r.launches}; real teams: ${r.realTeams}; trainee-hours: ${r.traineeHours}`,
+    '',
+    ...r.materials.map(
+      (m) =>
+        `  ${m.id.padEnd(28)} launches ${m.launches} (${m.realLaunches} with real teams), teams ${m.realTeams}, trainees ${m.trainees}, ${m.traineeHours} trainee-hours`,
+    ),
+  ];
+  if (r.neverUsed.length > 0)
+    lines.push('', `not used in the period: ${r.neverUsed.map((m) => m.id).join(', ')}`);
+  if (r.outsideCatalogue.length > 0)
+    lines.push(
+      '',
+      `launched but not in the catalogue: ${r.outsideCatalogue.map((m) => `${m.id} (${m.launches})`).join(', ')}`,
+    );
+  return lines.join('\n') + '\n';
 }

@@ -1,10 +1,16 @@
 import path from 'node:path';
 import { cliPrincipal } from '../access/principal.ts';
 import { AccountService } from '../accounts/account-service.ts';
-import { coverageCsv, coverageText, csv, gapsCsv, gapsText } from '../analytics/analytics-format.ts';
+import {
+  coverageCsv,
+  coverageText,
+  gapsCsv,
+  gapsText,
+  usageCsv,
+  usageText,
+} from '../analytics/analytics-format.ts';
+import { parseInstant } from '../analytics/period.ts';
 import { AnalyticsService, type MaterialScope } from '../analytics/analytics-service.ts';
-import { DEFAULT_TIME_ZONE, startOfDay } from '../analytics/transcript.ts';
-import type { UsageReport } from '../analytics/usage.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CyropError } from '../errors.ts';
 import type { NiceFramework } from '../nice/nice-catalogue.ts';
@@ -113,29 +119,6 @@ export async function gapsCommand(
   return EXIT.ok;
 }
 
-/** `2026-04-01` (midnight in the platform's time zone) or an ISO date-time with its offset. */
-export function parseInstant(text: string, endOfDay: boolean): number {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    const start = startOfDay(text, DEFAULT_TIME_ZONE);
-    if (Number.isNaN(start))
-      throw new CyropError('BAD_REQUEST', `'${text}' is not a calendar date (YYYY-MM-DD)`);
-    return endOfDay ? startOfDay(nextDay(text), DEFAULT_TIME_ZONE) : start;
-  }
-  const ms = /[zZ]|[+-]\d{2}:\d{2}$/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms))
-    throw new CyropError(
-      'BAD_REQUEST',
-      `'${text}' is neither a date (YYYY-MM-DD) nor an ISO date-time with offset`,
-    );
-  return ms;
-}
-
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 export async function usageCommand(
   opts: { from: string; to: string; org?: string; format: AnalyticsFormat },
   io: Io,
@@ -153,62 +136,6 @@ export async function usageCommand(
         : usageText(report),
   );
   return EXIT.ok;
-}
-
-const titleOf = (t: unknown): string =>
-  typeof t === 'string'
-    ? t
-    : t && typeof t === 'object'
-      ? String((t as Record<string, string>)['en'] ?? Object.values(t)[0] ?? '')
-      : '';
-
-export function usageCsv(r: UsageReport): string {
-  return csv(
-    [
-      'scenario_id',
-      'title',
-      'in_catalogue',
-      'launches',
-      'launches_with_real_teams',
-      'real_teams',
-      'trainees',
-      'trainee_hours',
-    ],
-    [
-      ...r.materials.map((m) => [m, 'yes'] as const),
-      ...r.outsideCatalogue.map((m) => [m, 'no'] as const),
-    ].map(([m, inCat]) => [
-      m.id,
-      titleOf(m.title),
-      inCat,
-      m.launches,
-      m.realLaunches,
-      m.realTeams,
-      m.trainees,
-      m.traineeHours,
-    ]),
-  );
-}
-
-export function usageText(r: UsageReport): string {
-  const lines = [
-    `material use ${new Date(r.period.from).toISOString()} – ${new Date(r.period.to).toISOString()}${r.orgId ? ` (organisation ${r.orgId})` : ' (platform-wide)'}`,
-    `materials used with real teams: ${r.utilisation.covered} of ${r.utilisation.total}${r.utilisation.percent === null ? '' : ` (${r.utilisation.percent}%)`}`,
-    `launches: ${r.launches}; real teams: ${r.realTeams}; trainee-hours: ${r.traineeHours}`,
-    '',
-    ...r.materials.map(
-      (m) =>
-        `  ${m.id.padEnd(28)} launches ${m.launches} (${m.realLaunches} with real teams), teams ${m.realTeams}, trainees ${m.trainees}, ${m.traineeHours} trainee-hours`,
-    ),
-  ];
-  if (r.neverUsed.length > 0)
-    lines.push('', `not used in the period: ${r.neverUsed.map((m) => m.id).join(', ')}`);
-  if (r.outsideCatalogue.length > 0)
-    lines.push(
-      '',
-      `launched but not in the catalogue: ${r.outsideCatalogue.map((m) => `${m.id} (${m.launches})`).join(', ')}`,
-    );
-  return lines.join('\n') + '\n';
 }
 
 function describeScope(scope: MaterialScope): string {
