@@ -3,6 +3,7 @@ import type { LocalizedText } from '../compiler/scenario.ts';
 import {
   findStatement,
   findWorkRole,
+  workRolesWithStatement,
   type NiceCatalogue,
   type NiceFramework,
   type NiceStatementType,
@@ -327,16 +328,32 @@ export function frameworkEvidence(
   if (catalogue) {
     if (role !== undefined && !findWorkRole(catalogue, role))
       throw new CyropError('BAD_REQUEST', `unknown work role ${role} in ${framework}`);
+    // through the statement → roles index: the cost follows the statements demonstrated, not the roles' sizes
+    const demonstratedBy = new Map<string, number>();
+    for (const id of found.keys())
+      for (const r of new Set(workRolesWithStatement(catalogue, id)))
+        demonstratedBy.set(r, (demonstratedBy.get(r) ?? 0) + 1);
+    const totals = roleTotals(catalogue);
     for (const r of catalogue.workRoles) {
-      const ids = new Set(r.statements);
-      let demonstrated = 0;
-      for (const id of ids) if (found.has(id)) demonstrated += 1;
+      const demonstrated = demonstratedBy.get(r.id) ?? 0;
       if (role !== undefined ? r.id === role : demonstrated > 0 || namedRoles.has(r.id))
-        roles.push({ id: r.id, name: r.name, demonstrated, total: ids.size });
+        roles.push({ id: r.id, name: r.name, demonstrated, total: totals.get(r.id) ?? 0 });
     }
     roles.sort((a, b) => b.demonstrated - a.demonstrated || a.id.localeCompare(b.id));
   }
   return { framework, catalogueImported: catalogue !== undefined, statements, roles };
+}
+
+const totalsCache = new WeakMap<NiceCatalogue, Map<string, number>>();
+
+/** The number of distinct statements of each role (cached per catalogue, which is immutable). */
+function roleTotals(catalogue: NiceCatalogue): Map<string, number> {
+  let totals = totalsCache.get(catalogue);
+  if (!totals) {
+    totals = new Map(catalogue.workRoles.map((r) => [r.id, new Set(r.statements).size]));
+    totalsCache.set(catalogue, totals);
+  }
+  return totals;
 }
 
 const TYPE_OF_LETTER: Record<string, NiceStatementType> = {
