@@ -227,6 +227,15 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     expect((await call(instr1, '/api/analytics/gaps?role=PD-WRL-999')).status).to.equal(400);
     expect((await call(instr1, '/api/analytics/coverage?framework=nice-2.0.0')).status).to.equal(404); // not imported
     expect((await call(instr1, '/api/analytics/coverage?scope=org&org=org-2')).status).to.equal(404);
+    // org-1 uploaded nothing: its own catalogue covers nothing, of the same denominator
+    const own = await call(instr1, '/api/analytics/coverage?scope=org');
+    expect(own.body['overall']).to.deep.equal({ covered: 0, total: 2148, percent: 0 });
+    expect(own.body['scope']).to.deep.equal({ kind: 'org', orgId: 'org-1' });
+    const chosen = await call(instr1, '/api/analytics/coverage?scope=scenarios&scenarios=evidence-test');
+    expect((chosen.body['overall'] as { covered: number }).covered).to.equal(7);
+    expect((await call(instr1, '/api/analytics/coverage?scope=scenarios&scenarios=nope')).status).to.equal(
+      404,
+    );
   });
 
   it('material use: staff their organisation, the operator any; trainees none', async () => {
