@@ -38,6 +38,8 @@ import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
 import { exerciseRoutes } from './api/routes/exercise-routes.ts';
+import { analyticsRoutes } from './api/routes/analytics-routes.ts';
+import { AnalyticsService } from './analytics/analytics-service.ts';
 import { scenarioGuideRoutes } from './api/routes/scenario-guide-routes.ts';
 import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
@@ -237,6 +239,10 @@ export async function startPlatform(
         }),
         accounts,
         ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
+      });
+      analyticsRoutes(api, {
+        analytics: new AnalyticsService({ db, scenarios, nice: new NiceCatalogueStore(config.dataDir) }),
+        canWatch,
       });
       if (helpRequests)
         helpRoutes(api, {

@@ -1,3 +1,5 @@
+import { NiceCatalogueStore } from '../../orchestrator/src/nice/nice-catalogue-store.ts';
+import { niceTestData } from '../../orchestrator/src/nice/nice-test-data.ts';
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -152,6 +154,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       { CYROP_SUBNET_POOL: '10.242.0.0/16' },
       { port: 0, dataDir: path.join(dir, 'data'), scenariosDir: path.join(dir, 'catalogue') },
     );
+    await new NiceCatalogueStore(path.join(dir, 'data')).import(niceTestData.path('v210'));
     platform = await startPlatform(config, pino({ level: 'silent' }));
     origin = platform.url.replace(/\/$/, '');
 
@@ -722,6 +725,52 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
           expect((r.body.teams as { teamId: string }[]).length).to.be.greaterThan(0),
       },
     ]),
+    // competency analytics (a v2.1.0 catalogue is imported into the data directory before start)
+    {
+      op: 'GET /api/analytics/coverage',
+      note: 'shipped',
+      expect: STAFF_ALL(200),
+      request: () => ({ path: '/api/analytics/coverage?framework=nice-2.1.0' }),
+      verify: (_c: Caller, r: Res) => expect(r.body.overall).to.deep.include({ total: 2148 }),
+    },
+    {
+      op: 'GET /api/analytics/gaps',
+      note: 'PD-WRL-001',
+      expect: STAFF_ALL(200),
+      request: () => ({ path: '/api/analytics/gaps?role=PD-WRL-001' }),
+    },
+    {
+      // trainee A: themselves and the operator; org A's staff see only org A's exercises (none with
+      // trainee A as a member yet: 404); participants without an account never
+      op: 'GET /api/analytics/trainees/{userId}/evidence',
+      note: 'trainee A',
+      expect: [401, 200, 404, 404, 404, 200, 404, 404, 404],
+      request: () => ({ path: `/api/analytics/trainees/${userIds.traineeA}/evidence` }),
+    },
+    {
+      op: 'GET /api/analytics/trainees/{userId}/transcript',
+      note: 'trainee A',
+      expect: [401, 200, 404, 404, 404, 200, 404, 404, 404],
+      request: () => ({ path: `/api/analytics/trainees/${userIds.traineeA}/transcript` }),
+    },
+    {
+      op: 'GET /api/analytics/exercises/{id}/teams/{teamId}/evidence',
+      note: 'X team-1',
+      expect: [401, 200, 200, 200, 404, 404, 200, 404, 404],
+      request: () => ({ path: `/api/analytics/exercises/${X}/teams/team-1/evidence` }),
+    },
+    {
+      op: 'GET /api/analytics/exercises/{id}/class',
+      note: 'X',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/analytics/exercises/${X}/class` }),
+    },
+    {
+      op: 'GET /api/analytics/usage',
+      note: 'own organisation / platform',
+      expect: STAFF_ALL(200),
+      request: () => ({ path: '/api/analytics/usage?from=2020-01-01&to=2099-12-31' }),
+    },
     {
       op: 'POST /api/exercises/{id}/teams/{team}/reset',
       note: 'X team-2, host console',

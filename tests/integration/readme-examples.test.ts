@@ -162,6 +162,15 @@ const CLASSIFIED: Record<string, Classification> = {
     skip: 'NIST file path of the reader; the test imports the same file from the nice tests data when present',
   },
   'npx cyrop nice show PD-WRL-001': { run: { nice: true, stdout: /PD-WRL-001/ } },
+  'npx cyrop nice coverage --role PD-WRL-001': {
+    run: { nice: true, stdout: /^statements covered: 74 of 2148 \(3\.4%\)$/m },
+  },
+  'npx cyrop nice gaps --role PD-WRL-001 --format csv': {
+    run: { nice: true, stdout: /^\ufeffwork_role,statement_id,type,text\r\nPD-WRL-001,T\d{4},task,/ },
+  },
+  'npx cyrop usage --from 2026-04-01 --to 2026-04-30': {
+    run: { stdout: /^materials used with real teams: 0 of 6 \(0%\)$/m },
+  },
   'npx cyrop images build': { skip: ENGINE },
   'npx cyrop exercise launch scenarios/web-sqli-pivot --teams 4 --ttl 3h': { skip: ENGINE },
   'npx cyrop exercise status web-sqli-pivot-1a2b3c': { skip: `${ENGINE}; names an example exercise id` },

@@ -70,6 +70,20 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     );
 
   niceCommand(program, io, setExit);
+
+  program
+    .command('usage')
+    .description(
+      'material use for a period: materials launched with real teams (utilisation), launches, teams, trainee-hours',
+    )
+    .requiredOption('--from <date>', 'first day (YYYY-MM-DD, platform time zone) or an ISO date-time')
+    .requiredOption('--to <date>', 'last day, included (YYYY-MM-DD) or an ISO date-time (excluded)')
+    .option('--org <id>', 'one organisation (default: platform-wide)')
+    .addOption(format().choices(['text', 'json', 'csv']))
+    .action(async (opts: { from: string; to: string; org?: string; format: 'text' | 'json' | 'csv' }) => {
+      const { usageCommand } = await import('./analytics-command.ts');
+      setExit(await usageCommand(opts, io));
+    });
   exerciseCommand(program, io, setExit);
   imagesCommand(program, io, setExit);
   adminCommands(program, io, setExit);

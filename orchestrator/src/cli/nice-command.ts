@@ -5,7 +5,7 @@ import { NiceCatalogueStore } from '../nice/nice-catalogue-store.ts';
 import { formatNiceIdInfo, showNiceId } from '../nice/show-nice-id.ts';
 import { EXIT, type Io } from './main.ts';
 
-/** `cyrop nice import FILE` and `cyrop nice show ID`. */
+/** `cyrop nice import FILE`, `cyrop nice show ID`, `cyrop nice coverage` and `cyrop nice gaps`. */
 export function niceCommand(program: Command, io: Io, setExit: (code: number) => void): void {
   const nice = program
     .command('nice')
@@ -41,4 +41,46 @@ export function niceCommand(program: Command, io: Io, setExit: (code: number) =>
       io.out(infos.map(formatNiceIdInfo).join('\n\n') + '\n');
       setExit(EXIT.ok);
     });
+
+  const framework = () =>
+    new Option('--framework <framework>', 'NICE Framework version')
+      .choices([...NICE_FRAMEWORKS])
+      .default('nice-2.1.0');
+  const format = () =>
+    new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text');
+  const scope = (c: Command) =>
+    c
+      .option('--org <id>', "an organisation's own scenarios (its uploads)")
+      .option('--scenarios <ids>', 'these scenario ids, comma-separated')
+      .option('--all', 'every scenario offered (shipped, uploaded, published)');
+  scope(
+    nice
+      .command('coverage')
+      .description(
+        'the share of the NICE statements the materials cover: overall, by statement type, by work role (default: the shipped catalogue)',
+      )
+      .addOption(framework())
+      .option('--role <id>', 'only this work role in the by-role figures')
+      .option(
+        '--crosswalk',
+        'also count scenarios mapped in other versions, through shared statement ids (shown apart)',
+      )
+      .addOption(format()),
+  ).action(async (opts: Parameters<typeof import('./analytics-command.ts').coverageCommand>[0]) => {
+    const { coverageCommand } = await import('./analytics-command.ts');
+    setExit(await coverageCommand(opts, io));
+  });
+  scope(
+    nice
+      .command('gaps')
+      .description(
+        "a work role's statements that no material covers, with NIST's text: the backlog for new materials",
+      )
+      .requiredOption('--role <id>', 'the target work role, e.g. PD-WRL-001')
+      .addOption(framework())
+      .addOption(format()),
+  ).action(async (opts: Parameters<typeof import('./analytics-command.ts').gapsCommand>[0]) => {
+    const { gapsCommand } = await import('./analytics-command.ts');
+    setExit(await gapsCommand(opts, io));
+  });
 }

@@ -16,6 +16,8 @@ export interface CatalogueEntry {
   tags: string[];
   framework?: FrameworkId;
   workRoles: string[];
+  /** The scenario's own NICE statement ids (`competencies.statements`; objectives add their own). */
+  statements: string[];
   /** `forgeable`: a check that runs on a host the trainee controls (shown to instructors). */
   objectives: {
     id: string;
@@ -24,6 +26,8 @@ export interface CatalogueEntry {
     points: number;
     /** Objectives to solve before this one is shown to a team. */
     requires?: string[];
+    /** The objective's NICE statement ids (`competencies`), when it names any. */
+    competencies?: string[];
     forgeable?: true;
   }[];
   /** `web`: the host's web services (web service tabs), for the staff's buttons. */
@@ -133,6 +137,7 @@ export class ScenarioCatalogue {
       tags: scenario.metadata.tags ?? [],
       ...(scenario.competencies ? { framework: scenario.competencies.framework } : {}),
       workRoles: scenario.competencies?.workRoles ?? [],
+      statements: scenario.competencies?.statements ?? [],
       objectives: scenario.objectives.map((o) => ({
         id: o.id,
         kind: o.kind,
@@ -140,6 +145,7 @@ export class ScenarioCatalogue {
         points: o.points,
         // which objectives start hidden (a projector names only those every team can see)
         ...(o.requires && o.requires.length > 0 ? { requires: o.requires } : {}),
+        ...(o.competencies && o.competencies.length > 0 ? { competencies: o.competencies } : {}),
         ...(o.check && isForgeableCheck(scenario.hosts, o.check) ? { forgeable: true as const } : {}),
       })),
       hosts: scenario.hosts.map((h) => ({

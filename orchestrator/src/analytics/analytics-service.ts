@@ -1,0 +1,226 @@
+import {
+  mayReadOrgCoverage,
+  mayReadTeamEvidence,
+  traineeEvidenceScope,
+  usageScope,
+} from '../access/analytics-access.ts';
+import type { Principal } from '../access/principal.ts';
+import type { TranscriptDocument } from '../documents/document-types.ts';
+import { CyropError } from '../errors.ts';
+import { NICE_FRAMEWORKS, type NiceCatalogue, type NiceFramework } from '../nice/nice-catalogue.ts';
+import type { NiceCatalogueSource } from '../nice/nice-catalogue-store.ts';
+import type { CatalogueEntry } from '../scenarios/scenario-catalogue.ts';
+import type { ScenarioLibrary } from '../scenarios/scenario-library.ts';
+import type { Db } from '../store/database.ts';
+import { computeCoverage, roleGaps, type CoverageReport, type GapReport, type Material } from './coverage.ts';
+import { EvidenceReader, type Evidence } from './evidence.ts';
+import { materialsOf } from './materials.ts';
+import { buildTranscript } from './transcript.ts';
+import { usageReport, type UsageReport } from './usage.ts';
+
+/**
+ * Which materials a coverage figure is about:
+ * - `shipped`: the catalogue shipped with CYROP;
+ * - `org`: the scenarios an organisation uploaded (its own catalogue; archived versions left out);
+ * - `available`: every scenario the caller may launch (shipped, their organisation's, published);
+ * - `scenarios`: the named scenario ids, among those the caller may launch.
+ * One material per scenario id, its newest offered version.
+ */
+export type MaterialScope =
+  | { kind: 'shipped' }
+  | { kind: 'org'; orgId: string }
+  | { kind: 'available' }
+  | { kind: 'scenarios'; ids: readonly string[] };
+
+export interface AnalyticsServiceOptions {
+  db: Db;
+  scenarios: ScenarioLibrary;
+  nice: NiceCatalogueSource;
+  clock?: () => number;
+  /** Calendar dates on transcripts (default Asia/Tokyo). */
+  timeZone?: string;
+}
+
+/** Coverage, gaps, evidence, transcripts and material use, with the access rules applied. */
+export class AnalyticsService {
+  private readonly clock: () => number;
+  readonly evidence: EvidenceReader;
+
+  constructor(private readonly options: AnalyticsServiceOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.evidence = new EvidenceReader({
+      db: options.db,
+      scenario: (id, version) => options.scenarios.catalogue.get(id, version),
+      catalogue: (framework) => options.nice.load(framework),
+    });
+  }
+
+  /** The materials of a scope as the caller may see them; an unknown or hidden scenario id is 404. */
+  materials(principal: Principal | undefined, scope: MaterialScope): Material[] {
+    const library = this.options.scenarios;
+    let entries: readonly CatalogueEntry[];
+    switch (scope.kind) {
+      case 'shipped':
+        entries = library.catalogue.all().filter((e) => e.shipped);
+        break;
+      case 'org':
+        if (!mayReadOrgCoverage(principal, scope.orgId))
+          throw new CyropError('NOT_FOUND', `no organisation '${scope.orgId}' whose catalogue you may read`);
+        entries = library.ownedBy(principal, scope.orgId).filter((v) => !v.archived);
+        break;
+      case 'available':
+        entries = library.list(principal);
+        break;
+      case 'scenarios': {
+        const offered = library.list(principal);
+        entries = scope.ids.map((id) => {
+          const found = offered.find((e) => e.id === id);
+          if (!found) throw new CyropError('NOT_FOUND', `no scenario '${id}' that you may use`);
+          return found;
+        });
+        break;
+      }
+    }
+    return materialsOf(entries);
+  }
+
+  async catalogue(framework: NiceFramework): Promise<NiceCatalogue> {
+    const catalogue = await this.options.nice.load(framework);
+    if (!catalogue)
+      throw new CyropError(
+        'NICE_CATALOGUE_MISSING',
+        `no NICE Framework catalogue for ${framework} has been imported; import the NIST file with \`cyrop nice import <file>\``,
+        { details: { framework } },
+      );
+    return catalogue;
+  }
+
+  async coverage(
+    principal: Principal | undefined,
+    input: { framework: NiceFramework; scope: MaterialScope; role?: string; crosswalk?: boolean },
+  ): Promise<CoverageReport & { scope: MaterialScope }> {
+    const catalogue = await this.catalogue(input.framework);
+    const materials = this.materials(principal, input.scope);
+    const others: NiceCatalogue[] = [];
+    if (input.crosswalk)
+      for (const f of NICE_FRAMEWORKS) {
+        const c = f === input.framework ? undefined : await this.options.nice.load(f);
+        if (c) others.push(c);
+      }
+    const report = computeCoverage(catalogue, materials, {
+      ...(input.role !== undefined ? { role: input.role } : {}),
+      ...(input.crosswalk ? { crosswalk: { catalogues: others } } : {}),
+    });
+    return { ...report, scope: input.scope };
+  }
+
+  async gaps(
+    principal: Principal | undefined,
+    input: { framework: NiceFramework; scope: MaterialScope; role: string },
+  ): Promise<GapReport> {
+    const catalogue = await this.catalogue(input.framework);
+    return roleGaps(catalogue, this.materials(principal, input.scope), input.role);
+  }
+
+  /** A trainee's evidence as the caller may see it; nothing to see is 404 (never "forbidden"). */
+  async traineeEvidence(
+    principal: Principal | undefined,
+    userId: string,
+    options: { role?: string; exerciseIds?: readonly string[] } = {},
+  ): Promise<Evidence> {
+    const scope = traineeEvidenceScope(principal, userId);
+    if (scope.kind === 'none') throw noEvidence(userId);
+    const evidence = await this.evidence.forTrainee(userId, {
+      ...options,
+      ...(scope.kind === 'org' ? { orgId: scope.orgId } : {}),
+    });
+    if (scope.kind === 'org' && evidence.exercises.length === 0 && evidence.unresolved.length === 0)
+      throw noEvidence(userId);
+    return evidence;
+  }
+
+  async teamEvidence(
+    principal: Principal | undefined,
+    exerciseId: string,
+    teamId: string,
+    canWatch: (principal: Principal, exerciseId: string) => boolean | Promise<boolean>,
+    options: { role?: string } = {},
+  ): Promise<Evidence> {
+    const watch = principal?.kind === 'user' ? await canWatch(principal, exerciseId) : false;
+    if (!mayReadTeamEvidence(principal, { exerciseId, teamId }, watch))
+      throw new CyropError('NOT_FOUND', `no team '${teamId}' in exercise '${exerciseId}'`);
+    const team = await this.options.db
+      .selectFrom('exercise_teams')
+      .select('team_id')
+      .where('exercise_id', '=', exerciseId)
+      .where('team_id', '=', teamId)
+      .executeTakeFirst();
+    if (!team) throw new CyropError('NOT_FOUND', `no team '${teamId}' in exercise '${exerciseId}'`);
+    return this.evidence.forTeam(exerciseId, teamId, options);
+  }
+
+  /** The transcript data of a trainee (the caller's view of their evidence). */
+  async transcript(
+    principal: Principal | undefined,
+    userId: string,
+    options: { exerciseIds?: readonly string[]; framework?: NiceFramework } = {},
+  ): Promise<TranscriptDocument> {
+    const evidence = await this.traineeEvidence(principal, userId, {
+      ...(options.exerciseIds ? { exerciseIds: options.exerciseIds } : {}),
+    });
+    const user = await this.options.db
+      .selectFrom('users as u')
+      .innerJoin('organisations as o', 'o.id', 'u.org_id')
+      .select(['u.name', 'u.email', 'o.name as organisation'])
+      .where('u.id', '=', userId)
+      .executeTakeFirst();
+    if (!user) throw noEvidence(userId);
+    return buildTranscript(evidence, {
+      trainee: { name: user.name, email: user.email, organisation: user.organisation },
+      issuedAt: this.clock(),
+      ...(this.options.timeZone ? { timeZone: this.options.timeZone } : {}),
+      ...(options.framework ? { framework: options.framework } : {}),
+    });
+  }
+
+  /**
+   * Material use for a period. Materials: platform-wide, every scenario id offered (shipped and
+   * uploaded, not archived); for an organisation, the shipped catalogue and its own uploads.
+   */
+  async usage(
+    principal: Principal | undefined,
+    input: { from: number; to: number; orgId?: string },
+  ): Promise<UsageReport> {
+    const scope = usageScope(principal, input.orgId);
+    if (!scope)
+      throw new CyropError(
+        input.orgId !== undefined ? 'NOT_FOUND' : 'FORBIDDEN',
+        input.orgId !== undefined
+          ? `no organisation '${input.orgId}' whose usage you may read`
+          : 'material use is for the operator and the staff of an organisation',
+      );
+    const library = this.options.scenarios;
+    const entries =
+      scope.orgId === null
+        ? library.list(principal)
+        : [
+            ...library.catalogue.all().filter((e) => e.shipped),
+            ...library.ownedBy(principal, scope.orgId).filter((v) => !v.archived),
+          ];
+    const seen = new Set<string>();
+    const materials = entries
+      .filter((e) => !seen.has(e.id) && seen.add(e.id))
+      .map((e) => ({ id: e.id, title: e.title }));
+    return usageReport(this.options.db, {
+      from: input.from,
+      to: input.to,
+      now: this.clock(),
+      materials,
+      ...(scope.orgId !== null ? { orgId: scope.orgId } : {}),
+    });
+  }
+}
+
+function noEvidence(userId: string): CyropError {
+  return new CyropError('NOT_FOUND', `no evidence of trainee '${userId}' that you may read`);
+}

@@ -1,0 +1,405 @@
+import type { Response } from 'express';
+import { mustWatchExercise } from '../../access/exercise-access.ts';
+import type { Principal } from '../../access/principal.ts';
+import { coverageCsv, gapsCsv, usageCsv } from '../../analytics/analytics-format.ts';
+import { parseInstant } from '../../analytics/period.ts';
+import type { AnalyticsService, MaterialScope } from '../../analytics/analytics-service.ts';
+import { CyropError } from '../../errors.ts';
+import { NICE_FRAMEWORKS, type NiceFramework } from '../../nice/nice-catalogue.ts';
+import { STAFF, type ApiRegistry, type JsonSchema } from '../api-registry.ts';
+
+export interface AnalyticsRouteDeps {
+  analytics: AnalyticsService;
+  canWatch: (principal: Principal, exerciseId: string) => boolean | Promise<boolean>;
+}
+
+const ID = { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,80}$' };
+const EXERCISE_ID = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' };
+const ROLE = { type: 'string', pattern: '^[A-Z]{2}-[A-Z]{3}-\\d{3}$' };
+const FRAMEWORK = { enum: [...NICE_FRAMEWORKS], default: 'nice-2.1.0' };
+const ID_LIST = { type: 'string', pattern: '^[a-z0-9-]{1,40}(,[a-z0-9-]{1,40}){0,199}$' };
+const INSTANT = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$' };
+const fractionSchema = {
+  type: 'object',
+  required: ['covered', 'total', 'percent'],
+  properties: {
+    covered: { type: 'integer' },
+    total: { type: 'integer' },
+    percent: { type: ['number', 'null'] },
+  },
+};
+const localized = {
+  oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }],
+};
+
+interface ScopeQuery {
+  framework: NiceFramework;
+  scope: 'shipped' | 'available' | 'org' | 'scenarios';
+  org?: string;
+  scenarios?: string;
+  format: 'json' | 'csv';
+}
+
+const scopeQuery = {
+  framework: FRAMEWORK,
+  scope: {
+    enum: ['shipped', 'available', 'org', 'scenarios'],
+    default: 'shipped',
+    description:
+      'shipped: the shipped catalogue; available: what the caller may launch; org: an organisation’s own uploads (`org`); scenarios: the ids in `scenarios`',
+  },
+  org: ID,
+  scenarios: { ...ID_LIST, description: 'comma-separated scenario ids (scope=scenarios)' },
+  format: { enum: ['json', 'csv'], default: 'json' },
+};
+
+function scopeOf(q: ScopeQuery, principal: Principal | undefined): MaterialScope {
+  switch (q.scope) {
+    case 'shipped':
+      return { kind: 'shipped' };
+    case 'available':
+      return { kind: 'available' };
+    case 'org': {
+      const orgId = q.org ?? (principal?.kind === 'user' ? principal.orgId : undefined);
+      if (orgId === undefined) throw new CyropError('BAD_REQUEST', 'scope=org needs org=<organisation id>');
+      return { kind: 'org', orgId };
+    }
+    case 'scenarios':
+      if (q.scenarios === undefined)
+        throw new CyropError('BAD_REQUEST', 'scope=scenarios needs scenarios=<id,id,…>');
+      return { kind: 'scenarios', ids: q.scenarios.split(',') };
+  }
+}
+
+function sendCsv(res: Response, name: string, text: string): void {
+  res
+    .status(200)
+    .type('text/csv; charset=utf-8')
+    .setHeader('content-disposition', `attachment; filename="${name}.csv"`)
+    .send(text);
+}
+
+/**
+ * Competency analytics: NICE coverage and gaps of a set of materials (staff), skills evidence of a
+ * trainee or a team (the trainee themselves, the team's participants, the staff who may see the
+ * exercises — 404 for everyone else), a class report, transcript data, and material use.
+ */
+export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: AnalyticsRouteDeps): void {
+  const roleRow = {
+    type: 'object',
+    required: ['id', 'name', 'covered', 'total', 'percent', 'namedBy'],
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      ...fractionSchema.properties,
+      namedBy: { type: 'integer' },
+    },
+  };
+  const figures = {
+    overall: fractionSchema,
+    byType: { type: 'object', additionalProperties: fractionSchema },
+    byRole: { type: 'array', items: roleRow },
+  };
+  const coverage: JsonSchema = api.schema('NiceCoverage', {
+    type: 'object',
+    required: ['framework', 'universe', 'overall', 'byType', 'byRole', 'materials', 'otherIds', 'scope'],
+    properties: {
+      framework: { type: 'string' },
+      sourceVersion: { type: 'string' },
+      universe: { type: 'string', description: 'what the denominators count' },
+      ...figures,
+      materials: {
+        type: 'object',
+        properties: {
+          total: { type: 'integer' },
+          direct: { type: 'integer' },
+          otherFramework: { type: 'integer' },
+          unmapped: { type: 'integer' },
+          covering: { type: 'integer' },
+        },
+      },
+      otherIds: { type: 'array', items: { type: 'object' } },
+      scope: { type: 'object' },
+      crosswalked: {
+        type: 'object',
+        description: 'only with crosswalk=true: direct ∪ crosswalked, never mixed into the figures above',
+        properties: {
+          ...figures,
+          addedOnly: fractionSchema,
+          sources: { type: 'array', items: { type: 'object' } },
+          rule: { type: 'string' },
+        },
+      },
+    },
+  });
+
+  api.add<undefined, Record<string, string>, ScopeQuery & { role?: string; crosswalk: boolean }>({
+    method: 'get',
+    path: '/api/analytics/coverage',
+    operationId: 'getNiceCoverage',
+    summary:
+      'NICE coverage of a set of materials: overall, by statement type and by work role, each as covered/total (CSV: UTF-8 with BOM)',
+    tags: ['analytics'],
+    access: STAFF,
+    query: { properties: { ...scopeQuery, role: ROLE, crosswalk: { type: 'boolean', default: false } } },
+    response: { description: 'the coverage', schema: coverage },
+    handler: async ({ principal, query, res }) => {
+      const report = await analytics.coverage(principal, {
+        framework: query.framework,
+        scope: scopeOf(query, principal),
+        ...(query.role !== undefined ? { role: query.role } : {}),
+        crosswalk: query.crosswalk,
+      });
+      if (query.format !== 'csv') return report;
+      sendCsv(res, `coverage-${report.framework}`, coverageCsv(report));
+      return undefined;
+    },
+  });
+
+  api.add<undefined, Record<string, string>, ScopeQuery & { role: string }>({
+    method: 'get',
+    path: '/api/analytics/gaps',
+    operationId: 'getNiceGaps',
+    summary:
+      "A work role's statements that no material covers, sorted (tasks, knowledge, skills, abilities; by id), with NIST's text",
+    tags: ['analytics'],
+    access: STAFF,
+    query: { required: ['role'], properties: { ...scopeQuery, role: ROLE } },
+    response: {
+      description: 'the gaps',
+      schema: api.schema('NiceGaps', {
+        type: 'object',
+        required: ['framework', 'role', 'coverage', 'gaps'],
+        properties: {
+          framework: { type: 'string' },
+          role: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+          coverage: fractionSchema,
+          gaps: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { id: { type: 'string' }, type: { type: 'string' }, text: { type: 'string' } },
+            },
+          },
+        },
+      }),
+    },
+    handler: async ({ principal, query, res }) => {
+      const report = await analytics.gaps(principal, {
+        framework: query.framework,
+        scope: scopeOf(query, principal),
+        role: query.role,
+      });
+      if (query.format !== 'csv') return report;
+      sendCsv(res, `gaps-${report.role.id}`, gapsCsv(report));
+      return undefined;
+    },
+  });
+
+  const evidence: JsonSchema = api.schema('SkillsEvidence', {
+    type: 'object',
+    required: ['subject', 'exercises', 'frameworks', 'unresolved'],
+    properties: {
+      subject: { type: 'object' },
+      exercises: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            exerciseId: { type: 'string' },
+            teamId: { type: 'string' },
+            teamName: { type: 'string' },
+            startedAt: { type: 'integer' },
+            scenario: {
+              type: 'object',
+              properties: { id: { type: 'string' }, version: { type: 'string' }, title: localized },
+            },
+            objectivesTotal: { type: 'integer' },
+            objectivesSolved: { type: 'array', items: { type: 'object' } },
+            scenarioStatements: { type: ['object', 'null'] },
+          },
+        },
+      },
+      frameworks: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            framework: { type: 'string' },
+            catalogueImported: { type: 'boolean' },
+            statements: { type: 'array', items: { type: 'object' } },
+            roles: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  name: { type: 'string' },
+                  demonstrated: { type: 'integer' },
+                  total: { type: 'integer' },
+                },
+              },
+            },
+          },
+        },
+      },
+      unresolved: { type: 'array', items: { type: 'object' } },
+    },
+  });
+
+  api.add<undefined, { userId: string }, { role?: string }>({
+    method: 'get',
+    path: '/api/analytics/trainees/{userId}/evidence',
+    operationId: 'getTraineeEvidence',
+    summary:
+      "A trainee's skills evidence: solved objectives and the NICE statements they evidence, when and in which exercise, progress per work role. The trainee: all; the operator: all; org-admins and instructors: their organisation's exercises; others 404",
+    tags: ['analytics'],
+    access: 'authenticated',
+    params: { required: ['userId'], properties: { userId: ID } },
+    query: { properties: { role: ROLE } },
+    response: { description: 'the evidence', schema: evidence },
+    handler: async ({ principal, params, query }) =>
+      analytics.traineeEvidence(
+        principal,
+        params.userId,
+        query.role !== undefined ? { role: query.role } : {},
+      ),
+  });
+
+  api.add<undefined, { id: string; teamId: string }, { role?: string }>({
+    method: 'get',
+    path: '/api/analytics/exercises/{id}/teams/{teamId}/evidence',
+    operationId: 'getTeamEvidence',
+    summary:
+      "A team's skills evidence in one exercise (anonymous joins included): the team's participants and the exercise's staff; others 404",
+    tags: ['analytics'],
+    access: 'authenticated',
+    params: { required: ['id', 'teamId'], properties: { id: EXERCISE_ID, teamId: ID } },
+    query: { properties: { role: ROLE } },
+    response: { description: 'the evidence', schema: evidence },
+    handler: async ({ principal, params, query }) =>
+      analytics.teamEvidence(
+        principal,
+        params.id,
+        params.teamId,
+        canWatch,
+        query.role !== undefined ? { role: query.role } : {},
+      ),
+  });
+
+  api.add<undefined, { id: string }, { role?: string }>({
+    method: 'get',
+    path: '/api/analytics/exercises/{id}/class',
+    operationId: 'getClassEvidence',
+    summary:
+      "The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the exercise's staff only",
+    tags: ['analytics'],
+    access: STAFF,
+    params: { required: ['id'], properties: { id: EXERCISE_ID } },
+    query: { properties: { role: ROLE } },
+    response: {
+      description: 'the class',
+      schema: {
+        type: 'object',
+        properties: {
+          exerciseId: { type: 'string' },
+          members: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                userId: { type: 'string' },
+                displayName: { type: 'string' },
+                teamId: { type: 'string' },
+                evidence,
+              },
+            },
+          },
+        },
+      },
+    },
+    handler: async ({ principal, params, query }) => {
+      await mustWatchExercise(canWatch, principal, params.id);
+      const members = await analytics.evidence.forClass(
+        params.id,
+        query.role !== undefined ? { role: query.role } : {},
+      );
+      return { exerciseId: params.id, members };
+    },
+  });
+
+  api.add<undefined, { userId: string }, { exercises?: string; framework?: NiceFramework }>({
+    method: 'get',
+    path: '/api/analytics/trainees/{userId}/transcript',
+    operationId: 'getTraineeTranscript',
+    summary:
+      "The data of a trainee's transcript (TranscriptDocument: scenarios, objectives solved, statements evidenced with first dates, role progress), optionally for some exercises (a course's runs); same readers as the evidence",
+    tags: ['analytics'],
+    access: 'authenticated',
+    params: { required: ['userId'], properties: { userId: ID } },
+    query: {
+      properties: {
+        exercises: { type: 'string', pattern: '^[a-z0-9-]{1,32}(,[a-z0-9-]{1,32}){0,199}$' },
+        framework: { enum: [...NICE_FRAMEWORKS] },
+      },
+    },
+    response: {
+      description: 'the transcript document',
+      schema: api.schema('TranscriptDocument', {
+        type: 'object',
+        required: ['issuedOn', 'trainee', 'framework', 'exercises', 'statements', 'roles'],
+        properties: {
+          issuedOn: { type: 'string', description: 'YYYY-MM-DD' },
+          trainee: { type: 'object' },
+          course: { type: 'object' },
+          framework: { type: 'string' },
+          exercises: { type: 'array', items: { type: 'object' } },
+          statements: { type: 'array', items: { type: 'object' } },
+          roles: { type: 'array', items: { type: 'object' } },
+        },
+      }),
+    },
+    handler: async ({ principal, params, query }) =>
+      analytics.transcript(principal, params.userId, {
+        ...(query.exercises !== undefined ? { exerciseIds: query.exercises.split(',') } : {}),
+        ...(query.framework !== undefined ? { framework: query.framework } : {}),
+      }),
+  });
+
+  api.add<
+    undefined,
+    Record<string, string>,
+    { from: string; to: string; org?: string; format: 'json' | 'csv' }
+  >({
+    method: 'get',
+    path: '/api/analytics/usage',
+    operationId: 'getMaterialUsage',
+    summary:
+      'Material use in [from, to): materials launched with real teams (utilisation of the catalogue), launches, teams, trainee-hours, materials not used; the operator platform-wide or per organisation, staff their own organisation',
+    tags: ['analytics'],
+    access: STAFF,
+    query: {
+      required: ['from', 'to'],
+      properties: {
+        from: {
+          ...INSTANT,
+          description: 'first day (YYYY-MM-DD, platform time zone) or an ISO date-time with offset',
+        },
+        to: { ...INSTANT, description: 'last day, included (YYYY-MM-DD), or an ISO date-time (excluded)' },
+        org: ID,
+        format: { enum: ['json', 'csv'], default: 'json' },
+      },
+    },
+    response: { description: 'the material use', schema: { type: 'object' } },
+    handler: async ({ principal, query, res }) => {
+      const report = await analytics.usage(principal, {
+        from: parseInstant(query.from, false),
+        to: parseInstant(query.to, true),
+        ...(query.org !== undefined ? { orgId: query.org } : {}),
+      });
+      if (query.format !== 'csv') return report;
+      sendCsv(res, 'usage', usageCsv(report));
+      return undefined;
+    },
+  });
+}
