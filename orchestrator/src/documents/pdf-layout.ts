@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { CyropError } from '../errors.ts';
+import type { DocumentLanguage } from './document-format.ts';
 import { findJapaneseFont } from './find-japanese-font.ts';
 
 /** One column of a table: its heading, width in points and alignment. */
@@ -24,6 +25,8 @@ export interface PdfLayoutOptions {
   pageLabel: (page: number, pages: number) => string;
   /** Path of the TrueType font to embed; found among Debian's Japanese fonts when absent. */
   fontPath?: string;
+  /** The document's language (the PDF's `/Lang`, which screen readers use). */
+  lang: DocumentLanguage;
 }
 
 /**
@@ -68,7 +71,7 @@ export class PdfLayout {
       size: 'A4',
       margins: { top: A4_MARGIN, bottom: A4_MARGIN + FOOTER_HEIGHT, left: A4_MARGIN, right: A4_MARGIN },
       autoFirstPage: true,
-      lang: 'ja-JP',
+      lang: options.lang === 'ja' ? 'ja-JP' : 'en',
       info: {
         Title: options.title,
         Author: options.author,
@@ -183,6 +186,7 @@ export class PdfLayout {
     doc.fontSize(TABLE_FONT_SIZE);
     const lineHeight = doc.currentLineHeight(true);
 
+    const maxCellHeight = Math.floor((this.bottom - this.doc.page.margins.top) / 3);
     const rowHeight = (cells: string[]): number => {
       let height = lineHeight;
       columns.forEach((column, i) => {
@@ -192,7 +196,9 @@ export class PdfLayout {
         const h = doc.heightOfString(value, { width: inner });
         if (h > height) height = h;
       });
-      return height + 2 * CELL_PADDING_Y;
+      // A cell taller than a third of a page (a pasted essay in a description) is cut, with an
+      // ellipsis, so that every row fits on one page under the header.
+      return Math.min(height, maxCellHeight) + 2 * CELL_PADDING_Y;
     };
 
     const drawRow = (cells: string[], height: number, header: boolean): void => {
@@ -208,6 +214,8 @@ export class PdfLayout {
           doc.text(value, x + CELL_PADDING_X, this.y + CELL_PADDING_Y, {
             width: column.width - 2 * CELL_PADDING_X,
             align: column.align,
+            height: height - 2 * CELL_PADDING_Y,
+            ellipsis: true,
           });
         }
         x += column.width;

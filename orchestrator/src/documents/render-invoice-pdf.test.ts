@@ -145,6 +145,21 @@ describe('renderInvoicePdf (read back with pdftotext)', function () {
     expect(new Set(amounts.map((w) => w.xMin.toFixed(1))).size).to.be.greaterThan(1);
   });
 
+  it('cuts a description longer than a third of a page, with an ellipsis, and keeps the page count right', async () => {
+    const doc = sampleLongStatement(60);
+    const first = doc.lines[0];
+    if (!first) throw new Error('the sample has lines');
+    const essay = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
+    first.description = { ja: essay, en: essay };
+    const pages = pdfPages(await renderInvoicePdf(doc, 'en'));
+    const text = flat(pages.join('\n'));
+    expect(text).to.include('word0 word1');
+    expect(text).not.to.include('word399');
+    expect(text).to.include('…');
+    pages.forEach((page, i) => expect(flat(page)).to.include(`Page ${i + 1} of ${pages.length}`));
+    expect(text).to.match(/Usage fee: sale No\.60 \(customer 60\)/);
+  });
+
   it('refuses an invoice whose totals do not add up, naming the field', async () => {
     const wrong: InvoiceDocument = {
       ...sampleUsageFeeStatement(),

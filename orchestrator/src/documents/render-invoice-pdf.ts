@@ -49,6 +49,7 @@ export async function renderInvoicePdf(
     runningHeader: `${t.invoiceTitle} ${doc.number} ${t.continued}`,
     footer: `${t.invoiceNumber} ${doc.number} · ${doc.issuer.name} · ${t.registrationNumber} ${doc.issuer.registrationNumber}`,
     pageLabel: t.page,
+    lang,
     ...(options.fontPath === undefined ? {} : { fontPath: options.fontPath }),
   };
   return renderInPages(pdfOptions, (layout) => {

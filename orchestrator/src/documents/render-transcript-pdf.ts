@@ -25,6 +25,7 @@ export async function renderTranscriptPdf(
     runningHeader: `${t.transcriptTitle} — ${doc.trainee.name} ${t.continued}`,
     footer: `${t.transcriptTitle} · ${doc.trainee.name} · ${t.issuedOn} ${formatLongDate(doc.issuedOn, lang)}`,
     pageLabel: t.page,
+    lang,
     ...(options.fontPath === undefined ? {} : { fontPath: options.fontPath }),
   };
   return renderInPages(pdfOptions, (layout) => {
