@@ -210,9 +210,15 @@ export class PdfLayout {
       let x = x0;
       columns.forEach((column, i) => {
         const value = cells[i] ?? '';
-        if (value !== '') {
+        const inner = column.width - 2 * CELL_PADDING_X;
+        const oneLine = value === '' || value.includes('\n') ? Infinity : doc.widthOfString(value);
+        if (oneLine <= inner) {
+          // Fits on one line (most cells): placed directly, without pdfkit's line wrapper.
+          const x1 = column.align === 'right' ? x + CELL_PADDING_X + inner - oneLine : x + CELL_PADDING_X;
+          doc.text(value, x1, this.y + CELL_PADDING_Y, { lineBreak: false });
+        } else if (value !== '') {
           doc.text(value, x + CELL_PADDING_X, this.y + CELL_PADDING_Y, {
-            width: column.width - 2 * CELL_PADDING_X,
+            width: inner,
             align: column.align,
             height: height - 2 * CELL_PADDING_Y,
             ellipsis: true,
