@@ -172,9 +172,14 @@ export class PdfLayout {
   /**
    * A table: the header row, then every row; a row that does not fit starts a new page, which
    * repeats the header row. Cells wrap within their column; the columns' widths are used as given
-   * (`widen` names the column that takes what is left of the page's width).
+   * (`widen` names the column that takes what is left of the page's width; `repeatOnNewPage` the
+   * grouping columns whose value a new page repeats).
    */
-  table(columns: PdfColumn[], rows: Iterable<string[]>, options: { x?: number; widen?: number } = {}): void {
+  table(
+    columns: PdfColumn[],
+    rows: Iterable<string[]>,
+    options: { x?: number; widen?: number; repeatOnNewPage?: number[] } = {},
+  ): void {
     const x0 = options.x ?? this.left;
     if (options.widen !== undefined) {
       const fixed = columns.reduce((sum, c, i) => (i === options.widen ? sum : sum + c.width), 0);
@@ -241,13 +246,25 @@ export class PdfLayout {
     this.ensureSpace(headerHeight + lineHeight + 2 * CELL_PADDING_Y);
     doc.fontSize(TABLE_FONT_SIZE);
     drawRow(headerCells, headerHeight, true);
-    for (const cells of rows) {
+    // Columns that group rows (a scenario over its objectives): their last value is repeated on a
+    // new page's first row when that row leaves them empty, so that no page starts mid-group unnamed.
+    const repeat = options.repeatOnNewPage ?? [];
+    const lastValues: string[] = [];
+    for (const row of rows) {
+      let cells = row;
+      for (const i of repeat) if ((cells[i] ?? '') !== '') lastValues[i] = cells[i] ?? '';
       doc.fontSize(TABLE_FONT_SIZE);
-      const height = rowHeight(cells);
+      let height = rowHeight(cells);
       if (this.y + height > this.bottom) {
         this.newPage();
         doc.fontSize(TABLE_FONT_SIZE);
         drawRow(headerCells, headerHeight, true);
+        if (repeat.some((i) => (cells[i] ?? '') === '' && lastValues[i] !== undefined)) {
+          cells = cells.map((value, i) =>
+            value === '' && repeat.includes(i) ? (lastValues[i] ?? '') : value,
+          );
+          height = rowHeight(cells);
+        }
       }
       drawRow(cells, height, false);
     }

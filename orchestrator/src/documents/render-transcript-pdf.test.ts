@@ -50,6 +50,31 @@ describe('renderTranscriptPdf (read back with pdftotext)', function () {
     expect(text).to.include('Page 1 of 1');
   });
 
+  it('names the scenario again at the top of a page that continues its objectives', async () => {
+    const base = sampleTranscript();
+    const [first] = base.exercises;
+    if (!first) throw new Error('the sample has exercises');
+    const objectivesSolved = Array.from({ length: 120 }, (_, i) => ({
+      id: `objective-${i + 1}`,
+      title: { ja: `課題 ${i + 1}`, en: `Objective ${i + 1}` },
+      solvedOn: '2026-06-02',
+      statementIds: ['K0070'],
+    }));
+    const pages = pdfPages(
+      await renderTranscriptPdf({ ...base, exercises: [{ ...first, objectivesSolved }] }, 'en'),
+    );
+    expect(pages.length).to.be.greaterThan(1);
+    const second = flat(pages[1] ?? '');
+    // The page's first row is a continued objective, and carries the scenario and its start.
+    expect(second).to.match(
+      /Scenario Started Objective solved Solved on Statements\n+ ?SQL injection lab 2026-06-02 Objective \d+ /,
+    );
+    const objectives = pages.flatMap((page) =>
+      [...flat(page).matchAll(/Objective (\d+) 2026-06-02 K0070/g)].map((m) => Number(m[1])),
+    );
+    expect(objectives).to.deep.equal(Array.from({ length: 120 }, (_, i) => i + 1));
+  });
+
   it('continues a long transcript over pages with the header row repeated, losing no statement', async () => {
     const base = sampleTranscript();
     const statements: TranscriptDocument['statements'] = Array.from({ length: 400 }, (_, i) => ({

@@ -80,7 +80,7 @@ export async function renderTranscriptPdf(
         { label: t.columnStatements, width: 90, align: 'left' },
       ],
       exerciseRows(),
-      { widen: 2 },
+      { widen: 2, repeatOnNewPage: [0, 1] },
     );
 
     // Statements demonstrated.
