@@ -98,6 +98,11 @@ export class PdfLayout {
     return this.doc.page.height - this.doc.page.margins.bottom;
   }
 
+  /** The tallest paragraph or table cell: a third of a page's content height. */
+  get maxBlockHeight(): number {
+    return Math.floor((this.bottom - this.doc.page.margins.top) / 3);
+  }
+
   /** True when this pass draws (false: it only measures). */
   get drawing(): boolean {
     return this.pass.mode === 'draw';
@@ -146,11 +151,18 @@ export class PdfLayout {
   ): void {
     const width = options.width ?? this.width;
     this.doc.fontSize(size);
-    const height = this.doc.heightOfString(value, { width });
+    // Like a table cell, a paragraph is cut (with an ellipsis) at a third of a page: a name or
+    // address pasted at length cannot spill over pages the measuring pass did not count.
+    const height = Math.min(this.doc.heightOfString(value, { width }), this.maxBlockHeight);
     this.ensureSpace(height);
     if (this.drawing) {
       this.doc.fillColor(options.colour ?? 'black');
-      this.doc.text(value, options.x ?? this.left, this.y, { width, align: options.align ?? 'left' });
+      this.doc.text(value, options.x ?? this.left, this.y, {
+        width,
+        align: options.align ?? 'left',
+        height,
+        ellipsis: true,
+      });
       this.doc.fillColor('black');
     }
     this.y += height;
@@ -191,7 +203,7 @@ export class PdfLayout {
     doc.fontSize(TABLE_FONT_SIZE);
     const lineHeight = doc.currentLineHeight(true);
 
-    const maxCellHeight = Math.floor((this.bottom - this.doc.page.margins.top) / 3);
+    const maxCellHeight = this.maxBlockHeight;
     const rowHeight = (cells: string[]): number => {
       let height = lineHeight;
       columns.forEach((column, i) => {

@@ -160,6 +160,17 @@ describe('renderInvoicePdf (read back with pdftotext)', function () {
     expect(text).to.match(/Usage fee: sale No\.60 \(customer 60\)/);
   });
 
+  it('cuts a recipient name or note pasted at page length, and still numbers its pages right', async () => {
+    const long = Array.from({ length: 600 }, (_, i) => `part${i}`).join(' ');
+    const doc = { ...sampleUsageFeeStatement(), notes: [{ ja: long, en: long }] };
+    doc.recipient = { name: long };
+    const pages = pdfPages(await renderInvoicePdf(doc, 'en'));
+    const text = flat(pages.join('\n'));
+    expect(text).not.to.include('part599');
+    pages.forEach((page, i) => expect(flat(page)).to.include(`Page ${i + 1} of ${pages.length}`));
+    expect(text).to.match(/Subject to 10% ¥20,235 ¥2,023 ¥22,258/);
+  });
+
   it('refuses an invoice whose totals do not add up, naming the field', async () => {
     const wrong: InvoiceDocument = {
       ...sampleUsageFeeStatement(),
