@@ -44,7 +44,12 @@ export interface InvoiceDocument {
   /** Inclusive. */
   period: { from: string; to: string };
   issuer: { name: string; registrationNumber: string; address?: string };
-  recipient: { name: string; address?: string };
+  recipient: {
+    name: string;
+    address?: string;
+    /** A person (an individual expert) rather than an organisation: addressed 様 instead of 御中. */
+    individual?: boolean;
+  };
   lines: InvoiceLine[];
   /** One entry per tax rate that appears in `lines`, in descending rate order. */
   taxTotals: InvoiceTaxTotal[];
