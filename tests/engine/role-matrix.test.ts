@@ -740,17 +740,18 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       request: () => ({ path: '/api/analytics/gaps?role=PD-WRL-001' }),
     },
     {
-      // trainee A: themselves and the operator; org A's staff see only org A's exercises (none with
-      // trainee A as a member yet: 404); participants without an account never
+      // trainee A: themselves, the operator, and org A's staff (trainee A is a member of X, org A's
+      // exercise, by now); org B's instructor (no exercise of theirs with trainee A) and participants
+      // without an account never
       op: 'GET /api/analytics/trainees/{userId}/evidence',
       note: 'trainee A',
-      expect: [401, 200, 404, 404, 404, 200, 404, 404, 404],
+      expect: [401, 200, 200, 200, 404, 200, 404, 404, 404],
       request: () => ({ path: `/api/analytics/trainees/${userIds.traineeA}/evidence` }),
     },
     {
       op: 'GET /api/analytics/trainees/{userId}/transcript',
       note: 'trainee A',
-      expect: [401, 200, 404, 404, 404, 200, 404, 404, 404],
+      expect: [401, 200, 200, 200, 404, 200, 404, 404, 404],
       request: () => ({ path: `/api/analytics/trainees/${userIds.traineeA}/transcript` }),
     },
     {
@@ -983,6 +984,14 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       note: "Y's request",
       expect: STAFF_Y(200),
       request: () => ({ path: `/api/exercises/${Y}/help-requests/${helpIds.y1}/resolve` }),
+    },
+    {
+      // x1's request is acknowledged, still unresolved; x2's and y1's are resolved by now
+      op: 'DELETE /api/play/help',
+      note: "own team's open request",
+      expect: [401, 403, 403, 403, 403, 403, 200, 404, 404],
+      request: () => ({ path: '/api/play/help' }),
+      verify: (c, r) => expect(r.body).to.include({ id: helpIds[c], withdrawn: true, state: 'resolved' }),
     },
     // instructors' scoring views
     ...(['scoreboard', 'attempts', 'sharing', 'results'] as const).flatMap((view): Case[] => [
