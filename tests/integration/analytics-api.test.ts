@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { pdfPages } from '../../orchestrator/src/documents/pdf-test-tools.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -208,6 +209,29 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     expect(doc.statements.map((s) => s.id).sort()).to.deep.equal(['K1089', 'K1193', 'S0875', 'T1084']);
     expect(doc.roles.find((x) => x.id === 'PD-WRL-001')).to.deep.include({ total: 206 });
     expect((await call(bob, '/api/analytics/trainees/alice/transcript')).status).to.equal(404);
+  });
+
+  it('the transcript as PDF in Japanese and English, and as CSV, for the same readers', async () => {
+    for (const [lang, words] of [
+      ['ja', ['Name alice', 'K1089', 'T1084', 'PD-WRL-001', '2026年4月2日']],
+      ['en', ['Name alice', 'K1089', 'T1084', 'PD-WRL-001', '2 April 2026']],
+    ] as const) {
+      const res = await fetch(`${url}/api/analytics/trainees/alice/transcript?format=pdf&lang=${lang}`, {
+        headers: { 'x-test-principal': JSON.stringify(alice) },
+      });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('content-type')).to.equal('application/pdf');
+      expect(res.headers.get('content-disposition')).to.equal(
+        `attachment; filename="transcript-2026-04-02-${lang}.pdf"`,
+      );
+      const text = pdfPages(Buffer.from(await res.arrayBuffer())).join('\n');
+      for (const w of words) expect(text, `${lang} PDF`).to.include(w);
+    }
+    const csv = await call(alice, '/api/analytics/trainees/alice/transcript?format=csv&lang=ja');
+    expect(csv.status).to.equal(200);
+    expect(csv.text.startsWith('\uFEFF')).to.equal(true);
+    expect(csv.text).to.include('K1089');
+    expect((await call(bob, '/api/analytics/trainees/alice/transcript?format=pdf')).status).to.equal(404);
   });
 
   it('coverage and gaps for staff, JSON and CSV with a BOM, every figure with its denominator', async () => {

@@ -4,6 +4,8 @@ import type { Principal } from '../../access/principal.ts';
 import { coverageCsv, gapsCsv, usageCsv } from '../../analytics/analytics-format.ts';
 import { parseInstant } from '../../analytics/period.ts';
 import type { AnalyticsService, MaterialScope } from '../../analytics/analytics-service.ts';
+import { renderTranscriptPdf } from '../../documents/render-transcript-pdf.ts';
+import { transcriptCsv } from '../../documents/transcript-csv.ts';
 import { CyropError } from '../../errors.ts';
 import { NICE_FRAMEWORKS, type NiceFramework } from '../../nice/nice-catalogue.ts';
 import { STAFF, type ApiRegistry, type JsonSchema } from '../api-registry.ts';
@@ -328,12 +330,21 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
     },
   });
 
-  api.add<undefined, { userId: string }, { exercises?: string; framework?: NiceFramework }>({
+  api.add<
+    undefined,
+    { userId: string },
+    {
+      exercises?: string;
+      framework?: NiceFramework;
+      format: 'json' | 'pdf' | 'csv';
+      lang: 'en' | 'ja';
+    }
+  >({
     method: 'get',
     path: '/api/analytics/trainees/{userId}/transcript',
     operationId: 'getTraineeTranscript',
     summary:
-      "The data of a trainee's transcript (TranscriptDocument: scenarios, objectives solved, statements evidenced with first dates, role progress), optionally for some exercises (a course's runs); same readers as the evidence",
+      "A trainee's transcript (scenarios, objectives solved, statements evidenced with first dates, role progress), optionally for some exercises (a course's runs): JSON (TranscriptDocument), PDF or CSV (UTF-8 with BOM) in Japanese or English; same readers as the evidence",
     tags: ['analytics'],
     access: 'authenticated',
     params: { required: ['userId'], properties: { userId: ID } },
@@ -341,6 +352,8 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
       properties: {
         exercises: { type: 'string', pattern: '^[a-z0-9-]{1,32}(,[a-z0-9-]{1,32}){0,199}$' },
         framework: { enum: [...NICE_FRAMEWORKS] },
+        format: { enum: ['json', 'pdf', 'csv'], default: 'json' },
+        lang: { enum: ['en', 'ja'], default: 'en', description: 'the language of a PDF or CSV' },
       },
     },
     response: {
@@ -359,11 +372,25 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
         },
       }),
     },
-    handler: async ({ principal, params, query }) =>
-      analytics.transcript(principal, params.userId, {
+    handler: async ({ principal, params, query, res }) => {
+      const doc = await analytics.transcript(principal, params.userId, {
         ...(query.exercises !== undefined ? { exerciseIds: query.exercises.split(',') } : {}),
         ...(query.framework !== undefined ? { framework: query.framework } : {}),
-      }),
+      });
+      if (query.format === 'json') return doc;
+      const name = `transcript-${doc.issuedOn}-${query.lang}`;
+      if (query.format === 'csv') {
+        sendCsv(res, name, transcriptCsv(doc, query.lang));
+        return undefined;
+      }
+      const pdf = await renderTranscriptPdf(doc, query.lang);
+      res
+        .status(200)
+        .type('application/pdf')
+        .setHeader('content-disposition', `attachment; filename="${name}.pdf"`)
+        .send(pdf);
+      return undefined;
+    },
   });
 
   api.add<
