@@ -59,6 +59,10 @@ import { NiceCatalogueStore } from './nice/nice-catalogue-store.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
 import { QuotaBook, type QuotaLimits } from './exercises/quotas.ts';
+import { courseRoutes } from './api/routes/course-routes.ts';
+import { CourseService } from './courses/course-service.ts';
+import { libraryScenarioSource } from './courses/library-scenario-source.ts';
+import { InMemorySalesLookup, UsageMeter } from './courses/usage-meter.ts';
 import path from 'node:path';
 
 export interface RunningPlatform {
@@ -123,6 +127,19 @@ export async function startPlatform(
   }).init();
   const invitations = new InvitationService({ db, accounts });
   const rosters = new RosterService({ db, accounts, invitations });
+  const courses = new CourseService({
+    db,
+    scenarios: libraryScenarioSource(scenarios),
+    ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
+    audit: (actor, action, target, details, context) =>
+      accounts.audit(actor, action, target, details, context),
+    onLaunchError: (exercise, err) => {
+      logger.error({ exercise, err }, 'course run launch failed');
+    },
+  });
+  // Sales are billing's (its sales table); until it is wired here no run has a recorded sale, so every
+  // run with paying-customer usage is flagged.
+  const usageMeter = new UsageMeter({ db, sales: new InMemorySalesLookup() });
   const origins = new PublicOrigins(config.publicOrigins, config.host, config.port);
   if (!config.publicOrigins && ['0.0.0.0', '::'].includes(config.host))
     logger.warn(
@@ -208,6 +225,7 @@ export async function startPlatform(
         },
       });
       invitationRoutes(api, { accounts, invitations });
+      courseRoutes(api, { courses, usage: usageMeter });
       if (orchestrator) {
         exerciseRoutes(api, {
           exercises: orchestrator.exercises,

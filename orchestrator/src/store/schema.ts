@@ -20,6 +20,11 @@ export interface DatabaseSchema {
   scenario_versions: ScenarioVersionsTable;
   org_quotas: OrgQuotasTable;
   help_requests: HelpRequestsTable;
+  courses: CoursesTable;
+  course_scenarios: CourseScenariosTable;
+  course_runs: CourseRunsTable;
+  course_enrolments: CourseEnrolmentsTable;
+  course_run_exercises: CourseRunExercisesTable;
 }
 
 export type ExerciseState = 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
@@ -297,4 +302,62 @@ export interface HelpRequestsTable {
   acknowledged_by: string | null;
   resolved_at: number | null;
   resolved_by: string | null;
+}
+
+/** A training company's course (orchestrator/src/courses/). */
+export interface CoursesTable {
+  id: string;
+  org_id: string;
+  title_ja: string;
+  title_en: string;
+  description_ja: string;
+  description_en: string;
+  /** Integer yen per seat, tax excluded. */
+  price_per_seat: number;
+  capacity: number;
+  /** JSON `CourseSchedule`. */
+  schedule: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  archived_at: number | null;
+}
+
+/** The scenarios of a course, in order, each pinned to one version. */
+export interface CourseScenariosTable {
+  course_id: string;
+  position: number;
+  scenario_id: string;
+  scenario_version: string;
+}
+
+/** One run of a course for a customer organisation. */
+export interface CourseRunsTable {
+  id: string;
+  course_id: string;
+  customer_org_id: string;
+  starts_at: number;
+  ends_at: number;
+  capacity: number;
+  price_per_seat: number;
+  team_size: number;
+  created_by: string;
+  created_at: number;
+  cancelled_at: number | null;
+}
+
+export interface CourseEnrolmentsTable {
+  run_id: string;
+  user_id: string;
+  enrolled_at: number;
+  enrolled_by: string;
+  withdrawn_at: number | null;
+}
+
+/** Which exercise a course run launched for which of its scenarios (position in the course). */
+export interface CourseRunExercisesTable {
+  exercise_id: string;
+  run_id: string;
+  position: number;
+  created_at: number;
 }
