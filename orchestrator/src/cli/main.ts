@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isCyropError } from '../errors.ts';
 import { adminCommands } from './admin-command.ts';
 import { clusterCommand } from './cluster-command.ts';
+import { courseCommands } from './course-command.ts';
 import { exerciseCommand } from './exercise-command.ts';
 import { imagesCommand } from './images-command.ts';
 import { niceCommand } from './nice-command.ts';
@@ -74,6 +75,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   imagesCommand(program, io, setExit);
   adminCommands(program, io, setExit);
   clusterCommand(program, io, setExit);
+  courseCommands(program, io, setExit);
 
   program
     .command('serve')
