@@ -86,7 +86,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
   let invitationId = '';
   let invitationToken = '';
   /** Org A's course, its runs (enrolled, to cancel, empty) and org B's course (courses). */
-  const course = { a: '', b: '', run: '', cancel: '', empty: '' };
+  const course = { a: '', b: '', run: '', cancel: '', empty: '', customer: '' };
   let seq = 0;
   const unique = () => `${process.pid}-${++seq}`;
 
@@ -265,6 +265,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     });
     expect(customer.status, customer.text).to.equal(201);
     const customerId = customer.body.id as string;
+    course.customer = customerId;
     for (const c of ['operator', 'adminA', 'instrA'] as const) {
       const r = await call('operator', 'POST', `/api/organisations/${customerId}/users`, {
         body: {
@@ -746,7 +747,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: STAFF_X(201),
       request: () => ({
         path: `/api/courses/${course.a}/runs`,
-        body: { customerOrgId: orgC, startsAt: '2026-12-01', endsAt: '2026-12-02' },
+        body: { customerOrgId: course.customer, startsAt: '2026-12-01', endsAt: '2026-12-02' },
       }),
     },
     {
