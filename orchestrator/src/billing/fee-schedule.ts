@@ -78,7 +78,20 @@ export function isCalendarDate(text: string): boolean {
  * Every problem of a candidate schedule, each naming its field; empty when it is usable. The
  * multiplier is refused if it exceeds 2, does not start at 1, or decreases with more Co-Nexus.
  */
-export function feeScheduleProblems(s: FeeSchedule): { pointer: string; message: string }[] {
+export function feeScheduleProblems(candidate: FeeSchedule): { pointer: string; message: string }[] {
+  // Read as JSON may hold anything: every field is checked as if it were unknown.
+  const s = candidate as unknown as {
+    version: unknown;
+    effectiveFrom: unknown;
+    fiscalYearStartMonth: number;
+    participationFeeYen?: Partial<Record<string, number>>;
+    coNexusMultipliers: (Rational | undefined)[];
+    usageFeeRate: Rational;
+    taxRatePercent: number;
+    rounding: FeeSchedule['rounding'];
+    proration: string;
+    paymentTermDays: number;
+  };
   const problems: { pointer: string; message: string }[] = [];
   const add = (pointer: string, message: string) => problems.push({ pointer, message });
   if (typeof s.version !== 'string' || !/^[A-Za-z0-9._-]{1,40}$/.test(s.version))
@@ -89,7 +102,7 @@ export function feeScheduleProblems(s: FeeSchedule): { pointer: string; message:
     add('/fiscalYearStartMonth', 'must be a month number 1–12');
   for (const category of ORGANISATION_CATEGORIES) {
     const fee = s.participationFeeYen?.[category];
-    if (!Number.isSafeInteger(fee) || fee < 0)
+    if (fee === undefined || !Number.isSafeInteger(fee) || fee < 0)
       add(`/participationFeeYen/${category}`, 'must be whole yen, 0 or more');
   }
   const ratio = (r: Rational | undefined) =>
@@ -103,13 +116,13 @@ export function feeScheduleProblems(s: FeeSchedule): { pointer: string; message:
   else
     s.coNexusMultipliers.forEach((m, i) => {
       const at = `/coNexusMultipliers/${i}`;
-      if (!ratio(m)) return add(at, 'must be {numerator, denominator}, integers, denominator > 0');
+      if (!m || !ratio(m)) return add(at, 'must be {numerator, denominator}, integers, denominator > 0');
       if (compareRational(m, TWO) > 0)
         add(at, `${m.numerator}/${m.denominator} exceeds 2 (CYNEX: at most twice the fee)`);
       if (i === 0 && compareRational(m, ONE) !== 0) add(at, 'must be 1 (one Co-Nexus pays the table fee)');
       const before = s.coNexusMultipliers[i - 1];
-      if (i > 0 && ratio(before) && compareRational(m, before as Rational) < 0)
-        add(at, `decreases from ${before?.numerator}/${before?.denominator}: more Co-Nexus never pays less`);
+      if (before && ratio(before) && compareRational(m, before) < 0)
+        add(at, `decreases from ${before.numerator}/${before.denominator}: more Co-Nexus never pays less`);
     });
   if (!ratio(s.usageFeeRate) || compareRational(s.usageFeeRate, ONE) > 0)
     add('/usageFeeRate', 'must be a fraction between 0 and 1');
@@ -127,7 +140,7 @@ export function mustBeValidSchedule(s: FeeSchedule): FeeSchedule {
   if (problems.length > 0)
     throw new CyropError(
       'BAD_REQUEST',
-      `fee schedule ${String(s.version)}: ${problems.map((p) => `${p.pointer.slice(1)} ${p.message}`).join('; ')}`,
+      `fee schedule ${s.version}: ${problems.map((p) => `${p.pointer.slice(1)} ${p.message}`).join('; ')}`,
       { details: problems },
     );
   return s;

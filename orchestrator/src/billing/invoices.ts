@@ -242,7 +242,7 @@ function party(p: Party, issuer: boolean): InvoiceDocument['issuer'] | InvoiceDo
 
 function percentOf(rate: Rational): string {
   const hundred = rate.numerator * 100;
-  return hundred % rate.denominator === 0 ? `${hundred / rate.denominator}%` : `${formatRational(rate)}`;
+  return hundred % rate.denominator === 0 ? `${hundred / rate.denominator}%` : formatRational(rate);
 }
 
 function roundingJa(rule: FeeSchedule['rounding']): string {
