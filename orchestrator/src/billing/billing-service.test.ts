@@ -192,7 +192,7 @@ describe('BillingService', () => {
   it('fee schedules: a new version applies from its date; a multiplier above 2 is refused', async () => {
     const base = (await import('./fee-schedule.ts')).DEFAULT_FEE_SCHEDULE;
     await rejects(
-      async () =>
+      () =>
         billing.addFeeSchedule(operator, {
           ...base,
           version: 'bad',
