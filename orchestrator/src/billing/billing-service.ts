@@ -583,7 +583,8 @@ export class BillingService {
     if (range.to >= today)
       throw new CyropError('CONFLICT', `period ${period} has not ended yet (today is ${today})`);
     const doc = await this.draftStatement(orgId, period, today);
-    if (doc.lines.length === 0) throw new CyropError('CONFLICT', `no sales recorded in ${period}: nothing to issue`);
+    if (doc.lines.length === 0)
+      throw new CyropError('CONFLICT', `no sales recorded in ${period}: nothing to issue`);
     this.store(by, doc, orgId, ctx, 'billing.statement-issued');
     return doc;
   }
