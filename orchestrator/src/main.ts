@@ -34,6 +34,8 @@ import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from './config/load-config.ts';
 import { rosterRoutes } from './api/routes/roster-routes.ts';
 import { quotaRoutes } from './api/routes/quota-routes.ts';
+import { billingRoutes } from './api/routes/billing-routes.ts';
+import { BillingService } from './billing/billing-service.ts';
 import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
@@ -265,6 +267,7 @@ export async function startPlatform(
         quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
         accounts,
       });
+      billingRoutes(api, { billing: new BillingService({ sqlite, accounts }) });
       if (scoring) scoringRoutes(api, { service: scoring, canWatch });
       if (recordings) terminalRoutes(api, { recordings, canWatch });
     },

@@ -554,7 +554,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: OPERATOR_ONLY(200),
       request: () => ({
         path: `/api/organisations/${orgC}`,
-        body: { category: 'npo', contactName: '担当 太郎', invoiceRegistrationNumber: 'T1234567890123' },
+        body: { category: 'npo', contactName: '担当 太郎', invoiceRegistrationNumber: 'T9234567890123' },
       }),
     },
     {

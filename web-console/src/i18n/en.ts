@@ -505,7 +505,7 @@ export const en = {
   'org.contactPhone': 'Telephone',
   'org.postalAddress': 'Postal address',
   'org.invoiceNumber': 'Qualified-invoice registration number',
-  'org.invoiceHelp': 'T followed by 13 digits, e.g. T1234567890123',
+  'org.invoiceHelp': 'T followed by 13 digits, e.g. T9234567890123',
   'org.status': 'Status',
   'org.enabled': 'Active',
   'org.disabled': 'Disabled',
