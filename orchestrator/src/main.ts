@@ -64,7 +64,8 @@ import { QuotaBook, type QuotaLimits } from './exercises/quotas.ts';
 import { courseRoutes } from './api/routes/course-routes.ts';
 import { CourseService } from './courses/course-service.ts';
 import { libraryScenarioSource } from './courses/library-scenario-source.ts';
-import { InMemorySalesLookup, UsageMeter } from './courses/usage-meter.ts';
+import { JournalSalesLookup } from './courses/journal-sales-lookup.ts';
+import { UsageMeter } from './courses/usage-meter.ts';
 import path from 'node:path';
 
 export interface RunningPlatform {
@@ -139,9 +140,8 @@ export async function startPlatform(
       logger.error({ exercise, err }, 'course run launch failed');
     },
   });
-  // Sales are billing's (its sales table); until it is wired here no run has a recorded sale, so every
-  // run with paying-customer usage is flagged.
-  const usageMeter = new UsageMeter({ db, sales: new InMemorySalesLookup() });
+  // Sales recorded in billing's journal (course_run), so runs used without a sale are flagged.
+  const usageMeter = new UsageMeter({ db, sales: new JournalSalesLookup(db) });
   const origins = new PublicOrigins(config.publicOrigins, config.host, config.port);
   if (!config.publicOrigins && ['0.0.0.0', '::'].includes(config.host))
     logger.warn(

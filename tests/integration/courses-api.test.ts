@@ -402,6 +402,22 @@ describe('courses, runs, enrolment and metering API (real server, in-memory engi
     expect(a).to.deep.include({ courseRuns: 1, exercises: 2, distinctTrainees: 2, flagged: [runId] });
     const c = await ok(who.adminC, 'GET', `/api/metering/organisations/${orgC}${period}`);
     expect(c).to.deep.include({ courseRuns: 1, exercises: 2, distinctTrainees: 2 });
+    // once the company records a sale of the run in billing's journal, the run is no longer flagged
+    const sale = await call(who.adminA, 'POST', `/api/billing/organisations/${orgA}/sales`, {
+      date: '2026-12-01',
+      customer: 'Customer C',
+      courseRun: runId,
+      seats: 2,
+      unitPriceYen: 50_000,
+      amountYen: 100_000,
+    });
+    expect(sale.status, sale.text).to.equal(201);
+    const sold = (await ok(operator, 'GET', `/api/metering/organisations/${orgA}${period}`)) as {
+      flagged: string[];
+      runs: { runId: string; sales: number }[];
+    };
+    expect(sold.flagged).to.deep.equal([]);
+    expect(sold.runs.map((r) => [r.runId, r.sales])).to.deep.equal([[runId, 1]]);
     // a period before anything happened: nothing used, nothing flagged
     const before = await ok(
       operator,

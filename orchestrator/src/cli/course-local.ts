@@ -4,7 +4,8 @@ import { AccountService } from '../accounts/account-service.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CourseService } from '../courses/course-service.ts';
 import { libraryScenarioSource } from '../courses/library-scenario-source.ts';
-import { InMemorySalesLookup, UsageMeter } from '../courses/usage-meter.ts';
+import { JournalSalesLookup } from '../courses/journal-sales-lookup.ts';
+import { UsageMeter } from '../courses/usage-meter.ts';
 import { CyropError } from '../errors.ts';
 import { scenarioLimits } from '../main.ts';
 import { competencyCatalogues } from '../scenarios/competency-catalogues.ts';
@@ -25,7 +26,7 @@ export interface CourseBackend {
 /**
  * The course and metering services on the data directory (`CYROP_DATA_DIR`), acting as `system:cli`
  * with the operator's powers, audited like the API. No engine: runs are launched from the console or
- * the API. Sales come from billing once it is wired (until then no run has a recorded sale).
+ * the API. Sales are read from billing's journal.
  */
 export async function openCourseBackend(): Promise<CourseBackend> {
   const config = loadConfig();
@@ -60,7 +61,7 @@ export async function openCourseBackend(): Promise<CourseBackend> {
       audit: (actor, action, target, details, context) =>
         accounts.audit(actor, action, target, details, context),
     });
-    const usage = new UsageMeter({ db: database.db, sales: new InMemorySalesLookup() });
+    const usage = new UsageMeter({ db: database.db, sales: new JournalSalesLookup(database.db) });
     return { courses, usage, by: { actor: cliPrincipal(operator.id) }, close };
   } catch (error) {
     await close();
