@@ -31,10 +31,11 @@ export class JournalSalesLookup implements SalesLookup {
       .where('sale.course_run', 'in', [...runIds])
       .where('sale.entry_date', '>=', firstDayAtOrAfter(from))
       .where('sale.entry_date', '<', firstDayAtOrAfter(to))
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('journal as reversal')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('journal as reversal')
               .select(sql`1`.as('one'))
               .whereRef('reversal.reverses', '=', 'sale.id'),
           ),
