@@ -41,7 +41,7 @@ export function taxTotals(
 ): InvoiceTaxTotal[] {
   const byRate = new Map<number, number>();
   for (const line of lines) {
-    mustBeYen(line.amountYen, `line ${line.description.en}`);
+    mustBeYen(line.amountYen, () => `line ${line.description.en}`);
     byRate.set(line.taxRatePercent, (byRate.get(line.taxRatePercent) ?? 0) + line.amountYen);
   }
   return [...byRate.entries()]
@@ -82,7 +82,7 @@ export function usageFeeStatement(input: {
   let feeSoFar = 0;
   const ratePct = percentOf(rate);
   const lines: InvoiceLine[] = sales.map((sale) => {
-    mustBeYen(sale.amountYen, `sale ${sale.id}`);
+    mustBeYen(sale.amountYen, () => `sale ${sale.id}`);
     cumulative += sale.amountYen;
     const feeNow = round(cumulative);
     const share = feeNow - feeSoFar;

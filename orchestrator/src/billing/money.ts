@@ -12,8 +12,12 @@ export type RoundingRule = 'down' | 'half-up' | 'up';
 export const ROUNDING_RULES: readonly RoundingRule[] = ['down', 'half-up', 'up'];
 
 /** Refuses anything but a safe integer: the money path never carries a fraction or a float. */
-export function mustBeYen(value: number, what: string): number {
-  if (!Number.isSafeInteger(value)) throw new CyropError('BAD_REQUEST', `${what}: ${value} is not whole yen`);
+export function mustBeYen(value: number, what: string | (() => string)): number {
+  if (!Number.isSafeInteger(value))
+    throw new CyropError(
+      'BAD_REQUEST',
+      `${typeof what === 'string' ? what : what()}: ${value} is not whole yen`,
+    );
   return value;
 }
 
@@ -46,6 +50,15 @@ export function compareRational(a: Rational, b: Rational): number {
 export function applyRate(yen: number, rate: Rational, rule: RoundingRule): number {
   mustBeYen(yen, 'amount');
   const negative = yen < 0;
+  const small = (negative ? -yen : yen) * rate.numerator;
+  if (Number.isSafeInteger(small)) {
+    // Integer arithmetic on safe integers is exact: remainder, then an exact division of a multiple.
+    const remainder = small % rate.denominator;
+    let q = (small - remainder) / rate.denominator;
+    if (remainder !== 0 && (rule === 'up' || (rule === 'half-up' && remainder * 2 >= rate.denominator)))
+      q += 1;
+    return negative ? -q : q;
+  }
   const product = BigInt(negative ? -yen : yen) * BigInt(rate.numerator);
   const d = BigInt(rate.denominator);
   const quotient = product / d;
@@ -61,6 +74,12 @@ export function applyRate(yen: number, rate: Rational, rule: RoundingRule): numb
 
 /** `applyRate` toward minus infinity (floor), for the cumulative split of one rounding over many lines. */
 export function floorRate(yen: number, rate: Rational): number {
+  const small = yen * rate.numerator;
+  if (Number.isSafeInteger(small)) {
+    const remainder = small % rate.denominator; // same sign as small
+    const q = (small - remainder) / rate.denominator;
+    return remainder < 0 ? q - 1 : q;
+  }
   const product = BigInt(yen) * BigInt(rate.numerator);
   const d = BigInt(rate.denominator);
   let q = product / d;

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isCyropError } from '../errors.ts';
 import { adminCommands } from './admin-command.ts';
+import { billingCommand } from './billing-command.ts';
 import { clusterCommand } from './cluster-command.ts';
 import { courseCommands } from './course-command.ts';
 import { exerciseCommand } from './exercise-command.ts';
@@ -74,6 +75,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   exerciseCommand(program, io, setExit);
   imagesCommand(program, io, setExit);
   adminCommands(program, io, setExit);
+  billingCommand(program, io, setExit);
   clusterCommand(program, io, setExit);
   courseCommands(program, io, setExit);
 
