@@ -7,10 +7,8 @@ import type { CreateExercise, ExerciseActor, ExerciseSummary } from '../exercise
 import type { Db } from '../store/database.ts';
 import type { CourseRunsTable, CoursesTable } from '../store/schema.ts';
 
-export interface Bilingual {
-  ja: string;
-  en: string;
-}
+/** Text in both languages of the console. */
+export type Bilingual = Record<'ja' | 'en', string>;
 
 export interface CourseSchedule {
   /** How many days the course takes (1–365). */

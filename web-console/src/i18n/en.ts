@@ -661,6 +661,11 @@ export const en = {
 
   'home.mine': 'Your exercises',
   'home.enter': 'Enter',
+  'home.myCourses': 'Your courses',
+  'home.courseDates': '{from} – {to}',
+  'home.courseProgress': '{solved} of {objectives} objectives solved',
+  'home.courseScenario': 'Part {position}: {scenario}',
+  'home.courseNotStarted': 'not started yet',
 
   'invite.title': 'Accept your invitation',
   'invite.lead': '{organisation} invites you as {role}. Choose the name others will see and a password.',

@@ -658,6 +658,11 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'role.trainee': '受講者',
 
   'home.mine': 'あなたの演習',
+  'home.myCourses': 'あなたのコース',
+  'home.courseDates': '{from} ～ {to}',
+  'home.courseProgress': '{objectives} 問中 {solved} 問クリア',
+  'home.courseScenario': '第 {position} 部：{scenario}',
+  'home.courseNotStarted': 'まだ始まっていません',
   'home.enter': '入室',
 
   'invite.title': '招待を受ける',
