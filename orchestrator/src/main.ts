@@ -34,6 +34,8 @@ import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from './config/load-config.ts';
 import { rosterRoutes } from './api/routes/roster-routes.ts';
 import { quotaRoutes } from './api/routes/quota-routes.ts';
+import { billingRoutes } from './api/routes/billing-routes.ts';
+import { BillingService } from './billing/billing-service.ts';
 import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
@@ -61,6 +63,11 @@ import { NiceCatalogueStore } from './nice/nice-catalogue-store.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
 import { QuotaBook, type QuotaLimits } from './exercises/quotas.ts';
+import { courseRoutes } from './api/routes/course-routes.ts';
+import { CourseService } from './courses/course-service.ts';
+import { libraryScenarioSource } from './courses/library-scenario-source.ts';
+import { JournalSalesLookup } from './courses/journal-sales-lookup.ts';
+import { UsageMeter } from './courses/usage-meter.ts';
 import path from 'node:path';
 
 export interface RunningPlatform {
@@ -125,6 +132,18 @@ export async function startPlatform(
   }).init();
   const invitations = new InvitationService({ db, accounts });
   const rosters = new RosterService({ db, accounts, invitations });
+  const courses = new CourseService({
+    db,
+    scenarios: libraryScenarioSource(scenarios),
+    ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
+    audit: (actor, action, target, details, context) =>
+      accounts.audit(actor, action, target, details, context),
+    onLaunchError: (exercise, err) => {
+      logger.error({ exercise, err }, 'course run launch failed');
+    },
+  });
+  // Sales recorded in billing's journal (course_run), so runs used without a sale are flagged.
+  const usageMeter = new UsageMeter({ db, sales: new JournalSalesLookup(db) });
   const origins = new PublicOrigins(config.publicOrigins, config.host, config.port);
   if (!config.publicOrigins && ['0.0.0.0', '::'].includes(config.host))
     logger.warn(
@@ -211,6 +230,7 @@ export async function startPlatform(
         },
       });
       invitationRoutes(api, { accounts, invitations });
+      courseRoutes(api, { courses, usage: usageMeter });
       if (orchestrator) {
         exerciseRoutes(api, {
           exercises: orchestrator.exercises,
@@ -254,6 +274,7 @@ export async function startPlatform(
         quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
         accounts,
       });
+      billingRoutes(api, { billing: new BillingService({ sqlite, accounts }) });
       if (scoring) scoringRoutes(api, { service: scoring, canWatch });
       if (recordings) terminalRoutes(api, { recordings, canWatch });
     },

@@ -87,6 +87,8 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
   const helpIds: Partial<Record<Caller, string>> = {};
   let invitationId = '';
   let invitationToken = '';
+  /** Org A's course, its runs (enrolled, to cancel, empty) and org B's course (courses). */
+  const course = { a: '', b: '', run: '', cancel: '', empty: '', customer: '' };
   let seq = 0;
   const unique = () => `${process.pid}-${++seq}`;
 
@@ -258,6 +260,49 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     expect(invitation.status, invitation.text).to.equal(201);
     invitationId = invitation.body.id as string;
     invitationToken = (invitation.body.link as string).split('/').pop()!;
+
+    // courses: org A's course with three runs for a customer, whose trainees (one per staff caller of
+    // A, for the withdrawal row) are enrolled in the first; org B's course
+    const customer = await call('operator', 'POST', '/api/organisations', {
+      body: { name: 'Customer', kind: 'customer' },
+    });
+    expect(customer.status, customer.text).to.equal(201);
+    const customerId = customer.body.id as string;
+    course.customer = customerId;
+    for (const c of ['operator', 'adminA', 'instrA'] as const) {
+      const r = await call('operator', 'POST', `/api/organisations/${customerId}/users`, {
+        body: {
+          email: `cust-${c.toLowerCase()}@example.com`,
+          name: `cust ${c}`,
+          role: 'trainee',
+          password: PW(c),
+        },
+      });
+      expect(r.status, r.text).to.equal(201);
+      userIds[`cust-${c}`] = (r.body.user as { id: string }).id;
+    }
+    const courseBody = {
+      title: { ja: 'コース', en: 'Course' },
+      scenarios: [{ id: 'contract', version: '1.0.0' }],
+      pricePerSeat: 10_000,
+      capacity: 5,
+      schedule: { days: 1, hoursPerDay: 6 },
+    };
+    const made = async (who: Caller, url: string, body: unknown) => {
+      const r = await call(who, 'POST', url, { body });
+      expect(r.status, r.text).to.equal(201);
+      return r.body.id as string;
+    };
+    course.a = await made('adminA', '/api/courses', courseBody);
+    course.b = await made('instrB', '/api/courses', courseBody);
+    const runBody = { customerOrgId: customerId, startsAt: '2026-12-01', endsAt: '2026-12-02' };
+    course.run = await made('instrA', `/api/courses/${course.a}/runs`, runBody);
+    course.cancel = await made('instrA', `/api/courses/${course.a}/runs`, runBody);
+    course.empty = await made('instrA', `/api/courses/${course.a}/runs`, runBody);
+    const enrolled = await call('adminA', 'POST', `/api/course-runs/${course.run}/enrolments`, {
+      body: { userIds: ['operator', 'adminA', 'instrA'].map((c) => userIds[`cust-${c}`]) },
+    });
+    expect(enrolled.status, enrolled.text).to.equal(200);
   });
 
   after(async () => {
@@ -512,7 +557,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: OPERATOR_ONLY(200),
       request: () => ({
         path: `/api/organisations/${orgC}`,
-        body: { category: 'npo', contactName: '担当 太郎', invoiceRegistrationNumber: 'T1234567890123' },
+        body: { category: 'npo', contactName: '担当 太郎', invoiceRegistrationNumber: 'T9234567890123' },
       }),
     },
     {
@@ -652,6 +697,124 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       note: 'unknown organisation',
       expect: [401, 404, 403, 403, 403, 403, 403, 403, 403],
       request: () => ({ path: '/api/organisations/no-such-org/quotas', body: { hosts: 1000 } }),
+    },
+    // courses (org A's course and runs: org B's instructor is told they do not exist)
+    {
+      op: 'GET /api/courses',
+      note: 'each company lists its own',
+      expect: STAFF_ALL(200),
+      request: () => ({ path: '/api/courses' }),
+      verify: (c, r) => {
+        const listed = (r.body.courses as { id: string }[]).map((x) => x.id);
+        expect(listed.includes(course.a), c).to.equal(c !== 'instrB');
+        expect(listed.includes(course.b), c).to.equal(c === 'instrB' || c === 'operator');
+      },
+    },
+    {
+      op: 'POST /api/courses',
+      note: "a course of the caller's company (the operator names org A)",
+      expect: STAFF_ALL(201),
+      request: (c) => ({
+        path: '/api/courses',
+        body: {
+          ...(c === 'operator' ? { orgId: orgA } : {}),
+          title: { ja: 'コース', en: 'Course' },
+          scenarios: [{ id: 'contract', version: '1.0.0' }],
+          pricePerSeat: 0,
+          capacity: 1,
+          schedule: { days: 1, hoursPerDay: 1 },
+        },
+      }),
+    },
+    {
+      op: 'GET /api/courses/{id}',
+      note: "org A's course",
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/courses/${course.a}` }),
+    },
+    {
+      op: 'PATCH /api/courses/{id}',
+      note: "org A's course, a new price",
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/courses/${course.a}`, body: { pricePerSeat: 12_000 } }),
+    },
+    {
+      op: 'GET /api/courses/{id}/runs',
+      note: "org A's course",
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/courses/${course.a}/runs` }),
+    },
+    {
+      op: 'POST /api/courses/{id}/runs',
+      note: "org A's course",
+      expect: STAFF_X(201),
+      request: () => ({
+        path: `/api/courses/${course.a}/runs`,
+        body: { customerOrgId: course.customer, startsAt: '2026-12-01', endsAt: '2026-12-02' },
+      }),
+    },
+    {
+      op: 'GET /api/course-runs',
+      note: 'each company its own runs',
+      expect: STAFF_ALL(200),
+      request: () => ({ path: '/api/course-runs' }),
+      verify: (c, r) => {
+        const listed = (r.body.runs as { id: string }[]).map((x) => x.id);
+        expect(listed.includes(course.run), c).to.equal(c !== 'instrB');
+      },
+    },
+    {
+      op: 'GET /api/course-runs/{id}',
+      note: "org A's run",
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/course-runs/${course.run}` }),
+    },
+    {
+      op: 'POST /api/course-runs/{id}/cancel',
+      note: "org A's run",
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/course-runs/${course.cancel}/cancel` }),
+    },
+    {
+      op: 'POST /api/course-runs/{id}/enrolments',
+      note: "org A's run, a trainee enrolled already",
+      expect: STAFF_X(200),
+      request: () => ({
+        path: `/api/course-runs/${course.run}/enrolments`,
+        body: { userIds: [userIds['cust-operator']] },
+      }),
+    },
+    {
+      op: 'DELETE /api/course-runs/{id}/enrolments/{userId}',
+      note: "org A's run, each caller withdraws their own trainee",
+      expect: STAFF_X(200),
+      request: (c) => ({
+        path: `/api/course-runs/${course.run}/enrolments/${userIds[`cust-${c}`] ?? userIds['cust-operator']}`,
+      }),
+    },
+    {
+      op: 'POST /api/course-runs/{id}/launch',
+      note: "org A's run with nobody enrolled: refused",
+      expect: STAFF_X(409),
+      request: () => ({ path: `/api/course-runs/${course.empty}/launch`, body: {} }),
+    },
+    {
+      op: 'GET /api/me/courses',
+      note: 'users only',
+      expect: USERS_ONLY,
+      request: () => ({ path: '/api/me/courses' }),
+    },
+    {
+      op: 'GET /api/metering/organisations/{id}',
+      note: 'org A (its admin reads its own)',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/metering/organisations/${orgA}?from=2026-01-01&to=2027-01-01` }),
+    },
+    {
+      op: 'GET /api/metering/organisations/{id}',
+      note: 'org B (org-admin A: 404)',
+      expect: [401, 200, 404, 403, 403, 403, 403, 403, 403],
+      request: () => ({ path: `/api/metering/organisations/${orgB}?from=2026-01-01&to=2027-01-01` }),
     },
     {
       op: 'POST /api/exercises/{id}/teams/{team}/join-codes',
@@ -1461,6 +1624,25 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         path: () => `/api/exercises/${X}/teams/team-1/join-codes`,
         valid: {},
         wrong: { maxUses: 'many' },
+      },
+      // courses
+      {
+        who: 'adminA',
+        path: () => '/api/courses',
+        valid: {
+          title: { ja: 'コース', en: 'Course' },
+          scenarios: [{ id: 'contract', version: '1.0.0' }],
+          pricePerSeat: 1,
+          capacity: 1,
+          schedule: { days: 1, hoursPerDay: 1 },
+        },
+        wrong: { title: 'Course', scenarios: 'contract', pricePerSeat: 'free', capacity: 1, schedule: {} },
+      },
+      {
+        who: 'adminA',
+        path: () => `/api/course-runs/${course.run}/enrolments`,
+        valid: { userIds: [] },
+        wrong: { userIds: 'everyone' },
       },
       // administration
       {

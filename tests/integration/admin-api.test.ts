@@ -166,7 +166,7 @@ describe('administration API (real server)', () => {
     expect(a.body).to.deep.include({
       category: 'sme',
       contactEmail: 'billing@acme.example',
-      invoiceRegistrationNumber: 'T1234567890123',
+      invoiceRegistrationNumber: 'T9234567890123',
       disabled: false,
     });
     orgA = a.body.id as string;

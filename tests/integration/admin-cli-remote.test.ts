@@ -247,7 +247,7 @@ describe('cyrop CLI against a running server', function () {
       '--kind',
       'customer',
       '--invoice-number',
-      'T1234567890123',
+      'T9234567890123',
     ]);
     await json(['org', 'list']);
     const adminA = (await json([

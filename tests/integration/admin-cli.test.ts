@@ -60,11 +60,11 @@ describe('cyrop CLI: organisations, users and scenarios in the data directory', 
       '--category',
       'general-incorporated-association',
       '--invoice-number',
-      'T1234567890123',
+      'T9234567890123',
     ]);
     expect(created).to.deep.include({
       category: 'general-incorporated-association',
-      invoiceRegistrationNumber: 'T1234567890123',
+      invoiceRegistrationNumber: 'T9234567890123',
     });
     orgId = created.id;
     const text = cyrop(['org', 'list'], env);

@@ -182,7 +182,7 @@ const CLASSIFIED: Record<string, Classification> = {
   'npx cyrop serve --port 8420': { skip: 'serves until stopped (tests/integration/server.test.ts)' },
   // README.md: administration against the data directory
   'npx cyrop org list': { run: { stdout: /operator\s+-\s+\S*\s*Platform operator/ } },
-  'npx cyrop org create --name "Acme Training" --kind training-company --category sme --contact-email billing@acme.example --invoice-number T1234567890123':
+  'npx cyrop org create --name "Acme Training" --kind training-company --category sme --contact-email billing@acme.example --invoice-number T9234567890123':
     { run: { stdout: /Acme Training/ } },
   'npx cyrop org disable ORG_ID [--enable]': placeholder('ORG_ID'),
   'npx cyrop user list [--org ORG_ID]': placeholder('ORG_ID'),

@@ -57,6 +57,7 @@ export type {
   JoinSheetTeam,
   MyExercise,
 } from '../../orchestrator/src/accounts/roster-service.ts';
+export type { MyCourse } from '../../orchestrator/src/courses/course-service.ts';
 
 /** POST /api/exercises/{id}/roster */
 export interface RosterImport {

@@ -1,3 +1,4 @@
+import { normaliseRegistrationNumber, registrationNumberProblem } from '../billing/registration-number.ts';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
@@ -171,7 +172,6 @@ export const DEFAULT_JOIN_CODE_TTL_MS = DAY_MS;
 export const MAX_JOIN_CODE_TTL_MS = 30 * DAY_MS;
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}$/;
-const INVOICE_NUMBER = /^T[0-9]{13}$/;
 const PHONE = /^\+?[0-9][0-9 ()-]{5,30}$/;
 
 /**
@@ -1316,9 +1316,9 @@ function checkOrganisationDetails(input: OrganisationDetails): OrganisationDetai
   if (postalAddress !== undefined) out.postalAddress = postalAddress;
   const invoice = text('invoiceRegistrationNumber', input.invoiceRegistrationNumber, 20);
   if (input.invoiceRegistrationNumber !== undefined && invoice !== undefined) {
-    const normal = invoice === null ? null : invoice.replace(/[\s-]/g, '').toUpperCase();
-    if (normal !== null && !INVOICE_NUMBER.test(normal))
-      problems.push({ pointer: '/invoiceRegistrationNumber', message: 'must be T followed by 13 digits' });
+    const normal = invoice === null ? null : normaliseRegistrationNumber(invoice);
+    const problem = normal === null ? undefined : registrationNumberProblem(normal);
+    if (problem !== undefined) problems.push({ pointer: '/invoiceRegistrationNumber', message: problem });
     else out.invoiceRegistrationNumber = normal;
   } else if (input.invoiceRegistrationNumber !== undefined && invoice === undefined) {
     // too long: reported by text() already

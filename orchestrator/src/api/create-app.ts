@@ -93,6 +93,11 @@ export function createApp({
   app.use(originCheck(origins));
   // Scenario uploads carry whole folders; everything else is small.
   app.use('/api/scenarios', express.json({ limit: UPLOAD_LIMIT_BYTES, strict: true }));
+  // A sales CSV import carries the file as text in JSON.
+  app.use(
+    '/api/billing/organisations/:org/sales/import',
+    express.json({ limit: UPLOAD_LIMIT_BYTES, strict: true }),
+  );
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
   const api = new ApiRegistry();

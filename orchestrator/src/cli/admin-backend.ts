@@ -41,6 +41,10 @@ export interface AdminBackend {
   listOrganisations(): Promise<Organisation[]>;
   createOrganisation(input: NewOrganisation): Promise<Organisation>;
   setOrganisationDisabled(id: string, disabled: boolean): Promise<Organisation>;
+  /** Edit an organisation's name, kind, category, contact and invoicing details. */
+  updateOrganisation(id: string, changes: OrganisationDetails): Promise<Organisation>;
+  /** Set an organisation's Co-Nexus memberships (CYNEX sub-groups; the yearly fee's multiplier). */
+  setCoNexus(id: string, names: readonly string[]): Promise<string[]>;
   /** Every user the caller may see, or one organisation's. */
   listUsers(orgId?: string): Promise<User[]>;
   createUser(input: NewUser): Promise<{ user: User; oneTimePassword?: string }>;

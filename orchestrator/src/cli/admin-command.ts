@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadClientConfig, serverOrigin } from '../config/client-config.ts';
 import { CyropError, isCyropError } from '../errors.ts';
+import type { Organisation, OrganisationDetails } from '../accounts/account-service.ts';
 import type { ScenarioFiles } from '../scenarios/scenario-uploads.ts';
 import { ORGANISATION_CATEGORIES, type OrganisationCategory, type UserRole } from '../store/schema.ts';
 import {
@@ -21,6 +22,59 @@ import { readPassword } from './read-password.ts';
 interface Common {
   format: 'text' | 'json';
   server?: string;
+}
+
+type OrgOptions = Common & {
+  name?: string;
+  kind?: { kind?: NewOrganisation['kind']; category?: OrganisationCategory };
+  category?: OrganisationCategory;
+  contactName?: string;
+  contactEmail?: string;
+  contactPhone?: string;
+  postalAddress?: string;
+  invoiceNumber?: string;
+  coNexus?: string;
+};
+
+const PLATFORM_KINDS = ['training-company', 'customer'] as const;
+
+/** The issue's short names of the CYNEX member categories (`cyrop org … --kind`), and the stored ones. */
+export const MEMBER_KINDS: Record<string, OrganisationCategory> = {
+  'large-enterprise': 'large-enterprise',
+  sme: 'sme',
+  'general-association': 'general-incorporated-association',
+  npo: 'npo',
+  education: 'educational-institution',
+  government: 'government',
+  expert: 'individual-expert',
+  ...Object.fromEntries(ORGANISATION_CATEGORIES.map((c) => [c, c])),
+};
+const MEMBER_KIND_NAMES = [
+  'large-enterprise',
+  'sme',
+  'general-association',
+  'npo',
+  'education',
+  'government',
+  'expert',
+];
+
+/** `training-company`, `sme`, `training-company,sme`: the platform kind and/or the member category. */
+function parseKinds(text: string): { kind?: NewOrganisation['kind']; category?: OrganisationCategory } {
+  const out: { kind?: NewOrganisation['kind']; category?: OrganisationCategory } = {};
+  for (const part of text.split(',').map((p) => p.trim().toLowerCase())) {
+    if ((PLATFORM_KINDS as readonly string[]).includes(part)) {
+      if (out.kind) throw new InvalidArgumentError(`two platform kinds in '${text}'`);
+      out.kind = part as NewOrganisation['kind'];
+    } else if (MEMBER_KINDS[part]) {
+      if (out.category) throw new InvalidArgumentError(`two member categories in '${text}'`);
+      out.category = MEMBER_KINDS[part];
+    } else
+      throw new InvalidArgumentError(
+        `'${part}' is not a kind: ${PLATFORM_KINDS.join(', ')}, ${MEMBER_KIND_NAMES.join(', ')}`,
+      );
+  }
+  return out;
 }
 
 /**
@@ -120,50 +174,91 @@ export function adminCommands(program: Command, io: Io, setExit: (code: number) 
         print(opts, all, () => all.map(orgLine).join(''));
       });
     });
-  leaf(org, 'create')
-    .description('create a training company or customer organisation')
-    .requiredOption('--name <name>', 'its name')
-    .addOption(
-      new Option('--kind <kind>', 'what it is to the platform')
-        .choices(['training-company', 'customer'])
-        .makeOptionMandatory(),
-    )
-    .addOption(
-      new Option('--category <category>', 'CYNEX member category').choices([...ORGANISATION_CATEGORIES]),
-    )
-    .option('--contact-name <name>', 'contact person')
-    .option('--contact-email <email>', 'contact and invoicing email')
-    .option('--contact-phone <phone>', 'telephone')
-    .option('--postal-address <address>', 'postal address')
-    .option('--invoice-number <T+13 digits>', 'qualified-invoice registration number')
-    .action(
-      async (
-        opts: Common & {
-          name: string;
-          kind: NewOrganisation['kind'];
-          category?: OrganisationCategory;
-          contactName?: string;
-          contactEmail?: string;
-          contactPhone?: string;
-          postalAddress?: string;
-          invoiceNumber?: string;
-        },
-      ) => {
-        await run(opts, async (b) => {
-          const created = await b.createOrganisation({
-            name: opts.name,
-            kind: opts.kind,
-            ...(opts.category ? { category: opts.category } : {}),
-            ...(opts.contactName ? { contactName: opts.contactName } : {}),
-            ...(opts.contactEmail ? { contactEmail: opts.contactEmail } : {}),
-            ...(opts.contactPhone ? { contactPhone: opts.contactPhone } : {}),
-            ...(opts.postalAddress ? { postalAddress: opts.postalAddress } : {}),
-            ...(opts.invoiceNumber ? { invoiceRegistrationNumber: opts.invoiceNumber } : {}),
-          });
-          print(opts, created, () => orgLine(created));
-        });
-      },
+  const kindOption = (mandatory: boolean) => {
+    const option = new Option(
+      '--kind <kind>',
+      `what it is: ${PLATFORM_KINDS.join(' or ')} and/or its CYNEX member category (${MEMBER_KIND_NAMES.join(', ')}), comma-separated, e.g. training-company,sme (a category alone makes a customer)`,
+    ).argParser(parseKinds);
+    return mandatory ? option.makeOptionMandatory() : option;
+  };
+  const detailOptions = (command: Command) =>
+    command
+      .addOption(
+        new Option('--category <category>', 'CYNEX member category').choices([...ORGANISATION_CATEGORIES]),
+      )
+      .option('--contact-name <name>', 'contact person')
+      .option('--contact-email <email>', 'contact and invoicing email')
+      .option('--contact-phone <phone>', 'telephone')
+      .option('--postal-address <address>', 'postal address')
+      .option('--invoice-number <T+13 digits>', 'qualified-invoice registration number (check digit checked)')
+      .option(
+        '--co-nexus <names>',
+        'the Co-Nexus it belongs to, comma-separated (e.g. C or A,C; "" for none): the yearly CYNEX fee multiplier',
+      );
+  const details = (opts: OrgOptions): OrganisationDetails => {
+    const category = opts.kind?.category ?? opts.category;
+    return {
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
+      ...(opts.kind?.kind ? { kind: opts.kind.kind } : {}),
+      ...(category ? { category } : {}),
+      ...(opts.contactName ? { contactName: opts.contactName } : {}),
+      ...(opts.contactEmail ? { contactEmail: opts.contactEmail } : {}),
+      ...(opts.contactPhone ? { contactPhone: opts.contactPhone } : {}),
+      ...(opts.postalAddress ? { postalAddress: opts.postalAddress } : {}),
+      ...(opts.invoiceNumber ? { invoiceRegistrationNumber: opts.invoiceNumber } : {}),
+    };
+  };
+  const coNexusList = (text: string | undefined) =>
+    text === undefined
+      ? undefined
+      : text
+          .split(',')
+          .map((n) => n.trim())
+          .filter((n) => n !== '');
+  const printOrg = async (b: AdminBackend, opts: OrgOptions, result: Organisation) => {
+    const names = coNexusList(opts.coNexus);
+    const coNexus = names === undefined ? undefined : await b.setCoNexus(result.id, names);
+    print(
+      opts,
+      coNexus === undefined ? result : { ...result, coNexus },
+      () =>
+        orgLine(result) + (coNexus === undefined ? '' : `  Co-Nexus: ${coNexus.join(', ') || '(none)'}\n`),
     );
+  };
+  detailOptions(
+    leaf(org, 'create')
+      .description('create a training company or customer organisation')
+      .requiredOption('--name <name>', 'its name')
+      .addOption(kindOption(true)),
+  ).action(async (opts: OrgOptions & { name: string }) => {
+    await run(opts, async (b) => {
+      const rest = details(opts);
+      delete rest.kind;
+      const created = await b.createOrganisation({
+        ...rest,
+        name: opts.name,
+        kind: opts.kind?.kind ?? 'customer',
+      });
+      await printOrg(b, opts, created);
+    });
+  });
+  detailOptions(
+    leaf(org, 'update')
+      .description("edit an organisation's name, kind, category, contact and invoicing details, Co-Nexus")
+      .argument('<id>', 'organisation id')
+      .option('--name <name>', 'its name')
+      .addOption(kindOption(false)),
+  ).action(async (id: string, opts: OrgOptions) => {
+    await run(opts, async (b) => {
+      const changes = details(opts);
+      const updated =
+        Object.keys(changes).length > 0
+          ? await b.updateOrganisation(id, changes)
+          : (await b.listOrganisations()).find((o) => o.id === id);
+      if (!updated) throw new CyropError('NOT_FOUND', `no organisation '${id}'`);
+      await printOrg(b, opts, updated);
+    });
+  });
   leaf(org, 'disable')
     .description('disable an organisation (its users are signed out and refused; its exercises stay)')
     .argument('<id>', 'organisation id')

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { cliPrincipal } from '../access/principal.ts';
 import { AccountService, type User } from '../accounts/account-service.ts';
+import { BillingService } from '../billing/billing-service.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { CyropError } from '../errors.ts';
 import { scenarioLimits } from '../main.ts';
@@ -60,6 +61,9 @@ export async function openLocalBackend(notice: (text: string) => void): Promise<
       listOrganisations: () => accounts.listOrganisations(),
       createOrganisation: (input) => accounts.createOrganisationAs(by, input),
       setOrganisationDisabled: (id, disabled) => accounts.setOrganisationDisabled(by, id, disabled),
+      updateOrganisation: (id, changes) => accounts.updateOrganisation(by, id, changes),
+      setCoNexus: (id, names) =>
+        new BillingService({ sqlite: database.sqlite, accounts }).setCoNexus(by, id, names),
       listUsers: (orgId) => (orgId ? accounts.listUsers(orgId) : accounts.listEveryUser()),
       createUser: (input) => accounts.createUserAs(by, input),
       setUserDisabled: async (ref, disabled) =>

@@ -192,6 +192,11 @@ export function remoteBackend(origin: string, sessions: SessionFile): AdminBacke
     createOrganisation: (input) => post<Organisation>('/api/organisations', input),
     setOrganisationDisabled: async (id, disabled) =>
       (await call<Organisation>('PATCH', `/api/organisations/${seg(id)}`, { disabled })).body,
+    updateOrganisation: async (id, changes) =>
+      (await call<Organisation>('PATCH', `/api/organisations/${seg(id)}`, changes)).body,
+    setCoNexus: async (id, names) =>
+      (await call<{ names: string[] }>('PUT', `/api/billing/organisations/${seg(id)}/co-nexus`, { names }))
+        .body.names,
     listUsers,
     createUser: ({ orgId, ...body }) =>
       post<{ user: User; oneTimePassword?: string }>(`/api/organisations/${seg(orgId)}/users`, body),

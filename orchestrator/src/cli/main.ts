@@ -1,7 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isCyropError } from '../errors.ts';
 import { adminCommands } from './admin-command.ts';
+import { billingCommand } from './billing-command.ts';
 import { clusterCommand } from './cluster-command.ts';
+import { courseCommands } from './course-command.ts';
 import { exerciseCommand } from './exercise-command.ts';
 import { imagesCommand } from './images-command.ts';
 import { niceCommand } from './nice-command.ts';
@@ -87,7 +89,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   exerciseCommand(program, io, setExit);
   imagesCommand(program, io, setExit);
   adminCommands(program, io, setExit);
+  billingCommand(program, io, setExit);
   clusterCommand(program, io, setExit);
+  courseCommands(program, io, setExit);
 
   program
     .command('serve')

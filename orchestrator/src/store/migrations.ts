@@ -6,6 +6,8 @@ import { scenariosMigration } from '../scenarios/scenarios-migration.ts';
 import { scoringMigration } from '../scoring-service/scoring-migration.ts';
 import { terminalsMigration } from '../terminals/terminals-migration.ts';
 import { helpRequestsMigration } from '../help-requests/help-requests-migration.ts';
+import { billingMigration } from '../billing/billing-migration.ts';
+import { coursesMigration } from '../courses/courses-migration.ts';
 
 /** Versioned schema migrations, applied in name order, each once. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
@@ -88,4 +90,6 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0010-help-requests': helpRequestsMigration,
+  '0011-billing': billingMigration,
+  '0012-courses': coursesMigration,
 };

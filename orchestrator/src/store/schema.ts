@@ -20,6 +20,15 @@ export interface DatabaseSchema {
   scenario_versions: ScenarioVersionsTable;
   org_quotas: OrgQuotasTable;
   help_requests: HelpRequestsTable;
+  courses: CoursesTable;
+  course_scenarios: CourseScenariosTable;
+  course_runs: CourseRunsTable;
+  course_enrolments: CourseEnrolmentsTable;
+  course_run_exercises: CourseRunExercisesTable;
+  journal: JournalTable;
+  invoices: InvoicesTable;
+  fee_schedules: FeeSchedulesTable;
+  org_co_nexus: OrgCoNexusTable;
 }
 
 export type ExerciseState = 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
@@ -297,4 +306,119 @@ export interface HelpRequestsTable {
   acknowledged_by: string | null;
   resolved_at: number | null;
   resolved_by: string | null;
+}
+
+/** A training company's course (orchestrator/src/courses/). */
+export interface CoursesTable {
+  id: string;
+  org_id: string;
+  title_ja: string;
+  title_en: string;
+  description_ja: string;
+  description_en: string;
+  /** Integer yen per seat, tax excluded. */
+  price_per_seat: number;
+  capacity: number;
+  /** JSON `CourseSchedule`. */
+  schedule: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  archived_at: number | null;
+}
+
+/** The scenarios of a course, in order, each pinned to one version. */
+export interface CourseScenariosTable {
+  course_id: string;
+  position: number;
+  scenario_id: string;
+  scenario_version: string;
+}
+
+/** One run of a course for a customer organisation. */
+export interface CourseRunsTable {
+  id: string;
+  course_id: string;
+  customer_org_id: string;
+  starts_at: number;
+  ends_at: number;
+  capacity: number;
+  price_per_seat: number;
+  team_size: number;
+  created_by: string;
+  created_at: number;
+  cancelled_at: number | null;
+}
+
+export interface CourseEnrolmentsTable {
+  run_id: string;
+  user_id: string;
+  enrolled_at: number;
+  enrolled_by: string;
+  withdrawn_at: number | null;
+}
+
+/** Which exercise a course run launched for which of its scenarios (position in the course). */
+export interface CourseRunExercisesTable {
+  exercise_id: string;
+  run_id: string;
+  position: number;
+  created_at: number;
+}
+
+/** The billing journal (orchestrator/src/billing/ledger.ts): append-only, hash-chained; integer yen. */
+export interface JournalTable {
+  seq: number;
+  id: string;
+  recorded_at: number;
+  /** `YYYY-MM-DD`: the sale's, invoice's or payment's own date. */
+  entry_date: string;
+  kind: 'sale' | 'invoice' | 'payment' | 'reversal';
+  /** Whose books: the company that sold, the organisation invoiced or paying. */
+  org_id: string;
+  /** The other party: a sale's customer, an invoice's recipient, a payment's payer. */
+  counterparty: string;
+  course: string | null;
+  course_run: string | null;
+  seats: number | null;
+  unit_price_yen: number | null;
+  /** Tax excluded for a sale; tax included for an invoice and a payment; negated by a reversal. */
+  amount_yen: number;
+  reverses: string | null;
+  invoice_number: string | null;
+  memo: string | null;
+  recorded_by: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Issued invoices and statements (append-only): the InvoiceDocument as JSON. */
+export interface InvoicesTable {
+  number: string;
+  kind: 'usage-fee-statement' | 'participation-fee-invoice';
+  org_id: string;
+  period_from: string;
+  period_to: string;
+  issued_on: string;
+  due_on: string;
+  total_yen: number;
+  document: string;
+  journal_id: string;
+  created_at: number;
+}
+
+/** Fee schedule versions (append-only): the FeeSchedule as JSON. */
+export interface FeeSchedulesTable {
+  version: string;
+  effective_from: string;
+  body: string;
+  created_by: string;
+  created_at: number;
+}
+
+/** An organisation's Co-Nexus memberships (CYNEX sub-groups). */
+export interface OrgCoNexusTable {
+  org_id: string;
+  name: string;
+  joined_on: string;
 }

@@ -506,7 +506,7 @@ export const en = {
   'org.contactPhone': 'Telephone',
   'org.postalAddress': 'Postal address',
   'org.invoiceNumber': 'Qualified-invoice registration number',
-  'org.invoiceHelp': 'T followed by 13 digits, e.g. T1234567890123',
+  'org.invoiceHelp': 'T followed by 13 digits, e.g. T9234567890123',
   'org.status': 'Status',
   'org.enabled': 'Active',
   'org.disabled': 'Disabled',
@@ -662,6 +662,11 @@ export const en = {
 
   'home.mine': 'Your exercises',
   'home.enter': 'Enter',
+  'home.myCourses': 'Your courses',
+  'home.courseDates': '{from} – {to}',
+  'home.courseProgress': '{solved} of {objectives} objectives solved',
+  'home.courseScenario': 'Part {position}: {scenario}',
+  'home.courseNotStarted': 'not started yet',
 
   'invite.title': 'Accept your invitation',
   'invite.lead': '{organisation} invites you as {role}. Choose the name others will see and a password.',

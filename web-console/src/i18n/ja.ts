@@ -505,7 +505,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'org.contactPhone': '電話番号',
   'org.postalAddress': '住所',
   'org.invoiceNumber': '適格請求書発行事業者登録番号',
-  'org.invoiceHelp': 'T と 13 桁の数字（例: T1234567890123）',
+  'org.invoiceHelp': 'T と 13 桁の数字（例: T9234567890123）',
   'org.status': '状態',
   'org.enabled': '有効',
   'org.disabled': '無効',
@@ -659,6 +659,11 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'role.trainee': '受講者',
 
   'home.mine': 'あなたの演習',
+  'home.myCourses': 'あなたのコース',
+  'home.courseDates': '{from} ～ {to}',
+  'home.courseProgress': '{objectives} 問中 {solved} 問クリア',
+  'home.courseScenario': '第 {position} 部：{scenario}',
+  'home.courseNotStarted': 'まだ始まっていません',
   'home.enter': '入室',
 
   'invite.title': '招待を受ける',

@@ -5,7 +5,7 @@ import { pickText, t } from '../i18n/i18n.ts';
 import { categoryLabel, difficultyLabel, durationLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
 import { setSession } from '../session.ts';
-import type { CardList, MyExercise, Principal, Session } from '../types.ts';
+import type { CardList, MyCourse, MyExercise, Principal, Session } from '../types.ts';
 import type { View } from '../view.ts';
 
 /** The landing page: join a team with a code, sign in, and the public scenario catalogue. */
@@ -15,10 +15,22 @@ export class HomeView implements View {
   private error = '';
   private code = '';
   private mine: MyExercise[] | undefined;
+  private courses: MyCourse[] | undefined;
 
   /** `principal`: who is signed in; a user sees the exercises they are a team member of, to enter without a code. */
   constructor(principal?: Principal) {
     this.relocalize();
+    if (principal?.kind === 'user')
+      api<{ courses: MyCourse[] }>('GET', '/api/me/courses').then(
+        ({ courses }) => {
+          this.courses = courses;
+          this.relocalize();
+        },
+        (error: unknown) => {
+          this.error = describeError(error);
+          this.relocalize();
+        },
+      );
     if (principal?.kind === 'user')
       api<{ exercises: MyExercise[] }>('GET', '/api/me/exercises').then(
         ({ exercises }) => {
@@ -60,6 +72,7 @@ export class HomeView implements View {
       this.element,
       h('h1', {}, t('home.title')),
       h('p', { class: 'lead' }, t('home.lead')),
+      this.courses && this.courses.length > 0 && this.coursePanel(this.courses),
       this.mine &&
         this.mine.length > 0 &&
         h(
@@ -143,6 +156,49 @@ export class HomeView implements View {
             ),
           ),
         ),
+    );
+  }
+
+  /** The trainee's courses: dates, and per part of the course the objectives their team solved. */
+  private coursePanel(courses: MyCourse[]): HTMLElement {
+    const day = (ms: number) =>
+      new Date(ms).toLocaleDateString(document.documentElement.lang || 'en', { timeZone: 'Asia/Tokyo' });
+    return h(
+      'section',
+      { class: 'panel', 'data-testid': 'my-courses' },
+      h('h2', {}, t('home.myCourses')),
+      h(
+        'ul',
+        { class: 'plain' },
+        courses.map((c) =>
+          h(
+            'li',
+            { 'data-testid': 'my-course', 'data-run-id': c.runId },
+            h('strong', {}, pickText(c.title)),
+            ` · ${t('home.courseDates', { from: day(c.startsAt), to: day(c.endsAt - 1) })} · `,
+            h(
+              'span',
+              { 'data-testid': 'my-course-progress' },
+              t('home.courseProgress', { solved: c.solved, objectives: c.objectives }),
+            ),
+            h(
+              'ul',
+              { class: 'plain' },
+              c.scenarios.map((s) =>
+                h(
+                  'li',
+                  { 'data-testid': 'my-course-part' },
+                  t('home.courseScenario', { position: s.position, scenario: s.scenario.id }),
+                  ' · ',
+                  s.exerciseId === null
+                    ? t('home.courseNotStarted')
+                    : t('home.courseProgress', { solved: s.solved, objectives: s.objectives }),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
     );
   }
 

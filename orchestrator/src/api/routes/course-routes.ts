@@ -1,0 +1,318 @@
+import { mayReadUsage } from '../../access/course-access.ts';
+import { DURATION_PATTERN, parseDuration } from '../../compiler/durations.ts';
+import type { CourseInput, CourseService } from '../../courses/course-service.ts';
+import { parsePeriodBound, type UsageMeter } from '../../courses/usage-meter.ts';
+import { CyropError } from '../../errors.ts';
+import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
+
+export interface CourseRouteDeps {
+  courses: CourseService;
+  usage: UsageMeter;
+}
+
+const ID = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' };
+const TEXT = (max: number) => ({ type: 'string', maxLength: max });
+const BILINGUAL = (max: number) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['ja', 'en'],
+  properties: { ja: TEXT(max), en: TEXT(max) },
+});
+const DATE = {
+  type: 'string',
+  maxLength: 40,
+  description: 'YYYY-MM-DD (midnight in Japan, UTC+9) or an ISO date-time with a zone',
+};
+const COURSE_FIELDS = {
+  title: BILINGUAL(200),
+  description: BILINGUAL(10_000),
+  scenarios: {
+    type: 'array',
+    maxItems: 50,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'version'],
+      properties: { id: TEXT(64), version: TEXT(64) },
+    },
+  },
+  pricePerSeat: { type: 'integer', minimum: 0, description: 'yen per seat, tax excluded' },
+  capacity: { type: 'integer', minimum: 1 },
+  schedule: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['days', 'hoursPerDay'],
+    properties: { days: { type: 'integer' }, hoursPerDay: { type: 'integer' }, note: BILINGUAL(1000) },
+  },
+};
+const ANYONE_SIGNED_IN = { roles: ['operator', 'org-admin', 'instructor', 'trainee'] } as const;
+const ORG_ADMINS = { roles: ['operator', 'org-admin'] } as const;
+
+/**
+ * Courses, course runs, enrolment and launch (`/api/courses…`, `/api/course-runs…`), a trainee's
+ * courses (`/api/me/courses`) and an organisation's metered usage (`/api/metering/…`). Who may do
+ * what is `access/course-access.ts`, applied by the services: another company's course or run
+ * answers 404, as if it did not exist.
+ */
+export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDeps): void {
+  const course = api.schema('Course', { type: 'object', required: ['id', 'orgId', 'title', 'scenarios'] });
+  const run = api.schema('CourseRun', { type: 'object', required: ['id', 'courseId', 'customerOrgId'] });
+  const params = { required: ['id'], properties: { id: ID } };
+  const by = (principal: Principal | undefined, ip: string | undefined) => {
+    if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');
+    return { actor: principal, ip };
+  };
+
+  api.add<undefined, Record<string, string>, { orgId?: string }>({
+    method: 'get',
+    path: '/api/courses',
+    operationId: 'listCourses',
+    summary: "The courses the caller manages (a company's own; the operator: all, or one organisation's)",
+    tags: ['courses'],
+    access: STAFF,
+    query: { type: 'object', additionalProperties: false, properties: { orgId: ID } },
+    response: {
+      description: 'courses',
+      schema: { type: 'object', properties: { courses: { type: 'array', items: course } } },
+    },
+    handler: async ({ principal, query }) => ({ courses: await courses.listCourses(principal, query.orgId) }),
+  });
+
+  api.add<CourseInput & { orgId?: string }>({
+    method: 'post',
+    path: '/api/courses',
+    operationId: 'createCourse',
+    summary: 'A new course of a training company (the caller’s own; an operator names orgId)',
+    tags: ['courses'],
+    access: STAFF,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['title', 'scenarios', 'pricePerSeat', 'capacity', 'schedule'],
+      properties: { orgId: ID, ...COURSE_FIELDS },
+    },
+    response: { status: 201, description: 'the course', schema: course },
+    handler: async ({ principal, body, req }) => {
+      const actor = by(principal, req.ip);
+      const { orgId, ...input } = body;
+      const owner = orgId ?? (principal?.kind === 'user' ? principal.orgId : '');
+      return courses.createCourse(actor, owner, input);
+    },
+  });
+
+  api.add<undefined, { id: string }>({
+    method: 'get',
+    path: '/api/courses/{id}',
+    operationId: 'getCourse',
+    summary: 'One course',
+    tags: ['courses'],
+    access: STAFF,
+    params,
+    response: { description: 'the course', schema: course },
+    handler: async ({ principal, params: p }) => courses.getCourse(principal, p.id),
+  });
+
+  api.add<Partial<CourseInput> & { archived?: boolean }, { id: string }>({
+    method: 'patch',
+    path: '/api/courses/{id}',
+    operationId: 'updateCourse',
+    summary:
+      'Change a course (price and capacity apply to runs made afterwards; scenarios only while it has no run)',
+    tags: ['courses'],
+    access: STAFF,
+    params,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { ...COURSE_FIELDS, archived: { type: 'boolean' } },
+    },
+    response: { description: 'the course', schema: course },
+    handler: async ({ principal, params: p, body, req }) =>
+      courses.updateCourse(by(principal, req.ip), p.id, body),
+  });
+
+  api.add<undefined, { id: string }>({
+    method: 'get',
+    path: '/api/courses/{id}/runs',
+    operationId: 'listCourseRunsOfCourse',
+    summary: 'The runs of a course',
+    tags: ['courses'],
+    access: STAFF,
+    params,
+    response: {
+      description: 'runs',
+      schema: { type: 'object', properties: { runs: { type: 'array', items: run } } },
+    },
+    handler: async ({ principal, params: p }) => ({ runs: await courses.listRuns(principal, p.id) }),
+  });
+
+  api.add<{ customerOrgId: string; startsAt: string; endsAt: string; teamSize?: number }, { id: string }>({
+    method: 'post',
+    path: '/api/courses/{id}/runs',
+    operationId: 'createCourseRun',
+    summary: 'A run of the course for a customer organisation (its capacity and price are the course’s now)',
+    tags: ['courses'],
+    access: STAFF,
+    params,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['customerOrgId', 'startsAt', 'endsAt'],
+      properties: { customerOrgId: ID, startsAt: DATE, endsAt: DATE, teamSize: { type: 'integer' } },
+    },
+    response: { status: 201, description: 'the run', schema: run },
+    handler: async ({ principal, params: p, body, req }) =>
+      courses.createRun(by(principal, req.ip), p.id, {
+        customerOrgId: body.customerOrgId,
+        startsAt: parsePeriodBound('startsAt', body.startsAt),
+        endsAt: parsePeriodBound('endsAt', body.endsAt),
+        ...(body.teamSize !== undefined ? { teamSize: body.teamSize } : {}),
+      }),
+  });
+
+  api.add<undefined>({
+    method: 'get',
+    path: '/api/course-runs',
+    operationId: 'listCourseRuns',
+    summary:
+      "Every run the caller may read (a company's; a customer's org-admin: those for their organisation)",
+    tags: ['courses'],
+    access: STAFF,
+    response: {
+      description: 'runs',
+      schema: { type: 'object', properties: { runs: { type: 'array', items: run } } },
+    },
+    handler: async ({ principal }) => ({ runs: await courses.listRuns(principal) }),
+  });
+
+  api.add<undefined, { id: string }>({
+    method: 'get',
+    path: '/api/course-runs/{id}',
+    operationId: 'getCourseRun',
+    summary: 'A run with its enrolments and exercises',
+    tags: ['courses'],
+    access: STAFF,
+    params,
+    response: { description: 'the run', schema: run },
+    handler: async ({ principal, params: p }) => ({
+      ...(await courses.getRun(principal, p.id)),
+      enrolments: await courses.enrolments(principal, p.id),
+      exercises: await courses.runExercises(principal, p.id),
+    }),
+  });
+
+  api.add<undefined, { id: string }>({
+    method: 'post',
+    path: '/api/course-runs/{id}/cancel',
+    operationId: 'cancelCourseRun',
+    summary: 'Cancel a run: no more enrolments or launches (its exercises are not touched)',
+    tags: ['courses'],
+    access: STAFF,
+    params,
+    response: { description: 'the run', schema: run },
+    handler: async ({ principal, params: p, req }) => courses.cancelRun(by(principal, req.ip), p.id),
+  });
+
+  api.add<{ userIds?: string[]; emails?: string[] }, { id: string }>({
+    method: 'post',
+    path: '/api/course-runs/{id}/enrolments',
+    operationId: 'enrolInCourseRun',
+    summary: "Enrol trainees of the run's customer (account ids or e-mails), all or nothing, within capacity",
+    tags: ['courses'],
+    access: STAFF,
+    params,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        userIds: { type: 'array', maxItems: 10_000, items: ID },
+        emails: { type: 'array', maxItems: 10_000, items: TEXT(254) },
+      },
+    },
+    response: {
+      description: 'who was enrolled now, who was already, every current enrolment',
+      schema: { type: 'object' },
+    },
+    handler: async ({ principal, params: p, body, req }) => courses.enrol(by(principal, req.ip), p.id, body),
+  });
+
+  api.add<undefined, { id: string; userId: string }>({
+    method: 'delete',
+    path: '/api/course-runs/{id}/enrolments/{userId}',
+    operationId: 'withdrawFromCourseRun',
+    summary: 'Withdraw a trainee (the seat frees up)',
+    tags: ['courses'],
+    access: STAFF,
+    params: { required: ['id', 'userId'], properties: { id: ID, userId: ID } },
+    response: { description: 'the current enrolments', schema: { type: 'object' } },
+    handler: async ({ principal, params: p, req }) => ({
+      enrolments: await courses.withdraw(by(principal, req.ip), p.id, p.userId),
+    }),
+  });
+
+  api.add<{ position?: number; ttl?: string }, { id: string }>({
+    method: 'post',
+    path: '/api/course-runs/{id}/launch',
+    operationId: 'launchCourseRun',
+    summary:
+      'Launch the exercise of one scenario of the run (position), or of every scenario not running yet',
+    tags: ['courses'],
+    access: STAFF,
+    params,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        position: { type: 'integer', minimum: 1 },
+        ttl: { type: 'string', pattern: DURATION_PATTERN },
+      },
+    },
+    response: {
+      status: 202,
+      description: 'the exercises launched (teams are being provisioned)',
+      schema: { type: 'object' },
+    },
+    handler: async ({ principal, params: p, body, req }) => ({
+      exercises: await courses.launch(by(principal, req.ip), p.id, {
+        ...(body.position !== undefined ? { position: body.position } : {}),
+        ...(body.ttl !== undefined ? { ttlMs: parseDuration(body.ttl) } : {}),
+      }),
+    }),
+  });
+
+  api.add<undefined>({
+    method: 'get',
+    path: '/api/me/courses',
+    operationId: 'myCourses',
+    summary: "The caller's course enrolments with progress (objectives solved per scenario)",
+    tags: ['courses'],
+    access: ANYONE_SIGNED_IN,
+    response: {
+      description: 'courses',
+      schema: { type: 'object', properties: { courses: { type: 'array' } } },
+    },
+    handler: async ({ principal }) => ({ courses: await courses.myCourses(principal) }),
+  });
+
+  api.add<undefined, { id: string }, { from: string; to: string }>({
+    method: 'get',
+    path: '/api/metering/organisations/{id}',
+    operationId: 'organisationUsage',
+    summary:
+      'What an organisation used in [from, to): course runs, exercises, team-hours, trainee-hours, distinct trainees, and runs with paying-customer usage but no sales (flagged)',
+    tags: ['billing'],
+    access: ORG_ADMINS,
+    params,
+    query: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['from', 'to'],
+      properties: { from: DATE, to: DATE },
+    },
+    response: { description: 'usage', schema: { type: 'object' } },
+    handler: async ({ principal, params: p, query }) => {
+      if (!mayReadUsage(principal, p.id)) throw new CyropError('NOT_FOUND', `no organisation '${p.id}'`);
+      return usage.usage(p.id, parsePeriodBound('from', query.from), parsePeriodBound('to', query.to));
+    },
+  });
+}

@@ -1,0 +1,202 @@
+import type { InvoiceDocument } from '../documents/document-types.ts';
+import { formatYen } from './money.ts';
+import type { FeeRun, Receivable } from './billing-service.ts';
+
+/** One CSV field, quoted when it must be (RFC 4180); a leading =, +, - or @ is prefixed with ' so spreadsheets never run it. */
+function field(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Rows as CSV: UTF-8 with BOM and CRLF (what Japanese Excel and accounting software read). */
+export function toCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+  return '\uFEFF' + rows.map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+}
+
+export const INVOICE_CSV_COLUMNS = [
+  'row_type',
+  'invoice_number',
+  'kind',
+  'issued_on',
+  'due_on',
+  'period_from',
+  'period_to',
+  'issuer',
+  'issuer_registration_number',
+  'recipient',
+  'date',
+  'description_ja',
+  'description_en',
+  'quantity',
+  'unit_price_yen',
+  'amount_yen',
+  'tax_rate_percent',
+  'tax_yen',
+] as const;
+
+/**
+ * An invoice or statement as one flat CSV table: a `line` row per line, a `tax` row per rate (the
+ * taxable sum and its tax, rounded once), a `total` row, a `payment` row per payment.
+ */
+export function invoiceCsv(docs: readonly InvoiceDocument[]): string {
+  const rows: (string | number | null | undefined)[][] = [[...INVOICE_CSV_COLUMNS]];
+  for (const doc of docs) {
+    const head = [
+      doc.number,
+      doc.kind,
+      doc.issuedOn,
+      doc.dueOn,
+      doc.period.from,
+      doc.period.to,
+      doc.issuer.name,
+      doc.issuer.registrationNumber,
+      doc.recipient.name,
+    ];
+    for (const l of doc.lines)
+      rows.push([
+        'line',
+        ...head,
+        l.date,
+        l.description.ja,
+        l.description.en,
+        l.quantity,
+        l.unitPriceYen,
+        l.amountYen,
+        l.taxRatePercent,
+        null,
+      ]);
+    for (const t of doc.taxTotals)
+      rows.push([
+        'tax',
+        ...head,
+        null,
+        `${t.taxRatePercent}%対象`,
+        `subject to ${t.taxRatePercent}%`,
+        null,
+        null,
+        t.taxableYen,
+        t.taxRatePercent,
+        t.taxYen,
+      ]);
+    rows.push([
+      'total',
+      ...head,
+      null,
+      '合計（税込）',
+      'total (tax included)',
+      null,
+      null,
+      doc.totalYen,
+      null,
+      null,
+    ]);
+    for (const p of doc.payments ?? [])
+      rows.push(['payment', ...head, p.on, '入金', 'payment', null, null, p.amountYen, null, null]);
+  }
+  return toCsv(rows);
+}
+
+/** An invoice for a terminal: the qualified-invoice items, one per line, in English. */
+export function invoiceText(doc: InvoiceDocument & { issued?: boolean }): string {
+  const out: string[] = [];
+  out.push(
+    `${doc.kind === 'usage-fee-statement' ? 'Usage-fee statement' : 'CYNEX participation-fee invoice'} ${doc.number}${doc.issued === false ? ' (DRAFT: not issued)' : ''}`,
+  );
+  out.push(`issuer: ${doc.issuer.name} (registration ${doc.issuer.registrationNumber})`);
+  out.push(`to: ${doc.recipient.name}`);
+  out.push(`issued ${doc.issuedOn}, due ${doc.dueOn ?? '-'}, period ${doc.period.from} … ${doc.period.to}`);
+  for (const l of doc.lines)
+    out.push(
+      `  ${l.date ?? '          '}  ${formatYen(l.amountYen).padStart(14)}  ${l.taxRatePercent}%  ${l.description.en}`,
+    );
+  for (const t of doc.taxTotals)
+    out.push(
+      `subject to ${t.taxRatePercent}%: ${formatYen(t.taxableYen)}, consumption tax ${formatYen(t.taxYen)}`,
+    );
+  out.push(`total: ${formatYen(doc.totalYen)}`);
+  for (const p of doc.payments ?? []) out.push(`paid ${p.on}: ${formatYen(p.amountYen)}`);
+  for (const n of doc.notes ?? []) out.push(`note: ${n.en}`);
+  return out.join('\n') + '\n';
+}
+
+/** The yearly fee run as CSV: one row per member organisation. */
+export function feeRunCsv(run: FeeRun): string {
+  return toCsv([
+    [
+      'fiscal_year',
+      'invoice_number',
+      'issued',
+      'org_id',
+      'recipient',
+      'issued_on',
+      'due_on',
+      'taxable_yen',
+      'tax_yen',
+      'total_yen',
+      'description_en',
+    ],
+    ...run.invoices.map((i) => [
+      run.fiscalYear,
+      i.number,
+      i.issued ? 'yes' : 'no',
+      i.orgId,
+      i.recipient.name,
+      i.issuedOn,
+      i.dueOn,
+      i.taxTotals.reduce((s, t) => s + t.taxableYen, 0),
+      i.taxTotals.reduce((s, t) => s + t.taxYen, 0),
+      i.totalYen,
+      i.lines[0]?.description.en,
+    ]),
+  ]);
+}
+
+export function feeRunText(run: FeeRun): string {
+  const out = [
+    `CYNEX participation fees FY${run.fiscalYear} (${run.period.from} … ${run.period.to}), schedule ${run.scheduleVersion}`,
+  ];
+  for (const i of run.invoices)
+    out.push(
+      `  ${i.number}  ${i.issued ? 'issued' : 'draft '}  ${formatYen(i.totalYen).padStart(14)}  ${i.recipient.name}: ${i.lines[0]?.description.en ?? ''}`,
+    );
+  for (const s of run.skipped) out.push(`  skipped ${s.name} (${s.orgId}): ${s.reason}`);
+  out.push(
+    `total: ${formatYen(run.totals.taxableYen)} + tax ${formatYen(run.totals.taxYen)} = ${formatYen(run.totals.totalYen)}`,
+  );
+  return out.join('\n') + '\n';
+}
+
+export function receivablesCsv(list: { asOf: string; invoices: Receivable[] }): string {
+  return toCsv([
+    [
+      'as_of',
+      'invoice_number',
+      'kind',
+      'org_id',
+      'organisation',
+      'issued_on',
+      'due_on',
+      'total_yen',
+      'paid_yen',
+      'outstanding_yen',
+      'age_days',
+      'bucket',
+    ],
+    ...list.invoices.map((r) => [
+      list.asOf,
+      r.number,
+      r.kind,
+      r.orgId,
+      r.orgName,
+      r.issuedOn,
+      r.dueOn,
+      r.totalYen,
+      r.paidYen,
+      r.outstandingYen,
+      r.ageDays,
+      r.bucket,
+    ]),
+  ]);
+}
