@@ -816,6 +816,127 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: [401, 200, 404, 403, 403, 403, 403, 403, 403],
       request: () => ({ path: `/api/metering/organisations/${orgB}?from=2026-01-01&to=2027-01-01` }),
     },
+    // ── billing (issue 13): an organisation's books are its admin's and the operator's ──
+    {
+      op: 'POST /api/billing/organisations/{org}/sales',
+      note: 'org A, a January 2025 sale',
+      expect: ORG_A_ADMIN(201),
+      request: () => ({
+        path: `/api/billing/organisations/${orgA}/sales`,
+        body: { date: '2025-01-15', customer: 'Customer', amountYen: 123_456 },
+      }),
+    },
+    {
+      op: 'POST /api/billing/organisations/{org}/sales',
+      note: "org B (org-admin A: 404, another organisation's books do not exist for them)",
+      expect: [401, 201, 404, 403, 403, 403, 403, 403, 403],
+      request: () => ({
+        path: `/api/billing/organisations/${orgB}/sales`,
+        body: { date: '2025-01-15', customer: 'Customer', amountYen: 1000 },
+      }),
+    },
+    {
+      op: 'POST /api/billing/organisations/{org}/sales/import',
+      note: 'org A, two rows',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({
+        path: `/api/billing/organisations/${orgA}/sales/import`,
+        body: { csv: '日付,顧客,金額\n2025/1/20,B社,78901\n2025/1/21,C社,1000\n' },
+      }),
+    },
+    {
+      op: 'POST /api/billing/organisations/{org}/sales/{entry}/reversal',
+      note: 'org A, an entry that does not exist',
+      expect: [401, 404, 404, 403, 403, 403, 403, 403, 403],
+      request: () => ({
+        path: `/api/billing/organisations/${orgA}/sales/no-such-entry/reversal`,
+        body: { reason: 'test' },
+      }),
+    },
+    {
+      op: 'GET /api/billing/journal',
+      note: "one's own organisation (operator: everyone's)",
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: '/api/billing/journal?counterparty=customer' }),
+    },
+    {
+      op: 'GET /api/billing/organisations/{org}/statements/{period}',
+      note: 'org A, January 2025 (a draft)',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/billing/organisations/${orgA}/statements/2025-01` }),
+    },
+    {
+      op: 'GET /api/billing/organisations/{org}/statements/{period}',
+      note: 'org B (org-admin A: 404)',
+      expect: [401, 200, 404, 403, 403, 403, 403, 403, 403],
+      request: () => ({ path: `/api/billing/organisations/${orgB}/statements/2025-01` }),
+    },
+    {
+      op: 'POST /api/billing/organisations/{org}/statements/{period}/issue',
+      note: 'org A, January 2025: refused, the operator organisation has no registration number',
+      expect: OPERATOR_ONLY(409),
+      request: () => ({ path: `/api/billing/organisations/${orgA}/statements/2025-01/issue` }),
+    },
+    {
+      op: 'GET /api/billing/receivables',
+      note: "one's own organisation (operator: everyone's)",
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: '/api/billing/receivables' }),
+    },
+    {
+      op: 'POST /api/billing/payments',
+      note: 'an invoice that does not exist',
+      expect: OPERATOR_ONLY(404),
+      request: () => ({
+        path: '/api/billing/payments',
+        body: { invoiceNumber: 'UF-0000-00-NONE', on: '2025-02-01', amountYen: 1 },
+      }),
+    },
+    {
+      op: 'PUT /api/billing/organisations/{org}/co-nexus',
+      note: 'org A joins Co-Nexus C',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: `/api/billing/organisations/${orgA}/co-nexus`, body: { names: ['C'] } }),
+    },
+    {
+      op: 'GET /api/billing/organisations/{org}/co-nexus',
+      note: 'org A',
+      expect: ORG_A_ADMIN(200),
+      request: () => ({ path: `/api/billing/organisations/${orgA}/co-nexus` }),
+    },
+    {
+      op: 'GET /api/billing/fees/{year}',
+      note: 'fiscal year 2025',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/billing/fees/2025' }),
+    },
+    {
+      op: 'POST /api/billing/fees/{year}/issue',
+      note: 'fiscal year 2025',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/billing/fees/2025/issue' }),
+    },
+    {
+      op: 'GET /api/billing/fee-schedules',
+      note: 'none stored: the built-in default applies',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/billing/fee-schedules' }),
+    },
+    {
+      op: 'POST /api/billing/fee-schedules',
+      note: 'a schedule missing its fields',
+      expect: OPERATOR_ONLY(400),
+      request: () => ({ path: '/api/billing/fee-schedules', body: { version: 'x' } }),
+    },
+    {
+      op: 'GET /api/billing/verify',
+      note: 'the journal is intact',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/billing/verify' }),
+      verify: (_c, res) => {
+        expect(res.body.ok).to.equal(true);
+      },
+    },
     {
       op: 'POST /api/exercises/{id}/teams/{team}/join-codes',
       note: 'X team-1',

@@ -159,7 +159,7 @@ describe('administration API (real server)', () => {
         contactEmail: 'Billing@Acme.example',
         contactPhone: '+81 3-1234-5678',
         postalAddress: '〒100-0001 東京都千代田区千代田1-1',
-        invoiceRegistrationNumber: 't 1234-5678-90123',
+        invoiceRegistrationNumber: 't 9234-5678-90123',
       },
     });
     expect(a.status, a.text).to.equal(201);

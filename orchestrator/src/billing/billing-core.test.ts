@@ -96,6 +96,17 @@ describe('billing core', () => {
         schedule: DEFAULT_FEE_SCHEDULE,
       }),
     ).to.throw(/registration number/);
+    const draft = usageFeeStatement({
+      number: 'X',
+      issuedOn: '2026-05-01',
+      period: monthRange('2026-04'),
+      issuer: { name: 'Op' },
+      recipient: RECIPIENT,
+      sales: [sale('a', '2026-04-01', 100)],
+      schedule: DEFAULT_FEE_SCHEDULE,
+      draft: true,
+    });
+    expect(draft.issuer).to.deep.equal({ name: 'Op', registrationNumber: '' });
   });
 
   it('participation fees: SME with 2 Co-Nexus pays ¥750,000 + ¥75,000 tax; large enterprise with 5 pays ¥2,000,000', () => {

@@ -471,7 +471,12 @@ export class BillingService {
   }
 
   /** Compute a month's usage-fee statement from the journal (not stored). */
-  async draftStatement(orgId: string, period: string, issuedOn = this.today()): Promise<InvoiceDocument> {
+  async draftStatement(
+    orgId: string,
+    period: string,
+    issuedOn = this.today(),
+    draft = true,
+  ): Promise<InvoiceDocument> {
     const range = monthRange(period);
     const org = await this.accounts.getOrganisation(orgId);
     if (!org) throw new CyropError('NOT_FOUND', `no organisation '${orgId}'`);
@@ -494,6 +499,7 @@ export class BillingService {
       recipient: { name: org.name, ...(org.postalAddress ? { address: org.postalAddress } : {}) },
       sales,
       schedule: scheduleOn(this.schedules(), range.from),
+      draft,
     });
   }
 
@@ -511,6 +517,11 @@ export class BillingService {
   }
 
   private store(by: Principal, doc: InvoiceDocument, orgId: string, ctx: AuditContext, action: string): void {
+    if (!doc.issuer.registrationNumber)
+      throw new CyropError(
+        'CONFLICT',
+        `${doc.number}: the issuer ${doc.issuer.name} has no qualified-invoice registration number: set the operator organisation's invoiceRegistrationNumber first`,
+      );
     try {
       this.ledger.append(
         [
@@ -582,7 +593,7 @@ export class BillingService {
     const today = this.today();
     if (range.to >= today)
       throw new CyropError('CONFLICT', `period ${period} has not ended yet (today is ${today})`);
-    const doc = await this.draftStatement(orgId, period, today);
+    const doc = await this.draftStatement(orgId, period, today, false);
     if (doc.lines.length === 0)
       throw new CyropError('CONFLICT', `no sales recorded in ${period}: nothing to issue`);
     this.store(by, doc, orgId, ctx, 'billing.statement-issued');
@@ -648,6 +659,7 @@ export class BillingService {
             joinedOn: m.joinedOn,
           },
           schedule: fy.schedule,
+          draft: true,
         });
       run.invoices.push({ ...doc, issued: !!issued, orgId: org.id });
       const taxable = doc.taxTotals.reduce((s, t) => s + t.taxableYen, 0);

@@ -72,6 +72,8 @@ export function usageFeeStatement(input: {
   recipient: Party;
   sales: readonly SaleForStatement[];
   schedule: FeeSchedule;
+  /** A draft (not issued): the issuer's registration number may still be missing. */
+  draft?: boolean;
 }): InvoiceDocument {
   const { schedule } = input;
   const rate = schedule.usageFeeRate;
@@ -111,7 +113,7 @@ export function usageFeeStatement(input: {
     number: input.number,
     issuedOn: input.issuedOn,
     period: input.period,
-    issuer: party(input.issuer, true),
+    issuer: party(input.issuer, true, input.draft),
     recipient: party(input.recipient, false),
     lines,
     taxTotals: totals,
@@ -184,6 +186,8 @@ export function participationFeeInvoice(input: {
   issuer: Party;
   member: Member;
   schedule: FeeSchedule;
+  /** A draft (not issued): the issuer's registration number may still be missing. */
+  draft?: boolean;
 }): InvoiceDocument {
   const { schedule, member } = input;
   const fee = participationFee(schedule, member, input.period);
@@ -207,7 +211,7 @@ export function participationFeeInvoice(input: {
     number: input.number,
     issuedOn: input.issuedOn,
     period: input.period,
-    issuer: party(input.issuer, true),
+    issuer: party(input.issuer, true, input.draft),
     recipient: party(member, false),
     lines,
     taxTotals: totals,
@@ -222,10 +226,17 @@ export function participationFeeInvoice(input: {
   };
 }
 
-function party(p: Party, issuer: true): InvoiceDocument['issuer'];
+function party(p: Party, issuer: true, draft?: boolean): InvoiceDocument['issuer'];
 function party(p: Party, issuer: false): InvoiceDocument['recipient'];
-function party(p: Party, issuer: boolean): InvoiceDocument['issuer'] | InvoiceDocument['recipient'] {
+function party(
+  p: Party,
+  issuer: boolean,
+  draft = false,
+): InvoiceDocument['issuer'] | InvoiceDocument['recipient'] {
   if (issuer) {
+    // A draft may be looked at before the operator set its number (empty); an issued one may not.
+    if (!p.registrationNumber && draft)
+      return { name: p.name, registrationNumber: '', ...(p.address ? { address: p.address } : {}) };
     if (!p.registrationNumber)
       throw new CyropError(
         'CONFLICT',

@@ -186,9 +186,10 @@ export class Ledger {
   salesBetween(orgId: string, from: string, to: string): JournalEntry[] {
     return this.sqlite
       .prepare(
-        `select * from journal where org_id = ? and entry_date between ? and ?
-           and (kind = 'sale' or (kind = 'reversal' and reverses in (select id from journal where kind = 'sale')))
-         order by entry_date, seq`,
+        `select j.* from journal j left join journal r on r.id = j.reverses
+          where j.org_id = ? and j.entry_date between ? and ?
+            and (j.kind = 'sale' or (j.kind = 'reversal' and r.kind = 'sale'))
+          order by j.entry_date, j.seq`,
       )
       .all(orgId, from, to) as JournalEntry[];
   }
