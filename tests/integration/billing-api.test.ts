@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { pdfPages } from '../../orchestrator/src/documents/pdf-test-tools.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -217,15 +218,38 @@ describe('billing API (real server)', () => {
     });
     expect(issued.status, issued.text).to.equal(201);
     const number = issued.body.number as string;
-    const csv = await call('GET', `/api/billing/organisations/${acme}/statements/2026-04?format=csv`, {
-      who: 'acmeAdmin',
-    });
+    const csv = await call(
+      'GET',
+      `/api/billing/organisations/${acme}/statements/2026-04?format=csv&lang=en`,
+      { who: 'acmeAdmin' },
+    );
     expect(csv.headers.get('content-type')).to.equal('text/csv; charset=utf-8');
-    expect(csv.text.startsWith('\uFEFFrow_type,invoice_number,')).to.equal(true);
+    expect(csv.text.startsWith('\uFEFFrecord,invoice number,')).to.equal(true);
     expect(csv.text).to.contain(
-      `tax,${number},usage-fee-statement,2026-06-10,2026-07-10,2026-04-01,2026-04-30,CYROP運営,T7000012050002,Acme Training,,10%対象,subject to 10%,,,20235,10,2023\r\n`,
+      `tax-total,${number},2026-06-10,2026-04-01,2026-04-30,2026-07-10,CYROP運営,T7000012050002,Acme Training,,Subject to 10%,,,10,20235,2023,22258\r\n`,
     );
     expect(csv.text).to.contain(`total,${number},`);
+    // the same statement as a qualified invoice in PDF, in Japanese: every required item
+    const pdf = await fetch(
+      new URL(`/api/billing/organisations/${acme}/statements/2026-04?format=pdf&lang=ja`, base),
+      {
+        headers: { cookie: cookies['acmeAdmin'] ?? '' },
+      },
+    );
+    expect(pdf.status).to.equal(200);
+    expect(pdf.headers.get('content-type')).to.equal('application/pdf');
+    const text = pdfPages(Buffer.from(await pdf.arrayBuffer())).join('\n');
+    for (const item of [
+      '適格請求書',
+      'T7000012050002',
+      'CYROP運営',
+      'Acme Training 御中',
+      '20,235円',
+      '2,023円',
+      '22,258円',
+      '10%',
+    ])
+      expect(text, item).to.include(item);
 
     const pay = await call('POST', '/api/billing/payments', {
       who: 'operator',

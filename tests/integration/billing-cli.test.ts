@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { pdfPages } from '../../orchestrator/src/documents/pdf-test-tools.ts';
 import { cyrop, REPO } from './helpers.ts';
 
 /**
@@ -138,8 +139,28 @@ describe('cyrop billing CLI (data directory)', function () {
       '--format',
       'csv',
     ]);
-    expect(csv.startsWith('\uFEFFrow_type,')).to.equal(true);
-    expect(csv).to.match(/\r\ntotal,UF-2026-04-[0-9A-F]{8},usage-fee-statement,.*,22258,,\r\n$/);
+    expect(csv.startsWith('\uFEFF行種別,請求書番号,')).to.equal(true);
+    expect(csv).to.match(/\r\n合計,UF-2026-04-[0-9A-F]{8},.*,20235,2023,22258\r\n$/);
+    const file = path.join(dir, 'statement.pdf');
+    expect(
+      ok([
+        'billing',
+        'statement',
+        '--org',
+        'Acme Training',
+        '--period',
+        '2026-04',
+        '--format',
+        'pdf',
+        '--lang',
+        'en',
+        '--output',
+        file,
+      ]),
+    ).to.match(/statement\.pdf: statement UF-2026-04-[0-9A-F]{8}, \d+ line\(s\)/);
+    const pdfText = pdfPages(readFileSync(file)).join('\n');
+    for (const item of ['Qualified Invoice', 'Acme Training', '¥20,235', '¥2,023', '¥22,258'])
+      expect(pdfText, item).to.include(item);
 
     const fees = JSON.parse(ok(['billing', 'fees', '--fiscal-year', '2026', '--format', 'json'])) as {
       invoices: { recipient: { name: string }; totalYen: number }[];

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CyropError, isCyropError } from '../errors.ts';
 import { EXIT, type Io } from './main.ts';
 
-type Format = 'text' | 'json' | 'csv';
+type Format = 'text' | 'json' | 'csv' | 'pdf';
 
 /**
  * `cyrop billing …` on the data directory (`CYROP_DATA_DIR`), as the operator (`system:cli`, audited):
@@ -112,22 +112,48 @@ export function billingCommand(program: Command, io: Io, setExit: (code: number)
     .requiredOption('--org <org>', 'the company (id or exact name)')
     .requiredOption('--period <YYYY-MM>', 'the month')
     .option('--issue', 'issue it (a month that has ended; stored unchanged from then on)')
-    .addOption(format(['text', 'json', 'csv']))
-    .action(async (opts: { org: string; period: string; issue?: boolean; format: Format }) => {
-      await run(async ({ service, by, orgRef }) => {
-        const orgId = orgRef(opts.org);
-        if (opts.issue) await service.issueStatement(by, orgId, opts.period);
-        const doc = await service.statement(by, orgId, opts.period);
-        const f = await formats();
-        io.out(
-          opts.format === 'json'
-            ? JSON.stringify(doc, null, 2) + '\n'
-            : opts.format === 'csv'
-              ? f.invoiceCsv([doc])
-              : f.invoiceText(doc),
-        );
-      });
-    });
+    .addOption(format(['text', 'json', 'csv', 'pdf']))
+    .addOption(
+      new Option('--lang <lang>', 'the language of a PDF or CSV').choices(['ja', 'en']).default('ja'),
+    )
+    .option('--output <file>', 'write the PDF to this file (required with --format pdf)')
+    .action(
+      async (opts: {
+        org: string;
+        period: string;
+        issue?: boolean;
+        format: Format;
+        lang: 'ja' | 'en';
+        output?: string;
+      }) => {
+        if (opts.format === 'pdf' && opts.output === undefined)
+          throw new InvalidArgumentError(
+            '--format pdf needs --output FILE (a PDF is not written to a terminal)',
+          );
+        await run(async ({ service, by, orgRef }) => {
+          const orgId = orgRef(opts.org);
+          if (opts.issue) await service.issueStatement(by, orgId, opts.period);
+          const doc = await service.statement(by, orgId, opts.period);
+          if (opts.format === 'pdf') {
+            const { renderInvoicePdf } = await import('../documents/render-invoice-pdf.ts');
+            const pdf = await renderInvoicePdf(doc, opts.lang);
+            writeFileSync(opts.output as string, pdf);
+            io.out(
+              `${opts.output}: statement ${doc.number}, ${doc.lines.length} line(s), ${pdf.length} bytes\n`,
+            );
+            return;
+          }
+          if (opts.format === 'csv') {
+            const { invoiceCsv } = await import('../documents/invoice-csv.ts');
+            io.out(invoiceCsv(doc, opts.lang));
+            return;
+          }
+          io.out(
+            opts.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : (await formats()).invoiceText(doc),
+          );
+        });
+      },
+    );
 
   billing
     .command('fees')
