@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createApp } from './api/create-app.ts';
+import { platformRoutes } from './api/platform-routes.ts';
+import type { WebRouteDeps } from './web-services/web-routes.ts';
+import type { HelpRouteDeps } from './help-requests/help-routes.ts';
 import { competencyCatalogues } from './scenarios/competency-catalogues.ts';
 import type { ScenarioLimits } from './compiler/check-scenario.ts';
 import type { Config } from './config/load-config.ts';
@@ -20,31 +23,19 @@ import { RecordingStore } from './terminals/recording-store.ts';
 import { attachTerminalGateway, type TerminalGateway } from './terminals/terminal-gateway.ts';
 import { WebGrants } from './web-services/web-grants.ts';
 import { createWebProxy } from './web-services/web-proxy.ts';
-import { webRoutes } from './web-services/web-routes.ts';
-import { terminalRoutes } from './terminals/terminal-routes.ts';
 import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
 import {
   DEFAULT_CONNECTION_LIMITS,
   DEFAULT_EXERCISE_LIMITS,
   withByteRate,
 } from './terminals/connection-limits.ts';
-import { accountRoutes } from './api/routes/account-routes.ts';
-import { adminRoutes } from './api/routes/admin-routes.ts';
 import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from './config/load-config.ts';
-import { rosterRoutes } from './api/routes/roster-routes.ts';
-import { quotaRoutes } from './api/routes/quota-routes.ts';
-import { invitationRoutes } from './api/routes/invitation-routes.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
-import { exerciseRoutes } from './api/routes/exercise-routes.ts';
-import { scenarioGuideRoutes } from './api/routes/scenario-guide-routes.ts';
-import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
 import { forTeam as helpForTeam, HelpRequestService } from './help-requests/help-request-service.ts';
-import { helpRoutes } from './help-requests/help-routes.ts';
 import { plansFromExercises, ScoringService } from './scoring-service/scoring-service.ts';
-import { scoringRoutes } from './scoring-service/scoring-routes.ts';
 import {
   attachScoringSocket,
   scoringRooms,
@@ -190,65 +181,76 @@ export async function startPlatform(
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
     routes: (api) => {
-      accountRoutes(api, { accounts });
-      adminRoutes(api, {
-        accounts,
-        scenarios,
-        probe: {
-          version: platformVersion(),
-          engine: orchestrator?.driver.engine ?? config.engine,
-          startedAt,
-          ...(orchestrator
-            ? {
-                engineCheck: async () => {
-                  await orchestrator.driver.list({ 'app.kubernetes.io/managed-by': 'cyrop' });
-                },
-              }
-            : {}),
-        },
-      });
-      invitationRoutes(api, { accounts, invitations });
-      if (orchestrator) {
-        exerciseRoutes(api, {
-          exercises: orchestrator.exercises,
+      platformRoutes(api, {
+        account: { accounts },
+        admin: {
           accounts,
-          rosters,
           scenarios,
-          onLaunchError: (exercise, err) => {
-            logger.error({ exercise, err }, 'launch failed');
+          probe: {
+            version: platformVersion(),
+            engine: orchestrator?.driver.engine ?? config.engine,
+            startedAt,
+            ...(orchestrator
+              ? {
+                  engineCheck: async () => {
+                    await orchestrator.driver.list({ 'app.kubernetes.io/managed-by': 'cyrop' });
+                  },
+                }
+              : {}),
           },
-          ...(scoring ? { startScoring: (exercise: string) => scoring.start(exercise) } : {}),
-        });
-        playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
-        rosterRoutes(api, { rosters, canWatch });
-        if (webServer && webAccess)
-          webRoutes(api, {
-            access: webAccess,
-            grants: webGrants,
-            webOrigin: () => webOrigin,
-            audit: (principal, action, target, details) => accounts.audit(principal, action, target, details),
-          });
-      }
-      scenarioGuideRoutes(api, {
-        scenarios,
-        guides: new ScenarioGuides((file) => compiler.compileFile(file), {
-          niceNames: niceNamer(new NiceCatalogueStore(config.dataDir)),
-        }),
-        accounts,
-        ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
+        },
+        invitation: { accounts, invitations },
+        ...(orchestrator
+          ? {
+              exercise: {
+                exercises: orchestrator.exercises,
+                accounts,
+                rosters,
+                scenarios,
+                onLaunchError: (exercise: string, err: unknown) => {
+                  logger.error({ exercise, err }, 'launch failed');
+                },
+                ...(scoring ? { startScoring: (exercise: string) => scoring.start(exercise) } : {}),
+              },
+              play: { exercises: orchestrator.exercises, accounts, broadcasts },
+              roster: { rosters, canWatch },
+              ...(webServer && webAccess
+                ? {
+                    web: {
+                      access: webAccess,
+                      grants: webGrants,
+                      webOrigin: () => webOrigin,
+                      audit: (principal, action, target, details) =>
+                        accounts.audit(principal, action, target, details),
+                    } satisfies WebRouteDeps,
+                  }
+                : {}),
+            }
+          : {}),
+        scenarioGuide: {
+          scenarios,
+          guides: new ScenarioGuides((file) => compiler.compileFile(file), {
+            niceNames: niceNamer(new NiceCatalogueStore(config.dataDir)),
+          }),
+          accounts,
+          ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
+        },
+        ...(helpRequests
+          ? {
+              help: {
+                service: helpRequests,
+                canWatch,
+                audit: (actor, action, target, details) => accounts.audit(actor, action, target, details),
+              } satisfies HelpRouteDeps,
+            }
+          : {}),
+        quota: {
+          quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
+          accounts,
+        },
+        ...(scoring ? { scoring: { service: scoring, canWatch } } : {}),
+        ...(recordings ? { terminal: { recordings, canWatch } } : {}),
       });
-      if (helpRequests)
-        helpRoutes(api, {
-          service: helpRequests,
-          canWatch,
-          audit: (actor, action, target, details) => accounts.audit(actor, action, target, details),
-        });
-      quotaRoutes(api, {
-        quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
-        accounts,
-      });
-      if (scoring) scoringRoutes(api, { service: scoring, canWatch });
-      if (recordings) terminalRoutes(api, { recordings, canWatch });
     },
     ready: async () => {
       await db.selectFrom('meta').select('value').executeTakeFirst();
