@@ -23,7 +23,7 @@ import { RecordingStore } from './terminals/recording-store.ts';
 import { attachTerminalGateway, type TerminalGateway } from './terminals/terminal-gateway.ts';
 import { WebGrants } from './web-services/web-grants.ts';
 import { createWebProxy } from './web-services/web-proxy.ts';
-import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
+import { TERMINAL_LIMITS } from '../../contract/terminal-events.ts';
 import {
   DEFAULT_CONNECTION_LIMITS,
   DEFAULT_EXERCISE_LIMITS,
@@ -41,7 +41,7 @@ import {
   scoringRooms,
   type ScoringSocketHandle,
 } from './scoring-service/scoring-socket.ts';
-import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
+import { SCORING_NAMESPACE } from '../../contract/scoring-events.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';

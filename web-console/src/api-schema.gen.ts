@@ -1225,46 +1225,122 @@ export interface components {
       category: string;
       difficulty: string;
       duration?: string;
-      tags?: string[];
+      tags: string[];
       framework?: string;
-      workRoles?: string[];
+      workRoles: string[];
       objectives: {
-        id?: string;
-        kind?: string;
-        title?:
+        id: string;
+        kind: string;
+        title:
           | string
           | {
               [key: string]: string;
             };
-        points?: number;
+        points: number;
+        requires?: string[];
+        /** @constant */
+        forgeable?: true;
       }[];
       hosts: {
-        name?: string;
-        image?: string;
-        console?: boolean;
+        name: string;
+        image: string;
+        console: boolean;
         /** @description the host's web services (web service tabs) */
-        web?: {
-          port?: number;
+        web: {
+          port: number;
           title?:
             | string
             | {
                 [key: string]: string;
               };
-          path?: string;
+          path: string;
         }[];
       }[];
       valid: boolean;
       /** @enum {unknown} */
-      competencyCheck?: 'catalogue' | 'syntax-only' | 'none';
-      diagnostics?: unknown[];
+      competencyCheck: 'catalogue' | 'syntax-only' | 'none';
+      diagnostics: {
+        /** @enum {unknown} */
+        severity: 'error' | 'warning' | 'info';
+        rule: string;
+        file: string;
+        /** @description 1-based; 0: not tied to a place in the file */
+        line: number;
+        column: number;
+        /** @description RFC 6901 JSON pointer into the scenario document */
+        pointer: string;
+        message: string;
+      }[];
+      /** @description how many diagnostics the version has */
       warnings?: number;
-      file?: string;
-      shipped?: boolean;
-      contentHash?: string;
-      ownerOrgId?: string | null;
-      archived?: boolean;
+      file: string;
+      shipped: boolean;
+      contentHash: string;
+      ownerOrgId: string | null;
+      archived: boolean;
       /** @enum {unknown} */
-      publication?: 'private' | 'requested' | 'published' | 'rejected';
+      publication: 'private' | 'requested' | 'published' | 'rejected';
+    };
+    /** @description a catalogue entry in a list: how many diagnostics (`warnings`) instead of them */
+    CatalogueListEntry: {
+      id: string;
+      version: string;
+      title:
+        | string
+        | {
+            [key: string]: string;
+          };
+      summary?:
+        | string
+        | {
+            [key: string]: string;
+          };
+      category: string;
+      difficulty: string;
+      duration?: string;
+      tags: string[];
+      framework?: string;
+      workRoles: string[];
+      objectives: {
+        id: string;
+        kind: string;
+        title:
+          | string
+          | {
+              [key: string]: string;
+            };
+        points: number;
+        requires?: string[];
+        /** @constant */
+        forgeable?: true;
+      }[];
+      hosts: {
+        name: string;
+        image: string;
+        console: boolean;
+        /** @description the host's web services (web service tabs) */
+        web: {
+          port: number;
+          title?:
+            | string
+            | {
+                [key: string]: string;
+              };
+          path: string;
+        }[];
+      }[];
+      valid: boolean;
+      /** @enum {unknown} */
+      competencyCheck: 'catalogue' | 'syntax-only' | 'none';
+      /** @description how many diagnostics the version has */
+      warnings: number;
+      file: string;
+      shipped: boolean;
+      contentHash: string;
+      ownerOrgId: string | null;
+      archived: boolean;
+      /** @enum {unknown} */
+      publication: 'private' | 'requested' | 'published' | 'rejected';
     };
     ScenarioCard: {
       id: string;
@@ -1358,15 +1434,18 @@ export interface components {
       orgId: string | null;
       action: string;
       target: string;
-      details: Record<string, never>;
+      /** @description what the action recorded */
+      details: {
+        [key: string]: unknown;
+      };
       ip: string | null;
     };
     Account: {
       user: components['schemas']['User'];
       organisation: {
-        id?: string;
-        name?: string;
-        kind?: string;
+        id: string;
+        name: string;
+        kind: string;
       };
     };
     SessionInfo: {
@@ -1397,8 +1476,74 @@ export interface components {
     };
     ExerciseSummary: {
       id: string;
-      state: string;
-      teams: unknown[];
+      scenario: {
+        id: string;
+        version: string;
+        hash: string;
+        path: string;
+      };
+      /** @enum {unknown} */
+      state: 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
+      engine: string;
+      /** @description epoch ms */
+      createdAt: number;
+      /** @description epoch ms */
+      expiresAt: number | null;
+      recordInput: boolean;
+      teams: {
+        id: string;
+        name: string;
+        index: number;
+        /** @enum {unknown} */
+        state: 'pending' | 'provisioning' | 'ready' | 'failed' | 'resetting' | 'destroyed';
+        attempts: number;
+        lastError: string | null;
+        hosts: string[];
+        readyHosts: number;
+      }[];
+    };
+    ExerciseStatus: {
+      id: string;
+      scenario: {
+        id: string;
+        version: string;
+        hash: string;
+        path: string;
+      };
+      /** @enum {unknown} */
+      state: 'created' | 'launching' | 'running' | 'tearing-down' | 'ended';
+      engine: string;
+      /** @description epoch ms */
+      createdAt: number;
+      /** @description epoch ms */
+      expiresAt: number | null;
+      recordInput: boolean;
+      teams: {
+        id: string;
+        name: string;
+        index: number;
+        /** @enum {unknown} */
+        state: 'pending' | 'provisioning' | 'ready' | 'failed' | 'resetting' | 'destroyed';
+        attempts: number;
+        lastError: string | null;
+        hosts: string[];
+        readyHosts: number;
+      }[];
+      /** @description what the engine has, per team (the team's id in `team`) */
+      environments: {
+        team: string;
+        planHash?: string;
+        networks: {
+          name: string;
+          exists: boolean;
+        }[];
+        hosts: {
+          name: string;
+          state: string;
+          detail?: string;
+        }[];
+        ready: boolean;
+      }[];
     };
     TeamMember: {
       id: string;
@@ -1414,11 +1559,11 @@ export interface components {
     JoinCodeInfo: {
       id: string;
       teamId: string;
-      label?: string | null;
-      createdBy?: string;
-      createdAt?: number;
+      label: string | null;
+      createdBy: string;
+      createdAt: number;
       expiresAt: number;
-      maxUses?: number | null;
+      maxUses: number | null;
       uses: number;
       /** @enum {unknown} */
       state: 'active' | 'revoked' | 'expired' | 'used-up';
@@ -1447,9 +1592,9 @@ export interface components {
       duration?: string;
       tags: string[];
       competencies: {
-        framework?: string | null;
-        workRoles?: string[];
-        statements?: string[];
+        framework: string | null;
+        workRoles: string[];
+        statements: string[];
       };
       objectives: {
         id: string;
@@ -1469,22 +1614,22 @@ export interface components {
         requires: string[];
         competencies: string[];
         hints: {
-          id?: string;
-          cost?: number;
-          text?:
+          id: string;
+          cost: number;
+          text:
             | string
             | {
                 [key: string]: string;
               };
         }[];
         check?: {
-          host?: string;
+          host: string;
           from?: string;
-          forgeable?: boolean;
+          forgeable: boolean;
         };
       }[];
       networks: {
-        name?: string;
+        name: string;
         subnet?: string;
         description?:
           | string
@@ -1493,19 +1638,19 @@ export interface components {
             };
       }[];
       hosts: {
-        name?: string;
-        image?: string;
+        name: string;
+        image: string;
         description?:
           | string
           | {
               [key: string]: string;
             };
-        console?: boolean;
-        traineeControlled?: boolean;
-        networks?: {
-          name?: string;
+        console: boolean;
+        traineeControlled: boolean;
+        networks: {
+          name: string;
           address?: string;
-          aliases?: string[];
+          aliases: string[];
         }[];
       }[];
       /** @description names of the NICE ids used, from the imported catalogue of the framework (empty without one) */
@@ -1580,12 +1725,12 @@ export interface components {
       /** @enum {unknown} */
       state: 'open' | 'acknowledged' | 'resolved';
       createdAt: number;
-      acknowledgedAt?: number | null;
+      acknowledgedAt: number | null;
       /** @description the instructor's name (null for trainees) */
-      acknowledgedBy?: string | null;
-      resolvedAt?: number | null;
+      acknowledgedBy: string | null;
+      resolvedAt: number | null;
       /** @description the instructor's name (null for trainees) */
-      resolvedBy?: string | null;
+      resolvedBy: string | null;
     };
     OrganisationQuotas: {
       orgId: string;
@@ -1599,7 +1744,9 @@ export interface components {
         diskBytes?: number;
       };
       /** @description the organisation's own row; null: the platform default */
-      overrides: Record<string, never>;
+      overrides: {
+        [key: string]: unknown;
+      } | null;
       /** @description what its live exercises reserve now */
       usage: {
         exercises?: number;
@@ -1626,6 +1773,120 @@ export interface components {
         teamId?: string;
         at?: number;
       } | null;
+    };
+    ScoringEvent:
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'submission';
+          teamId: string;
+          objectiveId: string;
+          /** @enum {unknown} */
+          outcome:
+            'correct' | 'wrong' | 'other-team' | 'rate-limited' | 'locked' | 'already-solved' | 'closed';
+          textSha256: string;
+          textExcerpt?: string;
+          /** @enum {unknown} */
+          reason?: 'empty' | 'too-long' | 'no-match';
+          ownerTeamIds?: string[];
+          userId?: string;
+        }
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'solve';
+          teamId: string;
+          objectiveId: string;
+          /** @enum {unknown} */
+          via: 'flag' | 'question' | 'check';
+          userId?: string;
+        }
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'check-result';
+          teamId: string;
+          objectiveId: string;
+          passed: boolean;
+          exitCode: number | null;
+          outputExcerpt: string;
+          durationMs: number;
+        }
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'hint-unlock';
+          teamId: string;
+          objectiveId: string;
+          hintId: string;
+          cost: number;
+          userId?: string;
+        }
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'award';
+          teamId: string;
+          points: number;
+          reason: string;
+          by?: string;
+        }
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'freeze';
+          by?: string;
+        }
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'unfreeze';
+          by?: string;
+        }
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'exercise-started';
+          endsAt?: number;
+        }
+      | {
+          seq: number;
+          at: number;
+          /** @constant */
+          type: 'exercise-ended';
+        };
+    AttemptCounts: {
+      objectiveId: string;
+      outcomes: {
+        correct: number;
+        wrong: number;
+        'other-team': number;
+        'rate-limited': number;
+        locked: number;
+        'already-solved': number;
+        closed: number;
+      };
+      total: number;
+      lastSubmissionAt: number | null;
+      checksPassed: number;
+      checksFailed: number;
+      lastCheckAt: number | null;
+    };
+    SharingReport: {
+      seq: number;
+      at: number;
+      teamId: string;
+      objectiveId: string;
+      ownerTeamIds: string[];
+      userId?: string;
     };
     RecordingInfo: {
       recordingId: string;
@@ -1674,8 +1935,24 @@ export interface operations {
         };
         content: {
           'application/json': {
-            scenarios?: (components['schemas']['CatalogueEntry'] | components['schemas']['ScenarioCard'])[];
-            invalid?: unknown[];
+            scenarios?: (
+              components['schemas']['CatalogueListEntry'] | components['schemas']['ScenarioCard']
+            )[];
+            invalid?: {
+              file: string;
+              diagnostics: {
+                /** @enum {unknown} */
+                severity: 'error' | 'warning' | 'info';
+                rule: string;
+                file: string;
+                /** @description 1-based; 0: not tied to a place in the file */
+                line: number;
+                column: number;
+                /** @description RFC 6901 JSON pointer into the scenario document */
+                pointer: string;
+                message: string;
+              }[];
+            }[];
           };
         };
       };
@@ -1952,7 +2229,19 @@ export interface operations {
         };
         content: {
           'application/json': {
-            requests?: unknown[];
+            requests: {
+              id: string;
+              version: string;
+              ownerOrgId: string;
+              title:
+                | string
+                | {
+                    [key: string]: string;
+                  };
+              requestedAt: number | null;
+              requestedBy: string | null;
+              note: string | null;
+            }[];
           };
         };
       };
@@ -1994,7 +2283,18 @@ export interface operations {
           'application/json': {
             valid: boolean;
             competencyCheck?: string;
-            diagnostics: unknown[];
+            diagnostics: {
+              /** @enum {unknown} */
+              severity: 'error' | 'warning' | 'info';
+              rule: string;
+              file: string;
+              /** @description 1-based; 0: not tied to a place in the file */
+              line: number;
+              column: number;
+              /** @description RFC 6901 JSON pointer into the scenario document */
+              pointer: string;
+              message: string;
+            }[];
           };
         };
       };
@@ -2667,16 +2967,24 @@ export interface operations {
           'application/json': {
             version: string;
             engine: {
-              name?: string;
-              ok?: boolean;
-              ms?: number;
+              name: string;
+              ok: boolean;
+              ms: number;
               error?: string;
             };
             database: {
-              ok?: boolean;
-              ms?: number;
+              ok: boolean;
+              ms: number;
             };
-            counts: Record<string, never>;
+            counts: {
+              organisations: number;
+              disabledOrganisations: number;
+              users: number;
+              disabledUsers: number;
+              exercisesRunning: number;
+              exercises: number;
+              sessions: number;
+            };
             startedAt: number;
             checkedAt: number;
           };
@@ -2711,7 +3019,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            versions?: unknown[];
+            versions: components['schemas']['CatalogueListEntry'][];
           };
         };
       };
@@ -3004,7 +3312,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            email: string;
+            role: string;
+            name: string | null;
+            organisation: string;
+            expiresAt: number;
+          };
         };
       };
       /** @description An error */
@@ -3041,7 +3355,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['Session'];
         };
       };
       /** @description An error */
@@ -3151,7 +3465,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ExerciseSummary'];
+          'application/json': components['schemas']['ExerciseStatus'];
         };
       };
       /** @description An error */
@@ -3292,14 +3606,46 @@ export interface operations {
             exerciseId: string;
             teamId: string;
             teamName: string;
-            title: unknown;
-            summary?: unknown;
-            story?: unknown;
-            hosts: Record<string, never>[];
+            title:
+              | string
+              | {
+                  [key: string]: string;
+                };
+            summary?:
+              | string
+              | {
+                  [key: string]: string;
+                };
+            story?:
+              | string
+              | {
+                  [key: string]: string;
+                };
+            hosts: {
+              name: string;
+              console: boolean;
+              /** @description web services the team opens in the browser (web service tabs) */
+              web: {
+                port: number;
+                title:
+                  | string
+                  | {
+                      [key: string]: string;
+                    };
+                path: string;
+              }[];
+            }[];
             status: string;
             endsAt: string | null;
             recordsInput?: boolean;
-            broadcasts: Record<string, never>[];
+            broadcasts: {
+              exerciseId: string;
+              /** @description ISO 8601 */
+              at: string;
+              message: string;
+              /** @description to this team only; absent: to every team */
+              teamId?: string;
+            }[];
           };
         };
       };
@@ -3369,8 +3715,11 @@ export interface operations {
         };
         content: {
           'application/json': {
-            teams?: Record<string, never>[];
-            members?: components['schemas']['TeamMember'][];
+            teams: {
+              id: string;
+              name: string;
+            }[];
+            members: components['schemas']['TeamMember'][];
           };
         };
       };
@@ -3409,9 +3758,12 @@ export interface operations {
         };
         content: {
           'application/json': {
-            added?: number;
-            invitations?: Record<string, never>[];
-            notInvited?: string[];
+            added: number;
+            invitations: {
+              email: string;
+              link: string;
+            }[];
+            notInvited: string[];
           };
         };
       };
@@ -3516,7 +3868,13 @@ export interface operations {
         };
         content: {
           'application/json': {
-            teams?: Record<string, never>[];
+            teams: {
+              teamId: string;
+              teamName: string;
+              code: string;
+              expiresAt: number;
+              members: string[];
+            }[];
           };
         };
       };
@@ -3547,7 +3905,14 @@ export interface operations {
         };
         content: {
           'application/json': {
-            exercises?: Record<string, never>[];
+            exercises: {
+              exerciseId: string;
+              teamId: string;
+              teamName: string;
+              scenario: string;
+              state: string;
+              expiresAt: number | null;
+            }[];
           };
         };
       };
@@ -3579,7 +3944,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['Session'];
         };
       };
       /** @description An error */
@@ -4005,8 +4370,64 @@ export interface operations {
             exerciseId: string;
             teamId: string;
             status: string;
-            objectives: Record<string, never>[];
-            locked: Record<string, never>[];
+            objectives: {
+              id: string;
+              /** @enum {unknown} */
+              kind: 'flag' | 'question' | 'check';
+              title:
+                | string
+                | {
+                    [key: string]: string;
+                  };
+              description?:
+                | string
+                | {
+                    [key: string]: string;
+                  };
+              question?: {
+                text?:
+                  | string
+                  | {
+                      [key: string]: string;
+                    };
+              };
+              competencies: string[];
+              value: number;
+              solves: number;
+              solved: boolean;
+              solvedAt: number | null;
+              hints: {
+                id: string;
+                cost: number;
+                unlocked: boolean;
+                text?:
+                  | string
+                  | {
+                      [key: string]: string;
+                    };
+              }[];
+              checkEveryMs?: number;
+              /** @description a solved one: the team's accepted answer, or the check's reason */
+              accepted?: string;
+            }[];
+            locked: {
+              id: string;
+              kind: string;
+              title:
+                | string
+                | {
+                    [key: string]: string;
+                  };
+              /** @description the objectives still to solve before this one opens, in scenario order */
+              requires: {
+                id: string;
+                title:
+                  | string
+                  | {
+                      [key: string]: string;
+                    };
+              }[];
+            }[];
           };
         };
       };
@@ -4199,8 +4620,8 @@ export interface operations {
         content: {
           'application/json': {
             teamId: string;
-            events: unknown[];
-            attempts: unknown[];
+            events: components['schemas']['ScoringEvent'][];
+            attempts: components['schemas']['AttemptCounts'][];
           };
         };
       };
@@ -4276,7 +4697,10 @@ export interface operations {
         content: {
           'application/json': {
             exerciseId: string;
-            teams: unknown[];
+            teams: {
+              teamId: string;
+              attempts: components['schemas']['AttemptCounts'][];
+            }[];
           };
         };
       };
@@ -4313,7 +4737,7 @@ export interface operations {
           'application/json': {
             exerciseId: string;
             teamId: string | null;
-            events: unknown[];
+            events: components['schemas']['ScoringEvent'][];
             truncated: boolean;
           };
         };
@@ -4348,7 +4772,7 @@ export interface operations {
         content: {
           'application/json': {
             exerciseId: string;
-            reports: unknown[];
+            reports: components['schemas']['SharingReport'][];
           };
         };
       };
@@ -4377,12 +4801,36 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description the results file */
+      /** @description the results file: JSON rows (`format=json`, the default) or CSV (`format=csv`) */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
+          'application/json': {
+            exerciseId: string;
+            scenarioId: string;
+            scenarioVersion: string;
+            scenarioHash: string;
+            rank: number;
+            teamId: string;
+            teamName: string;
+            /** @enum {unknown} */
+            kind: 'objective' | 'award';
+            objectiveId: string | null;
+            solved: boolean;
+            /** @description ISO 8601 (UTC); null when unsolved */
+            time: string | null;
+            /** @enum {unknown} */
+            via: 'flag' | 'question' | 'check' | null;
+            points: number;
+            firstBlood: boolean;
+            hintsUsed: number;
+            hintIds: string[];
+            hintCost: number;
+            net: number;
+            note: string;
+          }[];
           'text/csv': string;
         };
       };

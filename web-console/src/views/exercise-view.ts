@@ -1,8 +1,5 @@
-import type {
-  RecordingInfo,
-  Reply,
-  TerminalInfo,
-} from '../../../orchestrator/src/terminals/terminal-events-map.ts';
+import type { RecordingInfo, Reply, TerminalInfo } from '../../../contract/terminal-events.ts';
+import type { SharingReport as PushedSharingReport } from '../../../contract/scoring-events.ts';
 import { api } from '../api.ts';
 import { boardTable, timelineList } from '../components.ts';
 import { describeCode, describeError } from '../describe-error.ts';
@@ -63,7 +60,7 @@ export class ExerciseView implements View {
   private error = '';
   private board: readonly BoardRow[] = [];
   private stats: readonly ObjectiveStats[] = [];
-  private sharing: SharingReport[] = [];
+  private sharing: PushedSharingReport[] = [];
   private solved = new Map<string, Map<string, number>>();
   private attempts = new Map<string, Map<string, number>>();
   /** Scoring events by seq: the staff timeline (loaded) plus the live `instructor:update` events. */

@@ -1,4 +1,4 @@
-import type { HelpRequest } from '../../../orchestrator/src/help-requests/help-request-service.ts';
+import type { HelpRequest } from '../types.ts';
 import { api } from '../api.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';

@@ -3,12 +3,9 @@ import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { t } from '../i18n/i18n.ts';
 import { setSession } from '../session.ts';
-import type { MIN_PASSWORD_LENGTH as ServerMin } from '../../../orchestrator/src/accounts/account-service.ts';
+import { MIN_PASSWORD_LENGTH } from '../../../contract/accounts.ts';
 import type { Session } from '../types.ts';
 import type { View } from '../view.ts';
-
-/** The server's minimum (a change there is a type error here). */
-const MIN_PASSWORD_LENGTH: typeof ServerMin = 10;
 
 /**
  * Sign-in for staff, then the forced password change of a one-time password. `done` is called

@@ -440,7 +440,7 @@ export class PlayView implements View {
    */
   private renderWeb(): void {
     const services = (this.exercise?.hosts ?? []).flatMap((host) =>
-      (host.web ?? []).map((w) => ({ host: host.name, ...w })),
+      host.web.map((w) => ({ host: host.name, ...w })),
     );
     this.webSlot.hidden = services.length === 0 || this.over();
     if (this.webSlot.hidden) {
