@@ -7,6 +7,7 @@ import { h, replaceChildren, uid } from '../dom.ts';
 import { formatBytes, formatDateTime, formatRelative, formatTime, pickText, t } from '../i18n/i18n.ts';
 import { exerciseStateLabel, teamStateLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
+import { isNewer, mergeRows, mergeStats } from '../scoreboard-state.ts';
 import { connectScoring, type ScoringSocket } from '../scoring-connection.ts';
 import { parseAsciicast } from '../terminal/asciicast.ts';
 import { ReplayPlayer } from '../terminal/replay-player.ts';
@@ -145,7 +146,7 @@ export class ExerciseView implements View {
       this.renderActions();
     });
     this.scoring.on('instructor:update', (update) => {
-      if (update.exerciseId !== this.exerciseId || update.seq <= this.seq) return;
+      if (update.exerciseId !== this.exerciseId || !isNewer(update.seq, this.seq)) return;
       const changed = this.scoringStatus !== update.status || this.frozen !== update.frozen;
       this.seq = update.seq;
       this.scoringStatus = update.status;
@@ -1794,17 +1795,4 @@ function keepingFocus(slot: HTMLElement, render: () => void): void {
   }
   render();
   if (selector !== undefined) slot.querySelector<HTMLElement>(selector)?.focus();
-}
-
-function mergeRows(rows: readonly BoardRow[], changed: readonly BoardRow[]): BoardRow[] {
-  const byId = new Map(rows.map((r) => [r.teamId, r]));
-  for (const row of changed) byId.set(row.teamId, row);
-  return [...byId.values()].sort((a, b) => a.rank - b.rank);
-}
-
-function mergeStats(stats: readonly ObjectiveStats[], changed: readonly ObjectiveStats[]): ObjectiveStats[] {
-  const byId = new Map(changed.map((s) => [s.objectiveId, s]));
-  const merged = stats.map((s) => byId.get(s.objectiveId) ?? s);
-  for (const s of changed) if (!stats.some((x) => x.objectiveId === s.objectiveId)) merged.push(s);
-  return merged;
 }

@@ -2,6 +2,7 @@ import { api } from '../api.ts';
 import { boardTable, Tabs, timelineList } from '../components.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { isNewer, mergeRows } from '../scoreboard-state.ts';
 import { formatDateTime, formatNumber, formatTime, locale, pickText, t } from '../i18n/i18n.ts';
 import { exerciseStateLabel } from '../labels.ts';
 import { renderMarkdown } from '../markdown.ts';
@@ -151,7 +152,7 @@ export class PlayView implements View {
       this.renderTimeline();
     });
     this.scoring.on('board:delta', (delta) => {
-      if (delta.exerciseId !== this.principal.exerciseId || delta.seq <= this.seq) return;
+      if (delta.exerciseId !== this.principal.exerciseId || !isNewer(delta.seq, this.seq)) return;
       this.seq = delta.seq;
       this.board = mergeRows(this.board, delta.rows);
       this.frozen = delta.frozen;
@@ -794,10 +795,4 @@ export function formatCountdown(ms: number): string {
   const minutes = Math.floor((total % 3600) / 60);
   const seconds = String(total % 60).padStart(2, '0');
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
-}
-
-function mergeRows(rows: readonly BoardRow[], changed: readonly BoardRow[]): BoardRow[] {
-  const byId = new Map(rows.map((r) => [r.teamId, r]));
-  for (const row of changed) byId.set(row.teamId, row);
-  return [...byId.values()].sort((a, b) => a.rank - b.rank);
 }

@@ -1,5 +1,6 @@
 import { api } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { isNewer, mergeRows, mergeStats } from '../scoreboard-state.ts';
 import { formatNumber, LOCALES, locale, pickText, setLocale, t, type Locale } from '../i18n/i18n.ts';
 import { connectScoring, type ScoringSocket } from '../scoring-connection.ts';
 import type { BoardRow, ExerciseStatus, ObjectiveStats, ScenarioDetail } from '../types.ts';
@@ -53,10 +54,10 @@ export class ProjectorView implements View {
       this.render();
     });
     this.socket.on('board:delta', (delta) => {
-      if (delta.exerciseId !== this.exerciseId || delta.seq <= this.seq) return;
+      if (delta.exerciseId !== this.exerciseId || !isNewer(delta.seq, this.seq)) return;
       this.seq = delta.seq;
-      this.board = mergeById(this.board, delta.rows, (r) => r.teamId).sort((a, b) => a.rank - b.rank);
-      this.objectives = mergeById(this.objectives, delta.objectives, (o) => o.objectiveId);
+      this.board = mergeRows(this.board, delta.rows);
+      this.objectives = mergeStats(this.objectives, delta.objectives);
       this.status = delta.status;
       this.frozen = delta.frozen;
       this.render();
@@ -294,10 +295,4 @@ export class ProjectorView implements View {
       );
     });
   }
-}
-
-function mergeById<T>(rows: readonly T[], changed: readonly T[], key: (row: T) => string): T[] {
-  const byId = new Map(rows.map((r) => [key(r), r]));
-  for (const row of changed) byId.set(key(row), row);
-  return [...byId.values()];
 }
