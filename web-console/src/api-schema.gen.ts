@@ -3796,7 +3796,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            joinCodes?: components['schemas']['JoinCodeInfo'][];
+            joinCodes: components['schemas']['JoinCodeInfo'][];
           };
         };
       };
@@ -4546,9 +4546,9 @@ export interface operations {
           'application/json': {
             passed: boolean;
             solved: boolean;
-            exitCode?: number | null;
-            timedOut?: boolean;
-            durationMs?: number;
+            exitCode: number | null;
+            timedOut: boolean;
+            durationMs: number;
             /** @description the check's one-line reason (first line it printed), empty when none */
             reason?: string;
           };
@@ -4574,7 +4574,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description the public board */
+      /** @description the public board, and in `team` the team's own live row */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4589,6 +4589,7 @@ export interface operations {
             version: number;
             board: components['schemas']['ScoreboardRow'][];
             objectives: components['schemas']['ObjectiveStats'][];
+            team?: components['schemas']['ScoreboardRow'];
           };
         };
       };

@@ -229,7 +229,7 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
       description: 'whether the check passed and whether that solved the objective',
       schema: {
         type: 'object',
-        required: ['passed', 'solved'],
+        required: ['passed', 'solved', 'exitCode', 'timedOut', 'durationMs'],
         properties: {
           passed: { type: 'boolean' },
           solved: { type: 'boolean' },
@@ -268,7 +268,10 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     summary: "The public scoreboard (frozen while a freeze lasts) and the team's own live row",
     tags: ['play'],
     access: 'participant',
-    response: { description: 'the public board', schema: board },
+    response: {
+      description: "the public board, and in `team` the team's own live row",
+      schema: { ...board, properties: { ...board.properties, team: boardRow } },
+    },
     handler: async ({ principal, req, res }) => {
       const p = participant(principal);
       const projection = await service.load(p.exerciseId);

@@ -1,6 +1,6 @@
 import type { RecordingInfo, Reply, TerminalInfo } from '../../../contract/terminal-events.ts';
 import type { SharingReport as PushedSharingReport } from '../../../contract/scoring-events.ts';
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { boardTable, timelineList } from '../components.ts';
 import { describeCode, describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
@@ -14,15 +14,13 @@ import { ReplayPlayer } from '../terminal/replay-player.ts';
 import { TerminalConnection } from '../terminal/terminal-connection.ts';
 import { TerminalPane } from '../terminal/terminal-pane.ts';
 import type {
-  AttemptCounts,
   BoardRow,
   ExerciseStatus,
+  ExerciseSummary,
   JoinCode,
   ObjectiveStats,
-  ResultRow,
   ScenarioDetail,
   ScoringEvent,
-  SharingReport,
 } from '../types.ts';
 import type { View } from '../view.ts';
 import { HelpQueuePanel } from './help-queue-panel.ts';
@@ -242,10 +240,7 @@ export class ExerciseView implements View {
   /** The exercise, its teams and the engine's view, read once (then followed by pushes). */
   private async loadStatus(): Promise<void> {
     try {
-      const status = await api<ExerciseStatus>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}`,
-      );
+      const status = await client.get('/api/exercises/{id}', { path: { id: this.exerciseId } });
       if (this.disposed) return;
       const firstTime = this.status === undefined;
       this.status = status;
@@ -263,10 +258,9 @@ export class ExerciseView implements View {
   private async loadScenario(id: string, version: string): Promise<void> {
     try {
       // the version the exercise was planned from, not the newest
-      this.scenario = await api<ScenarioDetail>(
-        'GET',
-        `/api/scenarios/${encodeURIComponent(id)}?version=${encodeURIComponent(version)}`,
-      );
+      const found = await client.get('/api/scenarios/{id}', { path: { id }, query: { version } });
+      // staff read the full entry (a catalogue card is what anonymous callers get)
+      if ('valid' in found) this.scenario = found;
     } catch {
       // titles fall back to ids
     }
@@ -301,11 +295,10 @@ export class ExerciseView implements View {
 
   private async loadResults(): Promise<void> {
     try {
-      const result = await api<ResultRow[] | { rows: ResultRow[] }>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/results?format=json&view=live`,
-      );
-      const rows = Array.isArray(result) ? result : result.rows;
+      const rows = await client.get('/api/exercises/{id}/results', {
+        path: { id: this.exerciseId },
+        query: { format: 'json', view: 'live' },
+      });
       let n = 0;
       for (const row of rows) {
         if (row.time === null) continue;
@@ -344,8 +337,10 @@ export class ExerciseView implements View {
    */
   private async loadTimeline(team = ''): Promise<void> {
     try {
-      const query = team !== '' ? `?team=${encodeURIComponent(team)}` : '';
-      const result = await api<{ events: ScoringEvent[] }>('GET', `${this.base()}/timeline${query}`);
+      const result = await client.get('/api/exercises/{id}/timeline', {
+        path: { id: this.exerciseId },
+        query: team !== '' ? { team } : {},
+      });
       if (this.disposed) return;
       for (const event of result.events) {
         this.timeline.set(event.seq, event);
@@ -361,10 +356,7 @@ export class ExerciseView implements View {
 
   private async loadSharing(): Promise<void> {
     try {
-      const result = await api<{ reports: SharingReport[] }>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/sharing`,
-      );
+      const result = await client.get('/api/exercises/{id}/sharing', { path: { id: this.exerciseId } });
       if (this.sharing.length === 0) this.sharing = result.reports;
       this.renderScoring();
     } catch {
@@ -374,10 +366,7 @@ export class ExerciseView implements View {
 
   private async loadAttempts(): Promise<void> {
     try {
-      const result = await api<{ teams: { teamId: string; attempts: AttemptCounts[] }[] }>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/attempts`,
-      );
+      const result = await client.get('/api/exercises/{id}/attempts', { path: { id: this.exerciseId } });
       for (const team of result.teams) {
         const map = new Map<string, number>();
         for (const a of team.attempts) map.set(a.objectiveId, a.total);
@@ -459,12 +448,9 @@ export class ExerciseView implements View {
   private async loadRecordings(): Promise<void> {
     const before = JSON.stringify([this.recordingsError, this.recordings]);
     try {
-      this.recordings = await api<RecordingInfo[]>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/recordings`,
-      ).then((r) =>
-        Array.isArray(r) ? r : ((r as unknown as { recordings?: RecordingInfo[] }).recordings ?? []),
-      );
+      this.recordings = await client.get('/api/exercises/{id}/recordings', {
+        path: { id: this.exerciseId },
+      });
       this.recordingsError = '';
     } catch (error) {
       this.recordingsError = describeError(error);
@@ -482,11 +468,10 @@ export class ExerciseView implements View {
 
   private async joinCode(teamId: string): Promise<void> {
     try {
-      const code = await api<JoinCode>(
-        'POST',
-        `${this.base()}/teams/${encodeURIComponent(teamId)}/join-codes`,
-        {},
-      );
+      const code = await client.post('/api/exercises/{id}/teams/{team}/join-codes', {
+        path: { id: this.exerciseId, team: teamId },
+        body: {},
+      });
       this.codes.set(teamId, code);
       this.teamFeedback.delete(teamId);
       void this.people.load();
@@ -557,11 +542,10 @@ export class ExerciseView implements View {
     this.renderTeams();
     try {
       this.status = this.merged(
-        await api<ExerciseStatus>(
-          'POST',
-          `${this.base()}/teams/${encodeURIComponent(teamId)}/reset`,
-          host ? { host } : {},
-        ),
+        await client.post('/api/exercises/{id}/teams/{team}/reset', {
+          path: { id: this.exerciseId, team: teamId },
+          body: host ? { host } : {},
+        }),
       );
       this.teamFeedback.set(teamId, {
         ok: true,
@@ -575,7 +559,12 @@ export class ExerciseView implements View {
 
   private async extend(): Promise<void> {
     try {
-      this.status = this.merged(await api<ExerciseStatus>('POST', `${this.base()}/extend`, { by: '30m' }));
+      this.status = this.merged(
+        await client.post('/api/exercises/{id}/extend', {
+          path: { id: this.exerciseId },
+          body: { by: '30m' },
+        }),
+      );
       const expiresAt = this.status.expiresAt;
       this.actionFeedback = {
         ok: true,
@@ -593,7 +582,10 @@ export class ExerciseView implements View {
     if (message === '') return;
     try {
       const to = this.status?.teams.find((team) => team.id === this.broadcastTo);
-      await api('POST', `${this.base()}/broadcast`, { message, ...(to ? { team: to.id } : {}) });
+      await client.post('/api/exercises/{id}/broadcast', {
+        path: { id: this.exerciseId },
+        body: { message, ...(to ? { team: to.id } : {}) },
+      });
       this.broadcastInput.value = '';
       this.actionFeedback = {
         ok: true,
@@ -609,14 +601,16 @@ export class ExerciseView implements View {
   }
 
   /** Actions answer with the exercise summary (no engine view): keep the last environments. */
-  private merged(next: ExerciseStatus): ExerciseStatus {
-    const partial = next as Partial<ExerciseStatus>;
-    return { ...next, environments: partial.environments ?? this.status?.environments ?? [] };
+  private merged(next: ExerciseSummary): ExerciseStatus {
+    return { ...next, environments: this.status?.environments ?? [] };
   }
 
   private async scoringAction(action: 'start' | 'end' | 'freeze' | 'unfreeze'): Promise<void> {
     try {
-      await api('POST', `${this.base()}/scoring/status`, { action });
+      await client.post('/api/exercises/{id}/scoring/status', {
+        path: { id: this.exerciseId },
+        body: { action },
+      });
       if (action === 'start') this.scoringStatus = 'running';
       if (action === 'end') this.scoringStatus = 'ended';
       if (action === 'freeze' || action === 'unfreeze') this.frozen = action === 'freeze';
@@ -641,7 +635,9 @@ export class ExerciseView implements View {
   private async teardown(): Promise<void> {
     this.confirmingTeardown = false;
     try {
-      this.status = this.merged(await api<ExerciseStatus>('DELETE', this.base()));
+      this.status = this.merged(
+        await client.delete('/api/exercises/{id}', { path: { id: this.exerciseId } }),
+      );
       this.actionFeedback = { ok: true, text: () => t('exercise.endedDone') };
     } catch (error) {
       this.actionFeedback = { ok: false, text: () => describeError(error) };
@@ -687,11 +683,10 @@ export class ExerciseView implements View {
     const opened = window.open('about:blank', '_blank');
     if (opened) opened.opener = null;
     try {
-      const link = await api<{ url: string }>(
-        'POST',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/teams/${encodeURIComponent(teamId)}/web`,
-        { host, port },
-      );
+      const link = await client.post('/api/exercises/{id}/teams/{team}/web', {
+        path: { id: this.exerciseId, team: teamId },
+        body: { host, port },
+      });
       if (opened) opened.location.href = link.url;
       else window.open(link.url, '_blank', 'noopener');
     } catch (error) {

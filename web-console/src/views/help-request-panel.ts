@@ -1,5 +1,6 @@
 import type { HelpRequest } from '../types.ts';
-import { api, ApiError } from '../api.ts';
+import { ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatTime, pickText, t } from '../i18n/i18n.ts';
@@ -67,7 +68,7 @@ export class HelpRequestPanel {
 
   private async load(): Promise<void> {
     try {
-      const state = await api<{ request: HelpRequest | null; retryAfterMs: number }>('GET', '/api/play/help');
+      const state = await client.get('/api/play/help');
       if (this.disposed) return;
       this.request = state.request;
       this.render();
@@ -83,10 +84,12 @@ export class HelpRequestPanel {
     this.render();
     try {
       const message = this.messageInput.value.trim();
-      this.request = await api<HelpRequest>('POST', '/api/play/help', {
-        ...(message !== '' ? { message } : {}),
-        ...(this.objective !== '' ? { objective: this.objective } : {}),
-        ...(this.host !== '' ? { host: this.host } : {}),
+      this.request = await client.post('/api/play/help', {
+        body: {
+          ...(message !== '' ? { message } : {}),
+          ...(this.objective !== '' ? { objective: this.objective } : {}),
+          ...(this.host !== '' ? { host: this.host } : {}),
+        },
       });
       this.formOpen = false;
       this.messageInput.value = '';

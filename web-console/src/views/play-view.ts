@@ -1,4 +1,4 @@
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { boardTable, Tabs, timelineList } from '../components.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren } from '../dom.ts';
@@ -15,7 +15,6 @@ import type {
   LockedObjective,
   PlayExercise,
   PlayObjective,
-  PlayObjectives,
   Principal,
   ScoringEvent,
 } from '../types.ts';
@@ -244,7 +243,7 @@ export class PlayView implements View {
   private async loadExercise(): Promise<void> {
     try {
       const pushes = this.lifecyclePushes;
-      const loaded = await api<PlayExercise>('GET', `/api/play/exercise?lang=${locale()}`);
+      const loaded = await client.get('/api/play/exercise', { query: { lang: locale() } });
       if (this.disposed) return;
       const first = this.exercise === undefined;
       // a push that arrived while this request was out is newer than its answer
@@ -270,7 +269,7 @@ export class PlayView implements View {
 
   private async loadObjectives(): Promise<void> {
     try {
-      const result = await api<PlayObjectives>('GET', `/api/play/objectives?lang=${locale()}`);
+      const result = await client.get('/api/play/objectives', { query: { lang: locale() } });
       if (this.disposed) return;
       this.objectives = result.objectives;
       this.locked = result.locked;
@@ -286,11 +285,8 @@ export class PlayView implements View {
   private async loadBoard(): Promise<void> {
     try {
       const [board, timeline] = await Promise.all([
-        api<{ seq: number; board: BoardRow[]; frozen: boolean; status: string; team?: BoardRow }>(
-          'GET',
-          '/api/play/scoreboard',
-        ),
-        api<{ events: ScoringEvent[] }>('GET', '/api/play/timeline'),
+        client.get('/api/play/scoreboard'),
+        client.get('/api/play/timeline'),
       ]);
       if (this.disposed) return;
       // The team's own row is in no socket snapshot: take it even when the socket brought this seq first.
@@ -485,9 +481,9 @@ export class PlayView implements View {
     const opened = window.open('about:blank', '_blank');
     if (opened) opened.opener = null;
     try {
-      const link = await api<{ url: string }>('POST', `/api/exercises/${exerciseId}/teams/${teamId}/web`, {
-        host,
-        port,
+      const link = await client.post('/api/exercises/{id}/teams/{team}/web', {
+        path: { id: exerciseId, team: teamId },
+        body: { host, port },
       });
       if (opened) opened.location.href = link.url;
       else window.location.assign(link.url); // popups refused: open it here instead

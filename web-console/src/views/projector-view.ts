@@ -1,4 +1,4 @@
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { isNewer, mergeRows, mergeStats } from '../scoreboard-state.ts';
 import { formatNumber, LOCALES, locale, pickText, setLocale, t, type Locale } from '../i18n/i18n.ts';
@@ -99,16 +99,11 @@ export class ProjectorView implements View {
   /** The exercise and its scenario version: titles only (the numbers come over the socket). */
   private async load(): Promise<void> {
     try {
-      this.exercise = await api<ExerciseStatus>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}`,
-      );
+      this.exercise = await client.get('/api/exercises/{id}', { path: { id: this.exerciseId } });
       this.render();
       const { id, version } = this.exercise.scenario;
-      this.scenario = await api<ScenarioDetail>(
-        'GET',
-        `/api/scenarios/${encodeURIComponent(id)}?version=${encodeURIComponent(version)}`,
-      );
+      const found = await client.get('/api/scenarios/{id}', { path: { id }, query: { version } });
+      if ('valid' in found) this.scenario = found;
     } catch {
       // the board still shows, under the exercise id
     }

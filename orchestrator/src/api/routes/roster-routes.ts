@@ -145,7 +145,7 @@ export function rosterRoutes(api: ApiRegistry, deps: RosterRouteDeps): void {
     params: exerciseParams,
     response: {
       description: 'join codes',
-      schema: { type: 'object', properties: { joinCodes: list(joinCode) } },
+      schema: { type: 'object', required: ['joinCodes'], properties: { joinCodes: list(joinCode) } },
     },
     handler: async ({ principal, params }) => {
       await own(principal, params.id);
