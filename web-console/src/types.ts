@@ -59,9 +59,9 @@ export interface CatalogueList {
   scenarios: CatalogueListEntry[];
   invalid: NonNullable<AnswerOf<'listScenarios'>['invalid']>;
 }
-/** GET /api/scenarios anonymously (and for trainees): catalogue cards. */
+/** GET /api/scenarios: catalogue cards anonymously and for trainees, full entries for staff. */
 export interface CardList {
-  scenarios: Schemas['ScenarioCard'][];
+  scenarios: NonNullable<AnswerOf<'listScenarios'>['scenarios']>;
 }
 export type ScenarioDetail = Schemas['CatalogueEntry'];
 

@@ -1,4 +1,5 @@
-import { api, ApiError } from '../api.ts';
+import { ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { t } from '../i18n/i18n.ts';
@@ -160,7 +161,7 @@ export class LoginView implements View {
     this.busy = true;
     this.error = '';
     try {
-      const session = await api<Session>('POST', '/api/auth/login', { email, password });
+      const session = await client.post('/api/auth/login', { body: { email, password } });
       setSession(session);
       this.busy = false;
       if (session.mustChangePassword) {
@@ -181,7 +182,7 @@ export class LoginView implements View {
     this.busy = true;
     this.error = '';
     try {
-      const session = await api<Session>('POST', '/api/auth/password', { currentPassword, newPassword });
+      const session = await client.post('/api/auth/password', { body: { currentPassword, newPassword } });
       setSession(session);
       this.busy = false;
       this.done(session);
