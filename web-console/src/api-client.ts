@@ -27,7 +27,9 @@ export type Answer<M extends Method, P extends PathOf<M>> =
       ? Json<OK>
       : R extends { 201: infer Created }
         ? Json<Created>
-        : undefined
+        : R extends { 202: infer Accepted }
+          ? Json<Accepted>
+          : undefined
     : never;
 
 /** A request body, when the operation takes one. */

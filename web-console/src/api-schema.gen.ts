@@ -3428,13 +3428,22 @@ export interface operations {
       };
     };
     responses: {
-      /** @description created; teams are being provisioned (poll GET /api/exercises/{id}) */
+      /** @description created; teams are being provisioned (their progress is pushed on /scoring as `exercise:team`); with a roster, `roster` says who was invited */
       202: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ExerciseSummary'];
+          'application/json': components['schemas']['ExerciseSummary'] & {
+            roster?: {
+              added: number;
+              invitations: {
+                email: string;
+                link: string;
+              }[];
+              notInvited: string[];
+            };
+          };
         };
       };
       /** @description An error */

@@ -199,8 +199,34 @@ export function exerciseRoutes(
     },
     response: {
       status: 202,
-      description: 'created; teams are being provisioned (poll GET /api/exercises/{id})',
-      schema: summary,
+      description:
+        'created; teams are being provisioned (their progress is pushed on /scoring as `exercise:team`); with a roster, `roster` says who was invited',
+      schema: {
+        allOf: [
+          summary,
+          {
+            type: 'object',
+            properties: {
+              roster: {
+                type: 'object',
+                required: ['added', 'invitations', 'notInvited'],
+                properties: {
+                  added: { type: 'integer' },
+                  invitations: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['email', 'link'],
+                      properties: { email: { type: 'string' }, link: { type: 'string' } },
+                    },
+                  },
+                  notInvited: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
+          },
+        ],
+      },
     },
     handler: async ({ principal, body, req }) => {
       const { file } = scenarios.forLaunch(principal, body.scenario, body.version);
