@@ -1,7 +1,6 @@
 import type { RecordingInfo, Reply, TerminalInfo } from '../../../contract/terminal-events.ts';
-import type { SharingReport as PushedSharingReport } from '../../../contract/scoring-events.ts';
 import { client } from '../api-client.ts';
-import { boardTable, timelineList } from '../components.ts';
+import { timelineList } from '../components.ts';
 import { describeCode, describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatBytes, formatDateTime, formatRelative, formatTime, pickText, t } from '../i18n/i18n.ts';
@@ -23,6 +22,8 @@ import type {
   ScoringEvent,
 } from '../types.ts';
 import type { View } from '../view.ts';
+import { ExerciseBoardPanel } from './exercise-board-panel.ts';
+import { ExerciseSharingPanel } from './exercise-sharing-panel.ts';
 import { HelpQueuePanel } from './help-queue-panel.ts';
 import { PeoplePanel } from './people-panel.ts';
 
@@ -44,14 +45,12 @@ export class ExerciseView implements View {
     teams: h('section', { class: 'panel' }),
     actions: h('section', { class: 'panel' }),
     grid: h('section', { class: 'panel' }),
-    board: h('section', { class: 'panel' }),
     timeline: h('section', { class: 'panel' }),
     ownShell: h('div', {}),
     terminals: h('section', { class: 'panel' }),
     shadow: h('div', {}),
     recordings: h('section', { class: 'panel' }),
     replay: h('div', {}),
-    sharing: h('section', { class: 'panel' }),
   };
   private status: ExerciseStatus | undefined;
   private scenario: ScenarioDetail | undefined;
@@ -59,7 +58,11 @@ export class ExerciseView implements View {
   private error = '';
   private board: readonly BoardRow[] = [];
   private stats: readonly ObjectiveStats[] = [];
-  private sharing: PushedSharingReport[] = [];
+  private readonly boardPanel = new ExerciseBoardPanel();
+  private readonly sharingPanel = new ExerciseSharingPanel({
+    teamName: (id) => this.teamName(id),
+    objectiveTitle: (id) => this.objectiveTitle(id),
+  });
   private solved = new Map<string, Map<string, number>>();
   private attempts = new Map<string, Map<string, number>>();
   /** Scoring events by seq: the staff timeline (loaded) plus the live `instructor:update` events. */
@@ -117,12 +120,12 @@ export class ExerciseView implements View {
       (this.people = new PeoplePanel(this.exerciseId)).element,
       this.slots.ownShell,
       this.slots.grid,
-      h('div', { class: 'two-columns' }, this.slots.board, this.slots.timeline),
+      h('div', { class: 'two-columns' }, this.boardPanel.element, this.slots.timeline),
       this.slots.terminals,
       this.slots.shadow,
       this.slots.recordings,
       this.slots.replay,
-      this.slots.sharing,
+      this.sharingPanel.element,
     );
     this.scoring = connectScoring();
     this.help = new HelpQueuePanel(this.exerciseId, this.scoring, {
@@ -138,7 +141,7 @@ export class ExerciseView implements View {
       this.frozen = snapshot.frozen;
       this.board = snapshot.instructor?.board ?? snapshot.board;
       this.stats = snapshot.instructor?.objectives ?? snapshot.objectives;
-      if (snapshot.instructor) this.sharing = [...snapshot.instructor.sharing];
+      if (snapshot.instructor) this.sharingPanel.replace(snapshot.instructor.sharing);
       this.renderScoring();
       this.renderHead();
       this.renderActions();
@@ -155,7 +158,7 @@ export class ExerciseView implements View {
       }
       this.board = mergeRows(this.board, update.rows);
       this.stats = mergeStats(this.stats, update.objectives);
-      if (update.sharing) this.sharing.push(update.sharing);
+      if (update.sharing) this.sharingPanel.add(update.sharing);
       this.applyEvent(update.event);
       this.renderScoring();
     });
@@ -284,7 +287,7 @@ export class ExerciseView implements View {
           this.frozen = snapshot.frozen;
           this.board = snapshot.instructor?.board ?? snapshot.board;
           this.stats = snapshot.instructor?.objectives ?? snapshot.objectives;
-          if (snapshot.instructor) this.sharing = [...snapshot.instructor.sharing];
+          if (snapshot.instructor) this.sharingPanel.replace(snapshot.instructor.sharing);
           this.renderScoring();
           this.renderHead();
           this.renderActions();
@@ -357,7 +360,7 @@ export class ExerciseView implements View {
   private async loadSharing(): Promise<void> {
     try {
       const result = await client.get('/api/exercises/{id}/sharing', { path: { id: this.exerciseId } });
-      if (this.sharing.length === 0) this.sharing = result.reports;
+      this.sharingPanel.fill(result.reports);
       this.renderScoring();
     } catch {
       // shown from the socket
@@ -1318,9 +1321,9 @@ export class ExerciseView implements View {
 
   private renderScoring(): void {
     this.renderGrid();
-    this.renderBoard();
+    this.boardPanel.show(this.board, this.frozen);
     this.renderTimeline();
-    this.renderSharing();
+    this.sharingPanel.render();
   }
 
   /**
@@ -1445,26 +1448,6 @@ export class ExerciseView implements View {
     );
   }
 
-  private renderBoard(): void {
-    replaceChildren(
-      this.slots.board,
-      h('h2', {}, t('exercise.board')),
-      // what trainees see: the same board, or the board frozen (this one stays live)
-      h(
-        'p',
-        {
-          class: this.frozen ? 'notice small' : 'muted small',
-          'data-testid': 'board-audience',
-          'data-frozen': String(this.frozen),
-        },
-        t(this.frozen ? 'exercise.boardLiveFrozen' : 'exercise.boardLiveSame'),
-      ),
-      boardTable(this.board, {
-        caption: t(this.frozen ? 'exercise.boardLiveFrozen' : 'exercise.boardLiveSame'),
-      }),
-    );
-  }
-
   private renderTimeline(): void {
     const selectId = uid('timeline-team');
     const teams = this.status?.teams ?? [];
@@ -1500,32 +1483,6 @@ export class ExerciseView implements View {
         team: (id) => this.teamName(id),
         showTeam: this.timelineTeam === '',
       }),
-    );
-  }
-
-  private renderSharing(): void {
-    replaceChildren(
-      this.slots.sharing,
-      h('h2', {}, t('exercise.sharing')),
-      h('p', { class: 'muted small' }, t('exercise.sharingHelp')),
-      h(
-        'ul',
-        { class: 'sharing', 'data-testid': 'sharing' },
-        this.sharing.length === 0 && h('li', { class: 'muted' }, t('exercise.noSharing')),
-        this.sharing.map((r) =>
-          h(
-            'li',
-            { 'data-testid': 'sharing-row', 'data-team-id': r.teamId, 'data-objective-id': r.objectiveId },
-            h('time', { datetime: new Date(r.at).toISOString() }, formatTime(r.at)),
-            ' ',
-            t('exercise.sharingRow', {
-              team: this.teamName(r.teamId),
-              objective: this.objectiveTitle(r.objectiveId),
-              owners: r.ownerTeamIds.map((id) => this.teamName(id)).join(', '),
-            }),
-          ),
-        ),
-      ),
     );
   }
 
