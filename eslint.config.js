@@ -18,6 +18,42 @@ export default tseslint.config(
     },
   },
   {
+    // The console is bundled for the browser: nothing of the server. API types come from
+    // web-console/src/api-schema.gen.ts (npm run gen:api), socket.io messages from contract/.
+    files: ['web-console/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)orchestrator/',
+              message:
+                'web-console/src may not import the server: take API types from api-schema.gen.ts (npm run gen:api) and socket messages from contract/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The contract is imported by both ends: plain data and types, nothing of either side.
+    files: ['contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(orchestrator|web-console)/|^node:',
+              message: 'contract/ is shared by the server and the console: it imports neither, nor Node',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'tests/**/*.ts'],
     rules: {
       // chai's property assertions (expect(x).to.be.true) are expressions by design.

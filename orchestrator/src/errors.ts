@@ -3,34 +3,8 @@
  * adapters translate foreign errors at the boundary and keep the original as `cause`.
  * Edges (CLI, HTTP, socket.io) map codes to exit statuses / HTTP statuses in one place each.
  */
-export type ErrorCode =
-  | 'BAD_REQUEST'
-  | 'BAD_JSON'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'RATE_LIMITED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'CONFIG_INVALID'
-  | 'NOT_FOUND'
-  | 'SCENARIO_INVALID'
-  | 'SCENARIO_TOO_COSTLY'
-  | 'NICE_FORMAT_UNKNOWN'
-  | 'NICE_CATALOGUE_MISSING'
-  | 'IO_ERROR'
-  | 'CONFLICT'
-  | 'EXERCISE_ENDED'
-  | 'POOL_EXHAUSTED'
-  | 'QUOTA_EXCEEDED'
-  | 'SUBNET_CONFLICT'
-  | 'ENGINE_UNAVAILABLE'
-  | 'ENGINE_VERSION'
-  | 'ENGINE_NOT_FOUND'
-  | 'ENGINE_CONFLICT'
-  | 'ENGINE_IMAGE_MISSING'
-  | 'ENGINE_TIMEOUT'
-  | 'ENGINE_ERROR'
-  | 'INTERNAL';
+export type { ErrorCode } from '../../contract/errors.ts';
+import type { ErrorCode } from '../../contract/errors.ts';
 
 export class CyropError extends Error {
   readonly code: ErrorCode;

@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { createApp } from './api/create-app.ts';
+import { platformRoutes } from './api/platform-routes.ts';
+import type { WebRouteDeps } from './web-services/web-routes.ts';
+import type { HelpRouteDeps } from './help-requests/help-routes.ts';
 import { competencyCatalogues } from './scenarios/competency-catalogues.ts';
 import type { ScenarioLimits } from './compiler/check-scenario.ts';
 import type { Config } from './config/load-config.ts';
@@ -20,41 +23,27 @@ import { RecordingStore } from './terminals/recording-store.ts';
 import { attachTerminalGateway, type TerminalGateway } from './terminals/terminal-gateway.ts';
 import { WebGrants } from './web-services/web-grants.ts';
 import { createWebProxy } from './web-services/web-proxy.ts';
-import { webRoutes } from './web-services/web-routes.ts';
-import { terminalRoutes } from './terminals/terminal-routes.ts';
-import { TERMINAL_LIMITS } from './terminals/terminal-events-map.ts';
+import { TERMINAL_LIMITS } from '../../contract/terminal-events.ts';
 import {
   DEFAULT_CONNECTION_LIMITS,
   DEFAULT_EXERCISE_LIMITS,
   withByteRate,
 } from './terminals/connection-limits.ts';
-import { accountRoutes } from './api/routes/account-routes.ts';
-import { adminRoutes } from './api/routes/admin-routes.ts';
 import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from './config/load-config.ts';
-import { rosterRoutes } from './api/routes/roster-routes.ts';
-import { quotaRoutes } from './api/routes/quota-routes.ts';
-import { billingRoutes } from './api/routes/billing-routes.ts';
 import { BillingService } from './billing/billing-service.ts';
-import { invitationRoutes } from './api/routes/invitation-routes.ts';
+import { AnalyticsService } from './analytics/analytics-service.ts';
 import { InvitationService } from './accounts/invitation-service.ts';
 import { RosterService } from './accounts/roster-service.ts';
-import { exerciseRoutes } from './api/routes/exercise-routes.ts';
-import { analyticsRoutes } from './api/routes/analytics-routes.ts';
-import { AnalyticsService } from './analytics/analytics-service.ts';
-import { scenarioGuideRoutes } from './api/routes/scenario-guide-routes.ts';
-import { playRoutes } from './api/routes/play-routes.ts';
 import { BroadcastBoard } from './exercises/broadcast-board.ts';
 import { forTeam as helpForTeam, HelpRequestService } from './help-requests/help-request-service.ts';
-import { helpRoutes } from './help-requests/help-routes.ts';
 import { plansFromExercises, ScoringService } from './scoring-service/scoring-service.ts';
-import { scoringRoutes } from './scoring-service/scoring-routes.ts';
 import {
   attachScoringSocket,
   scoringRooms,
   type ScoringSocketHandle,
 } from './scoring-service/scoring-socket.ts';
-import { SCORING_NAMESPACE } from './scoring-service/scoring-events-map.ts';
+import { SCORING_NAMESPACE } from '../../contract/scoring-events.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
@@ -63,7 +52,6 @@ import { NiceCatalogueStore } from './nice/nice-catalogue-store.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
 import { ScenarioLibrary } from './scenarios/scenario-library.ts';
 import { QuotaBook, type QuotaLimits } from './exercises/quotas.ts';
-import { courseRoutes } from './api/routes/course-routes.ts';
 import { CourseService } from './courses/course-service.ts';
 import { libraryScenarioSource } from './courses/library-scenario-source.ts';
 import { JournalSalesLookup } from './courses/journal-sales-lookup.ts';
@@ -212,71 +200,82 @@ export async function startPlatform(
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
     routes: (api) => {
-      accountRoutes(api, { accounts });
-      adminRoutes(api, {
-        accounts,
-        scenarios,
-        probe: {
-          version: platformVersion(),
-          engine: orchestrator?.driver.engine ?? config.engine,
-          startedAt,
-          ...(orchestrator
-            ? {
-                engineCheck: async () => {
-                  await orchestrator.driver.list({ 'app.kubernetes.io/managed-by': 'cyrop' });
-                },
-              }
-            : {}),
-        },
-      });
-      invitationRoutes(api, { accounts, invitations });
-      courseRoutes(api, { courses, usage: usageMeter });
-      if (orchestrator) {
-        exerciseRoutes(api, {
-          exercises: orchestrator.exercises,
+      platformRoutes(api, {
+        account: { accounts },
+        admin: {
           accounts,
-          rosters,
           scenarios,
-          onLaunchError: (exercise, err) => {
-            logger.error({ exercise, err }, 'launch failed');
+          probe: {
+            version: platformVersion(),
+            engine: orchestrator?.driver.engine ?? config.engine,
+            startedAt,
+            ...(orchestrator
+              ? {
+                  engineCheck: async () => {
+                    await orchestrator.driver.list({ 'app.kubernetes.io/managed-by': 'cyrop' });
+                  },
+                }
+              : {}),
           },
-          ...(scoring ? { startScoring: (exercise: string) => scoring.start(exercise) } : {}),
-        });
-        playRoutes(api, { exercises: orchestrator.exercises, accounts, broadcasts });
-        rosterRoutes(api, { rosters, canWatch });
-        if (webServer && webAccess)
-          webRoutes(api, {
-            access: webAccess,
-            grants: webGrants,
-            webOrigin: () => webOrigin,
-            audit: (principal, action, target, details) => accounts.audit(principal, action, target, details),
-          });
-      }
-      scenarioGuideRoutes(api, {
-        scenarios,
-        guides: new ScenarioGuides((file) => compiler.compileFile(file), {
-          niceNames: niceNamer(new NiceCatalogueStore(config.dataDir)),
-        }),
-        accounts,
-        ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
-      });
-      analyticsRoutes(api, {
-        analytics: new AnalyticsService({ db, scenarios, nice: new NiceCatalogueStore(config.dataDir) }),
-        canWatch,
-      });
-      if (helpRequests)
-        helpRoutes(api, {
-          service: helpRequests,
+        },
+        invitation: { accounts, invitations },
+        course: { courses, usage: usageMeter },
+        analytics: {
+          analytics: new AnalyticsService({ db, scenarios, nice: new NiceCatalogueStore(config.dataDir) }),
           canWatch,
-          audit: (actor, action, target, details) => accounts.audit(actor, action, target, details),
-        });
-      quotaRoutes(api, {
-        quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
-        accounts,
+        },
+        billing: { billing: new BillingService({ sqlite, accounts }) },
+        ...(orchestrator
+          ? {
+              exercise: {
+                exercises: orchestrator.exercises,
+                accounts,
+                rosters,
+                scenarios,
+                onLaunchError: (exercise: string, err: unknown) => {
+                  logger.error({ exercise, err }, 'launch failed');
+                },
+                ...(scoring ? { startScoring: (exercise: string) => scoring.start(exercise) } : {}),
+              },
+              play: { exercises: orchestrator.exercises, accounts, broadcasts },
+              roster: { rosters, canWatch },
+              ...(webServer && webAccess
+                ? {
+                    web: {
+                      access: webAccess,
+                      grants: webGrants,
+                      webOrigin: () => webOrigin,
+                      audit: (principal, action, target, details) =>
+                        accounts.audit(principal, action, target, details),
+                    } satisfies WebRouteDeps,
+                  }
+                : {}),
+            }
+          : {}),
+        scenarioGuide: {
+          scenarios,
+          guides: new ScenarioGuides((file) => compiler.compileFile(file), {
+            niceNames: niceNamer(new NiceCatalogueStore(config.dataDir)),
+          }),
+          accounts,
+          ...(orchestrator ? { exercises: orchestrator.exercises } : {}),
+        },
+        ...(helpRequests
+          ? {
+              help: {
+                service: helpRequests,
+                canWatch,
+                audit: (actor, action, target, details) => accounts.audit(actor, action, target, details),
+              } satisfies HelpRouteDeps,
+            }
+          : {}),
+        quota: {
+          quotas: orchestrator?.quotas ?? new QuotaBook(db, quotaDefaults(config)),
+          accounts,
+        },
+        ...(scoring ? { scoring: { service: scoring, canWatch } } : {}),
+        ...(recordings ? { terminal: { recordings, canWatch } } : {}),
       });
-      billingRoutes(api, { billing: new BillingService({ sqlite, accounts }) });
-      if (scoring) scoringRoutes(api, { service: scoring, canWatch });
-      if (recordings) terminalRoutes(api, { recordings, canWatch });
     },
     ready: async () => {
       await db.selectFrom('meta').select('value').executeTakeFirst();

@@ -7,7 +7,7 @@ import type {
   TerminalError,
   TerminalInfo,
   TerminalServerToClient,
-} from '../../orchestrator/src/terminals/terminal-events-map.ts';
+} from '../../contract/terminal-events.ts';
 
 type TerminalSocket = Socket<TerminalServerToClient, TerminalClientToServer>;
 

@@ -9,7 +9,7 @@ import { AccountService } from '../../orchestrator/src/accounts/account-service.
 import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
-import type { RecordingInfo } from '../../orchestrator/src/terminals/terminal-events-map.ts';
+import type { RecordingInfo } from '../../contract/terminal-events.ts';
 import { contractScenario } from '../contract/runtime-driver-contract.ts';
 import { ensureTestImage } from '../contract/test-images.ts';
 import { sleep, TerminalClient } from './terminal-client.ts';

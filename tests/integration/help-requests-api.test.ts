@@ -9,10 +9,7 @@ import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import type { HelpRequest } from '../../orchestrator/src/help-requests/help-request-service.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { FakeRuntimeDriver } from '../../orchestrator/src/runtime/fake/fake-runtime-driver.ts';
-import type {
-  ScoringClientToServer,
-  ScoringServerToClient,
-} from '../../orchestrator/src/scoring-service/scoring-events-map.ts';
+import type { ScoringClientToServer, ScoringServerToClient } from '../../contract/scoring-events.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
 

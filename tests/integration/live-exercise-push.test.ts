@@ -13,7 +13,7 @@ import type {
   ExerciseTeamMessage,
   ScoringClientToServer,
   ScoringServerToClient,
-} from '../../orchestrator/src/scoring-service/scoring-events-map.ts';
+} from '../../contract/scoring-events.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
 

@@ -13,7 +13,7 @@ import type {
   ScoringServerToClient,
   SubscribeReply,
   TeamUpdateMessage,
-} from '../../orchestrator/src/scoring-service/scoring-events-map.ts';
+} from '../../contract/scoring-events.ts';
 import { startScoringTestServer, type ScoringTestServer } from './fixtures/scoring-app.ts';
 import { answerOf, scoringTestPlans } from './fixtures/scoring-scenario.ts';
 

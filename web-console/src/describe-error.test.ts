@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { ErrorCode } from '../../orchestrator/src/errors.ts';
+import type { ErrorCode } from '../../contract/errors.ts';
 
 // i18n reads the browser's language and sets <html lang>: the least of a browser, for this test only
 const g = globalThis as Record<string, unknown>;

@@ -6,8 +6,8 @@ import type { View } from './view.ts';
 import { AccountView } from './views/account-view.ts';
 import { AdminView } from './views/admin-view.ts';
 import { ExerciseView } from './views/exercise-view.ts';
-import { api } from './api.ts';
-import type { Account, Principal } from './types.ts';
+import { client } from './api-client.ts';
+import type { Principal } from './types.ts';
 import { HomeView } from './views/home-view.ts';
 import { InviteView } from './views/invite-view.ts';
 import { JoinSheetView } from './views/join-sheet-view.ts';
@@ -213,7 +213,7 @@ function homeOf(principal: Principal): string {
 /** The language the signed-in user chose on "My account" (stored on the server), applied at sign-in. */
 async function applyPreferredLanguage(): Promise<void> {
   try {
-    const account = await api<Account>('GET', '/api/account');
+    const account = await client.get('/api/account');
     const preferred = account.user.preferredLanguage;
     if (preferred && preferred !== locale()) setLocale(preferred);
   } catch {

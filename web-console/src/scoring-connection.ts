@@ -1,10 +1,10 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Broadcast } from '../../orchestrator/src/exercises/broadcast-board.ts';
 import type {
+  Broadcast,
   SCORING_NAMESPACE as ServerNamespace,
   ScoringClientToServer,
   ScoringServerToClient,
-} from '../../orchestrator/src/scoring-service/scoring-events-map.ts';
+} from '../../contract/scoring-events.ts';
 
 /** The `/scoring` messages plus the instructors' `broadcast` to every console of an exercise. */
 export type ConsoleScoringEvents = ScoringServerToClient & { broadcast: (broadcast: Broadcast) => void };

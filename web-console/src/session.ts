@@ -1,4 +1,5 @@
-import { api, ApiError } from './api.ts';
+import { ApiError } from './api.ts';
+import { client } from './api-client.ts';
 import type { Principal, Session } from './types.ts';
 
 let current: Session | undefined;
@@ -15,7 +16,7 @@ export function setSession(next: Session | undefined): void {
 /** Asks the server who is signed in. */
 export async function refreshSession(): Promise<Session | undefined> {
   try {
-    current = await api<Session>('GET', '/api/auth/me');
+    current = await client.get('/api/auth/me');
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) current = undefined;
     else throw error;
@@ -24,7 +25,7 @@ export async function refreshSession(): Promise<Session | undefined> {
 }
 
 export async function logout(): Promise<void> {
-  await api('POST', '/api/auth/logout');
+  await client.post('/api/auth/logout');
   current = undefined;
   try {
     sessionStorage.clear();

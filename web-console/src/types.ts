@@ -1,153 +1,98 @@
 /**
- * Shapes of the platform API as the console reads them. Type-only imports from the orchestrator:
- * nothing of the server is bundled, but a change of these types breaks the console's type-check.
+ * Shapes of the platform API as the console reads them: every one is taken from the types generated
+ * from the server's OpenAPI document (`api-schema.gen.ts`, `npm run gen:api`), so a change of a
+ * route's answer breaks the console's type-check. Nothing here is imported from the server. The
+ * socket.io messages (not in OpenAPI) come from the shared contract (`contract/` at the repository root).
  */
-import type { Principal } from '../../orchestrator/src/api/api-registry.ts';
-import type { Diagnostic } from '../../orchestrator/src/compiler/diagnostic.ts';
-import type { ExerciseStatus } from '../../orchestrator/src/exercises/exercise-service.ts';
-import type { Broadcast } from '../../orchestrator/src/exercises/broadcast-board.ts';
-import type { ScenarioCard, ScenarioVersionView } from '../../orchestrator/src/scenarios/scenario-library.ts';
-import type { VisibleObjective } from '../../orchestrator/src/scoring/scoreboard-projection.ts';
-import type { ResultRow } from '../../orchestrator/src/scoring/export-results.ts';
-import type { LockedObjective } from '../../orchestrator/src/scoring-service/team-objectives.ts';
+import type { components, operations } from './api-schema.gen.ts';
 
-export type {
-  Principal,
-  Diagnostic,
-  ExerciseStatus,
-  Broadcast,
-  VisibleObjective,
-  ResultRow,
-  LockedObjective,
-};
-export type {
-  BoardRow,
-  ObjectiveStats,
-  SharingReport,
-  AttemptCounts,
-} from '../../orchestrator/src/scoring/scoreboard-projection.ts';
-export type { ScoringEvent } from '../../orchestrator/src/scoring/scoring-events.ts';
+type Schemas = components['schemas'];
+
+/** The JSON answer of a successful operation (its 200, 201 or 202 answer). */
+export type AnswerOf<O extends keyof operations> = operations[O]['responses'] extends infer R
+  ? R extends { 200: { content: { 'application/json': infer T } } }
+    ? T
+    : R extends { 201: { content: { 'application/json': infer T } } }
+      ? T
+      : R extends { 202: { content: { 'application/json': infer T } } }
+        ? T
+        : never
+  : never;
 
 export type LocalizedText = string | Readonly<Record<string, string>>;
 
-export interface Session {
-  principal: Principal;
-  mustChangePassword: boolean;
-  expiresAt?: number;
-}
+export type Principal = Schemas['Principal'];
+export type Session = Schemas['Session'];
 
-/** GET /api/scenarios as staff: full entries with owner, archive and publication state. */
-export type CatalogueListEntry = Omit<ScenarioVersionView, 'diagnostics'> & { warnings: number };
+/** GET /api/exercises/{id}: the exercise with the engine's view of each team. */
+export type ExerciseStatus = Schemas['ExerciseStatus'];
+/** What actions on an exercise answer (no engine view). */
+export type ExerciseSummary = Schemas['ExerciseSummary'];
 
-export interface CatalogueList {
-  scenarios: CatalogueListEntry[];
-  invalid: { file: string; diagnostics: Diagnostic[] }[];
-}
+export type Diagnostic = NonNullable<AnswerOf<'validateScenario'>['diagnostics']>[number];
 
-/** GET /api/scenarios anonymously (and for trainees): catalogue cards. */
-export interface CardList {
-  scenarios: ScenarioCard[];
-}
-
-export type ScenarioDetail = ScenarioVersionView;
-
-export type { TeamMember } from '../../orchestrator/src/accounts/team-members.ts';
-export type {
-  JoinCodeInfo,
-  JoinSheetTeam,
-  MyExercise,
-} from '../../orchestrator/src/accounts/roster-service.ts';
-export type { MyCourse } from '../../orchestrator/src/courses/course-service.ts';
-
-/** POST /api/exercises/{id}/roster */
-export interface RosterImport {
-  added: number;
-  invitations: { email: string; link: string }[];
-  notInvited: string[];
-}
+export type BoardRow = Schemas['ScoreboardRow'];
+export type ObjectiveStats = Schemas['ObjectiveStats'];
+export type SharingReport = Schemas['SharingReport'];
+export type AttemptCounts = Schemas['AttemptCounts'];
+export type ScoringEvent = Schemas['ScoringEvent'];
+export type ResultRow = AnswerOf<'exerciseResults'>[number];
 
 /** GET /api/play/exercise */
-export interface PlayExercise {
-  exerciseId: string;
-  teamId: string;
-  teamName: string;
-  title: LocalizedText;
-  summary?: LocalizedText;
-  story?: LocalizedText;
-  hosts: {
-    name: string;
-    console: boolean;
-    /** Web services the team opens in the browser (web service tabs). */
-    web?: { port: number; title: LocalizedText; path: string }[];
-  }[];
-  status: string;
-  endsAt: string | null;
-  recordsInput?: boolean;
-  broadcasts: Broadcast[];
-}
+export type PlayExercise = AnswerOf<'playExercise'>;
+export type Broadcast = PlayExercise['broadcasts'][number];
 
+/** GET /api/play/objectives */
+export type PlayObjectives = AnswerOf<'playObjectives'>;
 /** A visible objective; a solved one says what was accepted (the team's own answer, or the check's reason). */
-export type PlayObjective = VisibleObjective & { accepted?: string };
+export type PlayObjective = PlayObjectives['objectives'][number];
+export type VisibleObjective = Omit<PlayObjective, 'accepted'>;
+/** The objectives not open yet: their titles and what they wait for. */
+export type LockedObjective = PlayObjectives['locked'][number];
 
-export interface PlayObjectives {
-  exerciseId: string;
-  teamId: string;
-  status: string;
-  objectives: PlayObjective[];
-  /** The objectives not open yet: their titles and what they wait for. */
-  locked: LockedObjective[];
+/** The answer's outcome, or `rate-limited` (answered as a 429 error with Retry-After). */
+export type SubmitOutcome = AnswerOf<'playSubmit'>['outcome'] | 'rate-limited';
+
+/** GET /api/scenarios as staff: full entries with owner, archive and publication state. */
+export type CatalogueListEntry = Schemas['CatalogueListEntry'];
+export interface CatalogueList {
+  scenarios: CatalogueListEntry[];
+  invalid: NonNullable<AnswerOf<'listScenarios'>['invalid']>;
 }
-
-export type SubmitOutcome = 'correct' | 'wrong' | 'locked' | 'already-solved' | 'closed' | 'rate-limited';
-
-export interface JoinCode {
-  code: string;
-  exerciseId: string;
-  teamId: string;
-  expiresAt: number;
-  maxUses: number | null;
+/** GET /api/scenarios: catalogue cards anonymously and for trainees, full entries for staff. */
+export interface CardList {
+  scenarios: NonNullable<AnswerOf<'listScenarios'>['scenarios']>;
 }
+export type ScenarioDetail = Schemas['CatalogueEntry'];
 
-export type {
-  Organisation,
-  User,
-  AuditEntry,
-  SessionInfo,
-  PlatformCounts,
-} from '../../orchestrator/src/accounts/account-service.ts';
-export type { PublicationRequest } from '../../orchestrator/src/scenarios/scenario-library.ts';
+export type TeamMember = Schemas['TeamMember'];
+export type JoinCodeInfo = Schemas['JoinCodeInfo'];
+export type JoinSheetTeam = NonNullable<AnswerOf<'createJoinSheet'>['teams']>[number];
+export type MyCourse = Schemas['MyCourse'];
+export type MyExercise = NonNullable<AnswerOf<'listMyExercises'>['exercises']>[number];
+/** POST /api/exercises/{id}/roster */
+export type RosterImport = AnswerOf<'importRoster'>;
+export type JoinCode = AnswerOf<'createJoinCode'>;
 
+export type Organisation = Schemas['Organisation'];
+export type User = Schemas['User'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type SessionInfo = Schemas['SessionInfo'];
+export type PublicationRequest = AnswerOf<'listPublicationRequests'>['requests'][number];
 /** GET /api/admin/health */
-export interface PlatformHealth {
-  version: string;
-  engine: { name: string; ok: boolean; ms: number; error?: string };
-  database: { ok: boolean; ms: number };
-  counts: import('../../orchestrator/src/accounts/account-service.ts').PlatformCounts;
-  startedAt: number;
-  checkedAt: number;
-}
-
+export type PlatformHealth = AnswerOf<'platformHealth'>;
+export type PlatformCounts = PlatformHealth['counts'];
 /** GET /api/account */
-export interface Account {
-  user: import('../../orchestrator/src/accounts/account-service.ts').User;
-  organisation: { id: string; name: string; kind: string };
-}
+export type Account = Schemas['Account'];
 
-export type {
-  ScenarioGuide,
-  GuideObjective,
-  GuideHost,
-} from '../../orchestrator/src/scenarios/scenario-guide.ts';
-export type {
-  AnswerKey,
-  AnswerKeyTeam,
-  ExpectedAnswer,
-} from '../../orchestrator/src/exercises/answer-key.ts';
-
+export type ScenarioGuide = Schemas['ScenarioGuide'];
+export type GuideObjective = ScenarioGuide['objectives'][number];
+export type GuideHost = ScenarioGuide['hosts'][number];
+export type AnswerKey = Schemas['AnswerKey'];
+export type AnswerKeyTeam = AnswerKey['teams'][number];
+export type ExpectedAnswer = AnswerKeyTeam['objectives'][number]['expected'];
 /** GET /api/exercises/{id}/scenario-guide */
-export interface ExerciseScenarioGuide {
-  exerciseId: string;
-  /** The version and content hash the exercise was planned from; `current`: the files still have it. */
-  pinned: { version: string; hash: string; current: boolean };
-  guide: import('../../orchestrator/src/scenarios/scenario-guide.ts').ScenarioGuide;
-}
+export type ExerciseScenarioGuide = AnswerOf<'getExerciseScenarioGuide'>;
+
+export type HelpRequest = Schemas['HelpRequest'];
+export type RecordingInfo = Schemas['RecordingInfo'];

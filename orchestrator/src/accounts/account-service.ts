@@ -166,7 +166,8 @@ export type AuditActor = Principal | 'system' | 'anonymous';
 
 export { ROLES_BY_ORG_KIND };
 export const FIRST_OPERATOR_EMAIL = 'admin@localhost';
-export const MIN_PASSWORD_LENGTH = 10;
+export { MIN_PASSWORD_LENGTH } from '../../../contract/accounts.ts';
+import { MIN_PASSWORD_LENGTH } from '../../../contract/accounts.ts';
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_JOIN_CODE_TTL_MS = DAY_MS;
 export const MAX_JOIN_CODE_TTL_MS = 30 * DAY_MS;

@@ -36,7 +36,14 @@ export interface RouteSpec<B = unknown, P = Record<string, string>, Q = Record<s
   query?: JsonSchema;
   body?: JsonSchema;
   /** Success status (200 unless said) and the schema of what the handler returns. */
-  response: { status?: number; description: string; schema?: JsonSchema; contentType?: string };
+  response: {
+    status?: number;
+    description: string;
+    schema?: JsonSchema;
+    contentType?: string;
+    /** The same answer in other media types the handler may write (e.g. CSV beside JSON). */
+    alternatives?: { contentType: string; schema: JsonSchema }[];
+  };
   /** Returns the JSON body; or writes the response itself (then returns undefined). */
   handler: (ctx: RouteContext<B, P, Q>) => Promise<unknown>;
 }
@@ -183,6 +190,9 @@ export class ApiRegistry {
               ? {
                   content: {
                     [spec.response.contentType ?? 'application/json']: { schema: spec.response.schema },
+                    ...Object.fromEntries(
+                      (spec.response.alternatives ?? []).map((a) => [a.contentType, { schema: a.schema }]),
+                    ),
                   },
                 }
               : {}),

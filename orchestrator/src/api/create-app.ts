@@ -11,6 +11,7 @@ import { ApiRegistry, type Authenticator } from './api-registry.ts';
 import { originCheck } from './auth/origin-check.ts';
 import { PublicOrigins } from './auth/public-origins.ts';
 import { HTTP_STATUS } from './http-status.ts';
+import { OPENAPI_INFO } from './openapi-document.ts';
 import { scenarioRoutes } from './routes/scenario-routes.ts';
 
 export interface AppDependencies {
@@ -103,7 +104,7 @@ export function createApp({
   const api = new ApiRegistry();
   scenarioRoutes(api, scenarios);
   routes?.(api);
-  const openapi = api.openapi({ title: 'CYROP platform API', version: '1' });
+  const openapi = api.openapi(OPENAPI_INFO);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

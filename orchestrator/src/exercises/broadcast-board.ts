@@ -1,11 +1,5 @@
-export interface Broadcast {
-  exerciseId: string;
-  /** ISO 8601. */
-  at: string;
-  message: string;
-  /** To this team only (its trainees and the instructors); absent: to every team. */
-  teamId?: string;
-}
+export type { Broadcast } from '../../../contract/scoring-events.ts';
+import type { Broadcast } from '../../../contract/scoring-events.ts';
 
 /**
  * The instructors' messages to the teams of an exercise (to all, or to one team): the last few are kept per exercise for

@@ -4,29 +4,8 @@ import { CyropError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
 import type { HelpRequestsTable } from '../store/schema.ts';
 
-export type HelpRequestState = 'open' | 'acknowledged' | 'resolved';
-
-/** One help request as instructors see it (a team sees it without the instructors' names). */
-export interface HelpRequest {
-  id: string;
-  exerciseId: string;
-  teamId: string;
-  /** The display name of the trainee who asked. */
-  requestedBy: string;
-  /** The trainee's short text ('' when they wrote none). */
-  message: string;
-  objectiveId: string | null;
-  host: string | null;
-  state: HelpRequestState;
-  /** Epoch milliseconds. */
-  createdAt: number;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
-  resolvedAt: number | null;
-  resolvedBy: string | null;
-  /** Resolved by the team itself (it no longer needs help), not by an instructor. */
-  withdrawn: boolean;
-}
+export type { HelpRequest, HelpRequestState } from '../../../contract/scoring-events.ts';
+import type { HelpRequest } from '../../../contract/scoring-events.ts';
 
 /** What a team is told of its own latest request, and when it may ask again. */
 export interface TeamHelpState {

@@ -41,6 +41,10 @@ export function helpRoutes(api: ApiRegistry, { service, canWatch, audit }: HelpR
       'host',
       'state',
       'createdAt',
+      'acknowledgedAt',
+      'acknowledgedBy',
+      'resolvedAt',
+      'resolvedBy',
       'withdrawn',
     ],
     properties: {

@@ -1,3 +1,4 @@
+import { LOCALIZED_TEXT } from '../api/common-schemas.ts';
 import type { Request, Response } from 'express';
 import { STAFF, type ApiRegistry, type JsonSchema, type Principal } from '../api/api-registry.ts';
 import { mustWatchExercise } from '../access/exercise-access.ts';
@@ -71,6 +72,20 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
       },
     },
   });
+  const scoringEvent = api.schema('ScoringEvent', SCORING_EVENT);
+  const attemptCounts = api.schema('AttemptCounts', ATTEMPT_COUNTS);
+  const sharingReport = api.schema('SharingReport', {
+    type: 'object',
+    required: ['seq', 'at', 'teamId', 'objectiveId', 'ownerTeamIds'],
+    properties: {
+      seq: { type: 'integer' },
+      at: { type: 'integer' },
+      teamId: { type: 'string' },
+      objectiveId: { type: 'string' },
+      ownerTeamIds: { type: 'array', items: { type: 'string' } },
+      userId: { type: 'string' },
+    },
+  });
   const board = {
     type: 'object',
     required: ['exerciseId', 'seq', 'status', 'frozen', 'version', 'board', 'objectives'],
@@ -114,8 +129,8 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
           exerciseId: { type: 'string' },
           teamId: { type: 'string' },
           status: { type: 'string' },
-          objectives: { type: 'array', items: { type: 'object' } },
-          locked: { type: 'array', items: { type: 'object' } },
+          objectives: { type: 'array', items: VISIBLE_OBJECTIVE_WITH_ACCEPTED },
+          locked: { type: 'array', items: LOCKED_OBJECTIVE },
         },
       },
     },
@@ -214,7 +229,7 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
       description: 'whether the check passed and whether that solved the objective',
       schema: {
         type: 'object',
-        required: ['passed', 'solved'],
+        required: ['passed', 'solved', 'exitCode', 'timedOut', 'durationMs'],
         properties: {
           passed: { type: 'boolean' },
           solved: { type: 'boolean' },
@@ -253,7 +268,10 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     summary: "The public scoreboard (frozen while a freeze lasts) and the team's own live row",
     tags: ['play'],
     access: 'participant',
-    response: { description: 'the public board', schema: board },
+    response: {
+      description: "the public board, and in `team` the team's own live row",
+      schema: { ...board, properties: { ...board.properties, team: boardRow } },
+    },
     handler: async ({ principal, req, res }) => {
       const p = participant(principal);
       const projection = await service.load(p.exerciseId);
@@ -276,8 +294,8 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
         required: ['teamId', 'events', 'attempts'],
         properties: {
           teamId: { type: 'string' },
-          events: { type: 'array' },
-          attempts: { type: 'array' },
+          events: { type: 'array', items: scoringEvent },
+          attempts: { type: 'array', items: attemptCounts },
         },
       },
     },
@@ -327,7 +345,17 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
       schema: {
         type: 'object',
         required: ['exerciseId', 'teams'],
-        properties: { exerciseId: { type: 'string' }, teams: { type: 'array' } },
+        properties: {
+          exerciseId: { type: 'string' },
+          teams: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['teamId', 'attempts'],
+              properties: { teamId: { type: 'string' }, attempts: { type: 'array', items: attemptCounts } },
+            },
+          },
+        },
       },
     },
     handler: async ({ principal, params }) => {
@@ -356,7 +384,7 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
         properties: {
           exerciseId: { type: 'string' },
           teamId: { type: ['string', 'null'] },
-          events: { type: 'array' },
+          events: { type: 'array', items: scoringEvent },
           truncated: { type: 'boolean' },
         },
       },
@@ -390,7 +418,7 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
       schema: {
         type: 'object',
         required: ['exerciseId', 'reports'],
-        properties: { exerciseId: { type: 'string' }, reports: { type: 'array' } },
+        properties: { exerciseId: { type: 'string' }, reports: { type: 'array', items: sharingReport } },
       },
     },
     handler: async ({ principal, params }) => {
@@ -408,7 +436,11 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     access: INSTRUCTORS,
     params: exerciseParams,
     query: { properties: { format: { enum: ['csv', 'json'], default: 'json' }, view: VIEW } },
-    response: { description: 'the results file', contentType: 'text/csv', schema: { type: 'string' } },
+    response: {
+      description: 'the results file: JSON rows (`format=json`, the default) or CSV (`format=csv`)',
+      schema: { type: 'array', items: RESULT_ROW },
+      alternatives: [{ contentType: 'text/csv', schema: { type: 'string' } }],
+    },
     handler: async ({ principal, params, query, res }) => {
       const projection = await watch(principal, params.id);
       const body = service.exportResults(projection, query.format, query.view);
@@ -566,3 +598,214 @@ function localize<T extends VisibleObjective>(o: T, lang: string): T {
     hints: o.hints.map((h) => ({ ...h, ...(h.text !== undefined ? { text: pick(h.text, lang) } : {}) })),
   };
 }
+
+const OBJECTIVE_KIND: JsonSchema = { enum: ['flag', 'question', 'check'] };
+
+/** `VisibleObjective` (scoring/scoreboard-projection.ts): no flags, answers or check commands. */
+export const VISIBLE_OBJECTIVE: JsonSchema = {
+  type: 'object',
+  required: ['id', 'kind', 'title', 'competencies', 'value', 'solves', 'solved', 'solvedAt', 'hints'],
+  properties: {
+    id: { type: 'string' },
+    kind: OBJECTIVE_KIND,
+    title: LOCALIZED_TEXT,
+    description: LOCALIZED_TEXT,
+    question: { type: 'object', properties: { text: LOCALIZED_TEXT } },
+    competencies: { type: 'array', items: { type: 'string' } },
+    value: { type: 'integer' },
+    solves: { type: 'integer' },
+    solved: { type: 'boolean' },
+    solvedAt: { type: ['integer', 'null'] },
+    hints: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'cost', 'unlocked'],
+        properties: {
+          id: { type: 'string' },
+          cost: { type: 'integer' },
+          unlocked: { type: 'boolean' },
+          text: LOCALIZED_TEXT,
+        },
+      },
+    },
+    checkEveryMs: { type: 'integer' },
+  },
+};
+
+const VISIBLE_OBJECTIVE_WITH_ACCEPTED: JsonSchema = {
+  ...VISIBLE_OBJECTIVE,
+  properties: {
+    ...(VISIBLE_OBJECTIVE.properties as Record<string, JsonSchema>),
+    accepted: {
+      type: 'string',
+      description: "a solved one: the team's accepted answer, or the check's reason",
+    },
+  },
+};
+
+/** `LockedObjective` (scoring-service/team-objectives.ts). */
+const LOCKED_OBJECTIVE: JsonSchema = {
+  type: 'object',
+  required: ['id', 'kind', 'title', 'requires'],
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    title: LOCALIZED_TEXT,
+    requires: {
+      type: 'array',
+      description: 'the objectives still to solve before this one opens, in scenario order',
+      items: {
+        type: 'object',
+        required: ['id', 'title'],
+        properties: { id: { type: 'string' }, title: LOCALIZED_TEXT },
+      },
+    },
+  },
+};
+
+const SUBMISSION_OUTCOME: JsonSchema = {
+  enum: ['correct', 'wrong', 'other-team', 'rate-limited', 'locked', 'already-solved', 'closed'],
+};
+
+/** `AttemptCounts` (scoring/scoreboard-projection.ts). */
+const ATTEMPT_COUNTS: JsonSchema = {
+  type: 'object',
+  required: [
+    'objectiveId',
+    'outcomes',
+    'total',
+    'lastSubmissionAt',
+    'checksPassed',
+    'checksFailed',
+    'lastCheckAt',
+  ],
+  properties: {
+    objectiveId: { type: 'string' },
+    outcomes: {
+      type: 'object',
+      required: ['correct', 'wrong', 'other-team', 'rate-limited', 'locked', 'already-solved', 'closed'],
+      properties: Object.fromEntries(
+        ['correct', 'wrong', 'other-team', 'rate-limited', 'locked', 'already-solved', 'closed'].map((o) => [
+          o,
+          { type: 'integer' },
+        ]),
+      ),
+    },
+    total: { type: 'integer' },
+    lastSubmissionAt: { type: ['integer', 'null'] },
+    checksPassed: { type: 'integer' },
+    checksFailed: { type: 'integer' },
+    lastCheckAt: { type: ['integer', 'null'] },
+  },
+};
+
+/** One member of `ScoringEvent` (scoring/scoring-events.ts): `seq`, `at`, its `type` and fields. */
+function eventSchema(type: string, required: string[], properties: Record<string, JsonSchema>): JsonSchema {
+  return {
+    type: 'object',
+    required: ['seq', 'at', 'type', ...required],
+    properties: { seq: { type: 'integer' }, at: { type: 'integer' }, type: { const: type }, ...properties },
+  };
+}
+
+const STRING: JsonSchema = { type: 'string' };
+const INTEGER: JsonSchema = { type: 'integer' };
+
+/** `ScoringEvent` (scoring/scoring-events.ts), as the timelines answer it. */
+const SCORING_EVENT: JsonSchema = {
+  oneOf: [
+    eventSchema('submission', ['teamId', 'objectiveId', 'outcome', 'textSha256'], {
+      teamId: STRING,
+      objectiveId: STRING,
+      outcome: SUBMISSION_OUTCOME,
+      textSha256: STRING,
+      textExcerpt: STRING,
+      reason: { enum: ['empty', 'too-long', 'no-match'] },
+      ownerTeamIds: { type: 'array', items: STRING },
+      userId: STRING,
+    }),
+    eventSchema('solve', ['teamId', 'objectiveId', 'via'], {
+      teamId: STRING,
+      objectiveId: STRING,
+      via: { enum: ['flag', 'question', 'check'] },
+      userId: STRING,
+    }),
+    eventSchema(
+      'check-result',
+      ['teamId', 'objectiveId', 'passed', 'exitCode', 'outputExcerpt', 'durationMs'],
+      {
+        teamId: STRING,
+        objectiveId: STRING,
+        passed: { type: 'boolean' },
+        exitCode: { type: ['integer', 'null'] },
+        outputExcerpt: STRING,
+        durationMs: INTEGER,
+      },
+    ),
+    eventSchema('hint-unlock', ['teamId', 'objectiveId', 'hintId', 'cost'], {
+      teamId: STRING,
+      objectiveId: STRING,
+      hintId: STRING,
+      cost: INTEGER,
+      userId: STRING,
+    }),
+    eventSchema('award', ['teamId', 'points', 'reason'], {
+      teamId: STRING,
+      points: INTEGER,
+      reason: STRING,
+      by: STRING,
+    }),
+    eventSchema('freeze', [], { by: STRING }),
+    eventSchema('unfreeze', [], { by: STRING }),
+    eventSchema('exercise-started', [], { endsAt: INTEGER }),
+    eventSchema('exercise-ended', [], {}),
+  ],
+};
+
+/** `ResultRow` (scoring/export-results.ts): one per team × objective, and one per award. */
+const RESULT_ROW: JsonSchema = {
+  type: 'object',
+  required: [
+    'exerciseId',
+    'scenarioId',
+    'scenarioVersion',
+    'scenarioHash',
+    'rank',
+    'teamId',
+    'teamName',
+    'kind',
+    'objectiveId',
+    'solved',
+    'time',
+    'via',
+    'points',
+    'firstBlood',
+    'hintsUsed',
+    'hintIds',
+    'hintCost',
+    'net',
+    'note',
+  ],
+  properties: {
+    exerciseId: STRING,
+    scenarioId: STRING,
+    scenarioVersion: STRING,
+    scenarioHash: STRING,
+    rank: INTEGER,
+    teamId: STRING,
+    teamName: STRING,
+    kind: { enum: ['objective', 'award'] },
+    objectiveId: { type: ['string', 'null'] },
+    solved: { type: 'boolean' },
+    time: { type: ['string', 'null'], description: 'ISO 8601 (UTC); null when unsolved' },
+    via: { enum: ['flag', 'question', 'check', null] },
+    points: INTEGER,
+    firstBlood: { type: 'boolean' },
+    hintsUsed: INTEGER,
+    hintIds: { type: 'array', items: STRING },
+    hintCost: INTEGER,
+    net: INTEGER,
+    note: STRING,
+  },
+};

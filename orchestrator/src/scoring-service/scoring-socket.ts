@@ -9,9 +9,13 @@ import {
   type ScoringClientToServer,
   type ScoringInterServer,
   type ScoringServerToClient,
-  type ScoringSocketData,
-} from './scoring-events-map.ts';
+} from '../../../contract/scoring-events.ts';
 import type { ScoringService } from './scoring-service.ts';
+
+/** What the server keeps on each `/scoring` socket. */
+export interface ScoringSocketData {
+  principal?: Principal;
+}
 
 export type ScoringSocket = Socket<
   ScoringClientToServer,

@@ -1,6 +1,6 @@
 import { CyropError } from '../errors.ts';
 import { EMPTY_RATE_LIMITER_STATE, recordWrongInPlace, type RateLimiterState } from './rate-limiter.ts';
-import type { LocalizedText, ScoringExercise, ScoringObjective } from './scoring-exercise.ts';
+import type { ScoringExercise, ScoringObjective } from './scoring-exercise.ts';
 import {
   isTeamEvent,
   type ScoringEvent,
@@ -12,74 +12,27 @@ import { compareStandings, firstBloodBonus, objectiveValue } from './scoring-rul
 
 /** `public`: what trainees see (frozen while a freeze lasts). `live`: the instructors' board. */
 export type BoardView = 'public' | 'live';
-export type ExerciseStatus = 'pending' | 'running' | 'ended';
-
-export interface BoardRow {
-  /** 1-based position; the order is total (see `compareStandings`), so ranks are distinct. */
-  readonly rank: number;
-  readonly teamId: string;
-  readonly teamName: string;
-  readonly points: number;
-  readonly solves: number;
-  readonly lastScoringAt: number | null;
-}
-
-export interface ObjectiveStats {
-  readonly objectiveId: string;
-  readonly solves: number;
-  /** Current value of one solve, without first-blood bonus. */
-  readonly value: number;
-  readonly firstBlood: { readonly teamId: string; readonly at: number } | null;
-}
-
-export interface AttemptCounts {
-  readonly objectiveId: string;
-  readonly outcomes: Readonly<Record<SubmissionOutcome, number>>;
-  readonly total: number;
-  readonly lastSubmissionAt: number | null;
-  readonly checksPassed: number;
-  readonly checksFailed: number;
-  readonly lastCheckAt: number | null;
-}
-
-/** A team submitted another team's flag. */
-export interface SharingReport {
-  readonly seq: number;
-  readonly at: number;
-  readonly teamId: string;
-  readonly objectiveId: string;
-  readonly ownerTeamIds: readonly string[];
-  readonly userId?: string;
-}
+export type {
+  AttemptCounts,
+  BoardRow,
+  ExerciseStatus,
+  ObjectiveStats,
+  SharingReport,
+  VisibleObjective,
+} from '../../../contract/scoring-events.ts';
+import type {
+  AttemptCounts,
+  BoardRow,
+  ExerciseStatus,
+  ObjectiveStats,
+  SharingReport,
+  VisibleObjective,
+} from '../../../contract/scoring-events.ts';
 
 export interface SolveRecord {
   readonly seq: number;
   readonly at: number;
   readonly via: 'flag' | 'question' | 'check';
-}
-
-/** An objective as its team may see it: no flags, answers or check commands. */
-export interface VisibleObjective {
-  readonly id: string;
-  readonly kind: ScoringObjective['kind'];
-  readonly title: LocalizedText;
-  readonly description?: LocalizedText;
-  readonly question?: { readonly text?: LocalizedText };
-  readonly competencies: readonly string[];
-  /** Public value and solve count (frozen while the board is). */
-  readonly value: number;
-  readonly solves: number;
-  readonly solved: boolean;
-  readonly solvedAt: number | null;
-  /** Hint texts only once unlocked, or once the objective is solved. */
-  readonly hints: readonly {
-    readonly id: string;
-    readonly cost: number;
-    readonly unlocked: boolean;
-    readonly text?: LocalizedText;
-  }[];
-  /** For check objectives run periodically by the server. */
-  readonly checkEveryMs?: number;
 }
 
 /** What one `apply` changed, for small pushes. Row and stats objects are complete (replace by id). */

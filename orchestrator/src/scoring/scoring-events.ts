@@ -1,4 +1,19 @@
 import { CyropError } from '../errors.ts';
+export type {
+  ScoringEvent,
+  SubmissionOutcome,
+  WrongReason,
+  SubmissionEvent,
+  SolveEvent,
+  CheckResultEvent,
+  HintUnlockEvent,
+  AwardEvent,
+  FreezeEvent,
+  UnfreezeEvent,
+  ExerciseStartedEvent,
+  ExerciseEndedEvent,
+} from '../../../contract/scoring-events.ts';
+import type { ScoringEvent, SubmissionOutcome } from '../../../contract/scoring-events.ts';
 
 /**
  * The append-only scoring event log of one exercise. The store assigns `seq` (strictly increasing,
@@ -6,37 +21,11 @@ import { CyropError } from '../errors.ts';
  * epoch milliseconds, injected (this module never reads a clock). Events are facts: corrections are
  * new events (an `award` with negative points), never edits.
  */
-export type ScoringEvent =
-  | SubmissionEvent
-  | SolveEvent
-  | CheckResultEvent
-  | HintUnlockEvent
-  | AwardEvent
-  | FreezeEvent
-  | UnfreezeEvent
-  | ExerciseStartedEvent
-  | ExerciseEndedEvent;
-
 export type ScoringEventType = ScoringEvent['type'];
 
 /** An event before the store has numbered it. */
 export type ScoringEventDraft = WithoutSeq<ScoringEvent>;
 type WithoutSeq<E> = E extends ScoringEvent ? Omit<E, 'seq'> : never;
-
-interface EventBase {
-  /** Position in the log, assigned by the store; strictly increasing. */
-  seq: number;
-  /** Epoch milliseconds, from the injected clock. */
-  at: number;
-}
-
-/**
- * What happened to one submitted answer. `other-team` is another team's flag (suspected sharing:
- * never accepted, counted as a wrong attempt, shown to the submitting team as `wrong`);
- * `rate-limited`, `locked`, `already-solved` and `closed` were not checked at all.
- */
-export type SubmissionOutcome =
-  'correct' | 'wrong' | 'other-team' | 'rate-limited' | 'locked' | 'already-solved' | 'closed';
 
 export const SUBMISSION_OUTCOMES: readonly SubmissionOutcome[] = [
   'correct',
@@ -47,87 +36,6 @@ export const SUBMISSION_OUTCOMES: readonly SubmissionOutcome[] = [
   'already-solved',
   'closed',
 ];
-
-/** Why a checked answer was wrong. */
-export type WrongReason = 'empty' | 'too-long' | 'no-match';
-
-export interface SubmissionEvent extends EventBase {
-  type: 'submission';
-  teamId: string;
-  objectiveId: string;
-  outcome: SubmissionOutcome;
-  /** SHA-256 (hex) of the text exactly as submitted. */
-  textSha256: string;
-  /**
-   * The start of the submitted text (≤ MAX_TEXT_EXCERPT_BYTES of UTF-8), kept for `wrong` and
-   * `correct` outcomes (a correct one is shown back to its own team on the solved objective; the
-   * instructors know every answer anyway). Other teams' flags are secrets and are kept as their hash.
-   */
-  textExcerpt?: string;
-  reason?: WrongReason;
-  /** For `other-team`: the team(s) whose flag this is. */
-  ownerTeamIds?: string[];
-  userId?: string;
-}
-
-export interface SolveEvent extends EventBase {
-  type: 'solve';
-  teamId: string;
-  objectiveId: string;
-  via: 'flag' | 'question' | 'check';
-  userId?: string;
-}
-
-export interface CheckResultEvent extends EventBase {
-  type: 'check-result';
-  teamId: string;
-  objectiveId: string;
-  passed: boolean;
-  /** null when the command did not exit by itself (timeout, engine failure). */
-  exitCode: number | null;
-  /** At most MAX_OUTPUT_EXCERPT_BYTES of UTF-8 (see `utf8Excerpt`). */
-  outputExcerpt: string;
-  durationMs: number;
-}
-
-export interface HintUnlockEvent extends EventBase {
-  type: 'hint-unlock';
-  teamId: string;
-  objectiveId: string;
-  hintId: string;
-  /** The cost charged, as declared by the plan when the hint was unlocked. */
-  cost: number;
-  userId?: string;
-}
-
-/** An instructor's bonus (points > 0) or penalty (points < 0). */
-export interface AwardEvent extends EventBase {
-  type: 'award';
-  teamId: string;
-  points: number;
-  reason: string;
-  by?: string;
-}
-
-export interface FreezeEvent extends EventBase {
-  type: 'freeze';
-  by?: string;
-}
-
-export interface UnfreezeEvent extends EventBase {
-  type: 'unfreeze';
-  by?: string;
-}
-
-export interface ExerciseStartedEvent extends EventBase {
-  type: 'exercise-started';
-  /** Planned end (epoch ms), when the exercise has one; the server schedules freeze and end from it. */
-  endsAt?: number;
-}
-
-export interface ExerciseEndedEvent extends EventBase {
-  type: 'exercise-ended';
-}
 
 export const MAX_OUTPUT_EXCERPT_BYTES = 2048;
 export const MAX_TEXT_EXCERPT_BYTES = 256;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/database.ts';
-import type { RecordingInfo } from './terminal-events-map.ts';
+import type { RecordingInfo } from '../../../contract/terminal-events.ts';
 
 export interface NewRecording {
   recordingId: string;

@@ -29,7 +29,7 @@ import {
   type TerminalError,
   type TerminalInfo,
   type TerminalServerToClient,
-} from './terminal-events-map.ts';
+} from '../../../contract/terminal-events.ts';
 import { DEFAULT_FLOW, TerminalSession, type FlowLimits, type TerminalPeer } from './terminal-session.ts';
 
 export interface TerminalSocketData {
@@ -99,7 +99,7 @@ const STAFF = new Set<string>(STAFF_ROLES);
 const TOUCH_EVERY_MS = 60_000;
 
 /**
- * The terminal gateway on the `/terminal` namespace (see terminal-events-map.ts for the protocol).
+ * The terminal gateway on the `/terminal` namespace (see contract/terminal-events.ts for the protocol).
  * Handshakes are authorised like every socket (session cookie + Origin). A participant opens shells
  * only on console hosts of its own team of a running exercise; staff who may watch an exercise open
  * shells on any of its teams' console hosts, and watch or list its live terminals. A shell is resumed

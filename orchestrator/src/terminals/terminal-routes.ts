@@ -5,7 +5,7 @@ import { STAFF, type ApiRegistry, type Principal } from '../api/api-registry.ts'
 import { mustWatchExercise } from '../access/exercise-access.ts';
 import { CyropError } from '../errors.ts';
 import type { RecordingStore } from './recording-store.ts';
-import type { RecordingInfo } from './terminal-events-map.ts';
+import type { RecordingInfo } from '../../../contract/terminal-events.ts';
 
 export interface TerminalRouteDeps {
   recordings: RecordingStore;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Duplex } from 'node:stream';
 import type { ShellStream } from '../runtime/runtime-driver.ts';
-import { TERMINAL_LIMITS } from './terminal-events-map.ts';
+import { TERMINAL_LIMITS } from '../../../contract/terminal-events.ts';
 import { TerminalSession, type TerminalPeer } from './terminal-session.ts';
 
 /** A shell whose program never reads its input (writes never complete) and whose output we push. */

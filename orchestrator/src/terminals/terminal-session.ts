@@ -3,7 +3,11 @@ import unicode11Package from '@xterm/addon-unicode11';
 import headlessPackage from '@xterm/headless';
 import type { ShellStream } from '../runtime/runtime-driver.ts';
 import type { AsciicastRecorder } from './asciicast-recorder.ts';
-import { TERMINAL_LIMITS, type TerminalInfo, type TerminalServerToClient } from './terminal-events-map.ts';
+import {
+  TERMINAL_LIMITS,
+  type TerminalInfo,
+  type TerminalServerToClient,
+} from '../../../contract/terminal-events.ts';
 
 const { Terminal } = headlessPackage;
 const { SerializeAddon } = serializePackage;

@@ -16,7 +16,7 @@ import type {
   Reply,
   TerminalClientToServer,
   TerminalServerToClient,
-} from '../../../orchestrator/src/terminals/terminal-events-map.ts';
+} from '../../../contract/terminal-events.ts';
 
 export interface BenchTerminal {
   readonly rung: 'raw' | 'ours';

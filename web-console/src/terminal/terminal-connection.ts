@@ -3,7 +3,7 @@ import type {
   TerminalClientToServer,
   TerminalError,
   TerminalServerToClient,
-} from '../../../orchestrator/src/terminals/terminal-events-map.ts';
+} from '../../../contract/terminal-events.ts';
 import { TERMINAL_NAMESPACE } from './terminal-limits.ts';
 
 export type TerminalSocket = Socket<TerminalServerToClient, TerminalClientToServer>;

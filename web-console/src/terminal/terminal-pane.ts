@@ -2,11 +2,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal } from '@xterm/xterm';
-import type {
-  Attached,
-  Reply,
-  TerminalError,
-} from '../../../orchestrator/src/terminals/terminal-events-map.ts';
+import type { Attached, Reply, TerminalError } from '../../../contract/terminal-events.ts';
 import { describeCode } from '../describe-error.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { formatBytes, t, type MessageKey } from '../i18n/i18n.ts';

@@ -1,10 +1,11 @@
-import { api, ApiError } from '../api.ts';
+import { ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatDateTime, locale, setLocale, t, type Locale } from '../i18n/i18n.ts';
 import { orgKindLabel, roleLabel } from '../labels.ts';
 import { setSession } from '../session.ts';
-import type { Account, Session, SessionInfo } from '../types.ts';
+import type { Account, SessionInfo } from '../types.ts';
 import type { View } from '../view.ts';
 
 const MIN_PASSWORD_LENGTH = 10;
@@ -37,8 +38,8 @@ export class AccountView implements View {
   private async load(): Promise<void> {
     try {
       const [account, sessions] = await Promise.all([
-        api<Account>('GET', '/api/account'),
-        api<{ sessions: SessionInfo[] }>('GET', '/api/account/sessions'),
+        client.get('/api/account'),
+        client.get('/api/account/sessions'),
       ]);
       this.account = account;
       this.sessions = sessions.sessions;
@@ -127,7 +128,7 @@ export class AccountView implements View {
 
   private async saveLanguage(language: Locale | null): Promise<void> {
     try {
-      this.account = await api<Account>('PATCH', '/api/account', { preferredLanguage: language });
+      this.account = await client.patch('/api/account', { body: { preferredLanguage: language } });
       this.languageStatus = () => t('account.languageSaved');
       // re-renders every view through the locale listener
       if (language !== null && language !== locale()) setLocale(language);
@@ -212,10 +213,10 @@ export class AccountView implements View {
     this.passwordError = () => '';
     this.passwordStatus = () => '';
     try {
-      const session = await api<Session>('POST', '/api/auth/password', { currentPassword, newPassword });
+      const session = await client.post('/api/auth/password', { body: { currentPassword, newPassword } });
       setSession(session);
       this.passwordStatus = () => t('account.passwordChanged');
-      this.sessions = (await api<{ sessions: SessionInfo[] }>('GET', '/api/account/sessions')).sessions;
+      this.sessions = (await client.get('/api/account/sessions')).sessions;
     } catch (error) {
       this.passwordError = () =>
         error instanceof ApiError && error.code === 'FORBIDDEN'
@@ -321,7 +322,7 @@ export class AccountView implements View {
 
   private async end(id: string): Promise<void> {
     try {
-      await api('DELETE', `/api/account/sessions/${encodeURIComponent(id)}`);
+      await client.delete('/api/account/sessions/{id}', { path: { id } });
       this.sessionsStatus = () => t('account.ended');
     } catch (error) {
       this.sessionsStatus = () => describeError(error);
@@ -331,7 +332,7 @@ export class AccountView implements View {
 
   private async endOthers(): Promise<void> {
     try {
-      const { ended } = await api<{ ended: number }>('POST', '/api/account/sessions/sign-out-others');
+      const { ended } = await client.post('/api/account/sessions/sign-out-others');
       this.sessionsStatus = () => t('account.endedOthers', { count: ended });
     } catch (error) {
       this.sessionsStatus = () => describeError(error);
@@ -341,7 +342,7 @@ export class AccountView implements View {
 
   private async reloadSessions(): Promise<void> {
     try {
-      this.sessions = (await api<{ sessions: SessionInfo[] }>('GET', '/api/account/sessions')).sessions;
+      this.sessions = (await client.get('/api/account/sessions')).sessions;
     } catch (error) {
       this.error = () => describeError(error);
     }

@@ -1,4 +1,5 @@
 import { api } from '../api.ts';
+import { client, type Body } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid, type Child } from '../dom.ts';
 import { formatDateTime, formatNumber, pickText, t, type MessageKey } from '../i18n/i18n.ts';
@@ -11,19 +12,15 @@ import type {
   PlatformHealth,
   Principal,
   PublicationRequest,
+  AnswerOf,
   User,
 } from '../types.ts';
 import type { View } from '../view.ts';
 
 /** An invitation as GET /api/organisations/{id}/invitations lists it. */
-interface Invitation {
-  id: string;
-  email: string;
-  role: string;
-  name: string | null;
-  expiresAt: number;
-  state: 'pending' | 'accepted' | 'revoked' | 'expired';
-}
+type Invitation = AnswerOf<'createInvitation'>;
+type UserRole = User['role'];
+type InviteRole = Body<'post', '/api/organisations/{id}/invitations'>['role'];
 
 type Tab = 'organisations' | 'users' | 'publications' | 'audit' | 'health' | 'scenarios' | 'exercises';
 const OPERATOR_TABS: readonly Tab[] = ['organisations', 'users', 'publications', 'audit', 'health'];
@@ -37,7 +34,7 @@ const TAB_LABELS: Record<Tab, MessageKey> = {
   scenarios: 'admin.tab.scenarios',
   exercises: 'admin.tab.exercises',
 };
-const ROLES_BY_KIND: Record<string, readonly string[]> = {
+const ROLES_BY_KIND: Record<string, readonly UserRole[]> = {
   operator: ['operator'],
   'training-company': ['org-admin', 'instructor', 'trainee'],
   customer: ['org-admin', 'instructor', 'trainee'],
@@ -102,8 +99,8 @@ export class AdminView implements View {
   private confirmDisable = '';
   private confirmReset = '';
   private oneTimePassword: { email: string; password: string } | undefined;
-  private userForm = { orgId: '', email: '', name: '', role: 'instructor', error: silent };
-  private inviteForm = { email: '', name: '', role: 'instructor', error: silent };
+  private userForm = { orgId: '', email: '', name: '', role: 'instructor' as UserRole, error: silent };
+  private inviteForm = { email: '', name: '', role: 'instructor' as InviteRole, error: silent };
   private invitations: Invitation[] | undefined;
   private inviteLink: { email: string; url: string } | undefined;
   private publications: PublicationRequest[] | undefined;
@@ -149,9 +146,7 @@ export class AdminView implements View {
           break;
         case 'publications':
           await this.loadOrganisations();
-          this.publications = (
-            await api<{ requests: PublicationRequest[] }>('GET', '/api/scenario-publications')
-          ).requests;
+          this.publications = (await client.get('/api/scenario-publications')).requests;
           break;
         case 'audit':
           await this.loadAudit(false);
@@ -159,22 +154,19 @@ export class AdminView implements View {
           if (!this.organisations) await this.loadOrganisations();
           break;
         case 'health':
-          this.health = await api<PlatformHealth>('GET', '/api/admin/health');
+          this.health = await client.get('/api/admin/health');
           break;
         case 'scenarios':
           await this.loadVersions();
           break;
         case 'exercises':
-          this.exercises = (
-            await api<{ exercises: ExerciseListEntry[] }>('GET', '/api/exercises')
-          ).exercises.sort((a, b) => b.createdAt - a.createdAt);
+          this.exercises = ((await client.get('/api/exercises')).exercises ?? []).sort(
+            (a, b) => b.createdAt - a.createdAt,
+          );
           break;
       }
       if (!this.operator && !this.organisations) {
-        const own = await api<Organisation>(
-          'GET',
-          `/api/organisations/${encodeURIComponent(this.principal.orgId)}`,
-        );
+        const own = await client.get('/api/organisations/{id}', { path: { id: this.principal.orgId } });
         this.organisations = [own];
       }
       this.error = silent;
@@ -186,24 +178,19 @@ export class AdminView implements View {
 
   private async loadOrganisations(): Promise<void> {
     if (!this.operator) return;
-    this.organisations = (
-      await api<{ organisations: Organisation[] }>('GET', '/api/organisations')
-    ).organisations;
+    this.organisations = (await client.get('/api/organisations')).organisations ?? [];
   }
 
   private async loadUsers(): Promise<void> {
-    const path = this.operator
-      ? `/api/users${this.usersOrg !== '' ? `?org=${encodeURIComponent(this.usersOrg)}` : ''}`
-      : `/api/organisations/${encodeURIComponent(this.principal.orgId)}/users`;
-    this.users = (await api<{ users: User[] }>('GET', path)).users;
+    const { users } = this.operator
+      ? await client.get('/api/users', { query: this.usersOrg !== '' ? { org: this.usersOrg } : {} })
+      : await client.get('/api/organisations/{id}/users', { path: { id: this.principal.orgId } });
+    this.users = users ?? [];
   }
 
   private async loadVersions(): Promise<void> {
     this.versions = (
-      await api<{ versions: OwnedVersion[] }>(
-        'GET',
-        `/api/organisations/${encodeURIComponent(this.principal.orgId)}/scenarios`,
-      )
+      await client.get('/api/organisations/{id}/scenarios', { path: { id: this.principal.orgId } })
     ).versions;
   }
 
@@ -424,7 +411,10 @@ export class AdminView implements View {
               onclick: () => {
                 this.confirmDisable = '';
                 void this.act(async () => {
-                  await api('PATCH', `/api/organisations/${encodeURIComponent(o.id)}`, { disabled: true });
+                  await client.patch('/api/organisations/{id}', {
+                    path: { id: o.id },
+                    body: { disabled: true },
+                  });
                 });
               },
             },
@@ -470,7 +460,10 @@ export class AdminView implements View {
           onclick: () => {
             if (o.disabled)
               void this.act(async () => {
-                await api('PATCH', `/api/organisations/${encodeURIComponent(o.id)}`, { disabled: false });
+                await client.patch('/api/organisations/{id}', {
+                  path: { id: o.id },
+                  body: { disabled: false },
+                });
               });
             else {
               this.confirmDisable = o.id;
@@ -649,8 +642,11 @@ export class AdminView implements View {
     try {
       const saved =
         id === undefined
-          ? await api<Organisation>('POST', '/api/organisations', body)
-          : await api<Organisation>('PATCH', `/api/organisations/${encodeURIComponent(id)}`, body);
+          ? await client.post('/api/organisations', { body: body as Body<'post', '/api/organisations'> })
+          : await client.patch('/api/organisations/{id}', {
+              path: { id },
+              body,
+            });
       this.orgForm = { values: { ...EMPTY_ORG }, error: silent };
       const name = saved.name;
       this.status = () => t(id === undefined ? 'org.createdMessage' : 'org.savedMessage', { name });
@@ -774,9 +770,10 @@ export class AdminView implements View {
             'data-testid': 'user-role-select',
             disabled: self || roles.length < 2,
             onchange: (event) => {
-              const role = (event.target as HTMLSelectElement).value;
+              // the options are the roles this user may be given
+              const role = (event.target as HTMLSelectElement).value as UserRole;
               void this.act(async () => {
-                await api('PATCH', `/api/users/${encodeURIComponent(u.id)}`, { role });
+                await client.patch('/api/users/{id}', { path: { id: u.id }, body: { role } });
                 return () => t('user.roleChanged', { name: u.name, role: roleLabel(role) });
               });
             },
@@ -817,10 +814,9 @@ export class AdminView implements View {
                       onclick: () => {
                         this.confirmReset = '';
                         void this.act(async () => {
-                          const r = await api<{ oneTimePassword: string }>(
-                            'POST',
-                            `/api/users/${encodeURIComponent(u.id)}/password-reset`,
-                          );
+                          const r = await client.post('/api/users/{id}/password-reset', {
+                            path: { id: u.id },
+                          });
                           this.oneTimePassword = { email: u.email, password: r.oneTimePassword };
                         });
                       },
@@ -851,8 +847,9 @@ export class AdminView implements View {
                     'data-testid': 'user-toggle',
                     onclick: () =>
                       void this.act(async () => {
-                        await api('PATCH', `/api/users/${encodeURIComponent(u.id)}`, {
-                          disabled: !u.disabled,
+                        await client.patch('/api/users/{id}', {
+                          path: { id: u.id },
+                          body: { disabled: !u.disabled },
                         });
                         return () =>
                           t(u.disabled ? 'user.enabledMessage' : 'user.disabledMessage', { name: u.name });
@@ -889,7 +886,8 @@ export class AdminView implements View {
     };
     const org = this.organisations?.find((o) => o.id === f.orgId);
     const roles = ROLES_BY_KIND[org?.kind ?? 'customer'] ?? [];
-    if (!roles.includes(f.role)) f.role = roles.includes('instructor') ? 'instructor' : (roles[0] ?? '');
+    if (!roles.includes(f.role))
+      f.role = roles.includes('instructor') ? 'instructor' : (roles[0] ?? 'trainee');
     return h(
       'section',
       { class: 'panel' },
@@ -965,7 +963,8 @@ export class AdminView implements View {
               id: ids.role,
               'data-testid': 'user-role',
               onchange: (event) => {
-                f.role = (event.target as HTMLSelectElement).value;
+                // the options are the organisation's roles
+                f.role = (event.target as HTMLSelectElement).value as UserRole;
               },
             },
             roles.map((r) => h('option', { value: r, selected: r === f.role }, roleLabel(r))),
@@ -989,10 +988,7 @@ export class AdminView implements View {
 
   private async loadInvitations(): Promise<void> {
     this.invitations = (
-      await api<{ invitations: Invitation[] }>(
-        'GET',
-        `/api/organisations/${encodeURIComponent(this.principal.orgId)}/invitations`,
-      )
+      await client.get('/api/organisations/{id}/invitations', { path: { id: this.principal.orgId } })
     ).invitations;
   }
 
@@ -1061,7 +1057,8 @@ export class AdminView implements View {
               id: ids.role,
               'data-testid': 'invitation-role',
               onchange: (event) => {
-                f.role = (event.target as HTMLSelectElement).value;
+                // the options are the roles an invitation may give
+                f.role = (event.target as HTMLSelectElement).value as InviteRole;
               },
             },
             roles.map((r) => h('option', { value: r, selected: r === f.role }, roleLabel(r))),
@@ -1133,10 +1130,9 @@ export class AdminView implements View {
                       'data-testid': 'invitation-revoke',
                       onclick: () =>
                         void this.act(async () => {
-                          await api(
-                            'DELETE',
-                            `/api/organisations/${encodeURIComponent(this.principal.orgId)}/invitations/${encodeURIComponent(i.id)}`,
-                          );
+                          await client.delete('/api/organisations/{id}/invitations/{invitationId}', {
+                            path: { id: this.principal.orgId, invitationId: i.id },
+                          });
                           this.inviteLink = undefined;
                           const email = i.email;
                           return () => t('inviteForm.revoked', { email });
@@ -1155,12 +1151,16 @@ export class AdminView implements View {
   private async invite(): Promise<void> {
     const f = this.inviteForm;
     try {
-      const made = await api<Invitation & { link: string }>(
-        'POST',
-        `/api/organisations/${encodeURIComponent(this.principal.orgId)}/invitations`,
-        { email: f.email.trim(), role: f.role, ...(f.name.trim() !== '' ? { name: f.name.trim() } : {}) },
-      );
-      this.inviteLink = { email: made.email, url: new URL(made.link, location.origin).toString() };
+      const made = await client.post('/api/organisations/{id}/invitations', {
+        path: { id: this.principal.orgId },
+        body: {
+          email: f.email.trim(),
+          role: f.role,
+          ...(f.name.trim() !== '' ? { name: f.name.trim() } : {}),
+        },
+      });
+      // a new invitation's answer carries its link (shown once)
+      this.inviteLink = { email: made.email, url: new URL(made.link ?? '', location.origin).toString() };
       this.oneTimePassword = undefined;
       f.email = '';
       f.name = '';
@@ -1176,11 +1176,10 @@ export class AdminView implements View {
   private async createUser(): Promise<void> {
     const f = this.userForm;
     try {
-      const made = await api<{ user: User; oneTimePassword?: string }>(
-        'POST',
-        `/api/organisations/${encodeURIComponent(f.orgId)}/users`,
-        { email: f.email.trim(), name: f.name.trim(), role: f.role },
-      );
+      const made = await client.post('/api/organisations/{id}/users', {
+        path: { id: f.orgId },
+        body: { email: f.email.trim(), name: f.name.trim(), role: f.role },
+      });
       this.oneTimePassword = made.oneTimePassword
         ? { email: made.user.email, password: made.oneTimePassword }
         : undefined;
@@ -1230,11 +1229,10 @@ export class AdminView implements View {
             list.map((r) => {
               const decide = (approve: boolean) =>
                 void this.act(async () => {
-                  await api(
-                    'POST',
-                    `/api/scenarios/${encodeURIComponent(r.id)}/versions/${encodeURIComponent(r.version)}/publication/decision`,
-                    { approve },
-                  );
+                  await client.post('/api/scenarios/{id}/versions/{version}/publication/decision', {
+                    path: { id: r.id, version: r.version },
+                    body: { approve },
+                  });
                   return () => t(approve ? 'pub.approved' : 'pub.rejected', { id: r.id, version: r.version });
                 });
               return h(

@@ -1,4 +1,4 @@
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { locale, pickText, t } from '../i18n/i18n.ts';
@@ -43,10 +43,7 @@ export class AnswerKeyPanel {
       this.loading = true;
       this.render();
       try {
-        this.key = await api<AnswerKey>(
-          'GET',
-          `/api/exercises/${encodeURIComponent(this.exerciseId)}/answer-key`,
-        );
+        this.key = await client.get('/api/exercises/{id}/answer-key', { path: { id: this.exerciseId } });
         this.team ||= this.key.teams[0]?.teamId ?? '';
       } catch (error) {
         this.error = describeError(error);

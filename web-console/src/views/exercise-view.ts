@@ -1,32 +1,29 @@
-import type {
-  RecordingInfo,
-  Reply,
-  TerminalInfo,
-} from '../../../orchestrator/src/terminals/terminal-events-map.ts';
-import { api } from '../api.ts';
-import { boardTable, timelineList } from '../components.ts';
+import type { RecordingInfo, Reply, TerminalInfo } from '../../../contract/terminal-events.ts';
+import { client } from '../api-client.ts';
+import { timelineList } from '../components.ts';
 import { describeCode, describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatBytes, formatDateTime, formatRelative, formatTime, pickText, t } from '../i18n/i18n.ts';
 import { exerciseStateLabel, teamStateLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
+import { isNewer, mergeRows, mergeStats } from '../scoreboard-state.ts';
 import { connectScoring, type ScoringSocket } from '../scoring-connection.ts';
 import { parseAsciicast } from '../terminal/asciicast.ts';
 import { ReplayPlayer } from '../terminal/replay-player.ts';
 import { TerminalConnection } from '../terminal/terminal-connection.ts';
 import { TerminalPane } from '../terminal/terminal-pane.ts';
 import type {
-  AttemptCounts,
   BoardRow,
   ExerciseStatus,
+  ExerciseSummary,
   JoinCode,
   ObjectiveStats,
-  ResultRow,
   ScenarioDetail,
   ScoringEvent,
-  SharingReport,
 } from '../types.ts';
 import type { View } from '../view.ts';
+import { ExerciseBoardPanel } from './exercise-board-panel.ts';
+import { ExerciseSharingPanel } from './exercise-sharing-panel.ts';
 import { HelpQueuePanel } from './help-queue-panel.ts';
 import { PeoplePanel } from './people-panel.ts';
 
@@ -48,14 +45,12 @@ export class ExerciseView implements View {
     teams: h('section', { class: 'panel' }),
     actions: h('section', { class: 'panel' }),
     grid: h('section', { class: 'panel' }),
-    board: h('section', { class: 'panel' }),
     timeline: h('section', { class: 'panel' }),
     ownShell: h('div', {}),
     terminals: h('section', { class: 'panel' }),
     shadow: h('div', {}),
     recordings: h('section', { class: 'panel' }),
     replay: h('div', {}),
-    sharing: h('section', { class: 'panel' }),
   };
   private status: ExerciseStatus | undefined;
   private scenario: ScenarioDetail | undefined;
@@ -63,7 +58,11 @@ export class ExerciseView implements View {
   private error = '';
   private board: readonly BoardRow[] = [];
   private stats: readonly ObjectiveStats[] = [];
-  private sharing: SharingReport[] = [];
+  private readonly boardPanel = new ExerciseBoardPanel();
+  private readonly sharingPanel = new ExerciseSharingPanel({
+    teamName: (id) => this.teamName(id),
+    objectiveTitle: (id) => this.objectiveTitle(id),
+  });
   private solved = new Map<string, Map<string, number>>();
   private attempts = new Map<string, Map<string, number>>();
   /** Scoring events by seq: the staff timeline (loaded) plus the live `instructor:update` events. */
@@ -121,12 +120,12 @@ export class ExerciseView implements View {
       (this.people = new PeoplePanel(this.exerciseId)).element,
       this.slots.ownShell,
       this.slots.grid,
-      h('div', { class: 'two-columns' }, this.slots.board, this.slots.timeline),
+      h('div', { class: 'two-columns' }, this.boardPanel.element, this.slots.timeline),
       this.slots.terminals,
       this.slots.shadow,
       this.slots.recordings,
       this.slots.replay,
-      this.slots.sharing,
+      this.sharingPanel.element,
     );
     this.scoring = connectScoring();
     this.help = new HelpQueuePanel(this.exerciseId, this.scoring, {
@@ -142,13 +141,13 @@ export class ExerciseView implements View {
       this.frozen = snapshot.frozen;
       this.board = snapshot.instructor?.board ?? snapshot.board;
       this.stats = snapshot.instructor?.objectives ?? snapshot.objectives;
-      if (snapshot.instructor) this.sharing = [...snapshot.instructor.sharing];
+      if (snapshot.instructor) this.sharingPanel.replace(snapshot.instructor.sharing);
       this.renderScoring();
       this.renderHead();
       this.renderActions();
     });
     this.scoring.on('instructor:update', (update) => {
-      if (update.exerciseId !== this.exerciseId || update.seq <= this.seq) return;
+      if (update.exerciseId !== this.exerciseId || !isNewer(update.seq, this.seq)) return;
       const changed = this.scoringStatus !== update.status || this.frozen !== update.frozen;
       this.seq = update.seq;
       this.scoringStatus = update.status;
@@ -159,7 +158,7 @@ export class ExerciseView implements View {
       }
       this.board = mergeRows(this.board, update.rows);
       this.stats = mergeStats(this.stats, update.objectives);
-      if (update.sharing) this.sharing.push(update.sharing);
+      if (update.sharing) this.sharingPanel.add(update.sharing);
       this.applyEvent(update.event);
       this.renderScoring();
     });
@@ -244,10 +243,7 @@ export class ExerciseView implements View {
   /** The exercise, its teams and the engine's view, read once (then followed by pushes). */
   private async loadStatus(): Promise<void> {
     try {
-      const status = await api<ExerciseStatus>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}`,
-      );
+      const status = await client.get('/api/exercises/{id}', { path: { id: this.exerciseId } });
       if (this.disposed) return;
       const firstTime = this.status === undefined;
       this.status = status;
@@ -265,10 +261,9 @@ export class ExerciseView implements View {
   private async loadScenario(id: string, version: string): Promise<void> {
     try {
       // the version the exercise was planned from, not the newest
-      this.scenario = await api<ScenarioDetail>(
-        'GET',
-        `/api/scenarios/${encodeURIComponent(id)}?version=${encodeURIComponent(version)}`,
-      );
+      const found = await client.get('/api/scenarios/{id}', { path: { id }, query: { version } });
+      // staff read the full entry (a catalogue card is what anonymous callers get)
+      if ('valid' in found) this.scenario = found;
     } catch {
       // titles fall back to ids
     }
@@ -292,7 +287,7 @@ export class ExerciseView implements View {
           this.frozen = snapshot.frozen;
           this.board = snapshot.instructor?.board ?? snapshot.board;
           this.stats = snapshot.instructor?.objectives ?? snapshot.objectives;
-          if (snapshot.instructor) this.sharing = [...snapshot.instructor.sharing];
+          if (snapshot.instructor) this.sharingPanel.replace(snapshot.instructor.sharing);
           this.renderScoring();
           this.renderHead();
           this.renderActions();
@@ -303,11 +298,10 @@ export class ExerciseView implements View {
 
   private async loadResults(): Promise<void> {
     try {
-      const result = await api<ResultRow[] | { rows: ResultRow[] }>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/results?format=json&view=live`,
-      );
-      const rows = Array.isArray(result) ? result : result.rows;
+      const rows = await client.get('/api/exercises/{id}/results', {
+        path: { id: this.exerciseId },
+        query: { format: 'json', view: 'live' },
+      });
       let n = 0;
       for (const row of rows) {
         if (row.time === null) continue;
@@ -346,8 +340,10 @@ export class ExerciseView implements View {
    */
   private async loadTimeline(team = ''): Promise<void> {
     try {
-      const query = team !== '' ? `?team=${encodeURIComponent(team)}` : '';
-      const result = await api<{ events: ScoringEvent[] }>('GET', `${this.base()}/timeline${query}`);
+      const result = await client.get('/api/exercises/{id}/timeline', {
+        path: { id: this.exerciseId },
+        query: team !== '' ? { team } : {},
+      });
       if (this.disposed) return;
       for (const event of result.events) {
         this.timeline.set(event.seq, event);
@@ -363,11 +359,8 @@ export class ExerciseView implements View {
 
   private async loadSharing(): Promise<void> {
     try {
-      const result = await api<{ reports: SharingReport[] }>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/sharing`,
-      );
-      if (this.sharing.length === 0) this.sharing = result.reports;
+      const result = await client.get('/api/exercises/{id}/sharing', { path: { id: this.exerciseId } });
+      this.sharingPanel.fill(result.reports);
       this.renderScoring();
     } catch {
       // shown from the socket
@@ -376,10 +369,7 @@ export class ExerciseView implements View {
 
   private async loadAttempts(): Promise<void> {
     try {
-      const result = await api<{ teams: { teamId: string; attempts: AttemptCounts[] }[] }>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/attempts`,
-      );
+      const result = await client.get('/api/exercises/{id}/attempts', { path: { id: this.exerciseId } });
       for (const team of result.teams) {
         const map = new Map<string, number>();
         for (const a of team.attempts) map.set(a.objectiveId, a.total);
@@ -461,12 +451,9 @@ export class ExerciseView implements View {
   private async loadRecordings(): Promise<void> {
     const before = JSON.stringify([this.recordingsError, this.recordings]);
     try {
-      this.recordings = await api<RecordingInfo[]>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/recordings`,
-      ).then((r) =>
-        Array.isArray(r) ? r : ((r as unknown as { recordings?: RecordingInfo[] }).recordings ?? []),
-      );
+      this.recordings = await client.get('/api/exercises/{id}/recordings', {
+        path: { id: this.exerciseId },
+      });
       this.recordingsError = '';
     } catch (error) {
       this.recordingsError = describeError(error);
@@ -484,11 +471,10 @@ export class ExerciseView implements View {
 
   private async joinCode(teamId: string): Promise<void> {
     try {
-      const code = await api<JoinCode>(
-        'POST',
-        `${this.base()}/teams/${encodeURIComponent(teamId)}/join-codes`,
-        {},
-      );
+      const code = await client.post('/api/exercises/{id}/teams/{team}/join-codes', {
+        path: { id: this.exerciseId, team: teamId },
+        body: {},
+      });
       this.codes.set(teamId, code);
       this.teamFeedback.delete(teamId);
       void this.people.load();
@@ -559,11 +545,10 @@ export class ExerciseView implements View {
     this.renderTeams();
     try {
       this.status = this.merged(
-        await api<ExerciseStatus>(
-          'POST',
-          `${this.base()}/teams/${encodeURIComponent(teamId)}/reset`,
-          host ? { host } : {},
-        ),
+        await client.post('/api/exercises/{id}/teams/{team}/reset', {
+          path: { id: this.exerciseId, team: teamId },
+          body: host ? { host } : {},
+        }),
       );
       this.teamFeedback.set(teamId, {
         ok: true,
@@ -577,7 +562,12 @@ export class ExerciseView implements View {
 
   private async extend(): Promise<void> {
     try {
-      this.status = this.merged(await api<ExerciseStatus>('POST', `${this.base()}/extend`, { by: '30m' }));
+      this.status = this.merged(
+        await client.post('/api/exercises/{id}/extend', {
+          path: { id: this.exerciseId },
+          body: { by: '30m' },
+        }),
+      );
       const expiresAt = this.status.expiresAt;
       this.actionFeedback = {
         ok: true,
@@ -595,7 +585,10 @@ export class ExerciseView implements View {
     if (message === '') return;
     try {
       const to = this.status?.teams.find((team) => team.id === this.broadcastTo);
-      await api('POST', `${this.base()}/broadcast`, { message, ...(to ? { team: to.id } : {}) });
+      await client.post('/api/exercises/{id}/broadcast', {
+        path: { id: this.exerciseId },
+        body: { message, ...(to ? { team: to.id } : {}) },
+      });
       this.broadcastInput.value = '';
       this.actionFeedback = {
         ok: true,
@@ -611,14 +604,16 @@ export class ExerciseView implements View {
   }
 
   /** Actions answer with the exercise summary (no engine view): keep the last environments. */
-  private merged(next: ExerciseStatus): ExerciseStatus {
-    const partial = next as Partial<ExerciseStatus>;
-    return { ...next, environments: partial.environments ?? this.status?.environments ?? [] };
+  private merged(next: ExerciseSummary): ExerciseStatus {
+    return { ...next, environments: this.status?.environments ?? [] };
   }
 
   private async scoringAction(action: 'start' | 'end' | 'freeze' | 'unfreeze'): Promise<void> {
     try {
-      await api('POST', `${this.base()}/scoring/status`, { action });
+      await client.post('/api/exercises/{id}/scoring/status', {
+        path: { id: this.exerciseId },
+        body: { action },
+      });
       if (action === 'start') this.scoringStatus = 'running';
       if (action === 'end') this.scoringStatus = 'ended';
       if (action === 'freeze' || action === 'unfreeze') this.frozen = action === 'freeze';
@@ -643,7 +638,9 @@ export class ExerciseView implements View {
   private async teardown(): Promise<void> {
     this.confirmingTeardown = false;
     try {
-      this.status = this.merged(await api<ExerciseStatus>('DELETE', this.base()));
+      this.status = this.merged(
+        await client.delete('/api/exercises/{id}', { path: { id: this.exerciseId } }),
+      );
       this.actionFeedback = { ok: true, text: () => t('exercise.endedDone') };
     } catch (error) {
       this.actionFeedback = { ok: false, text: () => describeError(error) };
@@ -689,11 +686,10 @@ export class ExerciseView implements View {
     const opened = window.open('about:blank', '_blank');
     if (opened) opened.opener = null;
     try {
-      const link = await api<{ url: string }>(
-        'POST',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/teams/${encodeURIComponent(teamId)}/web`,
-        { host, port },
-      );
+      const link = await client.post('/api/exercises/{id}/teams/{team}/web', {
+        path: { id: this.exerciseId, team: teamId },
+        body: { host, port },
+      });
       if (opened) opened.location.href = link.url;
       else window.open(link.url, '_blank', 'noopener');
     } catch (error) {
@@ -1325,9 +1321,9 @@ export class ExerciseView implements View {
 
   private renderScoring(): void {
     this.renderGrid();
-    this.renderBoard();
+    this.boardPanel.show(this.board, this.frozen);
     this.renderTimeline();
-    this.renderSharing();
+    this.sharingPanel.render();
   }
 
   /**
@@ -1452,26 +1448,6 @@ export class ExerciseView implements View {
     );
   }
 
-  private renderBoard(): void {
-    replaceChildren(
-      this.slots.board,
-      h('h2', {}, t('exercise.board')),
-      // what trainees see: the same board, or the board frozen (this one stays live)
-      h(
-        'p',
-        {
-          class: this.frozen ? 'notice small' : 'muted small',
-          'data-testid': 'board-audience',
-          'data-frozen': String(this.frozen),
-        },
-        t(this.frozen ? 'exercise.boardLiveFrozen' : 'exercise.boardLiveSame'),
-      ),
-      boardTable(this.board, {
-        caption: t(this.frozen ? 'exercise.boardLiveFrozen' : 'exercise.boardLiveSame'),
-      }),
-    );
-  }
-
   private renderTimeline(): void {
     const selectId = uid('timeline-team');
     const teams = this.status?.teams ?? [];
@@ -1507,32 +1483,6 @@ export class ExerciseView implements View {
         team: (id) => this.teamName(id),
         showTeam: this.timelineTeam === '',
       }),
-    );
-  }
-
-  private renderSharing(): void {
-    replaceChildren(
-      this.slots.sharing,
-      h('h2', {}, t('exercise.sharing')),
-      h('p', { class: 'muted small' }, t('exercise.sharingHelp')),
-      h(
-        'ul',
-        { class: 'sharing', 'data-testid': 'sharing' },
-        this.sharing.length === 0 && h('li', { class: 'muted' }, t('exercise.noSharing')),
-        this.sharing.map((r) =>
-          h(
-            'li',
-            { 'data-testid': 'sharing-row', 'data-team-id': r.teamId, 'data-objective-id': r.objectiveId },
-            h('time', { datetime: new Date(r.at).toISOString() }, formatTime(r.at)),
-            ' ',
-            t('exercise.sharingRow', {
-              team: this.teamName(r.teamId),
-              objective: this.objectiveTitle(r.objectiveId),
-              owners: r.ownerTeamIds.map((id) => this.teamName(id)).join(', '),
-            }),
-          ),
-        ),
-      ),
     );
   }
 
@@ -1797,17 +1747,4 @@ function keepingFocus(slot: HTMLElement, render: () => void): void {
   }
   render();
   if (selector !== undefined) slot.querySelector<HTMLElement>(selector)?.focus();
-}
-
-function mergeRows(rows: readonly BoardRow[], changed: readonly BoardRow[]): BoardRow[] {
-  const byId = new Map(rows.map((r) => [r.teamId, r]));
-  for (const row of changed) byId.set(row.teamId, row);
-  return [...byId.values()].sort((a, b) => a.rank - b.rank);
-}
-
-function mergeStats(stats: readonly ObjectiveStats[], changed: readonly ObjectiveStats[]): ObjectiveStats[] {
-  const byId = new Map(changed.map((s) => [s.objectiveId, s]));
-  const merged = stats.map((s) => byId.get(s.objectiveId) ?? s);
-  for (const s of changed) if (!stats.some((x) => x.objectiveId === s.objectiveId)) merged.push(s);
-  return merged;
 }

@@ -1,5 +1,5 @@
-import type { HelpRequest } from '../../../orchestrator/src/help-requests/help-request-service.ts';
-import { api } from '../api.ts';
+import type { HelpRequest } from '../types.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatRelative, formatTime, t } from '../i18n/i18n.ts';
@@ -64,13 +64,9 @@ export class HelpQueuePanel {
     this.socket.off('connect', this.onConnect);
   }
 
-  private base(): string {
-    return `/api/exercises/${encodeURIComponent(this.exerciseId)}`;
-  }
-
   private async load(): Promise<void> {
     try {
-      const result = await api<{ requests: HelpRequest[] }>('GET', `${this.base()}/help-requests`);
+      const result = await client.get('/api/exercises/{id}/help-requests', { path: { id: this.exerciseId } });
       if (this.disposed) return;
       this.requests.clear();
       for (const r of result.requests) this.requests.set(r.id, r);
@@ -82,10 +78,11 @@ export class HelpQueuePanel {
 
   private async act(request: HelpRequest, action: 'acknowledge' | 'resolve'): Promise<void> {
     try {
-      const updated = await api<HelpRequest>(
-        'POST',
-        `${this.base()}/help-requests/${encodeURIComponent(request.id)}/${action}`,
-      );
+      const path = { id: this.exerciseId, request: request.id };
+      const updated =
+        action === 'acknowledge'
+          ? await client.post('/api/exercises/{id}/help-requests/{request}/acknowledge', { path })
+          : await client.post('/api/exercises/{id}/help-requests/{request}/resolve', { path });
       this.requests.set(updated.id, updated);
       this.feedback = undefined;
       if (action === 'resolve' && this.replyTo === request.id) this.replyTo = undefined;
@@ -100,7 +97,10 @@ export class HelpQueuePanel {
     if (message === '') return;
     const team = this.context.teamName(request.teamId);
     try {
-      await api('POST', `${this.base()}/broadcast`, { message, team: request.teamId });
+      await client.post('/api/exercises/{id}/broadcast', {
+        path: { id: this.exerciseId },
+        body: { message, team: request.teamId },
+      });
       this.replyInput.value = '';
       this.replyTo = undefined;
       this.feedback = { ok: true, text: () => t('exercise.broadcastTeamDone', { message, team }) };

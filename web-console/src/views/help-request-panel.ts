@@ -1,5 +1,6 @@
-import type { HelpRequest } from '../../../orchestrator/src/help-requests/help-request-service.ts';
-import { api, ApiError } from '../api.ts';
+import type { HelpRequest } from '../types.ts';
+import { ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatTime, pickText, t } from '../i18n/i18n.ts';
@@ -67,7 +68,7 @@ export class HelpRequestPanel {
 
   private async load(): Promise<void> {
     try {
-      const state = await api<{ request: HelpRequest | null; retryAfterMs: number }>('GET', '/api/play/help');
+      const state = await client.get('/api/play/help');
       if (this.disposed) return;
       this.request = state.request;
       this.render();
@@ -81,7 +82,7 @@ export class HelpRequestPanel {
     this.sending = true;
     this.error = undefined;
     try {
-      this.request = await api<HelpRequest>('DELETE', '/api/play/help');
+      this.request = await client.delete('/api/play/help');
     } catch (error) {
       this.error = () => describeHelpError(error);
       void this.load();
@@ -101,10 +102,12 @@ export class HelpRequestPanel {
     this.render();
     try {
       const message = this.messageInput.value.trim();
-      this.request = await api<HelpRequest>('POST', '/api/play/help', {
-        ...(message !== '' ? { message } : {}),
-        ...(this.objective !== '' ? { objective: this.objective } : {}),
-        ...(this.host !== '' ? { host: this.host } : {}),
+      this.request = await client.post('/api/play/help', {
+        body: {
+          ...(message !== '' ? { message } : {}),
+          ...(this.objective !== '' ? { objective: this.objective } : {}),
+          ...(this.host !== '' ? { host: this.host } : {}),
+        },
       });
       this.formOpen = false;
       this.messageInput.value = '';

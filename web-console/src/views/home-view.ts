@@ -1,11 +1,11 @@
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { pickText, t } from '../i18n/i18n.ts';
 import { categoryLabel, difficultyLabel, durationLabel } from '../labels.ts';
 import { navigate } from '../router.ts';
 import { setSession } from '../session.ts';
-import type { CardList, MyCourse, MyExercise, Principal, Session } from '../types.ts';
+import type { CardList, MyCourse, MyExercise, Principal } from '../types.ts';
 import type { View } from '../view.ts';
 
 /** The landing page: join a team with a code, sign in, and the public scenario catalogue. */
@@ -21,7 +21,7 @@ export class HomeView implements View {
   constructor(principal?: Principal) {
     this.relocalize();
     if (principal?.kind === 'user')
-      api<{ courses: MyCourse[] }>('GET', '/api/me/courses').then(
+      client.get('/api/me/courses').then(
         ({ courses }) => {
           this.courses = courses;
           this.relocalize();
@@ -32,7 +32,7 @@ export class HomeView implements View {
         },
       );
     if (principal?.kind === 'user')
-      api<{ exercises: MyExercise[] }>('GET', '/api/me/exercises').then(
+      client.get('/api/me/exercises').then(
         ({ exercises }) => {
           this.mine = exercises;
           this.relocalize();
@@ -42,9 +42,9 @@ export class HomeView implements View {
           this.relocalize();
         },
       );
-    api<CardList>('GET', '/api/scenarios').then(
+    client.get('/api/scenarios').then(
       (list) => {
-        this.catalogue = list;
+        this.catalogue = { scenarios: list.scenarios ?? [] };
         this.relocalize();
       },
       (error: unknown) => {
@@ -208,7 +208,7 @@ export class HomeView implements View {
 
   private async enter(exerciseId: string): Promise<void> {
     try {
-      setSession(await api<Session>('POST', `/api/me/exercises/${encodeURIComponent(exerciseId)}/enter`));
+      setSession(await client.post('/api/me/exercises/{id}/enter', { path: { id: exerciseId } }));
       try {
         sessionStorage.clear(); // terminals of an earlier team are not ours any more
       } catch {

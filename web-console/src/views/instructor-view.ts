@@ -1,5 +1,6 @@
 import { ARCHIVE_LIMITS, ArchiveProblem, filesFromZip } from '../scenario-archive.ts';
 import { api, ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatDateTime, formatNumber, pickText, t } from '../i18n/i18n.ts';
@@ -12,7 +13,6 @@ import type {
   Diagnostic,
   ExerciseStatus,
   Principal,
-  RosterImport,
   ScenarioDetail,
 } from '../types.ts';
 import type { View } from '../view.ts';
@@ -87,12 +87,17 @@ export class InstructorView implements View {
   private async load(): Promise<void> {
     try {
       const [catalogue, exercises] = await Promise.all([
-        api<CatalogueList>('GET', '/api/scenarios'),
-        api<{ exercises: ExerciseListEntry[] }>('GET', '/api/exercises'),
+        client.get('/api/scenarios'),
+        client.get('/api/exercises'),
       ]);
-      this.catalogue = catalogue;
-      this.exercises = exercises.exercises.sort((a, b) => b.createdAt - a.createdAt);
-      if (this.form.scenario === '') this.form.scenario = catalogue.scenarios.find((s) => s.valid)?.id ?? '';
+      // staff get full entries (cards are what anonymous callers get)
+      this.catalogue = {
+        scenarios: (catalogue.scenarios ?? []).filter((s): s is CatalogueListEntry => 'valid' in s),
+        invalid: catalogue.invalid ?? [],
+      };
+      this.exercises = (exercises.exercises ?? []).sort((a, b) => b.createdAt - a.createdAt);
+      if (this.form.scenario === '')
+        this.form.scenario = this.catalogue.scenarios.find((s) => s.valid)?.id ?? '';
       this.error = '';
       void this.loadVersions();
     } catch (error) {
@@ -105,12 +110,9 @@ export class InstructorView implements View {
     const id = this.form.scenario;
     if (id === '') return;
     try {
-      const { versions } = await api<{ versions: { version: string; archived: boolean }[] }>(
-        'GET',
-        `/api/scenarios/${encodeURIComponent(id)}/versions`,
-      );
+      const { versions } = await client.get('/api/scenarios/{id}/versions', { path: { id } });
       if (id !== this.form.scenario) return;
-      this.versions = versions.filter((v) => !v.archived);
+      this.versions = (versions ?? []).filter((v): v is ScenarioDetail => 'valid' in v && !v.archived);
       this.form.version = this.versions[0]?.version ?? '';
     } catch (error) {
       this.error = describeError(error);
@@ -340,13 +342,15 @@ export class InstructorView implements View {
     this.createStatus.textContent = t('instructor.launching');
     this.relocalize();
     try {
-      const created = await api<{ id: string; roster?: RosterImport }>('POST', '/api/exercises', {
-        scenario: this.form.scenario,
-        ...(this.form.version !== '' ? { version: this.form.version } : {}),
-        ...this.teamsOfForm(),
-        ...(this.form.maxMembers.trim() !== '' ? { maxMembersPerTeam: Number(this.form.maxMembers) } : {}),
-        ...(this.form.ttl.trim() !== '' ? { ttl: this.form.ttl.trim() } : {}),
-        ...(this.form.startScoring ? { startScoring: true } : {}),
+      const created = await client.post('/api/exercises', {
+        body: {
+          scenario: this.form.scenario,
+          ...(this.form.version !== '' ? { version: this.form.version } : {}),
+          ...this.teamsOfForm(),
+          ...(this.form.maxMembers.trim() !== '' ? { maxMembersPerTeam: Number(this.form.maxMembers) } : {}),
+          ...(this.form.ttl.trim() !== '' ? { ttl: this.form.ttl.trim() } : {}),
+          ...(this.form.startScoring ? { startScoring: true } : {}),
+        },
       });
       // Invitation links of the roster are shown once: the exercise page's people panel shows them.
       if (created.roster) rememberRosterImport(created.id, created.roster);
@@ -585,8 +589,8 @@ export class InstructorView implements View {
 
   private async loadDetails(id: string): Promise<void> {
     try {
-      const detail = await api<ScenarioDetail>('GET', `/api/scenarios/${encodeURIComponent(id)}`);
-      this.details.set(id, detail.diagnostics);
+      const detail = await client.get('/api/scenarios/{id}', { path: { id } });
+      if ('valid' in detail) this.details.set(id, detail.diagnostics);
     } catch (error) {
       this.error = describeError(error);
     }
@@ -661,9 +665,7 @@ export class InstructorView implements View {
   private async upload(): Promise<void> {
     if (!this.uploadFiles) return;
     try {
-      const stored = await api<{ id: string; version: string }>('POST', '/api/scenarios', {
-        files: this.uploadFiles,
-      });
+      const stored = await client.post('/api/scenarios', { body: { files: this.uploadFiles } });
       this.uploadResult = () => t('validate.uploaded', { id: stored.id, version: stored.version });
       this.uploadFiles = undefined;
       await this.load();
@@ -707,13 +709,7 @@ export class InstructorView implements View {
   private async validateFiles(files: Record<string, string>): Promise<void> {
     try {
       this.uploadResult = undefined;
-      this.validation = await api<{ valid: boolean; diagnostics: Diagnostic[] }>(
-        'POST',
-        '/api/scenarios/validate',
-        {
-          files,
-        },
-      );
+      this.validation = await client.post('/api/scenarios/validate', { body: { files } });
       this.uploadFiles = files;
     } catch (error) {
       this.validation = failed(error);

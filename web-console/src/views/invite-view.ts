@@ -1,4 +1,4 @@
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { t } from '../i18n/i18n.ts';
@@ -33,7 +33,7 @@ export class InviteView implements View {
 
   private async load(): Promise<void> {
     try {
-      this.info = await api<InvitationInfo>('GET', `/api/invitations/${encodeURIComponent(this.token)}`);
+      this.info = await client.get('/api/invitations/{token}', { path: { token: this.token } });
       this.name = this.info.name ?? '';
     } catch (error) {
       this.error = describeError(error);
@@ -108,10 +108,8 @@ export class InviteView implements View {
     this.busy = true;
     this.error = '';
     try {
-      const session = await api<Session>('POST', '/api/invitations/accept', {
-        token: this.token,
-        name: this.name.trim(),
-        password: this.password,
+      const session = await client.post('/api/invitations/accept', {
+        body: { token: this.token, name: this.name.trim(), password: this.password },
       });
       setSession(session);
       this.done(session);

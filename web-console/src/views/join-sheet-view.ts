@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { formatDateTime, t } from '../i18n/i18n.ts';
@@ -23,11 +23,10 @@ export class JoinSheetView implements View {
 
   private async load(): Promise<void> {
     try {
-      const { teams } = await api<{ teams: JoinSheetTeam[] }>(
-        'POST',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}/join-sheet`,
-        {},
-      );
+      const { teams } = await client.post('/api/exercises/{id}/join-sheet', {
+        path: { id: this.exerciseId },
+        body: {},
+      });
       this.teams = await Promise.all(
         teams.map(async (team) => ({
           ...team,

@@ -1,9 +1,9 @@
-import { api, ApiError } from '../api.ts';
+import { ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { t } from '../i18n/i18n.ts';
 import { setSession } from '../session.ts';
-import type { Session } from '../types.ts';
 import type { View } from '../view.ts';
 
 const NAME_KEY = 'cyrop.displayName';
@@ -89,7 +89,7 @@ export class JoinView implements View {
     this.busy = true;
     this.error = '';
     try {
-      const session = await api<Session>('POST', '/api/join', { code: this.code, displayName });
+      const session = await client.post('/api/join', { body: { code: this.code, displayName } });
       setSession(session);
       try {
         localStorage.setItem(NAME_KEY, displayName);

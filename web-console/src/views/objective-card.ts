@@ -1,4 +1,5 @@
-import { api, ApiError } from '../api.ts';
+import { ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatNumber, locale, pickText, t } from '../i18n/i18n.ts';
@@ -354,9 +355,8 @@ export class ObjectiveCard {
     this.busy = true;
     this.render();
     try {
-      const result = await api<{ outcome: SubmitOutcome; points?: number }>('POST', '/api/play/submissions', {
-        objective: this.objective.id,
-        answer,
+      const result = await client.post('/api/play/submissions', {
+        body: { objective: this.objective.id, answer },
       });
       this.feedbackState = {
         outcome: result.outcome,
@@ -381,7 +381,7 @@ export class ObjectiveCard {
     this.hintError = '';
     this.render();
     try {
-      await api('POST', '/api/play/hints', { objective: this.objective.id, hint });
+      await client.post('/api/play/hints', { body: { objective: this.objective.id, hint } });
       this.confirming = undefined;
       this.changed();
     } catch (error) {
@@ -396,14 +396,9 @@ export class ObjectiveCard {
     this.checkState = undefined;
     this.render();
     try {
-      this.checkState = await api<{
-        passed: boolean;
-        solved: boolean;
-        exitCode: number | null;
-        timedOut: boolean;
-        reason?: string;
-      }>('POST', '/api/play/checks', { objective: this.objective.id });
-      if (this.checkState.solved) this.changed();
+      const result = await client.post('/api/play/checks', { body: { objective: this.objective.id } });
+      this.checkState = result;
+      if (result.solved) this.changed();
     } catch (error) {
       const retry = rateLimit(error);
       if (retry !== undefined) this.waitFor(retry);

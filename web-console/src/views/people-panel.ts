@@ -1,4 +1,5 @@
-import { api, ApiError } from '../api.ts';
+import { ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatDateTime, formatNumber, t } from '../i18n/i18n.ts';
@@ -23,18 +24,11 @@ export class PeoplePanel {
     void this.load();
   }
 
-  private base(): string {
-    return `/api/exercises/${encodeURIComponent(this.exerciseId)}`;
-  }
-
   async load(): Promise<void> {
     try {
       const [people, codes] = await Promise.all([
-        api<{ teams: { id: string; name: string }[]; members: TeamMember[] }>(
-          'GET',
-          `${this.base()}/members`,
-        ),
-        api<{ joinCodes: JoinCodeInfo[] }>('GET', `${this.base()}/join-codes`),
+        client.get('/api/exercises/{id}/members', { path: { id: this.exerciseId } }),
+        client.get('/api/exercises/{id}/join-codes', { path: { id: this.exerciseId } }),
       ]);
       this.teams = people.teams;
       this.members = people.members;
@@ -220,8 +214,9 @@ export class PeoplePanel {
   private async importFile(file: File | undefined): Promise<void> {
     if (!file) return;
     try {
-      this.importResult = await api<RosterImport>('POST', `${this.base()}/roster`, {
-        csv: await file.text(),
+      this.importResult = await client.post('/api/exercises/{id}/roster', {
+        path: { id: this.exerciseId },
+        body: { csv: await file.text() },
       });
       await this.load();
     } catch (error) {
@@ -237,7 +232,9 @@ export class PeoplePanel {
 
   private async revoke(id: string): Promise<void> {
     try {
-      await api('POST', `${this.base()}/join-codes/${encodeURIComponent(id)}/revoke`);
+      await client.post('/api/exercises/{id}/join-codes/{codeId}/revoke', {
+        path: { id: this.exerciseId, codeId: id },
+      });
       await this.load();
     } catch (error) {
       this.error = describeError(error);

@@ -1,7 +1,8 @@
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { boardTable, Tabs, timelineList } from '../components.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { isNewer, mergeRows } from '../scoreboard-state.ts';
 import { formatDateTime, formatNumber, formatTime, locale, pickText, t } from '../i18n/i18n.ts';
 import { exerciseStateLabel } from '../labels.ts';
 import { renderMarkdown } from '../markdown.ts';
@@ -14,7 +15,6 @@ import type {
   LockedObjective,
   PlayExercise,
   PlayObjective,
-  PlayObjectives,
   Principal,
   ScoringEvent,
 } from '../types.ts';
@@ -151,7 +151,7 @@ export class PlayView implements View {
       this.renderTimeline();
     });
     this.scoring.on('board:delta', (delta) => {
-      if (delta.exerciseId !== this.principal.exerciseId || delta.seq <= this.seq) return;
+      if (delta.exerciseId !== this.principal.exerciseId || !isNewer(delta.seq, this.seq)) return;
       this.seq = delta.seq;
       this.board = mergeRows(this.board, delta.rows);
       this.frozen = delta.frozen;
@@ -243,7 +243,7 @@ export class PlayView implements View {
   private async loadExercise(): Promise<void> {
     try {
       const pushes = this.lifecyclePushes;
-      const loaded = await api<PlayExercise>('GET', `/api/play/exercise?lang=${locale()}`);
+      const loaded = await client.get('/api/play/exercise', { query: { lang: locale() } });
       if (this.disposed) return;
       const first = this.exercise === undefined;
       // a push that arrived while this request was out is newer than its answer
@@ -269,7 +269,7 @@ export class PlayView implements View {
 
   private async loadObjectives(): Promise<void> {
     try {
-      const result = await api<PlayObjectives>('GET', `/api/play/objectives?lang=${locale()}`);
+      const result = await client.get('/api/play/objectives', { query: { lang: locale() } });
       if (this.disposed) return;
       this.objectives = result.objectives;
       this.locked = result.locked;
@@ -285,11 +285,8 @@ export class PlayView implements View {
   private async loadBoard(): Promise<void> {
     try {
       const [board, timeline] = await Promise.all([
-        api<{ seq: number; board: BoardRow[]; frozen: boolean; status: string; team?: BoardRow }>(
-          'GET',
-          '/api/play/scoreboard',
-        ),
-        api<{ events: ScoringEvent[] }>('GET', '/api/play/timeline'),
+        client.get('/api/play/scoreboard'),
+        client.get('/api/play/timeline'),
       ]);
       if (this.disposed) return;
       // The team's own row is in no socket snapshot: take it even when the socket brought this seq first.
@@ -440,7 +437,7 @@ export class PlayView implements View {
    */
   private renderWeb(): void {
     const services = (this.exercise?.hosts ?? []).flatMap((host) =>
-      (host.web ?? []).map((w) => ({ host: host.name, ...w })),
+      host.web.map((w) => ({ host: host.name, ...w })),
     );
     this.webSlot.hidden = services.length === 0 || this.over();
     if (this.webSlot.hidden) {
@@ -484,9 +481,9 @@ export class PlayView implements View {
     const opened = window.open('about:blank', '_blank');
     if (opened) opened.opener = null;
     try {
-      const link = await api<{ url: string }>('POST', `/api/exercises/${exerciseId}/teams/${teamId}/web`, {
-        host,
-        port,
+      const link = await client.post('/api/exercises/{id}/teams/{team}/web', {
+        path: { id: exerciseId, team: teamId },
+        body: { host, port },
       });
       if (opened) opened.location.href = link.url;
       else window.location.assign(link.url); // popups refused: open it here instead
@@ -794,10 +791,4 @@ export function formatCountdown(ms: number): string {
   const minutes = Math.floor((total % 3600) / 60);
   const seconds = String(total % 60).padStart(2, '0');
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
-}
-
-function mergeRows(rows: readonly BoardRow[], changed: readonly BoardRow[]): BoardRow[] {
-  const byId = new Map(rows.map((r) => [r.teamId, r]));
-  for (const row of changed) byId.set(row.teamId, row);
-  return [...byId.values()].sort((a, b) => a.rank - b.rank);
 }

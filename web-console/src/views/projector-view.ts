@@ -1,5 +1,6 @@
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { isNewer, mergeRows, mergeStats } from '../scoreboard-state.ts';
 import { formatNumber, LOCALES, locale, pickText, setLocale, t, type Locale } from '../i18n/i18n.ts';
 import { connectScoring, type ScoringSocket } from '../scoring-connection.ts';
 import type { BoardRow, ExerciseStatus, ObjectiveStats, ScenarioDetail } from '../types.ts';
@@ -53,10 +54,10 @@ export class ProjectorView implements View {
       this.render();
     });
     this.socket.on('board:delta', (delta) => {
-      if (delta.exerciseId !== this.exerciseId || delta.seq <= this.seq) return;
+      if (delta.exerciseId !== this.exerciseId || !isNewer(delta.seq, this.seq)) return;
       this.seq = delta.seq;
-      this.board = mergeById(this.board, delta.rows, (r) => r.teamId).sort((a, b) => a.rank - b.rank);
-      this.objectives = mergeById(this.objectives, delta.objectives, (o) => o.objectiveId);
+      this.board = mergeRows(this.board, delta.rows);
+      this.objectives = mergeStats(this.objectives, delta.objectives);
       this.status = delta.status;
       this.frozen = delta.frozen;
       this.render();
@@ -98,16 +99,11 @@ export class ProjectorView implements View {
   /** The exercise and its scenario version: titles only (the numbers come over the socket). */
   private async load(): Promise<void> {
     try {
-      this.exercise = await api<ExerciseStatus>(
-        'GET',
-        `/api/exercises/${encodeURIComponent(this.exerciseId)}`,
-      );
+      this.exercise = await client.get('/api/exercises/{id}', { path: { id: this.exerciseId } });
       this.render();
       const { id, version } = this.exercise.scenario;
-      this.scenario = await api<ScenarioDetail>(
-        'GET',
-        `/api/scenarios/${encodeURIComponent(id)}?version=${encodeURIComponent(version)}`,
-      );
+      const found = await client.get('/api/scenarios/{id}', { path: { id }, query: { version } });
+      if ('valid' in found) this.scenario = found;
     } catch {
       // the board still shows, under the exercise id
     }
@@ -294,10 +290,4 @@ export class ProjectorView implements View {
       );
     });
   }
-}
-
-function mergeById<T>(rows: readonly T[], changed: readonly T[], key: (row: T) => string): T[] {
-  const byId = new Map(rows.map((r) => [key(r), r]));
-  for (const row of changed) byId.set(key(row), row);
-  return [...byId.values()];
 }

@@ -1,10 +1,10 @@
-import { api } from '../api.ts';
+import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, type Child } from '../dom.ts';
 import { pickText, t } from '../i18n/i18n.ts';
 import { categoryLabel, difficultyLabel, durationLabel, objectiveKindLabel } from '../labels.ts';
 import { renderMarkdown } from '../markdown.ts';
-import type { ExerciseScenarioGuide, GuideObjective, ScenarioDetail, ScenarioGuide } from '../types.ts';
+import type { ExerciseScenarioGuide, GuideObjective, ScenarioGuide } from '../types.ts';
 import type { View } from '../view.ts';
 import { AnswerKeyPanel } from './answer-key-panel.ts';
 import { topologyDiagram } from './topology-diagram.ts';
@@ -60,20 +60,18 @@ export class ScenarioView implements View {
   private async load(): Promise<void> {
     try {
       if ('exerciseId' in this.target) {
-        const found = await api<ExerciseScenarioGuide>(
-          'GET',
-          `/api/exercises/${encodeURIComponent(this.target.exerciseId)}/scenario-guide`,
-        );
+        const found = await client.get('/api/exercises/{id}/scenario-guide', {
+          path: { id: this.target.exerciseId },
+        });
         this.guide = found.guide;
         this.pinned = found.pinned;
       } else {
         const id = encodeURIComponent(this.target.scenarioId);
         const version =
-          this.target.version ?? (await api<ScenarioDetail>('GET', `/api/scenarios/${id}`)).version;
-        this.guide = await api<ScenarioGuide>(
-          'GET',
-          `/api/scenarios/${id}/versions/${encodeURIComponent(version)}/guide`,
-        );
+          this.target.version ?? (await client.get('/api/scenarios/{id}', { path: { id } })).version;
+        this.guide = await client.get('/api/scenarios/{id}/versions/{version}/guide', {
+          path: { id, version },
+        });
       }
     } catch (error) {
       this.error = describeError(error);

@@ -117,7 +117,7 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
       orgId: { type: ['string', 'null'] },
       action: { type: 'string' },
       target: { type: 'string' },
-      details: { type: 'object' },
+      details: { type: 'object', additionalProperties: true, description: 'what the action recorded' },
       ip: { type: ['string', 'null'] },
     },
   });

@@ -277,6 +277,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRoutesDependencies): vo
           version: { type: 'string' },
           engine: {
             type: 'object',
+            required: ['name', 'ok', 'ms'],
             properties: {
               name: { type: 'string' },
               ok: { type: 'boolean' },
@@ -284,8 +285,34 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRoutesDependencies): vo
               error: { type: 'string' },
             },
           },
-          database: { type: 'object', properties: { ok: { type: 'boolean' }, ms: { type: 'integer' } } },
-          counts: { type: 'object' },
+          database: {
+            type: 'object',
+            required: ['ok', 'ms'],
+            properties: { ok: { type: 'boolean' }, ms: { type: 'integer' } },
+          },
+          counts: {
+            type: 'object',
+            required: [
+              'organisations',
+              'disabledOrganisations',
+              'users',
+              'disabledUsers',
+              'exercisesRunning',
+              'exercises',
+              'sessions',
+            ],
+            properties: Object.fromEntries(
+              [
+                'organisations',
+                'disabledOrganisations',
+                'users',
+                'disabledUsers',
+                'exercisesRunning',
+                'exercises',
+                'sessions',
+              ].map((k) => [k, { type: 'integer' }]),
+            ),
+          },
           startedAt: { type: 'integer' },
           checkedAt: { type: 'integer' },
         },
@@ -334,7 +361,13 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRoutesDependencies): vo
     params: { required: ['id'], properties: { id: ID } },
     response: {
       description: 'the versions',
-      schema: { type: 'object', properties: { versions: { type: 'array' } } },
+      schema: {
+        type: 'object',
+        required: ['versions'],
+        properties: {
+          versions: { type: 'array', items: { $ref: '#/components/schemas/CatalogueListEntry' } },
+        },
+      },
     },
     handler: ({ principal, params }) => {
       if (!mayManageUsersOf(principal, params.id))
@@ -360,6 +393,7 @@ export function adminRoutes(api: ApiRegistry, deps: AdminRoutesDependencies): vo
       user,
       organisation: {
         type: 'object',
+        required: ['id', 'name', 'kind'],
         properties: { id: { type: 'string' }, name: { type: 'string' }, kind: { type: 'string' } },
       },
     },

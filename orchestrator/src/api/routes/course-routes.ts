@@ -289,7 +289,69 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     access: ANYONE_SIGNED_IN,
     response: {
       description: 'courses',
-      schema: { type: 'object', properties: { courses: { type: 'array' } } },
+      schema: {
+        type: 'object',
+        required: ['courses'],
+        properties: {
+          courses: {
+            type: 'array',
+            items: api.schema('MyCourse', {
+              type: 'object',
+              required: [
+                'runId',
+                'courseId',
+                'title',
+                'startsAt',
+                'endsAt',
+                'scenarios',
+                'solved',
+                'objectives',
+              ],
+              properties: {
+                runId: { type: 'string' },
+                courseId: { type: 'string' },
+                title: {
+                  type: 'object',
+                  required: ['en', 'ja'],
+                  properties: { en: { type: 'string' }, ja: { type: 'string' } },
+                },
+                startsAt: { type: 'integer', description: 'epoch milliseconds' },
+                endsAt: { type: 'integer', description: 'epoch milliseconds (exclusive)' },
+                scenarios: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: [
+                      'position',
+                      'scenario',
+                      'exerciseId',
+                      'state',
+                      'teamId',
+                      'solved',
+                      'objectives',
+                    ],
+                    properties: {
+                      position: { type: 'integer' },
+                      scenario: {
+                        type: 'object',
+                        required: ['id', 'version'],
+                        properties: { id: { type: 'string' }, version: { type: 'string' } },
+                      },
+                      exerciseId: { type: ['string', 'null'] },
+                      state: { type: ['string', 'null'] },
+                      teamId: { type: ['string', 'null'] },
+                      solved: { type: 'integer' },
+                      objectives: { type: 'integer' },
+                    },
+                  },
+                },
+                solved: { type: 'integer' },
+                objectives: { type: 'integer' },
+              },
+            }),
+          },
+        },
+      },
     },
     handler: async ({ principal }) => ({ courses: await courses.myCourses(principal) }),
   });

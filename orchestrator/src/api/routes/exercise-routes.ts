@@ -77,10 +77,46 @@ export function exerciseRoutes(
     const actor = await mustWatchExercise((p, e) => accounts.canWatchExercise(p, e), principal, id);
     return { actor, ip };
   };
-  const summary = api.schema('ExerciseSummary', {
-    type: 'object',
-    required: ['id', 'state', 'teams'],
-    properties: { id: { type: 'string' }, state: { type: 'string' }, teams: { type: 'array' } },
+  const summary = api.schema('ExerciseSummary', EXERCISE_SUMMARY_SCHEMA);
+  const status = api.schema('ExerciseStatus', {
+    ...EXERCISE_SUMMARY_SCHEMA,
+    required: [...EXERCISE_SUMMARY_SCHEMA.required, 'environments'],
+    properties: {
+      ...EXERCISE_SUMMARY_SCHEMA.properties,
+      environments: {
+        type: 'array',
+        description: "what the engine has, per team (the team's id in `team`)",
+        items: {
+          type: 'object',
+          required: ['team', 'networks', 'hosts', 'ready'],
+          properties: {
+            team: { type: 'string' },
+            planHash: { type: 'string' },
+            networks: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'exists'],
+                properties: { name: { type: 'string' }, exists: { type: 'boolean' } },
+              },
+            },
+            hosts: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'state'],
+                properties: {
+                  name: { type: 'string' },
+                  state: { type: 'string' },
+                  detail: { type: 'string' },
+                },
+              },
+            },
+            ready: { type: 'boolean' },
+          },
+        },
+      },
+    },
   });
 
   api.add<undefined>({
@@ -163,8 +199,34 @@ export function exerciseRoutes(
     },
     response: {
       status: 202,
-      description: 'created; teams are being provisioned (poll GET /api/exercises/{id})',
-      schema: summary,
+      description:
+        'created; teams are being provisioned (their progress is pushed on /scoring as `exercise:team`); with a roster, `roster` says who was invited',
+      schema: {
+        allOf: [
+          summary,
+          {
+            type: 'object',
+            properties: {
+              roster: {
+                type: 'object',
+                required: ['added', 'invitations', 'notInvited'],
+                properties: {
+                  added: { type: 'integer' },
+                  invitations: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['email', 'link'],
+                      properties: { email: { type: 'string' }, link: { type: 'string' } },
+                    },
+                  },
+                  notInvited: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
+          },
+        ],
+      },
     },
     handler: async ({ principal, body, req }) => {
       const { file } = scenarios.forLaunch(principal, body.scenario, body.version);
@@ -219,7 +281,7 @@ export function exerciseRoutes(
     tags: ['exercises'],
     access: STAFF,
     params: { required: ['id'], properties: { id: ID } },
-    response: { description: 'status', schema: summary },
+    response: { description: 'status', schema: status },
     handler: async ({ principal, params }) => {
       await own(principal, params.id);
       return exercises.status(params.id);
@@ -277,3 +339,44 @@ export function exerciseRoutes(
     },
   });
 }
+
+/** `ExerciseSummary` (exercise-service.ts) as the API documents it. */
+const EXERCISE_SUMMARY_SCHEMA = {
+  type: 'object',
+  required: ['id', 'scenario', 'state', 'engine', 'createdAt', 'expiresAt', 'recordInput', 'teams'],
+  properties: {
+    id: { type: 'string' },
+    scenario: {
+      type: 'object',
+      required: ['id', 'version', 'hash', 'path'],
+      properties: {
+        id: { type: 'string' },
+        version: { type: 'string' },
+        hash: { type: 'string' },
+        path: { type: 'string' },
+      },
+    },
+    state: { enum: ['created', 'launching', 'running', 'tearing-down', 'ended'] },
+    engine: { type: 'string' },
+    createdAt: { type: 'integer', description: 'epoch ms' },
+    expiresAt: { type: ['integer', 'null'], description: 'epoch ms' },
+    recordInput: { type: 'boolean' },
+    teams: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'name', 'index', 'state', 'attempts', 'lastError', 'hosts', 'readyHosts'],
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          index: { type: 'integer' },
+          state: { enum: ['pending', 'provisioning', 'ready', 'failed', 'resetting', 'destroyed'] },
+          attempts: { type: 'integer' },
+          lastError: { type: ['string', 'null'] },
+          hosts: { type: 'array', items: { type: 'string' } },
+          readyHosts: { type: 'integer' },
+        },
+      },
+    },
+  },
+} as const;

@@ -120,7 +120,20 @@ export function invitationRoutes(api: ApiRegistry, deps: InvitationRouteDeps): v
     tags: ['auth'],
     access: 'public',
     params: { required: ['token'], properties: { token: TOKEN } },
-    response: { description: 'the invitation', schema: { type: 'object' } },
+    response: {
+      description: 'the invitation',
+      schema: {
+        type: 'object',
+        required: ['email', 'role', 'name', 'organisation', 'expiresAt'],
+        properties: {
+          email: { type: 'string' },
+          role: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          organisation: { type: 'string' },
+          expiresAt: { type: 'integer' },
+        },
+      },
+    },
     handler: ({ params }) => invitations.describe(params.token),
   });
 
@@ -141,7 +154,7 @@ export function invitationRoutes(api: ApiRegistry, deps: InvitationRouteDeps): v
         password: { type: 'string', minLength: 1, maxLength: 200 },
       },
     },
-    response: { description: 'signed in', schema: { type: 'object' } },
+    response: { description: 'signed in', schema: { $ref: '#/components/schemas/Session' } },
     handler: async ({ body, req, res }) => {
       const g = await invitations.accept(body.token, { name: body.name, password: body.password }, req.ip);
       setSessionCookie(req, res, g.token, (g.expiresAt - clock()) / 1000, deps.cookies);

@@ -1,3 +1,4 @@
+import { BROADCAST, LOCALIZED_TEXT } from '../common-schemas.ts';
 import type { AccountService } from '../../accounts/account-service.ts';
 import { localize, type LocalizedText, type Scenario } from '../../compiler/scenario.ts';
 import { CyropError } from '../../errors.ts';
@@ -42,14 +43,37 @@ export function playRoutes(api: ApiRegistry, { exercises, accounts, broadcasts }
           exerciseId: { type: 'string' },
           teamId: { type: 'string' },
           teamName: { type: 'string' },
-          title: {},
-          summary: {},
-          story: {},
-          hosts: { type: 'array', items: { type: 'object' } },
+          title: LOCALIZED_TEXT,
+          summary: LOCALIZED_TEXT,
+          story: LOCALIZED_TEXT,
+          hosts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'console', 'web'],
+              properties: {
+                name: { type: 'string' },
+                console: { type: 'boolean' },
+                web: {
+                  type: 'array',
+                  description: 'web services the team opens in the browser (web service tabs)',
+                  items: {
+                    type: 'object',
+                    required: ['port', 'title', 'path'],
+                    properties: {
+                      port: { type: 'integer' },
+                      title: LOCALIZED_TEXT,
+                      path: { type: 'string' },
+                    },
+                  },
+                },
+              },
+            },
+          },
           status: { type: 'string' },
           endsAt: { type: ['string', 'null'] },
           recordsInput: { type: 'boolean' },
-          broadcasts: { type: 'array', items: { type: 'object' } },
+          broadcasts: { type: 'array', items: BROADCAST },
         },
       },
     },

@@ -47,7 +47,11 @@ export function quotaRoutes(api: ApiRegistry, { quotas, accounts }: QuotaRouteDe
     properties: {
       orgId: { type: 'string' },
       limits: { ...figures, description: 'in force (bytes, ms)' },
-      overrides: { type: 'object', description: "the organisation's own row; null: the platform default" },
+      overrides: {
+        type: ['object', 'null'],
+        additionalProperties: true,
+        description: "the organisation's own row; null: the platform default",
+      },
       usage: { ...figures, description: 'what its live exercises reserve now' },
     },
   });

@@ -42,7 +42,7 @@ export function rosterRoutes(api: ApiRegistry, deps: RosterRouteDeps): void {
   });
   const joinCode = api.schema('JoinCodeInfo', {
     type: 'object',
-    required: ['id', 'teamId', 'state', 'uses', 'expiresAt'],
+    required: ['id', 'teamId', 'label', 'createdBy', 'createdAt', 'expiresAt', 'maxUses', 'uses', 'state'],
     properties: {
       id: { type: 'string' },
       teamId: { type: 'string' },
@@ -67,7 +67,15 @@ export function rosterRoutes(api: ApiRegistry, deps: RosterRouteDeps): void {
       description: 'members and teams',
       schema: {
         type: 'object',
-        properties: { teams: list({ type: 'object' }), members: list(member) },
+        required: ['teams', 'members'],
+        properties: {
+          teams: list({
+            type: 'object',
+            required: ['id', 'name'],
+            properties: { id: { type: 'string' }, name: { type: 'string' } },
+          }),
+          members: list(member),
+        },
       },
     },
     handler: async ({ principal, params }) => {
@@ -96,9 +104,14 @@ export function rosterRoutes(api: ApiRegistry, deps: RosterRouteDeps): void {
       description: 'added; invitation links for e-mails without an account (shown once)',
       schema: {
         type: 'object',
+        required: ['added', 'invitations', 'notInvited'],
         properties: {
           added: { type: 'integer' },
-          invitations: list({ type: 'object' }),
+          invitations: list({
+            type: 'object',
+            required: ['email', 'link'],
+            properties: { email: { type: 'string' }, link: { type: 'string' } },
+          }),
           notInvited: list({ type: 'string' }),
         },
       },
@@ -132,7 +145,7 @@ export function rosterRoutes(api: ApiRegistry, deps: RosterRouteDeps): void {
     params: exerciseParams,
     response: {
       description: 'join codes',
-      schema: { type: 'object', properties: { joinCodes: list(joinCode) } },
+      schema: { type: 'object', required: ['joinCodes'], properties: { joinCodes: list(joinCode) } },
     },
     handler: async ({ principal, params }) => {
       await own(principal, params.id);
@@ -180,7 +193,23 @@ export function rosterRoutes(api: ApiRegistry, deps: RosterRouteDeps): void {
     response: {
       status: 201,
       description: 'the sheet (the codes are shown this once)',
-      schema: { type: 'object', properties: { teams: list({ type: 'object' }) } },
+      schema: {
+        type: 'object',
+        required: ['teams'],
+        properties: {
+          teams: list({
+            type: 'object',
+            required: ['teamId', 'teamName', 'code', 'expiresAt', 'members'],
+            properties: {
+              teamId: { type: 'string' },
+              teamName: { type: 'string' },
+              code: { type: 'string' },
+              expiresAt: { type: 'integer' },
+              members: list({ type: 'string' }),
+            },
+          }),
+        },
+      },
     },
     handler: async ({ principal, params, body, req }) => {
       await own(principal, params.id);
@@ -204,7 +233,24 @@ export function rosterRoutes(api: ApiRegistry, deps: RosterRouteDeps): void {
     access: { roles: ['operator', 'org-admin', 'instructor', 'trainee'] },
     response: {
       description: 'exercises',
-      schema: { type: 'object', properties: { exercises: list({ type: 'object' }) } },
+      schema: {
+        type: 'object',
+        required: ['exercises'],
+        properties: {
+          exercises: list({
+            type: 'object',
+            required: ['exerciseId', 'teamId', 'teamName', 'scenario', 'state', 'expiresAt'],
+            properties: {
+              exerciseId: { type: 'string' },
+              teamId: { type: 'string' },
+              teamName: { type: 'string' },
+              scenario: { type: 'string' },
+              state: { type: 'string' },
+              expiresAt: { type: ['integer', 'null'] },
+            },
+          }),
+        },
+      },
     },
     handler: async ({ principal }) => ({
       exercises: principal?.kind === 'user' ? await rosters.myExercises(principal.userId) : [],
@@ -219,7 +265,7 @@ export function rosterRoutes(api: ApiRegistry, deps: RosterRouteDeps): void {
     tags: ['auth'],
     access: { roles: ['operator', 'org-admin', 'instructor', 'trainee'] },
     params: exerciseParams,
-    response: { description: 'entered', schema: { type: 'object' } },
+    response: { description: 'entered', schema: { $ref: '#/components/schemas/Session' } },
     handler: async ({ principal, params, req, res }) => {
       const g = await rosters.enter(params.id, principal, req.ip);
       setSessionCookie(req, res, g.token, (g.expiresAt - clock()) / 1000, deps.cookies);

@@ -63,6 +63,7 @@ export function scenarioGuideRoutes(
       tags: strings,
       competencies: {
         type: 'object',
+        required: ['framework', 'workRoles', 'statements'],
         properties: {
           framework: { type: ['string', 'null'] },
           workRoles: strings,
@@ -86,11 +87,13 @@ export function scenarioGuideRoutes(
               type: 'array',
               items: {
                 type: 'object',
+                required: ['id', 'cost', 'text'],
                 properties: { id: { type: 'string' }, cost: { type: 'integer' }, text: localized },
               },
             },
             check: {
               type: 'object',
+              required: ['host', 'forgeable'],
               properties: {
                 host: { type: 'string' },
                 from: { type: 'string' },
@@ -104,6 +107,7 @@ export function scenarioGuideRoutes(
         type: 'array',
         items: {
           type: 'object',
+          required: ['name'],
           properties: { name: { type: 'string' }, subnet: { type: 'string' }, description: localized },
         },
       },
@@ -111,6 +115,7 @@ export function scenarioGuideRoutes(
         type: 'array',
         items: {
           type: 'object',
+          required: ['name', 'image', 'console', 'traineeControlled', 'networks'],
           properties: {
             name: { type: 'string' },
             image: { type: 'string' },
@@ -121,6 +126,7 @@ export function scenarioGuideRoutes(
               type: 'array',
               items: {
                 type: 'object',
+                required: ['name', 'aliases'],
                 properties: { name: { type: 'string' }, address: { type: 'string' }, aliases: strings },
               },
             },

@@ -1,3 +1,4 @@
+import { DIAGNOSTIC } from '../common-schemas.ts';
 import { isStaff } from '../../access/principal.ts';
 import { CyropError } from '../../errors.ts';
 import { toCard, type ScenarioLibrary } from '../../scenarios/scenario-library.ts';
@@ -30,20 +31,41 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
     framework: { type: 'string' },
     workRoles: { type: 'array', items: { type: 'string' } },
   };
-  const entry = api.schema('CatalogueEntry', {
+  const entrySchema = {
     type: 'object',
-    required: ['id', 'version', 'title', 'category', 'difficulty', 'objectives', 'hosts', 'valid'],
+    required: [
+      'id',
+      'version',
+      'title',
+      'category',
+      'difficulty',
+      'tags',
+      'workRoles',
+      'objectives',
+      'hosts',
+      'valid',
+      'competencyCheck',
+      'file',
+      'shipped',
+      'contentHash',
+      'ownerOrgId',
+      'archived',
+      'publication',
+    ],
     properties: {
       ...cardFields,
       objectives: {
         type: 'array',
         items: {
           type: 'object',
+          required: ['id', 'kind', 'title', 'points'],
           properties: {
             id: { type: 'string' },
             kind: { type: 'string' },
             title: localized,
             points: { type: 'integer' },
+            requires: { type: 'array', items: { type: 'string' } },
+            forgeable: { const: true },
           },
         },
       },
@@ -51,6 +73,7 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
         type: 'array',
         items: {
           type: 'object',
+          required: ['name', 'image', 'console', 'web'],
           properties: {
             name: { type: 'string' },
             image: { type: 'string' },
@@ -60,6 +83,7 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
               description: "the host's web services (web service tabs)",
               items: {
                 type: 'object',
+                required: ['port', 'path'],
                 properties: { port: { type: 'integer' }, title: localized, path: { type: 'string' } },
               },
             },
@@ -68,8 +92,8 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
       },
       valid: { type: 'boolean' },
       competencyCheck: { enum: ['catalogue', 'syntax-only', 'none'] },
-      diagnostics: { type: 'array' },
-      warnings: { type: 'integer' },
+      diagnostics: { type: 'array', items: DIAGNOSTIC },
+      warnings: { type: 'integer', description: 'how many diagnostics the version has' },
       file: { type: 'string' },
       shipped: { type: 'boolean' },
       contentHash: { type: 'string' },
@@ -77,6 +101,16 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
       archived: { type: 'boolean' },
       publication: { enum: ['private', 'requested', 'published', 'rejected'] },
     },
+  };
+  const entry = api.schema('CatalogueEntry', {
+    ...entrySchema,
+    required: [...entrySchema.required, 'diagnostics'],
+  });
+  const listEntry = api.schema('CatalogueListEntry', {
+    ...entrySchema,
+    description: 'a catalogue entry in a list: how many diagnostics (`warnings`) instead of them',
+    required: [...entrySchema.required, 'warnings'],
+    properties: (({ diagnostics: _omitted, ...rest }) => rest)(entrySchema.properties),
   });
   const card = api.schema('ScenarioCard', {
     type: 'object',
@@ -100,8 +134,15 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
       schema: {
         type: 'object',
         properties: {
-          scenarios: { type: 'array', items: { oneOf: [entry, card] } },
-          invalid: { type: 'array' },
+          scenarios: { type: 'array', items: { oneOf: [listEntry, card] } },
+          invalid: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['file', 'diagnostics'],
+              properties: { file: { type: 'string' }, diagnostics: { type: 'array', items: DIAGNOSTIC } },
+            },
+          },
         },
       },
     },
@@ -212,7 +253,28 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
     access: { roles: ['operator'] },
     response: {
       description: 'the requests',
-      schema: { type: 'object', properties: { requests: { type: 'array' } } },
+      schema: {
+        type: 'object',
+        required: ['requests'],
+        properties: {
+          requests: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'version', 'ownerOrgId', 'title', 'requestedAt', 'requestedBy', 'note'],
+              properties: {
+                id: { type: 'string' },
+                version: { type: 'string' },
+                ownerOrgId: { type: 'string' },
+                title: localized,
+                requestedAt: { type: ['integer', 'null'] },
+                requestedBy: { type: ['string', 'null'] },
+                note: { type: ['string', 'null'] },
+              },
+            },
+          },
+        },
+      },
     },
     handler: async ({ principal }) => ({ requests: await library.publicationRequests(principal) }),
   });
@@ -237,7 +299,7 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
     properties: {
       valid: { type: 'boolean' },
       competencyCheck: { type: 'string' },
-      diagnostics: { type: 'array' },
+      diagnostics: { type: 'array', items: DIAGNOSTIC },
     },
   };
   api.add<{ files: ScenarioFiles }>({

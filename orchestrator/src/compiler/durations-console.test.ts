@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { DURATION_PATTERN, parseDuration } from '../../orchestrator/src/compiler/durations.ts';
-import { DURATION, durationSeconds } from './duration-syntax.ts';
+import { DURATION_PATTERN, parseDuration } from './durations.ts';
+import { DURATION, durationSeconds } from '../../../web-console/src/duration-syntax.ts';
 
 describe('the console duration syntax', () => {
   it('is the server’s, so the form refuses exactly what the API would', () => {
