@@ -315,7 +315,7 @@ describe('scenario ownership: a data directory of the previous release', functio
       const hijack = path.join(uploads, 'web-sqli-pivot/9.9.9');
       cpSync(path.join(SHIPPED, 'web-sqli-pivot'), hijack, { recursive: true });
       const yaml = readFileSync(path.join(hijack, 'scenario.yaml'), 'utf8').replace(
-        /^  version: .*$/m,
+        /^ {2}version: .*$/m,
         '  version: 9.9.9',
       );
       writeFileSync(path.join(hijack, 'scenario.yaml'), yaml);
