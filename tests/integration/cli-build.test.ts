@@ -62,6 +62,7 @@ describe('cyrop CLI: the compiled build', function () {
     root = mkdtempSync(path.join(os.tmpdir(), 'cyrop-build-'));
     for (const p of [
       'package.json',
+      'contract',
       'orchestrator/bin',
       'orchestrator/src',
       'orchestrator/schema',
