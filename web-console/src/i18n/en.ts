@@ -875,4 +875,6 @@ export const en = {
   'progress.firstAt': 'First demonstrated',
   'progress.exercises': 'Exercises',
   'progress.exercise': '{scenario}, team {team}: {solved} of {total} objectives solved',
+  'analytics.monthlyTitle': 'Utilisation by month (materials used of the catalogue)',
+  'analytics.monthLaunches': '· {count} launches',
 };

@@ -871,4 +871,6 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'progress.firstAt': '初めて実証した日',
   'progress.exercises': '演習',
   'progress.exercise': '{scenario}、チーム {team}：課題 {total} 件中 {solved} 件を解決',
+  'analytics.monthlyTitle': '月ごとの利用率（カタログのうち使われた教材）',
+  'analytics.monthLaunches': '・起動 {count} 回',
 };

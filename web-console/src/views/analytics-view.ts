@@ -92,6 +92,8 @@ export class AnalyticsView implements View {
   private to = isoDay(new Date());
   private usage: UsageReport | undefined;
   private usageError: unknown;
+  /** Utilisation per calendar month, the last six months (this one included). */
+  private monthly: { month: string; report: UsageReport }[] | undefined;
   private disposed = false;
   private ticket = 0;
 
@@ -99,6 +101,7 @@ export class AnalyticsView implements View {
     this.relocalize();
     void this.loadCoverage();
     void this.loadUsage();
+    void this.loadMonthly();
   }
 
   dispose(): void {
@@ -143,6 +146,23 @@ export class AnalyticsView implements View {
       this.gapsError = error;
     }
     this.relocalize();
+  }
+
+  /** One usage report per month, oldest first: utilisation over time. */
+  private async loadMonthly(): Promise<void> {
+    const today = new Date();
+    const months = Array.from({ length: 6 }, (_, i) => {
+      const first = new Date(today.getFullYear(), today.getMonth() - 5 + i, 1);
+      const last = new Date(first.getFullYear(), first.getMonth() + 1, 0);
+      return { month: isoDay(first).slice(0, 7), from: isoDay(first), to: isoDay(last) };
+    });
+    try {
+      const reports = await Promise.all(months.map((m) => fetchUsage(m.from, m.to)));
+      this.monthly = reports.map((report, i) => ({ month: months[i]?.month ?? '', report }));
+    } catch {
+      this.monthly = undefined; // the period report above says what went wrong
+    }
+    if (!this.disposed) this.relocalize();
   }
 
   private async loadUsage(): Promise<void> {
@@ -314,7 +334,7 @@ export class AnalyticsView implements View {
   private renderHeatmap(report: CoverageReport): HTMLElement {
     const crossed = report.crosswalked ? new Map(report.crosswalked.byRole.map((r) => [r.id, r])) : undefined;
     const groups = new Map<string, CoverageReport['byRole']>();
-    for (const row of report.byRole) {
+    for (const row of [...report.byRole].sort((a, b) => a.id.localeCompare(b.id))) {
       const code = row.id.slice(0, 2);
       groups.set(code, [...(groups.get(code) ?? []), row]);
     }
@@ -622,6 +642,35 @@ export class AnalyticsView implements View {
               ),
             }),
           ),
+          this.monthly &&
+            h(
+              'div',
+              {},
+              h('h3', {}, t('analytics.monthlyTitle')),
+              h(
+                'ul',
+                { class: 'bars', 'data-testid': 'usage-monthly' },
+                this.monthly.map(({ month, report: r }) =>
+                  h(
+                    'li',
+                    {
+                      'data-month': month,
+                      'data-covered': r.utilisation.covered,
+                      'data-total': r.utilisation.total,
+                    },
+                    h('span', { class: 'bar-label' }, month),
+                    bar(r.utilisation.covered, r.utilisation.total, 'month-bar'),
+                    h(
+                      'span',
+                      { class: 'bar-value' },
+                      fractionText(r.utilisation, 'analytics.materialsUsed'),
+                      ' ',
+                      t('analytics.monthLaunches', { count: formatNumber(r.launches) }),
+                    ),
+                  ),
+                ),
+              ),
+            ),
           h('h3', {}, t('analytics.launchesTitle')),
           report.materials.length === 0
             ? h('p', { class: 'muted' }, t('analytics.noLaunches'))
