@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,8 @@ import {
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(REPO, 'tests', 'e2e', 'screenshots');
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
+/** axe-core's browser build, injected by the test (never bundled into the console). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const NAME_SHIM = 'globalThis.__name ??= (f) => f';
 const EX = 'an-drill';
 const INSTRUCTOR = { email: 'sensei@analytics.test', password: 'analytics e2e instructor 1', name: 'Sensei' };
@@ -99,6 +102,7 @@ describe('analytics pages (browser)', function () {
         await page.evaluate(findOverflow, 'main'),
         `text leaving its box on ${name} (${lang})`,
       ).to.deep.equal([]);
+      expect(await seriousAxeViolations(page), `axe on ${name} (${lang})`).to.deep.equal([]);
       await screenshot(page, lang, name, SHOTS);
     }
     await selectLanguage(page, 'en');
@@ -405,4 +409,25 @@ function checkLanguage(text: string, lang: 'en' | 'ja', label: string): void {
   else expect(text, 'no Japanese text on the English page').to.not.match(JAPANESE);
   expect(text, 'no raw message key').to.not.match(/\b(?:analytics|progress)\.[a-z][A-Za-z0-9]*\b/);
   expect(text, 'no unfilled {placeholder}').to.not.match(/\{[a-z]+\}/i);
+}
+
+/** axe-core's serious and critical violations on the page as it is (the bar of accessibility.test.ts). */
+async function seriousAxeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    interface AxeResult {
+      violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+    }
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<AxeResult> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.id} (${v.impact ?? ''}): ${v.nodes
+            .slice(0, 3)
+            .map((n) => n.target.join(' '))
+            .join(', ')}`,
+      );
+  });
 }

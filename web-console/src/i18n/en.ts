@@ -858,6 +858,7 @@ export const en = {
   'analytics.launchesTitle': 'Launches per material',
   'analytics.noLaunches': 'No launch in this period.',
   'analytics.launches': '{count} launches, {teams} teams',
+  'analytics.launches#one': '{count} launch, {teams} teams',
   'analytics.neverUsed': 'Not used in this period ({count})',
   'progress.title': 'My progress',
   'progress.lead':
@@ -877,4 +878,5 @@ export const en = {
   'progress.exercise': '{scenario}, team {team}: {solved} of {total} objectives solved',
   'analytics.monthlyTitle': 'Utilisation by month (materials used of the catalogue)',
   'analytics.monthLaunches': '· {count} launches',
+  'analytics.monthLaunches#one': '· {count} launch',
 };

@@ -665,7 +665,7 @@ export class AnalyticsView implements View {
                       { class: 'bar-value' },
                       fractionText(r.utilisation, 'analytics.materialsUsed'),
                       ' ',
-                      t('analytics.monthLaunches', { count: formatNumber(r.launches) }),
+                      t('analytics.monthLaunches', { count: r.launches }),
                     ),
                   ),
                 ),
