@@ -1,7 +1,7 @@
 import { fetchEvidence, transcriptUrl, type Evidence, type FrameworkEvidence } from '../analytics-api.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
-import { formatNumber, locale, t } from '../i18n/i18n.ts';
+import { formatNumber, locale, pickText, t } from '../i18n/i18n.ts';
 import type { View } from '../view.ts';
 import { bar } from './charts.ts';
 
@@ -206,10 +206,7 @@ export class ProgressView implements View {
             'li',
             { 'data-exercise': x.exerciseId },
             t('progress.exercise', {
-              scenario:
-                typeof x.scenario.title === 'string'
-                  ? x.scenario.title
-                  : (x.scenario.title[locale()] ?? x.scenario.title['en'] ?? x.scenario.id),
+              scenario: pickText(x.scenario.title) || x.scenario.id,
               team: x.teamName,
               solved: formatNumber(x.objectivesSolved.length),
               total: formatNumber(x.objectivesTotal),
