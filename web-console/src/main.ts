@@ -5,6 +5,8 @@ import { isStaff, logout, refreshSession, session } from './session.ts';
 import type { View } from './view.ts';
 import { AccountView } from './views/account-view.ts';
 import { AdminView } from './views/admin-view.ts';
+import { AnalyticsView } from './views/analytics-view.ts';
+import { ProgressView } from './views/progress-view.ts';
 import { ExerciseView } from './views/exercise-view.ts';
 import { client } from './api-client.ts';
 import type { Principal } from './types.ts';
@@ -33,6 +35,8 @@ const TITLES = {
   scenario: 'title.scenario',
   exerciseScenario: 'title.scenario',
   invite: 'title.invite',
+  analytics: 'title.analytics',
+  progress: 'title.progress',
 } as const satisfies Record<Route['name'], MessageKey>;
 
 const header = h('header', { class: 'topbar' });
@@ -61,8 +65,12 @@ function renderHeader(): void {
         {},
         h('li', {}, h('a', { href: '#/' }, t('nav.catalogue'))),
         isStaff(principal) && h('li', {}, h('a', { href: '#/instructor' }, t('nav.instructor'))),
+        isStaff(principal) &&
+          h('li', {}, h('a', { href: '#/analytics', 'data-testid': 'nav-analytics' }, t('nav.analytics'))),
         isAdmin(principal) &&
           h('li', {}, h('a', { href: '#/admin', 'data-testid': 'nav-admin' }, t('nav.admin'))),
+        principal?.kind === 'user' &&
+          h('li', {}, h('a', { href: '#/analytics/me', 'data-testid': 'nav-progress' }, t('nav.progress'))),
         principal?.kind === 'user' &&
           h('li', {}, h('a', { href: '#/account', 'data-testid': 'nav-account' }, t('nav.account'))),
         principal?.kind === 'participant' && h('li', {}, h('a', { href: '#/play' }, t('nav.play'))),
@@ -145,6 +153,23 @@ async function route(): Promise<void> {
           ? new PlayView(principal)
           : new MessageView('play.needJoin', 'play.needJoinBody');
       break;
+    case 'analytics':
+    case 'progress': {
+      if (!principal || who?.mustChangePassword) {
+        navigate(`#/login?next=${encodeURIComponent(location.hash)}`);
+        return;
+      }
+      if (target.name === 'progress')
+        next =
+          principal.kind === 'user'
+            ? new ProgressView(principal.userId)
+            : new MessageView('account.needUser', 'account.needUserBody');
+      else
+        next = isStaff(principal)
+          ? new AnalyticsView()
+          : new MessageView('error.staffOnly', 'error.staffOnlyBody');
+      break;
+    }
     case 'admin':
     case 'account': {
       if (!principal || who?.mustChangePassword) {

@@ -12,7 +12,9 @@ export type Route =
   | { name: 'board'; exerciseId: string }
   | { name: 'scenario'; scenarioId: string; version?: string }
   | { name: 'exerciseScenario'; exerciseId: string }
-  | { name: 'invite'; token: string };
+  | { name: 'invite'; token: string }
+  | { name: 'analytics' }
+  | { name: 'progress' };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -44,6 +46,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'admin')
     return parts[1] !== undefined ? { name: 'admin', tab: parts[1] } : { name: 'admin' };
   if (parts[0] === 'account') return { name: 'account' };
+  if (parts[0] === 'analytics') return parts[1] === 'me' ? { name: 'progress' } : { name: 'analytics' };
   return { name: 'home' };
 }
 

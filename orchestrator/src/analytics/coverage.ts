@@ -8,6 +8,21 @@ import {
   type NiceStatement,
   type NiceStatementType,
 } from '../nice/nice-catalogue.ts';
+export type {
+  Fraction,
+  RoleCoverage,
+  CoverageFigures,
+  CoverageReport,
+  CrosswalkFigures,
+  GapReport,
+} from '../../../contract/analytics.ts';
+import type {
+  Fraction,
+  CoverageFigures,
+  CoverageReport,
+  CrosswalkFigures,
+  GapReport,
+} from '../../../contract/analytics.ts';
 
 /**
  * NICE coverage of a set of materials (scenarios) against one framework version: pure functions, no
@@ -31,56 +46,6 @@ export interface Material {
   /** Statement ids, scenario level and objectives together (duplicates allowed). */
   statements: readonly string[];
   workRoles: readonly string[];
-}
-
-export interface Fraction {
-  covered: number;
-  total: number;
-  /** covered / total × 100, one decimal; null when total is 0. */
-  percent: number | null;
-}
-
-export interface RoleCoverage extends Fraction {
-  id: string;
-  name: string;
-  /** Materials that name this role in their mapping (direct framework only). */
-  namedBy: number;
-}
-
-export interface CoverageFigures {
-  overall: Fraction;
-  byType: Partial<Record<NiceStatementType, Fraction>>;
-  byRole: RoleCoverage[];
-}
-
-export interface CoverageReport extends CoverageFigures {
-  framework: NiceFramework;
-  sourceVersion: string;
-  /** What the denominators are, in words. */
-  universe: string;
-  materials: {
-    total: number;
-    /** Mapped in this framework version. */
-    direct: number;
-    /** Mapped in another version (counted only in `crosswalked`, and only when asked). */
-    otherFramework: number;
-    /** No NICE mapping at all. */
-    unmapped: number;
-    /** Direct materials that cover at least one statement. */
-    covering: number;
-  };
-  /** Ids of direct materials that are not statements of the catalogue, per material. */
-  otherIds: { material: string; id: string; reason: 'competency-area' | 'unknown' }[];
-  /** Present with `crosswalk: true`. */
-  crosswalked?: CrosswalkFigures;
-}
-
-export interface CrosswalkFigures extends CoverageFigures {
-  /** Statements covered ONLY through the crosswalk (not directly), by the same denominators. */
-  addedOnly: Fraction;
-  /** The materials crosswalked, with how many of their ids crossed and how many did not. */
-  sources: { material: string; framework: NiceFramework; crossed: number; notCrossed: number }[];
-  rule: string;
 }
 
 export interface CoverageOptions {
@@ -247,14 +212,6 @@ function crosswalk(
       'direct ∪ crosswalked: a statement id of another version counts when the same id (same type) exists in ' +
       `${catalogue.framework}; roles by OPM code; crosswalked materials listed in sources`,
   };
-}
-
-export interface GapReport {
-  framework: NiceFramework;
-  role: { id: string; name: string };
-  coverage: Fraction;
-  /** Uncovered statements of the role, by type (T, K, S, A) then id. */
-  gaps: NiceStatement[];
 }
 
 const TYPE_ORDER: Record<NiceStatementType, number> = { task: 0, knowledge: 1, skill: 2, ability: 3 };

@@ -9,6 +9,24 @@ import {
   type NiceStatementType,
 } from '../nice/nice-catalogue.ts';
 import type { Db } from '../store/database.ts';
+export type {
+  SolvedObjective,
+  ExerciseEvidence,
+  EvidencedStatement,
+  RoleProgress,
+  FrameworkEvidence,
+  EvidenceSubject,
+  Evidence,
+} from '../../../contract/analytics.ts';
+import type {
+  SolvedObjective,
+  ExerciseEvidence,
+  EvidencedStatement,
+  RoleProgress,
+  FrameworkEvidence,
+  EvidenceSubject,
+  Evidence,
+} from '../../../contract/analytics.ts';
 
 /**
  * Skills evidence: which NICE statements a trainee (an account) or a team demonstrated, read from the
@@ -44,64 +62,6 @@ export interface EvidenceSources {
   scenario: (id: string, version: string) => ScenarioMapping | undefined;
   /** The imported catalogue of a framework version (undefined: not imported). */
   catalogue: (framework: NiceFramework) => Promise<NiceCatalogue | undefined>;
-}
-
-export interface SolvedObjective {
-  id: string;
-  title: LocalizedText;
-  solvedAt: number;
-  /** The account that submitted the solving answer; null for a check or an anonymous participant. */
-  solvedBy: string | null;
-  statementIds: string[];
-}
-
-export interface ExerciseEvidence {
-  exerciseId: string;
-  orgId: string | null;
-  teamId: string;
-  teamName: string;
-  startedAt: number;
-  scenario: { id: string; version: string; title: LocalizedText; framework: string | null };
-  objectivesTotal: number;
-  objectivesSolved: SolvedObjective[];
-  /** The scenario's own statements, when every objective was solved. */
-  scenarioStatements: { at: number; statementIds: string[] } | null;
-}
-
-export interface EvidencedStatement {
-  id: string;
-  type: NiceStatementType;
-  text: string;
-  firstAt: number;
-  /** Exercises in which it was demonstrated, in order of first demonstration. */
-  exerciseIds: string[];
-}
-
-export interface RoleProgress {
-  id: string;
-  name: string;
-  demonstrated: number;
-  total: number;
-}
-
-export interface FrameworkEvidence {
-  framework: NiceFramework;
-  /** False when the framework's catalogue is not imported: statements are then ids only, no roles. */
-  catalogueImported: boolean;
-  statements: EvidencedStatement[];
-  /** Roles with at least one statement demonstrated, plus the roles the scenarios name; most first. */
-  roles: RoleProgress[];
-}
-
-export type EvidenceSubject =
-  { kind: 'trainee'; userId: string } | { kind: 'team'; exerciseId: string; teamId: string };
-
-export interface Evidence {
-  subject: EvidenceSubject;
-  exercises: ExerciseEvidence[];
-  frameworks: FrameworkEvidence[];
-  /** Exercises whose scenario version is no longer in the catalogue: their solves evidence nothing. */
-  unresolved: { exerciseId: string; scenario: string; reason: string }[];
 }
 
 interface Membership {

@@ -1,7 +1,8 @@
 import { CyropError } from '../errors.ts';
-import type { LocalizedText } from '../compiler/scenario.ts';
 import type { Db } from '../store/database.ts';
-import { fraction, type Fraction } from './coverage.ts';
+import { fraction } from './coverage.ts';
+export type { UsageMaterial, MaterialUse, UsageReport } from '../../../contract/analytics.ts';
+import type { UsageMaterial, MaterialUse, UsageReport } from '../../../contract/analytics.ts';
 
 /**
  * Material use for a period (also in README.md):
@@ -15,35 +16,6 @@ import { fraction, type Fraction } from './coverage.ts';
  * - Trainee-hours: per member of a real team, from max(joined, launched) to the exercise's end (its
  *   `exercise-ended` event, else its last change when it is `ended`, else now), cut at `to`.
  */
-
-export interface UsageMaterial {
-  id: string;
-  title: LocalizedText;
-}
-
-export interface MaterialUse {
-  id: string;
-  title: LocalizedText | null;
-  launches: number;
-  /** Launches with at least one real team. */
-  realLaunches: number;
-  realTeams: number;
-  trainees: number;
-  traineeHours: number;
-}
-
-export interface UsageReport {
-  period: { from: number; to: number };
-  orgId: string | null;
-  utilisation: Fraction;
-  launches: number;
-  realTeams: number;
-  traineeHours: number;
-  /** Every material of the catalogue, most trainee-hours first, then by id. */
-  materials: MaterialUse[];
-  neverUsed: { id: string; title: LocalizedText }[];
-  outsideCatalogue: MaterialUse[];
-}
 
 const HOUR = 3_600_000;
 

@@ -1,0 +1,92 @@
+import { api } from './api.ts';
+import type {
+  CoverageReport,
+  Evidence,
+  Fraction,
+  FrameworkEvidence,
+  GapReport,
+  MaterialUse,
+  NiceFramework,
+  NiceStatementType,
+  RoleProgress,
+  UsageReport,
+} from '../../contract/analytics.ts';
+
+/**
+ * Every call the analytics pages make, in one place (the lead may swap `api()` for a typed client
+ * here alone). Types are the contract's (`contract/analytics.ts`, which the server's analytics modules build). Download links are plain URLs: the
+ * browser sends the session cookie with them.
+ */
+
+export type {
+  CoverageReport,
+  Evidence,
+  Fraction,
+  FrameworkEvidence,
+  GapReport,
+  MaterialUse,
+  NiceFramework,
+  NiceStatementType,
+  RoleProgress,
+  UsageReport,
+};
+
+/** The framework versions, oldest first (the server's `NICE_FRAMEWORKS`). */
+export const FRAMEWORKS: readonly NiceFramework[] = [
+  'nice-sp800-181r0',
+  'nice-1.0.0',
+  'nice-2.0.0',
+  'nice-2.1.0',
+];
+export const DEFAULT_FRAMEWORK: NiceFramework = 'nice-2.1.0';
+
+export type CoverageScope = 'shipped' | 'available' | 'org';
+
+export interface CoverageQuery {
+  framework: NiceFramework;
+  scope: CoverageScope;
+  crosswalk: boolean;
+}
+
+function query(params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, value);
+  return search.toString();
+}
+
+export function fetchCoverage(q: CoverageQuery): Promise<CoverageReport> {
+  return api<CoverageReport>(
+    'GET',
+    `/api/analytics/coverage?${query({ framework: q.framework, scope: q.scope, crosswalk: String(q.crosswalk) })}`,
+  );
+}
+
+export function gapsUrl(q: Omit<CoverageQuery, 'crosswalk'>, role: string, format: 'json' | 'csv'): string {
+  return `/api/analytics/gaps?${query({ framework: q.framework, scope: q.scope, role, format })}`;
+}
+
+export function fetchGaps(q: Omit<CoverageQuery, 'crosswalk'>, role: string): Promise<GapReport> {
+  return api<GapReport>('GET', gapsUrl(q, role, 'json'));
+}
+
+/** `from`/`to`: `YYYY-MM-DD`, both days included (platform time zone). */
+export function usageUrl(from: string, to: string, format: 'json' | 'csv'): string {
+  return `/api/analytics/usage?${query({ from, to, format })}`;
+}
+
+export function fetchUsage(from: string, to: string): Promise<UsageReport> {
+  return api<UsageReport>('GET', usageUrl(from, to, 'json'));
+}
+
+export function fetchEvidence(userId: string): Promise<Evidence> {
+  return api<Evidence>('GET', `/api/analytics/trainees/${encodeURIComponent(userId)}/evidence`);
+}
+
+export function transcriptUrl(
+  userId: string,
+  format: 'pdf' | 'csv',
+  lang: 'en' | 'ja',
+  framework?: NiceFramework,
+): string {
+  return `/api/analytics/trainees/${encodeURIComponent(userId)}/transcript?${query({ format, lang, framework })}`;
+}
