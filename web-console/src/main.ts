@@ -5,6 +5,8 @@ import { isStaff, logout, refreshSession, session } from './session.ts';
 import type { View } from './view.ts';
 import { AccountView } from './views/account-view.ts';
 import { AdminView } from './views/admin-view.ts';
+import { BusinessView } from './views/business-view.ts';
+import { RevenueView } from './views/revenue-view.ts';
 import { ExerciseView } from './views/exercise-view.ts';
 import { api } from './api.ts';
 import type { Account, Principal } from './types.ts';
@@ -33,6 +35,8 @@ const TITLES = {
   scenario: 'title.scenario',
   exerciseScenario: 'title.scenario',
   invite: 'title.invite',
+  business: 'title.business',
+  revenue: 'title.revenue',
 } as const satisfies Record<Route['name'], MessageKey>;
 
 const header = h('header', { class: 'topbar' });
@@ -63,6 +67,12 @@ function renderHeader(): void {
         isStaff(principal) && h('li', {}, h('a', { href: '#/instructor' }, t('nav.instructor'))),
         isAdmin(principal) &&
           h('li', {}, h('a', { href: '#/admin', 'data-testid': 'nav-admin' }, t('nav.admin'))),
+        principal?.kind === 'user' &&
+          principal.role === 'org-admin' &&
+          h('li', {}, h('a', { href: '#/business', 'data-testid': 'nav-business' }, t('nav.business'))),
+        principal?.kind === 'user' &&
+          principal.role === 'operator' &&
+          h('li', {}, h('a', { href: '#/revenue', 'data-testid': 'nav-revenue' }, t('nav.revenue'))),
         principal?.kind === 'user' &&
           h('li', {}, h('a', { href: '#/account', 'data-testid': 'nav-account' }, t('nav.account'))),
         principal?.kind === 'participant' && h('li', {}, h('a', { href: '#/play' }, t('nav.play'))),
@@ -145,6 +155,25 @@ async function route(): Promise<void> {
           ? new PlayView(principal)
           : new MessageView('play.needJoin', 'play.needJoinBody');
       break;
+    case 'business':
+    case 'revenue': {
+      if (!principal || who?.mustChangePassword) {
+        navigate(`#/login?next=${encodeURIComponent(location.hash)}`);
+        return;
+      }
+      const role = principal.kind === 'user' ? principal.role : undefined;
+      if (target.name === 'business')
+        next =
+          principal.kind === 'user' && role === 'org-admin'
+            ? new BusinessView(principal)
+            : new MessageView('business.forOrgAdmins', 'business.forOrgAdminsBody');
+      else
+        next =
+          role === 'operator'
+            ? new RevenueView()
+            : new MessageView('revenue.forOperator', 'revenue.forOperatorBody');
+      break;
+    }
     case 'admin':
     case 'account': {
       if (!principal || who?.mustChangePassword) {
