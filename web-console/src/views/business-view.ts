@@ -3,6 +3,11 @@ import { h, replaceChildren, uid } from '../dom.ts';
 import { formatNumber, locale, t, type MessageKey } from '../i18n/i18n.ts';
 import type { Principal } from '../types.ts';
 import type { View } from '../view.ts';
+
+/** A message said in the current language when the page renders. */
+type Say = () => string;
+const silent: Say = () => '';
+const say = (f: Say): Say => f;
 import {
   addMonths,
   courseRuns,
@@ -58,9 +63,10 @@ export class BusinessView implements View {
   private usageOf: OrgUsage | undefined;
   private statementOf: (InvoiceDocument & { issued: boolean }) | undefined;
   private runs: CourseRun[] = [];
-  private loadError = '';
-  private usageError = '';
-  private statementError = '';
+  /** Messages are kept as functions so that a language switch says them again in the new language. */
+  private loadError: Say = silent;
+  private usageError: Say = silent;
+  private statementError: Say = silent;
   private form: Record<Field, string> = {
     date: '',
     customer: '',
@@ -69,11 +75,11 @@ export class BusinessView implements View {
     unitPrice: '',
     amount: '',
   };
-  private formErrors: Partial<Record<Field, string>> = {};
-  private formError = '';
-  private status = '';
+  private formErrors: Partial<Record<Field, Say>> = {};
+  private formError: Say = silent;
+  private status: Say = silent;
   private importResult: ImportResult | undefined;
-  private importError = '';
+  private importError: Say = silent;
   private confirming: string | undefined;
   private reason = '';
   private disposed = false;
@@ -107,11 +113,12 @@ export class BusinessView implements View {
       courseRuns(),
     ]);
     if (this.disposed || ticket !== this.ticket) return;
-    this.loadError = entries.status === 'rejected' ? describeError(entries.reason) : '';
+    this.loadError = entries.status === 'rejected' ? say(() => describeError(entries.reason)) : silent;
     this.entries = entries.status === 'fulfilled' ? entries.value : [];
-    this.usageError = usageOf.status === 'rejected' ? describeError(usageOf.reason) : '';
+    this.usageError = usageOf.status === 'rejected' ? say(() => describeError(usageOf.reason)) : silent;
     this.usageOf = usageOf.status === 'fulfilled' ? usageOf.value : undefined;
-    this.statementError = statementOf.status === 'rejected' ? describeError(statementOf.reason) : '';
+    this.statementError =
+      statementOf.status === 'rejected' ? say(() => describeError(statementOf.reason)) : silent;
     this.statementOf = statementOf.status === 'fulfilled' ? statementOf.value : undefined;
     this.runs =
       runs.status === 'fulfilled'
@@ -129,9 +136,9 @@ export class BusinessView implements View {
       this.element,
       h('h1', {}, t('business.title')),
       this.monthPicker(),
-      h('p', { role: 'status', class: 'status', 'data-testid': 'business-status' }, this.status),
-      this.loadError &&
-        h('p', { role: 'alert', class: 'error', 'data-testid': 'business-error' }, this.loadError),
+      h('p', { role: 'status', class: 'status', 'data-testid': 'business-status' }, this.status()),
+      this.loadError() &&
+        h('p', { role: 'alert', class: 'error', 'data-testid': 'business-error' }, this.loadError()),
       this.salesSection(),
       this.saleForm(),
       this.importSection(),
@@ -336,13 +343,14 @@ export class BusinessView implements View {
     try {
       await reverseSale(this.orgId, e.id, reason);
       this.confirming = undefined;
-      this.status = t('business.reversedStatus', {
-        customer: e.counterparty,
-        amount: this.yen(e.amount_yen),
-      });
+      this.status = () =>
+        t('business.reversedStatus', {
+          customer: e.counterparty,
+          amount: this.yen(e.amount_yen),
+        });
     } catch (error) {
       this.confirming = undefined;
-      this.status = describeError(error);
+      this.status = () => describeError(error);
     }
     await this.load();
   }
@@ -350,7 +358,7 @@ export class BusinessView implements View {
   private saleForm(): HTMLElement {
     const field = (name: Field, control: HTMLElement, idOf: string) => {
       const errorId = `${idOf}-error`;
-      const problem = this.formErrors[name];
+      const problem = this.formErrors[name]?.();
       if (problem) {
         control.setAttribute('aria-invalid', 'true');
         control.setAttribute('aria-describedby', errorId);
@@ -430,8 +438,8 @@ export class BusinessView implements View {
           input('amount', 'number', { min: 1, step: 1, inputmode: 'numeric' }),
         ),
         h('p', { class: 'hint' }, t('business.amountHint')),
-        this.formError &&
-          h('p', { role: 'alert', class: 'error', 'data-testid': 'sale-error' }, this.formError),
+        this.formError() &&
+          h('p', { role: 'alert', class: 'error', 'data-testid': 'sale-error' }, this.formError()),
         h('button', { type: 'submit', 'data-testid': 'sale-submit' }, t('business.recordSubmit')),
       ),
     );
@@ -439,35 +447,36 @@ export class BusinessView implements View {
 
   /** Checks each field, saying which one is wrong; sends the sale when all are right. */
   private async submitSale(): Promise<void> {
-    const errors: Partial<Record<Field, string>> = {};
+    const errors: Partial<Record<Field, Say>> = {};
     const f = this.form;
     const whole = (name: Field, min: number): number | null => {
       const text = f[name].trim();
       if (text === '') return null;
       const n = Number(text);
       if (!Number.isSafeInteger(n) || n < min) {
-        errors[name] = t('business.error.whole', { field: t(LABELS[name]), min });
+        errors[name] = () => t('business.error.whole', { field: t(LABELS[name]), min });
         return null;
       }
       return n;
     };
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(f.date)) errors.date = t('business.error.date');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(f.date)) errors.date = () => t('business.error.date');
     if (f.customer.trim() === '')
-      errors.customer = t('business.error.required', { field: t(LABELS.customer) });
+      errors.customer = () => t('business.error.required', { field: t(LABELS.customer) });
     const seats = whole('seats', 1);
     const unitPrice = whole('unitPrice', 0);
     let amount = whole('amount', 1);
     if (amount === null && !errors.amount) {
       if (seats !== null && unitPrice !== null && seats * unitPrice >= 1) amount = seats * unitPrice;
-      else errors.amount = t('business.error.amountMissing');
+      else errors.amount = () => t('business.error.amountMissing');
     } else if (amount !== null && seats !== null && unitPrice !== null && seats * unitPrice !== amount)
-      errors.amount = t('business.error.amountMismatch', {
-        seats,
-        price: this.yen(unitPrice),
-        product: this.yen(seats * unitPrice),
-      });
+      errors.amount = () =>
+        t('business.error.amountMismatch', {
+          seats,
+          price: this.yen(unitPrice),
+          product: this.yen(seats * unitPrice),
+        });
     this.formErrors = errors;
-    this.formError = '';
+    this.formError = silent;
     if (Object.keys(errors).length > 0 || amount === null) {
       this.render();
       this.focusFirstError();
@@ -482,14 +491,15 @@ export class BusinessView implements View {
         unitPriceYen: unitPrice,
         amountYen: amount,
       });
-      this.status = t('business.recorded', {
-        customer: entry.counterparty,
-        amount: this.yen(entry.amount_yen),
-      });
+      this.status = () =>
+        t('business.recorded', {
+          customer: entry.counterparty,
+          amount: this.yen(entry.amount_yen),
+        });
       this.form = { ...this.form, customer: '', seats: '', unitPrice: '', amount: '' };
     } catch (error) {
       // the server's message starts with the body field it refuses ("amountYen: …")
-      const message = describeError(error);
+      const message = () => describeError(error);
       const named = /(?:^|\s)([a-zA-Z]+):/.exec((error as { message?: string }).message ?? '')?.[1];
       const fieldName = named !== undefined ? API_NAMES[named] : undefined;
       if (fieldName) this.formErrors = { [fieldName]: message };
@@ -529,8 +539,8 @@ export class BusinessView implements View {
           if (file) void this.importFile(file);
         },
       }),
-      this.importError &&
-        h('p', { role: 'alert', class: 'error', 'data-testid': 'sales-import-error' }, this.importError),
+      this.importError() &&
+        h('p', { role: 'alert', class: 'error', 'data-testid': 'sales-import-error' }, this.importError()),
       result &&
         (result.problems.length > 0
           ? h(
@@ -560,12 +570,12 @@ export class BusinessView implements View {
   }
 
   private async importFile(file: File): Promise<void> {
-    this.importError = '';
+    this.importError = silent;
     this.importResult = undefined;
     try {
       this.importResult = await importSales(this.orgId, await file.text());
     } catch (error) {
-      this.importError = describeError(error);
+      this.importError = () => describeError(error);
     }
     this.render();
     if (this.importResult && this.importResult.problems.length === 0) await this.load();
@@ -584,7 +594,7 @@ export class BusinessView implements View {
       'section',
       { class: 'card', 'aria-labelledby': 'business-usage-h' },
       h('h2', { id: 'business-usage-h' }, t('business.usage', { month: this.period })),
-      this.usageError && h('p', { role: 'alert', class: 'error' }, this.usageError),
+      this.usageError() && h('p', { role: 'alert', class: 'error' }, this.usageError()),
       u &&
         h(
           'table',
@@ -621,7 +631,7 @@ export class BusinessView implements View {
       'section',
       { class: 'card', 'aria-labelledby': 'business-statements-h' },
       h('h2', { id: 'business-statements-h' }, t('business.statements')),
-      this.statementError && h('p', { role: 'alert', class: 'error' }, this.statementError),
+      this.statementError() && h('p', { role: 'alert', class: 'error' }, this.statementError()),
       s &&
         h(
           'p',

@@ -57,15 +57,19 @@ export class RevenueView implements View {
   private year = fiscalYearOf(currentPeriod());
   private period = currentPeriod();
   private fees: MonthFee[] | undefined;
-  private feesError = '';
+  /** The failure, described in the current language when the page renders. */
+  private feesError: unknown;
   private run: FeeRun | undefined;
-  private runError = '';
+  /** The failure, described in the current language when the page renders. */
+  private runError: unknown;
   private owed:
     | { asOf: string; invoices: Receivable[]; totals: Record<AgeBucket, number> & { totalYen: number } }
     | undefined;
-  private owedError = '';
+  /** The failure, described in the current language when the page renders. */
+  private owedError: unknown;
   private flagged: Flagged[] | undefined;
-  private flaggedError = '';
+  /** The failure, described in the current language when the page renders. */
+  private flaggedError: unknown;
   private orgs: OrganisationSummary[] = [];
   private disposed = false;
   private ticket = 0;
@@ -93,7 +97,7 @@ export class RevenueView implements View {
     try {
       this.orgs = await organisations();
     } catch (error) {
-      this.feesError = describeError(error);
+      this.feesError = error;
     }
     const [fees, run, owed, flagged] = await Promise.allSettled([
       this.monthFees(this.year),
@@ -103,13 +107,13 @@ export class RevenueView implements View {
     ]);
     if (stale()) return;
     this.fees = fees.status === 'fulfilled' ? fees.value : undefined;
-    this.feesError = fees.status === 'rejected' ? describeError(fees.reason) : '';
+    this.feesError = fees.status === 'rejected' ? (fees.reason as unknown) : undefined;
     this.run = run.status === 'fulfilled' ? run.value : undefined;
-    this.runError = run.status === 'rejected' ? describeError(run.reason) : '';
+    this.runError = run.status === 'rejected' ? (run.reason as unknown) : undefined;
     this.owed = owed.status === 'fulfilled' ? owed.value : undefined;
-    this.owedError = owed.status === 'rejected' ? describeError(owed.reason) : '';
+    this.owedError = owed.status === 'rejected' ? (owed.reason as unknown) : undefined;
     this.flagged = flagged.status === 'fulfilled' ? flagged.value : undefined;
-    this.flaggedError = flagged.status === 'rejected' ? describeError(flagged.reason) : '';
+    this.flaggedError = flagged.status === 'rejected' ? (flagged.reason as unknown) : undefined;
     this.render();
   }
 
@@ -224,8 +228,9 @@ export class RevenueView implements View {
       'section',
       { class: 'card', 'aria-labelledby': 'revenue-fees-h' },
       h('h2', { id: 'revenue-fees-h' }, t('revenue.fees', { year: String(this.year) })),
-      this.feesError && h('p', { role: 'alert', class: 'error' }, this.feesError),
-      fees === undefined && !this.feesError && h('p', {}, t('business.loading')),
+      this.feesError !== undefined &&
+        h('p', { role: 'alert', class: 'error' }, describeError(this.feesError)),
+      fees === undefined && this.feesError === undefined && h('p', {}, t('business.loading')),
       fees &&
         barChart({
           title: t('revenue.feesChart', { year: String(this.year) }),
@@ -281,7 +286,7 @@ export class RevenueView implements View {
       'section',
       { class: 'card', 'aria-labelledby': 'revenue-category-h' },
       h('h2', { id: 'revenue-category-h' }, t('revenue.byCategory', { year: String(this.year) })),
-      this.runError && h('p', { role: 'alert', class: 'error' }, this.runError),
+      this.runError !== undefined && h('p', { role: 'alert', class: 'error' }, describeError(this.runError)),
       run &&
         categories.length > 0 &&
         barChart({
@@ -352,7 +357,8 @@ export class RevenueView implements View {
       'section',
       { class: 'card', 'aria-labelledby': 'revenue-owed-h' },
       h('h2', { id: 'revenue-owed-h' }, t('revenue.receivables')),
-      this.owedError && h('p', { role: 'alert', class: 'error' }, this.owedError),
+      this.owedError !== undefined &&
+        h('p', { role: 'alert', class: 'error' }, describeError(this.owedError)),
       owed &&
         h(
           'p',
@@ -416,7 +422,8 @@ export class RevenueView implements View {
       'section',
       { class: 'card', 'aria-labelledby': 'revenue-flagged-h' },
       h('h2', { id: 'revenue-flagged-h' }, t('revenue.flagged', { month: this.period })),
-      this.flaggedError && h('p', { role: 'alert', class: 'error' }, this.flaggedError),
+      this.flaggedError !== undefined &&
+        h('p', { role: 'alert', class: 'error' }, describeError(this.flaggedError)),
       flagged &&
         (flagged.length === 0
           ? h('p', { 'data-testid': 'revenue-flagged-none' }, t('revenue.flaggedNone'))
