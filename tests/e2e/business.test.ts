@@ -278,6 +278,15 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
     // the course run has a trainee in it and no sale this month: the company is told too
     await admin.getByTestId('usage-flagged').waitFor();
     await shootBoth(admin, 'business', { en: 'Sales in', ja: 'の売上' }, /^business\./);
+    // printed: the books stay, the controls go
+    await admin.emulateMedia({ media: 'print' });
+    expect(await admin.getByTestId('sales-list').isVisible()).to.equal(true);
+    expect(await admin.getByTestId('statement-summary').isVisible()).to.equal(true);
+    for (const control of ['sale-form', 'sales-import-file', 'business-month', 'sale-reverse'])
+      expect(await admin.getByTestId(control).first().isVisible(), `${control} printed`).to.equal(false);
+    expect(await admin.locator('header.topbar').isVisible(), 'the top bar printed').to.equal(false);
+    await screenshot(admin, 'en', 'business-print', SHOTS);
+    await admin.emulateMedia({ media: 'screen' });
   });
 
   it('downloads the month’s statement as a Japanese PDF listing the sales', async () => {
@@ -296,6 +305,12 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
   });
 
   it('the operator sees the month’s usage fee, the CYNEX fee by category and the flagged course run', async () => {
+    // the year's CYNEX fee invoices issued: Acme (SME, one Co-Nexus) owes ¥550,000 with tax, aged 0–30 days
+    const operator = apiClient(platform.url);
+    await ok(operator, 'POST', '/api/auth/login', { email: 'admin@localhost', password: OPERATOR_PASSWORD });
+    const fiscalYear =
+      Number(period.slice(5)) >= 4 ? Number(period.slice(0, 4)) : Number(period.slice(0, 4)) - 1;
+    await ok(operator, 'POST', `/api/billing/fees/${fiscalYear}/issue`);
     const op = (await browser.newPage()).page;
     await signIn(op, { email: 'admin@localhost', password: OPERATOR_PASSWORD }, '#/revenue');
     await selectLanguage(op, 'en');
@@ -313,8 +328,19 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
     expect(await flagged.innerText()).to.contain('Cust KK');
     const sme = op.locator('[data-testid="revenue-category-row"][data-category="sme"]');
     expect(await sme.getAttribute('data-yen'), 'SME, one Co-Nexus').to.equal('500000');
-    await op.getByTestId('revenue-owed-chart').waitFor();
+    expect(await op.getByTestId('revenue-owed-total').getAttribute('data-yen')).to.equal('550000');
+    const owed = op.locator('[data-testid="revenue-owed-row"]');
+    expect(await owed.getAttribute('data-bucket')).to.equal('0-30');
+    expect(await owed.innerText()).to.contain('Acme Training');
+    const segment = op.locator('[data-testid="revenue-owed-chart"] rect[data-label="0–30 days"]');
+    expect(await segment.getAttribute('data-value')).to.equal('550000');
+    expect(await segment.getAttribute('width'), 'the whole bar is 0–30 days').to.equal('720.0');
     await shootBoth(op, 'revenue', { en: 'Usage fees by month', ja: '月別利用料' }, /^revenue\./);
+    await op.emulateMedia({ media: 'print' });
+    expect(await op.getByTestId('revenue-fees-chart').isVisible()).to.equal(true);
+    expect(await op.getByTestId('revenue-year').isVisible(), 'the year control printed').to.equal(false);
+    await screenshot(op, 'en', 'revenue-print', SHOTS);
+    await op.emulateMedia({ media: 'screen' });
     expect(browser.cspViolations).to.deep.equal([]);
   });
 

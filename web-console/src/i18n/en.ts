@@ -901,4 +901,5 @@ export const en = {
     'The Business pages show a training company’s own books: sign in as an administrator of that company.',
   'revenue.forOperator': 'For the platform operator',
   'revenue.forOperatorBody': 'The Revenue pages show every organisation’s fees: sign in as the operator.',
+  'revenue.legend': '{label}: {value}',
 };

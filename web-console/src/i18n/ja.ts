@@ -894,4 +894,5 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'revenue.forOperator': 'プラットフォーム運営者向けのページです',
   'revenue.forOperatorBody':
     '収益のページにはすべての組織の料金が表示されます。運営者としてサインインしてください。',
+  'revenue.legend': '{label}：{value}',
 };

@@ -80,7 +80,8 @@ export function barChart(options: { title: string; bars: readonly Bar[]; testid:
 export interface Segment {
   label: string;
   value: number;
-  valueLabel: string;
+  /** The legend's text for this segment, e.g. `0–30 days: ¥1,234` (punctuation of the language). */
+  legend: string;
 }
 
 /** One horizontal bar split into segments (e.g. receivables by age), with a legend under it. */
@@ -124,11 +125,7 @@ export function stackedBar(options: {
     const lx = (i * width) / options.segments.length;
     root.append(
       svg('rect', { x: lx, y: legendY - 10, width: 12, height: 12, class: `chart-seg chart-seg-${i}` }),
-      svg(
-        'text',
-        { x: lx + 18, y: legendY, class: 'chart-label' },
-        `${segment.label}: ${segment.valueLabel}`,
-      ),
+      svg('text', { x: lx + 18, y: legendY, class: 'chart-label' }, segment.legend),
     );
   });
   return root;

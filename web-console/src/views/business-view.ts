@@ -136,7 +136,7 @@ export class BusinessView implements View {
       this.element,
       h('h1', {}, t('business.title')),
       this.monthPicker(),
-      h('p', { role: 'status', class: 'status', 'data-testid': 'business-status' }, this.status()),
+      h('p', { role: 'status', class: 'status no-print', 'data-testid': 'business-status' }, this.status()),
       this.loadError() &&
         h('p', { role: 'alert', class: 'error', 'data-testid': 'business-error' }, this.loadError()),
       this.salesSection(),
@@ -616,7 +616,7 @@ export class BusinessView implements View {
           { class: 'warning', 'data-testid': 'usage-flagged' },
           t('business.usage.flagged', {
             count: u.flagged.length,
-            runs: u.flagged.map((r) => r.slice(0, 8)).join(', '),
+            runs: u.flagged.join(', '),
           }),
         ),
     );

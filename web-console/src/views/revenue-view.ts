@@ -372,7 +372,7 @@ export class RevenueView implements View {
           segments: AGE_BUCKETS.map((b) => ({
             label: t(BUCKET_LABELS[b]),
             value: owed.totals[b],
-            valueLabel: this.yen(owed.totals[b]),
+            legend: t('revenue.legend', { label: t(BUCKET_LABELS[b]), value: this.yen(owed.totals[b]) }),
           })),
         }),
       owed &&
@@ -457,7 +457,7 @@ export class RevenueView implements View {
                         'data-run-id': f.runId,
                         'data-org-id': f.company.id,
                       },
-                      h('th', { scope: 'row' }, f.runId.slice(0, 8)),
+                      h('th', { scope: 'row', class: 'wrap' }, f.runId),
                       h('td', {}, f.company.name),
                       h('td', {}, this.orgName(f.customerOrgId)),
                       h('td', { class: 'num' }, formatNumber(f.traineeHours)),
