@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,7 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
         await page.evaluate(findOverflow, 'main'),
         `text leaving its box on ${name} (${lang})`,
       ).to.deep.equal([]);
+      expect(await seriousViolations(page), `axe on ${name} (${lang})`).to.deep.equal([]);
       await screenshot(page, lang, name, SHOTS);
     }
     await selectLanguage(page, 'en');
@@ -366,6 +368,35 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
 });
 
 const NAME_SHIM = 'globalThis.__name ??= (f) => f';
+
+/** axe-core's browser build, injected by the test (never bundled into the console). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The serious and critical axe-core violations on the page as it is now (as accessibility.test.ts counts them). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: unknown,
+            opts: unknown,
+          ): Promise<{
+            passes: unknown[];
+            violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    // axe ran: some rules passed (an empty list would otherwise also mean it never looked)
+    if (result.passes.length === 0) return ['axe checked nothing'];
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 /** The page's visible text without the language menu (runs in the page). */
 function visibleText(): string {
