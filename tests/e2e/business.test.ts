@@ -208,6 +208,10 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
     expect(await admin.getByTestId('sales-none').count(), 'nothing recorded').to.equal(1);
 
     await admin.getByTestId('sale-customer').fill('Cust KK');
+    // the company's run is offered by its course's title and first day (in Japan)
+    expect(
+      await admin.locator(`[data-testid="sale-courseRun"] option[value="${runId}"]`).innerText(),
+    ).to.equal(`Incident response basics, from ${period}-01`);
     await admin.getByTestId('sale-courseRun').selectOption('');
     await admin.getByTestId('sale-submit').click();
     await saleRow('Cust KK').waitFor();

@@ -832,7 +832,7 @@ export const en = {
   'business.field.unitPrice': 'Unit price (yen)',
   'business.field.amount': 'Amount (yen, tax excluded)',
   'business.noRun': 'None',
-  'business.runOption': 'Run {id} from {from}',
+  'business.runOption': '{course}, from {from}',
   'business.amountHint': 'The amount may be left empty when seats × unit price gives it.',
   'business.recordSubmit': 'Record the sale',
   'business.recorded': 'Recorded: the sale to {customer} for {amount}.',

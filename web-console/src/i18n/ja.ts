@@ -826,7 +826,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'business.field.unitPrice': '単価（円）',
   'business.field.amount': '金額（円、税抜）',
   'business.noRun': 'なし',
-  'business.runOption': '実施回 {id}（{from} 開始）',
+  'business.runOption': '{course}（{from} 開始）',
   'business.amountHint': '席数×単価で決まる場合、金額は空欄でかまいません。',
   'business.recordSubmit': '売上を記録する',
   'business.recorded': '記録しました：{customer} への売上 {amount}。',

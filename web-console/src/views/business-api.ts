@@ -4,7 +4,7 @@ import type { FeeRun, Receivable, AgeBucket } from '../../../orchestrator/src/bi
 import type { SaleCsvProblem } from '../../../orchestrator/src/billing/sales-csv.ts';
 import type { InvoiceDocument } from '../../../orchestrator/src/documents/document-types.ts';
 import type { OrgUsage } from '../../../orchestrator/src/courses/usage-meter.ts';
-import type { CourseRun } from '../../../orchestrator/src/courses/course-service.ts';
+import type { Course, CourseRun } from '../../../orchestrator/src/courses/course-service.ts';
 
 /**
  * The calls of the "Business" (a training company's books) and "Revenue" (the operator's) pages, in
@@ -13,6 +13,7 @@ import type { CourseRun } from '../../../orchestrator/src/courses/course-service
  */
 
 export type {
+  Course,
   JournalEntry,
   FeeRun,
   Receivable,
@@ -141,6 +142,10 @@ export async function courseRuns(): Promise<CourseRun[]> {
   return (await api<{ runs: CourseRun[] }>('GET', '/api/course-runs')).runs;
 }
 
+export async function courses(): Promise<Course[]> {
+  return (await api<{ courses: Course[] }>('GET', '/api/courses')).courses;
+}
+
 export function feeRun(year: number): Promise<FeeRun> {
   return api<FeeRun>('GET', `/api/billing/fees/${year}`);
 }
@@ -168,6 +173,16 @@ export function currentPeriod(now = Date.now()): string {
   }).formatToParts(new Date(now));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}`;
+}
+
+/** The day in Japan of an instant, `YYYY-MM-DD` (sales and runs are dated in Japanese days). */
+export function dayInJapan(ms: number): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date(ms));
 }
 
 export function nextMonth(period: string): string {

@@ -1,6 +1,6 @@
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
-import { formatNumber, locale, t, type MessageKey } from '../i18n/i18n.ts';
+import { formatNumber, locale, pickText, t, type MessageKey } from '../i18n/i18n.ts';
 import type { Principal } from '../types.ts';
 import type { View } from '../view.ts';
 
@@ -11,7 +11,9 @@ const say = (f: Say): Say => f;
 import {
   addMonths,
   courseRuns,
+  courses,
   currentPeriod,
+  dayInJapan,
   formatYen,
   importSales,
   journal,
@@ -21,6 +23,7 @@ import {
   statement,
   statementHref,
   usage,
+  type Course,
   type CourseRun,
   type ImportResult,
   type InvoiceDocument,
@@ -63,6 +66,7 @@ export class BusinessView implements View {
   private usageOf: OrgUsage | undefined;
   private statementOf: (InvoiceDocument & { issued: boolean }) | undefined;
   private runs: CourseRun[] = [];
+  private courseList: Course[] = [];
   /** Messages are kept as functions so that a language switch says them again in the new language. */
   private loadError: Say = silent;
   private usageError: Say = silent;
@@ -86,7 +90,7 @@ export class BusinessView implements View {
   private ticket = 0;
 
   constructor(private readonly principal: Extract<Principal, { kind: 'user' }>) {
-    this.form.date = todayInJapan();
+    this.form.date = dayInJapan(Date.now());
     this.render();
     void this.load();
   }
@@ -106,11 +110,12 @@ export class BusinessView implements View {
   private async load(): Promise<void> {
     const ticket = ++this.ticket;
     const period = this.period;
-    const [entries, usageOf, statementOf, runs] = await Promise.allSettled([
+    const [entries, usageOf, statementOf, runs, courseList] = await Promise.allSettled([
       journal(this.orgId, `${period}-01`, lastDay(period)),
       usage(this.orgId, period),
       statement(this.orgId, period),
       courseRuns(),
+      courses(),
     ]);
     if (this.disposed || ticket !== this.ticket) return;
     this.loadError = entries.status === 'rejected' ? say(() => describeError(entries.reason)) : silent;
@@ -120,6 +125,7 @@ export class BusinessView implements View {
     this.statementError =
       statementOf.status === 'rejected' ? say(() => describeError(statementOf.reason)) : silent;
     this.statementOf = statementOf.status === 'fulfilled' ? statementOf.value : undefined;
+    this.courseList = courseList.status === 'fulfilled' ? courseList.value : [];
     this.runs =
       runs.status === 'fulfilled'
         ? runs.value.filter((r) => r.companyOrgId === this.orgId && !r.cancelled)
@@ -425,8 +431,8 @@ export class BusinessView implements View {
                   'option',
                   { value: r.id, selected: this.form.courseRun === r.id },
                   t('business.runOption', {
-                    id: r.id.slice(0, 8),
-                    from: new Date(r.startsAt).toISOString().slice(0, 10),
+                    course: pickText(this.courseList.find((c) => c.id === r.courseId)?.title) || r.courseId,
+                    from: dayInJapan(r.startsAt),
                   }),
                 ),
               ),
@@ -710,14 +716,4 @@ export class BusinessView implements View {
       ),
     );
   }
-}
-
-/** Today's date in Japan, `YYYY-MM-DD` (sales are dated in Japanese days). */
-function todayInJapan(): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Asia/Tokyo',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date());
 }
