@@ -7,6 +7,8 @@ import { AccountView } from './views/account-view.ts';
 import { AdminView } from './views/admin-view.ts';
 import { AnalyticsView } from './views/analytics-view.ts';
 import { ProgressView } from './views/progress-view.ts';
+import { BusinessView } from './views/business-view.ts';
+import { RevenueView } from './views/revenue-view.ts';
 import { ExerciseView } from './views/exercise-view.ts';
 import { client } from './api-client.ts';
 import type { Principal } from './types.ts';
@@ -37,6 +39,8 @@ const TITLES = {
   invite: 'title.invite',
   analytics: 'title.analytics',
   progress: 'title.progress',
+  business: 'title.business',
+  revenue: 'title.revenue',
 } as const satisfies Record<Route['name'], MessageKey>;
 
 const header = h('header', { class: 'topbar' });
@@ -71,6 +75,12 @@ function renderHeader(): void {
           h('li', {}, h('a', { href: '#/admin', 'data-testid': 'nav-admin' }, t('nav.admin'))),
         principal?.kind === 'user' &&
           h('li', {}, h('a', { href: '#/analytics/me', 'data-testid': 'nav-progress' }, t('nav.progress'))),
+        principal?.kind === 'user' &&
+          principal.role === 'org-admin' &&
+          h('li', {}, h('a', { href: '#/business', 'data-testid': 'nav-business' }, t('nav.business'))),
+        principal?.kind === 'user' &&
+          principal.role === 'operator' &&
+          h('li', {}, h('a', { href: '#/revenue', 'data-testid': 'nav-revenue' }, t('nav.revenue'))),
         principal?.kind === 'user' &&
           h('li', {}, h('a', { href: '#/account', 'data-testid': 'nav-account' }, t('nav.account'))),
         principal?.kind === 'participant' && h('li', {}, h('a', { href: '#/play' }, t('nav.play'))),
@@ -154,20 +164,33 @@ async function route(): Promise<void> {
           : new MessageView('play.needJoin', 'play.needJoinBody');
       break;
     case 'analytics':
-    case 'progress': {
+    case 'progress':
+    case 'business':
+    case 'revenue': {
       if (!principal || who?.mustChangePassword) {
         navigate(`#/login?next=${encodeURIComponent(location.hash)}`);
         return;
       }
+      const role = principal.kind === 'user' ? principal.role : undefined;
       if (target.name === 'progress')
         next =
           principal.kind === 'user'
             ? new ProgressView(principal.userId)
             : new MessageView('account.needUser', 'account.needUserBody');
-      else
+      else if (target.name === 'analytics')
         next = isStaff(principal)
           ? new AnalyticsView()
           : new MessageView('error.staffOnly', 'error.staffOnlyBody');
+      else if (target.name === 'business')
+        next =
+          principal.kind === 'user' && role === 'org-admin'
+            ? new BusinessView(principal)
+            : new MessageView('business.forOrgAdmins', 'business.forOrgAdminsBody');
+      else
+        next =
+          role === 'operator'
+            ? new RevenueView()
+            : new MessageView('revenue.forOperator', 'revenue.forOperatorBody');
       break;
     }
     case 'admin':

@@ -8,6 +8,8 @@ export type Route =
   | { name: 'exercise'; exerciseId: string }
   | { name: 'admin'; tab?: string }
   | { name: 'account' }
+  | { name: 'business' }
+  | { name: 'revenue' }
   | { name: 'sheet'; exerciseId: string }
   | { name: 'board'; exerciseId: string }
   | { name: 'scenario'; scenarioId: string; version?: string }
@@ -47,6 +49,8 @@ export function parseRoute(hash: string): Route {
     return parts[1] !== undefined ? { name: 'admin', tab: parts[1] } : { name: 'admin' };
   if (parts[0] === 'account') return { name: 'account' };
   if (parts[0] === 'analytics') return parts[1] === 'me' ? { name: 'progress' } : { name: 'analytics' };
+  if (parts[0] === 'business') return { name: 'business' };
+  if (parts[0] === 'revenue') return { name: 'revenue' };
   return { name: 'home' };
 }
 

@@ -9,7 +9,6 @@ import {
 } from '../accounts/account-service.ts';
 import type { InvoiceDocument } from '../documents/document-types.ts';
 import { CyropError } from '../errors.ts';
-import type { OrganisationCategory } from '../store/schema.ts';
 import {
   daysBetween,
   fiscalYear,
@@ -29,6 +28,8 @@ import {
 } from './ledger.ts';
 import { mustBeYen } from './money.ts';
 import { formatSaleProblem, parseSalesCsv, type SaleCsvProblem, type SaleInput } from './sales-csv.ts';
+export type { AgeBucket, Receivable, FeeRun } from '../../../contract/business.ts';
+import type { AgeBucket, Receivable, FeeRun } from '../../../contract/business.ts';
 
 export interface BillingServiceOptions {
   /** The raw connection of the store (the journal is written with prepared statements in IMMEDIATE transactions). */
@@ -39,39 +40,7 @@ export interface BillingServiceOptions {
   timeZone?: string;
 }
 
-export type AgeBucket = '0-30' | '31-60' | '61-90' | '>90';
 export const AGE_BUCKETS: readonly AgeBucket[] = ['0-30', '31-60', '61-90', '>90'];
-
-export interface Receivable {
-  number: string;
-  kind: InvoiceDocument['kind'];
-  orgId: string;
-  orgName: string;
-  issuedOn: string;
-  dueOn: string;
-  totalYen: number;
-  paidYen: number;
-  outstandingYen: number;
-  /** Days since the invoice was issued. */
-  ageDays: number;
-  bucket: AgeBucket;
-}
-
-export interface FeeRun {
-  fiscalYear: number;
-  period: { from: string; to: string };
-  scheduleVersion: string;
-  /** Issued invoices where they were issued, drafts (computed now) for the others. */
-  invoices: (InvoiceDocument & { issued: boolean; orgId: string })[];
-  /** Organisations with a member category but no Co-Nexus membership: not invoiced, said why. */
-  skipped: { orgId: string; name: string; reason: string }[];
-  totals: {
-    byCategory: Partial<Record<OrganisationCategory, number>>;
-    taxableYen: number;
-    taxYen: number;
-    totalYen: number;
-  };
-}
 
 const CO_NEXUS_NAME = /^[^\p{Cc},]{1,40}$/u;
 

@@ -1,5 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { isCalendarDate } from './fee-schedule.ts';
+export type { SaleCsvProblem } from '../../../contract/business.ts';
+import type { SaleCsvProblem } from '../../../contract/business.ts';
 
 /** One sale read from a CSV file. */
 export interface SaleInput {
@@ -17,13 +19,6 @@ export interface SaleInput {
 export interface SaleCsvRow extends SaleInput {
   /** The line of the file the row starts on (the header is line 1). */
   line: number;
-}
-
-export interface SaleCsvProblem {
-  line: number;
-  /** The column as the file's header names it (absent for a problem of the whole file or line). */
-  column?: string;
-  message: string;
 }
 
 export const SALES_CSV_LIMITS = { bytes: 32 * 1024 * 1024, rows: 200_000, field: 200 };

@@ -6,23 +6,11 @@ import { CyropError } from '../errors.ts';
 import type { CreateExercise, ExerciseActor, ExerciseSummary } from '../exercises/exercise-service.ts';
 import type { Db } from '../store/database.ts';
 import type { CourseRunsTable, CoursesTable } from '../store/schema.ts';
+export type { ScenarioPin, CourseSchedule, Course, CourseRun } from '../../../contract/business.ts';
+import type { ScenarioPin, CourseSchedule, Course, CourseRun } from '../../../contract/business.ts';
 
 /** Text in both languages of the console. */
 export type Bilingual = Record<'ja' | 'en', string>;
-
-export interface CourseSchedule {
-  /** How many days the course takes (1–365). */
-  days: number;
-  /** Hours of training per day (1–24). */
-  hoursPerDay: number;
-  /** Free text (times, breaks, place), in both languages. */
-  note: Bilingual;
-}
-
-export interface ScenarioPin {
-  id: string;
-  version: string;
-}
 
 export interface CourseInput {
   title: Bilingual;
@@ -34,20 +22,6 @@ export interface CourseInput {
   schedule: { days: number; hoursPerDay: number; note?: Bilingual };
 }
 
-export interface Course {
-  id: string;
-  orgId: string;
-  title: Bilingual;
-  description: Bilingual;
-  scenarios: ScenarioPin[];
-  pricePerSeat: number;
-  capacity: number;
-  schedule: CourseSchedule;
-  createdAt: number;
-  updatedAt: number;
-  archived: boolean;
-}
-
 export interface RunInput {
   customerOrgId: string;
   /** Epoch ms. */
@@ -55,21 +29,6 @@ export interface RunInput {
   endsAt: number;
   /** Trainees per team when its exercises are launched (default 1: everyone plays alone). */
   teamSize?: number;
-}
-
-export interface CourseRun {
-  id: string;
-  courseId: string;
-  companyOrgId: string;
-  customerOrgId: string;
-  startsAt: number;
-  endsAt: number;
-  capacity: number;
-  pricePerSeat: number;
-  teamSize: number;
-  cancelled: boolean;
-  createdAt: number;
-  enrolled: number;
 }
 
 export interface Enrolment {

@@ -1,6 +1,8 @@
 import { CyropError } from '../errors.ts';
 import type { Db } from '../store/database.ts';
-import type { ExerciseState, OrganisationKind } from '../store/schema.ts';
+import type { ExerciseState } from '../store/schema.ts';
+export type { UsageFigures, RunUsage, OrgUsage } from '../../../contract/business.ts';
+import type { UsageFigures, RunUsage, OrgUsage } from '../../../contract/business.ts';
 
 /**
  * How many sales a training company recorded for course runs in a period. The ledger's sales table
@@ -25,39 +27,6 @@ export class InMemorySalesLookup implements SalesLookup {
         counts.set(sale.runId, (counts.get(sale.runId) ?? 0) + 1);
     return Promise.resolve(counts);
   }
-}
-
-/** Figures of usage: whole minutes (exact sums, floored once), and hours for people (minutes / 60, 2 decimals). */
-export interface UsageFigures {
-  exercises: number;
-  teamMinutes: number;
-  teamHours: number;
-  traineeMinutes: number;
-  traineeHours: number;
-  distinctTrainees: number;
-}
-
-export interface RunUsage extends UsageFigures {
-  runId: string;
-  courseId: string;
-  companyOrgId: string;
-  customerOrgId: string;
-  customerKind: OrganisationKind;
-  /** Sales recorded for the run in the period (from the SalesLookup). */
-  sales: number;
-  /** Paying-customer usage in the period and no sale recorded for it in the period. */
-  flagged: boolean;
-}
-
-export interface OrgUsage extends UsageFigures {
-  orgId: string;
-  from: number;
-  to: number;
-  /** The course runs of the organisation (as the company, or as the customer) active in the period. */
-  courseRuns: number;
-  runs: RunUsage[];
-  /** The ids of the flagged runs. */
-  flagged: string[];
 }
 
 interface ExerciseRow {

@@ -1,3 +1,4 @@
+import type { JournalEntry } from '../../../contract/business.ts';
 import type { Generated } from 'kysely';
 
 /** Table types of the store (snake_case columns, as SQL writes them). */
@@ -366,31 +367,7 @@ export interface CourseRunExercisesTable {
   created_at: number;
 }
 
-/** The billing journal (orchestrator/src/billing/ledger.ts): append-only, hash-chained; integer yen. */
-export interface JournalTable {
-  seq: number;
-  id: string;
-  recorded_at: number;
-  /** `YYYY-MM-DD`: the sale's, invoice's or payment's own date. */
-  entry_date: string;
-  kind: 'sale' | 'invoice' | 'payment' | 'reversal';
-  /** Whose books: the company that sold, the organisation invoiced or paying. */
-  org_id: string;
-  /** The other party: a sale's customer, an invoice's recipient, a payment's payer. */
-  counterparty: string;
-  course: string | null;
-  course_run: string | null;
-  seats: number | null;
-  unit_price_yen: number | null;
-  /** Tax excluded for a sale; tax included for an invoice and a payment; negated by a reversal. */
-  amount_yen: number;
-  reverses: string | null;
-  invoice_number: string | null;
-  memo: string | null;
-  recorded_by: string;
-  prev_hash: string;
-  hash: string;
-}
+export type JournalTable = JournalEntry;
 
 /** Issued invoices and statements (append-only): the InvoiceDocument as JSON. */
 export interface InvoicesTable {
