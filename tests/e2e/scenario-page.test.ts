@@ -89,7 +89,7 @@ describe('instructor scenario page and answer key (headless Chromium, in-memory 
     });
     expect(created.status, created.text).to.equal(202);
     exerciseId = created.body.id as string;
-    guide = (await instructorApi('GET', '/api/scenarios/web-sqli-pivot/versions/1.0.0/guide'))
+    guide = (await instructorApi('GET', '/api/scenarios/web-sqli-pivot/versions/1.1.0/guide'))
       .body as unknown as ScenarioGuide;
 
     browser = await launchBrowser();
@@ -114,7 +114,7 @@ describe('instructor scenario page and answer key (headless Chromium, in-memory 
       .locator('[data-testid="scenario-row"][data-scenario-id="web-sqli-pivot"]')
       .getByTestId('scenario-guide-link')
       .click();
-    await page.waitForURL(/#\/instructor\/scenarios\/web-sqli-pivot\/1\.0\.0$/);
+    await page.waitForURL(/#\/instructor\/scenarios\/web-sqli-pivot\/1\.1\.0$/);
     await page.getByTestId('scenario-objectives').waitFor();
     const title = guide.title as Record<string, string>;
     expect(await page.getByTestId('scenario-title').innerText()).to.equal(title.en);
