@@ -442,7 +442,14 @@ export function runtimeDriverContract(
         }
         const stream = await driver.openTcp!(host('server'), 9090, { timeoutMs: 10_000 });
         const received = drain(stream);
-        stream.end('ping from the platform\n');
+        stream.write('ping from the platform\n');
+        // the platform's end is closed once the host has spoken: over a port-forward a half-close can
+        // end the stream both ways before the host's answer is back
+        await new Promise<void>((resolve) => {
+          stream.once('data', () => resolve());
+          stream.once('close', () => resolve());
+        });
+        stream.end();
         expect(await received).to.deep.equal({ text: 'hello from server\n' });
         for (let i = 0; i < 40 && (await sh('server', 'cat /tmp/got')).out === ''; i++)
           await new Promise((r) => setTimeout(r, 250));
