@@ -27,8 +27,11 @@ import {
   launchBrowser,
   screenshot,
   selectLanguage,
+  findOverflow,
+  NAME_SHIM,
   skipAfterFirstFailure,
   type TestBrowser,
+  visibleText,
 } from './browser.ts';
 
 /**
@@ -43,7 +46,6 @@ const SHOTS = path.join(REPO, 'tests', 'e2e', 'screenshots');
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 /** axe-core's browser build, injected by the test (never bundled into the console). */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const NAME_SHIM = 'globalThis.__name ??= (f) => f';
 const EX = 'an-drill';
 const INSTRUCTOR = { email: 'sensei@analytics.test', password: 'analytics e2e instructor 1', name: 'Sensei' };
 const ALICE = { email: 'alice@analytics.test', password: 'analytics e2e alice pass 1', name: 'Alice' };
@@ -362,37 +364,6 @@ describe('analytics pages (browser)', function () {
     expect(started().cspViolations).to.deep.equal([]);
   });
 });
-
-/** The page's visible text without the language menu (runs in the page). */
-function visibleText(): string {
-  const body = document.body.cloneNode(true) as HTMLElement;
-  for (const el of body.querySelectorAll('select, script, style')) el.remove();
-  return body.innerText || body.textContent || '';
-}
-
-/** Elements whose text leaves its box, or reaching past the viewport (the rule of classroom.test.ts; runs in the page). */
-function findOverflow(scope: string): string[] {
-  const bad: string[] = [];
-  const width = document.documentElement.clientWidth;
-  const describe = (el: Element) =>
-    `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[${el.getAttribute('data-testid')}]` : ''} "${el.textContent.trim().slice(0, 60)}"`;
-  for (const el of document.querySelectorAll<HTMLElement>(`${scope} *`)) {
-    if (el.closest('select, option, svg')) continue;
-    const style = getComputedStyle(el);
-    if (style.display === 'none' || style.visibility === 'hidden') continue;
-    const rect = el.getBoundingClientRect();
-    if (rect.width <= 2 || rect.height <= 2 || style.getPropertyValue('clip') !== 'auto') continue;
-    if (rect.right > width + 1) {
-      bad.push(`past the viewport: ${describe(el)}`);
-      continue;
-    }
-    const scrolls =
-      ['auto', 'scroll'].includes(style.overflowX) || ['auto', 'scroll'].includes(style.overflowY);
-    if (!scrolls && style.display !== 'inline' && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
-      bad.push(`wider than its box: ${describe(el)}`);
-  }
-  return [...new Set(bad)];
-}
 
 /** The fixed parts (12 characters or more) of the analytics pages' English messages: none on a Japanese page. */
 const ENGLISH_ONLY = Object.entries(en)

@@ -218,3 +218,41 @@ export function skipAfterFirstFailure(): void {
     if (this.currentTest?.state === 'failed') failed = true;
   });
 }
+
+/** tsx (esbuild keepNames) wraps inner functions in `__name(...)`, which pages lack. */
+export const NAME_SHIM = 'globalThis.__name ??= (f) => f';
+
+/** The page's visible text without the language menu and terminals (runs in the page). */
+export function visibleText(): string {
+  const body = document.body.cloneNode(true) as HTMLElement;
+  for (const el of body.querySelectorAll('select, .xterm, script, style')) el.remove();
+  return body.innerText || body.textContent || '';
+}
+
+/**
+ * Elements whose text leaves its box (runs in the page; the same rule as live-exercise.test.ts): a
+ * block whose content is wider than it (scrollable regions and terminals aside), or anything
+ * reaching past the viewport's width.
+ */
+export function findOverflow(scope: string): string[] {
+  const bad: string[] = [];
+  const width = document.documentElement.clientWidth;
+  const describe = (el: Element) =>
+    `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[${el.getAttribute('data-testid')}]` : ''} "${el.textContent.trim().slice(0, 60)}"`;
+  for (const el of document.querySelectorAll<HTMLElement>(`${scope} *`)) {
+    if (el.closest('.xterm, select, option, svg')) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    const rect = el.getBoundingClientRect();
+    if (rect.width <= 2 || rect.height <= 2 || style.getPropertyValue('clip') !== 'auto') continue;
+    if (rect.right > width + 1) {
+      bad.push(`past the viewport: ${describe(el)}`);
+      continue;
+    }
+    const scrolls =
+      ['auto', 'scroll'].includes(style.overflowX) || ['auto', 'scroll'].includes(style.overflowY);
+    if (!scrolls && style.display !== 'inline' && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
+      bad.push(`wider than its box: ${describe(el)}`);
+  }
+  return [...new Set(bad)];
+}

@@ -18,8 +18,11 @@ import {
   launchBrowser,
   screenshot,
   selectLanguage,
+  findOverflow,
+  NAME_SHIM,
   skipAfterFirstFailure,
   type TestBrowser,
+  visibleText,
 } from './browser.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -371,8 +374,6 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
   });
 });
 
-const NAME_SHIM = 'globalThis.__name ??= (f) => f';
-
 /** axe-core's browser build, injected by the test (never bundled into the console). */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -400,37 +401,6 @@ async function seriousViolations(page: Page): Promise<string[]> {
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
-}
-
-/** The page's visible text without the language menu (runs in the page). */
-function visibleText(): string {
-  const body = document.body.cloneNode(true) as HTMLElement;
-  for (const el of body.querySelectorAll('select, script, style')) el.remove();
-  return body.innerText || body.textContent || '';
-}
-
-/** Elements whose text leaves its box (runs in the page; the rule of classroom.test.ts). */
-function findOverflow(scope: string): string[] {
-  const bad: string[] = [];
-  const width = document.documentElement.clientWidth;
-  const describe = (el: Element) =>
-    `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[${el.getAttribute('data-testid')}]` : ''} "${el.textContent.trim().slice(0, 60)}"`;
-  for (const el of document.querySelectorAll<HTMLElement>(`${scope} *`)) {
-    if (el.closest('select, option, svg')) continue;
-    const style = getComputedStyle(el);
-    if (style.display === 'none' || style.visibility === 'hidden') continue;
-    const rect = el.getBoundingClientRect();
-    if (rect.width <= 2 || rect.height <= 2 || style.getPropertyValue('clip') !== 'auto') continue;
-    if (rect.right > width + 1) {
-      bad.push(`past the viewport: ${describe(el)}`);
-      continue;
-    }
-    const scrolls =
-      ['auto', 'scroll'].includes(style.overflowX) || ['auto', 'scroll'].includes(style.overflowY);
-    if (!scrolls && style.display !== 'inline' && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
-      bad.push(`wider than its box: ${describe(el)}`);
-  }
-  return [...new Set(bad)];
 }
 
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
