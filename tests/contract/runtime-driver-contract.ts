@@ -426,34 +426,44 @@ export function runtimeDriverContract(
       'tcp',
       "opens the platform's TCP connection to a port of a host, both ways; a closed port fails naming it",
       async () => {
-        await sh(
-          'server',
-          '(printf "hello from server\\n" | nc -N -l -p 9090 > /tmp/got 2>/dev/null &) </dev/null >/dev/null 2>&1',
-        );
-        // 9090 = 0x2382: wait until the background listener is there
-        for (let i = 0; i < 40; i++) {
-          if (
-            (
-              await sh('server', 'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -ci ":2382 .* 0A"')
-            ).out.trim() !== '0'
-          )
-            break;
-          await new Promise((r) => setTimeout(r, 250));
-        }
+        // a one-connection server on port 9090 (0x2382) of the host, speaking as HTTP does: it reads
+        // one line (kept in `file`), thinks for a second, answers `answer`, then closes (perl-base is in every Debian image;
+        // netcat quits as soon as the platform half-closes, before answering)
+        const listen = async (answer: string, file: string) => {
+          const server =
+            '$l = IO::Socket::INET->new(LocalPort => 9090, Listen => 1, ReuseAddr => 1) or die; ' +
+            `$c = $l->accept; $x = <$c>; open(F, ">${file}"); print F $x; close F; ` +
+            `sleep 1; print $c qq(${answer}\\n); close $c`;
+          await sh('server', `(perl -MIO::Socket::INET -e '${server}' &) </dev/null >/dev/null 2>&1`);
+          for (let i = 0; i < 40; i++) {
+            const listening = await sh(
+              'server',
+              'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -ci ":2382 .* 0A"',
+            );
+            if (listening.out.trim() !== '0') return;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        };
+        await listen('hello from server', '/tmp/got');
         const stream = await driver.openTcp!(host('server'), 9090, { timeoutMs: 10_000 });
         const received = drain(stream);
         stream.write('ping from the platform\n');
-        // the platform's end is closed once the host has spoken: over a port-forward a half-close can
-        // end the stream both ways before the host's answer is back
+        // a conversation: the platform speaks, the host answers, then the platform ends its side
         await new Promise<void>((resolve) => {
           stream.once('data', () => resolve());
           stream.once('close', () => resolve());
         });
         stream.end();
         expect(await received).to.deep.equal({ text: 'hello from server\n' });
-        for (let i = 0; i < 40 && (await sh('server', 'cat /tmp/got')).out === ''; i++)
-          await new Promise((r) => setTimeout(r, 250));
         expect((await sh('server', 'cat /tmp/got')).out).to.equal('ping from the platform\n');
+
+        // a platform side that writes and half-closes at once still gets the host's answer (a
+        // browser's request through a web tab may end its side before the host has spoken)
+        await listen('second answer', '/tmp/got2');
+        const halfClosed = await driver.openTcp!(host('server'), 9090, { timeoutMs: 10_000 });
+        const second = drain(halfClosed);
+        halfClosed.end('second ping\n');
+        expect(await second).to.deep.equal({ text: 'second answer\n' });
 
         const closed = await driver.openTcp!(host('server'), 9999, { timeoutMs: 10_000 }).then(
           async (s) => {

@@ -90,6 +90,9 @@ export interface ExecHandlers {
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
+/** How long a port-forward whose platform side has ended waits for the host to close its side. */
+const PORT_FORWARD_LINGER_MS = 30_000;
+
 /**
  * A 403 from the namespace's ResourceQuota that time resolves. `exceeded quota`: the driver's quota
  * is exactly what the plan's pods need, so when it refuses a planned pod, usage the quota controller
@@ -604,6 +607,7 @@ export class KubernetesAdapter {
     const handler = new WebSocketHandler(this.kc, undefined, dummies);
     const firstFrame = [true, true];
     let socket: WebSocket.WebSocket | undefined;
+    let linger: NodeJS.Timeout | undefined;
     const stream = new Duplex({
       write(chunk: Buffer, _encoding, callback) {
         if (!socket || socket.readyState !== socket.OPEN) {
@@ -612,14 +616,19 @@ export class KubernetesAdapter {
         }
         socket.send(Buffer.concat([Buffer.from([0]), chunk]), (error) => callback(error ?? null));
       },
+      // The port-forward protocol has no half-close: ending our side must not close the websocket,
+      // or the host's answer still on its way is lost. The host closing ends it; if it never does,
+      // the websocket is closed after PORT_FORWARD_LINGER_MS.
       final(callback) {
-        socket?.close();
+        linger = setTimeout(() => socket?.close(), PORT_FORWARD_LINGER_MS);
+        linger.unref();
         callback();
       },
       read() {
         // data is pushed as it arrives
       },
       destroy(error, callback) {
+        clearTimeout(linger);
         if (socket?.readyState === socket?.OPEN || socket?.readyState === socket?.CONNECTING) socket?.close();
         callback(error);
       },
@@ -646,7 +655,10 @@ export class KubernetesAdapter {
     } catch (error) {
       throw new CyropError('ENGINE_ERROR', `port-forward to ${where}: ${describe(error)}`, { cause: error });
     }
-    socket.on('close', () => stream.push(null));
+    socket.on('close', () => {
+      clearTimeout(linger);
+      stream.push(null);
+    });
     socket.on('error', () => undefined);
     return stream;
   }
