@@ -10,7 +10,9 @@
  * - read: `board('public')` right after each update, and JSON serialisation of the 1 000 rows;
  * - batch: 100 scoring events applied in bulk, then one sort and materialisation of the board;
  * - decide: `decideSubmission` for a wrong answer (hashing, rate limit, constant-time compare).
- * No assertions: figures for a report. Wall-clock numbers vary by machine; compare within a run.
+ * - reference: the same run's least work (a one-pass sum of the log; a plain sort of 1,000 rows),
+ *   and `ratios` against it: wall-clock numbers vary by machine, ratios less.
+ * No assertions: figures for a report.
  */
 import os from 'node:os';
 import { ScoreboardProjection } from '../../../orchestrator/src/scoring/scoreboard-projection.ts';
@@ -152,6 +154,30 @@ for (let i = 0; i < 300; i++) {
   batchSamples.push(nowMs() - t);
 }
 
+// same-run references (this machine is noisy): the least any scoreboard does. Rebuild: one pass
+// summing each team's solve/award points in a Map (no scoring rules, no ranking); update: one plain
+// sort of the 1,000 rows by points, then time, then id, with numeric/string compares.
+const foldRuns: number[] = [];
+for (let run = 0; run < 3; run++) {
+  const t = nowMs();
+  const totals = new Map<string, number>();
+  for (const e of events) {
+    if (e.type === 'award') totals.set(e.teamId, (totals.get(e.teamId) ?? 0) + e.points);
+    else if (e.type === 'solve') totals.set(e.teamId, (totals.get(e.teamId) ?? 0) + 100);
+  }
+  foldRuns.push(nowMs() - t);
+  if (totals.size === 0) throw new Error('no points in the log');
+}
+const rows = teams.map((id, i) => ({ id, points: (i * 7919) % 5000, lastAt: (i * 104729) % 100_000 }));
+const sortSamples: number[] = [];
+for (let i = 0; i < SAMPLES; i++) {
+  const row = rows[i % rows.length]!;
+  row.points += 1;
+  const t = nowMs();
+  rows.sort((a, b) => b.points - a.points || a.lastAt - b.lastAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  sortSamples.push(nowMs() - t);
+}
+
 // decisions: a wrong answer, end to end through the pure core
 projection.apply({ type: 'exercise-started', seq: seq + 1, at });
 const decideStarted = nowMs();
@@ -186,6 +212,20 @@ console.log(
         medianCpuMs: Math.round(median(reference.cpu)),
       },
       update: { samples: SAMPLES, ms: percentiles(updateSamples) },
+      reference: {
+        onePassSumMs: Math.round(median(foldRuns)),
+        plainSortOf1000Rows: { samples: SAMPLES, ms: percentiles(sortSamples) },
+      },
+      ratios: {
+        rebuildVsOnePassSum: Math.round((rebuildMs / Math.max(median(foldRuns), 0.001)) * 10) / 10,
+        updateP50VsPlainSortP50:
+          Math.round(
+            (percentiles(updateSamples).p50 / Math.max(percentiles(sortSamples).p50, 0.0001)) * 100,
+          ) / 100,
+        batchOf100P50VsPlainSortP50:
+          Math.round((percentiles(batchSamples).p50 / Math.max(percentiles(sortSamples).p50, 0.0001)) * 100) /
+          100,
+      },
       boardRead: { samples: SAMPLES, ms: percentiles(readSamples) },
       boardJson: { samples: jsonSamples.length, ms: percentiles(jsonSamples) },
       batchOf100Updates: { samples: batchSamples.length, ms: percentiles(batchSamples) },
