@@ -2467,6 +2467,34 @@ export interface components {
       prev_hash?: string;
       hash: string;
     };
+    /** @description What is owed on issued invoices on a date; integer yen; see contract/business.ts */
+    Receivables: {
+      asOf: string;
+      invoices: {
+        number: string;
+        /** @enum {string} */
+        kind: 'usage-fee-statement' | 'participation-fee-invoice';
+        orgId: string;
+        orgName: string;
+        issuedOn: string;
+        dueOn: string;
+        totalYen: number;
+        paidYen: number;
+        outstandingYen: number;
+        /** @description days since the invoice was issued */
+        ageDays: number;
+        /** @enum {string} */
+        bucket: '0-30' | '31-60' | '61-90' | '>90';
+      }[];
+      /** @description outstanding yen per age bucket, and in all */
+      totals: {
+        '0-30': number;
+        '31-60': number;
+        '61-90': number;
+        '>90': number;
+        totalYen: number;
+      };
+    };
     /** @description A qualified invoice (適格請求書) as data; integer yen; see documents/document-types.ts */
     InvoiceDocument: Record<string, never>;
     ScoreboardRow: {
@@ -6223,7 +6251,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['Receivables'];
         };
       };
       /** @description An error */

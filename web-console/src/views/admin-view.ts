@@ -16,6 +16,7 @@ import type {
   User,
 } from '../types.ts';
 import type { View } from '../view.ts';
+import { scenarioVersionAction, type VersionAction } from './scenario-version-action.ts';
 
 /** An invitation as GET /api/organisations/{id}/invitations lists it. */
 type Invitation = AnswerOf<'createInvitation'>;
@@ -1508,14 +1509,8 @@ export class AdminView implements View {
 
   private renderVersions(): HTMLElement {
     const list = this.versions;
-    const act = (v: OwnedVersion, path: string, body?: unknown) =>
-      void this.act(async () => {
-        await api(
-          'POST',
-          `/api/scenarios/${encodeURIComponent(v.id)}/versions/${encodeURIComponent(v.version)}/${path}`,
-          body,
-        );
-      });
+    const act = (v: OwnedVersion, action: VersionAction) =>
+      void this.act(() => scenarioVersionAction(v, action));
     const publication = (p: string) =>
       p === 'published'
         ? t('catalogue.published')
@@ -1625,7 +1620,7 @@ export class AdminView implements View {
                           type: 'button',
                           class: 'link',
                           'data-testid': 'org-scenario-publish',
-                          onclick: () => act(v, 'publication', {}),
+                          onclick: () => act(v, 'publish'),
                         },
                         t('catalogue.requestPublication'),
                       ),
@@ -1636,7 +1631,7 @@ export class AdminView implements View {
                           type: 'button',
                           class: 'link',
                           'data-testid': 'org-scenario-withdraw',
-                          onclick: () => act(v, 'publication', { withdraw: true }),
+                          onclick: () => act(v, 'withdraw'),
                         },
                         t('orgScenarios.withdraw'),
                       ),

@@ -1,4 +1,5 @@
 import { api, ApiError } from '../api.ts';
+import { client } from '../api-client.ts';
 import type {
   AgeBucket,
   Course,
@@ -160,7 +161,7 @@ export function receivables(): Promise<{
   invoices: Receivable[];
   totals: Record<AgeBucket, number> & { totalYen: number };
 }> {
-  return api('GET', '/api/billing/receivables');
+  return client.get('/api/billing/receivables');
 }
 
 export async function organisations(): Promise<OrganisationSummary[]> {

@@ -1,5 +1,5 @@
 import { ARCHIVE_LIMITS, ArchiveProblem, filesFromZip } from '../scenario-archive.ts';
-import { api, ApiError } from '../api.ts';
+import { ApiError } from '../api.ts';
 import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
@@ -16,6 +16,7 @@ import type {
   ScenarioDetail,
 } from '../types.ts';
 import type { View } from '../view.ts';
+import { scenarioVersionAction, type VersionAction } from './scenario-version-action.ts';
 import { rememberRosterImport } from './people-panel.ts';
 
 type ExerciseListEntry = Pick<
@@ -541,19 +542,10 @@ export class InstructorView implements View {
         : s.publication === 'requested'
           ? t('catalogue.requested')
           : t('catalogue.private');
-    const act = (testid: string, text: string, path: string, body?: unknown) =>
+    const act = (testid: string, text: string, action: VersionAction) =>
       h(
         'button',
-        {
-          type: 'button',
-          class: 'link',
-          'data-testid': testid,
-          onclick: () =>
-            void this.act(
-              `/api/scenarios/${encodeURIComponent(s.id)}/versions/${encodeURIComponent(s.version)}/${path}`,
-              body,
-            ),
-        },
+        { type: 'button', class: 'link', 'data-testid': testid, onclick: () => void this.act(s, action) },
         text,
       );
     return [
@@ -573,13 +565,13 @@ export class InstructorView implements View {
         this.role === 'org-admin' &&
         s.publication !== 'published' &&
         s.publication !== 'requested' &&
-        act('scenario-publish', t('catalogue.requestPublication'), 'publication', {}),
+        act('scenario-publish', t('catalogue.requestPublication'), 'publish'),
     ];
   }
 
-  private async act(path: string, body: unknown = {}): Promise<void> {
+  private async act(v: CatalogueListEntry, action: VersionAction): Promise<void> {
     try {
-      await api('POST', path, body);
+      await scenarioVersionAction(v, action);
       await this.load();
     } catch (error) {
       this.error = describeError(error);

@@ -70,6 +70,62 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
       hash: { type: 'string' },
     },
   });
+  const ageBucket = { type: 'string', enum: ['0-30', '31-60', '61-90', '>90'] };
+  const receivables = api.schema('Receivables', {
+    type: 'object',
+    description: 'What is owed on issued invoices on a date; integer yen; see contract/business.ts',
+    additionalProperties: false,
+    required: ['asOf', 'invoices', 'totals'],
+    properties: {
+      asOf: DATE,
+      invoices: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: [
+            'number',
+            'kind',
+            'orgId',
+            'orgName',
+            'issuedOn',
+            'dueOn',
+            'totalYen',
+            'paidYen',
+            'outstandingYen',
+            'ageDays',
+            'bucket',
+          ],
+          properties: {
+            number: { type: 'string' },
+            kind: { type: 'string', enum: ['usage-fee-statement', 'participation-fee-invoice'] },
+            orgId: { type: 'string' },
+            orgName: { type: 'string' },
+            issuedOn: DATE,
+            dueOn: DATE,
+            totalYen: { type: 'integer' },
+            paidYen: { type: 'integer' },
+            outstandingYen: { type: 'integer' },
+            ageDays: { type: 'integer', description: 'days since the invoice was issued' },
+            bucket: ageBucket,
+          },
+        },
+      },
+      totals: {
+        type: 'object',
+        description: 'outstanding yen per age bucket, and in all',
+        additionalProperties: false,
+        required: ['0-30', '31-60', '61-90', '>90', 'totalYen'],
+        properties: {
+          '0-30': { type: 'integer' },
+          '31-60': { type: 'integer' },
+          '61-90': { type: 'integer' },
+          '>90': { type: 'integer' },
+          totalYen: { type: 'integer' },
+        },
+      },
+    },
+  });
   const invoice = api.schema('InvoiceDocument', {
     type: 'object',
     description: 'A qualified invoice (適格請求書) as data; integer yen; see documents/document-types.ts',
@@ -352,10 +408,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     tags: ['billing'],
     access: BOOKS,
     query: { properties: { asOf: DATE, org: ORG, format: FORMAT } },
-    response: {
-      description: 'receivables and totals per age bucket',
-      schema: { type: 'object', required: ['asOf', 'invoices', 'totals'] },
-    },
+    response: { description: 'receivables and totals per age bucket', schema: receivables },
     handler: async ({ principal, query, res }) => {
       const result = await billing.receivables(who(principal), {
         ...(query.asOf !== undefined ? { asOf: query.asOf } : {}),
