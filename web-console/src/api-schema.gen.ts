@@ -2469,6 +2469,16 @@ export interface components {
     };
     /** @description A qualified invoice (適格請求書) as data; integer yen; see documents/document-types.ts */
     InvoiceDocument: Record<string, never>;
+    SalesImport: {
+      /** @description entries written (0 with any problem) */
+      imported: number;
+      totalYen: number;
+      problems: {
+        line: number;
+        column?: string;
+        message: string;
+      }[];
+    };
     ScoreboardRow: {
       rank: number;
       teamId: string;
@@ -2697,8 +2707,17 @@ export interface operations {
       };
     };
     responses: {
-      /** @description already stored with these files (201 when this upload stored it) */
+      /** @description already stored with these files */
       200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CatalogueEntry'];
+        };
+      };
+      /** @description stored by this upload */
+      201: {
         headers: {
           [name: string]: unknown;
         };
@@ -5337,6 +5356,7 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['AnswerKey'];
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -5374,6 +5394,7 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['NiceCoverage'];
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -5410,6 +5431,7 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['NiceGaps'];
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -5554,6 +5576,8 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TranscriptDocument'];
+          'text/csv': string;
+          'application/pdf': string;
         };
       };
       /** @description An error */
@@ -5588,6 +5612,7 @@ export interface operations {
         };
         content: {
           'application/json': Record<string, never>;
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -5972,13 +5997,22 @@ export interface operations {
       };
     };
     responses: {
-      /** @description how many were imported; with problems (line, column, message) nothing was: status 422 */
+      /** @description how many were imported */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['SalesImport'];
+        };
+      };
+      /** @description problems (line, column, message): nothing was imported */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SalesImport'];
         };
       };
       /** @description An error */
@@ -6057,6 +6091,8 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['InvoiceDocument'];
+          'text/csv': string;
+          'application/pdf': string;
         };
       };
       /** @description An error */
@@ -6122,6 +6158,7 @@ export interface operations {
         };
         content: {
           'application/json': Record<string, never>;
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -6224,6 +6261,7 @@ export interface operations {
         };
         content: {
           'application/json': Record<string, never>;
+          'text/csv': string;
         };
       };
       /** @description An error */

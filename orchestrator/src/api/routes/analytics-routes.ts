@@ -9,6 +9,7 @@ import { transcriptCsv } from '../../documents/transcript-csv.ts';
 import { CyropError } from '../../errors.ts';
 import { NICE_FRAMEWORKS, type NiceFramework } from '../../nice/nice-catalogue.ts';
 import { STAFF, type ApiRegistry, type JsonSchema } from '../api-registry.ts';
+import { AS_CSV, AS_PDF } from '../common-schemas.ts';
 
 export interface AnalyticsRouteDeps {
   analytics: AnalyticsService;
@@ -144,7 +145,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
     tags: ['analytics'],
     access: STAFF,
     query: { properties: { ...scopeQuery, role: ROLE, crosswalk: { type: 'boolean', default: false } } },
-    response: { description: 'the coverage', schema: coverage },
+    response: { description: 'the coverage', schema: coverage, alternatives: [AS_CSV] },
     handler: async ({ principal, query, res }) => {
       const report = await analytics.coverage(principal, {
         framework: query.framework,
@@ -185,6 +186,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
           },
         },
       }),
+      alternatives: [AS_CSV],
     },
     handler: async ({ principal, query, res }) => {
       const report = await analytics.gaps(principal, {
@@ -371,6 +373,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
           roles: { type: 'array', items: { type: 'object' } },
         },
       }),
+      alternatives: [AS_CSV, AS_PDF],
     },
     handler: async ({ principal, params, query, res }) => {
       const doc = await analytics.transcript(principal, params.userId, {
@@ -417,7 +420,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
         format: { enum: ['json', 'csv'], default: 'json' },
       },
     },
-    response: { description: 'the material use', schema: { type: 'object' } },
+    response: { description: 'the material use', schema: { type: 'object' }, alternatives: [AS_CSV] },
     handler: async ({ principal, query, res }) => {
       const report = await analytics.usage(principal, {
         from: parseInstant(query.from, false),

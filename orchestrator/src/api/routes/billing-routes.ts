@@ -7,6 +7,7 @@ import { renderInvoicePdf } from '../../documents/render-invoice-pdf.ts';
 import type { JournalQuery } from '../../billing/ledger.ts';
 import { CyropError } from '../../errors.ts';
 import type { ApiRegistry, Principal } from '../api-registry.ts';
+import { AS_CSV, AS_PDF } from '../common-schemas.ts';
 
 export interface BillingRouteDeps {
   billing: BillingService;
@@ -84,6 +85,22 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
       'taxTotals',
       'totalYen',
     ],
+  });
+  const importResult = api.schema('SalesImport', {
+    type: 'object',
+    required: ['imported', 'totalYen', 'problems'],
+    properties: {
+      imported: { type: 'integer', description: 'entries written (0 with any problem)' },
+      totalYen: { type: 'integer' },
+      problems: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['line', 'message'],
+          properties: { line: { type: 'integer' }, column: { type: 'string' }, message: { type: 'string' } },
+        },
+      },
+    },
   });
   const orgParams = { required: ['org'], properties: { org: ORG } };
   const ctx = (req: { ip?: string | undefined }) => ({ ip: req.ip });
@@ -181,8 +198,15 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
       properties: { csv: { type: 'string' } },
     },
     response: {
-      description: 'how many were imported; with problems (line, column, message) nothing was: status 422',
-      schema: { type: 'object', required: ['imported', 'totalYen', 'problems'] },
+      description: 'how many were imported',
+      schema: importResult,
+      others: [
+        {
+          status: 422,
+          description: 'problems (line, column, message): nothing was imported',
+          schema: importResult,
+        },
+      ],
     },
     handler: async ({ principal, params, body, req, res }) => {
       const result = await billing.importSales(who(principal), params.org, body.csv, ctx(req));
@@ -248,6 +272,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     response: {
       description: `the statement: JSON, CSV (UTF-8 with BOM) or PDF (a qualified invoice; at most ${PDF_LINES_IN_SERVER} lines here, more with \`cyrop billing statement --format pdf\`)`,
       schema: invoice,
+      alternatives: [AS_CSV, AS_PDF],
     },
     handler: async ({ principal, params, query, res }) => {
       const doc = await billing.statement(who(principal), params.org, params.period);
@@ -298,6 +323,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     response: {
       description: 'the fee run',
       schema: { type: 'object', required: ['fiscalYear', 'invoices', 'totals'] },
+      alternatives: [AS_CSV],
     },
     handler: async ({ principal, params, query, res }) => {
       const run = await billing.fees(who(principal), params.year);
@@ -355,6 +381,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     response: {
       description: 'receivables and totals per age bucket',
       schema: { type: 'object', required: ['asOf', 'invoices', 'totals'] },
+      alternatives: [AS_CSV],
     },
     handler: async ({ principal, query, res }) => {
       const result = await billing.receivables(who(principal), {
