@@ -16,6 +16,7 @@ import type {
 } from '../../contract/scoring-events.ts';
 import { startScoringTestServer, type ScoringTestServer } from './fixtures/scoring-app.ts';
 import { answerOf, scoringTestPlans } from './fixtures/scoring-scenario.ts';
+import { checkedFetch } from '../response-check.ts';
 
 type ScoringClient = Socket<ScoringServerToClient, ScoringClientToServer>;
 
@@ -38,7 +39,7 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
   const sockets: ScoringClient[] = [];
 
   const call = async (principal: Principal, method: string, url: string, body?: unknown) => {
-    const res = await fetch(app.url + url, {
+    const res = await checkedFetch(app.url + url, {
       method,
       headers: {
         'x-test-principal': JSON.stringify(principal),
@@ -144,7 +145,7 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
     ).to.equal(400);
     expect((await submit('team-1', 'recon', 'x'.repeat(1025))).status).to.equal(400);
     expect((await submit('team-1', 'recon', 'é'.repeat(600))).status).to.equal(400); // 1,200 bytes
-    expect((await fetch(`${app.url}/api/play/scoreboard`)).status).to.equal(401);
+    expect((await checkedFetch(`${app.url}/api/play/scoreboard`)).status).to.equal(401);
     expect((await call(outsider, 'GET', `/api/exercises/${EX}/scoreboard`)).status).to.equal(404);
     expect((await call(team('team-1'), 'GET', `/api/exercises/${EX}/scoreboard`)).status).to.equal(403);
   });
