@@ -2007,8 +2007,57 @@ export interface components {
       /** @description the invitation link (only when it is created) */
       link?: string;
     };
-    Course: Record<string, never>;
-    CourseRun: Record<string, never>;
+    Course: {
+      id: string;
+      orgId: string;
+      title: {
+        ja: string;
+        en: string;
+      };
+      description: {
+        ja: string;
+        en: string;
+      };
+      scenarios: {
+        id: string;
+        version: string;
+      }[];
+      /** @description yen per seat, tax excluded */
+      pricePerSeat: number;
+      capacity: number;
+      schedule: {
+        days: number;
+        hoursPerDay: number;
+        note?: {
+          ja: string;
+          en: string;
+        };
+      };
+      /** @description epoch ms */
+      createdAt: number;
+      /** @description epoch ms */
+      updatedAt: number;
+      archived: boolean;
+    };
+    CourseRun: {
+      id: string;
+      courseId: string;
+      companyOrgId: string;
+      customerOrgId: string;
+      /** @description epoch ms */
+      startsAt: number;
+      /** @description epoch ms */
+      endsAt: number;
+      capacity: number;
+      /** @description yen per seat, tax excluded */
+      pricePerSeat: number;
+      teamSize: number;
+      cancelled: boolean;
+      /** @description epoch ms */
+      createdAt: number;
+      /** @description trainees enrolled now */
+      enrolled: number;
+    };
     MyCourse: {
       runId: string;
       courseId: string;

@@ -55,8 +55,42 @@ const ORG_ADMINS = { roles: ['operator', 'org-admin'] } as const;
  * answers 404, as if it did not exist.
  */
 export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDeps): void {
-  const course = api.schema('Course', { type: 'object', required: ['id', 'orgId', 'title', 'scenarios'] });
-  const run = api.schema('CourseRun', { type: 'object', required: ['id', 'courseId', 'customerOrgId'] });
+  // `Course` and `CourseRun` of contract/business.ts, which the console reads.
+  const INT = { type: 'integer' };
+  const STRING = { type: 'string' };
+  const EPOCH_MS = { type: 'integer', description: 'epoch ms' };
+  const courseProperties = {
+    id: STRING,
+    orgId: STRING,
+    ...COURSE_FIELDS,
+    createdAt: EPOCH_MS,
+    updatedAt: EPOCH_MS,
+    archived: { type: 'boolean' },
+  };
+  const course = api.schema('Course', {
+    type: 'object',
+    required: Object.keys(courseProperties),
+    properties: courseProperties,
+  });
+  const runProperties = {
+    id: STRING,
+    courseId: STRING,
+    companyOrgId: STRING,
+    customerOrgId: STRING,
+    startsAt: EPOCH_MS,
+    endsAt: EPOCH_MS,
+    capacity: INT,
+    pricePerSeat: { type: 'integer', description: 'yen per seat, tax excluded' },
+    teamSize: INT,
+    cancelled: { type: 'boolean' },
+    createdAt: EPOCH_MS,
+    enrolled: { type: 'integer', description: 'trainees enrolled now' },
+  };
+  const run = api.schema('CourseRun', {
+    type: 'object',
+    required: Object.keys(runProperties),
+    properties: runProperties,
+  });
   const params = { required: ['id'], properties: { id: ID } };
   const by = (principal: Principal | undefined, ip: string | undefined) => {
     if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');
