@@ -2516,8 +2516,154 @@ export interface components {
       prev_hash?: string;
       hash: string;
     };
-    /** @description A qualified invoice (適格請求書) as data; integer yen; see documents/document-types.ts */
-    InvoiceDocument: Record<string, never>;
+    /** @description A qualified invoice (適格請求書) as data; integer yen; see contract/documents.ts */
+    InvoiceDocument: {
+      /** @enum {unknown} */
+      kind: 'usage-fee-statement' | 'participation-fee-invoice';
+      number: string;
+      issuedOn: string;
+      period: {
+        from: string;
+        to: string;
+      };
+      issuer: {
+        name: string;
+        registrationNumber: string;
+        address?: string;
+      };
+      recipient: {
+        name: string;
+        address?: string;
+        individual?: boolean;
+      };
+      lines: {
+        date?: string;
+        description: {
+          en: string;
+          ja: string;
+        };
+        quantity?: number;
+        unitPriceYen?: number;
+        /** @description tax excluded */
+        amountYen: number;
+        taxRatePercent: number;
+      }[];
+      taxTotals: {
+        taxRatePercent: number;
+        taxableYen: number;
+        taxYen: number;
+      }[];
+      totalYen: number;
+      dueOn?: string;
+      payments?: {
+        on: string;
+        amountYen: number;
+      }[];
+      notes?: {
+        en: string;
+        ja: string;
+      }[];
+      /** @description a statement: issued (stored), or a draft computed now */
+      issued?: boolean;
+    };
+    FeeRun: {
+      fiscalYear: number;
+      period: {
+        from: string;
+        to: string;
+      };
+      scheduleVersion: string;
+      invoices: {
+        /** @enum {unknown} */
+        kind: 'usage-fee-statement' | 'participation-fee-invoice';
+        number: string;
+        issuedOn: string;
+        period: {
+          from: string;
+          to: string;
+        };
+        issuer: {
+          name: string;
+          registrationNumber: string;
+          address?: string;
+        };
+        recipient: {
+          name: string;
+          address?: string;
+          individual?: boolean;
+        };
+        lines: {
+          date?: string;
+          description: {
+            en: string;
+            ja: string;
+          };
+          quantity?: number;
+          unitPriceYen?: number;
+          /** @description tax excluded */
+          amountYen: number;
+          taxRatePercent: number;
+        }[];
+        taxTotals: {
+          taxRatePercent: number;
+          taxableYen: number;
+          taxYen: number;
+        }[];
+        totalYen: number;
+        dueOn?: string;
+        payments?: {
+          on: string;
+          amountYen: number;
+        }[];
+        notes?: {
+          en: string;
+          ja: string;
+        }[];
+        /** @description a statement: issued (stored), or a draft computed now */
+        issued: boolean;
+        orgId: string;
+      }[];
+      skipped: {
+        orgId: string;
+        name: string;
+        reason: string;
+      }[];
+      totals: {
+        byCategory: {
+          [key: string]: number;
+        };
+        taxableYen: number;
+        taxYen: number;
+        totalYen: number;
+      };
+    };
+    Receivables: {
+      asOf: string;
+      invoices: {
+        number: string;
+        /** @enum {unknown} */
+        kind: 'usage-fee-statement' | 'participation-fee-invoice';
+        orgId: string;
+        orgName: string;
+        issuedOn: string;
+        dueOn: string;
+        totalYen: number;
+        paidYen: number;
+        outstandingYen: number;
+        /** @description days since the invoice was issued */
+        ageDays: number;
+        /** @enum {unknown} */
+        bucket: '0-30' | '31-60' | '61-90' | '>90';
+      }[];
+      /** @description outstanding yen per age bucket, and in all */
+      totals: {
+        '0-30': number;
+        '31-60': number;
+        '61-90': number;
+        '>90': number;
+        totalYen: number;
+      };
+    };
     SalesImport: {
       /** @description entries written (0 with any problem) */
       imported: number;
@@ -6206,7 +6352,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['FeeRun'];
           'text/csv': string;
         };
       };
@@ -6238,7 +6384,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['FeeRun'];
         };
       };
       /** @description An error */
@@ -6309,7 +6455,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['Receivables'];
           'text/csv': string;
         };
       };

@@ -71,9 +71,62 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
       hash: { type: 'string' },
     },
   });
+  // The shapes of contract/documents.ts and contract/business.ts, which the console reads.
+  const STRING = { type: 'string' };
+  const INT = { type: 'integer' };
+  const BILINGUAL = { type: 'object', required: ['en', 'ja'], properties: { en: STRING, ja: STRING } };
+  const RANGE = { type: 'object', required: ['from', 'to'], properties: { from: DATE, to: DATE } };
+  const INVOICE_KIND = { enum: ['usage-fee-statement', 'participation-fee-invoice'] };
+  const invoiceProperties = {
+    kind: INVOICE_KIND,
+    number: STRING,
+    issuedOn: DATE,
+    period: RANGE,
+    issuer: {
+      type: 'object',
+      required: ['name', 'registrationNumber'],
+      properties: { name: STRING, registrationNumber: STRING, address: STRING },
+    },
+    recipient: {
+      type: 'object',
+      required: ['name'],
+      properties: { name: STRING, address: STRING, individual: { type: 'boolean' } },
+    },
+    lines: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['description', 'amountYen', 'taxRatePercent'],
+        properties: {
+          date: DATE,
+          description: BILINGUAL,
+          quantity: INT,
+          unitPriceYen: INT,
+          amountYen: { type: 'integer', description: 'tax excluded' },
+          taxRatePercent: INT,
+        },
+      },
+    },
+    taxTotals: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['taxRatePercent', 'taxableYen', 'taxYen'],
+        properties: { taxRatePercent: INT, taxableYen: INT, taxYen: INT },
+      },
+    },
+    totalYen: INT,
+    dueOn: DATE,
+    payments: {
+      type: 'array',
+      items: { type: 'object', required: ['on', 'amountYen'], properties: { on: DATE, amountYen: INT } },
+    },
+    notes: { type: 'array', items: BILINGUAL },
+    issued: { type: 'boolean', description: 'a statement: issued (stored), or a draft computed now' },
+  };
   const invoice = api.schema('InvoiceDocument', {
     type: 'object',
-    description: 'A qualified invoice (適格請求書) as data; integer yen; see documents/document-types.ts',
+    description: 'A qualified invoice (適格請求書) as data; integer yen; see contract/documents.ts',
     required: [
       'kind',
       'number',
@@ -85,6 +138,100 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
       'taxTotals',
       'totalYen',
     ],
+    properties: invoiceProperties,
+  });
+  const feeRun = api.schema('FeeRun', {
+    type: 'object',
+    required: ['fiscalYear', 'period', 'scheduleVersion', 'invoices', 'skipped', 'totals'],
+    properties: {
+      fiscalYear: INT,
+      period: RANGE,
+      scheduleVersion: STRING,
+      invoices: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: [
+            'kind',
+            'number',
+            'issuedOn',
+            'period',
+            'issuer',
+            'recipient',
+            'lines',
+            'taxTotals',
+            'totalYen',
+            'issued',
+            'orgId',
+          ],
+          properties: { ...invoiceProperties, orgId: STRING },
+        },
+      },
+      skipped: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['orgId', 'name', 'reason'],
+          properties: { orgId: STRING, name: STRING, reason: STRING },
+        },
+      },
+      totals: {
+        type: 'object',
+        required: ['byCategory', 'taxableYen', 'taxYen', 'totalYen'],
+        properties: {
+          byCategory: { type: 'object', additionalProperties: INT },
+          taxableYen: INT,
+          taxYen: INT,
+          totalYen: INT,
+        },
+      },
+    },
+  });
+  const AGE_BUCKETS = ['0-30', '31-60', '61-90', '>90'];
+  const receivables = api.schema('Receivables', {
+    type: 'object',
+    required: ['asOf', 'invoices', 'totals'],
+    properties: {
+      asOf: DATE,
+      invoices: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: [
+            'number',
+            'kind',
+            'orgId',
+            'orgName',
+            'issuedOn',
+            'dueOn',
+            'totalYen',
+            'paidYen',
+            'outstandingYen',
+            'ageDays',
+            'bucket',
+          ],
+          properties: {
+            number: STRING,
+            kind: INVOICE_KIND,
+            orgId: STRING,
+            orgName: STRING,
+            issuedOn: DATE,
+            dueOn: DATE,
+            totalYen: INT,
+            paidYen: INT,
+            outstandingYen: INT,
+            ageDays: { type: 'integer', description: 'days since the invoice was issued' },
+            bucket: { enum: AGE_BUCKETS },
+          },
+        },
+      },
+      totals: {
+        type: 'object',
+        required: [...AGE_BUCKETS, 'totalYen'],
+        properties: Object.fromEntries([...AGE_BUCKETS, 'totalYen'].map((k) => [k, INT])),
+        description: 'outstanding yen per age bucket, and in all',
+      },
+    },
   });
   const importResult = api.schema('SalesImport', {
     type: 'object',
@@ -322,7 +469,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     query: { properties: { format: FORMAT } },
     response: {
       description: 'the fee run',
-      schema: { type: 'object', required: ['fiscalYear', 'invoices', 'totals'] },
+      schema: feeRun,
       alternatives: [AS_CSV],
     },
     handler: async ({ principal, params, query, res }) => {
@@ -343,7 +490,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     tags: ['billing'],
     access: OPERATOR,
     params: { required: ['year'], properties: { year: { type: 'integer', minimum: 2000, maximum: 2999 } } },
-    response: { description: 'the fee run, every invoice issued', schema: { type: 'object' } },
+    response: { description: 'the fee run, every invoice issued', schema: feeRun },
     handler: ({ principal, params, req }) => billing.issueFees(who(principal), params.year, ctx(req)),
   });
 
@@ -380,7 +527,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     query: { properties: { asOf: DATE, org: ORG, format: FORMAT } },
     response: {
       description: 'receivables and totals per age bucket',
-      schema: { type: 'object', required: ['asOf', 'invoices', 'totals'] },
+      schema: receivables,
       alternatives: [AS_CSV],
     },
     handler: async ({ principal, query, res }) => {
