@@ -2058,6 +2058,40 @@ export interface components {
       /** @description trainees enrolled now */
       enrolled: number;
     };
+    OrgUsage: {
+      exercises: number;
+      teamMinutes: number;
+      teamHours: number;
+      traineeMinutes: number;
+      traineeHours: number;
+      distinctTrainees: number;
+      orgId: string;
+      /** @description epoch ms */
+      from: number;
+      /** @description epoch ms */
+      to: number;
+      courseRuns: number;
+      runs: {
+        exercises: number;
+        teamMinutes: number;
+        teamHours: number;
+        traineeMinutes: number;
+        traineeHours: number;
+        distinctTrainees: number;
+        runId: string;
+        courseId: string;
+        companyOrgId: string;
+        customerOrgId: string;
+        /** @enum {unknown} */
+        customerKind: 'operator' | 'training-company' | 'customer';
+        /** @description sales recorded for the run in the period */
+        sales: number;
+        /** @description paying-customer usage and no sale recorded for it */
+        flagged: boolean;
+      }[];
+      /** @description the ids of the flagged runs */
+      flagged: string[];
+    };
     MyCourse: {
       runId: string;
       courseId: string;
@@ -2441,12 +2475,51 @@ export interface components {
     TranscriptDocument: {
       /** @description YYYY-MM-DD */
       issuedOn: string;
-      trainee: Record<string, never>;
-      course?: Record<string, never>;
+      trainee: {
+        name: string;
+        email?: string;
+        organisation?: string;
+      };
+      course?: {
+        title: {
+          en: string;
+          ja: string;
+        };
+      };
       framework: string;
-      exercises: Record<string, never>[];
-      statements: Record<string, never>[];
-      roles: Record<string, never>[];
+      exercises: {
+        scenario: {
+          id: string;
+          version: string;
+          title: {
+            en: string;
+            ja: string;
+          };
+        };
+        exerciseId: string;
+        startedOn: string;
+        objectivesSolved: {
+          id: string;
+          title: {
+            en: string;
+            ja: string;
+          };
+          solvedOn: string;
+          statementIds: string[];
+        }[];
+      }[];
+      statements: {
+        id: string;
+        type: string;
+        text: string;
+        firstDemonstratedOn: string;
+      }[];
+      roles: {
+        id: string;
+        name: string;
+        demonstrated: number;
+        total: number;
+      }[];
     };
     HelpRequest: {
       id: string;
@@ -4804,7 +4877,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['OrgUsage'];
         };
       };
       /** @description An error */

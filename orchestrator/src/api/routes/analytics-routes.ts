@@ -74,6 +74,10 @@ function scopeOf(q: ScopeQuery, principal: Principal | undefined): MaterialScope
   }
 }
 
+const STR = { type: 'string' };
+/** Text in both interface languages (`Bilingual` of contract/documents.ts). */
+const BILINGUAL_TEXT = { type: 'object', required: ['en', 'ja'], properties: { en: STR, ja: STR } };
+
 function sendCsv(res: Response, name: string, text: string): void {
   res
     .status(200)
@@ -365,12 +369,63 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
         required: ['issuedOn', 'trainee', 'framework', 'exercises', 'statements', 'roles'],
         properties: {
           issuedOn: { type: 'string', description: 'YYYY-MM-DD' },
-          trainee: { type: 'object' },
-          course: { type: 'object' },
+          trainee: {
+            type: 'object',
+            required: ['name'],
+            properties: { name: STR, email: STR, organisation: STR },
+          },
+          course: { type: 'object', required: ['title'], properties: { title: BILINGUAL_TEXT } },
           framework: { type: 'string' },
-          exercises: { type: 'array', items: { type: 'object' } },
-          statements: { type: 'array', items: { type: 'object' } },
-          roles: { type: 'array', items: { type: 'object' } },
+          exercises: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['scenario', 'exerciseId', 'startedOn', 'objectivesSolved'],
+              properties: {
+                scenario: {
+                  type: 'object',
+                  required: ['id', 'version', 'title'],
+                  properties: { id: STR, version: STR, title: BILINGUAL_TEXT },
+                },
+                exerciseId: STR,
+                startedOn: STR,
+                objectivesSolved: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['id', 'title', 'solvedOn', 'statementIds'],
+                    properties: {
+                      id: STR,
+                      title: BILINGUAL_TEXT,
+                      solvedOn: STR,
+                      statementIds: { type: 'array', items: STR },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          statements: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'type', 'text', 'firstDemonstratedOn'],
+              properties: { id: STR, type: STR, text: STR, firstDemonstratedOn: STR },
+            },
+          },
+          roles: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'name', 'demonstrated', 'total'],
+              properties: {
+                id: STR,
+                name: STR,
+                demonstrated: { type: 'integer' },
+                total: { type: 'integer' },
+              },
+            },
+          },
         },
       }),
       alternatives: [AS_CSV, AS_PDF],

@@ -91,6 +91,42 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     required: Object.keys(runProperties),
     properties: runProperties,
   });
+  // `OrgUsage` of contract/business.ts: whole minutes, and hours for people (2 decimals).
+  const FIGURES = {
+    exercises: INT,
+    teamMinutes: INT,
+    teamHours: { type: 'number' },
+    traineeMinutes: INT,
+    traineeHours: { type: 'number' },
+    distinctTrainees: INT,
+  };
+  const runUsage = {
+    ...FIGURES,
+    runId: STRING,
+    courseId: STRING,
+    companyOrgId: STRING,
+    customerOrgId: STRING,
+    customerKind: { enum: ['operator', 'training-company', 'customer'] },
+    sales: { type: 'integer', description: 'sales recorded for the run in the period' },
+    flagged: { type: 'boolean', description: 'paying-customer usage and no sale recorded for it' },
+  };
+  const usageProperties = {
+    ...FIGURES,
+    orgId: STRING,
+    from: EPOCH_MS,
+    to: EPOCH_MS,
+    courseRuns: INT,
+    runs: {
+      type: 'array',
+      items: { type: 'object', required: Object.keys(runUsage), properties: runUsage },
+    },
+    flagged: { type: 'array', items: STRING, description: 'the ids of the flagged runs' },
+  };
+  const orgUsage = api.schema('OrgUsage', {
+    type: 'object',
+    required: Object.keys(usageProperties),
+    properties: usageProperties,
+  });
   const params = { required: ['id'], properties: { id: ID } };
   const by = (principal: Principal | undefined, ip: string | undefined) => {
     if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');
@@ -405,7 +441,7 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
       required: ['from', 'to'],
       properties: { from: DATE, to: DATE },
     },
-    response: { description: 'usage', schema: { type: 'object' } },
+    response: { description: 'usage', schema: orgUsage },
     handler: async ({ principal, params: p, query }) => {
       if (!mayReadUsage(principal, p.id)) throw new CyropError('NOT_FOUND', `no organisation '${p.id}'`);
       return usage.usage(p.id, parsePeriodBound('from', query.from), parsePeriodBound('to', query.to));
