@@ -179,6 +179,29 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
     });
   });
 
+  it('answers a scoreboard unchanged since its ETag with 304 and no body, a changed one in full', async () => {
+    const get = (principal: Principal, url: string, etag?: string) =>
+      checkedFetch(app.url + url, {
+        headers: {
+          'x-test-principal': JSON.stringify(principal),
+          ...(etag !== undefined ? { 'if-none-match': etag } : {}),
+        },
+      });
+    for (const [principal, url] of [
+      [team('team-2'), '/api/play/scoreboard'],
+      [instructor, `/api/exercises/${EX}/scoreboard`],
+    ] as const) {
+      const first = await get(principal, url);
+      expect(first.status).to.equal(200);
+      const etag = first.headers.get('etag');
+      expect(etag, url).to.be.a('string');
+      const again = await get(principal, url, etag!);
+      expect(again.status, url).to.equal(304);
+      expect(await again.text()).to.equal('');
+      expect((await get(principal, url, '"stale"')).status).to.equal(200);
+    }
+  });
+
   it("answers another team's flag with wrong, and reports sharing to the instructor", async () => {
     const boss = await open(instructor);
     await subscribe(boss.socket, EX);

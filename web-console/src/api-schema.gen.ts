@@ -6946,6 +6946,13 @@ export interface operations {
           };
         };
       };
+      /** @description unchanged since the ETag given in If-None-Match (no body) */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description An error */
       default: {
         headers: {
@@ -7020,6 +7027,13 @@ export interface operations {
             objectives: components['schemas']['ObjectiveStats'][];
           };
         };
+      };
+      /** @description unchanged since the ETag given in If-None-Match (no body) */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description An error */
       default: {
