@@ -2092,6 +2092,44 @@ export interface components {
       /** @description the ids of the flagged runs */
       flagged: string[];
     };
+    CourseRunDetail: {
+      id: string;
+      courseId: string;
+      companyOrgId: string;
+      customerOrgId: string;
+      /** @description epoch ms */
+      startsAt: number;
+      /** @description epoch ms */
+      endsAt: number;
+      capacity: number;
+      /** @description yen per seat, tax excluded */
+      pricePerSeat: number;
+      teamSize: number;
+      cancelled: boolean;
+      /** @description epoch ms */
+      createdAt: number;
+      /** @description trainees enrolled now */
+      enrolled: number;
+      enrolments: {
+        userId: string;
+        name: string;
+        email: string;
+        /** @description epoch ms */
+        enrolledAt: number;
+      }[];
+      exercises: {
+        /** @description the scenario's place in the course, from 1 */
+        position: number;
+        exerciseId: string;
+        scenario: {
+          id: string;
+          version: string;
+        };
+        state: string;
+        /** @description epoch ms */
+        createdAt: number;
+      }[];
+    };
     MyCourse: {
       runId: string;
       courseId: string;
@@ -4673,7 +4711,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['CourseRun'];
+          'application/json': components['schemas']['CourseRunDetail'];
         };
       };
       /** @description An error */
@@ -4742,7 +4780,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            /** @description user ids enrolled by this call */
+            enrolled: string[];
+            /** @description user ids that were enrolled before */
+            already: string[];
+            enrolments: {
+              userId: string;
+              name: string;
+              email: string;
+              /** @description epoch ms */
+              enrolledAt: number;
+            }[];
+          };
         };
       };
       /** @description An error */
@@ -4774,7 +4824,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            enrolments: {
+              userId: string;
+              name: string;
+              email: string;
+              /** @description epoch ms */
+              enrolledAt: number;
+            }[];
+          };
         };
       };
       /** @description An error */
@@ -4812,7 +4870,20 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            exercises: {
+              /** @description the scenario's place in the course, from 1 */
+              position: number;
+              exerciseId: string;
+              scenario: {
+                id: string;
+                version: string;
+              };
+              state: string;
+              /** @description epoch ms */
+              createdAt: number;
+            }[];
+          };
         };
       };
       /** @description An error */

@@ -127,6 +127,27 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     required: Object.keys(usageProperties),
     properties: usageProperties,
   });
+  // `Enrolment` and `RunExercise` of courses/course-service.ts.
+  const enrolmentProperties = { userId: STRING, name: STRING, email: STRING, enrolledAt: EPOCH_MS };
+  const enrolments = {
+    type: 'array',
+    items: { type: 'object', required: Object.keys(enrolmentProperties), properties: enrolmentProperties },
+  };
+  const runExerciseProperties = {
+    position: { type: 'integer', description: "the scenario's place in the course, from 1" },
+    exerciseId: STRING,
+    scenario: { type: 'object', required: ['id', 'version'], properties: { id: STRING, version: STRING } },
+    state: STRING,
+    createdAt: EPOCH_MS,
+  };
+  const runExercises = {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: Object.keys(runExerciseProperties),
+      properties: runExerciseProperties,
+    },
+  };
   const params = { required: ['id'], properties: { id: ID } };
   const by = (principal: Principal | undefined, ip: string | undefined) => {
     if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');
@@ -263,7 +284,14 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     tags: ['courses'],
     access: STAFF,
     params,
-    response: { description: 'the run', schema: run },
+    response: {
+      description: 'the run',
+      schema: api.schema('CourseRunDetail', {
+        type: 'object',
+        required: [...Object.keys(runProperties), 'enrolments', 'exercises'],
+        properties: { ...runProperties, enrolments, exercises: runExercises },
+      }),
+    },
     handler: async ({ principal, params: p }) => ({
       ...(await courses.getRun(principal, p.id)),
       enrolments: await courses.enrolments(principal, p.id),
@@ -301,7 +329,15 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     },
     response: {
       description: 'who was enrolled now, who was already, every current enrolment',
-      schema: { type: 'object' },
+      schema: {
+        type: 'object',
+        required: ['enrolled', 'already', 'enrolments'],
+        properties: {
+          enrolled: { type: 'array', items: STRING, description: 'user ids enrolled by this call' },
+          already: { type: 'array', items: STRING, description: 'user ids that were enrolled before' },
+          enrolments,
+        },
+      },
     },
     handler: async ({ principal, params: p, body, req }) => courses.enrol(by(principal, req.ip), p.id, body),
   });
@@ -314,7 +350,10 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     tags: ['courses'],
     access: STAFF,
     params: { required: ['id', 'userId'], properties: { id: ID, userId: ID } },
-    response: { description: 'the current enrolments', schema: { type: 'object' } },
+    response: {
+      description: 'the current enrolments',
+      schema: { type: 'object', required: ['enrolments'], properties: { enrolments } },
+    },
     handler: async ({ principal, params: p, req }) => ({
       enrolments: await courses.withdraw(by(principal, req.ip), p.id, p.userId),
     }),
@@ -340,7 +379,7 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     response: {
       status: 202,
       description: 'the exercises launched (teams are being provisioned)',
-      schema: { type: 'object' },
+      schema: { type: 'object', required: ['exercises'], properties: { exercises: runExercises } },
     },
     handler: async ({ principal, params: p, body, req }) => ({
       exercises: await courses.launch(by(principal, req.ip), p.id, {
