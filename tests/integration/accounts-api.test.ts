@@ -14,6 +14,7 @@ import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-libra
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
 import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/database.ts';
 import { REPO } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 const MIN = 60_000;
 type Who = 'anonymous' | 'operator' | 'orgAdmin' | 'instructor' | 'trainee' | 'team1' | 'otherExercise';
@@ -66,7 +67,7 @@ describe('accounts API (real server)', () => {
       payload = options.raw ?? JSON.stringify(options.body);
       headers['content-type'] = options.type ?? 'application/json';
     }
-    const res = await fetch(new URL(url, base), {
+    const res = await checkedFetch(new URL(url, base), {
       method,
       headers,
       ...(payload !== undefined ? { body: payload } : {}),

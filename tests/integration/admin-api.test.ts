@@ -17,6 +17,7 @@ import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-libra
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
 import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/database.ts';
 import { REPO } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 interface Call {
   status: number;
@@ -55,7 +56,7 @@ describe('administration API (real server)', () => {
     const cookie = options.cookie ?? (options.who ? cookies[options.who] : undefined);
     if (cookie) headers.cookie = cookie;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(new URL(url, base), {
+    const res = await checkedFetch(new URL(url, base), {
       method,
       headers,
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),

@@ -13,6 +13,7 @@ import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
 import { REPO, tinyScenario } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 interface Run {
   status: number | null;
@@ -313,7 +314,7 @@ describe('cyrop CLI against a running server', function () {
       `${remote.adminA}  org-admin  ${ADMIN_A.email}  (Admin A) org ${remote.orgA}\n`,
     );
 
-    const api = apiClient(platform.url);
+    const api = apiClient(platform.url, { checkResponses: true });
     expect((await api('POST', '/api/auth/login', OPS)).status).to.equal(200);
     const audit = await api('GET', `/api/audit?limit=500&from=${started}`);
     expect(audit.status, audit.text).to.equal(200);
@@ -361,7 +362,7 @@ describe('cyrop CLI against a running server', function () {
     expect(statSync(path.join(dir, 'home-admin', '.config', 'cyrop', 'sessions.json')).mode & 0o777).to.equal(
       0o600,
     );
-    const api = apiClient(platform.url);
+    const api = apiClient(platform.url, { checkResponses: true });
     expect((await api('POST', '/api/auth/login', ADMIN_A)).status).to.equal(200);
     const cli = (args: string[]) => cyropAsync([...args, '--server', platform.url], adminEnv);
     const pairs: [string[], string, string, unknown?][] = [
@@ -431,7 +432,7 @@ describe('cyrop CLI against a running server', function () {
     expect(localInvalid.status).to.equal(1);
     expect(localInvalid.stdout).to.equal(invalid.stdout);
 
-    const operator = apiClient(platform.url);
+    const operator = apiClient(platform.url, { checkResponses: true });
     await operator('POST', '/api/auth/login', OPS);
     const audit = await operator('GET', '/api/audit?action=scenario.&limit=500');
     const entries = audit.body.entries as { actor: string; action: string; target: string }[];
@@ -447,12 +448,12 @@ describe('cyrop CLI against a running server', function () {
   it('logs out: the session ends on the server and leaves the file', async () => {
     const before = JSON.parse(readFileSync(sessionFile(), 'utf8')) as Record<string, { cookie: string }>;
     const cookie = before[origin]!.cookie;
-    const alive = await fetch(new URL('/api/auth/me', origin), { headers: { cookie, origin } });
+    const alive = await checkedFetch(new URL('/api/auth/me', origin), { headers: { cookie, origin } });
     expect(alive.status).to.equal(200);
     const out = await cyropAsync(['logout', '--server', platform.url], opsEnv);
     expect(out.status, out.stderr).to.equal(0);
     expect(out.stdout).to.equal(`signed out of ${origin} (${OPS.email})\n`);
-    const dead = await fetch(new URL('/api/auth/me', origin), { headers: { cookie, origin } });
+    const dead = await checkedFetch(new URL('/api/auth/me', origin), { headers: { cookie, origin } });
     expect(dead.status).to.equal(401);
     expect(JSON.parse(readFileSync(sessionFile(), 'utf8'))).to.deep.equal({});
     expect(statSync(sessionFile()).mode & 0o777).to.equal(0o600);

@@ -29,6 +29,7 @@ import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploa
 import { ScoringService } from '../../orchestrator/src/scoring-service/scoring-service.ts';
 import { ScoringStore } from '../../orchestrator/src/scoring-service/scoring-store.ts';
 import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/database.ts';
+import { checkedFetch } from '../response-check.ts';
 
 const EX = 'ex-analytics';
 const T0 = Date.UTC(2026, 3, 1, 1, 0);
@@ -60,7 +61,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
   let scoring: ScoringService;
 
   const call = async (principal: Principal | undefined, path: string) => {
-    const res = await fetch(url + path, {
+    const res = await checkedFetch(url + path, {
       headers: principal ? { 'x-test-principal': JSON.stringify(principal) } : {},
     });
     // bytes as sent (fetch's text() would drop a byte-order mark)
@@ -216,9 +217,12 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
       ['ja', ['Name alice', 'K1089', 'T1084', 'PD-WRL-001', '2026年4月2日']],
       ['en', ['Name alice', 'K1089', 'T1084', 'PD-WRL-001', '2 April 2026']],
     ] as const) {
-      const res = await fetch(`${url}/api/analytics/trainees/alice/transcript?format=pdf&lang=${lang}`, {
-        headers: { 'x-test-principal': JSON.stringify(alice) },
-      });
+      const res = await checkedFetch(
+        `${url}/api/analytics/trainees/alice/transcript?format=pdf&lang=${lang}`,
+        {
+          headers: { 'x-test-principal': JSON.stringify(alice) },
+        },
+      );
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-type')).to.equal('application/pdf');
       expect(res.headers.get('content-disposition')).to.equal(

@@ -18,6 +18,7 @@ import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-libra
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
 import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/database.ts';
 import { REPO } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 interface Call {
   status: number;
@@ -51,7 +52,7 @@ describe('billing API (real server)', () => {
     const cookie = options.who ? cookies[options.who] : undefined;
     if (cookie) headers.cookie = cookie;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(new URL(url, base), {
+    const res = await checkedFetch(new URL(url, base), {
       method,
       headers,
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
@@ -230,7 +231,7 @@ describe('billing API (real server)', () => {
     );
     expect(csv.text).to.contain(`total,${number},`);
     // the same statement as a qualified invoice in PDF, in Japanese: every required item
-    const pdf = await fetch(
+    const pdf = await checkedFetch(
       new URL(`/api/billing/organisations/${acme}/statements/2026-04?format=pdf&lang=ja`, base),
       {
         headers: { cookie: cookies['acmeAdmin'] ?? '' },

@@ -78,7 +78,7 @@ describe('courses, runs, enrolment and metering API (real server, in-memory engi
       pino({ level: 'silent' }),
       { driver: new FakeRuntimeDriver() },
     );
-    operator = apiClient(platform.url);
+    operator = apiClient(platform.url, { checkResponses: true });
     await ok(operator, 'POST', '/api/auth/login', { email: first.email, password: first.password });
     await ok(operator, 'POST', '/api/auth/password', {
       currentPassword: first.password,
@@ -107,7 +107,7 @@ describe('courses, runs, enrolment and metering API (real server, in-memory engi
         password: `${name} secret password 1`,
       })) as { user: { id: string } };
       ids[name] = created.user.id;
-      who[name] = apiClient(platform.url);
+      who[name] = apiClient(platform.url, { checkResponses: true });
       await ok(who[name], 'POST', '/api/auth/login', {
         email: `${name.toLowerCase()}@example.com`,
         password: `${name} secret password 1`,
@@ -309,7 +309,7 @@ describe('courses, runs, enrolment and metering API (real server, in-memory engi
     const mine = (await ok(who.t1, 'GET', '/api/me/exercises')) as { exercises: { exerciseId: string }[] };
     expect(mine.exercises.map((e) => e.exerciseId)).to.deep.equal([exerciseId]);
     await ok(who.instrA, 'POST', `/api/exercises/${exerciseId}/scoring/status`, { action: 'start' });
-    const player = apiClient(platform.url);
+    const player = apiClient(platform.url, { checkResponses: true });
     await ok(player, 'POST', '/api/auth/login', {
       email: 't1@example.com',
       password: 't1 secret password 1',

@@ -8,6 +8,7 @@ import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { FakeRuntimeDriver } from '../../orchestrator/src/runtime/fake/fake-runtime-driver.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
+import { checkedFetch } from '../response-check.ts';
 
 const scenario = (id: string, extra: string) => `apiVersion: cyrop/v1
 kind: Scenario
@@ -38,7 +39,7 @@ describe('engine capabilities through the API (real server, in-memory engine)', 
   });
 
   const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(new URL(url, platform.url), {
+    const res = await checkedFetch(new URL(url, platform.url), {
       method,
       headers: {
         origin: platform.url.replace(/\/$/, ''),

@@ -102,7 +102,7 @@ describe('help requests API and push (real server, SQLite, in-memory engine)', f
       pino({ level: 'silent' }),
       { driver: new FakeRuntimeDriver() },
     );
-    operator = apiClient(platform.url);
+    operator = apiClient(platform.url, { checkResponses: true });
     await ok(operator, 'POST', '/api/auth/login', { email: first.email, password: first.password });
     await ok(operator, 'POST', '/api/auth/password', {
       currentPassword: first.password,
@@ -122,7 +122,7 @@ describe('help requests API and push (real server, SQLite, in-memory engine)', f
         role: 'instructor',
         password: `${who} secret password 1`,
       });
-      people[who] = apiClient(platform.url);
+      people[who] = apiClient(platform.url, { checkResponses: true });
       await ok(people[who], 'POST', '/api/auth/login', {
         email: `${who.toLowerCase()}@example.com`,
         password: `${who} secret password 1`,
@@ -149,7 +149,7 @@ describe('help requests API and push (real server, SQLite, in-memory engine)', f
       )) as {
         code: string;
       };
-      people[who] = apiClient(platform.url);
+      people[who] = apiClient(platform.url, { checkResponses: true });
       await ok(people[who], 'POST', '/api/join', { code, displayName: `Trainee ${who}` });
     }
     await open('instrA', X);
@@ -230,7 +230,9 @@ describe('help requests API and push (real server, SQLite, in-memory engine)', f
     expect(((await ok(people.y1, 'GET', '/api/play/help')) as { request: null }).request).to.equal(null);
     // trainees cannot use the instructors' routes; the anonymous are asked to sign in
     expect((await people.x1('GET', `/api/exercises/${X}/help-requests`)).status).to.equal(403);
-    expect((await apiClient(platform.url)('POST', '/api/play/help', {})).status).to.equal(401);
+    expect(
+      (await apiClient(platform.url, { checkResponses: true })('POST', '/api/play/help', {})).status,
+    ).to.equal(401);
     expect((await people.instrA('POST', '/api/play/help', {})).status).to.equal(403);
     await new Promise((r) => setTimeout(r, 100));
     expect(seen.instrB, "org B's instructor socket").to.deep.equal([]);

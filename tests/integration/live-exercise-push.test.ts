@@ -79,7 +79,7 @@ describe('live exercise state over /scoring, and scoring at launch (real server,
       pino({ level: 'silent' }),
       { driver },
     );
-    staff = apiClient(platform.url);
+    staff = apiClient(platform.url, { checkResponses: true });
     await ok('POST', '/api/auth/login', { email: first.email, password: first.password });
     await ok('POST', '/api/auth/password', {
       currentPassword: first.password,
@@ -142,7 +142,7 @@ describe('live exercise state over /scoring, and scoring at launch (real server,
     const { code } = (await ok('POST', `/api/exercises/${id}/teams/team-1/join-codes`, {})) as {
       code: string;
     };
-    const trainee = apiClient(platform.url);
+    const trainee = apiClient(platform.url, { checkResponses: true });
     const joined = await trainee('POST', '/api/join', { code, displayName: 'Tess' });
     expect(joined.status, joined.text).to.be.below(300);
     const origin = platform.url.replace(/\/$/, '');

@@ -19,6 +19,7 @@ import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-libra
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
 import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/database.ts';
 import { REPO } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 interface Res {
   status: number;
@@ -47,7 +48,7 @@ describe('rosters, join codes and invitations (real server)', function () {
   let yamadaLink = '';
 
   const call = async (method: string, url: string, who?: string, body?: unknown): Promise<Res> => {
-    const res = await fetch(new URL(url, base), {
+    const res = await checkedFetch(new URL(url, base), {
       method,
       headers: {
         origin: base,

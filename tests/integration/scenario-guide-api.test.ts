@@ -15,6 +15,7 @@ import type { ScenarioGuide } from '../../orchestrator/src/scenarios/scenario-gu
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { apiClient } from '../api-client.ts';
 import { cyrop, REPO, tinyScenario } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 type Client = ReturnType<typeof apiClient>;
 
@@ -42,7 +43,7 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
       password,
     });
     expect(made.status, made.text).to.equal(201);
-    const client = apiClient(platform.url);
+    const client = apiClient(platform.url, { checkResponses: true });
     const login = await client('POST', '/api/auth/login', { email, password });
     expect(login.status, login.text).to.equal(200);
     return client;
@@ -99,7 +100,7 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
       pino({ level: 'silent' }),
       { driver: new FakeRuntimeDriver() },
     );
-    c.operator = apiClient(platform.url);
+    c.operator = apiClient(platform.url, { checkResponses: true });
     await c.operator('POST', '/api/auth/login', { email: first.email, password: first.password });
     const changed = await c.operator('POST', '/api/auth/password', {
       currentPassword: first.password,
@@ -113,14 +114,14 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
     c.instrA = await user(c.operator, orgA, 'instr@a.example', 'instructor');
     c.traineeA = await user(c.operator, orgA, 'trainee@a.example', 'trainee');
     c.instrB = await user(c.operator, b.body.id as string, 'instr@b.example', 'instructor');
-    c.anon = apiClient(platform.url);
+    c.anon = apiClient(platform.url, { checkResponses: true });
 
     const created = await c.instrA('POST', '/api/exercises', { scenario: 'web-sqli-pivot', teams: 2 });
     expect(created.status, created.text).to.equal(202);
     exerciseId = created.body.id as string;
     const code = await c.instrA('POST', `/api/exercises/${exerciseId}/teams/team-1/join-codes`, {});
     expect(code.status, code.text).to.equal(201);
-    c.team1 = apiClient(platform.url);
+    c.team1 = apiClient(platform.url, { checkResponses: true });
     const joined = await c.team1('POST', '/api/join', { code: code.body.code, displayName: 'Tomo' });
     expect(joined.status, joined.text).to.equal(200);
     // org A's private scenario
@@ -194,7 +195,7 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
   it("gives the exercise's staff the answer key cyrop plan derives from the exercise secret, per team", async () => {
     const res = await c.instrA('GET', `/api/exercises/${exerciseId}/answer-key`);
     expect(res.status, res.text).to.equal(200);
-    const raw = await fetch(new URL(`/api/exercises/${exerciseId}/answer-key`, platform.url), {
+    const raw = await checkedFetch(new URL(`/api/exercises/${exerciseId}/answer-key`, platform.url), {
       headers: { cookie: c.instrA.cookie() },
     });
     expect(raw.headers.get('cache-control')).to.equal('no-store');
@@ -266,7 +267,7 @@ describe('scenario page and answer key API (real server, SQLite, in-memory engin
   });
 
   it('downloads the answer key as CSV (UTF-8 with BOM, one row per team and objective, titles in the language asked)', async () => {
-    const res = await fetch(
+    const res = await checkedFetch(
       new URL(`/api/exercises/${exerciseId}/answer-key?format=csv&lang=ja`, platform.url),
       {
         headers: { cookie: c.instrA.cookie() },

@@ -14,6 +14,7 @@ import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-libra
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
 import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/database.ts';
 import { REPO } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 const EXAMPLE = path.join(REPO, 'tests/fixtures/valid/format-example');
 const SHIPPED = path.join(REPO, 'scenarios');
@@ -84,7 +85,7 @@ describe('scenario upload, versions and ownership (API)', function () {
   });
 
   const call = async (method: string, url: string, as?: string, body?: unknown) => {
-    const res = await fetch(base + url, {
+    const res = await checkedFetch(base + url, {
       method,
       headers: { 'content-type': 'application/json', ...(as ? { 'x-who': as } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

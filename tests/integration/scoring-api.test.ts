@@ -16,6 +16,7 @@ import type {
 } from '../../contract/scoring-events.ts';
 import { startScoringTestServer, type ScoringTestServer } from './fixtures/scoring-app.ts';
 import { answerOf, scoringTestPlans } from './fixtures/scoring-scenario.ts';
+import { checkedFetch } from '../response-check.ts';
 
 type ScoringClient = Socket<ScoringServerToClient, ScoringClientToServer>;
 
@@ -38,7 +39,7 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
   const sockets: ScoringClient[] = [];
 
   const call = async (principal: Principal, method: string, url: string, body?: unknown) => {
-    const res = await fetch(app.url + url, {
+    const res = await checkedFetch(app.url + url, {
       method,
       headers: {
         'x-test-principal': JSON.stringify(principal),
@@ -144,7 +145,7 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
     ).to.equal(400);
     expect((await submit('team-1', 'recon', 'x'.repeat(1025))).status).to.equal(400);
     expect((await submit('team-1', 'recon', 'é'.repeat(600))).status).to.equal(400); // 1,200 bytes
-    expect((await fetch(`${app.url}/api/play/scoreboard`)).status).to.equal(401);
+    expect((await checkedFetch(`${app.url}/api/play/scoreboard`)).status).to.equal(401);
     expect((await call(outsider, 'GET', `/api/exercises/${EX}/scoreboard`)).status).to.equal(404);
     expect((await call(team('team-1'), 'GET', `/api/exercises/${EX}/scoreboard`)).status).to.equal(403);
   });
@@ -176,6 +177,29 @@ describe('scoring API and live push (HTTP + socket.io + SQLite)', function () {
       teamId: 'team-1',
       points: 11,
     });
+  });
+
+  it('answers a scoreboard unchanged since its ETag with 304 and no body, a changed one in full', async () => {
+    const get = (principal: Principal, url: string, etag?: string) =>
+      checkedFetch(app.url + url, {
+        headers: {
+          'x-test-principal': JSON.stringify(principal),
+          ...(etag !== undefined ? { 'if-none-match': etag } : {}),
+        },
+      });
+    for (const [principal, url] of [
+      [team('team-2'), '/api/play/scoreboard'],
+      [instructor, `/api/exercises/${EX}/scoreboard`],
+    ] as const) {
+      const first = await get(principal, url);
+      expect(first.status).to.equal(200);
+      const etag = first.headers.get('etag');
+      expect(etag, url).to.be.a('string');
+      const again = await get(principal, url, etag!);
+      expect(again.status, url).to.equal(304);
+      expect(await again.text()).to.equal('');
+      expect((await get(principal, url, '"stale"')).status).to.equal(200);
+    }
   });
 
   it("answers another team's flag with wrong, and reports sharing to the instructor", async () => {

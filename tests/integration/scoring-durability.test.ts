@@ -9,6 +9,7 @@ import type { Principal } from '../../orchestrator/src/api/api-registry.ts';
 import { SeededRandom } from '../../orchestrator/src/scoring/scoring-test-data.ts';
 import { REPO } from './helpers.ts';
 import { answerOf, scoringTestPlans } from './fixtures/scoring-scenario.ts';
+import { checkedFetch } from '../response-check.ts';
 
 const EX = 'ex-durable';
 const TEAMS = 100;
@@ -83,7 +84,7 @@ describe('scoring durability: kill -9 during a storm of submissions', function (
         };
         inFlight.add(key);
         try {
-          const res = await fetch(`${first.url}/api/play/submissions`, {
+          const res = await checkedFetch(`${first.url}/api/play/submissions`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'x-test-principal': JSON.stringify(principal) },
             body: JSON.stringify({
@@ -129,7 +130,7 @@ describe('scoring durability: kill -9 during a storm of submissions', function (
     };
     const get = async (url: string) =>
       (await (
-        await fetch(second.url + url, { headers: { 'x-test-principal': JSON.stringify(instructor) } })
+        await checkedFetch(second.url + url, { headers: { 'x-test-principal': JSON.stringify(instructor) } })
       ).json()) as Record<string, unknown>;
 
     const db = new SQLite(path.join(dir, 'cyrop.db'), { readonly: true });

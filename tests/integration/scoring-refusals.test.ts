@@ -7,6 +7,7 @@ import type { EnvironmentPlan } from '../../orchestrator/src/compiler/environmen
 import { ScoringStore } from '../../orchestrator/src/scoring-service/scoring-store.ts';
 import { startScoringTestServer, type ScoringTestServer } from './fixtures/scoring-app.ts';
 import { answerOf, scoringTestPlans } from './fixtures/scoring-scenario.ts';
+import { checkedFetch } from '../response-check.ts';
 
 const EX = 'ex-refusals';
 const team = (teamId: string): Principal => ({ kind: 'participant', exerciseId: EX, teamId, name: teamId });
@@ -25,7 +26,7 @@ describe('scoring refusals cost no durable row; the scoring end time is checked 
   let app: ScoringTestServer;
 
   const call = async (principal: Principal, method: string, url: string, body?: unknown) => {
-    const res = await fetch(app.url + url, {
+    const res = await checkedFetch(app.url + url, {
       method,
       headers: {
         'x-test-principal': JSON.stringify(principal),

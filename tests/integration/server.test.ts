@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main.ts';
 import { REPO } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 describe('platform server', () => {
   let platform: RunningPlatform;
@@ -26,13 +27,13 @@ describe('platform server', () => {
 
   it('listens on loopback and answers health checks', async () => {
     expect(platform.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const res = await fetch(new URL('/healthz', platform.url));
+    const res = await checkedFetch(new URL('/healthz', platform.url));
     expect(res.status).to.equal(200);
     expect(await res.json()).to.deep.equal({ status: 'ok' });
   });
 
   it('serves anonymous callers catalogue cards, without secrets', async () => {
-    const res = await fetch(new URL('/api/scenarios', platform.url));
+    const res = await checkedFetch(new URL('/api/scenarios', platform.url));
     const body = (await res.json()) as { scenarios: { id: string; objectives: number; points: number }[] };
     expect(body.scenarios.map((s) => s.id)).to.deep.equal(['web-sqli-basics']);
     expect(body.scenarios[0]).to.include({ objectives: 3 });
@@ -43,18 +44,18 @@ describe('platform server', () => {
   });
 
   it('answers unknown things with a JSON error and the right status, never a stack trace', async () => {
-    const res = await fetch(new URL('/api/scenarios/nope', platform.url));
+    const res = await checkedFetch(new URL('/api/scenarios/nope', platform.url));
     expect(res.status).to.equal(404);
     expect(await res.json()).to.deep.equal({
       error: { code: 'NOT_FOUND', message: "no scenario 'nope' in the catalogue" },
     });
-    const route = await fetch(new URL('/api/nothing-here', platform.url));
+    const route = await checkedFetch(new URL('/api/nothing-here', platform.url));
     expect(route.status).to.equal(404);
     expect(((await route.json()) as { error: { code: string } }).error.code).to.equal('NOT_FOUND');
   });
 
   it('serves the catalogue page', async () => {
-    const res = await fetch(platform.url);
+    const res = await checkedFetch(platform.url);
     expect(res.status).to.equal(200);
     expect(await res.text()).to.contain('<title>CYROP</title>');
   });
@@ -87,7 +88,7 @@ describe('npm start', () => {
           reject(new Error(`exited with ${String(code)} before printing its URL: ${out}`)),
         );
       });
-      const res = await fetch(new URL('/api/scenarios', url));
+      const res = await checkedFetch(new URL('/api/scenarios', url));
       const body = (await res.json()) as { scenarios: unknown[]; invalid: unknown[] };
       expect(body.invalid).to.deep.equal([]);
       expect(body.scenarios.length).to.be.at.least(6);
@@ -119,7 +120,7 @@ describe('API document and metrics', () => {
   });
 
   it('serves one OpenAPI 3.1 document built from the route schemas', async () => {
-    const doc = (await (await fetch(new URL('/api/openapi.json', platform.url))).json()) as {
+    const doc = (await (await checkedFetch(new URL('/api/openapi.json', platform.url))).json()) as {
       openapi: string;
       paths: Record<
         string,
@@ -139,7 +140,7 @@ describe('API document and metrics', () => {
   });
 
   it('refuses a path parameter its schema does not allow, with a 400 naming it', async () => {
-    const res = await fetch(new URL('/api/scenarios/NOT_A_SLUG', platform.url));
+    const res = await checkedFetch(new URL('/api/scenarios/NOT_A_SLUG', platform.url));
     expect(res.status).to.equal(400);
     const body = (await res.json()) as { error: { code: string; details: { pointer: string }[] } };
     expect(body.error.code).to.equal('BAD_REQUEST');
@@ -147,16 +148,16 @@ describe('API document and metrics', () => {
   });
 
   it('exposes Prometheus metrics to scrapers holding the metrics token, not to anyone', async () => {
-    await fetch(new URL('/api/scenarios', platform.url));
-    const anonymous = await fetch(new URL('/metrics', platform.url));
+    await checkedFetch(new URL('/api/scenarios', platform.url));
+    const anonymous = await checkedFetch(new URL('/metrics', platform.url));
     expect(anonymous.status).to.equal(401);
     expect(anonymous.headers.get('www-authenticate')).to.match(/^Bearer/);
-    const wrong = await fetch(new URL('/metrics', platform.url), {
+    const wrong = await checkedFetch(new URL('/metrics', platform.url), {
       headers: { authorization: 'Bearer not-the-token' },
     });
     expect(wrong.status).to.equal(401);
     const text = await (
-      await fetch(new URL('/metrics', platform.url), {
+      await checkedFetch(new URL('/metrics', platform.url), {
         headers: { authorization: `Bearer ${METRICS_TOKEN}` },
       })
     ).text();

@@ -19,6 +19,7 @@ import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-libra
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
 import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/database.ts';
 import { REPO } from './helpers.ts';
+import { checkResponse } from '../response-check.ts';
 
 const METRICS_TOKEN = 'scraper-token-0123456789abcdef0123456789';
 const OPERATOR = { email: 'op@range.example', password: 'operator password 1' };
@@ -110,6 +111,13 @@ async function startServer(options: {
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
           res.on('end', () => {
+            try {
+              const contentType = res.headers['content-type'] ?? null;
+              checkResponse({ method, url, status: res.statusCode ?? 0, contentType, text });
+            } catch (mismatch) {
+              reject(mismatch instanceof Error ? mismatch : new Error(String(mismatch)));
+              return;
+            }
             let body: Reply['body'];
             try {
               body = text ? (JSON.parse(text) as Reply['body']) : {};

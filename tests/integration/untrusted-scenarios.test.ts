@@ -29,6 +29,7 @@ import { openDatabase, type OpenedDatabase } from '../../orchestrator/src/store/
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
 import { startScoringTestServer } from './fixtures/scoring-app.ts';
 import { REPO } from './helpers.ts';
+import { checkedFetch } from '../response-check.ts';
 
 const HEALTH_P99_MS = 250;
 
@@ -56,7 +57,7 @@ function pollHealth(base: string): { stop(): Promise<number[]> } {
   const loop = (async () => {
     while (state.running) {
       const started = performance.now();
-      const res = await fetch(`${base}/healthz`);
+      const res = await checkedFetch(`${base}/healthz`);
       await res.arrayBuffer();
       latencies.push(performance.now() - started);
       await new Promise((r) => setTimeout(r, 10));
@@ -146,7 +147,7 @@ describe('untrusted scenario content (real HTTP server)', function () {
   });
 
   const post = async (url: string, body: unknown) => {
-    const res = await fetch(base + url, {
+    const res = await checkedFetch(base + url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-role': 'instructor' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -230,7 +231,7 @@ describe('untrusted scenario content (real HTTP server)', function () {
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
-      const res = await fetch(`${url}/api/scenarios/validate`, {
+      const res = await checkedFetch(`${url}/api/scenarios/validate`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -241,7 +242,7 @@ describe('untrusted scenario content (real HTTP server)', function () {
       expect(res.status).to.equal(422);
       expect(body.error.code).to.equal('SCENARIO_TOO_COSTLY');
       expect(body.error.message).to.contain('took longer than 0.05 s, the limit for one compilation');
-      expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+      expect((await checkedFetch(`${url}/healthz`)).status).to.equal(200);
     } finally {
       other.closeAllConnections();
       other.close();
@@ -284,7 +285,7 @@ describe('untrusted scenario content (real HTTP server)', function () {
     });
     try {
       const call = async (principal: Principal, url: string, body: unknown) => {
-        const res = await fetch(scoring.url + url, {
+        const res = await checkedFetch(scoring.url + url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-test-principal': JSON.stringify(principal) },
           body: JSON.stringify(body),

@@ -10,6 +10,7 @@ import { loadConfig } from '../../orchestrator/src/config/load-config.ts';
 import { startPlatform } from '../../orchestrator/src/main.ts';
 import { FakeRuntimeDriver } from '../../orchestrator/src/runtime/fake/fake-runtime-driver.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
+import { checkedFetch } from '../response-check.ts';
 
 /** The in-memory engine, given an openTcp so that the platform starts its web listener. */
 class TcpDriver extends FakeRuntimeDriver {
@@ -71,7 +72,7 @@ describe('the web service listener of the platform (in-memory engine)', function
       try {
         expect(platform.webOrigin).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
         expect(platform.webOrigin).not.to.equal(`http://127.0.0.1:${port + 1}`);
-        const res = await fetch(`${platform.webOrigin!}/`);
+        const res = await checkedFetch(`${platform.webOrigin!}/`);
         expect(res.status, 'the web listener answers there').to.equal(401);
       } finally {
         await platform.close();

@@ -2007,8 +2007,129 @@ export interface components {
       /** @description the invitation link (only when it is created) */
       link?: string;
     };
-    Course: Record<string, never>;
-    CourseRun: Record<string, never>;
+    Course: {
+      id: string;
+      orgId: string;
+      title: {
+        ja: string;
+        en: string;
+      };
+      description: {
+        ja: string;
+        en: string;
+      };
+      scenarios: {
+        id: string;
+        version: string;
+      }[];
+      /** @description yen per seat, tax excluded */
+      pricePerSeat: number;
+      capacity: number;
+      schedule: {
+        days: number;
+        hoursPerDay: number;
+        note?: {
+          ja: string;
+          en: string;
+        };
+      };
+      /** @description epoch ms */
+      createdAt: number;
+      /** @description epoch ms */
+      updatedAt: number;
+      archived: boolean;
+    };
+    CourseRun: {
+      id: string;
+      courseId: string;
+      companyOrgId: string;
+      customerOrgId: string;
+      /** @description epoch ms */
+      startsAt: number;
+      /** @description epoch ms */
+      endsAt: number;
+      capacity: number;
+      /** @description yen per seat, tax excluded */
+      pricePerSeat: number;
+      teamSize: number;
+      cancelled: boolean;
+      /** @description epoch ms */
+      createdAt: number;
+      /** @description trainees enrolled now */
+      enrolled: number;
+    };
+    OrgUsage: {
+      exercises: number;
+      teamMinutes: number;
+      teamHours: number;
+      traineeMinutes: number;
+      traineeHours: number;
+      distinctTrainees: number;
+      orgId: string;
+      /** @description epoch ms */
+      from: number;
+      /** @description epoch ms */
+      to: number;
+      courseRuns: number;
+      runs: {
+        exercises: number;
+        teamMinutes: number;
+        teamHours: number;
+        traineeMinutes: number;
+        traineeHours: number;
+        distinctTrainees: number;
+        runId: string;
+        courseId: string;
+        companyOrgId: string;
+        customerOrgId: string;
+        /** @enum {unknown} */
+        customerKind: 'operator' | 'training-company' | 'customer';
+        /** @description sales recorded for the run in the period */
+        sales: number;
+        /** @description paying-customer usage and no sale recorded for it */
+        flagged: boolean;
+      }[];
+      /** @description the ids of the flagged runs */
+      flagged: string[];
+    };
+    CourseRunDetail: {
+      id: string;
+      courseId: string;
+      companyOrgId: string;
+      customerOrgId: string;
+      /** @description epoch ms */
+      startsAt: number;
+      /** @description epoch ms */
+      endsAt: number;
+      capacity: number;
+      /** @description yen per seat, tax excluded */
+      pricePerSeat: number;
+      teamSize: number;
+      cancelled: boolean;
+      /** @description epoch ms */
+      createdAt: number;
+      /** @description trainees enrolled now */
+      enrolled: number;
+      enrolments: {
+        userId: string;
+        name: string;
+        email: string;
+        /** @description epoch ms */
+        enrolledAt: number;
+      }[];
+      exercises: {
+        /** @description the scenario's place in the course, from 1 */
+        position: number;
+        exerciseId: string;
+        scenario: {
+          id: string;
+          version: string;
+        };
+        state: string;
+        /** @description epoch ms */
+        createdAt: number;
+      }[];
+    };
     MyCourse: {
       runId: string;
       courseId: string;
@@ -2392,12 +2513,51 @@ export interface components {
     TranscriptDocument: {
       /** @description YYYY-MM-DD */
       issuedOn: string;
-      trainee: Record<string, never>;
-      course?: Record<string, never>;
+      trainee: {
+        name: string;
+        email?: string;
+        organisation?: string;
+      };
+      course?: {
+        title: {
+          en: string;
+          ja: string;
+        };
+      };
       framework: string;
-      exercises: Record<string, never>[];
-      statements: Record<string, never>[];
-      roles: Record<string, never>[];
+      exercises: {
+        scenario: {
+          id: string;
+          version: string;
+          title: {
+            en: string;
+            ja: string;
+          };
+        };
+        exerciseId: string;
+        startedOn: string;
+        objectivesSolved: {
+          id: string;
+          title: {
+            en: string;
+            ja: string;
+          };
+          solvedOn: string;
+          statementIds: string[];
+        }[];
+      }[];
+      statements: {
+        id: string;
+        type: string;
+        text: string;
+        firstDemonstratedOn: string;
+      }[];
+      roles: {
+        id: string;
+        name: string;
+        demonstrated: number;
+        total: number;
+      }[];
     };
     HelpRequest: {
       id: string;
@@ -2467,12 +2627,132 @@ export interface components {
       prev_hash?: string;
       hash: string;
     };
-    /** @description What is owed on issued invoices on a date; integer yen; see contract/business.ts */
+    /** @description A qualified invoice (適格請求書) as data; integer yen; see contract/documents.ts */
+    InvoiceDocument: {
+      /** @enum {unknown} */
+      kind: 'usage-fee-statement' | 'participation-fee-invoice';
+      number: string;
+      issuedOn: string;
+      period: {
+        from: string;
+        to: string;
+      };
+      issuer: {
+        name: string;
+        registrationNumber: string;
+        address?: string;
+      };
+      recipient: {
+        name: string;
+        address?: string;
+        individual?: boolean;
+      };
+      lines: {
+        date?: string;
+        description: {
+          en: string;
+          ja: string;
+        };
+        quantity?: number;
+        unitPriceYen?: number;
+        /** @description tax excluded */
+        amountYen: number;
+        taxRatePercent: number;
+      }[];
+      taxTotals: {
+        taxRatePercent: number;
+        taxableYen: number;
+        taxYen: number;
+      }[];
+      totalYen: number;
+      dueOn?: string;
+      payments?: {
+        on: string;
+        amountYen: number;
+      }[];
+      notes?: {
+        en: string;
+        ja: string;
+      }[];
+      /** @description a statement: issued (stored), or a draft computed now */
+      issued?: boolean;
+    };
+    FeeRun: {
+      fiscalYear: number;
+      period: {
+        from: string;
+        to: string;
+      };
+      scheduleVersion: string;
+      invoices: {
+        /** @enum {unknown} */
+        kind: 'usage-fee-statement' | 'participation-fee-invoice';
+        number: string;
+        issuedOn: string;
+        period: {
+          from: string;
+          to: string;
+        };
+        issuer: {
+          name: string;
+          registrationNumber: string;
+          address?: string;
+        };
+        recipient: {
+          name: string;
+          address?: string;
+          individual?: boolean;
+        };
+        lines: {
+          date?: string;
+          description: {
+            en: string;
+            ja: string;
+          };
+          quantity?: number;
+          unitPriceYen?: number;
+          /** @description tax excluded */
+          amountYen: number;
+          taxRatePercent: number;
+        }[];
+        taxTotals: {
+          taxRatePercent: number;
+          taxableYen: number;
+          taxYen: number;
+        }[];
+        totalYen: number;
+        dueOn?: string;
+        payments?: {
+          on: string;
+          amountYen: number;
+        }[];
+        notes?: {
+          en: string;
+          ja: string;
+        }[];
+        /** @description a statement: issued (stored), or a draft computed now */
+        issued: boolean;
+        orgId: string;
+      }[];
+      skipped: {
+        orgId: string;
+        name: string;
+        reason: string;
+      }[];
+      totals: {
+        byCategory: {
+          [key: string]: number;
+        };
+        taxableYen: number;
+        taxYen: number;
+        totalYen: number;
+      };
+    };
     Receivables: {
       asOf: string;
       invoices: {
         number: string;
-        /** @enum {string} */
+        /** @enum {unknown} */
         kind: 'usage-fee-statement' | 'participation-fee-invoice';
         orgId: string;
         orgName: string;
@@ -2483,7 +2763,7 @@ export interface components {
         outstandingYen: number;
         /** @description days since the invoice was issued */
         ageDays: number;
-        /** @enum {string} */
+        /** @enum {unknown} */
         bucket: '0-30' | '31-60' | '61-90' | '>90';
       }[];
       /** @description outstanding yen per age bucket, and in all */
@@ -2495,8 +2775,16 @@ export interface components {
         totalYen: number;
       };
     };
-    /** @description A qualified invoice (適格請求書) as data; integer yen; see documents/document-types.ts */
-    InvoiceDocument: Record<string, never>;
+    SalesImport: {
+      /** @description entries written (0 with any problem) */
+      imported: number;
+      totalYen: number;
+      problems: {
+        line: number;
+        column?: string;
+        message: string;
+      }[];
+    };
     ScoreboardRow: {
       rank: number;
       teamId: string;
@@ -2725,8 +3013,17 @@ export interface operations {
       };
     };
     responses: {
-      /** @description already stored with these files (201 when this upload stored it) */
+      /** @description already stored with these files */
       200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CatalogueEntry'];
+        };
+      };
+      /** @description stored by this upload */
+      201: {
         headers: {
           [name: string]: unknown;
         };
@@ -4414,7 +4711,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['CourseRun'];
+          'application/json': components['schemas']['CourseRunDetail'];
         };
       };
       /** @description An error */
@@ -4483,7 +4780,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            /** @description user ids enrolled by this call */
+            enrolled: string[];
+            /** @description user ids that were enrolled before */
+            already: string[];
+            enrolments: {
+              userId: string;
+              name: string;
+              email: string;
+              /** @description epoch ms */
+              enrolledAt: number;
+            }[];
+          };
         };
       };
       /** @description An error */
@@ -4515,7 +4824,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            enrolments: {
+              userId: string;
+              name: string;
+              email: string;
+              /** @description epoch ms */
+              enrolledAt: number;
+            }[];
+          };
         };
       };
       /** @description An error */
@@ -4553,7 +4870,20 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            exercises: {
+              /** @description the scenario's place in the course, from 1 */
+              position: number;
+              exerciseId: string;
+              scenario: {
+                id: string;
+                version: string;
+              };
+              state: string;
+              /** @description epoch ms */
+              createdAt: number;
+            }[];
+          };
         };
       };
       /** @description An error */
@@ -4618,7 +4948,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['OrgUsage'];
         };
       };
       /** @description An error */
@@ -5365,6 +5695,7 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['AnswerKey'];
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -5402,6 +5733,7 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['NiceCoverage'];
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -5438,6 +5770,7 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['NiceGaps'];
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -5582,6 +5915,8 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TranscriptDocument'];
+          'text/csv': string;
+          'application/pdf': string;
         };
       };
       /** @description An error */
@@ -5616,6 +5951,7 @@ export interface operations {
         };
         content: {
           'application/json': Record<string, never>;
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -6000,13 +6336,22 @@ export interface operations {
       };
     };
     responses: {
-      /** @description how many were imported; with problems (line, column, message) nothing was: status 422 */
+      /** @description how many were imported */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['SalesImport'];
+        };
+      };
+      /** @description problems (line, column, message): nothing was imported */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SalesImport'];
         };
       };
       /** @description An error */
@@ -6085,6 +6430,8 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['InvoiceDocument'];
+          'text/csv': string;
+          'application/pdf': string;
         };
       };
       /** @description An error */
@@ -6149,7 +6496,8 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['FeeRun'];
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -6180,7 +6528,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['FeeRun'];
         };
       };
       /** @description An error */
@@ -6252,6 +6600,7 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Receivables'];
+          'text/csv': string;
         };
       };
       /** @description An error */
@@ -6668,6 +7017,13 @@ export interface operations {
           };
         };
       };
+      /** @description unchanged since the ETag given in If-None-Match (no body) */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description An error */
       default: {
         headers: {
@@ -6742,6 +7098,13 @@ export interface operations {
             objectives: components['schemas']['ObjectiveStats'][];
           };
         };
+      };
+      /** @description unchanged since the ETag given in If-None-Match (no body) */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description An error */
       default: {

@@ -43,6 +43,12 @@ export interface RouteSpec<B = unknown, P = Record<string, string>, Q = Record<s
     contentType?: string;
     /** The same answer in other media types the handler may write (e.g. CSV beside JSON). */
     alternatives?: { contentType: string; schema: JsonSchema }[];
+    /**
+     * Other statuses the handler sets itself (`res.status(…)`) that are not errors: 201 when it
+     * created what it could also find, 422 with a report of problems (a JSON body of `schema`), 304
+     * for a matching If-None-Match (no `schema`: no body).
+     */
+    others?: { status: number; description: string; schema?: JsonSchema }[];
   };
   /** Returns the JSON body; or writes the response itself (then returns undefined). */
   handler: (ctx: RouteContext<B, P, Q>) => Promise<unknown>;
@@ -197,6 +203,15 @@ export class ApiRegistry {
                 }
               : {}),
           },
+          ...Object.fromEntries(
+            (spec.response.others ?? []).map((o) => [
+              String(o.status),
+              {
+                description: o.description,
+                ...(o.schema ? { content: { 'application/json': { schema: o.schema } } } : {}),
+              },
+            ]),
+          ),
           default: {
             description: 'An error',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },

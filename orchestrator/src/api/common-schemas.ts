@@ -1,8 +1,9 @@
 import type { JsonSchema } from './api-registry.ts';
 
 /**
- * JSON Schemas of shapes several route modules answer with. Responses are documented, not validated
- * (only requests are): these are what the console's generated types say, so keep them exact.
+ * JSON Schemas of shapes several route modules answer with. The server validates requests only;
+ * every answer the integration tests see is checked against these (`tests/response-check.ts`), and
+ * they are what the console's generated types say, so keep them exact.
  */
 
 /** A scenario text: one string, or one per language tag (`{ en, ja }`). */
@@ -36,3 +37,12 @@ export const DIAGNOSTIC: JsonSchema = {
     message: { type: 'string' },
   },
 };
+
+/** A route's answer as CSV (`?format=csv`, UTF-8 with a BOM), declared beside its JSON answer. */
+export const AS_CSV = {
+  contentType: 'text/csv',
+  schema: { type: 'string', description: 'UTF-8 with a byte-order mark, CRLF line ends' },
+};
+
+/** A route's answer as a PDF file (`?format=pdf`), declared beside its JSON answer. */
+export const AS_PDF = { contentType: 'application/pdf', schema: { type: 'string', format: 'binary' } };

@@ -271,6 +271,7 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     response: {
       description: "the public board, and in `team` the team's own live row",
       schema: { ...board, properties: { ...board.properties, team: boardRow } },
+      others: [NOT_MODIFIED],
     },
     handler: async ({ principal, req, res }) => {
       const p = participant(principal);
@@ -324,7 +325,7 @@ export function scoringRoutes(api: ApiRegistry, deps: ScoringRouteDeps): void {
     access: INSTRUCTORS,
     params: exerciseParams,
     query: { properties: { view: VIEW } },
-    response: { description: 'the board', schema: board },
+    response: { description: 'the board', schema: board, others: [NOT_MODIFIED] },
     handler: async ({ principal, params, query, req, res }) => {
       const projection = await watch(principal, params.id);
       sendBoard(req, res, params.id, projection, query.view);
@@ -545,6 +546,12 @@ function cachedJson(value: readonly BoardRow[] | readonly ObjectiveStats[]): str
  * status, freeze, the team's row, `seq` itself) is an event, and a committed seq is never reused.
  * A matching If-None-Match is answered 304 without a body.
  */
+/** `sendBoard`'s answer to a matching If-None-Match. */
+const NOT_MODIFIED = {
+  status: 304,
+  description: 'unchanged since the ETag given in If-None-Match (no body)',
+};
+
 function sendBoard(
   req: Request,
   res: Response,

@@ -9,6 +9,7 @@ import { transcriptCsv } from '../../documents/transcript-csv.ts';
 import { CyropError } from '../../errors.ts';
 import { NICE_FRAMEWORKS, type NiceFramework } from '../../nice/nice-catalogue.ts';
 import { STAFF, type ApiRegistry, type JsonSchema } from '../api-registry.ts';
+import { AS_CSV, AS_PDF } from '../common-schemas.ts';
 
 export interface AnalyticsRouteDeps {
   analytics: AnalyticsService;
@@ -72,6 +73,10 @@ function scopeOf(q: ScopeQuery, principal: Principal | undefined): MaterialScope
       return { kind: 'scenarios', ids: q.scenarios.split(',') };
   }
 }
+
+const STR = { type: 'string' };
+/** Text in both interface languages (`Bilingual` of contract/documents.ts). */
+const BILINGUAL_TEXT = { type: 'object', required: ['en', 'ja'], properties: { en: STR, ja: STR } };
 
 function sendCsv(res: Response, name: string, text: string): void {
   res
@@ -144,7 +149,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
     tags: ['analytics'],
     access: STAFF,
     query: { properties: { ...scopeQuery, role: ROLE, crosswalk: { type: 'boolean', default: false } } },
-    response: { description: 'the coverage', schema: coverage },
+    response: { description: 'the coverage', schema: coverage, alternatives: [AS_CSV] },
     handler: async ({ principal, query, res }) => {
       const report = await analytics.coverage(principal, {
         framework: query.framework,
@@ -185,6 +190,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
           },
         },
       }),
+      alternatives: [AS_CSV],
     },
     handler: async ({ principal, query, res }) => {
       const report = await analytics.gaps(principal, {
@@ -363,14 +369,66 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
         required: ['issuedOn', 'trainee', 'framework', 'exercises', 'statements', 'roles'],
         properties: {
           issuedOn: { type: 'string', description: 'YYYY-MM-DD' },
-          trainee: { type: 'object' },
-          course: { type: 'object' },
+          trainee: {
+            type: 'object',
+            required: ['name'],
+            properties: { name: STR, email: STR, organisation: STR },
+          },
+          course: { type: 'object', required: ['title'], properties: { title: BILINGUAL_TEXT } },
           framework: { type: 'string' },
-          exercises: { type: 'array', items: { type: 'object' } },
-          statements: { type: 'array', items: { type: 'object' } },
-          roles: { type: 'array', items: { type: 'object' } },
+          exercises: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['scenario', 'exerciseId', 'startedOn', 'objectivesSolved'],
+              properties: {
+                scenario: {
+                  type: 'object',
+                  required: ['id', 'version', 'title'],
+                  properties: { id: STR, version: STR, title: BILINGUAL_TEXT },
+                },
+                exerciseId: STR,
+                startedOn: STR,
+                objectivesSolved: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['id', 'title', 'solvedOn', 'statementIds'],
+                    properties: {
+                      id: STR,
+                      title: BILINGUAL_TEXT,
+                      solvedOn: STR,
+                      statementIds: { type: 'array', items: STR },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          statements: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'type', 'text', 'firstDemonstratedOn'],
+              properties: { id: STR, type: STR, text: STR, firstDemonstratedOn: STR },
+            },
+          },
+          roles: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'name', 'demonstrated', 'total'],
+              properties: {
+                id: STR,
+                name: STR,
+                demonstrated: { type: 'integer' },
+                total: { type: 'integer' },
+              },
+            },
+          },
         },
       }),
+      alternatives: [AS_CSV, AS_PDF],
     },
     handler: async ({ principal, params, query, res }) => {
       const doc = await analytics.transcript(principal, params.userId, {
@@ -417,7 +475,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
         format: { enum: ['json', 'csv'], default: 'json' },
       },
     },
-    response: { description: 'the material use', schema: { type: 'object' } },
+    response: { description: 'the material use', schema: { type: 'object' }, alternatives: [AS_CSV] },
     handler: async ({ principal, query, res }) => {
       const report = await analytics.usage(principal, {
         from: parseInstant(query.from, false),

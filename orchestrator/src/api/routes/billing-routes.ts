@@ -7,6 +7,7 @@ import { renderInvoicePdf } from '../../documents/render-invoice-pdf.ts';
 import type { JournalQuery } from '../../billing/ledger.ts';
 import { CyropError } from '../../errors.ts';
 import type { ApiRegistry, Principal } from '../api-registry.ts';
+import { AS_CSV, AS_PDF } from '../common-schemas.ts';
 
 export interface BillingRouteDeps {
   billing: BillingService;
@@ -70,11 +71,125 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
       hash: { type: 'string' },
     },
   });
-  const ageBucket = { type: 'string', enum: ['0-30', '31-60', '61-90', '>90'] };
+  // The shapes of contract/documents.ts and contract/business.ts, which the console reads.
+  const STRING = { type: 'string' };
+  const INT = { type: 'integer' };
+  const BILINGUAL = { type: 'object', required: ['en', 'ja'], properties: { en: STRING, ja: STRING } };
+  const RANGE = { type: 'object', required: ['from', 'to'], properties: { from: DATE, to: DATE } };
+  const INVOICE_KIND = { enum: ['usage-fee-statement', 'participation-fee-invoice'] };
+  const invoiceProperties = {
+    kind: INVOICE_KIND,
+    number: STRING,
+    issuedOn: DATE,
+    period: RANGE,
+    issuer: {
+      type: 'object',
+      required: ['name', 'registrationNumber'],
+      properties: { name: STRING, registrationNumber: STRING, address: STRING },
+    },
+    recipient: {
+      type: 'object',
+      required: ['name'],
+      properties: { name: STRING, address: STRING, individual: { type: 'boolean' } },
+    },
+    lines: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['description', 'amountYen', 'taxRatePercent'],
+        properties: {
+          date: DATE,
+          description: BILINGUAL,
+          quantity: INT,
+          unitPriceYen: INT,
+          amountYen: { type: 'integer', description: 'tax excluded' },
+          taxRatePercent: INT,
+        },
+      },
+    },
+    taxTotals: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['taxRatePercent', 'taxableYen', 'taxYen'],
+        properties: { taxRatePercent: INT, taxableYen: INT, taxYen: INT },
+      },
+    },
+    totalYen: INT,
+    dueOn: DATE,
+    payments: {
+      type: 'array',
+      items: { type: 'object', required: ['on', 'amountYen'], properties: { on: DATE, amountYen: INT } },
+    },
+    notes: { type: 'array', items: BILINGUAL },
+    issued: { type: 'boolean', description: 'a statement: issued (stored), or a draft computed now' },
+  };
+  const invoice = api.schema('InvoiceDocument', {
+    type: 'object',
+    description: 'A qualified invoice (適格請求書) as data; integer yen; see contract/documents.ts',
+    required: [
+      'kind',
+      'number',
+      'issuedOn',
+      'period',
+      'issuer',
+      'recipient',
+      'lines',
+      'taxTotals',
+      'totalYen',
+    ],
+    properties: invoiceProperties,
+  });
+  const feeRun = api.schema('FeeRun', {
+    type: 'object',
+    required: ['fiscalYear', 'period', 'scheduleVersion', 'invoices', 'skipped', 'totals'],
+    properties: {
+      fiscalYear: INT,
+      period: RANGE,
+      scheduleVersion: STRING,
+      invoices: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: [
+            'kind',
+            'number',
+            'issuedOn',
+            'period',
+            'issuer',
+            'recipient',
+            'lines',
+            'taxTotals',
+            'totalYen',
+            'issued',
+            'orgId',
+          ],
+          properties: { ...invoiceProperties, orgId: STRING },
+        },
+      },
+      skipped: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['orgId', 'name', 'reason'],
+          properties: { orgId: STRING, name: STRING, reason: STRING },
+        },
+      },
+      totals: {
+        type: 'object',
+        required: ['byCategory', 'taxableYen', 'taxYen', 'totalYen'],
+        properties: {
+          byCategory: { type: 'object', additionalProperties: INT },
+          taxableYen: INT,
+          taxYen: INT,
+          totalYen: INT,
+        },
+      },
+    },
+  });
+  const AGE_BUCKETS = ['0-30', '31-60', '61-90', '>90'];
   const receivables = api.schema('Receivables', {
     type: 'object',
-    description: 'What is owed on issued invoices on a date; integer yen; see contract/business.ts',
-    additionalProperties: false,
     required: ['asOf', 'invoices', 'totals'],
     properties: {
       asOf: DATE,
@@ -82,7 +197,6 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
         type: 'array',
         items: {
           type: 'object',
-          additionalProperties: false,
           required: [
             'number',
             'kind',
@@ -97,49 +211,43 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
             'bucket',
           ],
           properties: {
-            number: { type: 'string' },
-            kind: { type: 'string', enum: ['usage-fee-statement', 'participation-fee-invoice'] },
-            orgId: { type: 'string' },
-            orgName: { type: 'string' },
+            number: STRING,
+            kind: INVOICE_KIND,
+            orgId: STRING,
+            orgName: STRING,
             issuedOn: DATE,
             dueOn: DATE,
-            totalYen: { type: 'integer' },
-            paidYen: { type: 'integer' },
-            outstandingYen: { type: 'integer' },
+            totalYen: INT,
+            paidYen: INT,
+            outstandingYen: INT,
             ageDays: { type: 'integer', description: 'days since the invoice was issued' },
-            bucket: ageBucket,
+            bucket: { enum: AGE_BUCKETS },
           },
         },
       },
       totals: {
         type: 'object',
+        required: [...AGE_BUCKETS, 'totalYen'],
+        properties: Object.fromEntries([...AGE_BUCKETS, 'totalYen'].map((k) => [k, INT])),
         description: 'outstanding yen per age bucket, and in all',
-        additionalProperties: false,
-        required: ['0-30', '31-60', '61-90', '>90', 'totalYen'],
-        properties: {
-          '0-30': { type: 'integer' },
-          '31-60': { type: 'integer' },
-          '61-90': { type: 'integer' },
-          '>90': { type: 'integer' },
-          totalYen: { type: 'integer' },
-        },
       },
     },
   });
-  const invoice = api.schema('InvoiceDocument', {
+  const importResult = api.schema('SalesImport', {
     type: 'object',
-    description: 'A qualified invoice (適格請求書) as data; integer yen; see documents/document-types.ts',
-    required: [
-      'kind',
-      'number',
-      'issuedOn',
-      'period',
-      'issuer',
-      'recipient',
-      'lines',
-      'taxTotals',
-      'totalYen',
-    ],
+    required: ['imported', 'totalYen', 'problems'],
+    properties: {
+      imported: { type: 'integer', description: 'entries written (0 with any problem)' },
+      totalYen: { type: 'integer' },
+      problems: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['line', 'message'],
+          properties: { line: { type: 'integer' }, column: { type: 'string' }, message: { type: 'string' } },
+        },
+      },
+    },
   });
   const orgParams = { required: ['org'], properties: { org: ORG } };
   const ctx = (req: { ip?: string | undefined }) => ({ ip: req.ip });
@@ -237,8 +345,15 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
       properties: { csv: { type: 'string' } },
     },
     response: {
-      description: 'how many were imported; with problems (line, column, message) nothing was: status 422',
-      schema: { type: 'object', required: ['imported', 'totalYen', 'problems'] },
+      description: 'how many were imported',
+      schema: importResult,
+      others: [
+        {
+          status: 422,
+          description: 'problems (line, column, message): nothing was imported',
+          schema: importResult,
+        },
+      ],
     },
     handler: async ({ principal, params, body, req, res }) => {
       const result = await billing.importSales(who(principal), params.org, body.csv, ctx(req));
@@ -304,6 +419,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     response: {
       description: `the statement: JSON, CSV (UTF-8 with BOM) or PDF (a qualified invoice; at most ${PDF_LINES_IN_SERVER} lines here, more with \`cyrop billing statement --format pdf\`)`,
       schema: invoice,
+      alternatives: [AS_CSV, AS_PDF],
     },
     handler: async ({ principal, params, query, res }) => {
       const doc = await billing.statement(who(principal), params.org, params.period);
@@ -353,7 +469,8 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     query: { properties: { format: FORMAT } },
     response: {
       description: 'the fee run',
-      schema: { type: 'object', required: ['fiscalYear', 'invoices', 'totals'] },
+      schema: feeRun,
+      alternatives: [AS_CSV],
     },
     handler: async ({ principal, params, query, res }) => {
       const run = await billing.fees(who(principal), params.year);
@@ -373,7 +490,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     tags: ['billing'],
     access: OPERATOR,
     params: { required: ['year'], properties: { year: { type: 'integer', minimum: 2000, maximum: 2999 } } },
-    response: { description: 'the fee run, every invoice issued', schema: { type: 'object' } },
+    response: { description: 'the fee run, every invoice issued', schema: feeRun },
     handler: ({ principal, params, req }) => billing.issueFees(who(principal), params.year, ctx(req)),
   });
 
@@ -408,7 +525,11 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
     tags: ['billing'],
     access: BOOKS,
     query: { properties: { asOf: DATE, org: ORG, format: FORMAT } },
-    response: { description: 'receivables and totals per age bucket', schema: receivables },
+    response: {
+      description: 'receivables and totals per age bucket',
+      schema: receivables,
+      alternatives: [AS_CSV],
+    },
     handler: async ({ principal, query, res }) => {
       const result = await billing.receivables(who(principal), {
         ...(query.asOf !== undefined ? { asOf: query.asOf } : {}),

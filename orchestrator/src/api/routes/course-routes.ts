@@ -55,8 +55,99 @@ const ORG_ADMINS = { roles: ['operator', 'org-admin'] } as const;
  * answers 404, as if it did not exist.
  */
 export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDeps): void {
-  const course = api.schema('Course', { type: 'object', required: ['id', 'orgId', 'title', 'scenarios'] });
-  const run = api.schema('CourseRun', { type: 'object', required: ['id', 'courseId', 'customerOrgId'] });
+  // `Course` and `CourseRun` of contract/business.ts, which the console reads.
+  const INT = { type: 'integer' };
+  const STRING = { type: 'string' };
+  const EPOCH_MS = { type: 'integer', description: 'epoch ms' };
+  const courseProperties = {
+    id: STRING,
+    orgId: STRING,
+    ...COURSE_FIELDS,
+    createdAt: EPOCH_MS,
+    updatedAt: EPOCH_MS,
+    archived: { type: 'boolean' },
+  };
+  const course = api.schema('Course', {
+    type: 'object',
+    required: Object.keys(courseProperties),
+    properties: courseProperties,
+  });
+  const runProperties = {
+    id: STRING,
+    courseId: STRING,
+    companyOrgId: STRING,
+    customerOrgId: STRING,
+    startsAt: EPOCH_MS,
+    endsAt: EPOCH_MS,
+    capacity: INT,
+    pricePerSeat: { type: 'integer', description: 'yen per seat, tax excluded' },
+    teamSize: INT,
+    cancelled: { type: 'boolean' },
+    createdAt: EPOCH_MS,
+    enrolled: { type: 'integer', description: 'trainees enrolled now' },
+  };
+  const run = api.schema('CourseRun', {
+    type: 'object',
+    required: Object.keys(runProperties),
+    properties: runProperties,
+  });
+  // `OrgUsage` of contract/business.ts: whole minutes, and hours for people (2 decimals).
+  const FIGURES = {
+    exercises: INT,
+    teamMinutes: INT,
+    teamHours: { type: 'number' },
+    traineeMinutes: INT,
+    traineeHours: { type: 'number' },
+    distinctTrainees: INT,
+  };
+  const runUsage = {
+    ...FIGURES,
+    runId: STRING,
+    courseId: STRING,
+    companyOrgId: STRING,
+    customerOrgId: STRING,
+    customerKind: { enum: ['operator', 'training-company', 'customer'] },
+    sales: { type: 'integer', description: 'sales recorded for the run in the period' },
+    flagged: { type: 'boolean', description: 'paying-customer usage and no sale recorded for it' },
+  };
+  const usageProperties = {
+    ...FIGURES,
+    orgId: STRING,
+    from: EPOCH_MS,
+    to: EPOCH_MS,
+    courseRuns: INT,
+    runs: {
+      type: 'array',
+      items: { type: 'object', required: Object.keys(runUsage), properties: runUsage },
+    },
+    flagged: { type: 'array', items: STRING, description: 'the ids of the flagged runs' },
+  };
+  const orgUsage = api.schema('OrgUsage', {
+    type: 'object',
+    required: Object.keys(usageProperties),
+    properties: usageProperties,
+  });
+  // `Enrolment` and `RunExercise` of courses/course-service.ts.
+  const enrolmentProperties = { userId: STRING, name: STRING, email: STRING, enrolledAt: EPOCH_MS };
+  const enrolments = {
+    type: 'array',
+    items: { type: 'object', required: Object.keys(enrolmentProperties), properties: enrolmentProperties },
+  };
+  const runExerciseProperties = {
+    position: { type: 'integer', description: "the scenario's place in the course, from 1" },
+    exerciseId: STRING,
+    scenario: { type: 'object', required: ['id', 'version'], properties: { id: STRING, version: STRING } },
+    state: STRING,
+    createdAt: EPOCH_MS,
+  };
+  const runExercises = {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: Object.keys(runExerciseProperties),
+      properties: runExerciseProperties,
+    },
+  };
   const params = { required: ['id'], properties: { id: ID } };
   const by = (principal: Principal | undefined, ip: string | undefined) => {
     if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');
@@ -193,7 +284,14 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     tags: ['courses'],
     access: STAFF,
     params,
-    response: { description: 'the run', schema: run },
+    response: {
+      description: 'the run',
+      schema: api.schema('CourseRunDetail', {
+        type: 'object',
+        required: [...Object.keys(runProperties), 'enrolments', 'exercises'],
+        properties: { ...runProperties, enrolments, exercises: runExercises },
+      }),
+    },
     handler: async ({ principal, params: p }) => ({
       ...(await courses.getRun(principal, p.id)),
       enrolments: await courses.enrolments(principal, p.id),
@@ -231,7 +329,15 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     },
     response: {
       description: 'who was enrolled now, who was already, every current enrolment',
-      schema: { type: 'object' },
+      schema: {
+        type: 'object',
+        required: ['enrolled', 'already', 'enrolments'],
+        properties: {
+          enrolled: { type: 'array', items: STRING, description: 'user ids enrolled by this call' },
+          already: { type: 'array', items: STRING, description: 'user ids that were enrolled before' },
+          enrolments,
+        },
+      },
     },
     handler: async ({ principal, params: p, body, req }) => courses.enrol(by(principal, req.ip), p.id, body),
   });
@@ -244,7 +350,10 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     tags: ['courses'],
     access: STAFF,
     params: { required: ['id', 'userId'], properties: { id: ID, userId: ID } },
-    response: { description: 'the current enrolments', schema: { type: 'object' } },
+    response: {
+      description: 'the current enrolments',
+      schema: { type: 'object', required: ['enrolments'], properties: { enrolments } },
+    },
     handler: async ({ principal, params: p, req }) => ({
       enrolments: await courses.withdraw(by(principal, req.ip), p.id, p.userId),
     }),
@@ -270,7 +379,7 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     response: {
       status: 202,
       description: 'the exercises launched (teams are being provisioned)',
-      schema: { type: 'object' },
+      schema: { type: 'object', required: ['exercises'], properties: { exercises: runExercises } },
     },
     handler: async ({ principal, params: p, body, req }) => ({
       exercises: await courses.launch(by(principal, req.ip), p.id, {
@@ -371,7 +480,7 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
       required: ['from', 'to'],
       properties: { from: DATE, to: DATE },
     },
-    response: { description: 'usage', schema: { type: 'object' } },
+    response: { description: 'usage', schema: orgUsage },
     handler: async ({ principal, params: p, query }) => {
       if (!mayReadUsage(principal, p.id)) throw new CyropError('NOT_FOUND', `no organisation '${p.id}'`);
       return usage.usage(p.id, parsePeriodBound('from', query.from), parsePeriodBound('to', query.to));

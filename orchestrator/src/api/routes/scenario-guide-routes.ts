@@ -6,6 +6,7 @@ import type { ExerciseService } from '../../exercises/exercise-service.ts';
 import type { ScenarioGuides } from '../../scenarios/scenario-guide.ts';
 import type { ScenarioLibrary } from '../../scenarios/scenario-library.ts';
 import { STAFF, type ApiRegistry, type JsonSchema } from '../api-registry.ts';
+import { AS_CSV } from '../common-schemas.ts';
 
 export interface ScenarioGuideRouteDeps {
   scenarios: ScenarioLibrary;
@@ -296,7 +297,7 @@ export function scenarioGuideRoutes(
         lang: { enum: ['en', 'ja'], default: 'en' },
       },
     },
-    response: { description: 'the answer key', schema: answerKey },
+    response: { description: 'the answer key', schema: answerKey, alternatives: [AS_CSV] },
     handler: async ({ principal, params, query, req, res }) => {
       const actor = await watch(principal, params.id);
       const exercise = await exercises.get(params.id);

@@ -331,8 +331,9 @@ export function scenarioRoutes(api: ApiRegistry, library: ScenarioLibrary): void
     body: files,
     response: {
       status: 200,
-      description: 'already stored with these files (201 when this upload stored it)',
+      description: 'already stored with these files',
       schema: entry,
+      others: [{ status: 201, description: 'stored by this upload', schema: entry }],
     },
     handler: async ({ principal, body, res }) => {
       const result = await library.upload(principal, body.files);
