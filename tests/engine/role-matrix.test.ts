@@ -13,6 +13,7 @@ import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { contractScenario } from '../contract/runtime-driver-contract.ts';
 import { ensureTestImage } from '../contract/test-images.ts';
+import { checkResponse, ResponseMismatch } from '../response-check.ts';
 
 /**
  * The role matrix of the composed platform on the real engine: every operation of the OpenAPI
@@ -28,6 +29,8 @@ interface Res {
   status: number;
   body: Record<string, unknown>;
   text: string;
+  /** How the answer differs from what the OpenAPI document declares, if it does. */
+  mismatch?: string;
 }
 
 interface Case {
@@ -113,13 +116,27 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     const set = res.headers.get('set-cookie');
     if (set && opts.keep && who) cookies[who] = set.split(';')[0]!;
     const text = await res.text();
+    // every answer, to every caller, must be one the OpenAPI document describes
+    let mismatch: string | undefined;
+    try {
+      checkResponse({
+        method,
+        url: res.url,
+        status: res.status,
+        contentType: res.headers.get('content-type'),
+        text,
+      });
+    } catch (error) {
+      if (!(error instanceof ResponseMismatch)) throw error;
+      mismatch = error.message;
+    }
     let body: Record<string, unknown>;
     try {
       body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
       body = {};
     }
-    return { status: res.status, body, text };
+    return { status: res.status, body, text, ...(mismatch ? { mismatch } : {}) };
   };
 
   const login = async (who: Caller) => {
@@ -1547,6 +1564,7 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
         ...(req.body !== undefined ? { body: req.body } : {}),
         ...(req.keep ? { keep: true } : {}),
       });
+      if (res.mismatch) problems.push(`${c.op} [${c.note}] as ${who}: ${res.mismatch}`);
       if (res.status !== want)
         problems.push(
           `${c.op} [${c.note}] as ${who}: expected ${want}, got ${res.status} ${res.text.slice(0, 200)}`,
