@@ -121,11 +121,11 @@ build_one() {
         "-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
         kube-router=github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
       ;;
-    coredns) build_go coredns "$COREDNS_VERSION" "" coredns=github.com/coredns/coredns ;;
+    coredns) build_go coredns "$COREDNS_BUILD" "" coredns=. ;;
     registry)
-      build_go registry "$REGISTRY_VERSION" \
+      build_go registry "$REGISTRY_BUILD" \
         "-X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION" \
-        registry=github.com/distribution/distribution/v3/cmd/registry
+        registry=.
       ;;
     pause) build_pause ;;
     kwok) build_kwok ;;

@@ -36,8 +36,8 @@ CONTAINERD_SOCK=$RUN/containerd.sock
 K8S_BIN=$CACHE/kubernetes-$K8S_VERSION/bin
 ETCD_BIN=$CACHE/etcd-$ETCD_VERSION/bin
 KUBE_ROUTER_BIN=$CACHE/kube-router-$KUBE_ROUTER_VERSION/bin
-COREDNS_BIN=$CACHE/coredns-$COREDNS_VERSION/bin
-REGISTRY_BIN=$CACHE/registry-$REGISTRY_VERSION/bin
+COREDNS_BIN=$CACHE/coredns-$COREDNS_BUILD/bin
+REGISTRY_BIN=$CACHE/registry-$REGISTRY_BUILD/bin
 PAUSE_DIR=$CACHE/pause-$PAUSE_VERSION/bin
 
 # The daemons, in start order; each runs inside the namespace except registry-push (host loopback).
