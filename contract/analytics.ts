@@ -25,8 +25,21 @@ export interface Fraction {
 export interface RoleCoverage extends Fraction {
   id: string;
   name: string;
+  /** The role's category id (`PD`, `PR`, …; empty when NIST links it to none); names in `categories`. */
+  category: string;
   /** Materials that name this role in their mapping (direct framework only). */
   namedBy: number;
+  /**
+   * The role's statements by type: covered of the role's statements of that type. Every type the
+   * catalogue has is present (a type the role has no statement of: `{0, 0, null}`).
+   */
+  byType: Partial<Record<NiceStatementType, Fraction>>;
+}
+
+/** A work-role category (SP 800-181 rev0) or role group (v1.0.0+) with NIST's English name. */
+export interface NiceCategoryName {
+  id: string;
+  name: string;
 }
 
 export interface CoverageFigures {
@@ -38,6 +51,8 @@ export interface CoverageFigures {
 export interface CoverageReport extends CoverageFigures {
   framework: NiceFramework;
   sourceVersion: string;
+  /** The framework's categories (role groups), from its NIST file, in the file's order. */
+  categories: NiceCategoryName[];
   /** What the denominators are, in words. */
   universe: string;
   materials: {

@@ -61,6 +61,7 @@ interface RoleRow {
   covered: number;
   total: number;
   percent: number | null;
+  byType: Record<string, { covered: number; total: number }>;
 }
 
 describe('analytics pages (browser)', function () {
@@ -193,6 +194,7 @@ describe('analytics pages (browser)', function () {
       overall: RoleRow;
       byRole: RoleRow[];
       byType: Record<string, RoleRow>;
+      categories: { id: string; name: string }[];
     }>;
     expect(api.status).to.equal(200);
     const overall = staff.getByTestId('coverage-overall');
@@ -225,6 +227,31 @@ describe('analytics pages (browser)', function () {
         `${role.covered} of ${role.total} statements`,
       );
     }
+    // the role × statement type grid: one cell per role and type, the API's role figures by type
+    expect(Object.keys(api.body.byType)).to.deep.equal(['task', 'knowledge', 'skill']);
+    for (const type of ['task', 'knowledge', 'skill']) {
+      expect(
+        await staff.locator(`[data-testid="heatmap-cell"][data-column="${type}"]`).count(),
+        type,
+      ).to.equal(api.body.byRole.length);
+    }
+    for (const role of someCovered) {
+      for (const [type, f] of Object.entries(role.byType)) {
+        const cell = staff.locator(
+          `[data-testid="heatmap-cell"][data-column="${type}"][data-role="${role.id}"]`,
+        );
+        expect(await cell.getAttribute('data-covered'), `${role.id} ${type}`).to.equal(String(f.covered));
+        expect(await cell.getAttribute('data-total'), `${role.id} ${type}`).to.equal(String(f.total));
+        expect(await cell.getAttribute('aria-label'), `${role.id} ${type}`).to.include(
+          `${f.covered} of ${f.total} statements`,
+        );
+      }
+    }
+    // the category headings are the framework file's names (v2.1.0: "PROTECTION and DEFENSE")
+    const headings = await staff.getByTestId('heatmap-group').allTextContents();
+    expect(api.body.categories.find((c) => c.id === 'PD')?.name).to.equal('PROTECTION and DEFENSE');
+    expect(headings).to.include('PD — Protection and Defense');
+    expect(headings.length).to.equal(new Set(api.body.byRole.map((r) => r.id.slice(0, 2))).size);
     // a covered cell is coloured differently from an uncovered one
     const uncovered = api.body.byRole.find((r) => r.covered === 0);
     if (uncovered) {
@@ -235,8 +262,8 @@ describe('analytics pages (browser)', function () {
       expect(await fill(someCovered[0]!.id)).to.not.equal(await fill(uncovered.id));
     }
     await shootBoth(staff, 'analytics-coverage', {
-      en: 'Work roles × coverage',
-      ja: '職務ロール × カバー率',
+      en: 'Work roles × statement types',
+      ja: '職務ロール × ステートメントの種類',
     });
   });
 

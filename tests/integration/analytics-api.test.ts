@@ -241,8 +241,9 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     expect(r.body['overall']).to.deep.equal({ covered: 7, total: 2148, percent: 0.3 });
     const csv = await call(instr1, '/api/analytics/coverage?format=csv');
     expect(csv.type).to.match(/^text\/csv/);
-    expect(csv.text.startsWith('\ufeffscope,id,name,covered,total,percent,basis\r\n')).to.equal(true);
-    expect(csv.text).to.contain('overall,nice-2.1.0,,7,2148,0.3,direct\r\n');
+    expect(csv.text.startsWith('\ufeffscope,id,name,type,covered,total,percent,basis\r\n')).to.equal(true);
+    expect(csv.text).to.contain('overall,nice-2.1.0,,,7,2148,0.3,direct\r\n');
+    expect(csv.text).to.match(/\r\nrole-type,PD-WRL-001,[^,]+,skill,\d+,\d+,/);
     const gaps = await call(admin1, '/api/analytics/gaps?role=PD-WRL-001&format=csv');
     expect(gaps.status).to.equal(200);
     expect(gaps.text.split('\r\n')[0]).to.equal('\ufeffwork_role,statement_id,type,text');

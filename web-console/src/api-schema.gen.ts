@@ -2277,6 +2277,11 @@ export interface components {
     NiceCoverage: {
       framework: string;
       sourceVersion?: string;
+      /** @description the framework’s categories (role groups) with NIST’s names, from its NIST file */
+      categories: {
+        id: string;
+        name: string;
+      }[];
       /** @description what the denominators count */
       universe: string;
       overall: {
@@ -2294,10 +2299,20 @@ export interface components {
       byRole: {
         id: string;
         name: string;
+        /** @description category (role group) id; its name is in `categories` */
+        category: string;
         covered: number;
         total: number;
         percent: number | null;
         namedBy: number;
+        /** @description the role’s statements by type: covered of the role’s statements of that type */
+        byType: {
+          [key: string]: {
+            covered: number;
+            total: number;
+            percent: number | null;
+          };
+        };
       }[];
       materials: {
         total?: number;
@@ -2325,10 +2340,20 @@ export interface components {
         byRole?: {
           id: string;
           name: string;
+          /** @description category (role group) id; its name is in `categories` */
+          category: string;
           covered: number;
           total: number;
           percent: number | null;
           namedBy: number;
+          /** @description the role’s statements by type: covered of the role’s statements of that type */
+          byType: {
+            [key: string]: {
+              covered: number;
+              total: number;
+              percent: number | null;
+            };
+          };
         }[];
         addedOnly?: {
           covered: number;

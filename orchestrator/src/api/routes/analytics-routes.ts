@@ -89,12 +89,18 @@ function sendCsv(res: Response, name: string, text: string): void {
 export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: AnalyticsRouteDeps): void {
   const roleRow = {
     type: 'object',
-    required: ['id', 'name', 'covered', 'total', 'percent', 'namedBy'],
+    required: ['id', 'name', 'category', 'covered', 'total', 'percent', 'namedBy', 'byType'],
     properties: {
       id: { type: 'string' },
       name: { type: 'string' },
+      category: { type: 'string', description: 'category (role group) id; its name is in `categories`' },
       ...fractionSchema.properties,
       namedBy: { type: 'integer' },
+      byType: {
+        type: 'object',
+        description: 'the role’s statements by type: covered of the role’s statements of that type',
+        additionalProperties: fractionSchema,
+      },
     },
   };
   const figures = {
@@ -104,10 +110,29 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
   };
   const coverage: JsonSchema = api.schema('NiceCoverage', {
     type: 'object',
-    required: ['framework', 'universe', 'overall', 'byType', 'byRole', 'materials', 'otherIds', 'scope'],
+    required: [
+      'framework',
+      'categories',
+      'universe',
+      'overall',
+      'byType',
+      'byRole',
+      'materials',
+      'otherIds',
+      'scope',
+    ],
     properties: {
       framework: { type: 'string' },
       sourceVersion: { type: 'string' },
+      categories: {
+        type: 'array',
+        description: 'the framework’s categories (role groups) with NIST’s names, from its NIST file',
+        items: {
+          type: 'object',
+          required: ['id', 'name'],
+          properties: { id: { type: 'string' }, name: { type: 'string' } },
+        },
+      },
       universe: { type: 'string', description: 'what the denominators count' },
       ...figures,
       materials: {
