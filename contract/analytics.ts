@@ -6,6 +6,24 @@
 /** A NICE framework version (the server's `NICE_FRAMEWORKS`). */
 export type NiceFramework = 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
 export type NiceStatementType = 'task' | 'knowledge' | 'skill' | 'ability';
+
+/** A framework version the platform knows, and whether its NIST catalogue is imported. */
+export interface NiceFrameworkInfo {
+  id: NiceFramework;
+  /** NIST's name of the version, English (e.g. "NICE Framework Components v2.1.0"). */
+  label: string;
+  /** The catalogue's own version (`2.1.0`, `2017`); null when it is not imported. */
+  sourceVersion: string | null;
+  imported: boolean;
+}
+
+/** What the analytics pages need before their first figure (`GET /api/analytics/config`). */
+export interface AnalyticsConfig {
+  /** Every framework version, oldest first. */
+  frameworks: NiceFrameworkInfo[];
+  /** The version the pages open with: the newest imported one (v2.1.0 when none is). */
+  defaultFramework: NiceFramework;
+}
 /** One statement of a NICE catalogue, with NIST's English text. */
 export interface NiceStatement {
   readonly id: string;

@@ -227,6 +227,20 @@ describe('analytics pages (browser)', function () {
         `${role.covered} of ${role.total} statements`,
       );
     }
+    // the framework choice is the API's list: NIST's names, versions not imported disabled
+    const options = await staff
+      .locator('[data-testid="analytics-framework"] option')
+      .evaluateAll((os) => os.map((o) => [o.getAttribute('value'), (o as HTMLOptionElement).disabled]));
+    expect(options).to.deep.equal([
+      ['nice-sp800-181r0', true],
+      ['nice-1.0.0', true],
+      ['nice-2.0.0', true],
+      ['nice-2.1.0', false],
+    ]);
+    expect(await staff.locator('[data-testid="analytics-framework"]').inputValue()).to.equal('nice-2.1.0');
+    expect(await staff.locator('.analytics-coverage h2').innerText()).to.equal(
+      'Coverage of NICE Framework Components v2.1.0',
+    );
     // the role × statement type grid: one cell per role and type, the API's role figures by type
     expect(Object.keys(api.body.byType)).to.deep.equal(['task', 'knowledge', 'skill']);
     for (const type of ['task', 'knowledge', 'skill']) {

@@ -1011,6 +1011,13 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     ]),
     // competency analytics (a v2.1.0 catalogue is imported into the data directory before start)
     {
+      op: 'GET /api/analytics/config',
+      note: 'framework versions',
+      expect: SIGNED_IN,
+      request: () => ({ path: '/api/analytics/config' }),
+      verify: (_c: Caller, r: Res) => expect(r.body.defaultFramework).to.equal('nice-2.1.0'),
+    },
+    {
       op: 'GET /api/analytics/coverage',
       note: 'shipped',
       expect: STAFF_ALL(200),

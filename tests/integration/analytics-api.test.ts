@@ -234,6 +234,41 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     expect((await call(bob, '/api/analytics/trainees/alice/transcript?format=pdf')).status).to.equal(404);
   });
 
+  it('the config lists every framework version with NIST’s name and whether it is imported, to anyone signed in', async () => {
+    for (const p of [alice, instr1, anon1]) {
+      const r = await call(p, '/api/analytics/config');
+      expect(r.status, r.text).to.equal(200);
+      // only v2.1.0 is imported in this data directory
+      expect(r.body['frameworks']).to.deep.equal([
+        {
+          id: 'nice-sp800-181r0',
+          label: 'NICE Framework, NIST SP 800-181 (2017)',
+          sourceVersion: null,
+          imported: false,
+        },
+        { id: 'nice-1.0.0', label: 'NICE Framework Components v1.0.0', sourceVersion: null, imported: false },
+        { id: 'nice-2.0.0', label: 'NICE Framework Components v2.0.0', sourceVersion: null, imported: false },
+        {
+          id: 'nice-2.1.0',
+          label: 'NICE Framework Components v2.1.0',
+          sourceVersion: '2.1.0',
+          imported: true,
+        },
+      ]);
+      expect(r.body['defaultFramework']).to.equal('nice-2.1.0');
+    }
+    expect((await call(undefined, '/api/analytics/config')).status).to.equal(401);
+  });
+
+  it('coverage names each category as the framework file does', async () => {
+    const r = await call(instr1, '/api/analytics/coverage');
+    const categories = r.body['categories'] as { id: string; name: string }[];
+    expect(categories.map((c) => c.id).sort()).to.deep.equal(['DD', 'IN', 'IO', 'OG', 'PD']);
+    expect(categories.find((c) => c.id === 'OG')?.name).to.equal('OVERSIGHT and GOVERNANCE');
+    const roles = r.body['byRole'] as { id: string; category: string }[];
+    expect(roles.find((x) => x.id === 'PD-WRL-001')?.category).to.equal('PD');
+  });
+
   it('coverage and gaps for staff, JSON and CSV with a BOM, every figure with its denominator', async () => {
     const r = await call(instr1, '/api/analytics/coverage?role=PD-WRL-001');
     expect(r.status, r.text).to.equal(200);

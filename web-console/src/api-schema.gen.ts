@@ -1053,6 +1053,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/analytics/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What the analytics pages need first: every NICE framework version (id, NIST’s name, imported or not) and the one to open with */
+    get: operations['getAnalyticsConfig'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/analytics/coverage': {
     parameters: {
       query?: never;
@@ -2363,6 +2380,17 @@ export interface components {
         sources?: Record<string, never>[];
         rule?: string;
       };
+    };
+    AnalyticsConfig: {
+      frameworks: {
+        /** @enum {unknown} */
+        id: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+        label: string;
+        sourceVersion: string | null;
+        imported: boolean;
+      }[];
+      /** @enum {unknown} */
+      defaultFramework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
     };
     NiceGaps: {
       framework: string;
@@ -5362,6 +5390,35 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['AnswerKey'];
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getAnalyticsConfig: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the configuration */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AnalyticsConfig'];
         };
       };
       /** @description An error */

@@ -7,7 +7,13 @@ import {
 import type { Principal } from '../access/principal.ts';
 import type { TranscriptDocument } from '../documents/document-types.ts';
 import { CyropError } from '../errors.ts';
-import { NICE_FRAMEWORKS, type NiceCatalogue, type NiceFramework } from '../nice/nice-catalogue.ts';
+import type { AnalyticsConfig } from '../../../contract/analytics.ts';
+import {
+  NICE_FRAMEWORK_LABELS,
+  NICE_FRAMEWORKS,
+  type NiceCatalogue,
+  type NiceFramework,
+} from '../nice/nice-catalogue.ts';
 import type { NiceCatalogueSource } from '../nice/nice-catalogue-store.ts';
 import type { CatalogueEntry } from '../scenarios/scenario-catalogue.ts';
 import type { ScenarioLibrary } from '../scenarios/scenario-library.ts';
@@ -82,6 +88,24 @@ export class AnalyticsService {
       }
     }
     return materialsOf(entries);
+  }
+
+  /** The framework versions (imported or not) and the one to open with. */
+  async config(): Promise<AnalyticsConfig> {
+    const imported = new Set(await this.options.nice.list());
+    const frameworks = await Promise.all(
+      NICE_FRAMEWORKS.map(async (id) => {
+        const catalogue = imported.has(id) ? await this.options.nice.load(id) : undefined;
+        return {
+          id,
+          label: NICE_FRAMEWORK_LABELS[id],
+          sourceVersion: catalogue?.sourceVersion ?? null,
+          imported: catalogue !== undefined,
+        };
+      }),
+    );
+    const newest = frameworks.filter((f) => f.imported).at(-1);
+    return { frameworks, defaultFramework: newest?.id ?? 'nice-2.1.0' };
   }
 
   async catalogue(framework: NiceFramework): Promise<NiceCatalogue> {

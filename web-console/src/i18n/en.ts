@@ -819,6 +819,7 @@ export const en = {
   'analytics.lead':
     'How much of the NICE Framework the scenarios cover, where the gaps are, and how the materials are used. Every share is given with its denominator.',
   'analytics.framework': 'Framework version',
+  'analytics.notImported': 'not imported',
   'analytics.scope': 'Scenarios counted',
   'analytics.crosswalk': 'Also count other versions through the crosswalk (shown separately)',
   'analytics.print': 'Print',

@@ -813,6 +813,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'analytics.lead':
     'シナリオが NICE フレームワークをどれだけカバーしているか、どこが不足しているか、教材がどう使われているかを示します。割合には必ず分母を添えます。',
   'analytics.framework': 'フレームワークのバージョン',
+  'analytics.notImported': '未取り込み',
   'analytics.scope': '集計するシナリオ',
   'analytics.crosswalk': 'クロスウォークで他のバージョンも数える（別に表示）',
   'analytics.print': '印刷',

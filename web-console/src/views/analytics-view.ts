@@ -1,11 +1,11 @@
 import {
-  DEFAULT_FRAMEWORK,
+  fetchAnalyticsConfig,
   fetchCoverage,
   fetchGaps,
   fetchUsage,
-  FRAMEWORKS,
   gapsUrl,
   usageUrl,
+  type AnalyticsConfig,
   type CoverageReport,
   type CoverageScope,
   type Fraction,
@@ -71,7 +71,9 @@ function isoDay(date: Date): string {
  */
 export class AnalyticsView implements View {
   readonly element = h('section', { class: 'page analytics' });
-  private framework: NiceFramework = DEFAULT_FRAMEWORK;
+  /** The framework versions from the API (`/api/analytics/config`); undefined until loaded. */
+  private config: AnalyticsConfig | undefined;
+  private framework: NiceFramework | undefined;
   private scope: CoverageScope = 'shipped';
   private crosswalk = false;
   private coverage: CoverageReport | undefined;
@@ -90,7 +92,7 @@ export class AnalyticsView implements View {
 
   constructor() {
     this.relocalize();
-    void this.loadCoverage();
+    void this.loadConfig();
     void this.loadUsage();
     void this.loadMonthly();
   }
@@ -99,14 +101,31 @@ export class AnalyticsView implements View {
     this.disposed = true;
   }
 
+  private async loadConfig(): Promise<void> {
+    try {
+      const config = await fetchAnalyticsConfig();
+      if (this.disposed) return;
+      this.config = config;
+      this.framework = config.defaultFramework;
+    } catch (error) {
+      if (this.disposed) return;
+      this.coverageError = error;
+      this.relocalize();
+      return;
+    }
+    await this.loadCoverage();
+  }
+
   private async loadCoverage(): Promise<void> {
+    const framework = this.framework;
+    if (framework === undefined) return;
     const ticket = ++this.ticket;
     this.coverage = undefined;
     this.coverageError = undefined;
     this.relocalize();
     try {
       const report = await fetchCoverage({
-        framework: this.framework,
+        framework,
         scope: this.scope,
         crosswalk: this.crosswalk,
       });
@@ -126,9 +145,11 @@ export class AnalyticsView implements View {
 
   private async loadGaps(): Promise<void> {
     const role = this.role;
+    const framework = this.framework;
+    if (framework === undefined) return;
     this.gapsError = undefined;
     try {
-      const report = await fetchGaps({ framework: this.framework, scope: this.scope }, role);
+      const report = await fetchGaps({ framework, scope: this.scope }, role);
       if (role !== this.role || this.disposed) return;
       this.gaps = report;
     } catch (error) {
@@ -202,7 +223,13 @@ export class AnalyticsView implements View {
               void this.loadCoverage();
             },
           },
-          FRAMEWORKS.map((f) => h('option', { value: f, selected: f === this.framework }, f)),
+          (this.config?.frameworks ?? []).map((f) =>
+            h(
+              'option',
+              { value: f.id, selected: f.id === this.framework, disabled: !f.imported },
+              f.imported ? f.label : `${f.label} — ${t('analytics.notImported')}`,
+            ),
+          ),
         ),
       ),
       h(
@@ -269,7 +296,14 @@ export class AnalyticsView implements View {
         'data-testid': 'analytics-coverage',
         'data-framework': report.framework,
       },
-      h('h2', {}, t('analytics.coverageTitle', { framework: report.framework })),
+      h(
+        'h2',
+        {},
+        t('analytics.coverageTitle', {
+          framework:
+            this.config?.frameworks.find((f) => f.id === report.framework)?.label ?? report.framework,
+        }),
+      ),
       h(
         'p',
         {
@@ -543,7 +577,7 @@ export class AnalyticsView implements View {
               h(
                 'a',
                 {
-                  href: gapsUrl({ framework: this.framework, scope: this.scope }, gaps.role.id, 'csv'),
+                  href: gapsUrl({ framework: gaps.framework, scope: this.scope }, gaps.role.id, 'csv'),
                   download: `gaps-${gaps.role.id}.csv`,
                   'data-testid': 'gaps-csv',
                   class: 'no-print',

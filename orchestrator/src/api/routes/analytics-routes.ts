@@ -160,6 +160,40 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
     },
   });
 
+  api.add({
+    method: 'get',
+    path: '/api/analytics/config',
+    operationId: 'getAnalyticsConfig',
+    summary:
+      'What the analytics pages need first: every NICE framework version (id, NIST’s name, imported or not) and the one to open with',
+    tags: ['analytics'],
+    access: 'authenticated',
+    response: {
+      description: 'the configuration',
+      schema: api.schema('AnalyticsConfig', {
+        type: 'object',
+        required: ['frameworks', 'defaultFramework'],
+        properties: {
+          frameworks: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'label', 'sourceVersion', 'imported'],
+              properties: {
+                id: { enum: [...NICE_FRAMEWORKS] },
+                label: { type: 'string' },
+                sourceVersion: { type: ['string', 'null'] },
+                imported: { type: 'boolean' },
+              },
+            },
+          },
+          defaultFramework: { enum: [...NICE_FRAMEWORKS] },
+        },
+      }),
+    },
+    handler: () => analytics.config(),
+  });
+
   api.add<undefined, Record<string, string>, ScopeQuery & { role?: string; crosswalk: boolean }>({
     method: 'get',
     path: '/api/analytics/coverage',
