@@ -23,6 +23,11 @@ export interface AnalyticsConfig {
   frameworks: NiceFrameworkInfo[];
   /** The version the pages open with: the newest imported one (v2.1.0 when none is). */
   defaultFramework: NiceFramework;
+  /**
+   * The platform's reporting time zone (IANA name, `Asia/Tokyo` by default): the zone of every
+   * calendar date on transcripts, statements and period boundaries; pages show dates in it too.
+   */
+  timeZone: string;
 }
 /** One statement of a NICE catalogue, with NIST's English text. */
 export interface NiceStatement {

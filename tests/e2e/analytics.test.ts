@@ -23,6 +23,7 @@ import { ScoringService } from '../../orchestrator/src/scoring-service/scoring-s
 import { ScoringStore } from '../../orchestrator/src/scoring-service/scoring-store.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { en } from '../../web-console/src/i18n/en.ts';
+import { calendarDay, formatDay } from '../../web-console/src/platform-zone.ts';
 import {
   launchBrowser,
   screenshot,
@@ -326,10 +327,8 @@ describe('analytics pages (browser)', function () {
     ).to.equal(0);
     // utilisation over time: the launch's month shows it used, the others none
     await staff.getByTestId('usage-monthly').waitFor();
-    const month = await staff.evaluate((ms) => {
-      const d = new Date(ms);
-      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
-    }, launched);
+    // months of the platform's time zone (Asia/Tokyo), whatever the browser's
+    const month = calendarDay(launched, 'Asia/Tokyo').slice(0, 7);
     const months = await staff
       .locator('[data-testid="usage-monthly"] li')
       .evaluateAll((lis) =>
@@ -403,6 +402,45 @@ describe('analytics pages (browser)', function () {
     expect(bobShown.sort()).to.deep.equal(['K1193', 'T1084']);
     await bob.context().close();
     expect(started().cspViolations).to.deep.equal([]);
+  });
+
+  it('dates are days in the platform’s time zone (Asia/Tokyo), labelled, in a browser set to another zone', async () => {
+    // when Alice first demonstrated T1084 (her recon), as the API says (the instructor may read it)
+    const evidence = (await apiJson(staff, `/api/analytics/trainees/${aliceId}/evidence`)) as Json<{
+      frameworks: { statements: { id: string; firstAt: number }[] }[];
+    }>;
+    const first = evidence.body.frameworks
+      .flatMap((f) => f.statements)
+      .find((x) => x.id === 'T1084')!.firstAt;
+    // that instant is another calendar day in one of these two zones than in Tokyo, whatever the
+    // hour (Tokyo +9, Pago Pago −11, Kiritimati +14): that one is the browser's
+    const zone = ['Pacific/Pago_Pago', 'Pacific/Kiritimati'].find(
+      (z) => calendarDay(first, z) !== calendarDay(first, 'Asia/Tokyo'),
+    )!;
+    const { page } = await started().newPage({ timezoneId: zone });
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).to.equal(zone);
+    await signIn(page, ALICE, '#/analytics/me');
+    await page.getByTestId('progress-statements').waitFor();
+    expect(await page.getByTestId('progress-zone').innerText()).to.include('Asia/Tokyo');
+    expect(await page.locator('[data-testid="progress-statements"] thead').innerText()).to.include(
+      'First demonstrated (Asia/Tokyo)',
+    );
+    const row = page
+      .locator('[data-testid="progress-statements"] tbody tr[data-statement="T1084"] td')
+      .last();
+    const at = Number(await row.getAttribute('data-first'));
+    expect(at).to.equal(first);
+    expect(await row.innerText()).to.equal(formatDay(at, 'Asia/Tokyo', 'en'));
+    expect(await row.innerText()).to.not.equal(formatDay(at, zone, 'en'));
+    await page.context().close();
+
+    // the staff page's default period ends today in Tokyo, and says so
+    const other = (await started().newPage({ timezoneId: zone })).page;
+    await signIn(other, INSTRUCTOR, '#/analytics');
+    await other.getByTestId('usage-period').waitFor();
+    expect(await other.getByTestId('usage-to').inputValue()).to.equal(calendarDay(Date.now(), 'Asia/Tokyo'));
+    expect(await other.getByTestId('usage-period').innerText()).to.include('Asia/Tokyo');
+    await other.context().close();
   });
 });
 

@@ -256,6 +256,8 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
         },
       ]);
       expect(r.body['defaultFramework']).to.equal('nice-2.1.0');
+      // the zone of the transcript's dates (issuedOn below) and of YYYY-MM-DD periods
+      expect(r.body['timeZone']).to.equal('Asia/Tokyo');
     }
     expect((await call(undefined, '/api/analytics/config')).status).to.equal(401);
   });

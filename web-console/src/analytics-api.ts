@@ -33,9 +33,18 @@ export type {
   UsageReport,
 };
 
-/** The framework versions (ids, NIST's names, imported or not) and the one to open with. */
+let config: Promise<AnalyticsConfig> | undefined;
+
+/**
+ * The framework versions (ids, NIST's names, imported or not), the one to open with and the
+ * platform's time zone; asked once per page load (a failure is asked again next time).
+ */
 export function fetchAnalyticsConfig(): Promise<AnalyticsConfig> {
-  return api<AnalyticsConfig>('GET', '/api/analytics/config');
+  config ??= api<AnalyticsConfig>('GET', '/api/analytics/config').catch((error: unknown) => {
+    config = undefined;
+    throw error;
+  });
+  return config;
 }
 
 export type CoverageScope = 'shipped' | 'available' | 'org';

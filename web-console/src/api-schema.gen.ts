@@ -1060,7 +1060,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** What the analytics pages need first: every NICE framework version (id, NIST’s name, imported or not) and the one to open with */
+    /** What the analytics pages need first: every NICE framework version (id, NIST’s name, imported or not), the one to open with, and the platform’s time zone */
     get: operations['getAnalyticsConfig'];
     put?: never;
     post?: never;
@@ -2391,6 +2391,8 @@ export interface components {
       }[];
       /** @enum {unknown} */
       defaultFramework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+      /** @description the platform’s reporting time zone (IANA): the zone of calendar dates on documents and of YYYY-MM-DD periods */
+      timeZone: string;
     };
     NiceGaps: {
       framework: string;

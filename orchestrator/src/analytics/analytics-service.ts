@@ -21,7 +21,7 @@ import type { Db } from '../store/database.ts';
 import { computeCoverage, roleGaps, type CoverageReport, type GapReport, type Material } from './coverage.ts';
 import { EvidenceReader, type Evidence } from './evidence.ts';
 import { materialsOf } from './materials.ts';
-import { buildTranscript } from './transcript.ts';
+import { buildTranscript, DEFAULT_TIME_ZONE } from './transcript.ts';
 import { usageReport, type UsageReport } from './usage.ts';
 
 /**
@@ -90,7 +90,7 @@ export class AnalyticsService {
     return materialsOf(entries);
   }
 
-  /** The framework versions (imported or not) and the one to open with. */
+  /** The framework versions (imported or not), the one to open with, and the reporting time zone. */
   async config(): Promise<AnalyticsConfig> {
     const imported = new Set(await this.options.nice.list());
     const frameworks = await Promise.all(
@@ -105,7 +105,11 @@ export class AnalyticsService {
       }),
     );
     const newest = frameworks.filter((f) => f.imported).at(-1);
-    return { frameworks, defaultFramework: newest?.id ?? 'nice-2.1.0' };
+    return {
+      frameworks,
+      defaultFramework: newest?.id ?? 'nice-2.1.0',
+      timeZone: this.options.timeZone ?? DEFAULT_TIME_ZONE,
+    };
   }
 
   async catalogue(framework: NiceFramework): Promise<NiceCatalogue> {

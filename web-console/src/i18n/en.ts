@@ -853,6 +853,7 @@ export const en = {
   'analytics.to': 'To (included)',
   'analytics.show': 'Show',
   'analytics.period': 'Period: {from} to {to}, both days included.',
+  'analytics.timeZone': 'Dates are days in the platform’s time zone, {zone}.',
   'analytics.utilisation': 'Materials launched with real teams:',
   'analytics.materialsUsed': '{covered} of {total} materials ({percent} %)',
   'analytics.usageTotals':

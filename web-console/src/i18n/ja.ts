@@ -850,6 +850,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'analytics.to': '終了日（当日を含む）',
   'analytics.show': '表示',
   'analytics.period': '期間：{from} から {to} まで（両日を含む）。',
+  'analytics.timeZone': '日付はプラットフォームのタイムゾーン（{zone}）の日付です。',
   'analytics.utilisation': '実際のチームで起動された教材：',
   'analytics.materialsUsed': '{total} 件中 {covered} 件の教材（{percent} %）',
   'analytics.usageTotals':

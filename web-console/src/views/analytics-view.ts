@@ -18,6 +18,7 @@ import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid, type Child } from '../dom.ts';
 import { formatNumber, locale, pickText, t, type MessageKey } from '../i18n/i18n.ts';
 import type { View } from '../view.ts';
+import { addDays, calendarDay, recentMonths } from '../platform-zone.ts';
 import { bar, heatBin, heatLegend, svg } from './charts.ts';
 
 const TYPES: readonly NiceStatementType[] = ['task', 'knowledge', 'skill', 'ability'];
@@ -58,10 +59,6 @@ export function fractionText(fraction: Fraction, key: MessageKey = 'analytics.fr
   });
 }
 
-function isoDay(date: Date): string {
-  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
-}
-
 /**
  * `#/analytics` (staff): NICE coverage of the chosen catalogue (overall with its denominator, bars by
  * statement type, the work-role × statement-type heatmap with a table of the same numbers), a work role's
@@ -81,8 +78,9 @@ export class AnalyticsView implements View {
   private role = '';
   private gaps: GapReport | undefined;
   private gapsError: unknown;
-  private from = isoDay(new Date(Date.now() - 89 * 86_400_000));
-  private to = isoDay(new Date());
+  /** The usage period, days in the platform's time zone (set once the config is loaded). */
+  private from = '';
+  private to = '';
   private usage: UsageReport | undefined;
   private usageError: unknown;
   /** Utilisation per calendar month, the last six months (this one included). */
@@ -93,8 +91,6 @@ export class AnalyticsView implements View {
   constructor() {
     this.relocalize();
     void this.loadConfig();
-    void this.loadUsage();
-    void this.loadMonthly();
   }
 
   dispose(): void {
@@ -107,12 +103,17 @@ export class AnalyticsView implements View {
       if (this.disposed) return;
       this.config = config;
       this.framework = config.defaultFramework;
+      this.to = calendarDay(Date.now(), config.timeZone);
+      this.from = addDays(this.to, 89);
     } catch (error) {
       if (this.disposed) return;
       this.coverageError = error;
+      this.usageError = error;
       this.relocalize();
       return;
     }
+    void this.loadUsage();
+    void this.loadMonthly();
     await this.loadCoverage();
   }
 
@@ -162,12 +163,8 @@ export class AnalyticsView implements View {
 
   /** One usage report per month, oldest first: utilisation over time. */
   private async loadMonthly(): Promise<void> {
-    const today = new Date();
-    const months = Array.from({ length: 6 }, (_, i) => {
-      const first = new Date(today.getFullYear(), today.getMonth() - 5 + i, 1);
-      const last = new Date(first.getFullYear(), first.getMonth() + 1, 0);
-      return { month: isoDay(first).slice(0, 7), from: isoDay(first), to: isoDay(last) };
-    });
+    if (!this.config) return;
+    const months = recentMonths(Date.now(), this.config.timeZone, 6);
     try {
       const reports = await Promise.all(months.map((m) => fetchUsage(m.from, m.to)));
       this.monthly = reports.map((report, i) => ({ month: months[i]?.month ?? '', report }));
@@ -662,7 +659,13 @@ export class AnalyticsView implements View {
         h(
           'div',
           {},
-          h('p', { class: 'muted small' }, t('analytics.period', { from: this.from, to: this.to })),
+          h(
+            'p',
+            { class: 'muted small', 'data-testid': 'usage-period' },
+            t('analytics.period', { from: this.from, to: this.to }),
+            ' ',
+            t('analytics.timeZone', { zone: this.config?.timeZone ?? '' }),
+          ),
           h(
             'p',
             {

@@ -165,14 +165,14 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
     path: '/api/analytics/config',
     operationId: 'getAnalyticsConfig',
     summary:
-      'What the analytics pages need first: every NICE framework version (id, NIST’s name, imported or not) and the one to open with',
+      'What the analytics pages need first: every NICE framework version (id, NIST’s name, imported or not), the one to open with, and the platform’s time zone',
     tags: ['analytics'],
     access: 'authenticated',
     response: {
       description: 'the configuration',
       schema: api.schema('AnalyticsConfig', {
         type: 'object',
-        required: ['frameworks', 'defaultFramework'],
+        required: ['frameworks', 'defaultFramework', 'timeZone'],
         properties: {
           frameworks: {
             type: 'array',
@@ -188,6 +188,11 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
             },
           },
           defaultFramework: { enum: [...NICE_FRAMEWORKS] },
+          timeZone: {
+            type: 'string',
+            description:
+              'the platform’s reporting time zone (IANA): the zone of calendar dates on documents and of YYYY-MM-DD periods',
+          },
         },
       }),
     },
