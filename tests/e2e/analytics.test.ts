@@ -129,7 +129,8 @@ describe('analytics pages (browser)', function () {
       const accounts = new AccountService({ db: database.db });
       await accounts.ensureFirstOperator();
       const org = await accounts.createOrganisation({ name: 'Analytics School', kind: 'training-company' });
-      await accounts.createUser({ orgId: org.id, role: 'instructor', ...INSTRUCTOR });
+      const instructorId = (await accounts.createUser({ orgId: org.id, role: 'instructor', ...INSTRUCTOR }))
+        .user.id;
       aliceId = (await accounts.createUser({ orgId: org.id, role: 'trainee', ...ALICE })).user.id;
       bobId = (await accounts.createUser({ orgId: org.id, role: 'trainee', ...BOB })).user.id;
       launched = Date.now() - 3 * 3_600_000;
@@ -142,6 +143,7 @@ describe('analytics pages (browser)', function () {
         at: launched,
         teams: plans,
         state: 'ended',
+        createdBy: instructorId, // the instructor's class
       });
       await claimMembership(database.db, {
         exerciseId: EX,

@@ -49,6 +49,8 @@ const bob = user('bob', 'org-1', 'trainee');
 const instr1 = user('instr1', 'org-1', 'instructor');
 const admin1 = user('admin1', 'org-1', 'org-admin');
 const instr2 = user('instr2', 'org-2', 'instructor');
+/** Another instructor of org-1: EX is instr1's class, not theirs (until they are assigned to it). */
+const instr3 = user('instr3', 'org-1', 'instructor');
 const anon1: Principal = { kind: 'participant', exerciseId: EX, teamId: 'team-1', name: 'Anon' };
 
 describe('analytics API: coverage, gaps, evidence, class, transcript, usage — who may read what', function () {
@@ -86,7 +88,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     database = await openDatabase(data);
     const db = database.db;
     for (const org of ['org-op', 'org-1', 'org-2']) await insertOrg(db, org, T0);
-    for (const p of [operator, alice, bob, instr1, admin1, instr2])
+    for (const p of [operator, alice, bob, instr1, admin1, instr2, instr3])
       if (p.kind === 'user') await insertUser(db, p.userId, p.orgId, p.role, T0);
     const plans = evidencePlans(EX, 2);
     await insertExercise(db, {
@@ -96,6 +98,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
       version: '1.0.0',
       at: T0,
       teams: plans,
+      createdBy: 'instr1',
     });
     const join = (teamId: string, userId: string | null, name: string) =>
       claimMembership(db, { exerciseId: EX, teamId, displayName: name, userId, now: T0 });
@@ -179,6 +182,32 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     ]);
     expect((await call(instr2, `/api/analytics/exercises/${EX}/class`)).status).to.equal(404);
     expect((await call(alice, `/api/analytics/exercises/${EX}/class`)).status).to.equal(403);
+  });
+
+  it('an instructor’s class is the exercises they launched or are assigned to: instructor B cannot read instructor A’s', async () => {
+    // instr3 is an instructor of the same organisation who did not launch EX
+    expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(404);
+    expect((await call(instr3, `/api/analytics/exercises/${EX}/teams/team-1/evidence`)).status).to.equal(404);
+    const hidden = await call(instr3, '/api/analytics/trainees/alice/evidence');
+    expect(hidden.status).to.equal(404);
+    expect(hidden.text).to.not.contain('T1084');
+    expect((await call(instr3, '/api/analytics/trainees/alice/transcript')).status).to.equal(404);
+    // the org-admin sees the whole organisation, the launcher their class
+    expect((await call(admin1, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
+    expect((await call(instr1, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
+    // assigned to EX, instr3 reads it too
+    await database.db
+      .insertInto('exercise_staff')
+      .values({ exercise_id: EX, user_id: 'instr3', assigned_at: T0, assigned_by: 'admin1' })
+      .execute();
+    try {
+      expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
+      const shown = await call(instr3, '/api/analytics/trainees/alice/evidence');
+      expect(shown.status).to.equal(200);
+      expect(statementIds(shown.body)).to.deep.equal(['K1089', 'K1193', 'S0875', 'T1084']);
+    } finally {
+      await database.db.deleteFrom('exercise_staff').where('user_id', '=', 'instr3').execute();
+    }
   });
 
   it('a team’s evidence: its own participants (anonymous joins) and the exercise’s staff', async () => {

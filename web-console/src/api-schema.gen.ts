@@ -1145,7 +1145,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the exercise's staff only */
+    /** The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the operator, the organisation's org-admins, and the instructors who launched it or are assigned to it */
     get: operations['getClassEvidence'];
     put?: never;
     post?: never;

@@ -1,4 +1,5 @@
 import {
+  mayReadClass,
   mayReadOrgCoverage,
   mayReadTeamEvidence,
   traineeEvidenceScope,
@@ -158,13 +159,59 @@ export class AnalyticsService {
   ): Promise<Evidence> {
     const scope = traineeEvidenceScope(principal, userId);
     if (scope.kind === 'none') throw noEvidence(userId);
+    let exerciseIds = options.exerciseIds;
+    if (scope.kind === 'class') {
+      const own = new Set(await this.classOf(scope.instructorId, scope.orgId));
+      exerciseIds = (exerciseIds ?? [...own]).filter((id) => own.has(id));
+    }
     const evidence = await this.evidence.forTrainee(userId, {
       ...options,
-      ...(scope.kind === 'org' ? { orgId: scope.orgId } : {}),
+      ...(exerciseIds ? { exerciseIds } : {}),
+      ...(scope.kind === 'org' || scope.kind === 'class' ? { orgId: scope.orgId } : {}),
     });
-    if (scope.kind === 'org' && evidence.exercises.length === 0 && evidence.unresolved.length === 0)
+    if (scope.kind !== 'all' && evidence.exercises.length === 0 && evidence.unresolved.length === 0)
       throw noEvidence(userId);
     return evidence;
+  }
+
+  /** The exercises of an organisation an instructor launched or is assigned to: their class. */
+  async classOf(instructorId: string, orgId: string): Promise<string[]> {
+    const rows = await this.options.db
+      .selectFrom('exercises')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where((eb) =>
+        eb.or([
+          eb('created_by', '=', instructorId),
+          eb(
+            'id',
+            'in',
+            eb.selectFrom('exercise_staff').select('exercise_id').where('user_id', '=', instructorId),
+          ),
+        ]),
+      )
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Refuses (404, as if it did not exist) a caller who may not read an exercise's class evidence. */
+  async mustReadClass(principal: Principal | undefined, exerciseId: string): Promise<void> {
+    const exercise = await this.options.db
+      .selectFrom('exercises')
+      .select(['org_id', 'created_by'])
+      .where('id', '=', exerciseId)
+      .executeTakeFirst();
+    const assigned = await this.options.db
+      .selectFrom('exercise_staff')
+      .select('user_id')
+      .where('exercise_id', '=', exerciseId)
+      .execute();
+    const staff = exercise && {
+      orgId: exercise.org_id,
+      createdBy: exercise.created_by,
+      assigned: assigned.map((a) => a.user_id),
+    };
+    if (!mayReadClass(principal, staff)) throw new CyropError('NOT_FOUND', `no exercise '${exerciseId}'`);
   }
 
   async teamEvidence(
@@ -177,6 +224,11 @@ export class AnalyticsService {
     const watch = principal?.kind === 'user' ? await canWatch(principal, exerciseId) : false;
     if (!mayReadTeamEvidence(principal, { exerciseId, teamId }, watch))
       throw new CyropError('NOT_FOUND', `no team '${teamId}' in exercise '${exerciseId}'`);
+    // staff (not the team's own participants) read it only when the exercise is of their class
+    if (principal?.kind === 'user')
+      await this.mustReadClass(principal, exerciseId).catch(() => {
+        throw new CyropError('NOT_FOUND', `no team '${teamId}' in exercise '${exerciseId}'`);
+      });
     const team = await this.options.db
       .selectFrom('exercise_teams')
       .select('team_id')

@@ -358,7 +358,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
     path: '/api/analytics/exercises/{id}/class',
     operationId: 'getClassEvidence',
     summary:
-      "The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the exercise's staff only",
+      "The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the operator, the organisation's org-admins, and the instructors who launched it or are assigned to it",
     tags: ['analytics'],
     access: STAFF,
     params: { required: ['id'], properties: { id: EXERCISE_ID } },
@@ -386,6 +386,8 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
     },
     handler: async ({ principal, params, query }) => {
       await mustWatchExercise(canWatch, principal, params.id);
+      // an instructor's class: the exercises they launched or are assigned to; org-admins the org's
+      await analytics.mustReadClass(principal, params.id);
       const members = await analytics.evidence.forClass(
         params.id,
         query.role !== undefined ? { role: query.role } : {},
