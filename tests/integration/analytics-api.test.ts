@@ -77,6 +77,15 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     };
   };
 
+  const send = async (principal: Principal, method: 'PUT' | 'DELETE', path: string) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { 'x-test-principal': JSON.stringify(principal) },
+    });
+    const text = await res.text();
+    return { status: res.status, text, body: JSON.parse(text) as Record<string, unknown> };
+  };
+
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-analytics-api-'));
     const shipped = path.join(dir, 'catalogue');
@@ -195,19 +204,27 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     // the org-admin sees the whole organisation, the launcher their class
     expect((await call(admin1, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
     expect((await call(instr1, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
+    // only an org-admin (or the operator) assigns; instructors cannot assign themselves
+    const assign = `/api/exercises/${EX}/instructors/instr3`;
+    expect((await send(instr3, 'PUT', assign)).status).to.equal(403);
+    expect((await send(instr2, 'PUT', assign)).status).to.equal(403);
+    expect((await send(user('admin2', 'org-2', 'org-admin'), 'PUT', assign)).status).to.equal(404);
+    // only an instructor of the exercise's organisation can be assigned
+    expect((await send(admin1, 'PUT', `/api/exercises/${EX}/instructors/instr2`)).status).to.equal(404);
+    expect((await send(admin1, 'PUT', `/api/exercises/${EX}/instructors/alice`)).status).to.equal(404);
+    const put = await send(admin1, 'PUT', assign);
+    expect(put.status, put.text).to.equal(200);
+    expect(put.body).to.deep.equal({ exerciseId: EX, userId: 'instr3', assigned: true });
+    expect((await send(admin1, 'PUT', assign)).status, 'idempotent').to.equal(200);
     // assigned to EX, instr3 reads it too
-    await database.db
-      .insertInto('exercise_staff')
-      .values({ exercise_id: EX, user_id: 'instr3', assigned_at: T0, assigned_by: 'admin1' })
-      .execute();
-    try {
-      expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
-      const shown = await call(instr3, '/api/analytics/trainees/alice/evidence');
-      expect(shown.status).to.equal(200);
-      expect(statementIds(shown.body)).to.deep.equal(['K1089', 'K1193', 'S0875', 'T1084']);
-    } finally {
-      await database.db.deleteFrom('exercise_staff').where('user_id', '=', 'instr3').execute();
-    }
+    expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
+    const shown = await call(instr3, '/api/analytics/trainees/alice/evidence');
+    expect(shown.status).to.equal(200);
+    expect(statementIds(shown.body)).to.deep.equal(['K1089', 'K1193', 'S0875', 'T1084']);
+    // taken off, not any more
+    expect((await send(admin1, 'DELETE', assign)).status).to.equal(200);
+    expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(404);
+    expect((await call(instr3, '/api/analytics/trainees/alice/evidence')).status).to.equal(404);
   });
 
   it('a team’s evidence: its own participants (anonymous joins) and the exercise’s staff', async () => {

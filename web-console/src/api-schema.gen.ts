@@ -1138,6 +1138,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/exercises/{id}/instructors/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Assign an instructor of the organisation to an exercise: its class evidence becomes theirs to read (idempotent) */
+    put: operations['assignExerciseInstructor'];
+    post?: never;
+    /** Take an assigned instructor off an exercise (its launcher stays) */
+    delete: operations['unassignExerciseInstructor'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/analytics/exercises/{id}/class': {
     parameters: {
       query?: never;
@@ -2443,6 +2461,11 @@ export interface components {
         }[];
       }[];
       unresolved: Record<string, never>[];
+    };
+    ExerciseInstructor: {
+      exerciseId: string;
+      userId: string;
+      assigned: boolean;
     };
     TranscriptDocument: {
       /** @description YYYY-MM-DD */
@@ -5561,6 +5584,70 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SkillsEvidence'];
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  assignExerciseInstructor: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the assignment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ExerciseInstructor'];
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  unassignExerciseInstructor: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the assignment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ExerciseInstructor'];
         };
       };
       /** @description An error */

@@ -194,6 +194,64 @@ export class AnalyticsService {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Assign an instructor of the exercise's organisation to it (their class), or take them off it.
+   * The operator and the organisation's org-admins; an org-admin of another organisation gets 404 (the
+   * exercise is private), as does an account that is not an instructor of that organisation.
+   */
+  async setInstructor(
+    principal: Principal | undefined,
+    exerciseId: string,
+    userId: string,
+    assigned: boolean,
+  ): Promise<{ exerciseId: string; userId: string; assigned: boolean }> {
+    const db = this.options.db;
+    const exercise = await db
+      .selectFrom('exercises')
+      .select(['org_id'])
+      .where('id', '=', exerciseId)
+      .executeTakeFirst();
+    if (
+      !exercise ||
+      principal?.kind !== 'user' ||
+      !(
+        principal.role === 'operator' ||
+        (principal.role === 'org-admin' && principal.orgId === exercise.org_id)
+      )
+    )
+      throw new CyropError('NOT_FOUND', `no exercise '${exerciseId}'`);
+    const instructor = await db
+      .selectFrom('users')
+      .select(['id'])
+      .where('id', '=', userId)
+      .where('role', '=', 'instructor')
+      .where('org_id', '=', exercise.org_id ?? '')
+      .executeTakeFirst();
+    if (!instructor)
+      throw new CyropError(
+        'NOT_FOUND',
+        `no instructor '${userId}' in organisation '${exercise.org_id ?? '(platform)'}' of exercise '${exerciseId}'`,
+      );
+    if (assigned)
+      await db
+        .insertInto('exercise_staff')
+        .values({
+          exercise_id: exerciseId,
+          user_id: userId,
+          assigned_at: this.clock(),
+          assigned_by: principal.userId,
+        })
+        .onConflict((oc) => oc.columns(['exercise_id', 'user_id']).doNothing())
+        .execute();
+    else
+      await db
+        .deleteFrom('exercise_staff')
+        .where('exercise_id', '=', exerciseId)
+        .where('user_id', '=', userId)
+        .execute();
+    return { exerciseId, userId, assigned };
+  }
+
   /** Refuses (404, as if it did not exist) a caller who may not read an exercise's class evidence. */
   async mustReadClass(principal: Principal | undefined, exerciseId: string): Promise<void> {
     const exercise = await this.options.db

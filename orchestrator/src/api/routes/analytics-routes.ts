@@ -353,6 +353,28 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
       ),
   });
 
+  const assignment = api.schema('ExerciseInstructor', {
+    type: 'object',
+    required: ['exerciseId', 'userId', 'assigned'],
+    properties: { exerciseId: { type: 'string' }, userId: { type: 'string' }, assigned: { type: 'boolean' } },
+  });
+  for (const method of ['put', 'delete'] as const)
+    api.add<undefined, { id: string; userId: string }>({
+      method,
+      path: '/api/exercises/{id}/instructors/{userId}',
+      operationId: method === 'put' ? 'assignExerciseInstructor' : 'unassignExerciseInstructor',
+      summary:
+        method === 'put'
+          ? 'Assign an instructor of the organisation to an exercise: its class evidence becomes theirs to read (idempotent)'
+          : 'Take an assigned instructor off an exercise (its launcher stays)',
+      tags: ['exercises', 'analytics'],
+      access: { roles: ['operator', 'org-admin'] },
+      params: { required: ['id', 'userId'], properties: { id: EXERCISE_ID, userId: ID } },
+      response: { description: 'the assignment', schema: assignment },
+      handler: ({ principal, params }) =>
+        analytics.setInstructor(principal, params.id, params.userId, method === 'put'),
+    });
+
   api.add<undefined, { id: string }, { role?: string }>({
     method: 'get',
     path: '/api/analytics/exercises/{id}/class',
