@@ -212,6 +212,7 @@ describe('analytics coverage (NIST files)', () => {
     niceTestData.catalogue('rev0'),
     niceTestData.catalogue('v200'),
     niceTestData.catalogue('v210'),
+    niceTestData.normalizedCatalogue('normalizedV100'),
   ];
 
   it('has the denominators NIST publishes for each version', () => {
@@ -270,6 +271,68 @@ describe('analytics coverage (NIST files)', () => {
         expect(r.covered).to.be.at.most(r.total);
       }
     }
+  });
+
+  it('reads the derived normalized files as the official ones (checked on v2.1.0)', () => {
+    const official = computeCoverage(niceTestData.catalogue('v210'), []);
+    const derived = computeCoverage(niceTestData.normalizedCatalogue('normalizedV210'), []);
+    expect(derived.overall).to.deep.equal(official.overall);
+    expect(derived.byType).to.deep.equal(official.byType);
+    const rows = (r: typeof official) =>
+      [...r.byRole].sort((a, b) => a.id.localeCompare(b.id)).map((x) => [x.id, x.total, x.byType]);
+    expect(rows(derived)).to.deep.equal(rows(official));
+  });
+
+  it('nice-1.0.0 (NIST’s v1.0.0 workbook, through the derived file): its denominators, roles by type, categories', () => {
+    const v100 = niceTestData.normalizedCatalogue('normalizedV100');
+    const report = computeCoverage(v100, []);
+    // the workbook's counts (shared/nice README): 1,084 tasks, 640 knowledge, 556 skills; 52 roles, 7 categories
+    expect(report.framework).to.equal('nice-1.0.0');
+    expect(report.overall).to.deep.equal({ covered: 0, total: 1084 + 640 + 556, percent: 0 });
+    expect(report.byType).to.deep.equal({
+      task: { covered: 0, total: 1084, percent: 0 },
+      knowledge: { covered: 0, total: 640, percent: 0 },
+      skill: { covered: 0, total: 556, percent: 0 },
+    });
+    expect(report.byRole).to.have.length(52);
+    expect(report.categories).to.have.length(7);
+    for (const role of report.byRole) {
+      expect(
+        Object.values(role.byType).reduce((n, f) => n + f.total, 0),
+        role.id,
+      ).to.equal(role.total);
+      expect(report.categories.map((c) => c.id)).to.include(role.category);
+    }
+    // a material mapped in v1.0.0 covers its own ids; a v2.1.0 one only through the crosswalk
+    const role = v100.workRoles.find((r) => r.id === 'PD-WRL-001')!;
+    const three = role.statements.slice(0, 3);
+    const direct = computeCoverage(v100, [m('a', 'nice-1.0.0', three)], { role: 'PD-WRL-001' });
+    expect(direct.overall.covered).to.equal(3);
+    expect(direct.byRole[0]).to.include({
+      id: 'PD-WRL-001',
+      covered: 3,
+      total: new Set(role.statements).size,
+    });
+    const v21f = niceTestData.catalogue('v210');
+    const crossed = computeCoverage(
+      v100,
+      [
+        m(
+          'b',
+          'nice-2.1.0',
+          v21f.statements.map((s) => s.id),
+        ),
+      ],
+      {
+        crosswalk: { catalogues: [v21f] },
+      },
+    );
+    expect(crossed.overall.covered).to.equal(0);
+    const shared = v100.statements.filter((s) =>
+      v21f.statements.some((t) => t.id === s.id && t.type === s.type),
+    ).length;
+    expect(crossed.crosswalked!.addedOnly.covered).to.equal(shared);
+    expect(crossed.crosswalked!.addedOnly.covered).to.be.at.most(crossed.crosswalked!.addedOnly.total);
   });
 
   it('crosses exactly the ids shared by 2017 and v2.1.0 (107, per the shared crosswalk note)', () => {
