@@ -6,6 +6,29 @@
 /** A NICE framework version (the server's `NICE_FRAMEWORKS`). */
 export type NiceFramework = 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
 export type NiceStatementType = 'task' | 'knowledge' | 'skill' | 'ability';
+
+/** A framework version the platform knows, and whether its NIST catalogue is imported. */
+export interface NiceFrameworkInfo {
+  id: NiceFramework;
+  /** NIST's name of the version, English (e.g. "NICE Framework Components v2.1.0"). */
+  label: string;
+  /** The catalogue's own version (`2.1.0`, `2017`); null when it is not imported. */
+  sourceVersion: string | null;
+  imported: boolean;
+}
+
+/** What the analytics pages need before their first figure (`GET /api/analytics/config`). */
+export interface AnalyticsConfig {
+  /** Every framework version, oldest first. */
+  frameworks: NiceFrameworkInfo[];
+  /** The version the pages open with: the newest imported one (v2.1.0 when none is). */
+  defaultFramework: NiceFramework;
+  /**
+   * The platform's reporting time zone (IANA name, `Asia/Tokyo` by default): the zone of every
+   * calendar date on transcripts, statements and period boundaries; pages show dates in it too.
+   */
+  timeZone: string;
+}
 /** One statement of a NICE catalogue, with NIST's English text. */
 export interface NiceStatement {
   readonly id: string;
@@ -25,8 +48,21 @@ export interface Fraction {
 export interface RoleCoverage extends Fraction {
   id: string;
   name: string;
+  /** The role's category id (`PD`, `PR`, …; empty when NIST links it to none); names in `categories`. */
+  category: string;
   /** Materials that name this role in their mapping (direct framework only). */
   namedBy: number;
+  /**
+   * The role's statements by type: covered of the role's statements of that type. Every type the
+   * catalogue has is present (a type the role has no statement of: `{0, 0, null}`).
+   */
+  byType: Partial<Record<NiceStatementType, Fraction>>;
+}
+
+/** A work-role category (SP 800-181 rev0) or role group (v1.0.0+) with NIST's English name. */
+export interface NiceCategoryName {
+  id: string;
+  name: string;
 }
 
 export interface CoverageFigures {
@@ -38,6 +74,8 @@ export interface CoverageFigures {
 export interface CoverageReport extends CoverageFigures {
   framework: NiceFramework;
   sourceVersion: string;
+  /** The framework's categories (role groups), from its NIST file, in the file's order. */
+  categories: NiceCategoryName[];
   /** What the denominators are, in words. */
   universe: string;
   materials: {

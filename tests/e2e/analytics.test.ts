@@ -23,6 +23,7 @@ import { ScoringService } from '../../orchestrator/src/scoring-service/scoring-s
 import { ScoringStore } from '../../orchestrator/src/scoring-service/scoring-store.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { en } from '../../web-console/src/i18n/en.ts';
+import { calendarDay, formatDay } from '../../web-console/src/platform-zone.ts';
 import {
   launchBrowser,
   screenshot,
@@ -61,6 +62,7 @@ interface RoleRow {
   covered: number;
   total: number;
   percent: number | null;
+  byType: Record<string, { covered: number; total: number }>;
 }
 
 describe('analytics pages (browser)', function () {
@@ -127,7 +129,8 @@ describe('analytics pages (browser)', function () {
       const accounts = new AccountService({ db: database.db });
       await accounts.ensureFirstOperator();
       const org = await accounts.createOrganisation({ name: 'Analytics School', kind: 'training-company' });
-      await accounts.createUser({ orgId: org.id, role: 'instructor', ...INSTRUCTOR });
+      const instructorId = (await accounts.createUser({ orgId: org.id, role: 'instructor', ...INSTRUCTOR }))
+        .user.id;
       aliceId = (await accounts.createUser({ orgId: org.id, role: 'trainee', ...ALICE })).user.id;
       bobId = (await accounts.createUser({ orgId: org.id, role: 'trainee', ...BOB })).user.id;
       launched = Date.now() - 3 * 3_600_000;
@@ -140,6 +143,7 @@ describe('analytics pages (browser)', function () {
         at: launched,
         teams: plans,
         state: 'ended',
+        createdBy: instructorId, // the instructor's class
       });
       await claimMembership(database.db, {
         exerciseId: EX,
@@ -193,6 +197,7 @@ describe('analytics pages (browser)', function () {
       overall: RoleRow;
       byRole: RoleRow[];
       byType: Record<string, RoleRow>;
+      categories: { id: string; name: string }[];
     }>;
     expect(api.status).to.equal(200);
     const overall = staff.getByTestId('coverage-overall');
@@ -225,6 +230,45 @@ describe('analytics pages (browser)', function () {
         `${role.covered} of ${role.total} statements`,
       );
     }
+    // the framework choice is the API's list: NIST's names, versions not imported disabled
+    const options = await staff
+      .locator('[data-testid="analytics-framework"] option')
+      .evaluateAll((os) => os.map((o) => [o.getAttribute('value'), (o as HTMLOptionElement).disabled]));
+    expect(options).to.deep.equal([
+      ['nice-sp800-181r0', true],
+      ['nice-1.0.0', true],
+      ['nice-2.0.0', true],
+      ['nice-2.1.0', false],
+    ]);
+    expect(await staff.locator('[data-testid="analytics-framework"]').inputValue()).to.equal('nice-2.1.0');
+    expect(await staff.locator('.analytics-coverage h2').innerText()).to.equal(
+      'Coverage of NICE Framework Components v2.1.0',
+    );
+    // the role × statement type grid: one cell per role and type, the API's role figures by type
+    expect(Object.keys(api.body.byType)).to.deep.equal(['task', 'knowledge', 'skill']);
+    for (const type of ['task', 'knowledge', 'skill']) {
+      expect(
+        await staff.locator(`[data-testid="heatmap-cell"][data-column="${type}"]`).count(),
+        type,
+      ).to.equal(api.body.byRole.length);
+    }
+    for (const role of someCovered) {
+      for (const [type, f] of Object.entries(role.byType)) {
+        const cell = staff.locator(
+          `[data-testid="heatmap-cell"][data-column="${type}"][data-role="${role.id}"]`,
+        );
+        expect(await cell.getAttribute('data-covered'), `${role.id} ${type}`).to.equal(String(f.covered));
+        expect(await cell.getAttribute('data-total'), `${role.id} ${type}`).to.equal(String(f.total));
+        expect(await cell.getAttribute('aria-label'), `${role.id} ${type}`).to.include(
+          `${f.covered} of ${f.total} statements`,
+        );
+      }
+    }
+    // the category headings are the framework file's names (v2.1.0: "PROTECTION and DEFENSE")
+    const headings = await staff.getByTestId('heatmap-group').allTextContents();
+    expect(api.body.categories.find((c) => c.id === 'PD')?.name).to.equal('PROTECTION and DEFENSE');
+    expect(headings).to.include('PD — Protection and Defense');
+    expect(headings.length).to.equal(new Set(api.body.byRole.map((r) => r.id.slice(0, 2))).size);
     // a covered cell is coloured differently from an uncovered one
     const uncovered = api.body.byRole.find((r) => r.covered === 0);
     if (uncovered) {
@@ -235,8 +279,8 @@ describe('analytics pages (browser)', function () {
       expect(await fill(someCovered[0]!.id)).to.not.equal(await fill(uncovered.id));
     }
     await shootBoth(staff, 'analytics-coverage', {
-      en: 'Work roles × coverage',
-      ja: '職務ロール × カバー率',
+      en: 'Work roles × statement types',
+      ja: '職務ロール × ステートメントの種類',
     });
   });
 
@@ -285,10 +329,8 @@ describe('analytics pages (browser)', function () {
     ).to.equal(0);
     // utilisation over time: the launch's month shows it used, the others none
     await staff.getByTestId('usage-monthly').waitFor();
-    const month = await staff.evaluate((ms) => {
-      const d = new Date(ms);
-      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
-    }, launched);
+    // months of the platform's time zone (Asia/Tokyo), whatever the browser's
+    const month = calendarDay(launched, 'Asia/Tokyo').slice(0, 7);
     const months = await staff
       .locator('[data-testid="usage-monthly"] li')
       .evaluateAll((lis) =>
@@ -362,6 +404,45 @@ describe('analytics pages (browser)', function () {
     expect(bobShown.sort()).to.deep.equal(['K1193', 'T1084']);
     await bob.context().close();
     expect(started().cspViolations).to.deep.equal([]);
+  });
+
+  it('dates are days in the platform’s time zone (Asia/Tokyo), labelled, in a browser set to another zone', async () => {
+    // when Alice first demonstrated T1084 (her recon), as the API says (the instructor may read it)
+    const evidence = (await apiJson(staff, `/api/analytics/trainees/${aliceId}/evidence`)) as Json<{
+      frameworks: { statements: { id: string; firstAt: number }[] }[];
+    }>;
+    const first = evidence.body.frameworks
+      .flatMap((f) => f.statements)
+      .find((x) => x.id === 'T1084')!.firstAt;
+    // that instant is another calendar day in one of these two zones than in Tokyo, whatever the
+    // hour (Tokyo +9, Pago Pago −11, Kiritimati +14): that one is the browser's
+    const zone = ['Pacific/Pago_Pago', 'Pacific/Kiritimati'].find(
+      (z) => calendarDay(first, z) !== calendarDay(first, 'Asia/Tokyo'),
+    )!;
+    const { page } = await started().newPage({ timezoneId: zone });
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).to.equal(zone);
+    await signIn(page, ALICE, '#/analytics/me');
+    await page.getByTestId('progress-statements').waitFor();
+    expect(await page.getByTestId('progress-zone').innerText()).to.include('Asia/Tokyo');
+    expect(await page.locator('[data-testid="progress-statements"] thead').innerText()).to.include(
+      'First demonstrated (Asia/Tokyo)',
+    );
+    const row = page
+      .locator('[data-testid="progress-statements"] tbody tr[data-statement="T1084"] td')
+      .last();
+    const at = Number(await row.getAttribute('data-first'));
+    expect(at).to.equal(first);
+    expect(await row.innerText()).to.equal(formatDay(at, 'Asia/Tokyo', 'en'));
+    expect(await row.innerText()).to.not.equal(formatDay(at, zone, 'en'));
+    await page.context().close();
+
+    // the staff page's default period ends today in Tokyo, and says so
+    const other = (await started().newPage({ timezoneId: zone })).page;
+    await signIn(other, INSTRUCTOR, '#/analytics');
+    await other.getByTestId('usage-period').waitFor();
+    expect(await other.getByTestId('usage-to').inputValue()).to.equal(calendarDay(Date.now(), 'Asia/Tokyo'));
+    expect(await other.getByTestId('usage-period').innerText()).to.include('Asia/Tokyo');
+    await other.context().close();
   });
 });
 

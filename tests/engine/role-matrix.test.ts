@@ -1028,6 +1028,13 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
     ]),
     // competency analytics (a v2.1.0 catalogue is imported into the data directory before start)
     {
+      op: 'GET /api/analytics/config',
+      note: 'framework versions',
+      expect: SIGNED_IN,
+      request: () => ({ path: '/api/analytics/config' }),
+      verify: (_c: Caller, r: Res) => expect(r.body.defaultFramework).to.equal('nice-2.1.0'),
+    },
+    {
       op: 'GET /api/analytics/coverage',
       note: 'shipped',
       expect: STAFF_ALL(200),
@@ -1061,6 +1068,13 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: [401, 200, 200, 200, 404, 404, 200, 404, 404],
       request: () => ({ path: `/api/analytics/exercises/${X}/teams/team-1/evidence` }),
     },
+    ...(['PUT', 'DELETE'] as const).map((method) => ({
+      // org A's admin (X is org A's) and the operator; org B's admin would get 404; instructors 403
+      op: `${method} /api/exercises/{id}/instructors/{userId}`,
+      note: 'X, instructor A (already its launcher)',
+      expect: [401, 200, 200, 403, 403, 403, 403, 403, 403] as Row,
+      request: () => ({ path: `/api/exercises/${X}/instructors/${userIds.instrA}` }),
+    })),
     {
       op: 'GET /api/analytics/exercises/{id}/class',
       note: 'X',

@@ -50,6 +50,8 @@ const bob = user('bob', 'org-1', 'trainee');
 const instr1 = user('instr1', 'org-1', 'instructor');
 const admin1 = user('admin1', 'org-1', 'org-admin');
 const instr2 = user('instr2', 'org-2', 'instructor');
+/** Another instructor of org-1: EX is instr1's class, not theirs (until they are assigned to it). */
+const instr3 = user('instr3', 'org-1', 'instructor');
 const anon1: Principal = { kind: 'participant', exerciseId: EX, teamId: 'team-1', name: 'Anon' };
 
 describe('analytics API: coverage, gaps, evidence, class, transcript, usage — who may read what', function () {
@@ -76,6 +78,15 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     };
   };
 
+  const send = async (principal: Principal, method: 'PUT' | 'DELETE', path: string) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { 'x-test-principal': JSON.stringify(principal) },
+    });
+    const text = await res.text();
+    return { status: res.status, text, body: JSON.parse(text) as Record<string, unknown> };
+  };
+
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cyrop-analytics-api-'));
     const shipped = path.join(dir, 'catalogue');
@@ -87,7 +98,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     database = await openDatabase(data);
     const db = database.db;
     for (const org of ['org-op', 'org-1', 'org-2']) await insertOrg(db, org, T0);
-    for (const p of [operator, alice, bob, instr1, admin1, instr2])
+    for (const p of [operator, alice, bob, instr1, admin1, instr2, instr3])
       if (p.kind === 'user') await insertUser(db, p.userId, p.orgId, p.role, T0);
     const plans = evidencePlans(EX, 2);
     await insertExercise(db, {
@@ -97,6 +108,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
       version: '1.0.0',
       at: T0,
       teams: plans,
+      createdBy: 'instr1',
     });
     const join = (teamId: string, userId: string | null, name: string) =>
       claimMembership(db, { exerciseId: EX, teamId, displayName: name, userId, now: T0 });
@@ -182,6 +194,40 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     expect((await call(alice, `/api/analytics/exercises/${EX}/class`)).status).to.equal(403);
   });
 
+  it('an instructor’s class is the exercises they launched or are assigned to: instructor B cannot read instructor A’s', async () => {
+    // instr3 is an instructor of the same organisation who did not launch EX
+    expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(404);
+    expect((await call(instr3, `/api/analytics/exercises/${EX}/teams/team-1/evidence`)).status).to.equal(404);
+    const hidden = await call(instr3, '/api/analytics/trainees/alice/evidence');
+    expect(hidden.status).to.equal(404);
+    expect(hidden.text).to.not.contain('T1084');
+    expect((await call(instr3, '/api/analytics/trainees/alice/transcript')).status).to.equal(404);
+    // the org-admin sees the whole organisation, the launcher their class
+    expect((await call(admin1, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
+    expect((await call(instr1, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
+    // only an org-admin (or the operator) assigns; instructors cannot assign themselves
+    const assign = `/api/exercises/${EX}/instructors/instr3`;
+    expect((await send(instr3, 'PUT', assign)).status).to.equal(403);
+    expect((await send(instr2, 'PUT', assign)).status).to.equal(403);
+    expect((await send(user('admin2', 'org-2', 'org-admin'), 'PUT', assign)).status).to.equal(404);
+    // only an instructor of the exercise's organisation can be assigned
+    expect((await send(admin1, 'PUT', `/api/exercises/${EX}/instructors/instr2`)).status).to.equal(404);
+    expect((await send(admin1, 'PUT', `/api/exercises/${EX}/instructors/alice`)).status).to.equal(404);
+    const put = await send(admin1, 'PUT', assign);
+    expect(put.status, put.text).to.equal(200);
+    expect(put.body).to.deep.equal({ exerciseId: EX, userId: 'instr3', assigned: true });
+    expect((await send(admin1, 'PUT', assign)).status, 'idempotent').to.equal(200);
+    // assigned to EX, instr3 reads it too
+    expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(200);
+    const shown = await call(instr3, '/api/analytics/trainees/alice/evidence');
+    expect(shown.status).to.equal(200);
+    expect(statementIds(shown.body)).to.deep.equal(['K1089', 'K1193', 'S0875', 'T1084']);
+    // taken off, not any more
+    expect((await send(admin1, 'DELETE', assign)).status).to.equal(200);
+    expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(404);
+    expect((await call(instr3, '/api/analytics/trainees/alice/evidence')).status).to.equal(404);
+  });
+
   it('a team’s evidence: its own participants (anonymous joins) and the exercise’s staff', async () => {
     const own = await call(anon1, `/api/analytics/exercises/${EX}/teams/team-1/evidence`);
     expect(own.status).to.equal(200);
@@ -238,6 +284,43 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     expect((await call(bob, '/api/analytics/trainees/alice/transcript?format=pdf')).status).to.equal(404);
   });
 
+  it('the config lists every framework version with NIST’s name and whether it is imported, to anyone signed in', async () => {
+    for (const p of [alice, instr1, anon1]) {
+      const r = await call(p, '/api/analytics/config');
+      expect(r.status, r.text).to.equal(200);
+      // only v2.1.0 is imported in this data directory
+      expect(r.body['frameworks']).to.deep.equal([
+        {
+          id: 'nice-sp800-181r0',
+          label: 'NICE Framework, NIST SP 800-181 (2017)',
+          sourceVersion: null,
+          imported: false,
+        },
+        { id: 'nice-1.0.0', label: 'NICE Framework Components v1.0.0', sourceVersion: null, imported: false },
+        { id: 'nice-2.0.0', label: 'NICE Framework Components v2.0.0', sourceVersion: null, imported: false },
+        {
+          id: 'nice-2.1.0',
+          label: 'NICE Framework Components v2.1.0',
+          sourceVersion: '2.1.0',
+          imported: true,
+        },
+      ]);
+      expect(r.body['defaultFramework']).to.equal('nice-2.1.0');
+      // the zone of the transcript's dates (issuedOn below) and of YYYY-MM-DD periods
+      expect(r.body['timeZone']).to.equal('Asia/Tokyo');
+    }
+    expect((await call(undefined, '/api/analytics/config')).status).to.equal(401);
+  });
+
+  it('coverage names each category as the framework file does', async () => {
+    const r = await call(instr1, '/api/analytics/coverage');
+    const categories = r.body['categories'] as { id: string; name: string }[];
+    expect(categories.map((c) => c.id).sort()).to.deep.equal(['DD', 'IN', 'IO', 'OG', 'PD']);
+    expect(categories.find((c) => c.id === 'OG')?.name).to.equal('OVERSIGHT and GOVERNANCE');
+    const roles = r.body['byRole'] as { id: string; category: string }[];
+    expect(roles.find((x) => x.id === 'PD-WRL-001')?.category).to.equal('PD');
+  });
+
   it('coverage and gaps for staff, JSON and CSV with a BOM, every figure with its denominator', async () => {
     const r = await call(instr1, '/api/analytics/coverage?role=PD-WRL-001');
     expect(r.status, r.text).to.equal(200);
@@ -245,8 +328,9 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     expect(r.body['overall']).to.deep.equal({ covered: 7, total: 2148, percent: 0.3 });
     const csv = await call(instr1, '/api/analytics/coverage?format=csv');
     expect(csv.type).to.match(/^text\/csv/);
-    expect(csv.text.startsWith('\ufeffscope,id,name,covered,total,percent,basis\r\n')).to.equal(true);
-    expect(csv.text).to.contain('overall,nice-2.1.0,,7,2148,0.3,direct\r\n');
+    expect(csv.text.startsWith('\ufeffscope,id,name,type,covered,total,percent,basis\r\n')).to.equal(true);
+    expect(csv.text).to.contain('overall,nice-2.1.0,,,7,2148,0.3,direct\r\n');
+    expect(csv.text).to.match(/\r\nrole-type,PD-WRL-001,[^,]+,skill,\d+,\d+,/);
     const gaps = await call(admin1, '/api/analytics/gaps?role=PD-WRL-001&format=csv');
     expect(gaps.status).to.equal(200);
     expect(gaps.text.split('\r\n')[0]).to.equal('\ufeffwork_role,statement_id,type,text');

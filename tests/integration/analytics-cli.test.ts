@@ -50,11 +50,28 @@ describe('cyrop nice coverage | nice gaps | usage (the real command on a data di
     expect(text.stdout).to.contain('statements covered: 74 of 2148 (3.4%)');
     expect(text.stdout).to.contain('denominator: every task/knowledge/skill statement of nice-2.1.0 (2148)');
     const json = cyrop(['nice', 'coverage', '--format', 'json', '--role', 'PD-WRL-001'], env);
-    const report = JSON.parse(json.stdout) as { overall: unknown; byRole: { id: string; total: number }[] };
+    const report = JSON.parse(json.stdout) as {
+      overall: unknown;
+      byRole: {
+        id: string;
+        covered: number;
+        total: number;
+        byType: Record<string, { covered: number; total: number }>;
+      }[];
+    };
     expect(report.overall).to.deep.equal({ covered: 74, total: 2148, percent: 3.4 });
-    expect(report.byRole.map((r) => [r.id, r.total])).to.deep.equal([['PD-WRL-001', 206]]);
+    expect(report.byRole.map((r) => [r.id, r.covered, r.total])).to.deep.equal([['PD-WRL-001', 33, 206]]);
+    // the role × type cells: one per type of v2.1.0, adding up to the role's 33 of 206
+    const cells = Object.entries(report.byRole[0]!.byType);
+    expect(cells.map(([t]) => t)).to.deep.equal(['task', 'knowledge', 'skill']);
+    expect(cells.reduce((n, [, f]) => n + f.covered, 0)).to.equal(33);
+    expect(cells.reduce((n, [, f]) => n + f.total, 0)).to.equal(206);
     const csv = cyrop(['nice', 'coverage', '--format', 'csv'], env);
-    expect(csv.stdout.startsWith('\ufeffscope,id,name,covered,total,percent,basis\r\n')).to.equal(true);
+    expect(csv.stdout.startsWith('\ufeffscope,id,name,type,covered,total,percent,basis\r\n')).to.equal(true);
+    const roleTypeRows = csv.stdout.split('\r\n').filter((l) => l.startsWith('role-type,PD-WRL-001,'));
+    expect(roleTypeRows.map((l) => l.split(',').slice(-5, -2).join(','))).to.deep.equal(
+      cells.map(([t, f]) => `${t},${f.covered},${f.total}`),
+    );
   });
 
   it('shows crosswalked figures apart, and only when asked', () => {

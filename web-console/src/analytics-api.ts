@@ -1,5 +1,6 @@
 import { api } from './api.ts';
 import type {
+  AnalyticsConfig,
   CoverageReport,
   Evidence,
   Fraction,
@@ -19,6 +20,7 @@ import type {
  */
 
 export type {
+  AnalyticsConfig,
   CoverageReport,
   Evidence,
   Fraction,
@@ -31,14 +33,19 @@ export type {
   UsageReport,
 };
 
-/** The framework versions, oldest first (the server's `NICE_FRAMEWORKS`). */
-export const FRAMEWORKS: readonly NiceFramework[] = [
-  'nice-sp800-181r0',
-  'nice-1.0.0',
-  'nice-2.0.0',
-  'nice-2.1.0',
-];
-export const DEFAULT_FRAMEWORK: NiceFramework = 'nice-2.1.0';
+let config: Promise<AnalyticsConfig> | undefined;
+
+/**
+ * The framework versions (ids, NIST's names, imported or not), the one to open with and the
+ * platform's time zone; asked once per page load (a failure is asked again next time).
+ */
+export function fetchAnalyticsConfig(): Promise<AnalyticsConfig> {
+  config ??= api<AnalyticsConfig>('GET', '/api/analytics/config').catch((error: unknown) => {
+    config = undefined;
+    throw error;
+  });
+  return config;
+}
 
 export type CoverageScope = 'shipped' | 'available' | 'org';
 

@@ -1053,6 +1053,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/analytics/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What the analytics pages need first: every NICE framework version (id, NIST’s name, imported or not), the one to open with, and the platform’s time zone */
+    get: operations['getAnalyticsConfig'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/analytics/coverage': {
     parameters: {
       query?: never;
@@ -1121,6 +1138,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/exercises/{id}/instructors/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Assign an instructor of the organisation to an exercise: its class evidence becomes theirs to read (idempotent) */
+    put: operations['assignExerciseInstructor'];
+    post?: never;
+    /** Take an assigned instructor off an exercise (its launcher stays) */
+    delete: operations['unassignExerciseInstructor'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/analytics/exercises/{id}/class': {
     parameters: {
       query?: never;
@@ -1128,7 +1163,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the exercise's staff only */
+    /** The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the operator, the organisation's org-admins, and the instructors who launched it or are assigned to it */
     get: operations['getClassEvidence'];
     put?: never;
     post?: never;
@@ -2398,6 +2433,11 @@ export interface components {
     NiceCoverage: {
       framework: string;
       sourceVersion?: string;
+      /** @description the framework’s categories (role groups) with NIST’s names, from its NIST file */
+      categories: {
+        id: string;
+        name: string;
+      }[];
       /** @description what the denominators count */
       universe: string;
       overall: {
@@ -2415,10 +2455,20 @@ export interface components {
       byRole: {
         id: string;
         name: string;
+        /** @description category (role group) id; its name is in `categories` */
+        category: string;
         covered: number;
         total: number;
         percent: number | null;
         namedBy: number;
+        /** @description the role’s statements by type: covered of the role’s statements of that type */
+        byType: {
+          [key: string]: {
+            covered: number;
+            total: number;
+            percent: number | null;
+          };
+        };
       }[];
       materials: {
         total?: number;
@@ -2446,10 +2496,20 @@ export interface components {
         byRole?: {
           id: string;
           name: string;
+          /** @description category (role group) id; its name is in `categories` */
+          category: string;
           covered: number;
           total: number;
           percent: number | null;
           namedBy: number;
+          /** @description the role’s statements by type: covered of the role’s statements of that type */
+          byType: {
+            [key: string]: {
+              covered: number;
+              total: number;
+              percent: number | null;
+            };
+          };
         }[];
         addedOnly?: {
           covered: number;
@@ -2459,6 +2519,19 @@ export interface components {
         sources?: Record<string, never>[];
         rule?: string;
       };
+    };
+    AnalyticsConfig: {
+      frameworks: {
+        /** @enum {unknown} */
+        id: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+        label: string;
+        sourceVersion: string | null;
+        imported: boolean;
+      }[];
+      /** @enum {unknown} */
+      defaultFramework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+      /** @description the platform’s reporting time zone (IANA): the zone of calendar dates on documents and of YYYY-MM-DD periods */
+      timeZone: string;
     };
     NiceGaps: {
       framework: string;
@@ -2509,6 +2582,11 @@ export interface components {
         }[];
       }[];
       unresolved: Record<string, never>[];
+    };
+    ExerciseInstructor: {
+      exerciseId: string;
+      userId: string;
+      assigned: boolean;
     };
     TranscriptDocument: {
       /** @description YYYY-MM-DD */
@@ -5709,6 +5787,35 @@ export interface operations {
       };
     };
   };
+  getAnalyticsConfig: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the configuration */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AnalyticsConfig'];
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getNiceCoverage: {
     parameters: {
       query?: {
@@ -5838,6 +5945,70 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SkillsEvidence'];
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  assignExerciseInstructor: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the assignment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ExerciseInstructor'];
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  unassignExerciseInstructor: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the assignment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ExerciseInstructor'];
         };
       };
       /** @description An error */

@@ -16,7 +16,11 @@ export function csv(
 
 const pct = (f: Fraction) => (f.percent === null ? '' : f.percent);
 
-/** Coverage as CSV rows: scope (overall | type | role), id, name, covered, total, percent, basis. */
+/**
+ * Coverage as CSV rows: scope (overall | type | role | role-type), id, name, type, covered, total,
+ * percent, basis. A `role-type` row is one cell of the work role × statement type grid: the role's
+ * statements of that type (`id` is the role, `type` the statement type).
+ */
 export function coverageCsv(report: CoverageReport): string {
   const rows: (string | number | null)[][] = [];
   const add = (basis: string, figures: CoverageFigures) => {
@@ -24,18 +28,23 @@ export function coverageCsv(report: CoverageReport): string {
       'overall',
       report.framework,
       '',
+      '',
       figures.overall.covered,
       figures.overall.total,
       pct(figures.overall),
       basis,
     ]);
     for (const [type, f] of Object.entries(figures.byType))
-      rows.push(['type', type, '', f.covered, f.total, pct(f), basis]);
-    for (const r of figures.byRole) rows.push(['role', r.id, r.name, r.covered, r.total, pct(r), basis]);
+      rows.push(['type', type, '', type, f.covered, f.total, pct(f), basis]);
+    for (const r of figures.byRole) {
+      rows.push(['role', r.id, r.name, '', r.covered, r.total, pct(r), basis]);
+      for (const [type, f] of Object.entries(r.byType))
+        rows.push(['role-type', r.id, r.name, type, f.covered, f.total, pct(f), basis]);
+    }
   };
   add('direct', report);
   if (report.crosswalked) add('direct+crosswalked', report.crosswalked);
-  return csv(['scope', 'id', 'name', 'covered', 'total', 'percent', 'basis'], rows);
+  return csv(['scope', 'id', 'name', 'type', 'covered', 'total', 'percent', 'basis'], rows);
 }
 
 export function coverageText(report: CoverageReport): string {
@@ -51,7 +60,10 @@ export function coverageText(report: CoverageReport): string {
     'by work role (statements NIST links to the role):',
     ...report.byRole.map(
       (r) =>
-        `  ${r.id.padEnd(11)} ${formatFraction(r).padEnd(20)} ${r.name}${r.namedBy ? ` (named by ${r.namedBy})` : ''}`,
+        `  ${r.id.padEnd(11)} ${formatFraction(r).padEnd(20)} ${r.name}${r.namedBy ? ` (named by ${r.namedBy})` : ''}` +
+        `\n  ${''.padEnd(11)} ${Object.entries(r.byType)
+          .map(([t, f]) => `${t} ${f.covered}/${f.total}`)
+          .join(', ')}`,
     ),
   ];
   if (report.otherIds.length > 0)

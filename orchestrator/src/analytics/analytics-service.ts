@@ -1,4 +1,5 @@
 import {
+  mayReadClass,
   mayReadOrgCoverage,
   mayReadTeamEvidence,
   traineeEvidenceScope,
@@ -7,7 +8,13 @@ import {
 import type { Principal } from '../access/principal.ts';
 import type { TranscriptDocument } from '../documents/document-types.ts';
 import { CyropError } from '../errors.ts';
-import { NICE_FRAMEWORKS, type NiceCatalogue, type NiceFramework } from '../nice/nice-catalogue.ts';
+import type { AnalyticsConfig } from '../../../contract/analytics.ts';
+import {
+  NICE_FRAMEWORK_LABELS,
+  NICE_FRAMEWORKS,
+  type NiceCatalogue,
+  type NiceFramework,
+} from '../nice/nice-catalogue.ts';
 import type { NiceCatalogueSource } from '../nice/nice-catalogue-store.ts';
 import type { CatalogueEntry } from '../scenarios/scenario-catalogue.ts';
 import type { ScenarioLibrary } from '../scenarios/scenario-library.ts';
@@ -15,7 +22,7 @@ import type { Db } from '../store/database.ts';
 import { computeCoverage, roleGaps, type CoverageReport, type GapReport, type Material } from './coverage.ts';
 import { EvidenceReader, type Evidence } from './evidence.ts';
 import { materialsOf } from './materials.ts';
-import { buildTranscript } from './transcript.ts';
+import { buildTranscript, DEFAULT_TIME_ZONE } from './transcript.ts';
 import { usageReport, type UsageReport } from './usage.ts';
 
 /**
@@ -84,6 +91,28 @@ export class AnalyticsService {
     return materialsOf(entries);
   }
 
+  /** The framework versions (imported or not), the one to open with, and the reporting time zone. */
+  async config(): Promise<AnalyticsConfig> {
+    const imported = new Set(await this.options.nice.list());
+    const frameworks = await Promise.all(
+      NICE_FRAMEWORKS.map(async (id) => {
+        const catalogue = imported.has(id) ? await this.options.nice.load(id) : undefined;
+        return {
+          id,
+          label: NICE_FRAMEWORK_LABELS[id],
+          sourceVersion: catalogue?.sourceVersion ?? null,
+          imported: catalogue !== undefined,
+        };
+      }),
+    );
+    const newest = frameworks.filter((f) => f.imported).at(-1);
+    return {
+      frameworks,
+      defaultFramework: newest?.id ?? 'nice-2.1.0',
+      timeZone: this.options.timeZone ?? DEFAULT_TIME_ZONE,
+    };
+  }
+
   async catalogue(framework: NiceFramework): Promise<NiceCatalogue> {
     const catalogue = await this.options.nice.load(framework);
     if (!catalogue)
@@ -130,13 +159,117 @@ export class AnalyticsService {
   ): Promise<Evidence> {
     const scope = traineeEvidenceScope(principal, userId);
     if (scope.kind === 'none') throw noEvidence(userId);
+    let exerciseIds = options.exerciseIds;
+    if (scope.kind === 'class') {
+      const own = new Set(await this.classOf(scope.instructorId, scope.orgId));
+      exerciseIds = (exerciseIds ?? [...own]).filter((id) => own.has(id));
+    }
     const evidence = await this.evidence.forTrainee(userId, {
       ...options,
-      ...(scope.kind === 'org' ? { orgId: scope.orgId } : {}),
+      ...(exerciseIds ? { exerciseIds } : {}),
+      ...(scope.kind === 'org' || scope.kind === 'class' ? { orgId: scope.orgId } : {}),
     });
-    if (scope.kind === 'org' && evidence.exercises.length === 0 && evidence.unresolved.length === 0)
+    if (scope.kind !== 'all' && evidence.exercises.length === 0 && evidence.unresolved.length === 0)
       throw noEvidence(userId);
     return evidence;
+  }
+
+  /** The exercises of an organisation an instructor launched or is assigned to: their class. */
+  async classOf(instructorId: string, orgId: string): Promise<string[]> {
+    const rows = await this.options.db
+      .selectFrom('exercises')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where((eb) =>
+        eb.or([
+          eb('created_by', '=', instructorId),
+          eb(
+            'id',
+            'in',
+            eb.selectFrom('exercise_staff').select('exercise_id').where('user_id', '=', instructorId),
+          ),
+        ]),
+      )
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Assign an instructor of the exercise's organisation to it (their class), or take them off it.
+   * The operator and the organisation's org-admins; an org-admin of another organisation gets 404 (the
+   * exercise is private), as does an account that is not an instructor of that organisation.
+   */
+  async setInstructor(
+    principal: Principal | undefined,
+    exerciseId: string,
+    userId: string,
+    assigned: boolean,
+  ): Promise<{ exerciseId: string; userId: string; assigned: boolean }> {
+    const db = this.options.db;
+    const exercise = await db
+      .selectFrom('exercises')
+      .select(['org_id'])
+      .where('id', '=', exerciseId)
+      .executeTakeFirst();
+    if (
+      !exercise ||
+      principal?.kind !== 'user' ||
+      !(
+        principal.role === 'operator' ||
+        (principal.role === 'org-admin' && principal.orgId === exercise.org_id)
+      )
+    )
+      throw new CyropError('NOT_FOUND', `no exercise '${exerciseId}'`);
+    const instructor = await db
+      .selectFrom('users')
+      .select(['id'])
+      .where('id', '=', userId)
+      .where('role', '=', 'instructor')
+      .where('org_id', '=', exercise.org_id ?? '')
+      .executeTakeFirst();
+    if (!instructor)
+      throw new CyropError(
+        'NOT_FOUND',
+        `no instructor '${userId}' in organisation '${exercise.org_id ?? '(platform)'}' of exercise '${exerciseId}'`,
+      );
+    if (assigned)
+      await db
+        .insertInto('exercise_staff')
+        .values({
+          exercise_id: exerciseId,
+          user_id: userId,
+          assigned_at: this.clock(),
+          assigned_by: principal.userId,
+        })
+        .onConflict((oc) => oc.columns(['exercise_id', 'user_id']).doNothing())
+        .execute();
+    else
+      await db
+        .deleteFrom('exercise_staff')
+        .where('exercise_id', '=', exerciseId)
+        .where('user_id', '=', userId)
+        .execute();
+    return { exerciseId, userId, assigned };
+  }
+
+  /** Refuses (404, as if it did not exist) a caller who may not read an exercise's class evidence. */
+  async mustReadClass(principal: Principal | undefined, exerciseId: string): Promise<void> {
+    const exercise = await this.options.db
+      .selectFrom('exercises')
+      .select(['org_id', 'created_by'])
+      .where('id', '=', exerciseId)
+      .executeTakeFirst();
+    const assigned = await this.options.db
+      .selectFrom('exercise_staff')
+      .select('user_id')
+      .where('exercise_id', '=', exerciseId)
+      .execute();
+    const staff = exercise && {
+      orgId: exercise.org_id,
+      createdBy: exercise.created_by,
+      assigned: assigned.map((a) => a.user_id),
+    };
+    if (!mayReadClass(principal, staff)) throw new CyropError('NOT_FOUND', `no exercise '${exerciseId}'`);
   }
 
   async teamEvidence(
@@ -149,6 +282,11 @@ export class AnalyticsService {
     const watch = principal?.kind === 'user' ? await canWatch(principal, exerciseId) : false;
     if (!mayReadTeamEvidence(principal, { exerciseId, teamId }, watch))
       throw new CyropError('NOT_FOUND', `no team '${teamId}' in exercise '${exerciseId}'`);
+    // staff (not the team's own participants) read it only when the exercise is of their class
+    if (principal?.kind === 'user')
+      await this.mustReadClass(principal, exerciseId).catch(() => {
+        throw new CyropError('NOT_FOUND', `no team '${teamId}' in exercise '${exerciseId}'`);
+      });
     const team = await this.options.db
       .selectFrom('exercise_teams')
       .select('team_id')

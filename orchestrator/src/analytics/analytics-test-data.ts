@@ -118,6 +118,8 @@ export async function insertExercise(
     at: number;
     teams: readonly EnvironmentPlan[] | number;
     state?: 'running' | 'ended';
+    /** The account that launched it (its instructor's class). */
+    createdBy?: string | null;
   },
 ): Promise<void> {
   await db
@@ -135,6 +137,7 @@ export async function insertExercise(
       updated_at: e.at,
       expires_at: null,
       org_id: e.orgId,
+      created_by: e.createdBy ?? null,
     })
     .execute();
   const teams =

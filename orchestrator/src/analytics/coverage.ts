@@ -94,8 +94,26 @@ export function coverageFigures(
   const byRole = roles.map((r) => {
     const ids = new Set(r.statements);
     let n = 0;
-    for (const id of ids) if (covered.has(id)) n += 1;
-    return { id: r.id, name: r.name, ...fraction(n, ids.size), namedBy: namedBy.get(r.id) ?? 0 };
+    const roleTotals = new Map<NiceStatementType, number>();
+    const roleHits = new Map<NiceStatementType, number>();
+    for (const id of ids) {
+      const type = findStatement(catalogue, id)?.type;
+      if (type !== undefined) roleTotals.set(type, (roleTotals.get(type) ?? 0) + 1);
+      if (covered.has(id)) {
+        n += 1;
+        if (type !== undefined) roleHits.set(type, (roleHits.get(type) ?? 0) + 1);
+      }
+    }
+    const roleByType: Partial<Record<NiceStatementType, Fraction>> = {};
+    for (const t of types) roleByType[t] = fraction(roleHits.get(t) ?? 0, roleTotals.get(t) ?? 0);
+    return {
+      id: r.id,
+      name: r.name,
+      category: r.category,
+      ...fraction(n, ids.size),
+      namedBy: namedBy.get(r.id) ?? 0,
+      byType: roleByType,
+    };
   });
   return { overall: fraction(coveredAll, catalogue.statements.length), byType, byRole };
 }
@@ -152,6 +170,7 @@ export function computeCoverage(
   const report: CoverageReport = {
     framework: catalogue.framework,
     sourceVersion: catalogue.sourceVersion,
+    categories: catalogue.categories.map((c) => ({ id: c.id, name: c.name })),
     universe: `every ${statementTypesOf(catalogue).join('/')} statement of ${catalogue.framework} (${catalogue.statements.length}); a role's row: the statements NIST links to that role`,
     ...figures,
     materials: {

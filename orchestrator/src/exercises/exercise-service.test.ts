@@ -130,6 +130,16 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
       id: 'ex-b',
       secret: 'secret-bbbb',
     });
+    // created by the platform (no account): nobody's class but the organisation's
+    expect(
+      (
+        await database.db
+          .selectFrom('exercises')
+          .select('created_by')
+          .where('id', '=', 'ex-b')
+          .executeTakeFirst()
+      )?.created_by,
+    ).to.equal(null);
     expect(driver.calls).to.deep.equal([]);
     expect(a.teams.map((t) => t.state)).to.deep.equal(['pending', 'pending', 'pending']);
     const subnets = [
@@ -428,6 +438,13 @@ describe('ExerciseService (above the port, with an in-memory engine)', () => {
       expect(entry.by).to.deep.equal(by);
       expect(entry.orgId).to.equal('org-a');
     }
+    // the launcher is recorded with the exercise (an instructor's class, for analytics)
+    const row = await database.db
+      .selectFrom('exercises')
+      .select('created_by')
+      .where('id', '=', 'audited')
+      .executeTakeFirstOrThrow();
+    expect(row.created_by).to.equal('u-1');
   });
 
   it('refuses a second exercise with the same id, and an invalid scenario with its problems', async () => {

@@ -296,6 +296,10 @@ export class ExerciseService {
           record_input: request.recordInput ? 1 : 0,
           org_id: request.orgId ?? null,
           max_members_per_team: request.maxMembersPerTeam ?? null,
+          created_by:
+            request.by && request.by.actor !== 'system' && request.by.actor.kind === 'user'
+              ? request.by.actor.userId
+              : null,
         })
         .execute();
       await trx

@@ -15,6 +15,14 @@ export const NICE_FRAMEWORKS: readonly NiceFramework[] = Object.freeze([
   'nice-2.1.0',
 ] as const);
 
+/** NIST's names of the framework versions (English), for lists and headings. */
+export const NICE_FRAMEWORK_LABELS: Readonly<Record<NiceFramework, string>> = Object.freeze({
+  'nice-sp800-181r0': 'NICE Framework, NIST SP 800-181 (2017)',
+  'nice-1.0.0': 'NICE Framework Components v1.0.0',
+  'nice-2.0.0': 'NICE Framework Components v2.0.0',
+  'nice-2.1.0': 'NICE Framework Components v2.1.0',
+});
+
 export type NiceStatementType = 'task' | 'knowledge' | 'skill' | 'ability';
 
 export const NICE_STATEMENT_TYPES: readonly NiceStatementType[] = Object.freeze([

@@ -8,6 +8,7 @@ import { terminalsMigration } from '../terminals/terminals-migration.ts';
 import { helpRequestsMigration } from '../help-requests/help-requests-migration.ts';
 import { billingMigration } from '../billing/billing-migration.ts';
 import { coursesMigration } from '../courses/courses-migration.ts';
+import { exerciseStaffMigration } from '../exercises/exercise-staff-migration.ts';
 
 /** Versioned schema migrations, applied in name order, each once. Never edit a released one: add the next. */
 export const migrations: Record<string, Migration> = {
@@ -92,4 +93,5 @@ export const migrations: Record<string, Migration> = {
   '0010-help-requests': helpRequestsMigration,
   '0011-billing': billingMigration,
   '0012-courses': coursesMigration,
+  '0013-exercise-staff': exerciseStaffMigration,
 };

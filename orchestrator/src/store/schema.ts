@@ -18,6 +18,7 @@ export interface DatabaseSchema {
   scenario_ids: ScenarioIdsTable;
   invitations: InvitationsTable;
   exercise_members: ExerciseMembersTable;
+  exercise_staff: ExerciseStaffTable;
   scenario_versions: ScenarioVersionsTable;
   org_quotas: OrgQuotasTable;
   help_requests: HelpRequestsTable;
@@ -55,6 +56,16 @@ export interface ExercisesTable {
   record_input: Generated<number>;
   /** At most this many members per team (roster and joins); null = no cap. */
   max_members_per_team: number | null;
+  /** The account that launched it; null: launched by the platform, the CLI, or before 0013. */
+  created_by: string | null;
+}
+
+/** Instructors assigned to an exercise besides its launcher (their class, for analytics). */
+export interface ExerciseStaffTable {
+  exercise_id: string;
+  user_id: string;
+  assigned_at: number;
+  assigned_by: string;
 }
 
 /** The index of terminal session recordings (asciicast files under `<dataDir>/recordings/`). */

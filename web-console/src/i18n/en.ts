@@ -819,6 +819,7 @@ export const en = {
   'analytics.lead':
     'How much of the NICE Framework the scenarios cover, where the gaps are, and how the materials are used. Every share is given with its denominator.',
   'analytics.framework': 'Framework version',
+  'analytics.notImported': 'not imported',
   'analytics.scope': 'Scenarios counted',
   'analytics.crosswalk': 'Also count other versions through the crosswalk (shown separately)',
   'analytics.print': 'Print',
@@ -830,12 +831,13 @@ export const en = {
   'analytics.withCrosswalk': 'With the crosswalk:',
   'analytics.addedOnly': '(added by the crosswalk alone: {added})',
   'analytics.byType': 'Coverage by statement type',
-  'analytics.heat.direct': 'Direct',
-  'analytics.heat.crosswalk': 'With crosswalk',
+  'analytics.heat.direct': 'All types',
+  'analytics.heat.crosswalk': 'All, with crosswalk',
   'analytics.heat.namedBy': 'Named by',
-  'analytics.heatTitle': 'Work roles × coverage',
+  'analytics.heat.none': 'the role has no statements of this type',
+  'analytics.heatTitle': 'Work roles × statement types',
   'analytics.heatLead':
-    'Each row is a work role, grouped by category; a cell shows the role’s statements covered out of all its statements, its colour the share. “Named by” counts the scenarios that target the role.',
+    'Each row is a work role, grouped by category; each column a statement type. A cell shows the role’s statements of that type covered out of all its statements of that type (— when it has none), its colour the share; “All types” is the role as a whole. “Named by” counts the scenarios that target the role.',
   'analytics.heatLegend': 'Colour by covered share',
   'analytics.heatTable': 'The same figures as a table',
   'analytics.col.role': 'Work role',
@@ -851,6 +853,7 @@ export const en = {
   'analytics.to': 'To (included)',
   'analytics.show': 'Show',
   'analytics.period': 'Period: {from} to {to}, both days included.',
+  'analytics.timeZone': 'Dates are days in the platform’s time zone, {zone}.',
   'analytics.utilisation': 'Materials launched with real teams:',
   'analytics.materialsUsed': '{covered} of {total} materials ({percent} %)',
   'analytics.usageTotals':

@@ -813,6 +813,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'analytics.lead':
     'シナリオが NICE フレームワークをどれだけカバーしているか、どこが不足しているか、教材がどう使われているかを示します。割合には必ず分母を添えます。',
   'analytics.framework': 'フレームワークのバージョン',
+  'analytics.notImported': '未取り込み',
   'analytics.scope': '集計するシナリオ',
   'analytics.crosswalk': 'クロスウォークで他のバージョンも数える（別に表示）',
   'analytics.print': '印刷',
@@ -826,12 +827,13 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'analytics.withCrosswalk': 'クロスウォークを含めると：',
   'analytics.addedOnly': '（クロスウォークだけで増えた分：{added}）',
   'analytics.byType': 'ステートメントの種類別カバー率',
-  'analytics.heat.direct': '直接',
-  'analytics.heat.crosswalk': 'クロスウォーク込み',
+  'analytics.heat.direct': '全種類',
+  'analytics.heat.crosswalk': '全種類（クロスウォーク込み）',
   'analytics.heat.namedBy': '対象シナリオ数',
-  'analytics.heatTitle': '職務ロール × カバー率',
+  'analytics.heat.none': 'このロールにはこの種類のステートメントがありません',
+  'analytics.heatTitle': '職務ロール × ステートメントの種類',
   'analytics.heatLead':
-    '各行が職務ロールで、カテゴリごとにまとめています。セルはロールの全ステートメントのうちカバーされた数を示し、色がその割合を表します。「対象シナリオ数」はそのロールを対象とするシナリオの数です。',
+    '各行が職務ロール（カテゴリごとにまとめています）、各列がステートメントの種類です。セルはロールのその種類のステートメントのうちカバーされた数を示し（その種類がなければ —）、色がその割合を表します。「全種類」はロール全体の数です。「対象シナリオ数」はそのロールを対象とするシナリオの数です。',
   'analytics.heatLegend': 'カバー率による色分け',
   'analytics.heatTable': '同じ数値を表で見る',
   'analytics.col.role': '職務ロール',
@@ -848,6 +850,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'analytics.to': '終了日（当日を含む）',
   'analytics.show': '表示',
   'analytics.period': '期間：{from} から {to} まで（両日を含む）。',
+  'analytics.timeZone': '日付はプラットフォームのタイムゾーン（{zone}）の日付です。',
   'analytics.utilisation': '実際のチームで起動された教材：',
   'analytics.materialsUsed': '{total} 件中 {covered} 件の教材（{percent} %）',
   'analytics.usageTotals':

@@ -1,11 +1,11 @@
 import {
-  DEFAULT_FRAMEWORK,
+  fetchAnalyticsConfig,
   fetchCoverage,
   fetchGaps,
   fetchUsage,
-  FRAMEWORKS,
   gapsUrl,
   usageUrl,
+  type AnalyticsConfig,
   type CoverageReport,
   type CoverageScope,
   type Fraction,
@@ -18,6 +18,7 @@ import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid, type Child } from '../dom.ts';
 import { formatNumber, locale, pickText, t, type MessageKey } from '../i18n/i18n.ts';
 import type { View } from '../view.ts';
+import { addDays, calendarDay, recentMonths } from '../platform-zone.ts';
 import { bar, heatBin, heatLegend, svg } from './charts.ts';
 
 const TYPES: readonly NiceStatementType[] = ['task', 'knowledge', 'skill', 'ability'];
@@ -33,22 +34,13 @@ const SCOPE_KEYS = {
   org: 'analytics.scope.org',
 } as const satisfies Record<CoverageScope, MessageKey>;
 
-/** NIST's work-role categories by the two letters that start a role id (NIST's English names). */
-const CATEGORIES: Readonly<Record<string, string>> = {
-  OG: 'Oversight and Governance',
-  DD: 'Design and Development',
-  IO: 'Implementation and Operation',
-  PD: 'Protection and Defense',
-  IN: 'Investigation',
-  CI: 'Cyberspace Intelligence',
-  CE: 'Cyberspace Effects',
-  SP: 'Securely Provision',
-  OM: 'Operate and Maintain',
-  OV: 'Oversee and Govern',
-  PR: 'Protect and Defend',
-  AN: 'Analyze',
-  CO: 'Collect and Operate',
-};
+/**
+ * A category's name as NIST's file spells it, with whole-word capitals eased ("PROTECTION and
+ * DEFENSE" → "Protection and Defense"; the 2017 names are already in title case).
+ */
+export function categoryTitle(name: string): string {
+  return name.replace(/\b([A-Z])([A-Z]+)\b/g, (_, first: string, rest: string) => first + rest.toLowerCase());
+}
 
 export function percentText(fraction: Fraction): string {
   return fraction.percent === null
@@ -67,20 +59,18 @@ export function fractionText(fraction: Fraction, key: MessageKey = 'analytics.fr
   });
 }
 
-function isoDay(date: Date): string {
-  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
-}
-
 /**
  * `#/analytics` (staff): NICE coverage of the chosen catalogue (overall with its denominator, bars by
- * statement type, the work-role × coverage heatmap with a table of the same numbers), a work role's
+ * statement type, the work-role × statement-type heatmap with a table of the same numbers), a work role's
  * gaps with a CSV link, and material use for a period. Statement and role texts are NIST's English
  * (marked `lang="en"`); everything around them is translated. Printable (`@media print` hides the
  * controls).
  */
 export class AnalyticsView implements View {
   readonly element = h('section', { class: 'page analytics' });
-  private framework: NiceFramework = DEFAULT_FRAMEWORK;
+  /** The framework versions from the API (`/api/analytics/config`); undefined until loaded. */
+  private config: AnalyticsConfig | undefined;
+  private framework: NiceFramework | undefined;
   private scope: CoverageScope = 'shipped';
   private crosswalk = false;
   private coverage: CoverageReport | undefined;
@@ -88,8 +78,9 @@ export class AnalyticsView implements View {
   private role = '';
   private gaps: GapReport | undefined;
   private gapsError: unknown;
-  private from = isoDay(new Date(Date.now() - 89 * 86_400_000));
-  private to = isoDay(new Date());
+  /** The usage period, days in the platform's time zone (set once the config is loaded). */
+  private from = '';
+  private to = '';
   private usage: UsageReport | undefined;
   private usageError: unknown;
   /** Utilisation per calendar month, the last six months (this one included). */
@@ -99,23 +90,43 @@ export class AnalyticsView implements View {
 
   constructor() {
     this.relocalize();
-    void this.loadCoverage();
-    void this.loadUsage();
-    void this.loadMonthly();
+    void this.loadConfig();
   }
 
   dispose(): void {
     this.disposed = true;
   }
 
+  private async loadConfig(): Promise<void> {
+    try {
+      const config = await fetchAnalyticsConfig();
+      if (this.disposed) return;
+      this.config = config;
+      this.framework = config.defaultFramework;
+      this.to = calendarDay(Date.now(), config.timeZone);
+      this.from = addDays(this.to, 89);
+    } catch (error) {
+      if (this.disposed) return;
+      this.coverageError = error;
+      this.usageError = error;
+      this.relocalize();
+      return;
+    }
+    void this.loadUsage();
+    void this.loadMonthly();
+    await this.loadCoverage();
+  }
+
   private async loadCoverage(): Promise<void> {
+    const framework = this.framework;
+    if (framework === undefined) return;
     const ticket = ++this.ticket;
     this.coverage = undefined;
     this.coverageError = undefined;
     this.relocalize();
     try {
       const report = await fetchCoverage({
-        framework: this.framework,
+        framework,
         scope: this.scope,
         crosswalk: this.crosswalk,
       });
@@ -135,9 +146,11 @@ export class AnalyticsView implements View {
 
   private async loadGaps(): Promise<void> {
     const role = this.role;
+    const framework = this.framework;
+    if (framework === undefined) return;
     this.gapsError = undefined;
     try {
-      const report = await fetchGaps({ framework: this.framework, scope: this.scope }, role);
+      const report = await fetchGaps({ framework, scope: this.scope }, role);
       if (role !== this.role || this.disposed) return;
       this.gaps = report;
     } catch (error) {
@@ -150,12 +163,8 @@ export class AnalyticsView implements View {
 
   /** One usage report per month, oldest first: utilisation over time. */
   private async loadMonthly(): Promise<void> {
-    const today = new Date();
-    const months = Array.from({ length: 6 }, (_, i) => {
-      const first = new Date(today.getFullYear(), today.getMonth() - 5 + i, 1);
-      const last = new Date(first.getFullYear(), first.getMonth() + 1, 0);
-      return { month: isoDay(first).slice(0, 7), from: isoDay(first), to: isoDay(last) };
-    });
+    if (!this.config) return;
+    const months = recentMonths(Date.now(), this.config.timeZone, 6);
     try {
       const reports = await Promise.all(months.map((m) => fetchUsage(m.from, m.to)));
       this.monthly = reports.map((report, i) => ({ month: months[i]?.month ?? '', report }));
@@ -211,7 +220,13 @@ export class AnalyticsView implements View {
               void this.loadCoverage();
             },
           },
-          FRAMEWORKS.map((f) => h('option', { value: f, selected: f === this.framework }, f)),
+          (this.config?.frameworks ?? []).map((f) =>
+            h(
+              'option',
+              { value: f.id, selected: f.id === this.framework, disabled: !f.imported },
+              f.imported ? f.label : `${f.label} — ${t('analytics.notImported')}`,
+            ),
+          ),
         ),
       ),
       h(
@@ -278,7 +293,14 @@ export class AnalyticsView implements View {
         'data-testid': 'analytics-coverage',
         'data-framework': report.framework,
       },
-      h('h2', {}, t('analytics.coverageTitle', { framework: report.framework })),
+      h(
+        'h2',
+        {},
+        t('analytics.coverageTitle', {
+          framework:
+            this.config?.frameworks.find((f) => f.id === report.framework)?.label ?? report.framework,
+        }),
+      ),
       h(
         'p',
         {
@@ -333,45 +355,63 @@ export class AnalyticsView implements View {
 
   private renderHeatmap(report: CoverageReport): HTMLElement {
     const crossed = report.crosswalked ? new Map(report.crosswalked.byRole.map((r) => [r.id, r])) : undefined;
+    const names = new Map(report.categories.map((c) => [c.id, categoryTitle(c.name)]));
     const groups = new Map<string, CoverageReport['byRole']>();
     for (const row of [...report.byRole].sort((a, b) => a.id.localeCompare(b.id))) {
-      const code = row.id.slice(0, 2);
+      const code = row.category || row.id.slice(0, 2);
       groups.set(code, [...(groups.get(code) ?? []), row]);
     }
+    type Row = CoverageReport['byRole'][number];
+    type Column = {
+      key: NiceStatementType | 'direct' | 'crosswalk';
+      title: string;
+      of: (row: Row) => Fraction;
+    };
+    const columns: Column[] = [
+      ...TYPES.filter((type) => report.byType[type] !== undefined).map((type) => ({
+        key: type,
+        title: t(TYPE_KEYS[type]),
+        of: (row: Row) => row.byType[type] ?? { covered: 0, total: 0, percent: null },
+      })),
+      { key: 'direct', title: t('analytics.heat.direct'), of: (row: Row) => row },
+      ...(crossed
+        ? [
+            {
+              key: 'crosswalk' as const,
+              title: t('analytics.heat.crosswalk'),
+              of: (row: Row) => crossed.get(row.id) ?? row,
+            },
+          ]
+        : []),
+    ];
     const ROW = 24;
     const HEAD = 30;
     const LABEL = 470;
-    const CELL = 130;
-    const columns: { key: 'direct' | 'crosswalk'; title: string }[] = [
-      { key: 'direct', title: t('analytics.heat.direct') },
-      ...(crossed ? [{ key: 'crosswalk' as const, title: t('analytics.heat.crosswalk') }] : []),
-    ];
-    const width = LABEL + CELL * columns.length + 110;
+    const CELL = 112;
+    const GAP = 10;
+    /** x of a column's left edge: the type columns, then a gap before the whole-role columns. */
+    const left = (i: number) => LABEL + CELL * i + (TYPES.some((type) => type === columns[i]?.key) ? 0 : GAP);
+    const right = LABEL + CELL * columns.length + GAP;
+    const width = right + 110;
     const parts: SVGElement[] = [];
     let y = 0;
     columns.forEach((column, i) =>
       parts.push(
         svg(
           'text',
-          { x: LABEL + CELL * i + CELL / 2, y: 18, 'text-anchor': 'middle', class: 'heat-col' },
+          { x: left(i) + CELL / 2, y: 18, 'text-anchor': 'middle', class: 'heat-col' },
           column.title,
         ),
       ),
     );
-    parts.push(
-      svg(
-        'text',
-        { x: LABEL + CELL * columns.length + 12, y: 18, class: 'heat-col' },
-        t('analytics.heat.namedBy'),
-      ),
-    );
+    parts.push(svg('text', { x: right + 12, y: 18, class: 'heat-col' }, t('analytics.heat.namedBy')));
     y = 26;
     for (const [code, rows] of groups) {
       parts.push(
         svg(
           'text',
-          { x: 4, y: y + HEAD - 9, class: 'heat-group', lang: 'en' },
-          `${code} — ${CATEGORIES[code] ?? code}`,
+          { x: 4, y: y + HEAD - 9, class: 'heat-group', lang: 'en', 'data-testid': 'heatmap-group' },
+          `${code} — ${names.get(code) ?? code}`,
         ),
       );
       y += HEAD;
@@ -386,9 +426,10 @@ export class AnalyticsView implements View {
           ),
         );
         columns.forEach((column, i) => {
-          const f = column.key === 'direct' ? row : (crossed?.get(row.id) ?? row);
+          const f = column.of(row);
+          const empty = f.total === 0;
           const bin = heatBin(f.covered, f.total);
-          const label = `${row.id} ${row.name} — ${column.title}: ${fractionText(f)}`;
+          const label = `${row.id} ${row.name} — ${column.title}: ${empty ? t('analytics.heat.none') : fractionText(f)}`;
           parts.push(
             svg(
               'g',
@@ -403,33 +444,30 @@ export class AnalyticsView implements View {
               },
               svg('title', {}, label),
               svg('rect', {
-                x: LABEL + CELL * i + 1,
+                x: left(i) + 1,
                 y: y + 1,
                 width: CELL - 2,
                 height: ROW - 2,
-                fill: bin.fill,
+                fill: empty ? '#ffffff' : bin.fill,
+                stroke: empty ? '#c4cad2' : 'none',
                 rx: 2,
               }),
               svg(
                 'text',
                 {
-                  x: LABEL + CELL * i + CELL / 2,
+                  x: left(i) + CELL / 2,
                   y: y + ROW - 8,
                   'text-anchor': 'middle',
-                  fill: bin.text,
+                  fill: empty ? '#5a636e' : bin.text,
                   class: 'heat-value',
                 },
-                `${formatNumber(f.covered)} / ${formatNumber(f.total)}`,
+                empty ? '—' : `${formatNumber(f.covered)} / ${formatNumber(f.total)}`,
               ),
             ),
           );
         });
         parts.push(
-          svg(
-            'text',
-            { x: LABEL + CELL * columns.length + 12, y: y + ROW - 8, class: 'heat-label' },
-            formatNumber(row.namedBy),
-          ),
+          svg('text', { x: right + 12, y: y + ROW - 8, class: 'heat-label' }, formatNumber(row.namedBy)),
         );
         y += ROW;
       }
@@ -473,8 +511,10 @@ export class AnalyticsView implements View {
                 'tr',
                 { 'data-role': row.id },
                 h('th', { scope: 'row', lang: 'en' }, `${row.id} ${row.name}`),
-                h('td', {}, fractionText(row)),
-                crossed && h('td', {}, fractionText(crossed.get(row.id) ?? row)),
+                columns.map((c) => {
+                  const f = c.of(row);
+                  return h('td', { 'data-column': c.key }, f.total === 0 ? '—' : fractionText(f));
+                }),
                 h('td', {}, formatNumber(row.namedBy)),
               ),
             ),
@@ -534,7 +574,7 @@ export class AnalyticsView implements View {
               h(
                 'a',
                 {
-                  href: gapsUrl({ framework: this.framework, scope: this.scope }, gaps.role.id, 'csv'),
+                  href: gapsUrl({ framework: gaps.framework, scope: this.scope }, gaps.role.id, 'csv'),
                   download: `gaps-${gaps.role.id}.csv`,
                   'data-testid': 'gaps-csv',
                   class: 'no-print',
@@ -619,7 +659,13 @@ export class AnalyticsView implements View {
         h(
           'div',
           {},
-          h('p', { class: 'muted small' }, t('analytics.period', { from: this.from, to: this.to })),
+          h(
+            'p',
+            { class: 'muted small', 'data-testid': 'usage-period' },
+            t('analytics.period', { from: this.from, to: this.to }),
+            ' ',
+            t('analytics.timeZone', { zone: this.config?.timeZone ?? '' }),
+          ),
           h(
             'p',
             {

@@ -1,8 +1,15 @@
-import { fetchEvidence, transcriptUrl, type Evidence, type FrameworkEvidence } from '../analytics-api.ts';
+import {
+  fetchAnalyticsConfig,
+  fetchEvidence,
+  transcriptUrl,
+  type Evidence,
+  type FrameworkEvidence,
+} from '../analytics-api.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatNumber, locale, pickText, t } from '../i18n/i18n.ts';
 import type { View } from '../view.ts';
+import { formatDay } from '../platform-zone.ts';
 import { bar } from './charts.ts';
 
 const TYPE_KEYS = {
@@ -22,6 +29,8 @@ export class ProgressView implements View {
   private evidence: Evidence | undefined;
   private error: unknown;
   private framework: string | undefined;
+  /** The platform's time zone: dates are days there, as on the transcript (never the browser's zone). */
+  private timeZone: string | undefined;
   private disposed = false;
 
   constructor(private readonly userId: string) {
@@ -35,7 +44,9 @@ export class ProgressView implements View {
 
   private async load(): Promise<void> {
     try {
-      this.evidence = await fetchEvidence(this.userId);
+      const [evidence, config] = await Promise.all([fetchEvidence(this.userId), fetchAnalyticsConfig()]);
+      this.evidence = evidence;
+      this.timeZone = config.timeZone;
       const withStatements = [...this.evidence.frameworks].sort(
         (a, b) => b.statements.length - a.statements.length,
       );
@@ -130,8 +141,8 @@ export class ProgressView implements View {
   }
 
   private renderFramework(fw: FrameworkEvidence): HTMLElement {
-    const day = (ms: number) =>
-      new Intl.DateTimeFormat(locale(), { dateStyle: 'medium' }).format(new Date(ms));
+    const zone = this.timeZone ?? 'UTC';
+    const day = (ms: number) => formatDay(ms, zone, locale());
     return h(
       'section',
       { 'data-testid': 'progress-framework-section', 'data-framework': fw.framework },
@@ -160,6 +171,7 @@ export class ProgressView implements View {
             ),
           ),
       h('h2', {}, t('progress.statements', { count: formatNumber(fw.statements.length) })),
+      h('p', { class: 'muted small', 'data-testid': 'progress-zone' }, t('analytics.timeZone', { zone })),
       h(
         'table',
         { 'data-testid': 'progress-statements' },
@@ -172,7 +184,7 @@ export class ProgressView implements View {
             h('th', { scope: 'col' }, t('analytics.col.statement')),
             h('th', { scope: 'col' }, t('analytics.col.type')),
             h('th', { scope: 'col' }, t('analytics.col.text')),
-            h('th', { scope: 'col' }, t('progress.firstAt')),
+            h('th', { scope: 'col' }, `${t('progress.firstAt')} (${zone})`),
           ),
         ),
         h(
@@ -185,7 +197,7 @@ export class ProgressView implements View {
               h('td', { class: 'nowrap' }, s.id),
               h('td', {}, t(TYPE_KEYS[s.type])),
               h('td', { lang: 'en' }, s.text),
-              h('td', { class: 'nowrap' }, day(s.firstAt)),
+              h('td', { class: 'nowrap', 'data-first': s.firstAt }, day(s.firstAt)),
             ),
           ),
         ),

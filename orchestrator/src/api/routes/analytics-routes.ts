@@ -94,12 +94,18 @@ function sendCsv(res: Response, name: string, text: string): void {
 export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: AnalyticsRouteDeps): void {
   const roleRow = {
     type: 'object',
-    required: ['id', 'name', 'covered', 'total', 'percent', 'namedBy'],
+    required: ['id', 'name', 'category', 'covered', 'total', 'percent', 'namedBy', 'byType'],
     properties: {
       id: { type: 'string' },
       name: { type: 'string' },
+      category: { type: 'string', description: 'category (role group) id; its name is in `categories`' },
       ...fractionSchema.properties,
       namedBy: { type: 'integer' },
+      byType: {
+        type: 'object',
+        description: 'the role’s statements by type: covered of the role’s statements of that type',
+        additionalProperties: fractionSchema,
+      },
     },
   };
   const figures = {
@@ -109,10 +115,29 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
   };
   const coverage: JsonSchema = api.schema('NiceCoverage', {
     type: 'object',
-    required: ['framework', 'universe', 'overall', 'byType', 'byRole', 'materials', 'otherIds', 'scope'],
+    required: [
+      'framework',
+      'categories',
+      'universe',
+      'overall',
+      'byType',
+      'byRole',
+      'materials',
+      'otherIds',
+      'scope',
+    ],
     properties: {
       framework: { type: 'string' },
       sourceVersion: { type: 'string' },
+      categories: {
+        type: 'array',
+        description: 'the framework’s categories (role groups) with NIST’s names, from its NIST file',
+        items: {
+          type: 'object',
+          required: ['id', 'name'],
+          properties: { id: { type: 'string' }, name: { type: 'string' } },
+        },
+      },
       universe: { type: 'string', description: 'what the denominators count' },
       ...figures,
       materials: {
@@ -138,6 +163,45 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
         },
       },
     },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/analytics/config',
+    operationId: 'getAnalyticsConfig',
+    summary:
+      'What the analytics pages need first: every NICE framework version (id, NIST’s name, imported or not), the one to open with, and the platform’s time zone',
+    tags: ['analytics'],
+    access: 'authenticated',
+    response: {
+      description: 'the configuration',
+      schema: api.schema('AnalyticsConfig', {
+        type: 'object',
+        required: ['frameworks', 'defaultFramework', 'timeZone'],
+        properties: {
+          frameworks: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'label', 'sourceVersion', 'imported'],
+              properties: {
+                id: { enum: [...NICE_FRAMEWORKS] },
+                label: { type: 'string' },
+                sourceVersion: { type: ['string', 'null'] },
+                imported: { type: 'boolean' },
+              },
+            },
+          },
+          defaultFramework: { enum: [...NICE_FRAMEWORKS] },
+          timeZone: {
+            type: 'string',
+            description:
+              'the platform’s reporting time zone (IANA): the zone of calendar dates on documents and of YYYY-MM-DD periods',
+          },
+        },
+      }),
+    },
+    handler: () => analytics.config(),
   });
 
   api.add<undefined, Record<string, string>, ScopeQuery & { role?: string; crosswalk: boolean }>({
@@ -295,12 +359,34 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
       ),
   });
 
+  const assignment = api.schema('ExerciseInstructor', {
+    type: 'object',
+    required: ['exerciseId', 'userId', 'assigned'],
+    properties: { exerciseId: { type: 'string' }, userId: { type: 'string' }, assigned: { type: 'boolean' } },
+  });
+  for (const method of ['put', 'delete'] as const)
+    api.add<undefined, { id: string; userId: string }>({
+      method,
+      path: '/api/exercises/{id}/instructors/{userId}',
+      operationId: method === 'put' ? 'assignExerciseInstructor' : 'unassignExerciseInstructor',
+      summary:
+        method === 'put'
+          ? 'Assign an instructor of the organisation to an exercise: its class evidence becomes theirs to read (idempotent)'
+          : 'Take an assigned instructor off an exercise (its launcher stays)',
+      tags: ['exercises', 'analytics'],
+      access: { roles: ['operator', 'org-admin'] },
+      params: { required: ['id', 'userId'], properties: { id: EXERCISE_ID, userId: ID } },
+      response: { description: 'the assignment', schema: assignment },
+      handler: ({ principal, params }) =>
+        analytics.setInstructor(principal, params.id, params.userId, method === 'put'),
+    });
+
   api.add<undefined, { id: string }, { role?: string }>({
     method: 'get',
     path: '/api/analytics/exercises/{id}/class',
     operationId: 'getClassEvidence',
     summary:
-      "The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the exercise's staff only",
+      "The class report of an exercise: each member with an account, their statements demonstrated and role progress in this exercise; the operator, the organisation's org-admins, and the instructors who launched it or are assigned to it",
     tags: ['analytics'],
     access: STAFF,
     params: { required: ['id'], properties: { id: EXERCISE_ID } },
@@ -328,6 +414,8 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
     },
     handler: async ({ principal, params, query }) => {
       await mustWatchExercise(canWatch, principal, params.id);
+      // an instructor's class: the exercises they launched or are assigned to; org-admins the org's
+      await analytics.mustReadClass(principal, params.id);
       const members = await analytics.evidence.forClass(
         params.id,
         query.role !== undefined ? { role: query.role } : {},
