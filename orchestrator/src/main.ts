@@ -223,6 +223,7 @@ export async function startPlatform(
         analytics: {
           analytics: new AnalyticsService({ db, scenarios, nice: new NiceCatalogueStore(config.dataDir) }),
           canWatch,
+          audit: (actor, action, target, details) => accounts.audit(actor, action, target, details),
         },
         billing: { billing: new BillingService({ sqlite, accounts }) },
         ...(orchestrator

@@ -61,6 +61,8 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
   let server: Server;
   let url: string;
   let scoring: ScoringService;
+  /** The audit entries the routes wrote: action, target, by whom, details. */
+  const audited: { action: string; target: string; by: string; details: Record<string, unknown> }[] = [];
 
   const call = async (principal: Principal | undefined, path: string) => {
     const res = await checkedFetch(url + path, {
@@ -145,6 +147,10 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
         analyticsRoutes(api, {
           analytics: new AnalyticsService({ db, scenarios, nice, clock: () => T0 + 86_400_000 }),
           canWatch: (p, id) => accounts.canWatchExercise(p, id),
+          audit: (actor, action, target, details) => {
+            audited.push({ action, target, by: actor.kind === 'user' ? actor.userId : actor.kind, details });
+            return Promise.resolve();
+          },
         });
       },
     });
@@ -226,6 +232,12 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     expect((await send(admin1, 'DELETE', assign)).status).to.equal(200);
     expect((await call(instr3, `/api/analytics/exercises/${EX}/class`)).status).to.equal(404);
     expect((await call(instr3, '/api/analytics/trainees/alice/evidence')).status).to.equal(404);
+    // each change of who may read the class is audited; refused attempts are not
+    expect(audited).to.deep.equal([
+      { action: 'exercise.instructor-assign', target: EX, by: 'admin1', details: { instructor: 'instr3' } },
+      { action: 'exercise.instructor-assign', target: EX, by: 'admin1', details: { instructor: 'instr3' } },
+      { action: 'exercise.instructor-unassign', target: EX, by: 'admin1', details: { instructor: 'instr3' } },
+    ]);
   });
 
   it('a team’s evidence: its own participants (anonymous joins) and the exercise’s staff', async () => {

@@ -14,6 +14,13 @@ import { AS_CSV, AS_PDF } from '../common-schemas.ts';
 export interface AnalyticsRouteDeps {
   analytics: AnalyticsService;
   canWatch: (principal: Principal, exerciseId: string) => boolean | Promise<boolean>;
+  /** Writes an audit entry (the account service's audit log): who gave whom access to a class. */
+  audit: (
+    actor: Principal,
+    action: string,
+    target: string,
+    details: Record<string, unknown>,
+  ) => Promise<void>;
 }
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,80}$' };
@@ -91,7 +98,7 @@ function sendCsv(res: Response, name: string, text: string): void {
  * trainee or a team (the trainee themselves, the team's participants, the staff who may see the
  * exercises — 404 for everyone else), a class report, transcript data, and material use.
  */
-export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: AnalyticsRouteDeps): void {
+export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch, audit }: AnalyticsRouteDeps): void {
   const roleRow = {
     type: 'object',
     required: ['id', 'name', 'category', 'covered', 'total', 'percent', 'namedBy', 'byType'],
@@ -377,8 +384,23 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch }: Analy
       access: { roles: ['operator', 'org-admin'] },
       params: { required: ['id', 'userId'], properties: { id: EXERCISE_ID, userId: ID } },
       response: { description: 'the assignment', schema: assignment },
-      handler: ({ principal, params }) =>
-        analytics.setInstructor(principal, params.id, params.userId, method === 'put'),
+      handler: async ({ principal, params }) => {
+        const assignment = await analytics.setInstructor(
+          principal,
+          params.id,
+          params.userId,
+          method === 'put',
+        );
+        // setInstructor refused anyone but the operator or the organisation's org-admins
+        if (principal)
+          await audit(
+            principal,
+            method === 'put' ? 'exercise.instructor-assign' : 'exercise.instructor-unassign',
+            params.id,
+            { instructor: params.userId },
+          );
+        return assignment;
+      },
     });
 
   api.add<undefined, { id: string }, { role?: string }>({
