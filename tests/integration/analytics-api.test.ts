@@ -21,6 +21,7 @@ import {
 import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { analyticsRoutes } from '../../orchestrator/src/api/routes/analytics-routes.ts';
 import type { TranscriptDocument } from '../../orchestrator/src/documents/document-types.ts';
+import { PdfRenderer } from '../../orchestrator/src/documents/pdf-renderer.ts';
 import { NiceCatalogueStore } from '../../orchestrator/src/nice/nice-catalogue-store.ts';
 import { niceTestData } from '../../orchestrator/src/nice/nice-test-data.ts';
 import { ScenarioCatalogue } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
@@ -58,6 +59,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
   let server: Server;
   let url: string;
   let scoring: ScoringService;
+  const pdf = new PdfRenderer();
 
   const call = async (principal: Principal | undefined, path: string) => {
     const res = await fetch(url + path, {
@@ -132,6 +134,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
         analyticsRoutes(api, {
           analytics: new AnalyticsService({ db, scenarios, nice, clock: () => T0 + 86_400_000 }),
           canWatch: (p, id) => accounts.canWatchExercise(p, id),
+          pdf,
         });
       },
     });
@@ -140,6 +143,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
+    await pdf.close();
     await scoring.stopTimers();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

@@ -13,6 +13,7 @@ import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { accountRoutes } from '../../orchestrator/src/api/routes/account-routes.ts';
 import { billingRoutes } from '../../orchestrator/src/api/routes/billing-routes.ts';
 import { BillingService } from '../../orchestrator/src/billing/billing-service.ts';
+import { PdfRenderer } from '../../orchestrator/src/documents/pdf-renderer.ts';
 import { ScenarioCatalogue } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
 import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-library.ts';
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
@@ -41,6 +42,7 @@ describe('billing API (real server)', () => {
   let acme = '';
   let other = '';
   const cookies: Record<string, string> = {};
+  const pdf = new PdfRenderer();
 
   async function call(
     method: string,
@@ -91,7 +93,7 @@ describe('billing API (real server)', () => {
       authenticate: sessionAuthenticator(accounts),
       routes: (api) => {
         accountRoutes(api, { accounts, clock: () => now });
-        billingRoutes(api, { billing });
+        billingRoutes(api, { billing, pdf });
       },
     });
     server = createServer(app);
@@ -131,6 +133,7 @@ describe('billing API (real server)', () => {
     }
   });
   after(async () => {
+    await pdf.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await database.close();
     rmSync(dir, { recursive: true, force: true });
@@ -288,6 +291,48 @@ describe('billing API (real server)', () => {
       'billing.statement-issued',
       'billing.payment-recorded',
     ]);
+  });
+
+  it('a 5,000-line statement renders as PDF in a worker: cheap requests sent while it renders are answered before it ends', async function () {
+    this.timeout(180_000);
+    const count = 5_000;
+    const rows = Array.from(
+      { length: count },
+      (_, i) => `2026-03-${String(1 + (i % 28)).padStart(2, '0')},Customer ${i + 1},${1000 + i}`,
+    );
+    const imported = await call('POST', `/api/billing/organisations/${other}/sales/import`, {
+      who: 'otherAdmin',
+      body: { csv: `date,customer,amount\n${rows.join('\n')}\n` },
+    });
+    expect(imported.status, imported.text.slice(0, 500)).to.equal(200);
+    expect(imported.body).to.include({ imported: count });
+
+    const order: string[] = [];
+    const download = fetch(
+      new URL(`/api/billing/organisations/${other}/statements/2026-03?format=pdf&lang=en`, base),
+      { headers: { cookie: cookies['otherAdmin'] ?? '' } },
+    ).then(async (res) => {
+      const bytes = Buffer.from(await res.arrayBuffer());
+      order.push('pdf');
+      return { status: res.status, bytes };
+    });
+    // Wait until the worker has the statement (the server has read it from the journal), then ask
+    // cheap questions: each must be answered while the PDF is still being drawn.
+    while (pdf.rendering === 0 && order.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 3; i += 1) {
+      const health = await fetch(new URL('/healthz', base));
+      expect(health.status).to.equal(200);
+      const journal = await call('GET', '/api/billing/journal?limit=1', { who: 'acmeAdmin' });
+      expect(journal.status).to.equal(200);
+      order.push(`cheap ${i + 1}`);
+      expect(pdf.rendering, 'the PDF is still being rendered').to.equal(1);
+    }
+    const { status, bytes } = await download;
+    expect(order).to.deep.equal(['cheap 1', 'cheap 2', 'cheap 3', 'pdf']);
+    expect(status, bytes.subarray(0, 300).toString()).to.equal(200);
+    const text = pdfPages(bytes).join('\n');
+    expect(text).to.include('Customer 1 ');
+    expect(text).to.include(`Customer ${count}`);
   });
 
   it('every billing route × every role: anonymous 401; trainees and instructors 403; another company 404; operator-only routes 403', async () => {

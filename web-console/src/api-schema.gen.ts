@@ -6050,7 +6050,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description the statement: JSON, CSV (UTF-8 with BOM) or PDF (a qualified invoice; at most 500 lines here, more with `cyrop billing statement --format pdf`) */
+      /** @description the statement: JSON, CSV (UTF-8 with BOM) or PDF (a qualified invoice; at most 20000 lines here, more with `cyrop billing statement --format pdf`) */
       200: {
         headers: {
           [name: string]: unknown;

@@ -3,13 +3,15 @@ import type { BillingService } from '../../billing/billing-service.ts';
 import type { FeeSchedule } from '../../billing/fee-schedule.ts';
 import { feeRunCsv, receivablesCsv } from '../../billing/invoice-formats.ts';
 import { invoiceCsv as documentCsv } from '../../documents/invoice-csv.ts';
-import { renderInvoicePdf } from '../../documents/render-invoice-pdf.ts';
+import { PDF_LIMITS, type PdfRenderer } from '../../documents/pdf-renderer.ts';
 import type { JournalQuery } from '../../billing/ledger.ts';
 import { CyropError } from '../../errors.ts';
 import type { ApiRegistry, Principal } from '../api-registry.ts';
 
 export interface BillingRouteDeps {
   billing: BillingService;
+  /** Renders statements as PDF in worker threads (one per server, closed with it). */
+  pdf: PdfRenderer;
 }
 
 const ORG = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' };
@@ -22,10 +24,10 @@ const BOOKS = { roles: ['operator', 'org-admin'] } as const;
 const OPERATOR = { roles: ['operator'] } as const;
 const FORMAT = { type: 'string', enum: ['json', 'csv'], default: 'json' };
 /**
- * The largest statement rendered as PDF in the server's own thread (~0.3 s of CPU); a longer one is
- * refused with the CLI to use instead, so that one download never stalls everyone else's requests.
+ * The largest statement the server renders as PDF (in a worker thread, see PdfRenderer); a longer
+ * one is refused with the CLI command to use instead, which bounds the memory one download takes.
  */
-export const PDF_LINES_IN_SERVER = 500;
+export const PDF_LINES_IN_SERVER = PDF_LIMITS.maxInvoiceLines;
 
 function sendCsv(res: Response, name: string, body: string): void {
   res
@@ -42,7 +44,7 @@ function sendCsv(res: Response, name: string, body: string): void {
  * statements and fee invoices, payments, Co-Nexus memberships, fee schedules, verification — the
  * operator. Every money-changing call is audited by the service, with the caller's address.
  */
-export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): void {
+export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: BillingRouteDeps): void {
   const entry = api.schema('JournalEntry', {
     type: 'object',
     required: ['seq', 'id', 'entry_date', 'kind', 'org_id', 'counterparty', 'amount_yen', 'hash'],
@@ -257,12 +259,11 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
         sendCsv(res, name, documentCsv(doc, query.lang));
         return undefined;
       }
-      if (doc.lines.length > PDF_LINES_IN_SERVER)
-        throw new CyropError(
-          'PAYLOAD_TOO_LARGE',
-          `statement ${doc.number} has ${doc.lines.length} lines, more than the ${PDF_LINES_IN_SERVER} the server renders as PDF: run \`cyrop billing statement --org ${params.org} --period ${params.period} --format pdf --output FILE\``,
-        );
-      const pdf = await renderInvoicePdf(doc, query.lang);
+      const pdf = await renderer.invoice(
+        doc,
+        query.lang,
+        `cyrop billing statement --org ${params.org} --period ${params.period} --format pdf --output FILE`,
+      );
       res
         .status(200)
         .type('application/pdf')
