@@ -52,6 +52,29 @@ export interface FeeRun {
   };
 }
 
+/** One company's usage fee of one month (GET /api/billing/usage-fees). */
+export interface OrgMonthFee {
+  orgId: string;
+  orgName: string;
+  /** Net sales of the month, tax excluded (sales minus their reversals). */
+  netSalesYen: number;
+  /**
+   * The usage fee, tax excluded: the issued statement's taxable amount, or (not issued) the rate of
+   * the schedule in force on the 1st × the net sales, rounded once by its rule — what the draft says.
+   * 0 when the net sales are negative (the server issues no statement for such a month).
+   */
+  feeYen: number;
+  /** Whether the month's statement has been issued. */
+  issued: boolean;
+}
+
+/** The usage fees of each month in a range, per company and summed. */
+export interface UsageFees {
+  from: string;
+  to: string;
+  months: { period: string; netSalesYen: number; feeYen: number; organisations: OrgMonthFee[] }[];
+}
+
 export interface SaleCsvProblem {
   line: number;
   /** The column as the file's header names it (absent for a problem of the whole file or line). */

@@ -321,10 +321,20 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
       Number(period.slice(5)) >= 4 ? Number(period.slice(0, 4)) : Number(period.slice(0, 4)) - 1;
     await ok(operator, 'POST', `/api/billing/fees/${fiscalYear}/issue`);
     const op = (await browser.newPage()).page;
+    const billingCalls: string[] = [];
+    op.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/billing/')) billingCalls.push(url.pathname);
+    });
     await signIn(op, { email: 'admin@localhost', password: OPERATOR_PASSWORD }, '#/revenue');
     await selectLanguage(op, 'en');
     const month = op.locator(`[data-testid="revenue-month-row"][data-period="${period}"]`);
     await month.waitFor();
+    // the year's chart is one aggregate request, not one statement per company per month
+    expect(billingCalls.filter((p) => p === '/api/billing/usage-fees')).to.have.length(1);
+    expect(
+      billingCalls.filter((p) => p.includes('/statements/') || p === '/api/billing/journal'),
+    ).to.deep.equal([]);
     expect(await month.getAttribute('data-fee-yen')).to.equal('13500');
     expect(await month.innerText()).to.contain('¥135,000');
     const bar = op.locator(`[data-testid="revenue-fees-chart"] rect[data-value="13500"]`);

@@ -335,6 +335,55 @@ describe('billing API (real server)', () => {
     expect(text).to.include(`Customer ${count}`);
   });
 
+  it("the operator's usage fees by month come in one request, each company's fee the same as its statement's", async () => {
+    const fees = await call('GET', '/api/billing/usage-fees?from=2026-03&to=2026-05', { who: 'operator' });
+    expect(fees.status, fees.text).to.equal(200);
+    // March: the 5,000 sales above, 1,000 + … + 5,999 = 17,497,500 → 10 % = 1,749,750 (a draft);
+    // April: the worked example, issued with a fee of 20,235; May: nothing.
+    expect(fees.body).to.deep.equal({
+      from: '2026-03',
+      to: '2026-05',
+      months: [
+        {
+          period: '2026-03',
+          netSalesYen: 17_497_500,
+          feeYen: 1_749_750,
+          organisations: [
+            { orgId: other, orgName: 'Other Co', netSalesYen: 17_497_500, feeYen: 1_749_750, issued: false },
+          ],
+        },
+        {
+          period: '2026-04',
+          netSalesYen: 202_357,
+          feeYen: 20_235,
+          organisations: [
+            { orgId: acme, orgName: 'Acme Training', netSalesYen: 202_357, feeYen: 20_235, issued: true },
+          ],
+        },
+        { period: '2026-05', netSalesYen: 0, feeYen: 0, organisations: [] },
+      ],
+    });
+    const march = await call('GET', `/api/billing/organisations/${other}/statements/2026-03`, {
+      who: 'operator',
+    });
+    expect(march.body.taxTotals).to.deep.equal([
+      { taxRatePercent: 10, taxableYen: 1_749_750, taxYen: 174_975 },
+    ]);
+    for (const who of ['acmeAdmin', 'acmeInstructor', 'acmeTrainee'])
+      expect((await call('GET', '/api/billing/usage-fees?from=2026-03&to=2026-05', { who })).status).to.equal(
+        403,
+      );
+    expect((await call('GET', '/api/billing/usage-fees?from=2026-03&to=2026-05')).status).to.equal(401);
+    const backwards = await call('GET', '/api/billing/usage-fees?from=2026-05&to=2026-03', {
+      who: 'operator',
+    });
+    expect(backwards.status).to.equal(400);
+    expect(backwards.body.error?.message).to.equal('to (2026-03) is before from (2026-05)');
+    const tooLong = await call('GET', '/api/billing/usage-fees?from=2000-01&to=2026-03', { who: 'operator' });
+    expect(tooLong.status).to.equal(400);
+    expect(tooLong.body.error?.message).to.contain('more than 120 months');
+  });
+
   it('every billing route × every role: anonymous 401; trainees and instructors 403; another company 404; operator-only routes 403', async () => {
     const books = (org: string) =>
       [

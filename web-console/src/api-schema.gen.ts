@@ -1345,6 +1345,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/billing/usage-fees': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Usage fees by month, per company and summed (operator): the Revenue page's chart in one request */
+    get: operations['getUsageFees'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/billing/organisations/{org}/statements/{period}/issue': {
     parameters: {
       query?: never;
@@ -2469,6 +2486,22 @@ export interface components {
     };
     /** @description A qualified invoice (適格請求書) as data; integer yen; see documents/document-types.ts */
     InvoiceDocument: Record<string, never>;
+    UsageFees: {
+      from: string;
+      to: string;
+      months: {
+        period: string;
+        netSalesYen: number;
+        feeYen: number;
+        organisations: {
+          orgId: string;
+          orgName: string;
+          netSalesYen: number;
+          feeYen: number;
+          issued: boolean;
+        }[];
+      }[];
+    };
     ScoreboardRow: {
       rank: number;
       teamId: string;
@@ -6057,6 +6090,38 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['InvoiceDocument'];
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getUsageFees: {
+    parameters: {
+      query: {
+        from: string;
+        to: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description each month from `from` to `to` (at most 120): net sales and usage fee (tax excluded) of each company with sales or an issued statement, and their sums */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UsageFees'];
         };
       };
       /** @description An error */

@@ -18,7 +18,13 @@ import {
   scheduleOn,
   type FeeSchedule,
 } from './fee-schedule.ts';
-import { participationFeeInvoice, usageFeeStatement, type Party, type SaleForStatement } from './invoices.ts';
+import {
+  participationFeeInvoice,
+  usageFeeOf,
+  usageFeeStatement,
+  type Party,
+  type SaleForStatement,
+} from './invoices.ts';
 import {
   Ledger,
   translateLedgerError,
@@ -28,8 +34,8 @@ import {
 } from './ledger.ts';
 import { mustBeYen } from './money.ts';
 import { formatSaleProblem, parseSalesCsv, type SaleCsvProblem, type SaleInput } from './sales-csv.ts';
-export type { AgeBucket, Receivable, FeeRun } from '../../../contract/business.ts';
-import type { AgeBucket, Receivable, FeeRun } from '../../../contract/business.ts';
+export type { AgeBucket, Receivable, FeeRun, UsageFees, OrgMonthFee } from '../../../contract/business.ts';
+import type { AgeBucket, Receivable, FeeRun, UsageFees, OrgMonthFee } from '../../../contract/business.ts';
 
 export interface BillingServiceOptions {
   /** The raw connection of the store (the journal is written with prepared statements in IMMEDIATE transactions). */
@@ -485,6 +491,93 @@ export class BillingService {
     return { ...(await this.draftStatement(orgId, period)), issued: false };
   }
 
+  /**
+   * The usage fees of every month from `from` to `to` (YYYY-MM, at most 120 months), per company and
+   * summed (the operator): net sales per company and month summed by the database in one query,
+   * issued statements' fees read from the stored documents in another; a month not issued gets the
+   * fee its draft would say (`usageFeeOf` with the schedule in force on the 1st). Months without
+   * sales or statements are listed with no companies.
+   */
+  usageFees(by: Principal | undefined, from: string, to: string): UsageFees {
+    this.mustRunBilling(by);
+    const first = monthRange(from).from;
+    const last = monthRange(to).to;
+    const months: string[] = [];
+    for (let period = from; period <= to; period = nextPeriod(period)) {
+      months.push(period);
+      if (months.length > 120)
+        throw new CyropError('BAD_REQUEST', `from ${from} to ${to} is more than 120 months: ask for less`);
+    }
+    if (months.length === 0) throw new CyropError('BAD_REQUEST', `to (${to}) is before from (${from})`);
+    const sales = this.sqlite
+      .prepare(
+        `select substr(j.entry_date, 1, 7) as period, j.org_id as orgId, sum(j.amount_yen) as netSalesYen
+           from journal j left join journal r on r.id = j.reverses
+          where j.entry_date between ? and ?
+            and (j.kind = 'sale' or (j.kind = 'reversal' and r.kind = 'sale'))
+          group by period, j.org_id`,
+      )
+      .all(first, last) as { period: string; orgId: string; netSalesYen: number }[];
+    const issued = this.sqlite
+      .prepare(
+        `select substr(period_from, 1, 7) as period, org_id as orgId,
+                (select coalesce(sum(json_extract(t.value, '$.taxableYen')), 0)
+                   from json_each(document, '$.taxTotals') t) as feeYen
+           from invoices
+          where kind = 'usage-fee-statement' and period_from between ? and ?`,
+      )
+      .all(first, last) as { period: string; orgId: string; feeYen: number }[];
+    const names = new Map(
+      (this.sqlite.prepare('select id, name from organisations').all() as { id: string; name: string }[]).map(
+        (o) => [o.id, o.name],
+      ),
+    );
+    const schedules = this.schedules();
+    const rows = new Map<string, OrgMonthFee & { period: string }>();
+    const row = (period: string, orgId: string) => {
+      const key = `${period} ${orgId}`;
+      let found = rows.get(key);
+      if (!found) {
+        found = {
+          period,
+          orgId,
+          orgName: names.get(orgId) ?? orgId,
+          netSalesYen: 0,
+          feeYen: 0,
+          issued: false,
+        };
+        rows.set(key, found);
+      }
+      return found;
+    };
+    for (const s of sales) {
+      const r = row(s.period, s.orgId);
+      r.netSalesYen = s.netSalesYen;
+      r.feeYen = s.netSalesYen > 0 ? usageFeeOf(s.netSalesYen, scheduleOn(schedules, `${s.period}-01`)) : 0;
+    }
+    for (const i of issued) {
+      const r = row(i.period, i.orgId);
+      r.feeYen = i.feeYen;
+      r.issued = true;
+    }
+    return {
+      from,
+      to,
+      months: months.map((period) => {
+        const organisations = [...rows.values()]
+          .filter((r) => r.period === period)
+          .map(({ period: _period, ...r }) => r)
+          .sort((a, b) => a.orgName.localeCompare(b.orgName) || a.orgId.localeCompare(b.orgId));
+        return {
+          period,
+          netSalesYen: organisations.reduce((n, r) => n + r.netSalesYen, 0),
+          feeYen: organisations.reduce((n, r) => n + r.feeYen, 0),
+          organisations,
+        };
+      }),
+    };
+  }
+
   private store(by: Principal, doc: InvoiceDocument, orgId: string, ctx: AuditContext, action: string): void {
     if (!doc.issuer.registrationNumber)
       throw new CyropError(
@@ -820,3 +913,9 @@ function checkSale(sale: SaleInput): void {
 }
 
 export { formatSaleProblem };
+
+/** The month after `period` (YYYY-MM). */
+function nextPeriod(period: string): string {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}

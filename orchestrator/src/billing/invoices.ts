@@ -58,6 +58,17 @@ function totalOf(totals: readonly InvoiceTaxTotal[]): number {
 }
 
 /**
+ * The usage fee of a month's net sales (tax excluded): the schedule's rate, rounded once by its
+ * rule — the amount `usageFeeStatement` splits over its lines.
+ */
+export function usageFeeOf(netSalesYen: number, schedule: FeeSchedule): number {
+  mustBeYen(netSalesYen, 'net sales');
+  return schedule.rounding === 'down'
+    ? floorRate(netSalesYen, schedule.usageFeeRate)
+    : applyRate(netSalesYen, schedule.usageFeeRate, schedule.rounding);
+}
+
+/**
  * The monthly usage-fee statement of a company: every sale (and reversal) of the period listed, the
  * fee = usage-fee rate × the period's net sales, rounded once by the schedule's rule. Each line shows
  * its sale and the part of the fee it carries: the cumulative split `round(rate × (s1+…+si)) −
@@ -77,8 +88,7 @@ export function usageFeeStatement(input: {
 }): InvoiceDocument {
   const { schedule } = input;
   const rate = schedule.usageFeeRate;
-  const round = (yen: number) =>
-    schedule.rounding === 'down' ? floorRate(yen, rate) : applyRate(yen, rate, schedule.rounding);
+  const round = (yen: number) => usageFeeOf(yen, schedule);
   const sales = [...input.sales].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   let cumulative = 0;
   let feeSoFar = 0;

@@ -8,6 +8,7 @@ import type {
   OrgUsage,
   Receivable,
   SaleCsvProblem,
+  UsageFees,
 } from '../../../contract/business.ts';
 import type { InvoiceDocument } from '../../../contract/documents.ts';
 
@@ -27,6 +28,7 @@ export type {
   InvoiceDocument,
   OrgUsage,
   CourseRun,
+  UsageFees,
 };
 
 export const AGE_BUCKETS: readonly AgeBucket[] = ['0-30', '31-60', '61-90', '>90'];
@@ -149,6 +151,11 @@ export async function courseRuns(): Promise<CourseRun[]> {
 
 export async function courses(): Promise<Course[]> {
   return (await api<{ courses: Course[] }>('GET', '/api/courses')).courses;
+}
+
+/** Usage fees by month from `from` to `to` (YYYY-MM), per company and summed, in one request (the operator). */
+export function usageFees(from: string, to: string): Promise<UsageFees> {
+  return api<UsageFees>('GET', `/api/billing/usage-fees?${new URLSearchParams({ from, to })}`);
 }
 
 export function feeRun(year: number): Promise<FeeRun> {

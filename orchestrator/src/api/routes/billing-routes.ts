@@ -274,6 +274,56 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     },
   });
 
+  api.add<undefined, Record<string, never>, { from: string; to: string }>({
+    method: 'get',
+    path: '/api/billing/usage-fees',
+    operationId: 'getUsageFees',
+    summary:
+      "Usage fees by month, per company and summed (operator): the Revenue page's chart in one request",
+    tags: ['billing'],
+    access: OPERATOR,
+    query: { required: ['from', 'to'], properties: { from: PERIOD, to: PERIOD } },
+    response: {
+      description:
+        'each month from `from` to `to` (at most 120): net sales and usage fee (tax excluded) of each company with sales or an issued statement, and their sums',
+      schema: api.schema('UsageFees', {
+        type: 'object',
+        required: ['from', 'to', 'months'],
+        properties: {
+          from: PERIOD,
+          to: PERIOD,
+          months: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['period', 'netSalesYen', 'feeYen', 'organisations'],
+              properties: {
+                period: PERIOD,
+                netSalesYen: { type: 'integer' },
+                feeYen: { type: 'integer' },
+                organisations: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['orgId', 'orgName', 'netSalesYen', 'feeYen', 'issued'],
+                    properties: {
+                      orgId: { type: 'string' },
+                      orgName: { type: 'string' },
+                      netSalesYen: { type: 'integer' },
+                      feeYen: { type: 'integer' },
+                      issued: { type: 'boolean' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      }),
+    },
+    handler: ({ principal, query }) => Promise.resolve(billing.usageFees(principal, query.from, query.to)),
+  });
+
   api.add<undefined, { org: string; period: string }>({
     method: 'post',
     path: '/api/billing/organisations/{org}/statements/{period}/issue',
