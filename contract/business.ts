@@ -75,10 +75,40 @@ export interface UsageFees {
   months: { period: string; netSalesYen: number; feeYen: number; organisations: OrgMonthFee[] }[];
 }
 
+/** What is wrong in a sales CSV, for the console to say in its own language. */
+export type SaleCsvProblemCode =
+  | 'file-too-large'
+  | 'not-csv'
+  | 'empty-file'
+  | 'unknown-column'
+  | 'duplicate-column'
+  | 'missing-column'
+  | 'missing-amount-column'
+  | 'too-many-rows'
+  | 'no-sales'
+  | 'empty'
+  | 'too-long'
+  | 'control-characters'
+  | 'not-a-date'
+  | 'not-a-number'
+  | 'too-small'
+  | 'no-amount'
+  | 'zero-amount'
+  | 'amount-mismatch'
+  | 'month-invoiced';
+
 export interface SaleCsvProblem {
+  /** The line of the file (the header is line 1; 0 for the whole file). */
   line: number;
   /** The column as the file's header names it (absent for a problem of the whole file or line). */
   column?: string;
+  code: SaleCsvProblemCode;
+  /**
+   * What the message names: `value` (the cell or header as written, at most 40 characters), `limit`,
+   * `min`, `amount`, `seats`, `unitPrice`, `product`, `names` (the accepted header names), `invoice`.
+   */
+  params?: Record<string, string | number>;
+  /** The problem in English (what the CLI prints). */
   message: string;
 }
 

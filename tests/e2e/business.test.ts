@@ -254,6 +254,18 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
       { en: 'Nothing was imported', ja: '取り込みませんでした' },
       /^business\./,
     );
+    // the server names each problem by code; the page says it in Japanese, the cell's value quoted
+    await selectLanguage(admin, 'ja');
+    await admin.waitForFunction(() => document.body.innerText.includes('取り込みませんでした'));
+    expect(await problems.allInnerTexts()).to.deep.equal([
+      '3 行目、列「席数」：「x」は整数ではありません。',
+      '3 行目、列「金額」：金額がありません。金額、または席数と単価を入れてください。',
+    ]);
+    await selectLanguage(admin, 'en');
+    expect(await problems.allInnerTexts()).to.deep.equal([
+      'Line 3, column “席数”: “x” is not a whole number.',
+      'Line 3, column “金額”: No amount: give the amount, or seats and unit price.',
+    ]);
 
     const good = bad.replace(',x,', ',1,');
     await admin

@@ -175,8 +175,20 @@ describe('billing API (real server)', () => {
       imported: 0,
       totalYen: 0,
       problems: [
-        { line: 3, column: '日付', message: "'2026/4/31' is not a date (YYYY-MM-DD or YYYY/M/D)" },
-        { line: 3, column: '金額', message: "'abc' is not a whole number" },
+        {
+          line: 3,
+          column: '日付',
+          code: 'not-a-date',
+          params: { value: '2026/4/31' },
+          message: "'2026/4/31' is not a date (YYYY-MM-DD or YYYY/M/D)",
+        },
+        {
+          line: 3,
+          column: '金額',
+          code: 'not-a-number',
+          params: { value: 'abc' },
+          message: "'abc' is not a whole number",
+        },
       ],
     });
     const good = await call('POST', `/api/billing/organisations/${acme}/sales/import`, {
@@ -221,6 +233,20 @@ describe('billing API (real server)', () => {
     });
     expect(issued.status, issued.text).to.equal(201);
     const number = issued.body.number as string;
+    const late = await call('POST', `/api/billing/organisations/${acme}/sales/import`, {
+      who: 'acmeAdmin',
+      body: { csv: 'date,customer,amount\n2026-04-30,Late Customer,1000\n' },
+    });
+    expect(late.status).to.equal(422);
+    expect(late.body.problems).to.deep.equal([
+      {
+        line: 2,
+        column: 'date',
+        code: 'month-invoiced',
+        params: { value: '2026-04-30', invoice: number },
+        message: `date 2026-04-30: the usage-fee statement ${number} for 2026-04 is already issued; date the sale in a month not yet invoiced`,
+      },
+    ]);
     const csv = await call(
       'GET',
       `/api/billing/organisations/${acme}/statements/2026-04?format=csv&lang=en`,

@@ -6005,7 +6005,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description how many were imported; with problems (line, column, message) nothing was: status 422 */
+      /** @description how many were imported; with problems (line, column, code, params, message — see SaleCsvProblem) nothing was: status 422 */
       200: {
         headers: {
           [name: string]: unknown;

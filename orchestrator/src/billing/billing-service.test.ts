@@ -152,7 +152,15 @@ describe('BillingService', () => {
     expect(bad).to.deep.equal({
       imported: 0,
       totalYen: 0,
-      problems: [{ line: 3, column: '金額', message: '999 is not seats 2 × unit price 500 = 1000' }],
+      problems: [
+        {
+          line: 3,
+          column: '金額',
+          code: 'amount-mismatch',
+          params: { amount: 999, seats: 2, unitPrice: 500, product: 1000 },
+          message: '999 is not seats 2 × unit price 500 = 1000',
+        },
+      ],
     });
     expect((await billing.search(operator, {})).total).to.equal(0);
     const good = await billing.importSales(

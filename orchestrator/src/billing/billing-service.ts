@@ -140,16 +140,22 @@ export class BillingService {
   }
 
   /** Refuses a sale dated in a month whose statement is already issued (an issued invoice never changes). */
-  private mustBeOpenMonth(orgId: string, date: string, where = 'date'): void {
+  /** The number of the issued usage-fee statement whose month holds `date`, if there is one. */
+  private issuedStatementOn(orgId: string, date: string): string | undefined {
     const issued = this.sqlite
       .prepare(
         "select number from invoices where kind = 'usage-fee-statement' and org_id = ? and period_from <= ? and period_to >= ?",
       )
       .get(orgId, date, date) as { number: string } | undefined;
-    if (issued)
+    return issued?.number;
+  }
+
+  private mustBeOpenMonth(orgId: string, date: string, where = 'date'): void {
+    const number = this.issuedStatementOn(orgId, date);
+    if (number !== undefined)
       throw new CyropError(
         'CONFLICT',
-        `${where} ${date}: the usage-fee statement ${issued.number} for ${date.slice(0, 7)} is already issued; date the sale in a month not yet invoiced`,
+        `${where} ${date}: the usage-fee statement ${number} for ${date.slice(0, 7)} is already issued; date the sale in a month not yet invoiced`,
       );
   }
 
@@ -255,12 +261,17 @@ export class BillingService {
     if (problems.length > 0) return { imported: 0, totalYen: 0, problems };
     return this.ledger.transaction(() => {
       const closed: SaleCsvProblem[] = [];
-      for (const row of rows)
-        try {
-          this.mustBeOpenMonth(org.id, row.date);
-        } catch (error) {
-          closed.push({ line: row.line, column: 'date', message: (error as Error).message });
-        }
+      for (const row of rows) {
+        const invoice = this.issuedStatementOn(org.id, row.date);
+        if (invoice !== undefined)
+          closed.push({
+            line: row.line,
+            column: 'date',
+            code: 'month-invoiced',
+            params: { value: row.date, invoice },
+            message: `date ${row.date}: the usage-fee statement ${invoice} for ${row.date.slice(0, 7)} is already issued; date the sale in a month not yet invoiced`,
+          });
+      }
       if (closed.length > 0) return { imported: 0, totalYen: 0, problems: closed };
       const total = rows.reduce((s, r) => s + r.amountYen, 0);
       mustBeYen(total, 'the total of the file');

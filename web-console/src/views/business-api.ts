@@ -8,6 +8,7 @@ import type {
   OrgUsage,
   Receivable,
   SaleCsvProblem,
+  SaleCsvProblemCode,
   UsageFees,
 } from '../../../contract/business.ts';
 import type { InvoiceDocument } from '../../../contract/documents.ts';
@@ -25,6 +26,7 @@ export type {
   Receivable,
   AgeBucket,
   SaleCsvProblem,
+  SaleCsvProblemCode,
   InvoiceDocument,
   OrgUsage,
   CourseRun,

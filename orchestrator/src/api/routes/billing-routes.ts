@@ -183,7 +183,8 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
       properties: { csv: { type: 'string' } },
     },
     response: {
-      description: 'how many were imported; with problems (line, column, message) nothing was: status 422',
+      description:
+        'how many were imported; with problems (line, column, code, params, message — see SaleCsvProblem) nothing was: status 422',
       schema: { type: 'object', required: ['imported', 'totalYen', 'problems'] },
     },
     handler: async ({ principal, params, body, req, res }) => {
