@@ -40,6 +40,8 @@ objectives:
 
 const ACME_ADMIN = { email: 'keiko@acme.example', password: 'keiko secret password 1', name: 'Keiko' };
 const BETA_ADMIN = { email: 'ben@beta.example', password: 'ben secret password 1', name: 'Ben' };
+/** An org-admin of a customer organisation: it buys courses and sells nothing. */
+const CUST_ADMIN = { email: 'kenji@cust.example', password: 'kenji secret password 1', name: 'Kenji' };
 const OPERATOR_PASSWORD = 'business e2e operator secret 1';
 
 /** Today in Japan (the books' dates) and its month: the page opens on this month. */
@@ -146,6 +148,7 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
       [betaId, BETA_ADMIN],
     ] as const)
       await ok(operator, 'POST', `/api/organisations/${org}/users`, { ...who, role: 'org-admin' });
+    await ok(operator, 'POST', `/api/organisations/${custId}/users`, { ...CUST_ADMIN, role: 'org-admin' });
     await ok(operator, 'POST', `/api/organisations/${custId}/users`, {
       email: 'hanako@cust.example',
       name: 'Hanako',
@@ -201,6 +204,7 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
     await signIn(admin, ACME_ADMIN, '#/business');
     await selectLanguage(admin, 'en');
     await admin.getByTestId('sales-none').waitFor();
+    expect(await admin.getByTestId('nav-business').count(), 'a training company has the link').to.equal(1);
     expect(await admin.getByTestId('sale-date').inputValue()).to.equal(day);
 
     await admin.getByTestId('sale-seats').fill('2');
@@ -393,6 +397,18 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
     await other.goto(`${platform.url}#/revenue`);
     await other.getByText(en['revenue.forOperator']).waitFor();
     expect(await other.getByTestId('revenue-month-row').count()).to.equal(0);
+  });
+
+  it('a customer organisation’s admin has no Business link, and the page says it is for training companies', async () => {
+    const customer = (await browser.newPage()).page;
+    await signIn(customer, CUST_ADMIN, '#/account');
+    await selectLanguage(customer, 'en');
+    await customer.getByTestId('nav-account').waitFor();
+    expect(await customer.getByTestId('nav-business').count()).to.equal(0);
+    await customer.goto(`${platform.url}#/business`);
+    await customer.getByText(en['business.forOrgAdmins']).waitFor();
+    expect(await customer.getByTestId('sales-import-file').count()).to.equal(0);
+    await customer.close();
   });
 });
 

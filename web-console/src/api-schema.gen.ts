@@ -1939,6 +1939,11 @@ export interface components {
       mustChangePassword: boolean;
       /** @description epoch ms (absolute expiry) */
       expiresAt?: number;
+      /**
+       * @description a user's organisation's kind: a training company sells courses (the console's Business page), a customer does not
+       * @enum {unknown}
+       */
+      orgKind?: 'operator' | 'training-company' | 'customer';
     };
     Organisation: {
       id: string;
