@@ -56,12 +56,13 @@ export interface FeeRun {
 export interface OrgMonthFee {
   orgId: string;
   orgName: string;
-  /** Net sales of the month, tax excluded (sales minus their reversals). */
+  /** Net sales of the month, tax excluded: sales minus reversals dated in it (returns included). */
   netSalesYen: number;
   /**
-   * The usage fee, tax excluded: the issued statement's taxable amount, or (not issued) the rate of
-   * the schedule in force on the 1st × the net sales, rounded once by its rule — what the draft says.
-   * 0 when the net sales are negative (the server issues no statement for such a month).
+   * The usage fee, tax excluded, less the fees returned: the issued statement's taxable amount less
+   * its returns', or (not issued) what the draft says — the rate of the schedule in force on the 1st ×
+   * the month's own net sales, rounded once (0 if negative), less the fee on each earlier month's sale
+   * reversed in this one (返還). Negative when the returns are larger.
    */
   feeYen: number;
   /** Whether the month's statement has been issued. */

@@ -23,6 +23,7 @@ import {
   usageFeeOf,
   usageFeeStatement,
   type Party,
+  type ReturnForStatement,
   type SaleForStatement,
 } from './invoices.ts';
 import {
@@ -466,7 +467,32 @@ export class BillingService {
     const range = monthRange(period);
     const org = await this.accounts.getOrganisation(orgId);
     if (!org) throw new CyropError('NOT_FOUND', `no organisation '${orgId}'`);
-    const sales: SaleForStatement[] = this.ledger.salesBetween(orgId, range.from, range.to).map((e) => ({
+    const entries = this.ledger.salesBetween(orgId, range.from, range.to);
+    // A reversal of a sale of an earlier month (invoiced then: it was dated today, not like the sale)
+    // is a return of the fee that month's statement charged, listed apart with its own tax.
+    const original = this.sqlite.prepare('select * from journal where id = ?');
+    const schedules = this.schedules();
+    const returns: ReturnForStatement[] = [];
+    const ofPeriod = entries.filter((e) => {
+      if (e.kind !== 'reversal' || e.reverses === null) return true;
+      const sale = original.get(e.reverses) as JournalEntry | undefined;
+      if (!sale || sale.entry_date >= range.from) return true;
+      returns.push({
+        id: e.id,
+        reversedOn: e.entry_date,
+        sale: {
+          id: sale.id,
+          date: sale.entry_date,
+          customer: sale.counterparty,
+          course: sale.course,
+          courseRun: sale.course_run,
+          amountYen: sale.amount_yen,
+        },
+        schedule: scheduleOn(schedules, `${sale.entry_date.slice(0, 7)}-01`),
+      });
+      return false;
+    });
+    const sales: SaleForStatement[] = ofPeriod.map((e) => ({
       id: e.id,
       date: e.entry_date,
       customer: e.counterparty,
@@ -484,7 +510,8 @@ export class BillingService {
       issuer: await this.issuer(),
       recipient: { name: org.name, ...(org.postalAddress ? { address: org.postalAddress } : {}) },
       sales,
-      schedule: scheduleOn(this.schedules(), range.from),
+      returns,
+      schedule: scheduleOn(schedules, range.from),
       draft,
     });
   }
@@ -522,18 +549,31 @@ export class BillingService {
     if (months.length === 0) throw new CyropError('BAD_REQUEST', `to (${to}) is before from (${from})`);
     const sales = this.sqlite
       .prepare(
-        `select substr(j.entry_date, 1, 7) as period, j.org_id as orgId, sum(j.amount_yen) as netSalesYen
+        `select substr(j.entry_date, 1, 7) as period, j.org_id as orgId, sum(j.amount_yen) as netSalesYen,
+                sum(case when j.kind = 'reversal' and r.entry_date < substr(j.entry_date, 1, 7) || '-01'
+                         then 0 else j.amount_yen end) as chargedSalesYen
            from journal j left join journal r on r.id = j.reverses
           where j.entry_date between ? and ?
             and (j.kind = 'sale' or (j.kind = 'reversal' and r.kind = 'sale'))
           group by period, j.org_id`,
       )
-      .all(first, last) as { period: string; orgId: string; netSalesYen: number }[];
+      .all(first, last) as { period: string; orgId: string; netSalesYen: number; chargedSalesYen: number }[];
+    // Sales of earlier months reversed in these: the fee charged on each is returned (see draftStatement).
+    const returned = this.sqlite
+      .prepare(
+        `select substr(j.entry_date, 1, 7) as period, j.org_id as orgId, r.entry_date as saleDate, r.amount_yen as saleYen
+           from journal j join journal r on r.id = j.reverses
+          where j.entry_date between ? and ? and j.kind = 'reversal' and r.kind = 'sale'
+            and r.entry_date < substr(j.entry_date, 1, 7) || '-01'`,
+      )
+      .all(first, last) as { period: string; orgId: string; saleDate: string; saleYen: number }[];
     const issued = this.sqlite
       .prepare(
         `select substr(period_from, 1, 7) as period, org_id as orgId,
                 (select coalesce(sum(json_extract(t.value, '$.taxableYen')), 0)
-                   from json_each(document, '$.taxTotals') t) as feeYen
+                   from json_each(document, '$.taxTotals') t)
+                - (select coalesce(sum(json_extract(t.value, '$.taxableYen')), 0)
+                     from json_each(document, '$.returns.taxTotals') t) as feeYen
            from invoices
           where kind = 'usage-fee-statement' and period_from between ? and ?`,
       )
@@ -564,8 +604,14 @@ export class BillingService {
     for (const s of sales) {
       const r = row(s.period, s.orgId);
       r.netSalesYen = s.netSalesYen;
-      r.feeYen = s.netSalesYen > 0 ? usageFeeOf(s.netSalesYen, scheduleOn(schedules, `${s.period}-01`)) : 0;
+      r.feeYen =
+        s.chargedSalesYen > 0 ? usageFeeOf(s.chargedSalesYen, scheduleOn(schedules, `${s.period}-01`)) : 0;
     }
+    for (const x of returned)
+      row(x.period, x.orgId).feeYen -= usageFeeOf(
+        x.saleYen,
+        scheduleOn(schedules, `${x.saleDate.slice(0, 7)}-01`),
+      );
     for (const i of issued) {
       const r = row(i.period, i.orgId);
       r.feeYen = i.feeYen;
@@ -667,7 +713,7 @@ export class BillingService {
     if (range.to >= today)
       throw new CyropError('CONFLICT', `period ${period} has not ended yet (today is ${today})`);
     const doc = await this.draftStatement(orgId, period, today, false);
-    if (doc.lines.length === 0)
+    if (doc.lines.length === 0 && doc.returns === undefined)
       throw new CyropError('CONFLICT', `no sales recorded in ${period}: nothing to issue`);
     this.store(by, doc, orgId, ctx, 'billing.statement-issued');
     return doc;
