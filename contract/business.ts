@@ -52,10 +52,64 @@ export interface FeeRun {
   };
 }
 
+/** One company's usage fee of one month (GET /api/billing/usage-fees). */
+export interface OrgMonthFee {
+  orgId: string;
+  orgName: string;
+  /** Net sales of the month, tax excluded: sales minus reversals dated in it (returns included). */
+  netSalesYen: number;
+  /**
+   * The usage fee, tax excluded, less the fees returned: the issued statement's taxable amount less
+   * its returns', or (not issued) what the draft says — the rate of the schedule in force on the 1st ×
+   * the month's own net sales, rounded once (0 if negative), less the fee on each earlier month's sale
+   * reversed in this one (返還). Negative when the returns are larger.
+   */
+  feeYen: number;
+  /** Whether the month's statement has been issued. */
+  issued: boolean;
+}
+
+/** The usage fees of each month in a range, per company and summed. */
+export interface UsageFees {
+  from: string;
+  to: string;
+  months: { period: string; netSalesYen: number; feeYen: number; organisations: OrgMonthFee[] }[];
+}
+
+/** What is wrong in a sales CSV, for the console to say in its own language. */
+export type SaleCsvProblemCode =
+  | 'file-too-large'
+  | 'not-csv'
+  | 'empty-file'
+  | 'unknown-column'
+  | 'duplicate-column'
+  | 'missing-column'
+  | 'missing-amount-column'
+  | 'too-many-rows'
+  | 'no-sales'
+  | 'empty'
+  | 'too-long'
+  | 'control-characters'
+  | 'not-a-date'
+  | 'not-a-number'
+  | 'too-small'
+  | 'no-amount'
+  | 'zero-amount'
+  | 'amount-mismatch'
+  | 'month-invoiced';
+
 export interface SaleCsvProblem {
+  /** The line of the file (the header is line 1; 0 for the whole file). */
   line: number;
   /** The column as the file's header names it (absent for a problem of the whole file or line). */
   column?: string;
+  code: SaleCsvProblemCode;
+  /**
+   * What the message names: `value` (the cell or header as written, at most 40 characters), `limit`,
+   * `min`, `amount`, `seats`, `unitPrice`, `product`, `names` (the accepted header names), `invoice`.
+   */
+  params?: Record<string, string | number>;
+  /** The problem in English (what the CLI prints). */
   message: string;
 }
 

@@ -53,7 +53,14 @@ export interface InvoiceDocument {
   lines: InvoiceLine[];
   /** One entry per tax rate that appears in `lines`, in descending rate order. */
   taxTotals: InvoiceTaxTotal[];
-  /** Sum of every rate's taxable amount and tax. */
+  /**
+   * Returns (返還, a qualified return invoice's items — 適格返還請求書): amounts charged on an earlier,
+   * issued invoice and given back now, e.g. the fee on a sale reversed after its month was invoiced.
+   * Each line's `date` is the date of the original supply and `amountYen` the amount returned (positive,
+   * tax excluded); `taxTotals` the returned amount and its tax per rate, rounded once per rate.
+   */
+  returns?: { lines: InvoiceLine[]; taxTotals: InvoiceTaxTotal[] };
+  /** Sum of every rate's taxable amount and tax, less the returns' (negative when the returns are larger). */
   totalYen: number;
   dueOn?: string;
   /** Payments recorded against this invoice so far. */

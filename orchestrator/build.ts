@@ -22,7 +22,7 @@ export interface OrchestratorBuild {
 
 /**
  * Compiles the CLI and the server into `orchestrator/dist/` with esbuild: one ESM bundle per entry
- * (`cli.js`: src/cli/main.ts; `compile-worker.js`: the scenario compiler's worker thread), code that
+ * (`cli.js`: src/cli/main.ts; `compile-worker.js`: the scenario compiler's worker thread; `pdf-worker.js`: the API's PDF renderer's), code that
  * commands load on demand (`await import`) split into chunks of its own, npm packages left as imports
  * (node_modules stays where it is). Every output file sits directly in the folder, at the depth of
  * src/paths.ts, which is why that module alone may use `import.meta.url`; the build refuses it
@@ -41,6 +41,7 @@ export async function buildOrchestrator(outDir = DIST_DIR): Promise<Orchestrator
       entryPoints: {
         cli: path.join(src, 'cli', 'main.ts'),
         'compile-worker': path.join(src, 'scenarios', 'compile-worker.ts'),
+        'pdf-worker': path.join(src, 'documents', 'pdf-worker.ts'),
       },
       absWorkingDir: REPO_ROOT,
       bundle: true,

@@ -47,6 +47,7 @@ import { SCORING_NAMESPACE } from '../../contract/scoring-events.ts';
 import { ScoringStore } from './scoring-service/scoring-store.ts';
 import { ScenarioCatalogue } from './scenarios/scenario-catalogue.ts';
 import { ScenarioCompiler } from './scenarios/scenario-compiler.ts';
+import { PdfRenderer } from './documents/pdf-renderer.ts';
 import { niceNamer, ScenarioGuides } from './scenarios/scenario-guide.ts';
 import { NiceCatalogueStore } from './nice/nice-catalogue-store.ts';
 import { ScenarioUploads } from './scenarios/scenario-uploads.ts';
@@ -95,6 +96,8 @@ export async function startPlatform(
   }
   // Uploaded scenarios (and exercises launched from them) compile in bounded worker threads.
   const compiler = new ScenarioCompiler({ dataDir: config.dataDir, scenarioLimits: scenarioLimits(config) });
+  // Statements and transcripts are rendered as PDF in a bounded worker thread, never on the event loop.
+  const pdf = new PdfRenderer();
   const orchestrator =
     config.engine === 'none' && !wiring.driver
       ? undefined
@@ -224,8 +227,9 @@ export async function startPlatform(
           analytics: new AnalyticsService({ db, scenarios, nice: new NiceCatalogueStore(config.dataDir) }),
           canWatch,
           audit: (actor, action, target, details) => accounts.audit(actor, action, target, details),
+          pdf,
         },
-        billing: { billing: new BillingService({ sqlite, accounts }) },
+        billing: { billing: new BillingService({ sqlite, accounts }), pdf },
         ...(orchestrator
           ? {
               exercise: {
@@ -414,6 +418,7 @@ export async function startPlatform(
     await reconciler?.stop();
     await orchestrator?.close();
     await compiler.close();
+    await pdf.close();
     await ownDatabase?.close();
   };
   if (webServer) {

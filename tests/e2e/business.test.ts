@@ -40,6 +40,8 @@ objectives:
 
 const ACME_ADMIN = { email: 'keiko@acme.example', password: 'keiko secret password 1', name: 'Keiko' };
 const BETA_ADMIN = { email: 'ben@beta.example', password: 'ben secret password 1', name: 'Ben' };
+/** An org-admin of a customer organisation: it buys courses and sells nothing. */
+const CUST_ADMIN = { email: 'kenji@cust.example', password: 'kenji secret password 1', name: 'Kenji' };
 const OPERATOR_PASSWORD = 'business e2e operator secret 1';
 
 /** Today in Japan (the books' dates) and its month: the page opens on this month. */
@@ -146,6 +148,7 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
       [betaId, BETA_ADMIN],
     ] as const)
       await ok(operator, 'POST', `/api/organisations/${org}/users`, { ...who, role: 'org-admin' });
+    await ok(operator, 'POST', `/api/organisations/${custId}/users`, { ...CUST_ADMIN, role: 'org-admin' });
     await ok(operator, 'POST', `/api/organisations/${custId}/users`, {
       email: 'hanako@cust.example',
       name: 'Hanako',
@@ -201,6 +204,7 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
     await signIn(admin, ACME_ADMIN, '#/business');
     await selectLanguage(admin, 'en');
     await admin.getByTestId('sales-none').waitFor();
+    expect(await admin.getByTestId('nav-business').count(), 'a training company has the link').to.equal(1);
     expect(await admin.getByTestId('sale-date').inputValue()).to.equal(day);
 
     await admin.getByTestId('sale-seats').fill('2');
@@ -254,6 +258,18 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
       { en: 'Nothing was imported', ja: '取り込みませんでした' },
       /^business\./,
     );
+    // the server names each problem by code; the page says it in Japanese, the cell's value quoted
+    await selectLanguage(admin, 'ja');
+    await admin.waitForFunction(() => document.body.innerText.includes('取り込みませんでした'));
+    expect(await problems.allInnerTexts()).to.deep.equal([
+      '3 行目、列「席数」：「x」は整数ではありません。',
+      '3 行目、列「金額」：金額がありません。金額、または席数と単価を入れてください。',
+    ]);
+    await selectLanguage(admin, 'en');
+    expect(await problems.allInnerTexts()).to.deep.equal([
+      'Line 3, column “席数”: “x” is not a whole number.',
+      'Line 3, column “金額”: No amount: give the amount, or seats and unit price.',
+    ]);
 
     const good = bad.replace(',x,', ',1,');
     await admin
@@ -321,10 +337,20 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
       Number(period.slice(5)) >= 4 ? Number(period.slice(0, 4)) : Number(period.slice(0, 4)) - 1;
     await ok(operator, 'POST', `/api/billing/fees/${fiscalYear}/issue`);
     const op = (await browser.newPage()).page;
+    const billingCalls: string[] = [];
+    op.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/billing/')) billingCalls.push(url.pathname);
+    });
     await signIn(op, { email: 'admin@localhost', password: OPERATOR_PASSWORD }, '#/revenue');
     await selectLanguage(op, 'en');
     const month = op.locator(`[data-testid="revenue-month-row"][data-period="${period}"]`);
     await month.waitFor();
+    // the year's chart is one aggregate request, not one statement per company per month
+    expect(billingCalls.filter((p) => p === '/api/billing/usage-fees')).to.have.length(1);
+    expect(
+      billingCalls.filter((p) => p.includes('/statements/') || p === '/api/billing/journal'),
+    ).to.deep.equal([]);
     expect(await month.getAttribute('data-fee-yen')).to.equal('13500');
     expect(await month.innerText()).to.contain('¥135,000');
     const bar = op.locator(`[data-testid="revenue-fees-chart"] rect[data-value="13500"]`);
@@ -371,6 +397,18 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
     await other.goto(`${platform.url}#/revenue`);
     await other.getByText(en['revenue.forOperator']).waitFor();
     expect(await other.getByTestId('revenue-month-row').count()).to.equal(0);
+  });
+
+  it('a customer organisation’s admin has no Business link, and the page says it is for training companies', async () => {
+    const customer = (await browser.newPage()).page;
+    await signIn(customer, CUST_ADMIN, '#/account');
+    await selectLanguage(customer, 'en');
+    await customer.getByTestId('nav-account').waitFor();
+    expect(await customer.getByTestId('nav-business').count()).to.equal(0);
+    await customer.goto(`${platform.url}#/business`);
+    await customer.getByText(en['business.forOrgAdmins']).waitFor();
+    expect(await customer.getByTestId('sales-import-file').count()).to.equal(0);
+    await customer.close();
   });
 });
 

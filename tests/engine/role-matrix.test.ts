@@ -901,6 +901,12 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       request: () => ({ path: '/api/billing/receivables' }),
     },
     {
+      op: 'GET /api/billing/usage-fees',
+      note: 'every company, 2025-01 to 2025-03',
+      expect: OPERATOR_ONLY(200),
+      request: () => ({ path: '/api/billing/usage-fees?from=2025-01&to=2025-03' }),
+    },
+    {
       op: 'POST /api/billing/payments',
       note: 'an invoice that does not exist',
       expect: OPERATOR_ONLY(404),

@@ -210,6 +210,31 @@ describe('accounts API (real server)', () => {
     expect((await call('GET', '/api/auth/me', { who: 'trainee' })).status).to.equal(200);
   });
 
+  it("a session names its organisation's kind, so the console offers the Business page to sellers only", async () => {
+    await accounts.createUser({
+      orgId: orgB,
+      email: 'admin@beta.example',
+      name: 'Beta admin',
+      role: 'org-admin',
+      password: 'password of admin@beta.example',
+    });
+    const customer = await call('POST', '/api/auth/login', {
+      body: { email: 'admin@beta.example', password: 'password of admin@beta.example' },
+    });
+    expect(customer.status).to.equal(200);
+    expect(customer.body).to.deep.include({ orgKind: 'customer' });
+    expect((await call('GET', '/api/auth/me', { cookie: sessionCookieOf(customer) })).body).to.deep.include({
+      orgKind: 'customer',
+    });
+    const seller = await login('admin@acme.example', 'password of admin@acme.example');
+    expect((await call('GET', '/api/auth/me', { cookie: seller })).body).to.deep.include({
+      orgKind: 'training-company',
+    });
+    expect((await call('GET', '/api/auth/me', { who: 'operator' })).body).to.deep.include({
+      orgKind: 'operator',
+    });
+  });
+
   it('ends a session after the idle timeout (injected clock)', async () => {
     const cookie = await login('inst@acme.example', 'password of inst@acme.example');
     now += 90 * MIN;
@@ -286,6 +311,7 @@ describe('accounts API (real server)', () => {
     expect(joined.status).to.equal(200);
     cookies.team1 = sessionCookieOf(joined);
     const me = await call('GET', '/api/auth/me', { who: 'team1' });
+    expect(me.body, 'a participant belongs to no organisation').to.not.have.property('orgKind');
     expect(me.body.principal).to.deep.equal({
       kind: 'participant',
       exerciseId: 'ex-a',

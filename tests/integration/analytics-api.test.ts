@@ -21,6 +21,7 @@ import {
 import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { analyticsRoutes } from '../../orchestrator/src/api/routes/analytics-routes.ts';
 import type { TranscriptDocument } from '../../orchestrator/src/documents/document-types.ts';
+import { PdfRenderer } from '../../orchestrator/src/documents/pdf-renderer.ts';
 import { NiceCatalogueStore } from '../../orchestrator/src/nice/nice-catalogue-store.ts';
 import { niceTestData } from '../../orchestrator/src/nice/nice-test-data.ts';
 import { ScenarioCatalogue } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
@@ -63,6 +64,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
   let scoring: ScoringService;
   /** The audit entries the routes wrote: action, target, by whom, details. */
   const audited: { action: string; target: string; by: string; details: Record<string, unknown> }[] = [];
+  const pdf = new PdfRenderer();
 
   const call = async (principal: Principal | undefined, path: string) => {
     const res = await checkedFetch(url + path, {
@@ -151,6 +153,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
             audited.push({ action, target, by: actor.kind === 'user' ? actor.userId : actor.kind, details });
             return Promise.resolve();
           },
+          pdf,
         });
       },
     });
@@ -159,6 +162,7 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
+    await pdf.close();
     await scoring.stopTimers();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

@@ -13,6 +13,7 @@ import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { accountRoutes } from '../../orchestrator/src/api/routes/account-routes.ts';
 import { billingRoutes } from '../../orchestrator/src/api/routes/billing-routes.ts';
 import { BillingService } from '../../orchestrator/src/billing/billing-service.ts';
+import { PdfRenderer } from '../../orchestrator/src/documents/pdf-renderer.ts';
 import { ScenarioCatalogue } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
 import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-library.ts';
 import { ScenarioUploads } from '../../orchestrator/src/scenarios/scenario-uploads.ts';
@@ -42,6 +43,7 @@ describe('billing API (real server)', () => {
   let acme = '';
   let other = '';
   const cookies: Record<string, string> = {};
+  const pdf = new PdfRenderer();
 
   async function call(
     method: string,
@@ -92,7 +94,7 @@ describe('billing API (real server)', () => {
       authenticate: sessionAuthenticator(accounts),
       routes: (api) => {
         accountRoutes(api, { accounts, clock: () => now });
-        billingRoutes(api, { billing });
+        billingRoutes(api, { billing, pdf });
       },
     });
     server = createServer(app);
@@ -132,6 +134,7 @@ describe('billing API (real server)', () => {
     }
   });
   after(async () => {
+    await pdf.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await database.close();
     rmSync(dir, { recursive: true, force: true });
@@ -173,8 +176,20 @@ describe('billing API (real server)', () => {
       imported: 0,
       totalYen: 0,
       problems: [
-        { line: 3, column: '日付', message: "'2026/4/31' is not a date (YYYY-MM-DD or YYYY/M/D)" },
-        { line: 3, column: '金額', message: "'abc' is not a whole number" },
+        {
+          line: 3,
+          column: '日付',
+          code: 'not-a-date',
+          params: { value: '2026/4/31' },
+          message: "'2026/4/31' is not a date (YYYY-MM-DD or YYYY/M/D)",
+        },
+        {
+          line: 3,
+          column: '金額',
+          code: 'not-a-number',
+          params: { value: 'abc' },
+          message: "'abc' is not a whole number",
+        },
       ],
     });
     const good = await call('POST', `/api/billing/organisations/${acme}/sales/import`, {
@@ -219,6 +234,20 @@ describe('billing API (real server)', () => {
     });
     expect(issued.status, issued.text).to.equal(201);
     const number = issued.body.number as string;
+    const late = await call('POST', `/api/billing/organisations/${acme}/sales/import`, {
+      who: 'acmeAdmin',
+      body: { csv: 'date,customer,amount\n2026-04-30,Late Customer,1000\n' },
+    });
+    expect(late.status).to.equal(422);
+    expect(late.body.problems).to.deep.equal([
+      {
+        line: 2,
+        column: 'date',
+        code: 'month-invoiced',
+        params: { value: '2026-04-30', invoice: number },
+        message: `date 2026-04-30: the usage-fee statement ${number} for 2026-04 is already issued; date the sale in a month not yet invoiced`,
+      },
+    ]);
     const csv = await call(
       'GET',
       `/api/billing/organisations/${acme}/statements/2026-04?format=csv&lang=en`,
@@ -289,6 +318,97 @@ describe('billing API (real server)', () => {
       'billing.statement-issued',
       'billing.payment-recorded',
     ]);
+  });
+
+  it('a 5,000-line statement renders as PDF in a worker: cheap requests sent while it renders are answered before it ends', async function () {
+    this.timeout(180_000);
+    const count = 5_000;
+    const rows = Array.from(
+      { length: count },
+      (_, i) => `2026-03-${String(1 + (i % 28)).padStart(2, '0')},Customer ${i + 1},${1000 + i}`,
+    );
+    const imported = await call('POST', `/api/billing/organisations/${other}/sales/import`, {
+      who: 'otherAdmin',
+      body: { csv: `date,customer,amount\n${rows.join('\n')}\n` },
+    });
+    expect(imported.status, imported.text.slice(0, 500)).to.equal(200);
+    expect(imported.body).to.include({ imported: count });
+
+    const order: string[] = [];
+    const download = fetch(
+      new URL(`/api/billing/organisations/${other}/statements/2026-03?format=pdf&lang=en`, base),
+      { headers: { cookie: cookies['otherAdmin'] ?? '' } },
+    ).then(async (res) => {
+      const bytes = Buffer.from(await res.arrayBuffer());
+      order.push('pdf');
+      return { status: res.status, bytes };
+    });
+    // Wait until the worker has the statement (the server has read it from the journal), then ask
+    // cheap questions: each must be answered while the PDF is still being drawn.
+    while (pdf.rendering === 0 && order.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 3; i += 1) {
+      const health = await fetch(new URL('/healthz', base));
+      expect(health.status).to.equal(200);
+      const journal = await call('GET', '/api/billing/journal?limit=1', { who: 'acmeAdmin' });
+      expect(journal.status).to.equal(200);
+      order.push(`cheap ${i + 1}`);
+      expect(pdf.rendering, 'the PDF is still being rendered').to.equal(1);
+    }
+    const { status, bytes } = await download;
+    expect(order).to.deep.equal(['cheap 1', 'cheap 2', 'cheap 3', 'pdf']);
+    expect(status, bytes.subarray(0, 300).toString()).to.equal(200);
+    const text = pdfPages(bytes).join('\n');
+    expect(text).to.include('Customer 1 ');
+    expect(text).to.include(`Customer ${count}`);
+  });
+
+  it("the operator's usage fees by month come in one request, each company's fee the same as its statement's", async () => {
+    const fees = await call('GET', '/api/billing/usage-fees?from=2026-03&to=2026-05', { who: 'operator' });
+    expect(fees.status, fees.text).to.equal(200);
+    // March: the 5,000 sales above, 1,000 + … + 5,999 = 17,497,500 → 10 % = 1,749,750 (a draft);
+    // April: the worked example, issued with a fee of 20,235; May: nothing.
+    expect(fees.body).to.deep.equal({
+      from: '2026-03',
+      to: '2026-05',
+      months: [
+        {
+          period: '2026-03',
+          netSalesYen: 17_497_500,
+          feeYen: 1_749_750,
+          organisations: [
+            { orgId: other, orgName: 'Other Co', netSalesYen: 17_497_500, feeYen: 1_749_750, issued: false },
+          ],
+        },
+        {
+          period: '2026-04',
+          netSalesYen: 202_357,
+          feeYen: 20_235,
+          organisations: [
+            { orgId: acme, orgName: 'Acme Training', netSalesYen: 202_357, feeYen: 20_235, issued: true },
+          ],
+        },
+        { period: '2026-05', netSalesYen: 0, feeYen: 0, organisations: [] },
+      ],
+    });
+    const march = await call('GET', `/api/billing/organisations/${other}/statements/2026-03`, {
+      who: 'operator',
+    });
+    expect(march.body.taxTotals).to.deep.equal([
+      { taxRatePercent: 10, taxableYen: 1_749_750, taxYen: 174_975 },
+    ]);
+    for (const who of ['acmeAdmin', 'acmeInstructor', 'acmeTrainee'])
+      expect((await call('GET', '/api/billing/usage-fees?from=2026-03&to=2026-05', { who })).status).to.equal(
+        403,
+      );
+    expect((await call('GET', '/api/billing/usage-fees?from=2026-03&to=2026-05')).status).to.equal(401);
+    const backwards = await call('GET', '/api/billing/usage-fees?from=2026-05&to=2026-03', {
+      who: 'operator',
+    });
+    expect(backwards.status).to.equal(400);
+    expect(backwards.body.error?.message).to.equal('to (2026-03) is before from (2026-05)');
+    const tooLong = await call('GET', '/api/billing/usage-fees?from=2000-01&to=2026-03', { who: 'operator' });
+    expect(tooLong.status).to.equal(400);
+    expect(tooLong.body.error?.message).to.contain('more than 120 months');
   });
 
   it('every billing route × every role: anonymous 401; trainees and instructors 403; another company 404; operator-only routes 403', async () => {

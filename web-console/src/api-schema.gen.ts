@@ -1380,6 +1380,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/billing/usage-fees': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Usage fees by month, per company and summed (operator): the Revenue page's chart in one request */
+    get: operations['getUsageFees'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/billing/organisations/{org}/statements/{period}/issue': {
     parameters: {
       query?: never;
@@ -1957,6 +1974,11 @@ export interface components {
       mustChangePassword: boolean;
       /** @description epoch ms (absolute expiry) */
       expiresAt?: number;
+      /**
+       * @description a user's organisation's kind: a training company sells courses (the console's Business page), a customer does not
+       * @enum {unknown}
+       */
+      orgKind?: 'operator' | 'training-company' | 'customer';
     };
     Organisation: {
       id: string;
@@ -2858,9 +2880,34 @@ export interface components {
       imported: number;
       totalYen: number;
       problems: {
+        /** @description the line of the file (the header is 1; 0 for the whole file) */
         line: number;
+        /** @description the column as the file's header names it */
         column?: string;
+        /** @description what is wrong (SaleCsvProblemCode): the console words it */
+        code: string;
+        /** @description what the message names (value, limit, names, …) */
+        params?: {
+          [key: string]: string | number;
+        };
+        /** @description the problem in English (what the CLI prints) */
         message: string;
+      }[];
+    };
+    UsageFees: {
+      from: string;
+      to: string;
+      months: {
+        period: string;
+        netSalesYen: number;
+        feeYen: number;
+        organisations: {
+          orgId: string;
+          orgName: string;
+          netSalesYen: number;
+          feeYen: number;
+          issued: boolean;
+        }[];
       }[];
     };
     ScoreboardRow: {
@@ -6516,7 +6563,7 @@ export interface operations {
           'application/json': components['schemas']['SalesImport'];
         };
       };
-      /** @description problems (line, column, message): nothing was imported */
+      /** @description problems (line, column, code, params, message): nothing was imported */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6594,7 +6641,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description the statement: JSON, CSV (UTF-8 with BOM) or PDF (a qualified invoice; at most 500 lines here, more with `cyrop billing statement --format pdf`) */
+      /** @description the statement: JSON, CSV (UTF-8 with BOM) or PDF (a qualified invoice; at most 20000 lines here, more with `cyrop billing statement --format pdf`) */
       200: {
         headers: {
           [name: string]: unknown;
@@ -6603,6 +6650,38 @@ export interface operations {
           'application/json': components['schemas']['InvoiceDocument'];
           'text/csv': string;
           'application/pdf': string;
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getUsageFees: {
+    parameters: {
+      query: {
+        from: string;
+        to: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description each month from `from` to `to` (at most 120): net sales and usage fee (tax excluded) of each company with sales or an issued statement, and their sums */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UsageFees'];
         };
       };
       /** @description An error */

@@ -1,7 +1,7 @@
 import { h, replaceChildren } from './dom.ts';
 import { LOCALES, locale, onLocaleChange, setLocale, t, type Locale, type MessageKey } from './i18n/i18n.ts';
 import { navigate, parseRoute, type Route } from './router.ts';
-import { isStaff, logout, refreshSession, session } from './session.ts';
+import { isStaff, keepsBooks, logout, refreshSession, session } from './session.ts';
 import type { View } from './view.ts';
 import { AccountView } from './views/account-view.ts';
 import { AdminView } from './views/admin-view.ts';
@@ -75,8 +75,7 @@ function renderHeader(): void {
           h('li', {}, h('a', { href: '#/admin', 'data-testid': 'nav-admin' }, t('nav.admin'))),
         principal?.kind === 'user' &&
           h('li', {}, h('a', { href: '#/analytics/me', 'data-testid': 'nav-progress' }, t('nav.progress'))),
-        principal?.kind === 'user' &&
-          principal.role === 'org-admin' &&
+        keepsBooks(who) &&
           h('li', {}, h('a', { href: '#/business', 'data-testid': 'nav-business' }, t('nav.business'))),
         principal?.kind === 'user' &&
           principal.role === 'operator' &&
@@ -183,7 +182,7 @@ async function route(): Promise<void> {
           : new MessageView('error.staffOnly', 'error.staffOnlyBody');
       else if (target.name === 'business')
         next =
-          principal.kind === 'user' && role === 'org-admin'
+          principal.kind === 'user' && keepsBooks(who)
             ? new BusinessView(principal)
             : new MessageView('business.forOrgAdmins', 'business.forOrgAdminsBody');
       else

@@ -40,3 +40,13 @@ export function isStaff(principal: Principal | undefined): boolean {
     (principal.role === 'operator' || principal.role === 'org-admin' || principal.role === 'instructor')
   );
 }
+
+/**
+ * Whether the session keeps a selling organisation's books (the Business page): an org-admin of a
+ * training company. A customer organisation's admins buy courses and have no books here.
+ */
+export function keepsBooks(who: Session | undefined): boolean {
+  return (
+    who?.principal.kind === 'user' && who.principal.role === 'org-admin' && who.orgKind === 'training-company'
+  );
+}

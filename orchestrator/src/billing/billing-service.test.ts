@@ -7,6 +7,7 @@ import { AccountService, type Organisation } from '../accounts/account-service.t
 import { CyropError } from '../errors.ts';
 import { openDatabase, type OpenedDatabase } from '../store/database.ts';
 import { BillingService } from './billing-service.ts';
+import { invoiceText } from './invoice-formats.ts';
 
 async function rejects(
   promise: Promise<unknown> | (() => unknown),
@@ -126,6 +127,48 @@ describe('BillingService', () => {
     expect(billing.verify(operator).ok).to.equal(true);
   });
 
+  it('a sale reversed after its month was invoiced is a return (返還) on the next statement, with its own tax per rate', async () => {
+    await billing.recordSale(acmeAdmin, acme.id, sale('2026-04-03', 123_456));
+    const b = await billing.recordSale(acmeAdmin, acme.id, sale('2026-04-20', 78_901, 'Customer B'));
+    const april = await billing.issueStatement(operator, acme.id, '2026-04');
+    expect(april.totalYen).to.equal(22_258);
+    // reversed on 2026-06-10 (April is closed, so it is dated today), beside a June sale of ¥100,000
+    await billing.reverseSale(acmeAdmin, acme.id, b.id, 'cancelled by the customer');
+    await billing.recordSale(acmeAdmin, acme.id, sale('2026-06-12', 100_000, 'Customer C'));
+    const june = await billing.statement(acmeAdmin, acme.id, '2026-06');
+    // June charges 10 % of 100,000 = 10,000 + 1,000 tax; it returns 10 % of 78,901 = 7,890 (down)
+    // + 789 tax; 11,000 − 8,679 = 2,321 owed. April's issued statement is unchanged.
+    expect(june.lines).to.have.length(1);
+    expect(june.taxTotals).to.deep.equal([{ taxRatePercent: 10, taxableYen: 10_000, taxYen: 1_000 }]);
+    expect(june.returns?.taxTotals).to.deep.equal([{ taxRatePercent: 10, taxableYen: 7_890, taxYen: 789 }]);
+    expect(june.returns?.lines).to.have.length(1);
+    expect(june.returns?.lines[0]).to.deep.include({
+      date: '2026-04-20',
+      amountYen: 7_890,
+      taxRatePercent: 10,
+    });
+    expect(june.returns?.lines[0]?.description.ja).to.equal(
+      '返還: Customer B様への売上 ¥78,901（web-basics） の利用料 10%（2026-06-10 取消）',
+    );
+    expect(june.totalYen).to.equal(2_321);
+    expect(invoiceText(june)).to.contain('returned at 10%: ¥7,890, consumption tax ¥789\ntotal: ¥2,321\n');
+    expect((await billing.statement(acmeAdmin, acme.id, '2026-04')).totalYen).to.equal(22_258);
+    // the operator's monthly figures agree: June's fee is 10,000 charged − 7,890 returned
+    const figures = billing.usageFees(operator, '2026-04', '2026-06').months;
+    expect(figures.map((m) => [m.period, m.netSalesYen, m.feeYen])).to.deep.equal([
+      ['2026-04', 202_357, 20_235],
+      ['2026-05', 0, 0],
+      ['2026-06', 100_000 - 78_901, 2_110],
+    ]);
+
+    // issued in July, the return is stored with the statement
+    now = Date.UTC(2026, 6, 5, 3);
+    const issued = await billing.issueStatement(operator, acme.id, '2026-06');
+    expect(issued.returns).to.deep.equal(june.returns);
+    expect(issued.totalYen).to.equal(2_321);
+    expect(billing.usageFees(operator, '2026-06', '2026-06').months[0]).to.deep.include({ feeYen: 2_110 });
+  });
+
   it('a reversed sale nets to zero on the statement; a sale is reversed once; a stranger is told it does not exist', async () => {
     const a = await billing.recordSale(acmeAdmin, acme.id, sale('2026-05-02', 50_000));
     await billing.recordSale(acmeAdmin, acme.id, sale('2026-05-03', 10_000));
@@ -152,7 +195,15 @@ describe('BillingService', () => {
     expect(bad).to.deep.equal({
       imported: 0,
       totalYen: 0,
-      problems: [{ line: 3, column: '金額', message: '999 is not seats 2 × unit price 500 = 1000' }],
+      problems: [
+        {
+          line: 3,
+          column: '金額',
+          code: 'amount-mismatch',
+          params: { amount: 999, seats: 2, unitPrice: 500, product: 1000 },
+          message: '999 is not seats 2 × unit price 500 = 1000',
+        },
+      ],
     });
     expect((await billing.search(operator, {})).total).to.equal(0);
     const good = await billing.importSales(

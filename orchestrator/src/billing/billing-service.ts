@@ -18,7 +18,14 @@ import {
   scheduleOn,
   type FeeSchedule,
 } from './fee-schedule.ts';
-import { participationFeeInvoice, usageFeeStatement, type Party, type SaleForStatement } from './invoices.ts';
+import {
+  participationFeeInvoice,
+  usageFeeOf,
+  usageFeeStatement,
+  type Party,
+  type ReturnForStatement,
+  type SaleForStatement,
+} from './invoices.ts';
 import {
   Ledger,
   translateLedgerError,
@@ -28,8 +35,8 @@ import {
 } from './ledger.ts';
 import { mustBeYen } from './money.ts';
 import { formatSaleProblem, parseSalesCsv, type SaleCsvProblem, type SaleInput } from './sales-csv.ts';
-export type { AgeBucket, Receivable, FeeRun } from '../../../contract/business.ts';
-import type { AgeBucket, Receivable, FeeRun } from '../../../contract/business.ts';
+export type { AgeBucket, Receivable, FeeRun, UsageFees, OrgMonthFee } from '../../../contract/business.ts';
+import type { AgeBucket, Receivable, FeeRun, UsageFees, OrgMonthFee } from '../../../contract/business.ts';
 
 export interface BillingServiceOptions {
   /** The raw connection of the store (the journal is written with prepared statements in IMMEDIATE transactions). */
@@ -134,16 +141,22 @@ export class BillingService {
   }
 
   /** Refuses a sale dated in a month whose statement is already issued (an issued invoice never changes). */
-  private mustBeOpenMonth(orgId: string, date: string, where = 'date'): void {
+  /** The number of the issued usage-fee statement whose month holds `date`, if there is one. */
+  private issuedStatementOn(orgId: string, date: string): string | undefined {
     const issued = this.sqlite
       .prepare(
         "select number from invoices where kind = 'usage-fee-statement' and org_id = ? and period_from <= ? and period_to >= ?",
       )
       .get(orgId, date, date) as { number: string } | undefined;
-    if (issued)
+    return issued?.number;
+  }
+
+  private mustBeOpenMonth(orgId: string, date: string, where = 'date'): void {
+    const number = this.issuedStatementOn(orgId, date);
+    if (number !== undefined)
       throw new CyropError(
         'CONFLICT',
-        `${where} ${date}: the usage-fee statement ${issued.number} for ${date.slice(0, 7)} is already issued; date the sale in a month not yet invoiced`,
+        `${where} ${date}: the usage-fee statement ${number} for ${date.slice(0, 7)} is already issued; date the sale in a month not yet invoiced`,
       );
   }
 
@@ -249,12 +262,17 @@ export class BillingService {
     if (problems.length > 0) return { imported: 0, totalYen: 0, problems };
     return this.ledger.transaction(() => {
       const closed: SaleCsvProblem[] = [];
-      for (const row of rows)
-        try {
-          this.mustBeOpenMonth(org.id, row.date);
-        } catch (error) {
-          closed.push({ line: row.line, column: 'date', message: (error as Error).message });
-        }
+      for (const row of rows) {
+        const invoice = this.issuedStatementOn(org.id, row.date);
+        if (invoice !== undefined)
+          closed.push({
+            line: row.line,
+            column: 'date',
+            code: 'month-invoiced',
+            params: { value: row.date, invoice },
+            message: `date ${row.date}: the usage-fee statement ${invoice} for ${row.date.slice(0, 7)} is already issued; date the sale in a month not yet invoiced`,
+          });
+      }
       if (closed.length > 0) return { imported: 0, totalYen: 0, problems: closed };
       const total = rows.reduce((s, r) => s + r.amountYen, 0);
       mustBeYen(total, 'the total of the file');
@@ -449,7 +467,32 @@ export class BillingService {
     const range = monthRange(period);
     const org = await this.accounts.getOrganisation(orgId);
     if (!org) throw new CyropError('NOT_FOUND', `no organisation '${orgId}'`);
-    const sales: SaleForStatement[] = this.ledger.salesBetween(orgId, range.from, range.to).map((e) => ({
+    const entries = this.ledger.salesBetween(orgId, range.from, range.to);
+    // A reversal of a sale of an earlier month (invoiced then: it was dated today, not like the sale)
+    // is a return of the fee that month's statement charged, listed apart with its own tax.
+    const original = this.sqlite.prepare('select * from journal where id = ?');
+    const schedules = this.schedules();
+    const returns: ReturnForStatement[] = [];
+    const ofPeriod = entries.filter((e) => {
+      if (e.kind !== 'reversal' || e.reverses === null) return true;
+      const sale = original.get(e.reverses) as JournalEntry | undefined;
+      if (!sale || sale.entry_date >= range.from) return true;
+      returns.push({
+        id: e.id,
+        reversedOn: e.entry_date,
+        sale: {
+          id: sale.id,
+          date: sale.entry_date,
+          customer: sale.counterparty,
+          course: sale.course,
+          courseRun: sale.course_run,
+          amountYen: sale.amount_yen,
+        },
+        schedule: scheduleOn(schedules, `${sale.entry_date.slice(0, 7)}-01`),
+      });
+      return false;
+    });
+    const sales: SaleForStatement[] = ofPeriod.map((e) => ({
       id: e.id,
       date: e.entry_date,
       customer: e.counterparty,
@@ -467,7 +510,8 @@ export class BillingService {
       issuer: await this.issuer(),
       recipient: { name: org.name, ...(org.postalAddress ? { address: org.postalAddress } : {}) },
       sales,
-      schedule: scheduleOn(this.schedules(), range.from),
+      returns,
+      schedule: scheduleOn(schedules, range.from),
       draft,
     });
   }
@@ -483,6 +527,112 @@ export class BillingService {
     const issued = this.issued('usage-fee-statement', orgId, range.from);
     if (issued) return { ...issued, issued: true };
     return { ...(await this.draftStatement(orgId, period)), issued: false };
+  }
+
+  /**
+   * The usage fees of every month from `from` to `to` (YYYY-MM, at most 120 months), per company and
+   * summed (the operator): net sales per company and month summed by the database in one query,
+   * issued statements' fees read from the stored documents in another; a month not issued gets the
+   * fee its draft would say (`usageFeeOf` with the schedule in force on the 1st). Months without
+   * sales or statements are listed with no companies.
+   */
+  usageFees(by: Principal | undefined, from: string, to: string): UsageFees {
+    this.mustRunBilling(by);
+    const first = monthRange(from).from;
+    const last = monthRange(to).to;
+    const months: string[] = [];
+    for (let period = from; period <= to; period = nextPeriod(period)) {
+      months.push(period);
+      if (months.length > 120)
+        throw new CyropError('BAD_REQUEST', `from ${from} to ${to} is more than 120 months: ask for less`);
+    }
+    if (months.length === 0) throw new CyropError('BAD_REQUEST', `to (${to}) is before from (${from})`);
+    const sales = this.sqlite
+      .prepare(
+        `select substr(j.entry_date, 1, 7) as period, j.org_id as orgId, sum(j.amount_yen) as netSalesYen,
+                sum(case when j.kind = 'reversal' and r.entry_date < substr(j.entry_date, 1, 7) || '-01'
+                         then 0 else j.amount_yen end) as chargedSalesYen
+           from journal j left join journal r on r.id = j.reverses
+          where j.entry_date between ? and ?
+            and (j.kind = 'sale' or (j.kind = 'reversal' and r.kind = 'sale'))
+          group by period, j.org_id`,
+      )
+      .all(first, last) as { period: string; orgId: string; netSalesYen: number; chargedSalesYen: number }[];
+    // Sales of earlier months reversed in these: the fee charged on each is returned (see draftStatement).
+    const returned = this.sqlite
+      .prepare(
+        `select substr(j.entry_date, 1, 7) as period, j.org_id as orgId, r.entry_date as saleDate, r.amount_yen as saleYen
+           from journal j join journal r on r.id = j.reverses
+          where j.entry_date between ? and ? and j.kind = 'reversal' and r.kind = 'sale'
+            and r.entry_date < substr(j.entry_date, 1, 7) || '-01'`,
+      )
+      .all(first, last) as { period: string; orgId: string; saleDate: string; saleYen: number }[];
+    const issued = this.sqlite
+      .prepare(
+        `select substr(period_from, 1, 7) as period, org_id as orgId,
+                (select coalesce(sum(json_extract(t.value, '$.taxableYen')), 0)
+                   from json_each(document, '$.taxTotals') t)
+                - (select coalesce(sum(json_extract(t.value, '$.taxableYen')), 0)
+                     from json_each(document, '$.returns.taxTotals') t) as feeYen
+           from invoices
+          where kind = 'usage-fee-statement' and period_from between ? and ?`,
+      )
+      .all(first, last) as { period: string; orgId: string; feeYen: number }[];
+    const names = new Map(
+      (this.sqlite.prepare('select id, name from organisations').all() as { id: string; name: string }[]).map(
+        (o) => [o.id, o.name],
+      ),
+    );
+    const schedules = this.schedules();
+    const rows = new Map<string, OrgMonthFee & { period: string }>();
+    const row = (period: string, orgId: string) => {
+      const key = `${period} ${orgId}`;
+      let found = rows.get(key);
+      if (!found) {
+        found = {
+          period,
+          orgId,
+          orgName: names.get(orgId) ?? orgId,
+          netSalesYen: 0,
+          feeYen: 0,
+          issued: false,
+        };
+        rows.set(key, found);
+      }
+      return found;
+    };
+    for (const s of sales) {
+      const r = row(s.period, s.orgId);
+      r.netSalesYen = s.netSalesYen;
+      r.feeYen =
+        s.chargedSalesYen > 0 ? usageFeeOf(s.chargedSalesYen, scheduleOn(schedules, `${s.period}-01`)) : 0;
+    }
+    for (const x of returned)
+      row(x.period, x.orgId).feeYen -= usageFeeOf(
+        x.saleYen,
+        scheduleOn(schedules, `${x.saleDate.slice(0, 7)}-01`),
+      );
+    for (const i of issued) {
+      const r = row(i.period, i.orgId);
+      r.feeYen = i.feeYen;
+      r.issued = true;
+    }
+    return {
+      from,
+      to,
+      months: months.map((period) => {
+        const organisations = [...rows.values()]
+          .filter((r) => r.period === period)
+          .map(({ period: _period, ...r }) => r)
+          .sort((a, b) => a.orgName.localeCompare(b.orgName) || a.orgId.localeCompare(b.orgId));
+        return {
+          period,
+          netSalesYen: organisations.reduce((n, r) => n + r.netSalesYen, 0),
+          feeYen: organisations.reduce((n, r) => n + r.feeYen, 0),
+          organisations,
+        };
+      }),
+    };
   }
 
   private store(by: Principal, doc: InvoiceDocument, orgId: string, ctx: AuditContext, action: string): void {
@@ -563,7 +713,7 @@ export class BillingService {
     if (range.to >= today)
       throw new CyropError('CONFLICT', `period ${period} has not ended yet (today is ${today})`);
     const doc = await this.draftStatement(orgId, period, today, false);
-    if (doc.lines.length === 0)
+    if (doc.lines.length === 0 && doc.returns === undefined)
       throw new CyropError('CONFLICT', `no sales recorded in ${period}: nothing to issue`);
     this.store(by, doc, orgId, ctx, 'billing.statement-issued');
     return doc;
@@ -820,3 +970,9 @@ function checkSale(sale: SaleInput): void {
 }
 
 export { formatSaleProblem };
+
+/** The month after `period` (YYYY-MM). */
+function nextPeriod(period: string): string {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}

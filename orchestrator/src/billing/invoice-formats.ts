@@ -32,6 +32,17 @@ export function invoiceText(doc: InvoiceDocument & { issued?: boolean }): string
     out.push(
       `subject to ${t.taxRatePercent}%: ${formatYen(t.taxableYen)}, consumption tax ${formatYen(t.taxYen)}`,
     );
+  if (doc.returns) {
+    out.push('returns (qualified return invoice; dates of the original sales):');
+    for (const l of doc.returns.lines)
+      out.push(
+        `  ${l.date ?? '          '}  ${formatYen(-l.amountYen).padStart(14)}  ${l.taxRatePercent}%  ${l.description.en}`,
+      );
+    for (const t of doc.returns.taxTotals)
+      out.push(
+        `returned at ${t.taxRatePercent}%: ${formatYen(t.taxableYen)}, consumption tax ${formatYen(t.taxYen)}`,
+      );
+  }
   out.push(`total: ${formatYen(doc.totalYen)}`);
   for (const p of doc.payments ?? []) out.push(`paid ${p.on}: ${formatYen(p.amountYen)}`);
   for (const n of doc.notes ?? []) out.push(`note: ${n.en}`);

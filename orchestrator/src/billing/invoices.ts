@@ -34,6 +34,25 @@ export interface SaleForStatement {
   reverses?: string | null;
 }
 
+/** A sale of an earlier, invoiced month reversed in this statement's period: its fee is returned. */
+export interface ReturnForStatement {
+  /** The reversing entry's id. */
+  id: string;
+  /** When it was reversed (in this period). */
+  reversedOn: string;
+  /** The reversed sale: its date (an earlier month), customer, course and amount (tax excluded, positive). */
+  sale: {
+    id: string;
+    date: string;
+    customer: string;
+    course: string | null;
+    courseRun: string | null;
+    amountYen: number;
+  };
+  /** The schedule in force for the sale's month: the fee returned is the fee it charged on that sale. */
+  schedule: FeeSchedule;
+}
+
 /** The tax per rate, each rate's taxable sum rounded once (descending rate order). */
 export function taxTotals(
   lines: readonly InvoiceLine[],
@@ -58,6 +77,17 @@ function totalOf(totals: readonly InvoiceTaxTotal[]): number {
 }
 
 /**
+ * The usage fee of a month's net sales (tax excluded): the schedule's rate, rounded once by its
+ * rule — the amount `usageFeeStatement` splits over its lines.
+ */
+export function usageFeeOf(netSalesYen: number, schedule: FeeSchedule): number {
+  mustBeYen(netSalesYen, 'net sales');
+  return schedule.rounding === 'down'
+    ? floorRate(netSalesYen, schedule.usageFeeRate)
+    : applyRate(netSalesYen, schedule.usageFeeRate, schedule.rounding);
+}
+
+/**
  * The monthly usage-fee statement of a company: every sale (and reversal) of the period listed, the
  * fee = usage-fee rate × the period's net sales, rounded once by the schedule's rule. Each line shows
  * its sale and the part of the fee it carries: the cumulative split `round(rate × (s1+…+si)) −
@@ -71,14 +101,15 @@ export function usageFeeStatement(input: {
   issuer: Party;
   recipient: Party;
   sales: readonly SaleForStatement[];
+  /** Sales of earlier, invoiced months reversed in this period: listed as returns (返還), not lines. */
+  returns?: readonly ReturnForStatement[];
   schedule: FeeSchedule;
   /** A draft (not issued): the issuer's registration number may still be missing. */
   draft?: boolean;
 }): InvoiceDocument {
   const { schedule } = input;
   const rate = schedule.usageFeeRate;
-  const round = (yen: number) =>
-    schedule.rounding === 'down' ? floorRate(yen, rate) : applyRate(yen, rate, schedule.rounding);
+  const round = (yen: number) => usageFeeOf(yen, schedule);
   const sales = [...input.sales].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   let cumulative = 0;
   let feeSoFar = 0;
@@ -108,6 +139,23 @@ export function usageFeeStatement(input: {
       `the net sales of ${input.period.from}…${input.period.to} are negative (${formatYen(netSales)}): a reversal of an earlier month's sale belongs on a credit note, not a statement`,
     );
   const totals = lines.length ? taxTotals(lines, schedule.rounding) : [];
+  const returnLines: InvoiceLine[] = [...(input.returns ?? [])]
+    .sort((a, b) => (a.reversedOn < b.reversedOn ? -1 : a.reversedOn > b.reversedOn ? 1 : 0))
+    .map((r) => {
+      const what = [r.sale.course, r.sale.courseRun].filter((x) => x).join(' / ');
+      const pct = percentOf(r.schedule.usageFeeRate);
+      return {
+        date: r.sale.date,
+        description: {
+          en: `Return: usage fee ${pct} of sale ${formatYen(r.sale.amountYen)} to ${r.sale.customer}${what ? ` (${what})` : ''}, reversed on ${r.reversedOn}`,
+          ja: `返還: ${r.sale.customer}様への売上 ${formatYen(r.sale.amountYen)}${what ? `（${what}）` : ''} の利用料 ${pct}（${r.reversedOn} 取消）`,
+        },
+        amountYen: usageFeeOf(r.sale.amountYen, r.schedule),
+        taxRatePercent: r.schedule.taxRatePercent,
+      };
+    })
+    .filter((line) => line.amountYen > 0);
+  const returnTotals = returnLines.length ? taxTotals(returnLines, schedule.rounding) : [];
   return {
     kind: 'usage-fee-statement',
     number: input.number,
@@ -117,7 +165,8 @@ export function usageFeeStatement(input: {
     recipient: party(input.recipient, false),
     lines,
     taxTotals: totals,
-    totalYen: totalOf(totals),
+    ...(returnLines.length ? { returns: { lines: returnLines, taxTotals: returnTotals } } : {}),
+    totalYen: totalOf(totals) - totalOf(returnTotals),
     dueOn: addDays(input.issuedOn, schedule.paymentTermDays),
     notes: [
       {

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { isCalendarDate } from './fee-schedule.ts';
-export type { SaleCsvProblem } from '../../../contract/business.ts';
-import type { SaleCsvProblem } from '../../../contract/business.ts';
+export type { SaleCsvProblem, SaleCsvProblemCode } from '../../../contract/business.ts';
+import type { SaleCsvProblem, SaleCsvProblemCode } from '../../../contract/business.ts';
 
 /** One sale read from a CSV file. */
 export interface SaleInput {
@@ -76,7 +76,12 @@ export function parseSalesCsv(text: string): { rows: SaleCsvRow[]; problems: Sal
     return {
       rows: [],
       problems: [
-        { line: 0, message: `a sales file has at most ${SALES_CSV_LIMITS.bytes / 1024 / 1024} MiB` },
+        {
+          line: 0,
+          code: 'file-too-large',
+          params: { limit: SALES_CSV_LIMITS.bytes / 1024 / 1024 },
+          message: `a sales file has at most ${SALES_CSV_LIMITS.bytes / 1024 / 1024} MiB`,
+        },
       ],
     };
   let records: { record: string[]; info: { lines: number } }[];
@@ -89,11 +94,24 @@ export function parseSalesCsv(text: string): { rows: SaleCsvRow[]; problems: Sal
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 0;
-    return { rows: [], problems: [{ line, message: `not a CSV file: ${(error as Error).message}` }] };
+    return {
+      rows: [],
+      problems: [
+        {
+          line,
+          code: 'not-csv',
+          params: { value: (error as Error).message },
+          message: `not a CSV file: ${(error as Error).message}`,
+        },
+      ],
+    };
   }
   const [header, ...body] = records;
   if (!header)
-    return { rows: [], problems: [{ line: 1, message: 'the file is empty: expected a header row' }] };
+    return {
+      rows: [],
+      problems: [{ line: 1, code: 'empty-file', message: 'the file is empty: expected a header row' }],
+    };
   const columns: Partial<Record<Column, number>> = {};
   const problems: SaleCsvProblem[] = [];
   header.record.forEach((name, i) => {
@@ -104,30 +122,48 @@ export function parseSalesCsv(text: string): { rows: SaleCsvRow[]; problems: Sal
       problems.push({
         line: 1,
         column: name,
+        code: 'unknown-column',
+        params: { value: name.slice(0, 40) },
         message: `unknown column '${name}' (known: ${Object.keys(SALES_CSV_HEADERS).join(', ')} or their Japanese names)`,
       });
       return;
     }
     if (columns[found[0]] !== undefined)
-      problems.push({ line: 1, column: name, message: `a second ${found[0]} column` });
+      problems.push({
+        line: 1,
+        column: name,
+        code: 'duplicate-column',
+        params: { value: name.slice(0, 40) },
+        message: `a second ${found[0]} column`,
+      });
     else columns[found[0]] = i;
   });
   for (const needed of ['date', 'customer'] as const)
     if (columns[needed] === undefined)
       problems.push({
         line: 1,
+        code: 'missing-column',
+        params: { names: SALES_CSV_HEADERS[needed].join(', ') },
         message: `the header must name the column ${needed} (${SALES_CSV_HEADERS[needed].join(', ')})`,
       });
   if (columns.amount === undefined && (columns.seats === undefined || columns.unitPrice === undefined))
     problems.push({
       line: 1,
+      code: 'missing-amount-column',
       message: 'the header must name the column amount (金額), or both seats (席数) and unit price (単価)',
     });
   if (problems.length > 0) return { rows: [], problems };
   if (body.length > SALES_CSV_LIMITS.rows)
     return {
       rows: [],
-      problems: [{ line: 0, message: `a sales file has at most ${SALES_CSV_LIMITS.rows} rows` }],
+      problems: [
+        {
+          line: 0,
+          code: 'too-many-rows',
+          params: { limit: SALES_CSV_LIMITS.rows },
+          message: `a sales file has at most ${SALES_CSV_LIMITS.rows} rows`,
+        },
+      ],
     };
   const nameOf = (c: Column) => header.record[columns[c] as number] as string;
   const rows: SaleCsvRow[] = [];
@@ -135,20 +171,31 @@ export function parseSalesCsv(text: string): { rows: SaleCsvRow[]; problems: Sal
     // info.lines is the line the record ends on; a quoted field may span lines.
     const line = info.lines - countNewlines(record);
     const before = problems.length;
-    const bad = (c: Column, message: string) => problems.push({ line, column: nameOf(c), message });
+    const bad = (
+      c: Column,
+      code: SaleCsvProblemCode,
+      message: string,
+      params?: Record<string, string | number>,
+    ) => problems.push({ line, column: nameOf(c), code, ...(params ? { params } : {}), message });
     const cell = (c: Column) => (columns[c] === undefined ? '' : (record[columns[c]] ?? '').trim());
     const textOf = (c: Column, required: boolean): string | null => {
       const v = cell(c);
       if (v === '') {
-        if (required) bad(c, 'is empty');
+        if (required) bad(c, 'empty', 'is empty');
         return null;
       }
-      if (v.length > SALES_CSV_LIMITS.field) bad(c, `has more than ${SALES_CSV_LIMITS.field} characters`);
-      if (/\p{Cc}/u.test(v)) bad(c, 'holds control characters');
+      if (v.length > SALES_CSV_LIMITS.field)
+        bad(c, 'too-long', `has more than ${SALES_CSV_LIMITS.field} characters`, {
+          limit: SALES_CSV_LIMITS.field,
+        });
+      if (/\p{Cc}/u.test(v)) bad(c, 'control-characters', 'holds control characters');
       return v;
     };
     const date = parseDate(cell('date'));
-    if (!date) bad('date', `'${cell('date').slice(0, 40)}' is not a date (YYYY-MM-DD or YYYY/M/D)`);
+    if (!date)
+      bad('date', 'not-a-date', `'${cell('date').slice(0, 40)}' is not a date (YYYY-MM-DD or YYYY/M/D)`, {
+        value: cell('date').slice(0, 40),
+      });
     const customer = textOf('customer', true);
     const course = textOf('course', false);
     const courseRun = textOf('courseRun', false);
@@ -157,11 +204,14 @@ export function parseSalesCsv(text: string): { rows: SaleCsvRow[]; problems: Sal
       const v = cell(c);
       if (v === '') return null;
       const n = parseYen(v);
-      if (n === undefined) bad(c, `'${v.slice(0, 40)}' is not a whole number`);
+      if (n === undefined)
+        bad(c, 'not-a-number', `'${v.slice(0, 40)}' is not a whole number`, { value: v.slice(0, 40) });
       else if (n < min)
         bad(
           c,
+          'too-small',
           `${n} is less than ${min}${min === 1 ? ' (a correction is a reversal of the sale, not a negative row)' : ''}`,
+          { value: v.slice(0, 40), min },
         );
       else return n;
       return null;
@@ -175,12 +225,24 @@ export function parseSalesCsv(text: string): { rows: SaleCsvRow[]; problems: Sal
         problems.push({
           line,
           ...(columns.amount !== undefined ? { column: nameOf('amount') } : {}),
+          code: 'no-amount',
           message: 'no amount: give the amount, or seats and unit price',
         });
-      else if (product < 1) bad('unitPrice', 'seats × unit price is 0: a sale has an amount of at least ¥1');
+      else if (product < 1)
+        bad('unitPrice', 'zero-amount', 'seats × unit price is 0: a sale has an amount of at least ¥1');
       else amount = product;
     } else if (amount !== null && product !== null && amount !== product)
-      bad('amount', `${amount} is not seats ${seats} × unit price ${unitPrice} = ${product}`);
+      bad(
+        'amount',
+        'amount-mismatch',
+        `${amount} is not seats ${seats} × unit price ${unitPrice} = ${product}`,
+        {
+          amount,
+          seats: seats ?? 0,
+          unitPrice: unitPrice ?? 0,
+          product,
+        },
+      );
     if (problems.length === before && date && customer && amount !== null)
       rows.push({
         line,
@@ -195,7 +257,7 @@ export function parseSalesCsv(text: string): { rows: SaleCsvRow[]; problems: Sal
       });
   }
   if (body.length === 0 && problems.length === 0)
-    problems.push({ line: 2, message: 'the file lists no sales' });
+    problems.push({ line: 2, code: 'no-sales', message: 'the file lists no sales' });
   return problems.length > 0 ? { rows: [], problems } : { rows, problems };
 }
 

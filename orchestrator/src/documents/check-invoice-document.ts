@@ -38,38 +38,55 @@ export function checkInvoiceDocument(doc: InvoiceDocument): void {
   }
   if (doc.recipient.name.trim() === '') problems.push('recipient.name is empty');
 
-  const linesByRate = new Map<number, number>();
-  doc.lines.forEach((line, i) => {
-    yen(line.amountYen, `lines[${i}].amountYen`);
-    if (line.unitPriceYen !== undefined) yen(line.unitPriceYen, `lines[${i}].unitPriceYen`);
-    if (line.date !== undefined) date(line.date, `lines[${i}].date`);
-    if (!Number.isInteger(line.taxRatePercent) || line.taxRatePercent < 0) {
-      problems.push(`lines[${i}].taxRatePercent is ${String(line.taxRatePercent)}, not a whole percentage`);
+  /** The lines and per-rate totals under `where` (`` or `returns.`): what they add up to, with tax. */
+  const table = (lines: InvoiceDocument['lines'], taxTotals: InvoiceDocument['taxTotals'], where: string) => {
+    const linesByRate = new Map<number, number>();
+    lines.forEach((line, i) => {
+      yen(line.amountYen, `${where}lines[${i}].amountYen`);
+      if (line.unitPriceYen !== undefined) yen(line.unitPriceYen, `${where}lines[${i}].unitPriceYen`);
+      if (line.date !== undefined) date(line.date, `${where}lines[${i}].date`);
+      if (!Number.isInteger(line.taxRatePercent) || line.taxRatePercent < 0) {
+        problems.push(
+          `${where}lines[${i}].taxRatePercent is ${String(line.taxRatePercent)}, not a whole percentage`,
+        );
+      }
+      linesByRate.set(line.taxRatePercent, (linesByRate.get(line.taxRatePercent) ?? 0) + line.amountYen);
+    });
+    let sum = 0;
+    const seen = new Set<number>();
+    taxTotals.forEach((taxTotal, i) => {
+      yen(taxTotal.taxableYen, `${where}taxTotals[${i}].taxableYen`);
+      yen(taxTotal.taxYen, `${where}taxTotals[${i}].taxYen`);
+      if (seen.has(taxTotal.taxRatePercent))
+        problems.push(`${where}taxTotals[${i}] repeats the rate ${taxTotal.taxRatePercent}%`);
+      seen.add(taxTotal.taxRatePercent);
+      const ofLines = linesByRate.get(taxTotal.taxRatePercent) ?? 0;
+      if (ofLines !== taxTotal.taxableYen) {
+        problems.push(
+          `${where}taxTotals[${i}].taxableYen is ${taxTotal.taxableYen} but the ${where}lines at ${taxTotal.taxRatePercent}% sum to ${ofLines}`,
+        );
+      }
+      sum += taxTotal.taxableYen + taxTotal.taxYen;
+    });
+    for (const rate of linesByRate.keys()) {
+      if (!seen.has(rate)) problems.push(`${where}lines at ${rate}% have no entry in ${where}taxTotals`);
     }
-    linesByRate.set(line.taxRatePercent, (linesByRate.get(line.taxRatePercent) ?? 0) + line.amountYen);
+    return sum;
+  };
+  const charged = table(doc.lines, doc.taxTotals, '');
+  const returned = doc.returns ? table(doc.returns.lines, doc.returns.taxTotals, 'returns.') : 0;
+  doc.returns?.lines.forEach((line, i) => {
+    if (line.amountYen <= 0)
+      problems.push(`returns.lines[${i}].amountYen is ${line.amountYen}: a return is a positive amount`);
+    if (line.date === undefined)
+      problems.push(`returns.lines[${i}].date is missing: the original supply's date`);
   });
-
-  let total = 0;
-  const seen = new Set<number>();
-  doc.taxTotals.forEach((taxTotal, i) => {
-    yen(taxTotal.taxableYen, `taxTotals[${i}].taxableYen`);
-    yen(taxTotal.taxYen, `taxTotals[${i}].taxYen`);
-    if (seen.has(taxTotal.taxRatePercent))
-      problems.push(`taxTotals[${i}] repeats the rate ${taxTotal.taxRatePercent}%`);
-    seen.add(taxTotal.taxRatePercent);
-    const sum = linesByRate.get(taxTotal.taxRatePercent) ?? 0;
-    if (sum !== taxTotal.taxableYen) {
-      problems.push(
-        `taxTotals[${i}].taxableYen is ${taxTotal.taxableYen} but the lines at ${taxTotal.taxRatePercent}% sum to ${sum}`,
-      );
-    }
-    total += taxTotal.taxableYen + taxTotal.taxYen;
-  });
-  for (const rate of linesByRate.keys()) {
-    if (!seen.has(rate)) problems.push(`lines at ${rate}% have no entry in taxTotals`);
-  }
+  const total = charged - returned;
   yen(doc.totalYen, 'totalYen');
-  if (doc.totalYen !== total) problems.push(`totalYen is ${doc.totalYen} but taxTotals sum to ${total}`);
+  if (doc.totalYen !== total)
+    problems.push(
+      `totalYen is ${doc.totalYen} but taxTotals sum to ${total}${doc.returns ? ' (less the returns)' : ''}`,
+    );
   doc.payments?.forEach((payment, i) => {
     yen(payment.amountYen, `payments[${i}].amountYen`);
     date(payment.on, `payments[${i}].on`);

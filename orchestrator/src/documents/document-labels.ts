@@ -32,6 +32,12 @@ export interface DocumentLabels {
   columnTotalWithTax: string;
   /** `10%対象` / `Subject to 10%`. */
   subjectToRate: (rate: number) => string;
+  /** The heading of the returns (適格返還請求書の記載事項). */
+  returns: string;
+  /** What the returns' dates are: the original supplies'. */
+  returnsDateNote: string;
+  /** `返還 10%対象` / `Returned 10%`. */
+  returnedAtRate: (rate: number) => string;
   grandTotal: string;
   payments: string;
   paidOn: string;
@@ -45,6 +51,9 @@ export interface DocumentLabels {
   csvRecordType: string;
   csvRecordLine: string;
   csvRecordTaxTotal: string;
+  /** A returned amount (negative), and the returns' total per rate. */
+  csvRecordReturn: string;
+  csvRecordReturnTaxTotal: string;
   csvRecordTotal: string;
   csvRecordPayment: string;
   csvIssuerName: string;
@@ -112,6 +121,9 @@ const ja: DocumentLabels = {
   columnTax: '消費税額等',
   columnTotalWithTax: '合計（税込）',
   subjectToRate: (rate) => `${rate}%対象`,
+  returns: '返還（適格返還請求書）',
+  returnsDateNote: '日付は返還の対象となった取引（元の売上）の日付です。',
+  returnedAtRate: (rate) => `返還 ${rate}%対象`,
   grandTotal: '合計（税込）',
   payments: 'ご入金',
   paidOn: '入金日',
@@ -124,6 +136,8 @@ const ja: DocumentLabels = {
   csvRecordType: '行種別',
   csvRecordLine: '明細',
   csvRecordTaxTotal: '税率別合計',
+  csvRecordReturn: '返還',
+  csvRecordReturnTaxTotal: '返還税率別合計',
   csvRecordTotal: '合計',
   csvRecordPayment: '入金',
   csvIssuerName: '発行者名',
@@ -189,6 +203,9 @@ const en: DocumentLabels = {
   columnTax: 'Consumption tax',
   columnTotalWithTax: 'Total (incl. tax)',
   subjectToRate: (rate) => `Subject to ${rate}%`,
+  returns: 'Returns (qualified return invoice)',
+  returnsDateNote: 'Dates are those of the original transactions the returns refer to.',
+  returnedAtRate: (rate) => `Returned ${rate}%`,
   grandTotal: 'Total (incl. tax)',
   payments: 'Payments received',
   paidOn: 'Date',
@@ -201,6 +218,8 @@ const en: DocumentLabels = {
   csvRecordType: 'record',
   csvRecordLine: 'line',
   csvRecordTaxTotal: 'tax-total',
+  csvRecordReturn: 'return',
+  csvRecordReturnTaxTotal: 'return-tax-total',
   csvRecordTotal: 'total',
   csvRecordPayment: 'payment',
   csvIssuerName: 'issuer',

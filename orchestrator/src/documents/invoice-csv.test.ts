@@ -6,6 +6,7 @@ import { invoiceCsv } from './invoice-csv.ts';
 import {
   sampleLongStatement,
   sampleParticipationFeeInvoice,
+  sampleStatementWithReturn,
   sampleUsageFeeStatement,
 } from './sample-documents.ts';
 
@@ -92,5 +93,25 @@ describe('invoiceCsv', () => {
     expect(() => invoiceCsv(wrong, 'ja'))
       .to.throw(CyropError, 'totalYen is 22000 but taxTotals sum to 22258')
       .with.property('code', 'BAD_REQUEST');
+  });
+
+  it('lists a return (返還) as negative records, and the total row nets it out', () => {
+    const rows = records(invoiceCsv(sampleStatementWithReturn(), 'ja'));
+    expect(rows.map((r) => r['行種別'])).to.deep.equal([
+      '明細',
+      '明細',
+      '税率別合計',
+      '返還',
+      '返還税率別合計',
+      '合計',
+    ]);
+    expect(rows[3]).to.include({ 取引日: '2026-03-18', '税率(%)': '10', '金額(税抜)': '-4567' });
+    expect(rows[4]).to.include({
+      品目: '返還 10%対象',
+      '金額(税抜)': '-4567',
+      消費税額: '-456',
+      '金額(税込)': '-5023',
+    });
+    expect(rows[5]).to.include({ '金額(税抜)': '15668', 消費税額: '1567', '金額(税込)': '17235' });
   });
 });

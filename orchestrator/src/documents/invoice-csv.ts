@@ -52,7 +52,9 @@ const HEADERS: Record<DocumentLanguage, string[]> = {
  * - one `明細`/`line` per line: date, description, quantity, unit price, tax rate, amount excluding tax
  *   (the tax is not per line: a qualified invoice rounds it once per rate);
  * - one `税率別合計`/`tax-total` per tax rate: the rate, taxable amount, consumption tax, sum;
- * - one `合計`/`total`: every rate's taxable amount, tax, and the invoice total;
+ * - with returns (返還), one `返還`/`return` per returned amount (negative, dated like the original
+ *   supply) and one `返還税率別合計`/`return-tax-total` per rate (negative amount, tax and sum);
+ * - one `合計`/`total`: every rate's taxable amount and tax less the returns', and the invoice total;
  * - one `入金`/`payment` per payment recorded: its date and amount (in the tax-included column).
  * Amounts are bare integers of yen, dates `YYYY-MM-DD`, rates whole percentages.
  * @throws CyropError `BAD_REQUEST` when the invoice does not add up.
@@ -101,6 +103,36 @@ export function invoiceCsv(doc: InvoiceDocument, lang: DocumentLanguage): string
         total.taxableYen,
         total.taxYen,
         total.taxableYen + total.taxYen,
+      ];
+    }
+    for (const line of doc.returns?.lines ?? []) {
+      yield [
+        t.csvRecordReturn,
+        ...identity,
+        line.date,
+        line.description[lang],
+        line.quantity,
+        line.unitPriceYen,
+        line.taxRatePercent,
+        -line.amountYen,
+        undefined,
+        undefined,
+      ];
+    }
+    for (const total of doc.returns?.taxTotals ?? []) {
+      taxable -= total.taxableYen;
+      tax -= total.taxYen;
+      yield [
+        t.csvRecordReturnTaxTotal,
+        ...identity,
+        undefined,
+        t.returnedAtRate(total.taxRatePercent),
+        undefined,
+        undefined,
+        total.taxRatePercent,
+        -total.taxableYen,
+        -total.taxYen,
+        -(total.taxableYen + total.taxYen),
       ];
     }
     yield [

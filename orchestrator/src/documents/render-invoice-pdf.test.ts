@@ -6,6 +6,7 @@ import { renderInvoicePdf } from './render-invoice-pdf.ts';
 import {
   sampleLongStatement,
   sampleParticipationFeeInvoice,
+  sampleStatementWithReturn,
   sampleUsageFeeStatement,
 } from './sample-documents.ts';
 
@@ -186,5 +187,41 @@ describe('renderInvoicePdf (read back with pdftotext)', function () {
     expect((error as CyropError).message).to.include(
       'UF-2026-04-0007: taxTotals[0].taxableYen is 20236 but the lines at 10% sum to 20235',
     );
+  });
+
+  describe('a statement with a return (返還): the returned amount, its original date and its tax per rate', () => {
+    it('lists the return apart, dated like the original sale, with the returned tax and the net total (ja)', async () => {
+      const text = flat(pdfPages(await renderInvoicePdf(sampleStatementWithReturn(), 'ja')).join('\n'));
+      for (const item of [
+        '返還（適格返還請求書）',
+        '2026/03/18',
+        '株式会社テスト様への売上',
+        '4,567円',
+        '返還 10%対象 -4,567円 -456円 -5,023円',
+        '合計（税込） 17,235円',
+      ])
+        expect(text, item).to.include(item);
+    });
+    it('in English too', async () => {
+      const text = flat(pdfPages(await renderInvoicePdf(sampleStatementWithReturn(), 'en')).join('\n'));
+      for (const item of [
+        'Returns (qualified return invoice)',
+        'Returned 10% -¥4,567 -¥456 -¥5,023',
+        '¥17,235',
+      ])
+        expect(text, item).to.include(item);
+    });
+    it('is refused when the returns do not add up', async () => {
+      const doc = sampleStatementWithReturn();
+      doc.returns!.taxTotals[0]!.taxableYen = 4_000;
+      try {
+        await renderInvoicePdf(doc, 'ja');
+        expect.fail('rendered');
+      } catch (error) {
+        expect((error as CyropError).message).to.contain(
+          'returns.taxTotals[0].taxableYen is 4000 but the returns.lines at 10% sum to 4567',
+        );
+      }
+    });
   });
 });

@@ -152,6 +152,16 @@ export async function renderInvoicePdf(
       layout.table(columns, lineCells(doc.lines), { widen: 1 });
     }
 
+    // Returns: amounts of earlier invoices given back, each dated like its original supply.
+    if (doc.returns !== undefined && doc.returns.lines.length > 0) {
+      layout.gap(14);
+      layout.ensureSpace(60);
+      layout.heading(t.returns, 12);
+      layout.text(t.returnsDateNote, 8.5, { colour: '#555555' });
+      layout.gap(3);
+      layout.table(columns, lineCells(doc.returns.lines), { widen: 1 });
+    }
+
     // Totals per tax rate, then the grand total.
     layout.gap(14);
     const summaryWidth = 330; // the widths of the summary's columns
@@ -162,6 +172,13 @@ export async function renderInvoicePdf(
       formatYen(taxTotal.taxYen, lang),
       formatYen(taxTotal.taxableYen + taxTotal.taxYen, lang),
     ]);
+    for (const taxTotal of doc.returns?.taxTotals ?? [])
+      summaryRows.push([
+        t.returnedAtRate(taxTotal.taxRatePercent),
+        formatYen(-taxTotal.taxableYen, lang),
+        formatYen(-taxTotal.taxYen, lang),
+        formatYen(-(taxTotal.taxableYen + taxTotal.taxYen), lang),
+      ]);
     summaryRows.push([t.grandTotal, '', '', formatYen(doc.totalYen, lang)]);
     layout.ensureSpace(20 * (summaryRows.length + 2));
     layout.text(t.taxSummary, 9.5, { x: summaryX, width: summaryWidth });

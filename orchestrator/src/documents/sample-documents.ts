@@ -88,6 +88,33 @@ export function sampleLongStatement(count: number): InvoiceDocument {
 }
 
 /**
+ * April's statement with a return: a March sale of ¥45,670 reversed in April → its fee ¥4,567 is
+ * returned, tax 10 % of ¥4,567 = ¥456.7 → ¥456; total ¥22,258 − (¥4,567 + ¥456) = ¥17,235.
+ */
+export function sampleStatementWithReturn(): InvoiceDocument {
+  return {
+    ...sampleUsageFeeStatement(),
+    number: 'UF-2026-04-0008',
+    payments: [],
+    returns: {
+      lines: [
+        {
+          date: '2026-03-18',
+          description: {
+            ja: '返還: 株式会社テスト様への売上 ¥45,670 の利用料 10%（2026-04-09 取消）',
+            en: 'Return: usage fee 10% of sale ¥45,670 to Test KK, reversed on 2026-04-09',
+          },
+          amountYen: 4_567,
+          taxRatePercent: 10,
+        },
+      ],
+      taxTotals: [{ taxRatePercent: 10, taxableYen: 4_567, taxYen: 456 }],
+    },
+    totalYen: 17_235,
+  };
+}
+
+/**
  * A yearly CYNEX participation fee with a standard-rate fee and a reduced-rate (8 %) line and a
  * tax-free line, to show every rate: ¥750,000 at 10 % → tax ¥75,000; ¥3,240 at 8 % → ¥259.2 →
  * ¥259; ¥1,000 at 0 % → ¥0. Total 750,000 + 75,000 + 3,240 + 259 + 1,000 = ¥829,499. Addressed

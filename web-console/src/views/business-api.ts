@@ -9,6 +9,8 @@ import type {
   OrgUsage,
   Receivable,
   SaleCsvProblem,
+  SaleCsvProblemCode,
+  UsageFees,
 } from '../../../contract/business.ts';
 import type { InvoiceDocument } from '../../../contract/documents.ts';
 
@@ -25,9 +27,11 @@ export type {
   Receivable,
   AgeBucket,
   SaleCsvProblem,
+  SaleCsvProblemCode,
   InvoiceDocument,
   OrgUsage,
   CourseRun,
+  UsageFees,
 };
 
 export const AGE_BUCKETS: readonly AgeBucket[] = ['0-30', '31-60', '61-90', '>90'];
@@ -150,6 +154,11 @@ export async function courseRuns(): Promise<CourseRun[]> {
 
 export async function courses(): Promise<Course[]> {
   return (await api<{ courses: Course[] }>('GET', '/api/courses')).courses;
+}
+
+/** Usage fees by month from `from` to `to` (YYYY-MM), per company and summed, in one request (the operator). */
+export function usageFees(from: string, to: string): Promise<UsageFees> {
+  return api<UsageFees>('GET', `/api/billing/usage-fees?${new URLSearchParams({ from, to })}`);
 }
 
 export function feeRun(year: number): Promise<FeeRun> {

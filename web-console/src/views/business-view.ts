@@ -29,6 +29,8 @@ import {
   type InvoiceDocument,
   type JournalEntry,
   type OrgUsage,
+  type SaleCsvProblem,
+  type SaleCsvProblemCode,
 } from './business-api.ts';
 
 type Field = 'date' | 'customer' | 'courseRun' | 'seats' | 'unitPrice' | 'amount';
@@ -561,8 +563,12 @@ export class BusinessView implements View {
                     'li',
                     { 'data-testid': 'sales-import-problem', 'data-line': p.line },
                     p.column !== undefined
-                      ? t('business.problemColumn', { line: p.line, column: p.column, message: p.message })
-                      : t('business.problemLine', { line: p.line, message: p.message }),
+                      ? t('business.problemColumn', {
+                          line: p.line,
+                          column: p.column,
+                          message: problemText(p),
+                        })
+                      : t('business.problemLine', { line: p.line, message: problemText(p) }),
                   ),
                 ),
               ),
@@ -716,4 +722,33 @@ export class BusinessView implements View {
       ),
     );
   }
+}
+
+/** The console's sentence for each import problem the server names (a new code does not compile without one). */
+const PROBLEM_KEYS: Record<SaleCsvProblemCode, MessageKey> = {
+  'file-too-large': 'business.csv.file-too-large',
+  'not-csv': 'business.csv.not-csv',
+  'empty-file': 'business.csv.empty-file',
+  'unknown-column': 'business.csv.unknown-column',
+  'duplicate-column': 'business.csv.duplicate-column',
+  'missing-column': 'business.csv.missing-column',
+  'missing-amount-column': 'business.csv.missing-amount-column',
+  'too-many-rows': 'business.csv.too-many-rows',
+  'no-sales': 'business.csv.no-sales',
+  empty: 'business.csv.empty',
+  'too-long': 'business.csv.too-long',
+  'control-characters': 'business.csv.control-characters',
+  'not-a-date': 'business.csv.not-a-date',
+  'not-a-number': 'business.csv.not-a-number',
+  'too-small': 'business.csv.too-small',
+  'no-amount': 'business.csv.no-amount',
+  'zero-amount': 'business.csv.zero-amount',
+  'amount-mismatch': 'business.csv.amount-mismatch',
+  'month-invoiced': 'business.csv.month-invoiced',
+};
+
+/** An import problem in the page's language; the server's English sentence for a code this console does not know. */
+function problemText(p: SaleCsvProblem): string {
+  const key = Object.hasOwn(PROBLEM_KEYS, p.code) ? PROBLEM_KEYS[p.code] : undefined;
+  return key === undefined ? p.message : t(key, p.params ?? {});
 }

@@ -8,15 +8,12 @@ import {
   AGE_BUCKETS,
   currentPeriod,
   feeRun,
-  fiscalMonths,
   fiscalYearOf,
   formatYen,
-  journal,
-  lastDay,
   organisations,
   receivables,
-  statement,
   usage,
+  usageFees,
   type AgeBucket,
   type FeeRun,
   type OrganisationSummary,
@@ -118,34 +115,18 @@ export class RevenueView implements View {
   }
 
   /**
-   * The usage fee of each month of the fiscal year: each company with sales or reversals in a month
-   * has a statement for it (issued, or a draft computed by the server); the month's fee is the sum
-   * of those statements' taxable amounts. The page never computes a fee itself.
+   * The usage fee of each month of the fiscal year, from one request: the server sums each company's
+   * sales per month and takes each fee from its statement (issued) or the rule its draft uses. The
+   * page never computes a fee itself.
    */
   private async monthFees(year: number): Promise<MonthFee[]> {
-    const months = fiscalMonths(year);
-    const entries = await journal(undefined, `${year}-04-01`, lastDay(`${year + 1}-03`));
-    const pairs = new Map<string, { period: string; orgId: string; net: number }>();
-    for (const e of entries) {
-      if (e.kind !== 'sale' && e.kind !== 'reversal') continue;
-      const period = e.entry_date.slice(0, 7);
-      const key = `${period} ${e.org_id}`;
-      const pair = pairs.get(key) ?? { period, orgId: e.org_id, net: 0 };
-      pair.net += e.amount_yen;
-      pairs.set(key, pair);
-    }
-    const docs = await Promise.all(
-      [...pairs.values()].map(async (p) => ({ ...p, doc: await statement(p.orgId, p.period) })),
-    );
-    return months.map((period) => {
-      const ofMonth = docs.filter((d) => d.period === period);
-      return {
-        period,
-        feeYen: ofMonth.reduce((s, d) => s + d.doc.taxTotals.reduce((n, x) => n + x.taxableYen, 0), 0),
-        netSalesYen: ofMonth.reduce((s, d) => s + d.net, 0),
-        companies: ofMonth.length,
-      };
-    });
+    const fees = await usageFees(`${year}-04`, `${year + 1}-03`);
+    return fees.months.map((m) => ({
+      period: m.period,
+      feeYen: m.feeYen,
+      netSalesYen: m.netSalesYen,
+      companies: m.organisations.length,
+    }));
   }
 
   /** Course runs of every training company with usage in the month but no sale recorded (metering's flag). */

@@ -72,6 +72,11 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
       principal,
       mustChangePassword: { type: 'boolean' },
       expiresAt: { type: 'integer', description: 'epoch ms (absolute expiry)' },
+      orgKind: {
+        enum: ['operator', 'training-company', 'customer'],
+        description:
+          "a user's organisation's kind: a training company sells courses (the console's Business page), a customer does not",
+      },
     },
   });
   const organisation = api.schema('Organisation', {
@@ -122,9 +127,20 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     },
   });
 
-  const grant = (req: Request, res: Response, g: SessionGrant) => {
+  /** The kind of a user's organisation (absent for a participant, or an organisation gone). */
+  const orgKindOf = async (who: Principal): Promise<{ orgKind?: OrganisationKind }> => {
+    if (who.kind !== 'user') return {};
+    const org = await accounts.getOrganisation(who.orgId);
+    return org ? { orgKind: org.kind } : {};
+  };
+  const grant = async (req: Request, res: Response, g: SessionGrant) => {
     setSessionCookie(req, res, g.token, (g.expiresAt - clock()) / 1000, deps.cookies);
-    return { principal: g.principal, mustChangePassword: g.mustChangePassword, expiresAt: g.expiresAt };
+    return {
+      principal: g.principal,
+      mustChangePassword: g.mustChangePassword,
+      expiresAt: g.expiresAt,
+      ...(await orgKindOf(g.principal)),
+    };
   };
 
   // ── sessions ───────────────────────────────────────────────────────────────────────────────
@@ -145,7 +161,7 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     response: { description: 'signed in', schema: session },
     handler: async ({ body, req, res }) => {
       try {
-        return grant(req, res, await accounts.login(body.email, body.password, req.ip));
+        return await grant(req, res, await accounts.login(body.email, body.password, req.ip));
       } catch (error) {
         retryAfter(res, error);
         throw error;
@@ -180,7 +196,11 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     handler: async ({ principal, req }) => {
       if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');
       const resolved = await accounts.resolveSession(sessionToken(req) ?? '');
-      return { principal, mustChangePassword: resolved?.mustChangePassword ?? false };
+      return {
+        principal,
+        mustChangePassword: resolved?.mustChangePassword ?? false,
+        ...(await orgKindOf(principal)),
+      };
     },
   });
 
@@ -230,7 +250,7 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     handler: async ({ principal, body, req, res }) => {
       const userId = principal?.kind === 'user' ? principal.userId : principal?.userId;
       try {
-        return grant(
+        return await grant(
           req,
           res,
           await accounts.join(body.code, body.displayName, { userId, ip: req.ip, actor: principal }),

@@ -4,7 +4,7 @@ import type { Principal } from '../../access/principal.ts';
 import { coverageCsv, gapsCsv, usageCsv } from '../../analytics/analytics-format.ts';
 import { parseInstant } from '../../analytics/period.ts';
 import type { AnalyticsService, MaterialScope } from '../../analytics/analytics-service.ts';
-import { renderTranscriptPdf } from '../../documents/render-transcript-pdf.ts';
+import type { PdfRenderer } from '../../documents/pdf-renderer.ts';
 import { transcriptCsv } from '../../documents/transcript-csv.ts';
 import { CyropError } from '../../errors.ts';
 import { NICE_FRAMEWORKS, type NiceFramework } from '../../nice/nice-catalogue.ts';
@@ -21,6 +21,8 @@ export interface AnalyticsRouteDeps {
     target: string,
     details: Record<string, unknown>,
   ) => Promise<void>;
+  /** Renders transcripts as PDF in worker threads (one per server, closed with it). */
+  pdf: PdfRenderer;
 }
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,80}$' };
@@ -98,7 +100,10 @@ function sendCsv(res: Response, name: string, text: string): void {
  * trainee or a team (the trainee themselves, the team's participants, the staff who may see the
  * exercises — 404 for everyone else), a class report, transcript data, and material use.
  */
-export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch, audit }: AnalyticsRouteDeps): void {
+export function analyticsRoutes(
+  api: ApiRegistry,
+  { analytics, canWatch, audit, pdf: renderer }: AnalyticsRouteDeps,
+): void {
   const roleRow = {
     type: 'object',
     required: ['id', 'name', 'category', 'covered', 'total', 'percent', 'namedBy', 'byType'],
@@ -551,7 +556,7 @@ export function analyticsRoutes(api: ApiRegistry, { analytics, canWatch, audit }
         sendCsv(res, name, transcriptCsv(doc, query.lang));
         return undefined;
       }
-      const pdf = await renderTranscriptPdf(doc, query.lang);
+      const pdf = await renderer.transcript(doc, query.lang);
       res
         .status(200)
         .type('application/pdf')

@@ -3,7 +3,7 @@ import type { BillingService } from '../../billing/billing-service.ts';
 import type { FeeSchedule } from '../../billing/fee-schedule.ts';
 import { feeRunCsv, receivablesCsv } from '../../billing/invoice-formats.ts';
 import { invoiceCsv as documentCsv } from '../../documents/invoice-csv.ts';
-import { renderInvoicePdf } from '../../documents/render-invoice-pdf.ts';
+import { PDF_LIMITS, type PdfRenderer } from '../../documents/pdf-renderer.ts';
 import type { JournalQuery } from '../../billing/ledger.ts';
 import { CyropError } from '../../errors.ts';
 import type { ApiRegistry, Principal } from '../api-registry.ts';
@@ -11,6 +11,8 @@ import { AS_CSV, AS_PDF } from '../common-schemas.ts';
 
 export interface BillingRouteDeps {
   billing: BillingService;
+  /** Renders statements as PDF in worker threads (one per server, closed with it). */
+  pdf: PdfRenderer;
 }
 
 const ORG = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' };
@@ -23,10 +25,10 @@ const BOOKS = { roles: ['operator', 'org-admin'] } as const;
 const OPERATOR = { roles: ['operator'] } as const;
 const FORMAT = { type: 'string', enum: ['json', 'csv'], default: 'json' };
 /**
- * The largest statement rendered as PDF in the server's own thread (~0.3 s of CPU); a longer one is
- * refused with the CLI to use instead, so that one download never stalls everyone else's requests.
+ * The largest statement the server renders as PDF (in a worker thread, see PdfRenderer); a longer
+ * one is refused with the CLI command to use instead, which bounds the memory one download takes.
  */
-export const PDF_LINES_IN_SERVER = 500;
+export const PDF_LINES_IN_SERVER = PDF_LIMITS.maxInvoiceLines;
 
 function sendCsv(res: Response, name: string, body: string): void {
   res
@@ -43,7 +45,7 @@ function sendCsv(res: Response, name: string, body: string): void {
  * statements and fee invoices, payments, Co-Nexus memberships, fee schedules, verification — the
  * operator. Every money-changing call is audited by the service, with the caller's address.
  */
-export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): void {
+export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: BillingRouteDeps): void {
   const entry = api.schema('JournalEntry', {
     type: 'object',
     required: ['seq', 'id', 'entry_date', 'kind', 'org_id', 'counterparty', 'amount_yen', 'hash'],
@@ -243,8 +245,21 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
         type: 'array',
         items: {
           type: 'object',
-          required: ['line', 'message'],
-          properties: { line: { type: 'integer' }, column: { type: 'string' }, message: { type: 'string' } },
+          required: ['line', 'code', 'message'],
+          properties: {
+            line: {
+              type: 'integer',
+              description: 'the line of the file (the header is 1; 0 for the whole file)',
+            },
+            column: { type: 'string', description: "the column as the file's header names it" },
+            code: { type: 'string', description: 'what is wrong (SaleCsvProblemCode): the console words it' },
+            params: {
+              type: 'object',
+              additionalProperties: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+              description: 'what the message names (value, limit, names, …)',
+            },
+            message: { type: 'string', description: 'the problem in English (what the CLI prints)' },
+          },
         },
       },
     },
@@ -350,7 +365,7 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
       others: [
         {
           status: 422,
-          description: 'problems (line, column, message): nothing was imported',
+          description: 'problems (line, column, code, params, message): nothing was imported',
           schema: importResult,
         },
       ],
@@ -429,12 +444,11 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
         sendCsv(res, name, documentCsv(doc, query.lang));
         return undefined;
       }
-      if (doc.lines.length > PDF_LINES_IN_SERVER)
-        throw new CyropError(
-          'PAYLOAD_TOO_LARGE',
-          `statement ${doc.number} has ${doc.lines.length} lines, more than the ${PDF_LINES_IN_SERVER} the server renders as PDF: run \`cyrop billing statement --org ${params.org} --period ${params.period} --format pdf --output FILE\``,
-        );
-      const pdf = await renderInvoicePdf(doc, query.lang);
+      const pdf = await renderer.invoice(
+        doc,
+        query.lang,
+        `cyrop billing statement --org ${params.org} --period ${params.period} --format pdf --output FILE`,
+      );
       res
         .status(200)
         .type('application/pdf')
@@ -443,6 +457,56 @@ export function billingRoutes(api: ApiRegistry, { billing }: BillingRouteDeps): 
         .send(pdf);
       return undefined;
     },
+  });
+
+  api.add<undefined, Record<string, never>, { from: string; to: string }>({
+    method: 'get',
+    path: '/api/billing/usage-fees',
+    operationId: 'getUsageFees',
+    summary:
+      "Usage fees by month, per company and summed (operator): the Revenue page's chart in one request",
+    tags: ['billing'],
+    access: OPERATOR,
+    query: { required: ['from', 'to'], properties: { from: PERIOD, to: PERIOD } },
+    response: {
+      description:
+        'each month from `from` to `to` (at most 120): net sales and usage fee (tax excluded) of each company with sales or an issued statement, and their sums',
+      schema: api.schema('UsageFees', {
+        type: 'object',
+        required: ['from', 'to', 'months'],
+        properties: {
+          from: PERIOD,
+          to: PERIOD,
+          months: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['period', 'netSalesYen', 'feeYen', 'organisations'],
+              properties: {
+                period: PERIOD,
+                netSalesYen: { type: 'integer' },
+                feeYen: { type: 'integer' },
+                organisations: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['orgId', 'orgName', 'netSalesYen', 'feeYen', 'issued'],
+                    properties: {
+                      orgId: { type: 'string' },
+                      orgName: { type: 'string' },
+                      netSalesYen: { type: 'integer' },
+                      feeYen: { type: 'integer' },
+                      issued: { type: 'boolean' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      }),
+    },
+    handler: ({ principal, query }) => Promise.resolve(billing.usageFees(principal, query.from, query.to)),
   });
 
   api.add<undefined, { org: string; period: string }>({
