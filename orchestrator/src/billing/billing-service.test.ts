@@ -186,6 +186,32 @@ describe('BillingService', () => {
     await rejects(billing.search(otherAdmin, { orgId: acme.id }), 'NOT_FOUND');
   });
 
+  it('only a training company records sales: a customer organisation is refused, by its admin and by the operator', async () => {
+    const customer = await accounts.createOrganisationAs(operator, { name: 'Buyer Co', kind: 'customer' });
+    const buyerAdmin: Principal = {
+      kind: 'user',
+      userId: 'u3',
+      orgId: customer.id,
+      role: 'org-admin',
+      name: 'C',
+    };
+    for (const who of [buyerAdmin, operator]) {
+      await rejects(
+        billing.recordSale(who, customer.id, sale('2026-05-02', 50_000)),
+        'CONFLICT',
+        /not a training company/,
+      );
+      await rejects(
+        billing.importSales(who, customer.id, 'date,customer,amount\n2026-05-02,X,1000\n'),
+        'CONFLICT',
+        /not a training company/,
+      );
+    }
+    expect((await billing.search(operator, { orgId: customer.id })).total).to.equal(0);
+    // its (empty) books can still be read
+    expect((await billing.statement(buyerAdmin, customer.id, '2026-05')).lines).to.deep.equal([]);
+  });
+
   it('imports a CSV all or nothing: a file with one bad row imports nothing and names line and column', async () => {
     const bad = await billing.importSales(
       acmeAdmin,

@@ -112,6 +112,20 @@ export class BillingService {
     return org;
   }
 
+  /**
+   * The books of an organisation that sells: only a training company resells courses built on
+   * CYROP, so only it records sales (the console hides the pages from others; this refuses the API).
+   */
+  private async sellerBooksOf(by: Principal | undefined, orgId: string): Promise<Organisation> {
+    const org = await this.booksOf(by, orgId);
+    if (org.kind !== 'training-company')
+      throw new CyropError(
+        'CONFLICT',
+        `organisation '${orgId}' is a ${org.kind}, not a training company: only training companies record sales`,
+      );
+    return org;
+  }
+
   private mustRunBilling(by: Principal | undefined): asserts by is Principal {
     if (!mayRunBilling(by)) throw new CyropError('FORBIDDEN', 'only the platform operator does this');
   }
@@ -166,7 +180,7 @@ export class BillingService {
     sale: SaleInput,
     ctx: AuditContext = {},
   ): Promise<JournalEntry> {
-    const org = await this.booksOf(by, orgId);
+    const org = await this.sellerBooksOf(by, orgId);
     const principal = by as Principal;
     checkSale(sale);
     return this.ledger.transaction(() => {
@@ -256,7 +270,7 @@ export class BillingService {
     csv: string,
     ctx: AuditContext = {},
   ): Promise<{ imported: number; totalYen: number; problems: SaleCsvProblem[] }> {
-    const org = await this.booksOf(by, orgId);
+    const org = await this.sellerBooksOf(by, orgId);
     const principal = by as Principal;
     const { rows, problems } = parseSalesCsv(csv);
     if (problems.length > 0) return { imported: 0, totalYen: 0, problems };
