@@ -134,7 +134,7 @@ export async function startPlatform(
     },
   });
   // Sales recorded in billing's journal (course_run), so runs used without a sale are flagged.
-  const usageMeter = new UsageMeter({ db, sales: new JournalSalesLookup(db) });
+  const usageMeter = new UsageMeter({ db, sales: new JournalSalesLookup(db, config.timeZone) });
   const origins = new PublicOrigins(config.publicOrigins, config.host, config.port);
   if (!config.publicOrigins && ['0.0.0.0', '::'].includes(config.host))
     logger.warn(
@@ -222,14 +222,19 @@ export async function startPlatform(
           },
         },
         invitation: { accounts, invitations },
-        course: { courses, usage: usageMeter },
+        course: { courses, usage: usageMeter, timeZone: config.timeZone },
         analytics: {
-          analytics: new AnalyticsService({ db, scenarios, nice: new NiceCatalogueStore(config.dataDir) }),
+          analytics: new AnalyticsService({
+            db,
+            scenarios,
+            nice: new NiceCatalogueStore(config.dataDir),
+            timeZone: config.timeZone,
+          }),
           canWatch,
           audit: (actor, action, target, details) => accounts.audit(actor, action, target, details),
           pdf,
         },
-        billing: { billing: new BillingService({ sqlite, accounts }), pdf },
+        billing: { billing: new BillingService({ sqlite, accounts, timeZone: config.timeZone }), pdf },
         ...(orchestrator
           ? {
               exercise: {

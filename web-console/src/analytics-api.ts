@@ -1,4 +1,5 @@
 import { api } from './api.ts';
+import { FALLBACK_TIME_ZONE } from './platform-zone.ts';
 import type {
   AnalyticsConfig,
   CoverageReport,
@@ -45,6 +46,19 @@ export function fetchAnalyticsConfig(): Promise<AnalyticsConfig> {
     throw error;
   });
   return config;
+}
+
+/**
+ * The platform's reporting time zone (`timeZone` of the config, `CYROP_TIME_ZONE` on the server): the
+ * zone of every calendar day a page shows or sends. `FALLBACK_TIME_ZONE` when the config cannot be
+ * read (the page's other calls then fail too and say why).
+ */
+export async function platformTimeZone(): Promise<string> {
+  try {
+    return (await fetchAnalyticsConfig()).timeZone;
+  } catch {
+    return FALLBACK_TIME_ZONE;
+  }
 }
 
 export type CoverageScope = 'shipped' | 'available' | 'org';

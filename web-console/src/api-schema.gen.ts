@@ -4759,9 +4759,9 @@ export interface operations {
       content: {
         'application/json': {
           customerOrgId: string;
-          /** @description YYYY-MM-DD (midnight in Japan, UTC+9) or an ISO date-time with a zone */
+          /** @description YYYY-MM-DD (midnight in the platform time zone, CYROP_TIME_ZONE) or an ISO date-time with a zone */
           startsAt: string;
-          /** @description YYYY-MM-DD (midnight in Japan, UTC+9) or an ISO date-time with a zone */
+          /** @description YYYY-MM-DD (midnight in the platform time zone, CYROP_TIME_ZONE) or an ISO date-time with a zone */
           endsAt: string;
           teamSize?: number;
         };

@@ -1,8 +1,14 @@
 /**
- * Calendar dates in the platform's reporting time zone (the API's `timeZone`, `Asia/Tokyo` unless the
- * platform is set otherwise), never the browser's: a page shows the same day as the documents the
+ * Calendar dates in the platform's reporting time zone (the API's `timeZone`: `CYROP_TIME_ZONE` on the
+ * server, Tokyo unless set otherwise), never the browser's: a page shows the same day as the documents the
  * platform issues, wherever the reader sits. Pure functions (Intl only), tested in platform-zone.test.ts.
  */
+
+/**
+ * The zone a page uses when the platform's cannot be read (`/api/analytics/config` failed): the
+ * platform's own default. The one place the console names a zone; pages ask `platformTimeZone()`.
+ */
+export const FALLBACK_TIME_ZONE = 'Asia/Tokyo';
 
 /** `YYYY-MM-DD` of an instant in a time zone. */
 export function calendarDay(ms: number, timeZone: string): string {

@@ -44,7 +44,7 @@ export interface AnalyticsServiceOptions {
   scenarios: ScenarioLibrary;
   nice: NiceCatalogueSource;
   clock?: () => number;
-  /** Calendar dates on transcripts (default Asia/Tokyo). */
+  /** The platform's reporting time zone (`CYROP_TIME_ZONE`): transcripts' dates, `YYYY-MM-DD` periods. Default Asia/Tokyo. */
   timeZone?: string;
 }
 
@@ -52,9 +52,12 @@ export interface AnalyticsServiceOptions {
 export class AnalyticsService {
   private readonly clock: () => number;
   readonly evidence: EvidenceReader;
+  /** The platform's reporting time zone, in which `YYYY-MM-DD` periods are read (`parseInstant`). */
+  readonly timeZone: string;
 
   constructor(private readonly options: AnalyticsServiceOptions) {
     this.clock = options.clock ?? Date.now;
+    this.timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
     this.evidence = new EvidenceReader({
       db: options.db,
       scenario: (id, version) => options.scenarios.catalogue.get(id, version),
@@ -109,7 +112,7 @@ export class AnalyticsService {
     return {
       frameworks,
       defaultFramework: newest?.id ?? 'nice-2.1.0',
-      timeZone: this.options.timeZone ?? DEFAULT_TIME_ZONE,
+      timeZone: this.timeZone,
     };
   }
 
@@ -316,7 +319,7 @@ export class AnalyticsService {
     return buildTranscript(evidence, {
       trainee: { name: user.name, email: user.email, organisation: user.organisation },
       issuedAt: this.clock(),
-      ...(this.options.timeZone ? { timeZone: this.options.timeZone } : {}),
+      timeZone: this.timeZone,
       ...(options.framework ? { framework: options.framework } : {}),
     });
   }

@@ -1,13 +1,16 @@
 import { CyropError } from '../errors.ts';
 import { DEFAULT_TIME_ZONE, startOfDay } from './transcript.ts';
 
-/** `2026-04-01` (midnight in the platform's time zone) or an ISO date-time with its offset. */
-export function parseInstant(text: string, endOfDay: boolean): number {
+/**
+ * `2026-04-01` (midnight in the platform's time zone, `timeZone`; with `endOfDay`, the next midnight)
+ * or an ISO date-time with its offset.
+ */
+export function parseInstant(text: string, endOfDay: boolean, timeZone = DEFAULT_TIME_ZONE): number {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    const start = startOfDay(text, DEFAULT_TIME_ZONE);
+    const start = startOfDay(text, timeZone);
     if (Number.isNaN(start))
       throw new CyropError('BAD_REQUEST', `'${text}' is not a calendar date (YYYY-MM-DD)`);
-    return endOfDay ? startOfDay(nextDay(text), DEFAULT_TIME_ZONE) : start;
+    return endOfDay ? startOfDay(nextDay(text), timeZone) : start;
   }
   const ms = /[zZ]|[+-]\d{2}:\d{2}$/.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms))

@@ -2,22 +2,8 @@ import type { LocalizedText } from '../compiler/scenario.ts';
 import type { Bilingual, TranscriptDocument } from '../documents/document-types.ts';
 import type { NiceFramework } from '../nice/nice-catalogue.ts';
 import type { Evidence } from './evidence.ts';
-
-/** The platform's time zone for calendar dates when none is configured (CYROP's users are in Japan). */
-export const DEFAULT_TIME_ZONE = 'Asia/Tokyo';
-
-/** `YYYY-MM-DD` of an epoch-ms instant in a time zone. */
-export function calendarDate(ms: number, timeZone = DEFAULT_TIME_ZONE): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
-    .formatToParts(new Date(ms))
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  return `${parts['year']}-${parts['month']}-${parts['day']}`;
-}
+import { calendarDate, DEFAULT_TIME_ZONE } from '../time-zone.ts';
+export { calendarDate, DEFAULT_TIME_ZONE, startOfDay } from '../time-zone.ts';
 
 /** Both interface languages of a scenario text (English when Japanese is missing, and the reverse). */
 export function bilingual(text: LocalizedText): Bilingual {
@@ -80,40 +66,4 @@ export function buildTranscript(evidence: Evidence, input: TranscriptInput): Tra
       total: r.total,
     })),
   };
-}
-
-/** Epoch ms of midnight starting a `YYYY-MM-DD` day in a time zone (NaN for an invalid date). */
-export function startOfDay(date: string, timeZone = DEFAULT_TIME_ZONE): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!m) return Number.NaN;
-  const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  if (new Date(utc).toISOString().slice(0, 10) !== date) return Number.NaN;
-  // the zone's offset at that instant, read back from what the zone's clock shows
-  const shown = (ms: number) => {
-    const p = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(new Date(ms))
-      .reduce<Record<string, number>>(
-        (acc, x) => (x.type === 'literal' ? acc : { ...acc, [x.type]: Number(x.value) }),
-        {},
-      );
-    return Date.UTC(
-      p['year'] ?? 0,
-      (p['month'] ?? 1) - 1,
-      p['day'] ?? 1,
-      p['hour'] ?? 0,
-      p['minute'] ?? 0,
-      p['second'] ?? 0,
-    );
-  };
-  const guess = utc - (shown(utc) - utc);
-  return guess - (shown(guess) - utc);
 }

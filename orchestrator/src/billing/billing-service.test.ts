@@ -78,6 +78,30 @@ describe('BillingService', () => {
       actor: string;
     }[];
 
+  it('closes a month at midnight of the platform time zone it is given, not always Tokyo', async () => {
+    await billing.recordSale(acmeAdmin, acme.id, sale('2026-04-03', 123_456));
+    // 2026-04-30 20:00 UTC: already 1 May 05:00 in Tokyo, still 30 April in UTC
+    now = Date.UTC(2026, 3, 30, 20);
+    const inUtc = new BillingService({
+      sqlite: database.sqlite,
+      accounts,
+      clock: () => now,
+      timeZone: 'UTC',
+    });
+    expect(inUtc.today()).to.equal('2026-04-30');
+    expect(billing.today(), 'the default zone, Asia/Tokyo').to.equal('2026-05-01');
+    await rejects(
+      inUtc.issueStatement(operator, acme.id, '2026-04'),
+      'CONFLICT',
+      /period 2026-04 has not ended yet \(today is 2026-04-30\)/,
+    );
+    const issued = await billing.issueStatement(operator, acme.id, '2026-04');
+    expect(issued).to.include({ issuedOn: '2026-05-01' });
+    // four hours later April has ended in UTC too: the statement (issued in Tokyo) is there once
+    now = Date.UTC(2026, 4, 1, 0);
+    await rejects(inUtc.issueStatement(operator, acme.id, '2026-04'), 'CONFLICT', /already issued/);
+  });
+
   it("the worked example through the ledger: April's statement is ¥20,235 + ¥2,023 = ¥22,258, issued once, then paid", async () => {
     await billing.recordSale(acmeAdmin, acme.id, sale('2026-04-03', 123_456));
     await billing.recordSale(acmeAdmin, acme.id, sale('2026-04-20', 78_901, 'Customer B'));

@@ -34,6 +34,7 @@ import {
   type VerifyResult,
 } from './ledger.ts';
 import { mustBeYen } from './money.ts';
+import { DEFAULT_TIME_ZONE } from '../time-zone.ts';
 import { formatSaleProblem, parseSalesCsv, type SaleCsvProblem, type SaleInput } from './sales-csv.ts';
 export type { AgeBucket, Receivable, FeeRun, UsageFees, OrgMonthFee } from '../../../contract/business.ts';
 import type { AgeBucket, Receivable, FeeRun, UsageFees, OrgMonthFee } from '../../../contract/business.ts';
@@ -43,7 +44,7 @@ export interface BillingServiceOptions {
   sqlite: SQLite.Database;
   accounts: AccountService;
   clock?: () => number;
-  /** The platform's time zone: today's date for issue dates and ageing. */
+  /** The platform's reporting time zone (`CYROP_TIME_ZONE`): today's date for issue dates, months that have ended, ageing. Default Asia/Tokyo. */
   timeZone?: string;
 }
 
@@ -71,7 +72,7 @@ export class BillingService {
     this.clock = options.clock ?? Date.now;
     this.ledger = new Ledger(options.sqlite, this.clock);
     this.dateFormat = new Intl.DateTimeFormat('en-CA', {
-      timeZone: options.timeZone ?? 'Asia/Tokyo',
+      timeZone: options.timeZone ?? DEFAULT_TIME_ZONE,
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',

@@ -63,7 +63,11 @@ export async function openLocalBackend(notice: (text: string) => void): Promise<
       setOrganisationDisabled: (id, disabled) => accounts.setOrganisationDisabled(by, id, disabled),
       updateOrganisation: (id, changes) => accounts.updateOrganisation(by, id, changes),
       setCoNexus: (id, names) =>
-        new BillingService({ sqlite: database.sqlite, accounts }).setCoNexus(by, id, names),
+        new BillingService({ sqlite: database.sqlite, accounts, timeZone: config.timeZone }).setCoNexus(
+          by,
+          id,
+          names,
+        ),
       listUsers: (orgId) => (orgId ? accounts.listUsers(orgId) : accounts.listEveryUser()),
       createUser: (input) => accounts.createUserAs(by, input),
       setUserDisabled: async (ref, disabled) =>

@@ -48,6 +48,7 @@ async function openAnalytics<T>(
       db: database.db,
       scenarios,
       nice: new NiceCatalogueStore(config.dataDir),
+      timeZone: config.timeZone,
     });
     return await run(service, operator?.id ?? 'operator');
   } finally {
@@ -123,10 +124,13 @@ export async function usageCommand(
   opts: { from: string; to: string; org?: string; format: AnalyticsFormat },
   io: Io,
 ): Promise<number> {
-  const from = parseInstant(opts.from, false);
-  const to = parseInstant(opts.to, true);
   const report = await openAnalytics((service, org) =>
-    service.usage(cliPrincipal(org), { from, to, ...(opts.org !== undefined ? { orgId: opts.org } : {}) }),
+    // YYYY-MM-DD bounds are days in the platform's time zone (CYROP_TIME_ZONE)
+    service.usage(cliPrincipal(org), {
+      from: parseInstant(opts.from, false, service.timeZone),
+      to: parseInstant(opts.to, true, service.timeZone),
+      ...(opts.org !== undefined ? { orgId: opts.org } : {}),
+    }),
   );
   io.out(
     opts.format === 'json'

@@ -26,7 +26,8 @@ export function billingCommand(program: Command, io: Io, setExit: (code: number)
         import('../billing/billing-service.ts'),
         import('../access/principal.ts'),
       ]);
-    const database = await openDatabase(loadConfig().dataDir);
+    const config = loadConfig();
+    const database = await openDatabase(config.dataDir);
     const accounts = new AccountService({ db: database.db });
     const first = await accounts.ensureFirstOperator();
     if (first)
@@ -49,7 +50,7 @@ export function billingCommand(program: Command, io: Io, setExit: (code: number)
       );
     };
     return {
-      service: new BillingService({ sqlite: database.sqlite, accounts }),
+      service: new BillingService({ sqlite: database.sqlite, accounts, timeZone: config.timeZone }),
       by: cliPrincipal(operator.id),
       orgRef,
       close: () => database.close(),

@@ -122,8 +122,14 @@ export function courseCommands(program: Command, io: Io, setExit: (code: number)
     .description('a run of a course for a customer organisation')
     .argument('<course>', 'the course id')
     .requiredOption('--customer <org>', 'the customer organisation')
-    .requiredOption('--from <date>', 'first day (YYYY-MM-DD, Japan) or an ISO date-time with a zone')
-    .requiredOption('--to <date>', 'end, exclusive (YYYY-MM-DD, Japan) or an ISO date-time with a zone')
+    .requiredOption(
+      '--from <date>',
+      'first day (YYYY-MM-DD, the platform time zone) or an ISO date-time with a zone',
+    )
+    .requiredOption(
+      '--to <date>',
+      'end, exclusive (YYYY-MM-DD, the platform time zone) or an ISO date-time with a zone',
+    )
     .option('--team-size <n>', 'trainees per team at launch (default 1)', (v) => whole(v, '--team-size'))
     .addOption(format())
     .action(
@@ -131,12 +137,12 @@ export function courseCommands(program: Command, io: Io, setExit: (code: number)
         courseId: string,
         opts: Common & { customer: string; from: string; to: string; teamSize?: number },
       ) => {
-        await run(async ({ courses, by }) => {
+        await run(async ({ courses, by, timeZone }) => {
           const { parsePeriodBound } = await import('../courses/usage-meter.ts');
           const created = await courses.createRun(by, courseId, {
             customerOrgId: opts.customer,
-            startsAt: parsePeriodBound('from', opts.from),
-            endsAt: parsePeriodBound('to', opts.to),
+            startsAt: parsePeriodBound('from', opts.from, timeZone),
+            endsAt: parsePeriodBound('to', opts.to, timeZone),
             ...(opts.teamSize !== undefined ? { teamSize: opts.teamSize } : {}),
           });
           print(opts, created, () => runLine(created));
@@ -181,16 +187,19 @@ export function courseCommands(program: Command, io: Io, setExit: (code: number)
       "an organisation's metered usage in [from, to): course runs, exercises, team-hours, trainee-hours, distinct trainees, and runs with paying-customer usage but no sales (flagged)",
     )
     .requiredOption('--org <id>', 'the organisation')
-    .requiredOption('--from <date>', 'YYYY-MM-DD (midnight in Japan) or an ISO date-time with a zone')
+    .requiredOption(
+      '--from <date>',
+      'YYYY-MM-DD (midnight in the platform time zone) or an ISO date-time with a zone',
+    )
     .requiredOption('--to <date>', 'exclusive; YYYY-MM-DD or an ISO date-time with a zone')
     .addOption(format())
     .action(async (opts: Common & { org: string; from: string; to: string }) => {
-      await run(async ({ usage }) => {
+      await run(async ({ usage, timeZone }) => {
         const { parsePeriodBound } = await import('../courses/usage-meter.ts');
         const result = await usage.usage(
           opts.org,
-          parsePeriodBound('from', opts.from),
-          parsePeriodBound('to', opts.to),
+          parsePeriodBound('from', opts.from, timeZone),
+          parsePeriodBound('to', opts.to, timeZone),
         );
         print(opts, result, () => usageText(result));
       });

@@ -18,6 +18,8 @@ import { openDatabase } from '../store/database.ts';
 export interface CourseBackend {
   courses: CourseService;
   usage: UsageMeter;
+  /** The platform's reporting time zone (`CYROP_TIME_ZONE`): `YYYY-MM-DD` bounds are its days. */
+  timeZone: string;
   /** The CLI's principal (operator powers, audited as `system:cli`). */
   by: { actor: ReturnType<typeof cliPrincipal> };
   close(): Promise<void>;
@@ -61,8 +63,11 @@ export async function openCourseBackend(): Promise<CourseBackend> {
       audit: (actor, action, target, details, context) =>
         accounts.audit(actor, action, target, details, context),
     });
-    const usage = new UsageMeter({ db: database.db, sales: new JournalSalesLookup(database.db) });
-    return { courses, usage, by: { actor: cliPrincipal(operator.id) }, close };
+    const usage = new UsageMeter({
+      db: database.db,
+      sales: new JournalSalesLookup(database.db, config.timeZone),
+    });
+    return { courses, usage, timeZone: config.timeZone, by: { actor: cliPrincipal(operator.id) }, close };
   } catch (error) {
     await close();
     throw error;

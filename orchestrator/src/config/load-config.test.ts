@@ -35,6 +35,23 @@ describe('loadConfig', () => {
         ]);
   });
 
+  it('reports in Asia/Tokyo unless told another IANA time zone, and refuses one it does not know', () => {
+    expect(loadConfig({}).timeZone).to.equal('Asia/Tokyo');
+    expect(loadConfig({ CYROP_TIME_ZONE: 'UTC' }).timeZone).to.equal('UTC');
+    expect(
+      loadConfig({ CYROP_TIME_ZONE: 'europe/paris' }).timeZone,
+      'written as the zone database does',
+    ).to.equal('Europe/Paris');
+    expect(loadConfig({}, { timeZone: 'America/New_York' }).timeZone).to.equal('America/New_York');
+    for (const bad of ['Asia/Tokio', '+09:00', 'JST+9', 'Asia/Tokyo; rm'])
+      expect(() => loadConfig({ CYROP_TIME_ZONE: bad }))
+        .to.throw(CyropError, `CYROP_TIME_ZONE=${bad}`)
+        .with.property('details')
+        .that.deep.equals([
+          `CYROP_TIME_ZONE=${bad}: must be an IANA time zone name such as Asia/Tokyo or UTC (not an offset)`,
+        ]);
+  });
+
   it('puts the web service listener beside the console unless told otherwise, on an origin apart', () => {
     expect(loadConfig({}).webPort).to.equal(8421);
     expect(loadConfig({ CYROP_PORT: '0' }).webPort, 'a free port when the console takes one').to.equal(0);

@@ -5,6 +5,7 @@ import { parseCidr } from '../compiler/ipv4.ts';
 import { DURATION_PATTERN, parseDuration, parseMemory } from '../compiler/durations.ts';
 import { CyropError } from '../errors.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { canonicalTimeZone, DEFAULT_TIME_ZONE } from '../time-zone.ts';
 
 /** Where the repository (and so the shipped scenario catalogue) is. */
 export { REPO_ROOT };
@@ -113,6 +114,12 @@ export interface Config {
   exerciseTtlMaxMs: number;
   /** Least time between two help requests of one team (0: none). Default 60 s. */
   helpRequestIntervalMs: number;
+  /**
+   * The platform's reporting time zone (IANA name): the calendar of statements and invoices (issue
+   * dates, months that have ended, ageing), transcripts, and `YYYY-MM-DD` bounds of usage periods and
+   * course runs. Default Asia/Tokyo.
+   */
+  timeZone: string;
 }
 
 /** The engine settings the Kubernetes driver is built from (runtime/select-driver.ts). */
@@ -262,6 +269,10 @@ const VARIABLES: Record<Exclude<keyof Config, 'kubeInCluster'>, { env: string; d
   helpRequestIntervalMs: {
     env: 'CYROP_HELP_REQUEST_INTERVAL',
     describe: 'a duration up to 1h such as 60s or 5m, or 0 for none (ms, s, m, h)',
+  },
+  timeZone: {
+    env: 'CYROP_TIME_ZONE',
+    describe: 'an IANA time zone name such as Asia/Tokyo or UTC (not an offset)',
   },
 };
 
@@ -507,6 +518,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     problems.push(
       `${VARIABLES.helpRequestIntervalMs.env}=${helpText ?? String(helpRequestIntervalMs)}: must be ${VARIABLES.helpRequestIntervalMs.describe}`,
     );
+  const zoneText = overrides.timeZone ?? raw('timeZone');
+  const timeZone = zoneText === undefined ? DEFAULT_TIME_ZONE : canonicalTimeZone(zoneText);
+  if (timeZone === undefined)
+    problems.push(`${VARIABLES.timeZone.env}=${zoneText ?? ''}: must be ${VARIABLES.timeZone.describe}`);
   if (problems.length > 0) {
     throw new CyropError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: problems,
@@ -558,6 +573,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     exerciseTtlDefaultMs,
     helpRequestIntervalMs,
     exerciseTtlMaxMs,
+    timeZone: timeZone ?? DEFAULT_TIME_ZONE,
   };
 }
 

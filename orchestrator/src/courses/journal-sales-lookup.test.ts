@@ -78,4 +78,17 @@ describe('JournalSalesLookup (the billing journal)', () => {
     expect(firstDayAtOrAfter(Date.UTC(2026, 3, 1))).to.equal('2026-04-02');
     expect((await lookup.salesCountForRuns([], 0, Date.UTC(2100, 0, 1))).size).to.equal(0);
   });
+
+  it('reads sale dates as days of the platform time zone it is given', async () => {
+    // 2026-04-30 20:00 UTC: still April 30 in UTC (May 1 begins inside the period), already May 1 05:00
+    // in Tokyo (May 1 began before it): the sale dated 2026-05-01 counts in UTC only
+    const from = Date.UTC(2026, 3, 30, 20);
+    const to = Date.UTC(2026, 4, 2);
+    const utc = new JournalSalesLookup(database.db, 'UTC');
+    expect((await utc.salesCountForRuns(['R1'], from, to)).get('R1')).to.equal(1);
+    expect((await lookup.salesCountForRuns(['R1'], from, to)).get('R1') ?? 0).to.equal(0);
+    expect(firstDayAtOrAfter(from, 'UTC')).to.equal('2026-05-01');
+    expect(firstDayAtOrAfter(from, 'Asia/Tokyo')).to.equal('2026-05-02');
+    expect(firstDayAtOrAfter(Date.UTC(2026, 4, 1), 'UTC')).to.equal('2026-05-01');
+  });
 });

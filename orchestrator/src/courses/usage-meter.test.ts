@@ -249,6 +249,15 @@ describe('UsageMeter (SQLite, injected clock)', () => {
       expect(() => parsePeriodBound('to', bad), bad).to.throw(/^to: /);
   });
 
+  it('reads a date as midnight in the platform time zone it is given', () => {
+    expect(parsePeriodBound('from', '2026-04-01', 'UTC')).to.equal(Date.UTC(2026, 3, 1));
+    expect(parsePeriodBound('from', '2026-04-01', 'Asia/Tokyo')).to.equal(T0);
+    // daylight saving time: New York is UTC−4 in July
+    expect(parsePeriodBound('to', '2026-07-01', 'America/New_York')).to.equal(Date.UTC(2026, 6, 1, 4));
+    expect(parsePeriodBound('to', '2026-04-01T00:00:00Z', 'UTC')).to.equal(Date.UTC(2026, 3, 1));
+    expect(() => parsePeriodBound('to', '2026-02-30', 'UTC')).to.throw(/^to: '2026-02-30'/);
+  });
+
   it('the database refuses an enrolment past the run’s capacity, whoever inserts it', async () => {
     const enrol = (user: string) =>
       database.db

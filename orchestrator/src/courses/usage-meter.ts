@@ -1,4 +1,5 @@
 import { CyropError } from '../errors.ts';
+import { DEFAULT_TIME_ZONE, startOfDay } from '../time-zone.ts';
 import type { Db } from '../store/database.ts';
 import type { ExerciseState } from '../store/schema.ts';
 export type { UsageFigures, RunUsage, OrgUsage } from '../../../contract/business.ts';
@@ -227,20 +228,15 @@ export class UsageMeter {
   }
 }
 
-const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
-
 /**
- * A period bound: `YYYY-MM-DD` is that day's midnight in Japan (UTC+9, the billing calendar), an ISO
- * date-time with a zone is taken as written. `field` names the argument in the error.
+ * A period bound: `YYYY-MM-DD` is that day's midnight in the platform's time zone (`CYROP_TIME_ZONE`,
+ * the billing calendar; Asia/Tokyo unless configured), an ISO date-time with a zone is taken as
+ * written. `field` names the argument in the error.
  */
-export function parsePeriodBound(field: string, text: string): number {
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (day) {
-    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
-    const utc = Date.UTC(y, m - 1, d);
-    const back = new Date(utc);
-    if (back.getUTCFullYear() === y && back.getUTCMonth() === m - 1 && back.getUTCDate() === d)
-      return utc - JST_OFFSET_MS;
+export function parsePeriodBound(field: string, text: string, timeZone = DEFAULT_TIME_ZONE): number {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const midnight = startOfDay(text, timeZone);
+    if (!Number.isNaN(midnight)) return midnight;
   } else if (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text)))
     return Date.parse(text);
   throw new CyropError(

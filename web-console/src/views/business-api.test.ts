@@ -1,20 +1,14 @@
 import { expect } from 'chai';
-import {
-  addMonths,
-  currentPeriod,
-  dayInJapan,
-  fiscalMonths,
-  fiscalYearOf,
-  formatYen,
-  lastDay,
-} from './business-api.ts';
+import { addMonths, currentPeriod, fiscalMonths, fiscalYearOf, formatYen, lastDay } from './business-api.ts';
 
 describe('business pages: months and yen', () => {
-  it('takes the month in Japan, not in the browser’s time zone', () => {
+  it('takes the month in the platform’s time zone, not in the browser’s', () => {
     // 31 March 2026 15:00 UTC is already 1 April in Tokyo: a new month and a new fiscal year
-    expect(currentPeriod(Date.UTC(2026, 2, 31, 14, 59))).to.equal('2026-03');
-    expect(currentPeriod(Date.UTC(2026, 2, 31, 15, 0))).to.equal('2026-04');
-    expect(dayInJapan(Date.UTC(2026, 10, 30, 15, 0)), 'midnight in Tokyo').to.equal('2026-12-01');
+    expect(currentPeriod('Asia/Tokyo', Date.UTC(2026, 2, 31, 14, 59))).to.equal('2026-03');
+    expect(currentPeriod('Asia/Tokyo', Date.UTC(2026, 2, 31, 15, 0))).to.equal('2026-04');
+    // a platform reporting in UTC is still in March then, until midnight UTC
+    expect(currentPeriod('UTC', Date.UTC(2026, 2, 31, 15, 0))).to.equal('2026-03');
+    expect(currentPeriod('UTC', Date.UTC(2026, 3, 1, 0, 0))).to.equal('2026-04');
   });
 
   it('steps months across year ends and knows each month’s last day', () => {

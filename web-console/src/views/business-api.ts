@@ -1,5 +1,6 @@
 import { api, ApiError } from '../api.ts';
 import { client } from '../api-client.ts';
+import { calendarDay } from '../platform-zone.ts';
 import type {
   AgeBucket,
   Course,
@@ -179,25 +180,12 @@ export async function organisations(): Promise<OrganisationSummary[]> {
 
 // ── months (calendar arithmetic on YYYY-MM, no clock but `today`) ──────────────────────────────
 
-/** Today's month in Japan (the platform's books are kept in Japanese dates). */
-export function currentPeriod(now = Date.now()): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Asia/Tokyo',
-    year: 'numeric',
-    month: '2-digit',
-  }).formatToParts(new Date(now));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}`;
-}
-
-/** The day in Japan of an instant, `YYYY-MM-DD` (sales and runs are dated in Japanese days). */
-export function dayInJapan(ms: number): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Asia/Tokyo',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(ms));
+/**
+ * Today's month in the platform's time zone (`platformTimeZone()`: the books are kept in its days;
+ * a day of it, e.g. a sale's or a run's, is `calendarDay` of platform-zone.ts).
+ */
+export function currentPeriod(timeZone: string, now = Date.now()): string {
+  return calendarDay(now, timeZone).slice(0, 7);
 }
 
 export function nextMonth(period: string): string {

@@ -3,6 +3,8 @@ import { h, replaceChildren, uid } from '../dom.ts';
 import { formatNumber, locale, pickText, t, type MessageKey } from '../i18n/i18n.ts';
 import type { Principal } from '../types.ts';
 import type { View } from '../view.ts';
+import { platformTimeZone } from '../analytics-api.ts';
+import { calendarDay, FALLBACK_TIME_ZONE } from '../platform-zone.ts';
 
 /** A message said in the current language when the page renders. */
 type Say = () => string;
@@ -13,7 +15,6 @@ import {
   courseRuns,
   courses,
   currentPeriod,
-  dayInJapan,
   formatYen,
   importSales,
   journal,
@@ -63,7 +64,9 @@ const STATEMENT_MONTHS = 12;
  */
 export class BusinessView implements View {
   readonly element = h('section', { class: 'page business' });
-  private period = currentPeriod();
+  /** The platform's reporting time zone: the month shown and the days sent are its (read at start). */
+  private zone = FALLBACK_TIME_ZONE;
+  private period = currentPeriod(this.zone);
   private entries: JournalEntry[] | undefined;
   private usageOf: OrgUsage | undefined;
   private statementOf: (InvoiceDocument & { issued: boolean }) | undefined;
@@ -92,9 +95,18 @@ export class BusinessView implements View {
   private ticket = 0;
 
   constructor(private readonly principal: Extract<Principal, { kind: 'user' }>) {
-    this.form.date = dayInJapan(Date.now());
     this.render();
-    void this.load();
+    void this.start();
+  }
+
+  /** Today's month and day in the platform's time zone, then the month's books. */
+  private async start(): Promise<void> {
+    this.zone = await platformTimeZone();
+    if (this.disposed) return;
+    this.period = currentPeriod(this.zone);
+    this.form.date = calendarDay(Date.now(), this.zone);
+    this.render();
+    await this.load();
   }
 
   relocalize(): void {
@@ -434,7 +446,7 @@ export class BusinessView implements View {
                   { value: r.id, selected: this.form.courseRun === r.id },
                   t('business.runOption', {
                     course: pickText(this.courseList.find((c) => c.id === r.courseId)?.title) || r.courseId,
-                    from: dayInJapan(r.startsAt),
+                    from: calendarDay(r.startsAt, this.zone),
                   }),
                 ),
               ),

@@ -1,3 +1,4 @@
+import { platformTimeZone } from '../analytics-api.ts';
 import { client } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
@@ -16,14 +17,17 @@ export class HomeView implements View {
   private code = '';
   private mine: MyExercise[] | undefined;
   private courses: MyCourse[] | undefined;
+  /** The platform's reporting time zone: course dates are its days (read with the courses). */
+  private zone: string | undefined;
 
   /** `principal`: who is signed in; a user sees the exercises they are a team member of, to enter without a code. */
   constructor(principal?: Principal) {
     this.relocalize();
     if (principal?.kind === 'user')
-      client.get('/api/me/courses').then(
-        ({ courses }) => {
+      Promise.all([client.get('/api/me/courses'), platformTimeZone()]).then(
+        ([{ courses }, zone]) => {
           this.courses = courses;
+          this.zone = zone;
           this.relocalize();
         },
         (error: unknown) => {
@@ -72,7 +76,7 @@ export class HomeView implements View {
       this.element,
       h('h1', {}, t('home.title')),
       h('p', { class: 'lead' }, t('home.lead')),
-      this.courses && this.courses.length > 0 && this.coursePanel(this.courses),
+      this.courses && this.zone && this.courses.length > 0 && this.coursePanel(this.courses, this.zone),
       this.mine &&
         this.mine.length > 0 &&
         h(
@@ -160,9 +164,9 @@ export class HomeView implements View {
   }
 
   /** The trainee's courses: dates, and per part of the course the objectives their team solved. */
-  private coursePanel(courses: MyCourse[]): HTMLElement {
+  private coursePanel(courses: MyCourse[], timeZone: string): HTMLElement {
     const day = (ms: number) =>
-      new Date(ms).toLocaleDateString(document.documentElement.lang || 'en', { timeZone: 'Asia/Tokyo' });
+      new Date(ms).toLocaleDateString(document.documentElement.lang || 'en', { timeZone });
     return h(
       'section',
       { class: 'panel', 'data-testid': 'my-courses' },

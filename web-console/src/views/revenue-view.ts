@@ -1,3 +1,5 @@
+import { platformTimeZone } from '../analytics-api.ts';
+import { FALLBACK_TIME_ZONE } from '../platform-zone.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid } from '../dom.ts';
 import { formatNumber, locale, t, type MessageKey } from '../i18n/i18n.ts';
@@ -51,8 +53,10 @@ interface Flagged {
  */
 export class RevenueView implements View {
   readonly element = h('section', { class: 'page revenue' });
-  private year = fiscalYearOf(currentPeriod());
-  private period = currentPeriod();
+  /** The platform's reporting time zone: today's month and fiscal year are its (read at start). */
+  private zone = FALLBACK_TIME_ZONE;
+  private year = fiscalYearOf(currentPeriod(this.zone));
+  private period = currentPeriod(this.zone);
   private fees: MonthFee[] | undefined;
   /** The failure, described in the current language when the page renders. */
   private feesError: unknown;
@@ -73,7 +77,16 @@ export class RevenueView implements View {
 
   constructor() {
     this.render();
-    void this.load();
+    void this.start();
+  }
+
+  /** This month and fiscal year in the platform's time zone, then their figures. */
+  private async start(): Promise<void> {
+    this.zone = await platformTimeZone();
+    if (this.disposed) return;
+    this.period = currentPeriod(this.zone);
+    this.year = fiscalYearOf(this.period);
+    await this.load();
   }
 
   relocalize(): void {

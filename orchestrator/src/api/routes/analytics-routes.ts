@@ -593,8 +593,8 @@ export function analyticsRoutes(
     response: { description: 'the material use', schema: { type: 'object' }, alternatives: [AS_CSV] },
     handler: async ({ principal, query, res }) => {
       const report = await analytics.usage(principal, {
-        from: parseInstant(query.from, false),
-        to: parseInstant(query.to, true),
+        from: parseInstant(query.from, false, analytics.timeZone),
+        to: parseInstant(query.to, true, analytics.timeZone),
         ...(query.org !== undefined ? { orgId: query.org } : {}),
       });
       if (query.format !== 'csv') return report;

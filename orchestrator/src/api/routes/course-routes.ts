@@ -8,6 +8,8 @@ import { STAFF, type ApiRegistry, type Principal } from '../api-registry.ts';
 export interface CourseRouteDeps {
   courses: CourseService;
   usage: UsageMeter;
+  /** The platform's reporting time zone (`CYROP_TIME_ZONE`): `YYYY-MM-DD` bounds are its midnights. */
+  timeZone?: string;
 }
 
 const ID = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' };
@@ -21,7 +23,8 @@ const BILINGUAL = (max: number) => ({
 const DATE = {
   type: 'string',
   maxLength: 40,
-  description: 'YYYY-MM-DD (midnight in Japan, UTC+9) or an ISO date-time with a zone',
+  description:
+    'YYYY-MM-DD (midnight in the platform time zone, CYROP_TIME_ZONE) or an ISO date-time with a zone',
 };
 const COURSE_FIELDS = {
   title: BILINGUAL(200),
@@ -54,7 +57,7 @@ const ORG_ADMINS = { roles: ['operator', 'org-admin'] } as const;
  * what is `access/course-access.ts`, applied by the services: another company's course or run
  * answers 404, as if it did not exist.
  */
-export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDeps): void {
+export function courseRoutes(api: ApiRegistry, { courses, usage, timeZone }: CourseRouteDeps): void {
   // `Course` and `CourseRun` of contract/business.ts, which the console reads.
   const INT = { type: 'integer' };
   const STRING = { type: 'string' };
@@ -255,8 +258,8 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     handler: async ({ principal, params: p, body, req }) =>
       courses.createRun(by(principal, req.ip), p.id, {
         customerOrgId: body.customerOrgId,
-        startsAt: parsePeriodBound('startsAt', body.startsAt),
-        endsAt: parsePeriodBound('endsAt', body.endsAt),
+        startsAt: parsePeriodBound('startsAt', body.startsAt, timeZone),
+        endsAt: parsePeriodBound('endsAt', body.endsAt, timeZone),
         ...(body.teamSize !== undefined ? { teamSize: body.teamSize } : {}),
       }),
   });
@@ -483,7 +486,11 @@ export function courseRoutes(api: ApiRegistry, { courses, usage }: CourseRouteDe
     response: { description: 'usage', schema: orgUsage },
     handler: async ({ principal, params: p, query }) => {
       if (!mayReadUsage(principal, p.id)) throw new CyropError('NOT_FOUND', `no organisation '${p.id}'`);
-      return usage.usage(p.id, parsePeriodBound('from', query.from), parsePeriodBound('to', query.to));
+      return usage.usage(
+        p.id,
+        parsePeriodBound('from', query.from, timeZone),
+        parsePeriodBound('to', query.to, timeZone),
+      );
     },
   });
 }
