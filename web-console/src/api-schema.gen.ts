@@ -2085,7 +2085,7 @@ export interface components {
       schedule: {
         days: number;
         hoursPerDay: number;
-        note?: {
+        note: {
           ja: string;
           en: string;
         };
@@ -2708,23 +2708,23 @@ export interface components {
     JournalEntry: {
       seq: number;
       id: string;
-      recorded_at?: number;
+      recorded_at: number;
       entry_date: string;
       /** @enum {unknown} */
       kind: 'sale' | 'invoice' | 'payment' | 'reversal';
       org_id: string;
       counterparty: string;
-      course?: string | null;
-      course_run?: string | null;
-      seats?: number | null;
-      unit_price_yen?: number | null;
+      course: string | null;
+      course_run: string | null;
+      seats: number | null;
+      unit_price_yen: number | null;
       /** @description integer yen; tax excluded for a sale, negative for a reversal */
       amount_yen: number;
-      reverses?: string | null;
-      invoice_number?: string | null;
-      memo?: string | null;
-      recorded_by?: string;
-      prev_hash?: string;
+      reverses: string | null;
+      invoice_number: string | null;
+      memo: string | null;
+      recorded_by: string;
+      prev_hash: string;
       hash: string;
     };
     /** @description A qualified invoice (適格請求書) as data; integer yen; see contract/documents.ts */
@@ -2776,6 +2776,56 @@ export interface components {
       }[];
       /** @description a statement: issued (stored), or a draft computed now */
       issued?: boolean;
+    };
+    /** @description A usage-fee statement: the invoice document and whether it is issued (stored) or a draft */
+    Statement: {
+      /** @enum {unknown} */
+      kind: 'usage-fee-statement' | 'participation-fee-invoice';
+      number: string;
+      issuedOn: string;
+      period: {
+        from: string;
+        to: string;
+      };
+      issuer: {
+        name: string;
+        registrationNumber: string;
+        address?: string;
+      };
+      recipient: {
+        name: string;
+        address?: string;
+        individual?: boolean;
+      };
+      lines: {
+        date?: string;
+        description: {
+          en: string;
+          ja: string;
+        };
+        quantity?: number;
+        unitPriceYen?: number;
+        /** @description tax excluded */
+        amountYen: number;
+        taxRatePercent: number;
+      }[];
+      taxTotals: {
+        taxRatePercent: number;
+        taxableYen: number;
+        taxYen: number;
+      }[];
+      totalYen: number;
+      dueOn?: string;
+      payments?: {
+        on: string;
+        amountYen: number;
+      }[];
+      notes?: {
+        en: string;
+        ja: string;
+      }[];
+      /** @description a statement: issued (stored), or a draft computed now */
+      issued: boolean;
     };
     FeeRun: {
       fiscalYear: number;
@@ -3651,7 +3701,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            organisations?: components['schemas']['Organisation'][];
+            organisations: components['schemas']['Organisation'][];
           };
         };
       };
@@ -3866,7 +3916,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            entries?: components['schemas']['AuditEntry'][];
+            entries: components['schemas']['AuditEntry'][];
           };
         };
       };
@@ -4549,7 +4599,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            courses?: components['schemas']['Course'][];
+            courses: components['schemas']['Course'][];
           };
         };
       };
@@ -4731,7 +4781,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            runs?: components['schemas']['CourseRun'][];
+            runs: components['schemas']['CourseRun'][];
           };
         };
       };
@@ -4804,7 +4854,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            runs?: components['schemas']['CourseRun'][];
+            runs: components['schemas']['CourseRun'][];
           };
         };
       };
@@ -6610,8 +6660,8 @@ export interface operations {
         };
         content: {
           'application/json': {
-            entries?: components['schemas']['JournalEntry'][];
-            total?: number;
+            entries: components['schemas']['JournalEntry'][];
+            total: number;
           };
         };
       };
@@ -6647,7 +6697,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['InvoiceDocument'];
+          'application/json': components['schemas']['Statement'];
           'text/csv': string;
           'application/pdf': string;
         };

@@ -48,7 +48,27 @@ function sendCsv(res: Response, name: string, body: string): void {
 export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: BillingRouteDeps): void {
   const entry = api.schema('JournalEntry', {
     type: 'object',
-    required: ['seq', 'id', 'entry_date', 'kind', 'org_id', 'counterparty', 'amount_yen', 'hash'],
+    // every column of a journal row (contract/business.ts JournalEntry); absent values are null
+    required: [
+      'seq',
+      'id',
+      'recorded_at',
+      'entry_date',
+      'kind',
+      'org_id',
+      'counterparty',
+      'course',
+      'course_run',
+      'seats',
+      'unit_price_yen',
+      'amount_yen',
+      'reverses',
+      'invoice_number',
+      'memo',
+      'recorded_by',
+      'prev_hash',
+      'hash',
+    ],
     properties: {
       seq: { type: 'integer' },
       id: { type: 'string' },
@@ -126,20 +146,27 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     notes: { type: 'array', items: BILINGUAL },
     issued: { type: 'boolean', description: 'a statement: issued (stored), or a draft computed now' },
   };
+  const invoiceRequired = [
+    'kind',
+    'number',
+    'issuedOn',
+    'period',
+    'issuer',
+    'recipient',
+    'lines',
+    'taxTotals',
+    'totalYen',
+  ];
   const invoice = api.schema('InvoiceDocument', {
     type: 'object',
     description: 'A qualified invoice (適格請求書) as data; integer yen; see contract/documents.ts',
-    required: [
-      'kind',
-      'number',
-      'issuedOn',
-      'period',
-      'issuer',
-      'recipient',
-      'lines',
-      'taxTotals',
-      'totalYen',
-    ],
+    required: invoiceRequired,
+    properties: invoiceProperties,
+  });
+  const statementSchema = api.schema('Statement', {
+    type: 'object',
+    description: 'A usage-fee statement: the invoice document and whether it is issued (stored) or a draft',
+    required: [...invoiceRequired, 'issued'],
     properties: invoiceProperties,
   });
   const feeRun = api.schema('FeeRun', {
@@ -403,6 +430,7 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
       description: 'the entries, in date order, and how many match',
       schema: {
         type: 'object',
+        required: ['entries', 'total'],
         properties: { entries: { type: 'array', items: entry }, total: { type: 'integer' } },
       },
     },
@@ -433,7 +461,7 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     },
     response: {
       description: `the statement: JSON, CSV (UTF-8 with BOM) or PDF (a qualified invoice; at most ${PDF_LINES_IN_SERVER} lines here, more with \`cyrop billing statement --format pdf\`)`,
-      schema: invoice,
+      schema: statementSchema,
       alternatives: [AS_CSV, AS_PDF],
     },
     handler: async ({ principal, params, query, res }) => {
