@@ -2453,8 +2453,9 @@ export interface components {
       }[];
     };
     NiceCoverage: {
-      framework: string;
-      sourceVersion?: string;
+      /** @enum {unknown} */
+      framework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+      sourceVersion: string;
       /** @description the framework’s categories (role groups) with NIST’s names, from its NIST file */
       categories: {
         id: string;
@@ -2493,29 +2494,54 @@ export interface components {
         };
       }[];
       materials: {
-        total?: number;
-        direct?: number;
-        otherFramework?: number;
-        unmapped?: number;
-        covering?: number;
+        total: number;
+        direct: number;
+        otherFramework: number;
+        unmapped: number;
+        covering: number;
       };
-      otherIds: Record<string, never>[];
-      scope: Record<string, never>;
+      /** @description ids of direct materials that are not statements of the catalogue, per material */
+      otherIds: {
+        material: string;
+        id: string;
+        /** @enum {unknown} */
+        reason: 'competency-area' | 'unknown';
+      }[];
+      /** @description the materials counted, as asked */
+      scope:
+        | {
+            /** @enum {unknown} */
+            kind: 'shipped';
+          }
+        | {
+            /** @enum {unknown} */
+            kind: 'available';
+          }
+        | {
+            /** @enum {unknown} */
+            kind: 'org';
+            orgId: string;
+          }
+        | {
+            /** @enum {unknown} */
+            kind: 'scenarios';
+            ids: string[];
+          };
       /** @description only with crosswalk=true: direct ∪ crosswalked, never mixed into the figures above */
       crosswalked?: {
-        overall?: {
+        overall: {
           covered: number;
           total: number;
           percent: number | null;
         };
-        byType?: {
+        byType: {
           [key: string]: {
             covered: number;
             total: number;
             percent: number | null;
           };
         };
-        byRole?: {
+        byRole: {
           id: string;
           name: string;
           /** @description category (role group) id; its name is in `categories` */
@@ -2533,13 +2559,19 @@ export interface components {
             };
           };
         }[];
-        addedOnly?: {
+        addedOnly: {
           covered: number;
           total: number;
           percent: number | null;
         };
-        sources?: Record<string, never>[];
-        rule?: string;
+        sources: {
+          material: string;
+          /** @enum {unknown} */
+          framework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+          crossed: number;
+          notCrossed: number;
+        }[];
+        rule: string;
       };
     };
     AnalyticsConfig: {
@@ -2556,10 +2588,11 @@ export interface components {
       timeZone: string;
     };
     NiceGaps: {
-      framework: string;
+      /** @enum {unknown} */
+      framework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
       role: {
-        id?: string;
-        name?: string;
+        id: string;
+        name: string;
       };
       coverage: {
         covered: number;
@@ -2567,43 +2600,83 @@ export interface components {
         percent: number | null;
       };
       gaps: {
-        id?: string;
-        type?: string;
-        text?: string;
+        id: string;
+        /** @enum {unknown} */
+        type: 'task' | 'knowledge' | 'skill' | 'ability';
+        text: string;
       }[];
     };
     SkillsEvidence: {
-      subject: Record<string, never>;
+      subject:
+        | {
+            /** @enum {unknown} */
+            kind: 'trainee';
+            userId: string;
+          }
+        | {
+            /** @enum {unknown} */
+            kind: 'team';
+            exerciseId: string;
+            teamId: string;
+          };
       exercises: {
-        exerciseId?: string;
-        teamId?: string;
-        teamName?: string;
-        startedAt?: number;
-        scenario?: {
-          id?: string;
-          version?: string;
-          title?:
+        exerciseId: string;
+        orgId: string | null;
+        teamId: string;
+        teamName: string;
+        startedAt: number;
+        scenario: {
+          id: string;
+          version: string;
+          title:
             | string
             | {
                 [key: string]: string;
               };
+          framework: string | null;
         };
-        objectivesTotal?: number;
-        objectivesSolved?: Record<string, never>[];
-        scenarioStatements?: Record<string, never> | null;
+        objectivesTotal: number;
+        objectivesSolved: {
+          id: string;
+          title:
+            | string
+            | {
+                [key: string]: string;
+              };
+          solvedAt: number;
+          solvedBy: string | null;
+          statementIds: string[];
+        }[];
+        /** @description the scenario's own statements, when every objective was solved */
+        scenarioStatements: {
+          at: number;
+          statementIds: string[];
+        } | null;
       }[];
       frameworks: {
-        framework?: string;
-        catalogueImported?: boolean;
-        statements?: Record<string, never>[];
-        roles?: {
-          id?: string;
-          name?: string;
-          demonstrated?: number;
-          total?: number;
+        /** @enum {unknown} */
+        framework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+        catalogueImported: boolean;
+        statements: {
+          id: string;
+          /** @enum {unknown} */
+          type: 'task' | 'knowledge' | 'skill' | 'ability';
+          text: string;
+          firstAt: number;
+          exerciseIds: string[];
+        }[];
+        roles: {
+          id: string;
+          name: string;
+          demonstrated: number;
+          total: number;
         }[];
       }[];
-      unresolved: Record<string, never>[];
+      unresolved: {
+        exerciseId: string;
+        scenario: string;
+        reason: string;
+      }[];
     };
     ExerciseInstructor: {
       exerciseId: string;
@@ -2657,6 +2730,62 @@ export interface components {
         name: string;
         demonstrated: number;
         total: number;
+      }[];
+    };
+    /** @description materials launched with real teams in [from, to): per material, most trainee-hours first */
+    MaterialUsage: {
+      period: {
+        from: number;
+        to: number;
+      };
+      orgId: string | null;
+      utilisation: {
+        covered: number;
+        total: number;
+        percent: number | null;
+      };
+      launches: number;
+      realTeams: number;
+      traineeHours: number;
+      materials: {
+        id: string;
+        title:
+          | (
+              | string
+              | {
+                  [key: string]: string;
+                }
+            )
+          | null;
+        launches: number;
+        realLaunches: number;
+        realTeams: number;
+        trainees: number;
+        traineeHours: number;
+      }[];
+      neverUsed: {
+        id: string;
+        title:
+          | string
+          | {
+              [key: string]: string;
+            };
+      }[];
+      outsideCatalogue: {
+        id: string;
+        title:
+          | (
+              | string
+              | {
+                  [key: string]: string;
+                }
+            )
+          | null;
+        launches: number;
+        realLaunches: number;
+        realTeams: number;
+        trainees: number;
+        traineeHours: number;
       }[];
     };
     HelpRequest: {
@@ -6218,7 +6347,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['MaterialUsage'];
           'text/csv': string;
         };
       };
