@@ -3089,6 +3089,30 @@ export interface components {
         }[];
       }[];
     };
+    /** @description A version of the platform’s fees, in force from `effectiveFrom` until the next version */
+    FeeSchedule: {
+      version: string;
+      effectiveFrom: string;
+      fiscalYearStartMonth: number;
+      /** @description yearly fee for one Co-Nexus per member category, tax excluded */
+      participationFeeYen: {
+        [key: string]: number;
+      };
+      coNexusMultipliers: {
+        numerator: number;
+        denominator: number;
+      }[];
+      usageFeeRate: {
+        numerator: number;
+        denominator: number;
+      };
+      taxRatePercent: number;
+      /** @enum {unknown} */
+      rounding: 'down' | 'half-up' | 'up';
+      /** @enum {unknown} */
+      proration: 'none' | 'monthly';
+      paymentTermDays: number;
+    };
     ScoreboardRow: {
       rank: number;
       teamId: string;
@@ -7060,7 +7084,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            orgId: string;
+            /** @description the Co-Nexus joined, by name */
+            names: string[];
+            /** @description the earliest joining date; null: none */
+            joinedOn: string | null;
+          };
         };
       };
       /** @description An error */
@@ -7097,7 +7127,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            orgId: string;
+            /** @description the Co-Nexus joined, by name */
+            names: string[];
+          };
         };
       };
       /** @description An error */
@@ -7126,7 +7160,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown[];
+          'application/json': components['schemas']['FeeSchedule'][];
         };
       };
       /** @description An error */
@@ -7159,7 +7193,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['FeeSchedule'];
         };
       };
       /** @description An error */
@@ -7188,7 +7222,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            ok: boolean;
+            entries: number;
+            headHash: string;
+            problems: {
+              seq: number;
+              id: string | null;
+              problem: string;
+            }[];
+          };
         };
       };
       /** @description An error */

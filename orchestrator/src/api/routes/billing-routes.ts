@@ -635,6 +635,35 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     },
   });
 
+  const coNexusNames = { type: 'array', items: STRING, description: 'the Co-Nexus joined, by name' };
+  const RATIONAL = {
+    type: 'object',
+    required: ['numerator', 'denominator'],
+    properties: { numerator: INT, denominator: INT },
+  };
+  const feeScheduleProperties = {
+    version: STRING,
+    effectiveFrom: DATE,
+    fiscalYearStartMonth: INT,
+    participationFeeYen: {
+      type: 'object',
+      description: 'yearly fee for one Co-Nexus per member category, tax excluded',
+      additionalProperties: INT,
+    },
+    coNexusMultipliers: { type: 'array', items: RATIONAL },
+    usageFeeRate: RATIONAL,
+    taxRatePercent: INT,
+    rounding: { enum: ['down', 'half-up', 'up'] },
+    proration: { enum: ['none', 'monthly'] },
+    paymentTermDays: INT,
+  };
+  const feeSchedule = api.schema('FeeSchedule', {
+    type: 'object',
+    description: 'A version of the platform’s fees, in force from `effectiveFrom` until the next version',
+    required: Object.keys(feeScheduleProperties),
+    properties: feeScheduleProperties,
+  });
+
   api.add<{ names: string[] }, { org: string }>({
     method: 'put',
     path: '/api/billing/organisations/{org}/co-nexus',
@@ -649,7 +678,14 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
       required: ['names'],
       properties: { names: { type: 'array', maxItems: 50, items: TEXT(40) } },
     },
-    response: { description: 'the memberships now', schema: { type: 'object' } },
+    response: {
+      description: 'the memberships now',
+      schema: {
+        type: 'object',
+        required: ['orgId', 'names'],
+        properties: { orgId: STRING, names: coNexusNames },
+      },
+    },
     handler: async ({ principal, params, body, req }) => ({
       orgId: params.org,
       names: await billing.setCoNexus(who(principal), params.org, body.names, ctx(req)),
@@ -664,7 +700,18 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     tags: ['billing'],
     access: BOOKS,
     params: orgParams,
-    response: { description: 'the memberships', schema: { type: 'object' } },
+    response: {
+      description: 'the memberships',
+      schema: {
+        type: 'object',
+        required: ['orgId', 'names', 'joinedOn'],
+        properties: {
+          orgId: STRING,
+          names: coNexusNames,
+          joinedOn: { anyOf: [DATE, { type: 'null' }], description: 'the earliest joining date; null: none' },
+        },
+      },
+    },
     handler: async ({ principal, params }) => {
       const org = await billing.booksOf(who(principal), params.org);
       return { orgId: org.id, ...billing.coNexusOf(org.id) };
@@ -680,7 +727,7 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     tags: ['billing'],
     access: OPERATOR,
     body: { type: 'object' },
-    response: { status: 201, description: 'the stored schedule', schema: { type: 'object' } },
+    response: { status: 201, description: 'the stored schedule', schema: feeSchedule },
     handler: ({ principal, body, req }) =>
       Promise.resolve(billing.addFeeSchedule(who(principal), body, ctx(req))),
   });
@@ -692,7 +739,7 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     summary: 'Every stored fee schedule version (the built-in default applies before the first)',
     tags: ['billing'],
     access: OPERATOR,
-    response: { description: 'the versions, oldest first', schema: { type: 'array' } },
+    response: { description: 'the versions, oldest first', schema: { type: 'array', items: feeSchedule } },
     handler: () => Promise.resolve(billing.schedules()),
   });
 
@@ -705,7 +752,23 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     access: OPERATOR,
     response: {
       description: 'ok, entries, problems',
-      schema: { type: 'object', required: ['ok', 'entries', 'problems'] },
+      schema: {
+        type: 'object',
+        required: ['ok', 'entries', 'headHash', 'problems'],
+        properties: {
+          ok: { type: 'boolean' },
+          entries: INT,
+          headHash: STRING,
+          problems: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['seq', 'id', 'problem'],
+              properties: { seq: INT, id: { anyOf: [STRING, { type: 'null' }] }, problem: STRING },
+            },
+          },
+        },
+      },
     },
     handler: ({ principal }) => {
       if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');
