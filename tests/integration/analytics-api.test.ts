@@ -350,6 +350,20 @@ describe('analytics API: coverage, gaps, evidence, class, transcript, usage — 
     const gaps = await call(admin1, '/api/analytics/gaps?role=PD-WRL-001&format=csv');
     expect(gaps.status).to.equal(200);
     expect(gaps.text.split('\r\n')[0]).to.equal('\ufeffwork_role,statement_id,type,text');
+    // crosswalk=true adds its own section (checked against the document like every answer); the
+    // direct figures stay as they were
+    const crossed = await call(instr1, '/api/analytics/coverage?crosswalk=true');
+    expect(crossed.status, crossed.text).to.equal(200);
+    expect(crossed.body['overall']).to.deep.equal({ covered: 7, total: 2148, percent: 0.3 });
+    const section = crossed.body['crosswalked'] as {
+      addedOnly: { total: number };
+      sources: unknown[];
+      rule: string;
+    };
+    expect(section.addedOnly.total).to.equal(2148);
+    expect(section.sources).to.be.an('array');
+    expect(section.rule).to.be.a('string').and.not.equal('');
+    expect((await call(instr1, '/api/analytics/coverage')).body).to.not.have.property('crosswalked');
     expect((await call(alice, '/api/analytics/coverage')).status).to.equal(403);
     expect((await call(undefined, '/api/analytics/gaps?role=PD-WRL-001')).status).to.equal(401);
     expect((await call(instr1, '/api/analytics/gaps?role=PD-WRL-999')).status).to.equal(400);

@@ -13,6 +13,7 @@ import { createApp } from '../../orchestrator/src/api/create-app.ts';
 import { accountRoutes } from '../../orchestrator/src/api/routes/account-routes.ts';
 import { billingRoutes } from '../../orchestrator/src/api/routes/billing-routes.ts';
 import { BillingService } from '../../orchestrator/src/billing/billing-service.ts';
+import { DEFAULT_FEE_SCHEDULE } from '../../orchestrator/src/billing/fee-schedule.ts';
 import { PdfRenderer } from '../../orchestrator/src/documents/pdf-renderer.ts';
 import { ScenarioCatalogue } from '../../orchestrator/src/scenarios/scenario-catalogue.ts';
 import { ScenarioLibrary } from '../../orchestrator/src/scenarios/scenario-library.ts';
@@ -469,5 +470,27 @@ describe('billing API (real server)', () => {
     for (const [i, route] of operatorOnly.entries())
       await expectStatus('operator', route, operatorStatus[i]!);
     expect(seen.length).to.equal(15 * 3 + 7 + 16 + 8);
+  });
+
+  it("the operator sets and reads an organisation's Co-Nexus and adds a fee schedule: each answer as the document declares it", async () => {
+    const set = await call('PUT', `/api/billing/organisations/${other}/co-nexus`, {
+      who: 'operator',
+      body: { names: ['Kansai', 'Tokai'] },
+    });
+    expect(set.status, set.text).to.equal(200);
+    expect(set.body).to.deep.equal({ orgId: other, names: ['Kansai', 'Tokai'] });
+    const read = await call('GET', `/api/billing/organisations/${other}/co-nexus`, { who: 'operator' });
+    expect(read.status, read.text).to.equal(200);
+    expect(read.body['names']).to.deep.equal(['Kansai', 'Tokai']);
+    expect(read.body['joinedOn']).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    const before = (await call('GET', '/api/billing/fee-schedules', { who: 'operator' })).body as unknown;
+    expect(before).to.be.an('array');
+    // in force long after every period the other tests read
+    const schedule = { ...DEFAULT_FEE_SCHEDULE, version: '2030-04', effectiveFrom: '2030-04-01' };
+    const added = await call('POST', '/api/billing/fee-schedules', { who: 'operator', body: schedule });
+    expect(added.status, added.text).to.equal(201);
+    expect(added.body).to.deep.equal(schedule);
+    const after = (await call('GET', '/api/billing/fee-schedules', { who: 'operator' })).body as unknown;
+    expect(after).to.deep.equal([...(before as unknown[]), schedule]);
   });
 });

@@ -1,4 +1,4 @@
-import { api } from './api.ts';
+import { client } from './api-client.ts';
 import { FALLBACK_TIME_ZONE } from './platform-zone.ts';
 import type {
   AnalyticsConfig,
@@ -15,9 +15,11 @@ import type {
 } from '../../contract/analytics.ts';
 
 /**
- * Every call the analytics pages make, in one place (the lead may swap `api()` for a typed client
- * here alone). Types are the contract's (`contract/analytics.ts`, which the server's analytics modules build). Download links are plain URLs: the
- * browser sends the session cookie with them.
+ * Every call the analytics pages make, in one place, through the typed client (`api-client.ts`:
+ * paths, parameters and answers from the OpenAPI document). The answers' types are the contract's
+ * (`contract/analytics.ts`, which the server's analytics modules build); the document declares the
+ * same shapes, so the type-check fails if the two drift. Download links are plain URLs: the browser
+ * sends the session cookie with them.
  */
 
 export type {
@@ -41,7 +43,7 @@ let config: Promise<AnalyticsConfig> | undefined;
  * platform's time zone; asked once per page load (a failure is asked again next time).
  */
 export function fetchAnalyticsConfig(): Promise<AnalyticsConfig> {
-  config ??= api<AnalyticsConfig>('GET', '/api/analytics/config').catch((error: unknown) => {
+  config ??= client.get('/api/analytics/config').catch((error: unknown) => {
     config = undefined;
     throw error;
   });
@@ -76,10 +78,9 @@ function query(params: Record<string, string | undefined>): string {
 }
 
 export function fetchCoverage(q: CoverageQuery): Promise<CoverageReport> {
-  return api<CoverageReport>(
-    'GET',
-    `/api/analytics/coverage?${query({ framework: q.framework, scope: q.scope, crosswalk: String(q.crosswalk) })}`,
-  );
+  return client.get('/api/analytics/coverage', {
+    query: { framework: q.framework, scope: q.scope, crosswalk: q.crosswalk },
+  });
 }
 
 export function gapsUrl(q: Omit<CoverageQuery, 'crosswalk'>, role: string, format: 'json' | 'csv'): string {
@@ -87,7 +88,9 @@ export function gapsUrl(q: Omit<CoverageQuery, 'crosswalk'>, role: string, forma
 }
 
 export function fetchGaps(q: Omit<CoverageQuery, 'crosswalk'>, role: string): Promise<GapReport> {
-  return api<GapReport>('GET', gapsUrl(q, role, 'json'));
+  return client.get('/api/analytics/gaps', {
+    query: { framework: q.framework, scope: q.scope, role, format: 'json' },
+  });
 }
 
 /** `from`/`to`: `YYYY-MM-DD`, both days included (platform time zone). */
@@ -96,11 +99,11 @@ export function usageUrl(from: string, to: string, format: 'json' | 'csv'): stri
 }
 
 export function fetchUsage(from: string, to: string): Promise<UsageReport> {
-  return api<UsageReport>('GET', usageUrl(from, to, 'json'));
+  return client.get('/api/analytics/usage', { query: { from, to, format: 'json' } });
 }
 
 export function fetchEvidence(userId: string): Promise<Evidence> {
-  return api<Evidence>('GET', `/api/analytics/trainees/${encodeURIComponent(userId)}/evidence`);
+  return client.get('/api/analytics/trainees/{userId}/evidence', { path: { userId } });
 }
 
 export function transcriptUrl(

@@ -2085,7 +2085,7 @@ export interface components {
       schedule: {
         days: number;
         hoursPerDay: number;
-        note?: {
+        note: {
           ja: string;
           en: string;
         };
@@ -2453,8 +2453,9 @@ export interface components {
       }[];
     };
     NiceCoverage: {
-      framework: string;
-      sourceVersion?: string;
+      /** @enum {unknown} */
+      framework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+      sourceVersion: string;
       /** @description the framework’s categories (role groups) with NIST’s names, from its NIST file */
       categories: {
         id: string;
@@ -2493,29 +2494,54 @@ export interface components {
         };
       }[];
       materials: {
-        total?: number;
-        direct?: number;
-        otherFramework?: number;
-        unmapped?: number;
-        covering?: number;
+        total: number;
+        direct: number;
+        otherFramework: number;
+        unmapped: number;
+        covering: number;
       };
-      otherIds: Record<string, never>[];
-      scope: Record<string, never>;
+      /** @description ids of direct materials that are not statements of the catalogue, per material */
+      otherIds: {
+        material: string;
+        id: string;
+        /** @enum {unknown} */
+        reason: 'competency-area' | 'unknown';
+      }[];
+      /** @description the materials counted, as asked */
+      scope:
+        | {
+            /** @enum {unknown} */
+            kind: 'shipped';
+          }
+        | {
+            /** @enum {unknown} */
+            kind: 'available';
+          }
+        | {
+            /** @enum {unknown} */
+            kind: 'org';
+            orgId: string;
+          }
+        | {
+            /** @enum {unknown} */
+            kind: 'scenarios';
+            ids: string[];
+          };
       /** @description only with crosswalk=true: direct ∪ crosswalked, never mixed into the figures above */
       crosswalked?: {
-        overall?: {
+        overall: {
           covered: number;
           total: number;
           percent: number | null;
         };
-        byType?: {
+        byType: {
           [key: string]: {
             covered: number;
             total: number;
             percent: number | null;
           };
         };
-        byRole?: {
+        byRole: {
           id: string;
           name: string;
           /** @description category (role group) id; its name is in `categories` */
@@ -2533,13 +2559,19 @@ export interface components {
             };
           };
         }[];
-        addedOnly?: {
+        addedOnly: {
           covered: number;
           total: number;
           percent: number | null;
         };
-        sources?: Record<string, never>[];
-        rule?: string;
+        sources: {
+          material: string;
+          /** @enum {unknown} */
+          framework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+          crossed: number;
+          notCrossed: number;
+        }[];
+        rule: string;
       };
     };
     AnalyticsConfig: {
@@ -2556,10 +2588,11 @@ export interface components {
       timeZone: string;
     };
     NiceGaps: {
-      framework: string;
+      /** @enum {unknown} */
+      framework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
       role: {
-        id?: string;
-        name?: string;
+        id: string;
+        name: string;
       };
       coverage: {
         covered: number;
@@ -2567,43 +2600,83 @@ export interface components {
         percent: number | null;
       };
       gaps: {
-        id?: string;
-        type?: string;
-        text?: string;
+        id: string;
+        /** @enum {unknown} */
+        type: 'task' | 'knowledge' | 'skill' | 'ability';
+        text: string;
       }[];
     };
     SkillsEvidence: {
-      subject: Record<string, never>;
+      subject:
+        | {
+            /** @enum {unknown} */
+            kind: 'trainee';
+            userId: string;
+          }
+        | {
+            /** @enum {unknown} */
+            kind: 'team';
+            exerciseId: string;
+            teamId: string;
+          };
       exercises: {
-        exerciseId?: string;
-        teamId?: string;
-        teamName?: string;
-        startedAt?: number;
-        scenario?: {
-          id?: string;
-          version?: string;
-          title?:
+        exerciseId: string;
+        orgId: string | null;
+        teamId: string;
+        teamName: string;
+        startedAt: number;
+        scenario: {
+          id: string;
+          version: string;
+          title:
             | string
             | {
                 [key: string]: string;
               };
+          framework: string | null;
         };
-        objectivesTotal?: number;
-        objectivesSolved?: Record<string, never>[];
-        scenarioStatements?: Record<string, never> | null;
+        objectivesTotal: number;
+        objectivesSolved: {
+          id: string;
+          title:
+            | string
+            | {
+                [key: string]: string;
+              };
+          solvedAt: number;
+          solvedBy: string | null;
+          statementIds: string[];
+        }[];
+        /** @description the scenario's own statements, when every objective was solved */
+        scenarioStatements: {
+          at: number;
+          statementIds: string[];
+        } | null;
       }[];
       frameworks: {
-        framework?: string;
-        catalogueImported?: boolean;
-        statements?: Record<string, never>[];
-        roles?: {
-          id?: string;
-          name?: string;
-          demonstrated?: number;
-          total?: number;
+        /** @enum {unknown} */
+        framework: 'nice-sp800-181r0' | 'nice-1.0.0' | 'nice-2.0.0' | 'nice-2.1.0';
+        catalogueImported: boolean;
+        statements: {
+          id: string;
+          /** @enum {unknown} */
+          type: 'task' | 'knowledge' | 'skill' | 'ability';
+          text: string;
+          firstAt: number;
+          exerciseIds: string[];
+        }[];
+        roles: {
+          id: string;
+          name: string;
+          demonstrated: number;
+          total: number;
         }[];
       }[];
-      unresolved: Record<string, never>[];
+      unresolved: {
+        exerciseId: string;
+        scenario: string;
+        reason: string;
+      }[];
     };
     ExerciseInstructor: {
       exerciseId: string;
@@ -2659,6 +2732,62 @@ export interface components {
         total: number;
       }[];
     };
+    /** @description materials launched with real teams in [from, to): per material, most trainee-hours first */
+    MaterialUsage: {
+      period: {
+        from: number;
+        to: number;
+      };
+      orgId: string | null;
+      utilisation: {
+        covered: number;
+        total: number;
+        percent: number | null;
+      };
+      launches: number;
+      realTeams: number;
+      traineeHours: number;
+      materials: {
+        id: string;
+        title:
+          | (
+              | string
+              | {
+                  [key: string]: string;
+                }
+            )
+          | null;
+        launches: number;
+        realLaunches: number;
+        realTeams: number;
+        trainees: number;
+        traineeHours: number;
+      }[];
+      neverUsed: {
+        id: string;
+        title:
+          | string
+          | {
+              [key: string]: string;
+            };
+      }[];
+      outsideCatalogue: {
+        id: string;
+        title:
+          | (
+              | string
+              | {
+                  [key: string]: string;
+                }
+            )
+          | null;
+        launches: number;
+        realLaunches: number;
+        realTeams: number;
+        trainees: number;
+        traineeHours: number;
+      }[];
+    };
     HelpRequest: {
       id: string;
       exerciseId: string;
@@ -2708,23 +2837,23 @@ export interface components {
     JournalEntry: {
       seq: number;
       id: string;
-      recorded_at?: number;
+      recorded_at: number;
       entry_date: string;
       /** @enum {unknown} */
       kind: 'sale' | 'invoice' | 'payment' | 'reversal';
       org_id: string;
       counterparty: string;
-      course?: string | null;
-      course_run?: string | null;
-      seats?: number | null;
-      unit_price_yen?: number | null;
+      course: string | null;
+      course_run: string | null;
+      seats: number | null;
+      unit_price_yen: number | null;
       /** @description integer yen; tax excluded for a sale, negative for a reversal */
       amount_yen: number;
-      reverses?: string | null;
-      invoice_number?: string | null;
-      memo?: string | null;
-      recorded_by?: string;
-      prev_hash?: string;
+      reverses: string | null;
+      invoice_number: string | null;
+      memo: string | null;
+      recorded_by: string;
+      prev_hash: string;
       hash: string;
     };
     /** @description A qualified invoice (適格請求書) as data; integer yen; see contract/documents.ts */
@@ -2776,6 +2905,56 @@ export interface components {
       }[];
       /** @description a statement: issued (stored), or a draft computed now */
       issued?: boolean;
+    };
+    /** @description A usage-fee statement: the invoice document and whether it is issued (stored) or a draft */
+    Statement: {
+      /** @enum {unknown} */
+      kind: 'usage-fee-statement' | 'participation-fee-invoice';
+      number: string;
+      issuedOn: string;
+      period: {
+        from: string;
+        to: string;
+      };
+      issuer: {
+        name: string;
+        registrationNumber: string;
+        address?: string;
+      };
+      recipient: {
+        name: string;
+        address?: string;
+        individual?: boolean;
+      };
+      lines: {
+        date?: string;
+        description: {
+          en: string;
+          ja: string;
+        };
+        quantity?: number;
+        unitPriceYen?: number;
+        /** @description tax excluded */
+        amountYen: number;
+        taxRatePercent: number;
+      }[];
+      taxTotals: {
+        taxRatePercent: number;
+        taxableYen: number;
+        taxYen: number;
+      }[];
+      totalYen: number;
+      dueOn?: string;
+      payments?: {
+        on: string;
+        amountYen: number;
+      }[];
+      notes?: {
+        en: string;
+        ja: string;
+      }[];
+      /** @description a statement: issued (stored), or a draft computed now */
+      issued: boolean;
     };
     FeeRun: {
       fiscalYear: number;
@@ -2909,6 +3088,30 @@ export interface components {
           issued: boolean;
         }[];
       }[];
+    };
+    /** @description A version of the platform’s fees, in force from `effectiveFrom` until the next version */
+    FeeSchedule: {
+      version: string;
+      effectiveFrom: string;
+      fiscalYearStartMonth: number;
+      /** @description yearly fee for one Co-Nexus per member category, tax excluded */
+      participationFeeYen: {
+        [key: string]: number;
+      };
+      coNexusMultipliers: {
+        numerator: number;
+        denominator: number;
+      }[];
+      usageFeeRate: {
+        numerator: number;
+        denominator: number;
+      };
+      taxRatePercent: number;
+      /** @enum {unknown} */
+      rounding: 'down' | 'half-up' | 'up';
+      /** @enum {unknown} */
+      proration: 'none' | 'monthly';
+      paymentTermDays: number;
     };
     ScoreboardRow: {
       rank: number;
@@ -3651,7 +3854,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            organisations?: components['schemas']['Organisation'][];
+            organisations: components['schemas']['Organisation'][];
           };
         };
       };
@@ -3866,7 +4069,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            entries?: components['schemas']['AuditEntry'][];
+            entries: components['schemas']['AuditEntry'][];
           };
         };
       };
@@ -4549,7 +4752,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            courses?: components['schemas']['Course'][];
+            courses: components['schemas']['Course'][];
           };
         };
       };
@@ -4731,7 +4934,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            runs?: components['schemas']['CourseRun'][];
+            runs: components['schemas']['CourseRun'][];
           };
         };
       };
@@ -4804,7 +5007,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            runs?: components['schemas']['CourseRun'][];
+            runs: components['schemas']['CourseRun'][];
           };
         };
       };
@@ -6168,7 +6371,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['MaterialUsage'];
           'text/csv': string;
         };
       };
@@ -6610,8 +6813,8 @@ export interface operations {
         };
         content: {
           'application/json': {
-            entries?: components['schemas']['JournalEntry'][];
-            total?: number;
+            entries: components['schemas']['JournalEntry'][];
+            total: number;
           };
         };
       };
@@ -6647,7 +6850,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['InvoiceDocument'];
+          'application/json': components['schemas']['Statement'];
           'text/csv': string;
           'application/pdf': string;
         };
@@ -6881,7 +7084,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            orgId: string;
+            /** @description the Co-Nexus joined, by name */
+            names: string[];
+            /** @description the earliest joining date; null: none */
+            joinedOn: string | null;
+          };
         };
       };
       /** @description An error */
@@ -6918,7 +7127,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            orgId: string;
+            /** @description the Co-Nexus joined, by name */
+            names: string[];
+          };
         };
       };
       /** @description An error */
@@ -6947,7 +7160,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown[];
+          'application/json': components['schemas']['FeeSchedule'][];
         };
       };
       /** @description An error */
@@ -6980,7 +7193,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['FeeSchedule'];
         };
       };
       /** @description An error */
@@ -7009,7 +7222,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': {
+            ok: boolean;
+            entries: number;
+            headHash: string;
+            problems: {
+              seq: number;
+              id: string | null;
+              problem: string;
+            }[];
+          };
         };
       };
       /** @description An error */

@@ -1,5 +1,4 @@
-import { api } from '../api.ts';
-import { client, type Body } from '../api-client.ts';
+import { client, resolvePath, type Body, type CallOptions } from '../api-client.ts';
 import { describeError } from '../describe-error.ts';
 import { h, replaceChildren, uid, type Child } from '../dom.ts';
 import { formatDateTime, formatNumber, pickText, t, type MessageKey } from '../i18n/i18n.ts';
@@ -22,6 +21,8 @@ import { scenarioVersionAction, type VersionAction } from './scenario-version-ac
 type Invitation = AnswerOf<'createInvitation'>;
 type UserRole = User['role'];
 type InviteRole = Body<'post', '/api/organisations/{id}/invitations'>['role'];
+/** The filters GET /api/audit takes. */
+type AuditQuery = NonNullable<CallOptions<'get', '/api/audit'>['query']>;
 
 type Tab = 'organisations' | 'users' | 'publications' | 'audit' | 'health' | 'scenarios' | 'exercises';
 const OPERATOR_TABS: readonly Tab[] = ['organisations', 'users', 'publications', 'audit', 'health'];
@@ -179,7 +180,7 @@ export class AdminView implements View {
 
   private async loadOrganisations(): Promise<void> {
     if (!this.operator) return;
-    this.organisations = (await client.get('/api/organisations')).organisations ?? [];
+    this.organisations = (await client.get('/api/organisations')).organisations;
   }
 
   private async loadUsers(): Promise<void> {
@@ -195,24 +196,24 @@ export class AdminView implements View {
     ).versions;
   }
 
-  private auditQuery(before?: number): string {
-    const q = new URLSearchParams();
+  /** The audit filter as the query of GET /api/audit (and of its CSV export): blank fields left out. */
+  private auditQuery(before?: number): AuditQuery {
+    const q: AuditQuery = {};
     const f = this.auditFilter;
-    if (f.actor.trim() !== '') q.set('actor', f.actor.trim());
-    if (f.action.trim() !== '') q.set('action', f.action.trim());
-    if (f.target.trim() !== '') q.set('target', f.target.trim());
+    if (f.actor.trim() !== '') q.actor = f.actor.trim();
+    if (f.action.trim() !== '') q.action = f.action.trim();
+    if (f.target.trim() !== '') q.target = f.target.trim();
     const from = f.from !== '' ? new Date(f.from).getTime() : NaN;
     const to = f.to !== '' ? new Date(f.to).getTime() : NaN;
-    if (Number.isFinite(from)) q.set('from', String(from));
-    if (Number.isFinite(to)) q.set('to', String(to));
-    if (before !== undefined) q.set('before', String(before));
-    return q.toString();
+    if (Number.isFinite(from)) q.from = from;
+    if (Number.isFinite(to)) q.to = to;
+    if (before !== undefined) q.before = before;
+    return q;
   }
 
   private async loadAudit(more: boolean): Promise<void> {
     const before = more ? this.audit?.at(-1)?.id : undefined;
-    const query = this.auditQuery(before);
-    const { entries } = await api<{ entries: AuditEntry[] }>('GET', `/api/audit${query ? `?${query}` : ''}`);
+    const { entries } = await client.get('/api/audit', { query: this.auditQuery(before) });
     this.audit = more ? [...(this.audit ?? []), ...entries] : entries;
     this.auditMore = entries.length === 100;
   }
@@ -1304,7 +1305,7 @@ export class AdminView implements View {
         help && h('span', { id: `${id}-help`, class: 'sr-only' }, t(help)),
       );
     };
-    const query = this.auditQuery();
+    const exportHref = resolvePath('/api/audit/export', undefined, this.auditQuery());
     return h(
       'section',
       { class: 'panel' },
@@ -1344,7 +1345,7 @@ export class AdminView implements View {
             'a',
             {
               class: 'button-link',
-              href: `/api/audit/export${query ? `?${query}` : ''}`,
+              href: exportHref,
               download: '',
               'data-testid': 'audit-export',
             },

@@ -1,4 +1,4 @@
-import { api, ApiError } from '../api.ts';
+import { ApiError } from '../api.ts';
 import { client } from '../api-client.ts';
 import { calendarDay } from '../platform-zone.ts';
 import type {
@@ -66,23 +66,23 @@ export async function journal(orgId: string | undefined, from: string, to: strin
   const entries: JournalEntry[] = [];
   const limit = 10_000;
   for (let offset = 0; ; offset += limit) {
-    const query = new URLSearchParams({ from, to, limit: String(limit), offset: String(offset) });
-    if (orgId !== undefined) query.set('org', orgId);
-    const page = await api<{ entries: JournalEntry[]; total: number }>(
-      'GET',
-      `/api/billing/journal?${query}`,
-    );
+    const page = await client.get('/api/billing/journal', {
+      query: { from, to, limit, offset, ...(orgId !== undefined ? { org: orgId } : {}) },
+    });
     entries.push(...page.entries);
     if (page.entries.length < limit || entries.length >= page.total) return entries;
   }
 }
 
 export function recordSale(orgId: string, sale: SaleInput): Promise<JournalEntry> {
-  return api<JournalEntry>('POST', `${org(orgId)}/sales`, sale);
+  return client.post('/api/billing/organisations/{org}/sales', { path: { org: orgId }, body: sale });
 }
 
 export function reverseSale(orgId: string, entryId: string, reason: string): Promise<JournalEntry> {
-  return api<JournalEntry>('POST', `${org(orgId)}/sales/${encodeURIComponent(entryId)}/reversal`, { reason });
+  return client.post('/api/billing/organisations/{org}/sales/{entry}/reversal', {
+    path: { org: orgId, entry: entryId },
+    body: { reason },
+  });
 }
 
 /**
@@ -130,7 +130,7 @@ export async function importSales(orgId: string, csv: string): Promise<ImportRes
 }
 
 export function statement(orgId: string, period: string): Promise<InvoiceDocument & { issued: boolean }> {
-  return api<InvoiceDocument & { issued: boolean }>('GET', `${org(orgId)}/statements/${period}`);
+  return client.get('/api/billing/organisations/{org}/statements/{period}', { path: { org: orgId, period } });
 }
 
 /** The download link of a month's statement. */
@@ -145,25 +145,27 @@ export function statementHref(
 
 /** What the organisation used in the month `period` (YYYY-MM). */
 export function usage(orgId: string, period: string): Promise<OrgUsage> {
-  const query = new URLSearchParams({ from: `${period}-01`, to: `${nextMonth(period)}-01` });
-  return api<OrgUsage>('GET', `/api/metering/organisations/${encodeURIComponent(orgId)}?${query}`);
+  return client.get('/api/metering/organisations/{id}', {
+    path: { id: orgId },
+    query: { from: `${period}-01`, to: `${nextMonth(period)}-01` },
+  });
 }
 
 export async function courseRuns(): Promise<CourseRun[]> {
-  return (await api<{ runs: CourseRun[] }>('GET', '/api/course-runs')).runs;
+  return (await client.get('/api/course-runs')).runs;
 }
 
 export async function courses(): Promise<Course[]> {
-  return (await api<{ courses: Course[] }>('GET', '/api/courses')).courses;
+  return (await client.get('/api/courses')).courses;
 }
 
 /** Usage fees by month from `from` to `to` (YYYY-MM), per company and summed, in one request (the operator). */
 export function usageFees(from: string, to: string): Promise<UsageFees> {
-  return api<UsageFees>('GET', `/api/billing/usage-fees?${new URLSearchParams({ from, to })}`);
+  return client.get('/api/billing/usage-fees', { query: { from, to } });
 }
 
 export function feeRun(year: number): Promise<FeeRun> {
-  return api<FeeRun>('GET', `/api/billing/fees/${year}`);
+  return client.get('/api/billing/fees/{year}', { path: { year } });
 }
 
 export function receivables(): Promise<{
@@ -175,7 +177,7 @@ export function receivables(): Promise<{
 }
 
 export async function organisations(): Promise<OrganisationSummary[]> {
-  return (await api<{ organisations: OrganisationSummary[] }>('GET', '/api/organisations')).organisations;
+  return (await client.get('/api/organisations')).organisations;
 }
 
 // ── months (calendar arithmetic on YYYY-MM, no clock but `today`) ──────────────────────────────

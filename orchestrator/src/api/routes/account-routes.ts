@@ -273,7 +273,11 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     access: { roles: ['operator'] },
     response: {
       description: 'the organisations',
-      schema: { type: 'object', properties: { organisations: { type: 'array', items: organisation } } },
+      schema: {
+        type: 'object',
+        required: ['organisations'],
+        properties: { organisations: { type: 'array', items: organisation } },
+      },
     },
     handler: async () => ({ organisations: await accounts.listOrganisations() }),
   });
@@ -421,7 +425,11 @@ export function accountRoutes(api: ApiRegistry, deps: AccountRoutesDependencies)
     query: AUDIT_QUERY,
     response: {
       description: 'entries',
-      schema: { type: 'object', properties: { entries: { type: 'array', items: auditEntry } } },
+      schema: {
+        type: 'object',
+        required: ['entries'],
+        properties: { entries: { type: 'array', items: auditEntry } },
+      },
     },
     handler: async ({ principal, query }) => ({
       entries: await accounts.listAuditAs(principal as Principal, auditFilter(query)),

@@ -29,6 +29,17 @@ const ID = { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,80}$' };
 const EXERCISE_ID = { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$' };
 const ROLE = { type: 'string', pattern: '^[A-Z]{2}-[A-Z]{3}-\\d{3}$' };
 const FRAMEWORK = { enum: [...NICE_FRAMEWORKS], default: 'nice-2.1.0' };
+/** A framework version in an answer (`NiceFramework` of contract/analytics.ts). */
+const FRAMEWORK_ID = { enum: [...NICE_FRAMEWORKS] };
+const STATEMENT_TYPE = { enum: ['task', 'knowledge', 'skill', 'ability'] };
+const INTEGER = { type: 'integer' };
+const NULLABLE_STRING = { anyOf: [{ type: 'string' }, { type: 'null' }] };
+/** An object whose every property is required (the contract's shapes have no optional fields). */
+const all = (properties: Record<string, unknown>) => ({
+  type: 'object',
+  required: Object.keys(properties),
+  properties,
+});
 const ID_LIST = { type: 'string', pattern: '^[a-z0-9-]{1,40}(,[a-z0-9-]{1,40}){0,199}$' };
 const INSTANT = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:\\d{2}))?$' };
 const fractionSchema = {
@@ -137,9 +148,10 @@ export function analyticsRoutes(
       'materials',
       'otherIds',
       'scope',
+      'sourceVersion',
     ],
     properties: {
-      framework: { type: 'string' },
+      framework: FRAMEWORK_ID,
       sourceVersion: { type: 'string' },
       categories: {
         type: 'array',
@@ -152,27 +164,38 @@ export function analyticsRoutes(
       },
       universe: { type: 'string', description: 'what the denominators count' },
       ...figures,
-      materials: {
-        type: 'object',
-        properties: {
-          total: { type: 'integer' },
-          direct: { type: 'integer' },
-          otherFramework: { type: 'integer' },
-          unmapped: { type: 'integer' },
-          covering: { type: 'integer' },
-        },
+      materials: all({
+        total: INTEGER,
+        direct: INTEGER,
+        otherFramework: INTEGER,
+        unmapped: INTEGER,
+        covering: INTEGER,
+      }),
+      otherIds: {
+        type: 'array',
+        description: 'ids of direct materials that are not statements of the catalogue, per material',
+        items: all({ material: STR, id: STR, reason: { enum: ['competency-area', 'unknown'] } }),
       },
-      otherIds: { type: 'array', items: { type: 'object' } },
-      scope: { type: 'object' },
+      scope: {
+        description: 'the materials counted, as asked',
+        anyOf: [
+          all({ kind: { enum: ['shipped'] } }),
+          all({ kind: { enum: ['available'] } }),
+          all({ kind: { enum: ['org'] }, orgId: STR }),
+          all({ kind: { enum: ['scenarios'] }, ids: { type: 'array', items: STR } }),
+        ],
+      },
       crosswalked: {
-        type: 'object',
-        description: 'only with crosswalk=true: direct ∪ crosswalked, never mixed into the figures above',
-        properties: {
+        ...all({
           ...figures,
           addedOnly: fractionSchema,
-          sources: { type: 'array', items: { type: 'object' } },
-          rule: { type: 'string' },
-        },
+          sources: {
+            type: 'array',
+            items: all({ material: STR, framework: FRAMEWORK_ID, crossed: INTEGER, notCrossed: INTEGER }),
+          },
+          rule: STR,
+        }),
+        description: 'only with crosswalk=true: direct ∪ crosswalked, never mixed into the figures above',
       },
     },
   });
@@ -254,16 +277,10 @@ export function analyticsRoutes(
         type: 'object',
         required: ['framework', 'role', 'coverage', 'gaps'],
         properties: {
-          framework: { type: 'string' },
-          role: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+          framework: FRAMEWORK_ID,
+          role: all({ id: STR, name: STR }),
           coverage: fractionSchema,
-          gaps: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: { id: { type: 'string' }, type: { type: 'string' }, text: { type: 'string' } },
-            },
-          },
+          gaps: { type: 'array', items: all({ id: STR, type: STATEMENT_TYPE, text: STR }) },
         },
       }),
       alternatives: [AS_CSV],
@@ -284,50 +301,60 @@ export function analyticsRoutes(
     type: 'object',
     required: ['subject', 'exercises', 'frameworks', 'unresolved'],
     properties: {
-      subject: { type: 'object' },
+      subject: {
+        anyOf: [
+          all({ kind: { enum: ['trainee'] }, userId: STR }),
+          all({ kind: { enum: ['team'] }, exerciseId: STR, teamId: STR }),
+        ],
+      },
       exercises: {
         type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            exerciseId: { type: 'string' },
-            teamId: { type: 'string' },
-            teamName: { type: 'string' },
-            startedAt: { type: 'integer' },
-            scenario: {
-              type: 'object',
-              properties: { id: { type: 'string' }, version: { type: 'string' }, title: localized },
-            },
-            objectivesTotal: { type: 'integer' },
-            objectivesSolved: { type: 'array', items: { type: 'object' } },
-            scenarioStatements: { type: ['object', 'null'] },
+        items: all({
+          exerciseId: STR,
+          orgId: NULLABLE_STRING,
+          teamId: STR,
+          teamName: STR,
+          startedAt: INTEGER,
+          scenario: all({ id: STR, version: STR, title: localized, framework: NULLABLE_STRING }),
+          objectivesTotal: INTEGER,
+          objectivesSolved: {
+            type: 'array',
+            items: all({
+              id: STR,
+              title: localized,
+              solvedAt: INTEGER,
+              solvedBy: NULLABLE_STRING,
+              statementIds: { type: 'array', items: STR },
+            }),
           },
-        },
+          scenarioStatements: {
+            description: "the scenario's own statements, when every objective was solved",
+            anyOf: [all({ at: INTEGER, statementIds: { type: 'array', items: STR } }), { type: 'null' }],
+          },
+        }),
       },
       frameworks: {
         type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            framework: { type: 'string' },
-            catalogueImported: { type: 'boolean' },
-            statements: { type: 'array', items: { type: 'object' } },
-            roles: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  id: { type: 'string' },
-                  name: { type: 'string' },
-                  demonstrated: { type: 'integer' },
-                  total: { type: 'integer' },
-                },
-              },
-            },
+        items: all({
+          framework: FRAMEWORK_ID,
+          catalogueImported: { type: 'boolean' },
+          statements: {
+            type: 'array',
+            items: all({
+              id: STR,
+              type: STATEMENT_TYPE,
+              text: STR,
+              firstAt: INTEGER,
+              exerciseIds: { type: 'array', items: STR },
+            }),
           },
-        },
+          roles: {
+            type: 'array',
+            items: all({ id: STR, name: STR, demonstrated: INTEGER, total: INTEGER }),
+          },
+        }),
       },
-      unresolved: { type: 'array', items: { type: 'object' } },
+      unresolved: { type: 'array', items: all({ exerciseId: STR, scenario: STR, reason: STR }) },
     },
   });
 
@@ -566,6 +593,31 @@ export function analyticsRoutes(
     },
   });
 
+  const materialUse = all({
+    id: STR,
+    title: { anyOf: [localized, { type: 'null' }] },
+    launches: INTEGER,
+    realLaunches: INTEGER,
+    realTeams: INTEGER,
+    trainees: INTEGER,
+    traineeHours: { type: 'number' },
+  });
+  // `UsageReport` of contract/analytics.ts
+  const usageReport = api.schema('MaterialUsage', {
+    ...all({
+      period: all({ from: INTEGER, to: INTEGER }),
+      orgId: NULLABLE_STRING,
+      utilisation: fractionSchema,
+      launches: INTEGER,
+      realTeams: INTEGER,
+      traineeHours: { type: 'number' },
+      materials: { type: 'array', items: materialUse },
+      neverUsed: { type: 'array', items: all({ id: STR, title: localized }) },
+      outsideCatalogue: { type: 'array', items: materialUse },
+    }),
+    description: 'materials launched with real teams in [from, to): per material, most trainee-hours first',
+  });
+
   api.add<
     undefined,
     Record<string, string>,
@@ -590,7 +642,7 @@ export function analyticsRoutes(
         format: { enum: ['json', 'csv'], default: 'json' },
       },
     },
-    response: { description: 'the material use', schema: { type: 'object' }, alternatives: [AS_CSV] },
+    response: { description: 'the material use', schema: usageReport, alternatives: [AS_CSV] },
     handler: async ({ principal, query, res }) => {
       const report = await analytics.usage(principal, {
         from: parseInstant(query.from, false, analytics.timeZone),

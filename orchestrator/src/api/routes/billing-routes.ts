@@ -48,7 +48,27 @@ function sendCsv(res: Response, name: string, body: string): void {
 export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: BillingRouteDeps): void {
   const entry = api.schema('JournalEntry', {
     type: 'object',
-    required: ['seq', 'id', 'entry_date', 'kind', 'org_id', 'counterparty', 'amount_yen', 'hash'],
+    // every column of a journal row (contract/business.ts JournalEntry); absent values are null
+    required: [
+      'seq',
+      'id',
+      'recorded_at',
+      'entry_date',
+      'kind',
+      'org_id',
+      'counterparty',
+      'course',
+      'course_run',
+      'seats',
+      'unit_price_yen',
+      'amount_yen',
+      'reverses',
+      'invoice_number',
+      'memo',
+      'recorded_by',
+      'prev_hash',
+      'hash',
+    ],
     properties: {
       seq: { type: 'integer' },
       id: { type: 'string' },
@@ -126,20 +146,27 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     notes: { type: 'array', items: BILINGUAL },
     issued: { type: 'boolean', description: 'a statement: issued (stored), or a draft computed now' },
   };
+  const invoiceRequired = [
+    'kind',
+    'number',
+    'issuedOn',
+    'period',
+    'issuer',
+    'recipient',
+    'lines',
+    'taxTotals',
+    'totalYen',
+  ];
   const invoice = api.schema('InvoiceDocument', {
     type: 'object',
     description: 'A qualified invoice (適格請求書) as data; integer yen; see contract/documents.ts',
-    required: [
-      'kind',
-      'number',
-      'issuedOn',
-      'period',
-      'issuer',
-      'recipient',
-      'lines',
-      'taxTotals',
-      'totalYen',
-    ],
+    required: invoiceRequired,
+    properties: invoiceProperties,
+  });
+  const statementSchema = api.schema('Statement', {
+    type: 'object',
+    description: 'A usage-fee statement: the invoice document and whether it is issued (stored) or a draft',
+    required: [...invoiceRequired, 'issued'],
     properties: invoiceProperties,
   });
   const feeRun = api.schema('FeeRun', {
@@ -403,6 +430,7 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
       description: 'the entries, in date order, and how many match',
       schema: {
         type: 'object',
+        required: ['entries', 'total'],
         properties: { entries: { type: 'array', items: entry }, total: { type: 'integer' } },
       },
     },
@@ -433,7 +461,7 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     },
     response: {
       description: `the statement: JSON, CSV (UTF-8 with BOM) or PDF (a qualified invoice; at most ${PDF_LINES_IN_SERVER} lines here, more with \`cyrop billing statement --format pdf\`)`,
-      schema: invoice,
+      schema: statementSchema,
       alternatives: [AS_CSV, AS_PDF],
     },
     handler: async ({ principal, params, query, res }) => {
@@ -607,6 +635,35 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     },
   });
 
+  const coNexusNames = { type: 'array', items: STRING, description: 'the Co-Nexus joined, by name' };
+  const RATIONAL = {
+    type: 'object',
+    required: ['numerator', 'denominator'],
+    properties: { numerator: INT, denominator: INT },
+  };
+  const feeScheduleProperties = {
+    version: STRING,
+    effectiveFrom: DATE,
+    fiscalYearStartMonth: INT,
+    participationFeeYen: {
+      type: 'object',
+      description: 'yearly fee for one Co-Nexus per member category, tax excluded',
+      additionalProperties: INT,
+    },
+    coNexusMultipliers: { type: 'array', items: RATIONAL },
+    usageFeeRate: RATIONAL,
+    taxRatePercent: INT,
+    rounding: { enum: ['down', 'half-up', 'up'] },
+    proration: { enum: ['none', 'monthly'] },
+    paymentTermDays: INT,
+  };
+  const feeSchedule = api.schema('FeeSchedule', {
+    type: 'object',
+    description: 'A version of the platform’s fees, in force from `effectiveFrom` until the next version',
+    required: Object.keys(feeScheduleProperties),
+    properties: feeScheduleProperties,
+  });
+
   api.add<{ names: string[] }, { org: string }>({
     method: 'put',
     path: '/api/billing/organisations/{org}/co-nexus',
@@ -621,7 +678,14 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
       required: ['names'],
       properties: { names: { type: 'array', maxItems: 50, items: TEXT(40) } },
     },
-    response: { description: 'the memberships now', schema: { type: 'object' } },
+    response: {
+      description: 'the memberships now',
+      schema: {
+        type: 'object',
+        required: ['orgId', 'names'],
+        properties: { orgId: STRING, names: coNexusNames },
+      },
+    },
     handler: async ({ principal, params, body, req }) => ({
       orgId: params.org,
       names: await billing.setCoNexus(who(principal), params.org, body.names, ctx(req)),
@@ -636,7 +700,18 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     tags: ['billing'],
     access: BOOKS,
     params: orgParams,
-    response: { description: 'the memberships', schema: { type: 'object' } },
+    response: {
+      description: 'the memberships',
+      schema: {
+        type: 'object',
+        required: ['orgId', 'names', 'joinedOn'],
+        properties: {
+          orgId: STRING,
+          names: coNexusNames,
+          joinedOn: { anyOf: [DATE, { type: 'null' }], description: 'the earliest joining date; null: none' },
+        },
+      },
+    },
     handler: async ({ principal, params }) => {
       const org = await billing.booksOf(who(principal), params.org);
       return { orgId: org.id, ...billing.coNexusOf(org.id) };
@@ -652,7 +727,7 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     tags: ['billing'],
     access: OPERATOR,
     body: { type: 'object' },
-    response: { status: 201, description: 'the stored schedule', schema: { type: 'object' } },
+    response: { status: 201, description: 'the stored schedule', schema: feeSchedule },
     handler: ({ principal, body, req }) =>
       Promise.resolve(billing.addFeeSchedule(who(principal), body, ctx(req))),
   });
@@ -664,7 +739,7 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     summary: 'Every stored fee schedule version (the built-in default applies before the first)',
     tags: ['billing'],
     access: OPERATOR,
-    response: { description: 'the versions, oldest first', schema: { type: 'array' } },
+    response: { description: 'the versions, oldest first', schema: { type: 'array', items: feeSchedule } },
     handler: () => Promise.resolve(billing.schedules()),
   });
 
@@ -677,7 +752,23 @@ export function billingRoutes(api: ApiRegistry, { billing, pdf: renderer }: Bill
     access: OPERATOR,
     response: {
       description: 'ok, entries, problems',
-      schema: { type: 'object', required: ['ok', 'entries', 'problems'] },
+      schema: {
+        type: 'object',
+        required: ['ok', 'entries', 'headHash', 'problems'],
+        properties: {
+          ok: { type: 'boolean' },
+          entries: INT,
+          headHash: STRING,
+          problems: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['seq', 'id', 'problem'],
+              properties: { seq: INT, id: { anyOf: [STRING, { type: 'null' }] }, problem: STRING },
+            },
+          },
+        },
+      },
     },
     handler: ({ principal }) => {
       if (!principal) throw new CyropError('UNAUTHENTICATED', 'sign in first');

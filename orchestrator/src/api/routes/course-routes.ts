@@ -66,6 +66,8 @@ export function courseRoutes(api: ApiRegistry, { courses, usage, timeZone }: Cou
     id: STRING,
     orgId: STRING,
     ...COURSE_FIELDS,
+    // a stored schedule always has its note (empty texts when none was given)
+    schedule: { ...COURSE_FIELDS.schedule, required: ['days', 'hoursPerDay', 'note'] },
     createdAt: EPOCH_MS,
     updatedAt: EPOCH_MS,
     archived: { type: 'boolean' },
@@ -167,7 +169,11 @@ export function courseRoutes(api: ApiRegistry, { courses, usage, timeZone }: Cou
     query: { type: 'object', additionalProperties: false, properties: { orgId: ID } },
     response: {
       description: 'courses',
-      schema: { type: 'object', properties: { courses: { type: 'array', items: course } } },
+      schema: {
+        type: 'object',
+        required: ['courses'],
+        properties: { courses: { type: 'array', items: course } },
+      },
     },
     handler: async ({ principal, query }) => ({ courses: await courses.listCourses(principal, query.orgId) }),
   });
@@ -235,7 +241,7 @@ export function courseRoutes(api: ApiRegistry, { courses, usage, timeZone }: Cou
     params,
     response: {
       description: 'runs',
-      schema: { type: 'object', properties: { runs: { type: 'array', items: run } } },
+      schema: { type: 'object', required: ['runs'], properties: { runs: { type: 'array', items: run } } },
     },
     handler: async ({ principal, params: p }) => ({ runs: await courses.listRuns(principal, p.id) }),
   });
@@ -274,7 +280,7 @@ export function courseRoutes(api: ApiRegistry, { courses, usage, timeZone }: Cou
     access: STAFF,
     response: {
       description: 'runs',
-      schema: { type: 'object', properties: { runs: { type: 'array', items: run } } },
+      schema: { type: 'object', required: ['runs'], properties: { runs: { type: 'array', items: run } } },
     },
     handler: async ({ principal }) => ({ runs: await courses.listRuns(principal) }),
   });
