@@ -908,6 +908,8 @@ export const en = {
   'business.net': 'Net sales (tax excluded)',
   'business.reversed': 'reversed on {date}',
   'business.reversalOf': 'reversal of the sale of {date}',
+  'business.reversalEarlier':
+    'reversal of a sale of an earlier, invoiced month: not counted here; its fee is returned on this month’s statement',
   'business.reverse': 'Reverse',
   'business.reverseQuestion':
     'Reverse the sale to {customer} of {date} for {amount}? A reversing entry is recorded; nothing is deleted.',
@@ -976,6 +978,18 @@ export const en = {
   'business.statements': 'Usage-fee statements',
   'business.statementDraft': 'Draft for {month} ({number}): usage fee {fee} + tax {tax} = {total}.',
   'business.statementIssued': 'Issued for {month} ({number}): usage fee {fee} + tax {tax} = {total}.',
+  'business.statementDraftReturns':
+    'Draft for {month} ({number}): usage fee {fee} + tax {tax} − returns {returned} (tax included) = {total}.',
+  'business.statementIssuedReturns':
+    'Issued for {month} ({number}): usage fee {fee} + tax {tax} − returns {returned} (tax included) = {total}.',
+  'business.returns':
+    'Returns on this statement: fees charged on an earlier statement for sales reversed since',
+  'business.returnDate': 'Date of the sale',
+  'business.returnDescription': 'Description',
+  'business.returnAmount': 'Amount returned (tax excluded)',
+  'business.returnTaxRate': 'Tax rate',
+  'business.taxRate': '{rate} %',
+  'business.returnsAtRate': 'Returned at {rate} % (tax {tax})',
   'business.downloads': 'Download',
   'business.pdfJa': 'PDF (Japanese)',
   'business.pdfEn': 'PDF (English)',

@@ -902,6 +902,7 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'business.net': '売上合計（税抜）',
   'business.reversed': '{date} に取消済み',
   'business.reversalOf': '{date} の売上の取消',
+  'business.reversalEarlier': '請求済みの前月以前の売上の取消（ここでは計上せず、利用料は今月の明細で返還）',
   'business.reverse': '取消',
   'business.reverseQuestion':
     '{date} の {customer} への売上 {amount} を取り消しますか。取消の仕訳が記録され、元の記録は削除されません。',
@@ -967,6 +968,17 @@ export const ja: Record<Exclude<keyof typeof en, `${string}#${string}`>, string>
   'business.statements': '利用料明細',
   'business.statementDraft': '{month} の下書き（{number}）：利用料 {fee}＋消費税 {tax}＝{total}。',
   'business.statementIssued': '{month} の発行済み明細（{number}）：利用料 {fee}＋消費税 {tax}＝{total}。',
+  'business.statementDraftReturns':
+    '{month} の下書き（{number}）：利用料 {fee}＋消費税 {tax}－返還 {returned}（税込）＝{total}。',
+  'business.statementIssuedReturns':
+    '{month} の発行済み明細（{number}）：利用料 {fee}＋消費税 {tax}－返還 {returned}（税込）＝{total}。',
+  'business.returns': 'この明細での返還（前の明細で請求済みで、その後取り消された売上の利用料）',
+  'business.returnDate': '売上日',
+  'business.returnDescription': '内容',
+  'business.returnAmount': '返還額（税抜）',
+  'business.returnTaxRate': '税率',
+  'business.taxRate': '{rate}%',
+  'business.returnsAtRate': '{rate}%対象の返還（消費税 {tax}）',
   'business.downloads': 'ダウンロード',
   'business.pdfJa': 'PDF（日本語）',
   'business.pdfEn': 'PDF（英語）',
