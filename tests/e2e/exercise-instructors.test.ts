@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,8 @@ import {
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(REPO, 'tests', 'e2e', 'screenshots');
+/** axe-core's browser build, injected by the test (never bundled into the console). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const EX = 'staff-drill';
 const ADMIN = { email: 'admin@staff.test', password: 'staff e2e admin pass 1', name: 'Aiko Admin' };
 const INSTR_A = { email: 'a@staff.test', password: 'staff e2e instructor a 1', name: 'Akira Launcher' };
@@ -197,6 +200,7 @@ describe('instructors of an exercise (browser)', function () {
       );
       await admin.evaluate(NAME_SHIM);
       expect(await admin.evaluate(findOverflow, '[data-testid="instructors-panel"]')).to.deep.equal([]);
+      expect(await panelAxeViolations(admin), `axe on the instructors panel (${lang})`).to.deep.equal([]);
       await panel.scrollIntoViewIfNeeded();
       await screenshot(admin, lang, 'exercise-instructors-admin', SHOTS, false);
       await panel.screenshot({ path: path.join(SHOTS, lang, 'exercise-instructors-panel.png') });
@@ -222,3 +226,22 @@ describe('instructors of an exercise (browser)', function () {
     expect(started().cspViolations).to.deep.equal([]);
   });
 });
+
+/** axe-core's serious and critical violations inside the instructors panel. */
+async function panelAxeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    interface AxeResult {
+      passes: unknown[];
+      violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+    }
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<AxeResult> } }).axe;
+    const result = await axe.run('[data-testid="instructors-panel"]', {
+      resultTypes: ['violations'],
+    });
+    if (result.passes.length === 0) return ['axe checked nothing'];
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
