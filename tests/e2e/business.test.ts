@@ -13,6 +13,7 @@ import { startPlatform, type RunningPlatform } from '../../orchestrator/src/main
 import { FakeRuntimeDriver } from '../../orchestrator/src/runtime/fake/fake-runtime-driver.ts';
 import { openDatabase } from '../../orchestrator/src/store/database.ts';
 import { en } from '../../web-console/src/i18n/en.ts';
+import { addMonths } from '../../web-console/src/views/business-api.ts';
 import { apiClient } from '../api-client.ts';
 import {
   launchBrowser,
@@ -409,6 +410,74 @@ describe('business and revenue pages (headless Chromium, in-memory engine)', fun
     await customer.getByText(en['business.forOrgAdmins']).waitFor();
     expect(await customer.getByTestId('sales-import-file').count()).to.equal(0);
     await customer.close();
+  });
+
+  it('a sale of an invoiced month reversed this month: the statement lists the return (date, description, amount, tax per rate) and subtracts it', async () => {
+    // last month: a sale to Epsilon, its statement issued (by the operator); then the sale reversed
+    // today, which is a return of the fee already charged, on this month's statement
+    const operator = apiClient(platform.url);
+    await ok(operator, 'POST', '/api/auth/login', { email: 'admin@localhost', password: OPERATOR_PASSWORD });
+    const previous = addMonths(period, -1);
+    const sale = (await ok(operator, 'POST', `/api/billing/organisations/${acmeId}/sales`, {
+      date: `${previous}-15`,
+      customer: 'Epsilon Corp',
+      amountYen: 40_000,
+    })) as { id: string };
+    await ok(operator, 'POST', `/api/billing/organisations/${acmeId}/statements/${previous}/issue`);
+    await ok(operator, 'POST', `/api/billing/organisations/${acmeId}/sales/${sale.id}/reversal`, {
+      reason: 'refund after the course',
+    });
+
+    await admin.goto(`${platform.url}#/business`);
+    await admin.reload();
+    await selectLanguage(admin, 'en');
+    const row = admin.getByTestId('statement-return-row');
+    await row.waitFor();
+    expect(await row.count()).to.equal(1);
+    // 10 % of ¥40,000 charged last month = ¥4,000 given back, tax ¥400 at 10 %
+    expect(await row.getAttribute('data-date')).to.equal(`${previous}-15`);
+    expect(await row.getAttribute('data-yen')).to.equal('4000');
+    expect(await row.getAttribute('data-rate')).to.equal('10');
+    const cells = await row.locator('td').allInnerTexts();
+    expect(cells[0]).to.equal(`${previous}-15`);
+    expect(cells[1]).to.contain('Epsilon Corp').and.contain('¥40,000').and.contain(`reversed on ${day}`);
+    expect(cells.slice(2)).to.deep.equal(['¥4,000', '10 %']);
+    const tax = admin.getByTestId('statement-return-tax');
+    expect(await tax.getAttribute('data-taxable-yen')).to.equal('4000');
+    expect(await tax.getAttribute('data-tax-yen')).to.equal('400');
+    expect(await tax.innerText()).to.contain('Returned at 10 % (tax ¥400)');
+    // in the sales list the reversal says where its money went, and this month's net sales are the
+    // statement's (¥135,000), not less the earlier month's sale
+    const reversal = admin.locator('[data-testid="reversal-row"][data-customer="Epsilon Corp"]');
+    expect(await reversal.getAttribute('data-earlier-month')).to.equal('true');
+    expect(await reversal.innerText()).to.contain(en['business.reversalEarlier']);
+    expect(await admin.getByTestId('sales-net').innerText()).to.equal('¥135,000');
+    // this month's ¥14,850 less the ¥4,400 returned with its tax
+    const summary = admin.getByTestId('statement-summary');
+    expect(await summary.getAttribute('data-total-yen')).to.equal('10450');
+    expect(await summary.innerText()).to.contain(
+      'usage fee ¥13,500 + tax ¥1,350 − returns ¥4,400 (tax included) = ¥10,450',
+    );
+    // last month's issued statement has no returns: its sale is a line there
+    await admin.getByTestId('business-month').fill(previous);
+    await admin.getByTestId('business-month').dispatchEvent('change');
+    await admin.locator('[data-testid="statement-summary"][data-issued="true"]').waitFor();
+    expect(await admin.getByTestId('statement-returns').count()).to.equal(0);
+    await admin.getByTestId('business-month').fill(period);
+    await admin.getByTestId('business-month').dispatchEvent('change');
+    await row.waitFor();
+    await admin.getByTestId('statement-returns').scrollIntoViewIfNeeded();
+    await shootBoth(
+      admin,
+      'business-returns',
+      { en: 'Returns on this statement', ja: 'この明細での返還' },
+      /^business\./,
+    );
+    await selectLanguage(admin, 'ja');
+    const ja = await row.locator('td').allInnerTexts();
+    expect(ja[1]).to.contain('返還').and.contain('Epsilon Corp');
+    expect(ja[3]).to.equal('10%');
+    await selectLanguage(admin, 'en');
   });
 });
 

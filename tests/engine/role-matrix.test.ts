@@ -1074,6 +1074,22 @@ describe('role matrix: every operation × every caller (Docker engine)', functio
       expect: [401, 200, 200, 200, 404, 404, 200, 404, 404],
       request: () => ({ path: `/api/analytics/exercises/${X}/teams/team-1/evidence` }),
     },
+    {
+      // whoever watches X; only the operator and org A's admin are offered org A's instructors
+      op: 'GET /api/exercises/{id}/instructors',
+      note: 'X (launched by instructor A)',
+      expect: STAFF_X(200),
+      request: () => ({ path: `/api/exercises/${X}/instructors` }),
+      verify: (c: Caller, r: Res) => {
+        const staff = r.body.instructors as { userId: string; launcher: boolean }[];
+        expect(staff.find((s) => s.launcher)?.userId).to.equal(userIds.instrA);
+        const mayAssign = c === 'operator' || c === 'adminA';
+        expect(r.body.mayAssign).to.equal(mayAssign);
+        const candidates = (r.body.candidates as { userId: string }[]).map((x) => x.userId);
+        if (mayAssign) expect(candidates).to.include(userIds.instrA).and.not.include(userIds.instrB);
+        else expect(candidates).to.deep.equal([]);
+      },
+    },
     ...(['PUT', 'DELETE'] as const).map((method) => ({
       // org A's admin (X is org A's) and the operator; org B's admin would get 404; instructors 403
       op: `${method} /api/exercises/{id}/instructors/{userId}`,

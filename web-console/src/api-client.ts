@@ -9,7 +9,7 @@ import type { paths } from './api-schema.gen.ts';
 
 export { ApiError } from './api.ts';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** The paths that offer `M`. */
 export type PathOf<M extends Method> = {
@@ -83,7 +83,7 @@ async function call<M extends Method, P extends PathOf<M>>(
     body?: unknown;
   };
   return api<Answer<M, P>>(
-    method.toUpperCase() as 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     resolvePath(path, o.path, o.query),
     o.body,
   );
@@ -93,6 +93,7 @@ async function call<M extends Method, P extends PathOf<M>>(
 export const client = {
   get: <P extends PathOf<'get'>>(path: P, ...[options]: Rest<'get', P>) => call('get', path, options),
   post: <P extends PathOf<'post'>>(path: P, ...[options]: Rest<'post', P>) => call('post', path, options),
+  put: <P extends PathOf<'put'>>(path: P, ...[options]: Rest<'put', P>) => call('put', path, options),
   patch: <P extends PathOf<'patch'>>(path: P, ...[options]: Rest<'patch', P>) => call('patch', path, options),
   delete: <P extends PathOf<'delete'>>(path: P, ...[options]: Rest<'delete', P>) =>
     call('delete', path, options),

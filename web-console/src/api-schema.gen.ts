@@ -1138,6 +1138,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/exercises/{id}/instructors': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The instructors of an exercise (who read its class evidence besides the organisation's org-admins): its launcher and the assigned ones; for the operator and the organisation's org-admins also the organisation's instructors to choose from. Whoever may watch the exercise; others 404 */
+    get: operations['listExerciseInstructors'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/exercises/{id}/instructors/{userId}': {
     parameters: {
       query?: never;
@@ -2682,6 +2699,25 @@ export interface components {
       exerciseId: string;
       userId: string;
       assigned: boolean;
+    };
+    ExerciseInstructors: {
+      exerciseId: string;
+      /** @description the launcher first, then the assigned instructors by name */
+      instructors: {
+        userId: string;
+        name: string;
+        role: string | null;
+        launcher: boolean;
+        /** @description ms since the epoch; null: not assigned */
+        assignedAt: number | null;
+      }[];
+      /** @description the caller may assign and take off instructors */
+      mayAssign: boolean;
+      /** @description the organisation's enabled instructors (empty unless mayAssign) */
+      candidates: {
+        userId: string;
+        name: string;
+      }[];
     };
     TranscriptDocument: {
       /** @description YYYY-MM-DD */
@@ -6195,6 +6231,37 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SkillsEvidence'];
+        };
+      };
+      /** @description An error */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listExerciseInstructors: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the instructors */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ExerciseInstructors'];
         };
       };
       /** @description An error */

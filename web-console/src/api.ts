@@ -19,7 +19,7 @@ export class ApiError extends Error {
  * (undefined for 204), rejects with ApiError for error answers.
  */
 export async function api<T>(
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {

@@ -49,6 +49,29 @@ export interface AnalyticsServiceOptions {
 }
 
 /** Coverage, gaps, evidence, transcripts and material use, with the access rules applied. */
+/** One person who reads an exercise's class evidence as its instructor. */
+export interface ExerciseInstructor {
+  userId: string;
+  name: string;
+  /** Their role now (the launcher may be an org-admin or the operator); null: the account is gone. */
+  role: string | null;
+  /** They launched the exercise (they stay on it; they cannot be taken off). */
+  launcher: boolean;
+  /** When an org-admin or the operator assigned them (null: not assigned, only the launcher). */
+  assignedAt: number | null;
+}
+
+/** `GET /api/exercises/{id}/instructors`. */
+export interface ExerciseInstructors {
+  exerciseId: string;
+  /** The launcher first, then the assigned instructors by name. */
+  instructors: ExerciseInstructor[];
+  /** Whether the caller may assign or take off instructors (the operator, the organisation's org-admins). */
+  mayAssign: boolean;
+  /** The organisation's enabled instructors to choose from (empty unless `mayAssign`). */
+  candidates: { userId: string; name: string }[];
+}
+
 export class AnalyticsService {
   private readonly clock: () => number;
   readonly evidence: EvidenceReader;
@@ -253,6 +276,62 @@ export class AnalyticsService {
         .where('user_id', '=', userId)
         .execute();
     return { exerciseId, userId, assigned };
+  }
+
+  /**
+   * Who may read an exercise's class evidence besides its organisation's org-admins: the account that
+   * launched it and the instructors assigned to it, by name (the caller must already be allowed to
+   * watch the exercise). For the operator and the organisation's org-admins (`mayAssign`), also the
+   * organisation's enabled instructors to choose from; for anyone else that list is empty.
+   */
+  async instructorsOf(principal: Principal | undefined, exerciseId: string): Promise<ExerciseInstructors> {
+    const db = this.options.db;
+    const exercise = await db
+      .selectFrom('exercises')
+      .leftJoin('users', 'users.id', 'exercises.created_by')
+      .select(['exercises.org_id', 'exercises.created_by', 'users.name', 'users.role'])
+      .where('exercises.id', '=', exerciseId)
+      .executeTakeFirst();
+    if (!exercise) throw new CyropError('NOT_FOUND', `no exercise '${exerciseId}'`);
+    const assigned = await db
+      .selectFrom('exercise_staff')
+      .innerJoin('users', 'users.id', 'exercise_staff.user_id')
+      .select(['users.id', 'users.name', 'users.role', 'exercise_staff.assigned_at'])
+      .where('exercise_staff.exercise_id', '=', exerciseId)
+      .orderBy('users.name')
+      .orderBy('users.id')
+      .execute();
+    const staff: ExerciseInstructor[] = [];
+    if (exercise.created_by !== null) {
+      const own = assigned.find((a) => a.id === exercise.created_by);
+      staff.push({
+        userId: exercise.created_by,
+        name: exercise.name ?? exercise.created_by,
+        role: exercise.role ?? null,
+        launcher: true,
+        assignedAt: own?.assigned_at ?? null,
+      });
+    }
+    for (const a of assigned)
+      if (a.id !== exercise.created_by)
+        staff.push({ userId: a.id, name: a.name, role: a.role, launcher: false, assignedAt: a.assigned_at });
+    const mayAssign =
+      principal?.kind === 'user' &&
+      (principal.role === 'operator' ||
+        (principal.role === 'org-admin' && exercise.org_id !== null && principal.orgId === exercise.org_id));
+    const candidates =
+      mayAssign && exercise.org_id !== null
+        ? await db
+            .selectFrom('users')
+            .select(['id as userId', 'name'])
+            .where('org_id', '=', exercise.org_id)
+            .where('role', '=', 'instructor')
+            .where('disabled', '=', 0)
+            .orderBy('name')
+            .orderBy('id')
+            .execute()
+        : [];
+    return { exerciseId, instructors: staff, mayAssign, candidates };
   }
 
   /** Refuses (404, as if it did not exist) a caller who may not read an exercise's class evidence. */

@@ -436,6 +436,19 @@ export const en = {
   'exercise.sharingHelp': 'A team submitted a flag that belongs to another team.',
   'exercise.noSharing': 'Nothing suspicious so far.',
   'exercise.sharingRow': '{team} submitted the flag of {owners} for “{objective}”',
+  'instructors.title': 'Instructors of this exercise',
+  'instructors.help':
+    'Besides the organisation’s administrators, these instructors read the class report: the trainees’ evidence from this exercise.',
+  'instructors.none': 'No instructor is named: only the organisation’s administrators read the class report.',
+  'instructors.launcher': 'launched it',
+  'instructors.assignedAt': 'assigned {at}',
+  'instructors.remove': 'Remove',
+  'instructors.removeNamed': 'Remove {name} from this exercise',
+  'instructors.pick': 'Instructor of the organisation',
+  'instructors.noChoices': 'Every instructor is already on it',
+  'instructors.assign': 'Assign',
+  'instructors.assigned': '{name} is now an instructor of this exercise.',
+  'instructors.removed': '{name} no longer reads this exercise’s class report.',
   'exercise.terminals': 'Live terminals',
   'exercise.noTerminals': 'No terminal is open.',
   'exercise.openedBy': 'Opened by',
@@ -895,6 +908,8 @@ export const en = {
   'business.net': 'Net sales (tax excluded)',
   'business.reversed': 'reversed on {date}',
   'business.reversalOf': 'reversal of the sale of {date}',
+  'business.reversalEarlier':
+    'reversal of a sale of an earlier, invoiced month: not counted here; its fee is returned on this month’s statement',
   'business.reverse': 'Reverse',
   'business.reverseQuestion':
     'Reverse the sale to {customer} of {date} for {amount}? A reversing entry is recorded; nothing is deleted.',
@@ -963,6 +978,18 @@ export const en = {
   'business.statements': 'Usage-fee statements',
   'business.statementDraft': 'Draft for {month} ({number}): usage fee {fee} + tax {tax} = {total}.',
   'business.statementIssued': 'Issued for {month} ({number}): usage fee {fee} + tax {tax} = {total}.',
+  'business.statementDraftReturns':
+    'Draft for {month} ({number}): usage fee {fee} + tax {tax} − returns {returned} (tax included) = {total}.',
+  'business.statementIssuedReturns':
+    'Issued for {month} ({number}): usage fee {fee} + tax {tax} − returns {returned} (tax included) = {total}.',
+  'business.returns':
+    'Returns on this statement: fees charged on an earlier statement for sales reversed since',
+  'business.returnDate': 'Date of the sale',
+  'business.returnDescription': 'Description',
+  'business.returnAmount': 'Amount returned (tax excluded)',
+  'business.returnTaxRate': 'Tax rate',
+  'business.taxRate': '{rate} %',
+  'business.returnsAtRate': 'Returned at {rate} % (tax {tax})',
   'business.downloads': 'Download',
   'business.pdfJa': 'PDF (Japanese)',
   'business.pdfEn': 'PDF (English)',

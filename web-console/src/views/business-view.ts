@@ -194,7 +194,10 @@ export class BusinessView implements View {
     const entries = (this.entries ?? []).filter((e) => e.kind === 'sale' || e.kind === 'reversal');
     const reversedBy = new Map<string, JournalEntry>();
     for (const e of entries) if (e.kind === 'reversal' && e.reverses) reversedBy.set(e.reverses, e);
-    const net = entries.reduce((s, e) => s + e.amount_yen, 0);
+    // a reversal of an earlier month's sale (that month invoiced: it is dated today) is not this
+    // month's sales but a return on its statement, as the server counts it
+    const earlier = (e: JournalEntry) => e.kind === 'reversal' && !entries.some((x) => x.id === e.reverses);
+    const net = entries.reduce((s, e) => (earlier(e) ? s : s + e.amount_yen), 0);
     return h(
       'section',
       { class: 'card', 'aria-labelledby': 'business-sales-h' },
@@ -247,8 +250,11 @@ export class BusinessView implements View {
 
   private saleRow(e: JournalEntry, reversal: JournalEntry | undefined): HTMLElement[] {
     const isReversal = e.kind === 'reversal';
+    const original = isReversal ? this.entries?.find((x) => x.id === e.reverses) : undefined;
     const state = isReversal
-      ? t('business.reversalOf', { date: this.entries?.find((x) => x.id === e.reverses)?.entry_date ?? '—' })
+      ? original
+        ? t('business.reversalOf', { date: original.entry_date })
+        : t('business.reversalEarlier')
       : reversal
         ? t('business.reversed', { date: reversal.entry_date })
         : '';
@@ -261,6 +267,7 @@ export class BusinessView implements View {
           'data-customer': e.counterparty,
           'data-yen': e.amount_yen,
           'data-reversed': isReversal ? null : String(reversal !== undefined),
+          'data-earlier-month': isReversal && !original ? 'true' : null,
           class: isReversal || reversal ? 'reversed' : '',
         },
         h('td', {}, e.entry_date),
@@ -646,6 +653,76 @@ export class BusinessView implements View {
     );
   }
 
+  /**
+   * A statement's returns (a credit note's items): fees charged on an earlier, issued statement for a
+   * sale reversed since, each dated like the original sale, then the returned amount and its tax per rate.
+   */
+  private returnsTable(returns: NonNullable<InvoiceDocument['returns']>): HTMLElement {
+    const id = uid('business-returns');
+    return h(
+      'div',
+      { class: 'table-scroll statement-returns', role: 'region', tabindex: 0, 'aria-labelledby': id },
+      h(
+        'table',
+        { 'data-testid': 'statement-returns' },
+        h('caption', { id }, t('business.returns')),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, t('business.returnDate')),
+            h('th', { scope: 'col' }, t('business.returnDescription')),
+            h('th', { scope: 'col', class: 'num' }, t('business.returnAmount')),
+            h('th', { scope: 'col', class: 'num' }, t('business.returnTaxRate')),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          returns.lines.map((line) =>
+            h(
+              'tr',
+              {
+                'data-testid': 'statement-return-row',
+                'data-date': line.date ?? '',
+                'data-yen': line.amountYen,
+                'data-rate': line.taxRatePercent,
+              },
+              h('td', {}, line.date ?? ''),
+              h('td', {}, pickText({ ...line.description })),
+              h('td', { class: 'num' }, this.yen(line.amountYen)),
+              h('td', { class: 'num' }, t('business.taxRate', { rate: line.taxRatePercent })),
+            ),
+          ),
+        ),
+        h(
+          'tfoot',
+          {},
+          returns.taxTotals.map((x) =>
+            h(
+              'tr',
+              {
+                'data-testid': 'statement-return-tax',
+                'data-rate': x.taxRatePercent,
+                'data-taxable-yen': x.taxableYen,
+                'data-tax-yen': x.taxYen,
+              },
+              h(
+                'th',
+                { scope: 'row', colspan: 2 },
+                t('business.returnsAtRate', { rate: x.taxRatePercent, tax: this.yen(x.taxYen) }),
+              ),
+              h('td', { class: 'num' }, this.yen(x.taxableYen)),
+              h('td', { class: 'num' }, t('business.taxRate', { rate: x.taxRatePercent })),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
   private statementsSection(): HTMLElement {
     const s = this.statementOf;
     const months = Array.from({ length: STATEMENT_MONTHS }, (_, i) => addMonths(this.period, -i));
@@ -664,14 +741,24 @@ export class BusinessView implements View {
             'data-total-yen': s.totalYen,
             'data-issued': String(s.issued),
           },
-          t(s.issued ? 'business.statementIssued' : 'business.statementDraft', {
-            month: this.period,
-            number: s.number,
-            fee: this.yen(taxable),
-            tax: this.yen(tax),
-            total: this.yen(s.totalYen),
-          }),
+          s.returns
+            ? t(s.issued ? 'business.statementIssuedReturns' : 'business.statementDraftReturns', {
+                month: this.period,
+                number: s.number,
+                fee: this.yen(taxable),
+                tax: this.yen(tax),
+                returned: this.yen(s.returns.taxTotals.reduce((n, x) => n + x.taxableYen + x.taxYen, 0)),
+                total: this.yen(s.totalYen),
+              })
+            : t(s.issued ? 'business.statementIssued' : 'business.statementDraft', {
+                month: this.period,
+                number: s.number,
+                fee: this.yen(taxable),
+                tax: this.yen(tax),
+                total: this.yen(s.totalYen),
+              }),
         ),
+      s?.returns && this.returnsTable(s.returns),
       h(
         'div',
         { class: 'table-scroll', role: 'region', tabindex: 0, 'aria-labelledby': 'business-statements-h' },

@@ -20,6 +20,7 @@ import { ExerciseActionsPanel } from './exercise-actions-panel.ts';
 import { ExerciseBoardPanel } from './exercise-board-panel.ts';
 import { ExerciseGridPanel } from './exercise-grid-panel.ts';
 import { ExerciseHeadPanel } from './exercise-head-panel.ts';
+import { ExerciseInstructorsPanel } from './exercise-instructors-panel.ts';
 import { ExerciseRecordingsPanel } from './exercise-recordings-panel.ts';
 import { keepingFocus } from './exercise-shared.ts';
 import { ExerciseSharingPanel } from './exercise-sharing-panel.ts';
@@ -47,6 +48,7 @@ export class ExerciseView implements View {
   private status: ExerciseStatus | undefined;
   private scenario: ScenarioDetail | undefined;
   private readonly people: PeoplePanel;
+  private readonly instructors: ExerciseInstructorsPanel;
   private error = '';
   private board: readonly BoardRow[] = [];
   private stats: readonly ObjectiveStats[] = [];
@@ -131,6 +133,7 @@ export class ExerciseView implements View {
       this.actions.element,
       this.teams.element,
       (this.people = new PeoplePanel(this.exerciseId)).element,
+      (this.instructors = new ExerciseInstructorsPanel(this.exerciseId)).element,
       this.shell.element,
       this.grid.element,
       h('div', { class: 'two-columns' }, this.boardPanel.element, this.timeline.element),
@@ -216,6 +219,7 @@ export class ExerciseView implements View {
     this.help.relocalize();
     this.teams.render();
     this.people.relocalize();
+    this.instructors.relocalize();
     this.actions.render();
     this.renderScoring();
     this.terminals.relocalize();

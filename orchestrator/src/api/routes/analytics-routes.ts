@@ -403,6 +403,54 @@ export function analyticsRoutes(
     required: ['exerciseId', 'userId', 'assigned'],
     properties: { exerciseId: { type: 'string' }, userId: { type: 'string' }, assigned: { type: 'boolean' } },
   });
+  const instructors = api.schema('ExerciseInstructors', {
+    type: 'object',
+    required: ['exerciseId', 'instructors', 'mayAssign', 'candidates'],
+    properties: {
+      exerciseId: { type: 'string' },
+      instructors: {
+        type: 'array',
+        description: 'the launcher first, then the assigned instructors by name',
+        items: {
+          type: 'object',
+          required: ['userId', 'name', 'role', 'launcher', 'assignedAt'],
+          properties: {
+            userId: { type: 'string' },
+            name: { type: 'string' },
+            role: { type: ['string', 'null'] },
+            launcher: { type: 'boolean' },
+            assignedAt: { type: ['integer', 'null'], description: 'ms since the epoch; null: not assigned' },
+          },
+        },
+      },
+      mayAssign: { type: 'boolean', description: 'the caller may assign and take off instructors' },
+      candidates: {
+        type: 'array',
+        description: "the organisation's enabled instructors (empty unless mayAssign)",
+        items: {
+          type: 'object',
+          required: ['userId', 'name'],
+          properties: { userId: { type: 'string' }, name: { type: 'string' } },
+        },
+      },
+    },
+  });
+  api.add<undefined, { id: string }>({
+    method: 'get',
+    path: '/api/exercises/{id}/instructors',
+    operationId: 'listExerciseInstructors',
+    summary:
+      "The instructors of an exercise (who read its class evidence besides the organisation's org-admins): its launcher and the assigned ones; for the operator and the organisation's org-admins also the organisation's instructors to choose from. Whoever may watch the exercise; others 404",
+    tags: ['exercises', 'analytics'],
+    access: STAFF,
+    params: { required: ['id'], properties: { id: EXERCISE_ID } },
+    response: { description: 'the instructors', schema: instructors },
+    handler: async ({ principal, params }) => {
+      await mustWatchExercise(canWatch, principal, params.id);
+      return analytics.instructorsOf(principal, params.id);
+    },
+  });
+
   for (const method of ['put', 'delete'] as const)
     api.add<undefined, { id: string; userId: string }>({
       method,
