@@ -530,7 +530,10 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     const spec = toDockerContainer(plan, host, this.quota);
     const emit = (state: 'created' | 'adopted' | 'recreated' | 'started') =>
       options.onProgress?.({ kind: 'host', host: host.name, state });
-    if (found && found.Labels[DOCKER_LABEL.hostHash] === spec.hash) {
+    // A container the engine is removing (or failed to remove: 'dead'), e.g. for a run killed while it
+    // replaced the host, cannot be started: wait until it is gone and create the host afresh.
+    const leaving = found?.State === 'removing' || found?.State === 'dead';
+    if (found && !leaving && found.Labels[DOCKER_LABEL.hostHash] === spec.hash) {
       if (found.State !== 'running') {
         if (found.State === 'created') {
           // A crash between create and start may have left it without its files or networks: rebuild.
@@ -727,16 +730,36 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     return null;
   }
 
+  /**
+   * Removes a container and returns once it is gone. A removal already in progress (asked by a run
+   * that was killed meanwhile; slow on a loaded engine) is waited for, and asked again if the engine
+   * gave up on it, so that the name is free for the next create.
+   */
   private async removeContainer(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(id).remove({ force: true, v: true });
-    } catch (error) {
-      if (
-        !isStatus(error, 404) &&
-        !/removal of container .* is already in progress/i.test((error as Error).message)
-      ) {
-        throw translateDockerError(error, `removing container ${id}`);
+    const container = this.docker.getContainer(id);
+    const deadline = Date.now() + REMOVAL_WAIT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await container.remove({ force: true, v: true });
+        return;
+      } catch (error) {
+        if (isStatus(error, 404)) return;
+        if (
+          !/removal of container .* is already in progress|marked for removal/i.test((error as Error).message)
+        )
+          throw translateDockerError(error, `removing container ${id}`);
       }
+      const gone = await container.inspect().then(
+        () => false,
+        (error: unknown) => isStatus(error, 404),
+      );
+      if (gone) return;
+      if (Date.now() > deadline)
+        throw new CyropError(
+          'ENGINE_TIMEOUT',
+          `container ${id} was still being removed by the engine after ${REMOVAL_WAIT_MS / 1000} s`,
+        );
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
     }
   }
 
@@ -751,6 +774,8 @@ export class DockerRuntimeDriver implements RuntimeDriver {
 
 /** Attempts at creating a container whose name is taken (about 30 s in all, see createHost). */
 const NAME_CONFLICT_ATTEMPTS = 20;
+/** How long a removal the engine already has in progress is waited for. */
+const REMOVAL_WAIT_MS = 120_000;
 
 /** A shell that has not reported its process id by then is given up (the engine is stuck or gone). */
 const SHELL_START_TIMEOUT_MS = 20_000;
